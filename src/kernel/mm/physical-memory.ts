@@ -1,0 +1,308 @@
+/**
+ * Physical memory and its page-frame (PFN) database.
+ *
+ * The database is a set of typed arrays, 14 bytes per frame, so a 64 GiB
+ * machine boots without an object per page. Page contents are sparse: a frame
+ * that was never written has no buffer and reads as zeros.
+ *
+ * Frames are handed out in a seeded scattered order (a bijection over the
+ * frame indices), as on a machine that has run for a while: user buffers come
+ * out physically discontiguous and contiguous allocation meets real
+ * fragmentation. Freed frames are reused first, so a trimmed page's frame soon
+ * holds another owner's data, which is what makes DMA into unlocked memory
+ * dangerous.
+ */
+import { BootConfig, FOUR_GIB } from '../../machine/boot-config';
+import { PAGE_SIZE } from '../../machine/units';
+
+export const FrameState = {
+  /** Not RAM: the device hole below 4 GiB or the first megabyte kept by firmware. */
+  Absent: 0,
+  Free: 1,
+  /** In use and pageable: may be trimmed unless locked. */
+  Pageable: 2,
+  /** In use and never paged: non-paged pool, contiguous memory, common buffers. */
+  NonPaged: 3,
+} as const;
+export type FrameStateValue = (typeof FrameState)[keyof typeof FrameState];
+
+export const FrameFlag = {
+  Dirty: 1,
+  /** Part of a physically contiguous allocation. */
+  Contiguous: 2,
+  /** A device has read or written this frame by DMA since it was allocated. */
+  DmaTouched: 4,
+  /** Mapped non-cached (MmNonCached): CPU access costs more. */
+  NonCached: 8,
+} as const;
+
+/** Owner ids in the PFN database: 0 is nobody; the rest are registered owners. */
+export const NO_OWNER = 0;
+
+export interface FrameOwner {
+  readonly ownerId: number;
+  readonly ownerName: string;
+}
+
+export class OutOfPhysicalMemory extends Error {
+  constructor(what: string) {
+    super(`no free physical frame left for ${what}`);
+    this.name = 'OutOfPhysicalMemory';
+  }
+}
+
+/** First frames below 1 MiB are kept by firmware, as on a PC. */
+const FIRMWARE_FRAMES = 256;
+
+export class PhysicalMemory {
+  /** One past the highest physical frame number. */
+  readonly frameLimit: number;
+  readonly ramFrames: number;
+  /** Top of RAM below the device hole, in bytes. */
+  readonly lowRamTop: number;
+  readonly highRamTop: number;
+
+  readonly state: Uint8Array;
+  readonly flags: Uint8Array;
+  readonly lockCount: Uint16Array;
+  readonly shareCount: Uint16Array;
+  readonly owner: Uint32Array;
+  /** The owner's page number for this frame (virtual page, file page or pool page). */
+  readonly ownerPage: Uint32Array;
+
+  private readonly contents = new Map<number, Uint8Array>();
+  private readonly owners = new Map<number, FrameOwner>();
+  private nextOwnerId = 1;
+
+  /** Frames freed after use, reused first (LIFO); entries may be stale and are checked when popped. */
+  private freeStack: number[] = [];
+  /** Never-used frames are visited in a seeded permuted order. */
+  private virginCursor = 0;
+  private readonly virginCount: number;
+  private readonly permBits: number;
+  private readonly keys: Uint32Array;
+  private freeCount: number;
+
+  constructor(private readonly config: BootConfig) {
+    const pages = (n: number) => Math.floor(n / PAGE_SIZE);
+    this.lowRamTop = Math.min(config.ramBytes, FOUR_GIB - config.deviceHoleBytes);
+    const highBytes = config.ramBytes - this.lowRamTop;
+    this.highRamTop = highBytes > 0 ? FOUR_GIB + highBytes : this.lowRamTop;
+    this.frameLimit = pages(Math.max(this.highRamTop, FOUR_GIB));
+    this.state = new Uint8Array(this.frameLimit);
+    this.flags = new Uint8Array(this.frameLimit);
+    this.lockCount = new Uint16Array(this.frameLimit);
+    this.shareCount = new Uint16Array(this.frameLimit);
+    this.owner = new Uint32Array(this.frameLimit);
+    this.ownerPage = new Uint32Array(this.frameLimit);
+    this.state.fill(FrameState.Free, FIRMWARE_FRAMES, pages(this.lowRamTop));
+    if (highBytes > 0) this.state.fill(FrameState.Free, pages(FOUR_GIB), pages(this.highRamTop));
+    this.ramFrames = pages(this.lowRamTop) - FIRMWARE_FRAMES + pages(highBytes);
+    this.freeCount = this.ramFrames;
+    this.virginCount = this.ramFrames;
+    this.permBits = Math.max(2, Math.ceil(Math.log2(this.virginCount)) + (Math.ceil(Math.log2(this.virginCount)) % 2));
+    const keys = new Uint32Array(4);
+    let s = (config.seed ^ 0x5bd1e995) >>> 0;
+    for (let i = 0; i < 4; i++) {
+      s = (Math.imul(s ^ (s >>> 16), 0x45d9f3b) + i) >>> 0;
+      keys[i] = s;
+    }
+    this.keys = keys;
+  }
+
+  /** Bytes of simulator memory the PFN database takes per frame. */
+  static readonly metadataBytesPerFrame = 1 + 1 + 2 + 2 + 4 + 4;
+
+  get freeFrames(): number {
+    return this.freeCount;
+  }
+
+  /** Bytes held by page contents (frames ever written and still allocated). */
+  get contentBytes(): number {
+    return this.contents.size * PAGE_SIZE;
+  }
+
+  registerOwner(make: (ownerId: number) => FrameOwner): FrameOwner {
+    const o = make(this.nextOwnerId++);
+    this.owners.set(o.ownerId, o);
+    return o;
+  }
+
+  ownerOf(pfn: number): FrameOwner | undefined {
+    return this.owners.get(this.owner[pfn]!);
+  }
+
+  isRam(pfn: number): boolean {
+    return pfn >= 0 && pfn < this.frameLimit && this.state[pfn] !== FrameState.Absent;
+  }
+
+  /** Take one free frame for `owner`; scattered unless the machine was booted otherwise. */
+  allocateFrame(owner: FrameOwner, ownerPage: number, state: FrameStateValue): number {
+    const pfn = this.takeFreeFrame();
+    if (pfn < 0) throw new OutOfPhysicalMemory(owner.ownerName);
+    this.claim(pfn, owner, ownerPage, state);
+    return pfn;
+  }
+
+  tryAllocateFrame(owner: FrameOwner, ownerPage: number, state: FrameStateValue): number {
+    const pfn = this.takeFreeFrame();
+    if (pfn >= 0) this.claim(pfn, owner, ownerPage, state);
+    return pfn;
+  }
+
+  /**
+   * Find `count` free frames in a row whose addresses lie within [lowest, highest]
+   * and that do not cross a multiple of `boundary` bytes (0: no boundary).
+   * Searches from the top down, as Windows does. Returns the first PFN or -1.
+   */
+  allocateContiguous(owner: FrameOwner, count: number, lowest: number, highest: number, boundary: number): number {
+    const lo = Math.max(Math.ceil(lowest / PAGE_SIZE), 0);
+    const hi = Math.min(Math.floor((highest + 1) / PAGE_SIZE), this.frameLimit) - 1;
+    const boundaryPages = boundary > 0 ? boundary / PAGE_SIZE : 0;
+    if (count <= 0 || hi - lo + 1 < count) return -1;
+    let run = 0;
+    for (let pfn = hi; pfn >= lo; pfn--) {
+      if (this.state[pfn] !== FrameState.Free) { run = 0; continue; }
+      // A run must not cross a boundary: restart counting at each boundary line.
+      if (boundaryPages > 0 && run > 0 && (pfn + 1) % boundaryPages === 0) run = 0;
+      run++;
+      if (run === count) {
+        for (let i = 0; i < count; i++) {
+          this.claim(pfn + i, owner, i, FrameState.NonPaged);
+          this.flags[pfn + i]! |= FrameFlag.Contiguous;
+        }
+        return pfn;
+      }
+    }
+    return -1;
+  }
+
+  /** Give a frame back. Its contents are forgotten; the next owner sees zeros. */
+  freeFrame(pfn: number): void {
+    if (this.state[pfn] === FrameState.Free || this.state[pfn] === FrameState.Absent) {
+      throw new Error(`internal: freeing frame ${pfn} that is not in use`);
+    }
+    this.state[pfn] = FrameState.Free;
+    this.flags[pfn] = 0;
+    this.lockCount[pfn] = 0;
+    this.shareCount[pfn] = 0;
+    this.owner[pfn] = NO_OWNER;
+    this.ownerPage[pfn] = 0;
+    this.contents.delete(pfn);
+    this.freeStack.push(pfn);
+    this.freeCount++;
+  }
+
+  // --- contents -------------------------------------------------------------
+
+  /** The page's bytes for reading; a shared zero page when never written. */
+  peekPage(pfn: number): Uint8Array | undefined {
+    return this.contents.get(pfn);
+  }
+
+  /** The page's bytes for writing, created on first write. */
+  pageForWrite(pfn: number): Uint8Array {
+    let p = this.contents.get(pfn);
+    if (!p) {
+      p = new Uint8Array(PAGE_SIZE);
+      this.contents.set(pfn, p);
+    }
+    this.flags[pfn]! |= FrameFlag.Dirty;
+    return p;
+  }
+
+  /** Drop the page's contents: it reads as zeros again. */
+  zeroPage(pfn: number): void {
+    this.contents.delete(pfn);
+  }
+
+  setPage(pfn: number, bytes: Uint8Array | undefined): void {
+    if (bytes) this.contents.set(pfn, bytes);
+    else this.contents.delete(pfn);
+  }
+
+  read(physicalAddress: number, length: number, into?: Uint8Array, intoOffset = 0): Uint8Array {
+    const out = into ?? new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const pa = physicalAddress + done;
+      const pfn = Math.floor(pa / PAGE_SIZE);
+      const off = pa - pfn * PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, length - done);
+      const page = this.contents.get(pfn);
+      if (page) out.set(page.subarray(off, off + n), intoOffset + done);
+      else out.fill(0, intoOffset + done, intoOffset + done + n);
+      done += n;
+    }
+    return out;
+  }
+
+  write(physicalAddress: number, data: Uint8Array, from = 0, length = data.length - from): void {
+    let done = 0;
+    while (done < length) {
+      const pa = physicalAddress + done;
+      const pfn = Math.floor(pa / PAGE_SIZE);
+      const off = pa - pfn * PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - off, length - done);
+      this.pageForWrite(pfn).set(data.subarray(from + done, from + done + n), off);
+      done += n;
+    }
+  }
+
+  // --- internals ------------------------------------------------------------
+
+  private claim(pfn: number, owner: FrameOwner, ownerPage: number, state: FrameStateValue): void {
+    this.state[pfn] = state;
+    this.flags[pfn] = 0;
+    this.lockCount[pfn] = 0;
+    this.shareCount[pfn] = 0;
+    this.owner[pfn] = owner.ownerId;
+    this.ownerPage[pfn] = ownerPage >>> 0;
+    this.freeCount--;
+  }
+
+  private takeFreeFrame(): number {
+    while (this.freeStack.length > 0) {
+      const pfn = this.freeStack.pop()!;
+      if (this.state[pfn] === FrameState.Free) return pfn;
+    }
+    while (this.virginCursor < this.virginCount) {
+      const pfn = this.indexToPfn(this.permute(this.virginCursor++));
+      if (this.state[pfn] === FrameState.Free) return pfn;
+    }
+    // Everything was handed out once; sweep for frames freed behind the cursor's back.
+    if (this.freeCount > 0) {
+      for (let pfn = 0; pfn < this.frameLimit; pfn++) if (this.state[pfn] === FrameState.Free) return pfn;
+    }
+    return -1;
+  }
+
+  /** RAM frame index (0 .. ramFrames-1) to PFN, skipping firmware frames and the hole. */
+  private indexToPfn(index: number): number {
+    const low = Math.floor(this.lowRamTop / PAGE_SIZE) - FIRMWARE_FRAMES;
+    return index < low ? index + FIRMWARE_FRAMES : Math.floor(FOUR_GIB / PAGE_SIZE) + (index - low);
+  }
+
+  /** A seeded bijection on [0, virginCount): Feistel rounds with cycle walking. */
+  private permute(i: number): number {
+    if (!this.config.scatterFrames) return i;
+    let x = i;
+    do x = this.feistel(x);
+    while (x >= this.virginCount);
+    return x;
+  }
+
+  private feistel(x: number): number {
+    const half = this.permBits / 2;
+    const mask = (1 << half) - 1;
+    let l = Math.floor(x / (1 << half)) & mask;
+    let r = x & mask;
+    for (let round = 0; round < 4; round++) {
+      const f = (Math.imul(r ^ this.keys[round]!, 0x9e3779b1) >>> 7) & mask;
+      const t = r;
+      r = l ^ f;
+      l = t;
+    }
+    return l * (1 << half) + r;
+  }
+}

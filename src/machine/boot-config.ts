@@ -1,0 +1,72 @@
+/**
+ * What the simulated machine looks like when it boots. Every scenario boots
+ * its own machine from one of these; the seed makes the run repeatable.
+ */
+import { GiB, MiB, PAGE_SIZE } from './units';
+
+export type VerifierMode = 'bugcheck' | 'record';
+
+export interface BootConfig {
+  seed: number;
+  /** Installed RAM. Frames sit below the device hole and above 4 GiB. */
+  ramBytes: number;
+  /** The memory-mapped I/O hole just below 4 GiB where PCI BARs are assigned. */
+  deviceHoleBytes: number;
+  nonPagedPoolBytes: number;
+  pagedPoolBytes: number;
+  /** System page-table entries available for mapping MDLs and I/O space into system space. */
+  systemPtes: number;
+  pagingFileBytes: number;
+  /** Default working-set limits of a new process, in pages (hints only). */
+  workingSetMinimumPages: number;
+  workingSetMaximumPages: number;
+  /** Device DMA is translated and confined by an IOMMU. */
+  iommu: boolean;
+  /** Driver Verifier's DMA checks: stop the machine (0xE6) or only record the finding. */
+  verifierMode: VerifierMode;
+  /** Hand frames out in a scattered order, as on a machine that has run for a while. */
+  scatterFrames: boolean;
+}
+
+export const FOUR_GIB = 4 * GiB;
+
+export function defaultBootConfig(overrides: Partial<BootConfig> = {}): BootConfig {
+  const config: BootConfig = {
+    seed: 1,
+    ramBytes: 8 * GiB,
+    deviceHoleBytes: 512 * MiB,
+    nonPagedPoolBytes: 64 * MiB,
+    pagedPoolBytes: 128 * MiB,
+    systemPtes: 64 * 1024,
+    pagingFileBytes: 2 * GiB,
+    workingSetMinimumPages: 50,
+    workingSetMaximumPages: 345,
+    iommu: false,
+    verifierMode: 'bugcheck',
+    scatterFrames: true,
+    ...overrides,
+  };
+  validateBootConfig(config);
+  return config;
+}
+
+export function validateBootConfig(c: BootConfig): void {
+  const problems: string[] = [];
+  const pageMultiple = (name: keyof BootConfig) => {
+    const v = c[name] as number;
+    if (!Number.isSafeInteger(v) || v < 0 || v % PAGE_SIZE !== 0) problems.push(`${name} must be a whole number of pages, got ${v}`);
+  };
+  pageMultiple('ramBytes');
+  pageMultiple('deviceHoleBytes');
+  pageMultiple('nonPagedPoolBytes');
+  pageMultiple('pagedPoolBytes');
+  pageMultiple('pagingFileBytes');
+  if (c.ramBytes < 64 * MiB) problems.push(`ramBytes must be at least 64 MiB, got ${c.ramBytes}`);
+  if (c.ramBytes > 1024 * GiB) problems.push(`ramBytes above 1 TiB is not simulated, got ${c.ramBytes}`);
+  if (c.deviceHoleBytes >= FOUR_GIB - 64 * MiB) problems.push('deviceHoleBytes leaves no RAM below 4 GiB');
+  if (c.nonPagedPoolBytes + c.pagedPoolBytes > c.ramBytes / 2) problems.push('the pools may take at most half of RAM');
+  if (!Number.isSafeInteger(c.systemPtes) || c.systemPtes < 16) problems.push(`systemPtes must be at least 16, got ${c.systemPtes}`);
+  if (c.workingSetMinimumPages > c.workingSetMaximumPages) problems.push('workingSetMinimumPages exceeds workingSetMaximumPages');
+  if (!Number.isSafeInteger(c.seed)) problems.push(`seed must be an integer, got ${c.seed}`);
+  if (problems.length) throw new RangeError(`invalid boot configuration: ${problems.join('; ')}`);
+}

@@ -1,0 +1,148 @@
+/**
+ * The simulated clock: a discrete-event queue in nanoseconds. Device progress,
+ * interrupts, DPCs and memory pressure are events; CPU work advances time by
+ * its cost. No real timers exist anywhere in the simulator, so a run depends on
+ * its seed alone.
+ */
+export interface ScheduledEvent {
+  readonly id: number;
+  readonly at: number;
+  readonly label: string;
+  readonly run: () => void;
+}
+
+export class SimulationStalled extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulationStalled';
+  }
+}
+
+export class Clock {
+  private nowNs = 0;
+  private seq = 0;
+  /** Binary min-heap ordered by (at, id). */
+  private heap: ScheduledEvent[] = [];
+  private cancelled = new Set<number>();
+  /** CPU time charged per account (kernel routine, driver, ISR ...), for the cost-model rules. */
+  readonly cpuNs = new Map<string, number>();
+
+  get now(): number {
+    return this.nowNs;
+  }
+
+  get pending(): number {
+    return this.heap.length - this.cancelled.size;
+  }
+
+  schedule(delayNs: number, label: string, run: () => void): number {
+    if (!(delayNs >= 0) || !Number.isFinite(delayNs)) throw new RangeError(`event "${label}" scheduled with invalid delay ${delayNs}`);
+    const ev: ScheduledEvent = { id: ++this.seq, at: this.nowNs + delayNs, label, run };
+    this.push(ev);
+    return ev.id;
+  }
+
+  cancel(id: number): void {
+    if (this.heap.some((e) => e.id === id)) this.cancelled.add(id);
+  }
+
+  /** Charge CPU work: time moves on by its cost, and the account remembers it. */
+  charge(ns: number, account: string): void {
+    if (ns <= 0) return;
+    this.nowNs += ns;
+    this.cpuNs.set(account, (this.cpuNs.get(account) ?? 0) + ns);
+  }
+
+  cpuTime(prefix = ''): number {
+    let t = 0;
+    for (const [k, v] of this.cpuNs) if (k.startsWith(prefix)) t += v;
+    return t;
+  }
+
+  /** Run the next event, if any. Returns false when nothing is queued. */
+  step(): boolean {
+    for (;;) {
+      const ev = this.pop();
+      if (!ev) return false;
+      if (this.cancelled.delete(ev.id)) continue;
+      if (ev.at > this.nowNs) this.nowNs = ev.at;
+      ev.run();
+      return true;
+    }
+  }
+
+  /**
+   * Run events until `done()` holds or the queue empties. A budget of events
+   * and of simulated time turns a hung driver or device into a clear error
+   * instead of an endless loop.
+   */
+  runUntil(done: () => boolean, what: string, maxEvents = 5_000_000, maxSimNs = 3_600e9): void {
+    const deadline = this.nowNs + maxSimNs;
+    let n = 0;
+    while (!done()) {
+      if (!this.step()) {
+        if (done()) return;
+        throw new SimulationStalled(`${what}: nothing left to happen in the machine (no event queued) and it never finished`);
+      }
+      if (++n > maxEvents) throw new SimulationStalled(`${what}: still not finished after ${maxEvents} events; the driver or device appears to hang`);
+      if (this.nowNs > deadline) throw new SimulationStalled(`${what}: still not finished after ${maxSimNs / 1e9} s of simulated time; the driver or device appears to hang`);
+    }
+  }
+
+  /** Run every queued event (and the ones they queue) up to a budget. */
+  runUntilIdle(maxEvents = 5_000_000): void {
+    let n = 0;
+    while (this.step()) {
+      if (++n > maxEvents) throw new SimulationStalled(`machine did not go idle after ${maxEvents} events; something re-arms itself forever`);
+    }
+  }
+
+  /** Let `ns` of simulated time pass, running whatever falls due. */
+  advance(ns: number): void {
+    const until = this.nowNs + ns;
+    while (this.heap.length > 0 && this.peek()!.at <= until) this.step();
+    if (this.nowNs < until) this.nowNs = until;
+  }
+
+  private peek(): ScheduledEvent | undefined {
+    return this.heap[0];
+  }
+
+  private less(a: ScheduledEvent, b: ScheduledEvent): boolean {
+    return a.at < b.at || (a.at === b.at && a.id < b.id);
+  }
+
+  private push(ev: ScheduledEvent): void {
+    const h = this.heap;
+    h.push(ev);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): ScheduledEvent | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

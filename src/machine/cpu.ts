@@ -1,0 +1,61 @@
+/**
+ * The simulated processor's execution context: the current IRQL and the
+ * process whose address space user addresses resolve in. Device interrupts,
+ * DPCs and dispatch routines run by setting these, as a real CPU would.
+ */
+import { BugCheck } from './bug-check';
+import { Irql, PASSIVE_LEVEL, irqlName } from './irql';
+
+/** Whatever the memory manager uses as a process; kept opaque here to avoid a cycle. */
+export interface ProcessContext {
+  readonly processId: number;
+  readonly name: string;
+}
+
+export class Cpu {
+  private level: Irql = PASSIVE_LEVEL;
+  private process: ProcessContext | null = null;
+
+  get irql(): Irql {
+    return this.level;
+  }
+
+  get currentProcess(): ProcessContext | null {
+    return this.process;
+  }
+
+  /** KeRaiseIrql: raising to a lower level is itself a bug (0x0A in the checked kernel's spirit). */
+  KeRaiseIrql(newIrql: Irql): Irql {
+    if (newIrql < this.level) throw new BugCheck(0x0a, 0, this.level, newIrql, 0, `KeRaiseIrql to ${irqlName(newIrql)} below the current ${irqlName(this.level)}`);
+    const old = this.level;
+    this.level = newIrql;
+    return old;
+  }
+
+  KeLowerIrql(newIrql: Irql): void {
+    if (newIrql > this.level) throw new BugCheck(0x0a, 0, this.level, newIrql, 0, `KeLowerIrql to ${irqlName(newIrql)} above the current ${irqlName(this.level)}`);
+    this.level = newIrql;
+  }
+
+  /** Run `fn` at `irql`, restoring the previous level afterwards even if it throws. */
+  atIrql<T>(irql: Irql, fn: () => T): T {
+    const old = this.level;
+    this.level = irql;
+    try {
+      return fn();
+    } finally {
+      this.level = old;
+    }
+  }
+
+  /** Run `fn` attached to `process` (KeStackAttachProcess), so its user addresses resolve there. */
+  inProcess<T>(process: ProcessContext | null, fn: () => T): T {
+    const old = this.process;
+    this.process = process;
+    try {
+      return fn();
+    } finally {
+      this.process = old;
+    }
+  }
+}

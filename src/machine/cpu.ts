@@ -15,6 +15,7 @@ export interface ProcessContext {
 export class Cpu {
   private level: Irql = PASSIVE_LEVEL;
   private process: ProcessContext | null = null;
+  private driver: string | null = null;
 
   get irql(): Irql {
     return this.level;
@@ -45,6 +46,21 @@ export class Cpu {
       return fn();
     } finally {
       this.level = old;
+    }
+  }
+
+  /** The driver whose code is running now, so a bug check can name the culprit (as 0xCB does). */
+  get currentDriver(): string | null {
+    return this.driver;
+  }
+
+  inDriver<T>(driverName: string | null, fn: () => T): T {
+    const old = this.driver;
+    this.driver = driverName;
+    try {
+      return fn();
+    } finally {
+      this.driver = old;
     }
   }
 

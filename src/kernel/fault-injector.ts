@@ -1,0 +1,73 @@
+/**
+ * Low-resource fault injection, as Driver Verifier does it: fail the Nth call,
+ * every call, a seeded fraction of calls (Low Resources Simulation), or the
+ * first call from each call site (Systematic Low Resources Simulation).
+ *
+ * A point names the routine (ExAllocatePoolWithTag:NonPagedPool, IoAllocateMdl,
+ * MmProbeAndLockPages, page-in ...); a rule may narrow itself to one call site,
+ * which is whatever label the caller passes (a driver passes its own name and
+ * a label of the call).
+ */
+import { Rng } from '../machine/rng';
+
+export type FaultMode =
+  | { kind: 'nth'; n: number }
+  | { kind: 'every' }
+  | { kind: 'fraction'; probability: number }
+  | { kind: 'first-per-call-site' }
+  | { kind: 'after'; n: number };
+
+export interface FaultRule {
+  readonly point: string;
+  readonly mode: FaultMode;
+  readonly callSite?: string;
+}
+
+interface LiveRule extends FaultRule {
+  calls: number;
+  seenSites: Set<string>;
+}
+
+export class FaultInjector {
+  private rules: LiveRule[] = [];
+  /** How many failures each point has injected, for the report. */
+  readonly injected = new Map<string, number>();
+
+  constructor(private readonly rng: Rng) {}
+
+  add(rule: FaultRule): void {
+    const m = rule.mode;
+    if ((m.kind === 'nth' || m.kind === 'after') && !(Number.isInteger(m.n) && m.n >= 1)) {
+      throw new RangeError(`fault rule for ${rule.point}: n must be a whole number >= 1, got ${m.n}`);
+    }
+    if (m.kind === 'fraction' && !(m.probability >= 0 && m.probability <= 1)) {
+      throw new RangeError(`fault rule for ${rule.point}: probability must lie in [0, 1], got ${m.probability}`);
+    }
+    this.rules.push({ ...rule, calls: 0, seenSites: new Set() });
+  }
+
+  clear(point?: string): void {
+    this.rules = point === undefined ? [] : this.rules.filter((r) => r.point !== point);
+  }
+
+  /** True when this call must fail. Every matching rule sees the call. */
+  shouldFail(point: string, callSite = ''): boolean {
+    let fail = false;
+    for (const r of this.rules) {
+      if (r.point !== point && !(r.point.endsWith('*') && point.startsWith(r.point.slice(0, -1)))) continue;
+      if (r.callSite !== undefined && r.callSite !== callSite) continue;
+      r.calls++;
+      switch (r.mode.kind) {
+        case 'nth': if (r.calls === r.mode.n) fail = true; break;
+        case 'after': if (r.calls >= r.mode.n) fail = true; break;
+        case 'every': fail = true; break;
+        case 'fraction': if (this.rng.next() < r.mode.probability) fail = true; break;
+        case 'first-per-call-site':
+          if (!r.seenSites.has(callSite)) { r.seenSites.add(callSite); fail = true; }
+          break;
+      }
+    }
+    if (fail) this.injected.set(point, (this.injected.get(point) ?? 0) + 1);
+    return fail;
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * Memory descriptor lists and the routines that build, lock, map and free
+ * them, with the documented names, flags and failure modes (MDL-1..5,
+ * PAGE-3, PAGE-5, PAGE-7; seed 003).
+ *
+ * Driver Verifier's MDL checks (bug check 0xC4) are always on for the driver
+ * under test: that is how a driver writer runs a conformance suite.
+ */
+import { COST } from '../../machine/cost-model';
+import { DISPATCH_LEVEL } from '../../machine/irql';
+import { RaisedStatus, STATUS } from '../../machine/ntstatus';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../machine/units';
+import { AddressSpace } from './address-space';
+import { isSystemAddress } from './layout';
+import { KPROCESSOR_MODE, MEMORY_CACHING_TYPE, MemoryManager, MmProcess } from './memory-manager';
+import { FrameState } from './physical-memory';
+
+export const MDL_MAPPED_TO_SYSTEM_VA = 0x0001;
+export const MDL_PAGES_LOCKED = 0x0002;
+export const MDL_SOURCE_IS_NONPAGED_POOL = 0x0004;
+export const MDL_ALLOCATED_FIXED_SIZE = 0x0008;
+export const MDL_PARTIAL = 0x0010;
+export const MDL_PARTIAL_HAS_BEEN_MAPPED = 0x0020;
+export const MDL_IO_PAGE_READ = 0x0040;
+export const MDL_WRITE_OPERATION = 0x0080;
+export const MDL_MAPPING_CAN_FAIL = 0x2000;
+
+/** The largest buffer one MDL may describe on current Windows. */
+export const MAXIMUM_MDL_LENGTH = 4 * 1024 * 1024 * 1024 - PAGE_SIZE;
+
+export type LOCK_OPERATION = 'IoReadAccess' | 'IoWriteAccess' | 'IoModifyAccess';
+export type MM_PAGE_PRIORITY = 'LowPagePriority' | 'NormalPagePriority' | 'HighPagePriority';
+
+let nextMdlId = 1;
+
+export class MDL {
+  /** A number that identifies the MDL in bug-check parameters (its "address"). */
+  readonly id = nextMdlId++;
+  Next: MDL | null = null;
+  MdlFlags = 0;
+  /** The process whose pages a probed MDL locked. */
+  Process: MmProcess | null = null;
+  MappedSystemVa = 0;
+  /** Page-aligned start of the buffer. */
+  readonly StartVa: number;
+  readonly ByteCount: number;
+  readonly ByteOffset: number;
+  /** The page-frame numbers that follow the header in a real MDL. */
+  readonly PfnArray: number[] = [];
+  /** For a partial MDL: the MDL it was built from. */
+  parent: MDL | null = null;
+  /** Partial MDLs currently built over this one (MDL-2). */
+  readonly partials = new Set<MDL>();
+  /** The driver that locked the pages, for 0xCB. */
+  lockedBy: string | null = null;
+  /** Where the pages were locked: the locking address space. */
+  lockedIn: AddressSpace | null = null;
+  allocatedBy: string | null = null;
+  freed = false;
+  /** Pool block the MDL header lives in. */
+  poolVa = 0;
+
+  constructor(virtualAddress: number, length: number) {
+    this.StartVa = pageOf(virtualAddress) * PAGE_SIZE;
+    this.ByteOffset = virtualAddress - this.StartVa;
+    this.ByteCount = length;
+  }
+
+  get pageCount(): number {
+    return ADDRESS_AND_SIZE_TO_SPAN_PAGES(this.StartVa + this.ByteOffset, this.ByteCount);
+  }
+
+  /** The MDL-size a real MDL of this length has: a 48-byte header and 8 bytes per page. */
+  get Size(): number {
+    return 48 + 8 * this.pageCount;
+  }
+}
+
+export function MmGetMdlVirtualAddress(mdl: MDL): number {
+  return mdl.StartVa + mdl.ByteOffset;
+}
+export function MmGetMdlByteCount(mdl: MDL): number {
+  return mdl.ByteCount;
+}
+export function MmGetMdlByteOffset(mdl: MDL): number {
+  return mdl.ByteOffset;
+}
+export function MmGetMdlPfnArray(mdl: MDL): readonly number[] {
+  return mdl.PfnArray;
+}
+
+/** The MDL routines of the kernel, bound to one machine's memory manager. */
+export class MdlRoutines {
+  private readonly live = new Set<MDL>();
+
+  constructor(private readonly mm: MemoryManager) {}
+
+  private verifierStop(p1: number, p2: number, p3: number, p4: number, reason: string): never {
+    return this.mm.bugCheck(0xc4, p1, p2, p3, p4, reason);
+  }
+
+  private requireIrql(max: number, routine: string): void {
+    if (this.mm.cpu.irql > max) this.mm.bugCheck(0xc4, 0x70, this.mm.cpu.irql, max, 0, `${routine} called at IRQL ${this.mm.cpu.irql} (allowed up to ${max})`);
+  }
+
+  /**
+   * IoAllocateMdl: NULL when the length exceeds the maximum or the pool has no
+   * room (MDL-1). With an IRP, the MDL becomes Irp.MdlAddress, or is chained
+   * after it when `secondaryBuffer` is set (MDL-5).
+   */
+  IoAllocateMdl(virtualAddress: number, length: number, secondaryBuffer: boolean, _chargeQuota: boolean, irp: { MdlAddress: MDL | null } | null, callSite = ''): MDL | null {
+    this.requireIrql(DISPATCH_LEVEL, 'IoAllocateMdl');
+    if (!(Number.isSafeInteger(length) && length > 0) || length > MAXIMUM_MDL_LENGTH) return null;
+    if (!Number.isSafeInteger(virtualAddress) || virtualAddress < 0) return null;
+    this.mm.clock.charge(COST.mdlAllocate.ns, 'mm:mdl');
+    if (this.mm.faults.shouldFail('IoAllocateMdl', callSite)) return null;
+    const mdl = new MDL(virtualAddress, length);
+    const block = this.mm.ExAllocatePoolWithTag('NonPagedPool', mdl.Size, 'Mdl ', callSite);
+    if (block === null) return null;
+    mdl.poolVa = block;
+    mdl.allocatedBy = this.mm.cpu.currentDriver;
+    if (irp) {
+      if (secondaryBuffer && irp.MdlAddress) {
+        let tail = irp.MdlAddress;
+        while (tail.Next) tail = tail.Next;
+        tail.Next = mdl;
+      } else {
+        irp.MdlAddress = mdl;
+      }
+    }
+    this.live.add(mdl);
+    return mdl;
+  }
+
+  /**
+   * MmProbeAndLockPages: make the buffer resident and lock it (PAGE-1). Raises
+   * on an invalid address, an access-mode mismatch or a page-in error, leaving
+   * nothing locked (PAGE-3). The caller must catch the exception.
+   */
+  MmProbeAndLockPages(mdl: MDL, accessMode: KPROCESSOR_MODE, operation: LOCK_OPERATION): void {
+    this.checkLive(mdl, 'MmProbeAndLockPages');
+    if (mdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) {
+      this.verifierStop(0xb0, mdl.id, mdl.MdlFlags, 0, `MmProbeAndLockPages on an MDL whose flags (0x${mdl.MdlFlags.toString(16)}) say it is already locked, built for non-paged pool, or partial`);
+    }
+    const va = MmGetMdlVirtualAddress(mdl);
+    if (this.mm.faults.shouldFail('MmProbeAndLockPages', mdl.allocatedBy ?? '')) {
+      throw new RaisedStatus(STATUS.INSUFFICIENT_RESOURCES, `MmProbeAndLockPages of ${formatAddress(va)}: not enough resources to lock ${mdl.pageCount} page(s)`);
+    }
+    const as = this.mm.spaceFor(va);
+    if (!as) throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `MmProbeAndLockPages of user address ${formatAddress(va)} with no process context`);
+    const write = operation !== 'IoReadAccess';
+    const frames = this.mm.lockRange(as, va, mdl.ByteCount, write, accessMode);
+    mdl.PfnArray.length = 0;
+    mdl.PfnArray.push(...frames);
+    mdl.MdlFlags |= MDL_PAGES_LOCKED | (write ? MDL_WRITE_OPERATION : 0);
+    mdl.Process = as.isSystem ? null : (this.mm.cpu.currentProcess as MmProcess);
+    mdl.lockedIn = as;
+    mdl.lockedBy = this.mm.cpu.currentDriver;
+  }
+
+  /**
+   * MmUnlockPages: one unlock per lock (PAGE-5). Unlocking a partial MDL or a
+   * non-paged-pool MDL, or an MDL that is not locked, is a verifier stop;
+   * unlocking a parent while partial MDLs over it live corrupts the PFN list
+   * (0x4E, MDL-2).
+   */
+  MmUnlockPages(mdl: MDL): void {
+    this.checkLive(mdl, 'MmUnlockPages');
+    this.requireIrql(DISPATCH_LEVEL, 'MmUnlockPages');
+    if (mdl.MdlFlags & MDL_PARTIAL) this.verifierStop(0xb4, mdl.id, mdl.MdlFlags, 0, 'MmUnlockPages on a partial MDL: free it with IoFreeMdl instead');
+    if (mdl.MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) this.verifierStop(0x7d, mdl.id, mdl.MdlFlags, 0, 'MmUnlockPages on an MDL built by MmBuildMdlForNonPagedPool: it was never locked');
+    if (!(mdl.MdlFlags & MDL_PAGES_LOCKED)) {
+      this.mm.bugCheck(0x76, 1, mdl.id, 0, 0, `MmUnlockPages on MDL #${mdl.id}, whose pages are not locked (never locked, or unlocked already)`);
+    }
+    this.checkNoLivePartials(mdl, 'unlocked');
+    if (mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) this.unmapSystem(mdl);
+    for (const pfn of mdl.PfnArray) this.mm.unlockFrame(pfn, mdl.lockedIn!);
+    mdl.MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_WRITE_OPERATION);
+  }
+
+  /**
+   * MmBuildMdlForNonPagedPool: fill in the frames of a non-paged buffer; it
+   * cannot fail, and is valid only for non-paged memory (PAGE-7): on pageable
+   * memory it is verifier stop 0xC4/0x7F.
+   */
+  MmBuildMdlForNonPagedPool(mdl: MDL): void {
+    this.checkLive(mdl, 'MmBuildMdlForNonPagedPool');
+    const va = MmGetMdlVirtualAddress(mdl);
+    const frames: number[] = [];
+    for (let vpn = pageOf(va); vpn <= pageOf(va + mdl.ByteCount - 1); vpn++) {
+      const pfn = this.mm.translate(vpn * PAGE_SIZE, isSystemAddress(va) ? this.mm.systemSpace : this.mm.spaceFor(va));
+      if (!isSystemAddress(va) || pfn < 0 || this.mm.physical.state[pfn] !== FrameState.NonPaged) {
+        this.verifierStop(0x7f, mdl.id, vpn * PAGE_SIZE, pfn < 0 ? 0 : pfn, `MmBuildMdlForNonPagedPool over ${formatAddress(vpn * PAGE_SIZE)}, which is not non-paged memory`);
+      }
+      frames.push(pfn);
+    }
+    mdl.PfnArray.length = 0;
+    mdl.PfnArray.push(...frames);
+    mdl.MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+    mdl.MappedSystemVa = va;
+  }
+
+  /**
+   * IoBuildPartialMdl: describe part of a locked source MDL (MDL-2). The range
+   * must lie inside the source and fit the target; otherwise the machine stops
+   * with TARGET_MDL_TOO_SMALL (0x40).
+   */
+  IoBuildPartialMdl(sourceMdl: MDL, targetMdl: MDL, virtualAddress: number, length: number): void {
+    this.checkLive(sourceMdl, 'IoBuildPartialMdl');
+    this.checkLive(targetMdl, 'IoBuildPartialMdl');
+    const srcVa = MmGetMdlVirtualAddress(sourceMdl);
+    const len = length === 0 ? srcVa + sourceMdl.ByteCount - virtualAddress : length;
+    if (virtualAddress < srcVa || virtualAddress + len > srcVa + sourceMdl.ByteCount) {
+      this.mm.bugCheck(0x40, sourceMdl.id, targetMdl.id, virtualAddress, len, `IoBuildPartialMdl range ${formatAddress(virtualAddress)}+${len} is not inside the source MDL`);
+    }
+    const pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(virtualAddress, len);
+    if (pages > targetMdl.pageCount) {
+      this.mm.bugCheck(0x40, sourceMdl.id, targetMdl.id, virtualAddress, len, `IoBuildPartialMdl: the target MDL describes ${targetMdl.pageCount} page(s) but the range spans ${pages}`);
+    }
+    const firstIndex = pageOf(virtualAddress) - pageOf(srcVa);
+    (targetMdl as { StartVa: number }).StartVa = pageOf(virtualAddress) * PAGE_SIZE;
+    (targetMdl as { ByteOffset: number }).ByteOffset = virtualAddress % PAGE_SIZE;
+    (targetMdl as { ByteCount: number }).ByteCount = len;
+    targetMdl.PfnArray.length = 0;
+    targetMdl.PfnArray.push(...sourceMdl.PfnArray.slice(firstIndex, firstIndex + pages));
+    targetMdl.MdlFlags = MDL_PARTIAL | (sourceMdl.MdlFlags & (MDL_WRITE_OPERATION | MDL_SOURCE_IS_NONPAGED_POOL));
+    targetMdl.Process = sourceMdl.Process;
+    targetMdl.parent = sourceMdl;
+    sourceMdl.partials.add(targetMdl);
+  }
+
+  /**
+   * MmGetSystemAddressForMdlSafe: map the MDL's pages into system space so any
+   * context (an ISR included) can reach them; NULL when system PTEs run out
+   * (MDL-3). The pages must be locked.
+   */
+  MmGetSystemAddressForMdlSafe(mdl: MDL, _priority: MM_PAGE_PRIORITY = 'NormalPagePriority'): number | null {
+    this.checkLive(mdl, 'MmGetSystemAddressForMdlSafe');
+    this.requireIrql(DISPATCH_LEVEL, 'MmGetSystemAddressForMdlSafe');
+    if (mdl.MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) return mdl.MappedSystemVa;
+    const lockedSource = mdl.MdlFlags & MDL_PARTIAL ? mdl.parent !== null && (mdl.parent.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) !== 0 : (mdl.MdlFlags & MDL_PAGES_LOCKED) !== 0;
+    if (!lockedSource) this.verifierStop(0x83, mdl.id, mdl.MdlFlags, 0, `MmGetSystemAddressForMdlSafe on MDL #${mdl.id}, whose pages are not locked`);
+    if (this.mm.faults.shouldFail('MmGetSystemAddressForMdlSafe', mdl.allocatedBy ?? '')) return null;
+    const va = this.mm.mapFrames(this.mm.systemSpace, mdl.PfnArray, `MDL #${mdl.id} mapped to system space`);
+    if (va < 0) return null;
+    mdl.MappedSystemVa = va + mdl.ByteOffset;
+    mdl.MdlFlags |= mdl.MdlFlags & MDL_PARTIAL ? MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_MAPPED_TO_SYSTEM_VA : MDL_MAPPED_TO_SYSTEM_VA;
+    return mdl.MappedSystemVa;
+  }
+
+  /**
+   * MmMapLockedPagesSpecifyCache into user space (the mapped-buffer pattern of
+   * seed 000) or system space. User mappings go into the *current* process:
+   * calling it from the wrong context maps the pages into the wrong process.
+   */
+  MmMapLockedPagesSpecifyCache(mdl: MDL, accessMode: KPROCESSOR_MODE, _cacheType: MEMORY_CACHING_TYPE, _requestedAddress: number | null, bugCheckOnFailure: boolean, _priority: MM_PAGE_PRIORITY = 'NormalPagePriority'): number | null {
+    this.checkLive(mdl, 'MmMapLockedPagesSpecifyCache');
+    if (!(mdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))) {
+      this.verifierStop(0x85, mdl.id, mdl.MdlFlags, 0, `MmMapLockedPagesSpecifyCache on MDL #${mdl.id}, whose pages are not locked`);
+    }
+    if (accessMode === 'KernelMode') return this.MmGetSystemAddressForMdlSafe(mdl);
+    const process = this.mm.cpu.currentProcess as MmProcess | null;
+    const fail = (why: string): null => {
+      if (bugCheckOnFailure) throw new RaisedStatus(STATUS.INSUFFICIENT_RESOURCES, why);
+      return null;
+    };
+    if (!process) return fail('MmMapLockedPagesSpecifyCache(UserMode) with no process context');
+    if (this.mm.faults.shouldFail('MmMapLockedPagesSpecifyCache', mdl.allocatedBy ?? '')) return fail('injected low-resources failure');
+    const va = this.mm.mapFrames(process.addressSpace, mdl.PfnArray, `MDL #${mdl.id} mapped into ${process.name}`);
+    if (va < 0) return fail(`no free virtual range in ${process.name} (CONT-6)`);
+    this.userMappings.set(va, { mdl, process });
+    return va + mdl.ByteOffset;
+  }
+
+  private readonly userMappings = new Map<number, { mdl: MDL; process: MmProcess }>();
+
+  /** MmUnmapLockedPages: undo a mapping; a user mapping must be undone in its own process. */
+  MmUnmapLockedPages(baseAddress: number, mdl: MDL): void {
+    this.checkLive(mdl, 'MmUnmapLockedPages');
+    if (isSystemAddress(baseAddress)) {
+      if (!(mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)) this.verifierStop(0x1002, mdl.id, baseAddress, 0, 'MmUnmapLockedPages of a system address the MDL is not mapped at');
+      this.unmapSystem(mdl);
+      return;
+    }
+    const base = pageOf(baseAddress) * PAGE_SIZE;
+    const m = this.userMappings.get(base);
+    if (!m || m.mdl !== mdl) this.verifierStop(0x1002, mdl.id, baseAddress, 0, `MmUnmapLockedPages of ${formatAddress(baseAddress)}, which is not a user mapping of MDL #${mdl.id}`);
+    const current = this.mm.cpu.currentProcess as MmProcess | null;
+    if (current !== m.process) this.verifierStop(0x1003, mdl.id, baseAddress, 0, `MmUnmapLockedPages in ${current?.name ?? 'no process'}, but the mapping belongs to ${m.process.name}`);
+    this.mm.unmapFrames(m.process.addressSpace, base);
+    this.userMappings.delete(base);
+  }
+
+  /** User mappings still in place for `mdl` (or for all MDLs). */
+  outstandingUserMappings(process?: MmProcess): { va: number; mdl: MDL; process: MmProcess }[] {
+    return [...this.userMappings].filter(([, m]) => !process || m.process === process).map(([va, m]) => ({ va, ...m }));
+  }
+
+  /** Forget user mappings of a process that is going away (its address space goes with it). */
+  dropUserMappings(process: MmProcess): void {
+    for (const [va, m] of this.userMappings) if (m.process === process) this.userMappings.delete(va);
+  }
+
+  /**
+   * IoFreeMdl: free the MDL. A partial MDL is unmapped first. A non-partial
+   * MDL still mapped to system space is verifier stop 0xC4/0xB8. Freeing a
+   * parent while partial MDLs over it live corrupts the PFN list (MDL-2). A
+   * locked MDL freed without unlocking leaks its lock (found at process exit).
+   */
+  IoFreeMdl(mdl: MDL): void {
+    if (mdl.freed || !this.live.has(mdl)) this.mm.bugCheck(0xc2, 0x07, 0, mdl.id, 0, `IoFreeMdl of MDL #${mdl.id}, which was already freed`);
+    this.checkNoLivePartials(mdl, 'freed');
+    if (mdl.MdlFlags & MDL_PARTIAL) {
+      if (mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) this.unmapSystem(mdl);
+      mdl.parent?.partials.delete(mdl);
+    } else if (mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) {
+      this.verifierStop(0xb8, mdl.id, mdl.MappedSystemVa, 0, `IoFreeMdl of MDL #${mdl.id} while its pages are still mapped to system space`);
+    }
+    mdl.freed = true;
+    this.live.delete(mdl);
+    if (mdl.poolVa) this.mm.ExFreePoolWithTag(mdl.poolVa, 'Mdl ');
+  }
+
+  /** MDLs allocated and not freed (for leak checks), optionally by one driver. */
+  liveMdls(driver?: string): MDL[] {
+    return [...this.live].filter((m) => driver === undefined || m.allocatedBy === driver);
+  }
+
+  /** The MDL that holds locked pages in `as`, for naming the culprit at process exit. */
+  lockingMdlIn(as: AddressSpace): MDL | undefined {
+    for (const m of this.live) if (m.lockedIn === as && m.MdlFlags & MDL_PAGES_LOCKED) return m;
+    return undefined;
+  }
+
+  private unmapSystem(mdl: MDL): void {
+    const base = pageOf(mdl.MappedSystemVa) * PAGE_SIZE;
+    this.mm.unmapFrames(this.mm.systemSpace, base);
+    mdl.MappedSystemVa = 0;
+    mdl.MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED);
+  }
+
+  private checkNoLivePartials(mdl: MDL, what: string): void {
+    if (mdl.partials.size === 0) return;
+    const partial = [...mdl.partials][0]!;
+    const pfn = partial.PfnArray[0] ?? 0;
+    this.mm.bugCheck(0x4e, 0x9a, pfn, this.mm.physical.state[pfn] ?? 0, this.mm.physical.lockCount[pfn] ?? 0, `MDL #${mdl.id} was ${what} while partial MDL #${partial.id} built over it still exists`);
+  }
+
+  private checkLive(mdl: MDL, routine: string): void {
+    if (!mdl || mdl.freed) this.mm.bugCheck(0xc4, 0x1004, mdl?.id ?? 0, 0, 0, `${routine} on MDL #${mdl?.id ?? 0}, which was already freed`);
+  }
+}

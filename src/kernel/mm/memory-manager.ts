@@ -1,0 +1,703 @@
+/**
+ * The memory manager: address spaces, page faults, the working-set trimmer and
+ * paging file, pools, system PTEs, contiguous memory, I/O-space mappings and
+ * mapped files, over the PFN database.
+ *
+ * Everything a DMA rule depends on is modelled for real: an unlocked pageable
+ * page really is written out under pressure and its frame really goes to the
+ * next owner; a locked page really stays; a page touched at DISPATCH_LEVEL that
+ * is not resident really stops the machine.
+ */
+import { BootConfig } from '../../machine/boot-config';
+import { BugCheck } from '../../machine/bug-check';
+import { Clock } from '../../machine/clock';
+import { COST } from '../../machine/cost-model';
+import { Cpu } from '../../machine/cpu';
+import { APC_LEVEL, DISPATCH_LEVEL } from '../../machine/irql';
+import { RaisedStatus, STATUS } from '../../machine/ntstatus';
+import { PAGE_SIZE, formatAddress, pageOf } from '../../machine/units';
+import { FaultInjector } from '../fault-injector';
+import { AddressSpace, PTE_PAGEFILE, PTE_VALID, Protection, Region, RegionKind, pagefilePte, pteKind, ptePayload, validPte } from './address-space';
+import {
+  ALLOCATION_GRANULARITY,
+  MM_LOWEST_USER_ADDRESS,
+  MM_SYSTEM_RANGE_START,
+  MM_USER_PROBE_ADDRESS,
+  NONPAGED_POOL_BASE,
+  PAGED_POOL_BASE,
+  SYSTEM_PTE_BASE,
+  SYSTEM_RANGE_END,
+  isSystemAddress,
+} from './layout';
+import { PagingFile } from './paging-file';
+import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PhysicalMemory } from './physical-memory';
+import { Pool, PoolAllocation, PoolType, tagText } from './pool';
+import { Section, SimulatedFile } from './section';
+import { SystemPtes } from './system-ptes';
+
+/** A process as the memory manager sees it: something with an address space. */
+export interface MmProcess {
+  readonly processId: number;
+  readonly name: string;
+  readonly addressSpace: AddressSpace;
+}
+
+export type MemoryPressure = 'moderate' | 'severe';
+
+export type MEMORY_CACHING_TYPE = 'MmNonCached' | 'MmCached' | 'MmWriteCombined';
+
+export interface TrimReport {
+  trimmedPages: number;
+  writtenToPagingFile: number;
+  writtenToFiles: number;
+  keptLocked: number;
+}
+
+/** Where an access came from: a user-mode probe checks the address range too. */
+export type KPROCESSOR_MODE = 'KernelMode' | 'UserMode';
+
+export class MemoryManager {
+  readonly systemSpace: AddressSpace;
+  readonly pagingFile: PagingFile;
+  readonly systemPtes: SystemPtes;
+  readonly nonPagedPool: Pool;
+  readonly pagedPool: Pool;
+  readonly files = new Map<string, SimulatedFile>();
+  private readonly sections = new Set<Section>();
+  private readonly addressSpaces = new Set<AddressSpace>();
+  /** The owner recorded on frames of I/O-space and firmware mappings. */
+  private readonly contiguousOwner: FrameOwner;
+  private nextPoolVa = { NonPagedPool: NONPAGED_POOL_BASE, PagedPool: PAGED_POOL_BASE };
+  /** Contiguous allocations by their system address. */
+  private readonly contiguous = new Map<number, { pfn: number; pages: number; driver: string | null }>();
+  /** Page-in errors armed for the next reads of particular pages (va -> remaining count). */
+  private readonly pageInErrors = new Map<string, number>();
+
+  constructor(
+    readonly config: BootConfig,
+    readonly physical: PhysicalMemory,
+    readonly clock: Clock,
+    readonly cpu: Cpu,
+    readonly faults: FaultInjector,
+    private readonly crash: (bugCheck: BugCheck) => never,
+  ) {
+    this.systemSpace = this.physical.registerOwner(
+      (id) => new AddressSpace(id, 'System', true, MM_SYSTEM_RANGE_START, SYSTEM_RANGE_END, 0, Number.MAX_SAFE_INTEGER),
+    ) as AddressSpace;
+    this.contiguousOwner = this.physical.registerOwner((id) => ({ ownerId: id, ownerName: 'contiguous memory' }));
+    this.pagingFile = new PagingFile(config.pagingFileBytes);
+    this.systemPtes = new SystemPtes(config.systemPtes);
+    this.nonPagedPool = new Pool('NonPagedPool', config.nonPagedPoolBytes / PAGE_SIZE);
+    this.pagedPool = new Pool('PagedPool', config.pagedPoolBytes / PAGE_SIZE);
+  }
+
+  bugCheck(code: number, p1: number, p2: number, p3: number, p4: number, reason: string): never {
+    return this.crash(new BugCheck(code, p1, p2, p3, p4, reason));
+  }
+
+  // --- address spaces --------------------------------------------------------
+
+  createAddressSpace(name: string): AddressSpace {
+    const as = this.physical.registerOwner(
+      (id) => new AddressSpace(id, name, false, MM_LOWEST_USER_ADDRESS, MM_USER_PROBE_ADDRESS, this.config.workingSetMinimumPages, this.config.workingSetMaximumPages),
+    ) as AddressSpace;
+    this.addressSpaces.add(as);
+    return as;
+  }
+
+  /** The address space a virtual address resolves in, from the current CPU context. */
+  spaceFor(va: number): AddressSpace | null {
+    if (isSystemAddress(va)) return this.systemSpace;
+    const p = this.cpu.currentProcess as MmProcess | null;
+    return p ? p.addressSpace : null;
+  }
+
+  /**
+   * Tear down a process's address space at exit. Pages still locked for I/O
+   * stop the machine: 0xCB names the driver when locked pages are tracked
+   * per driver, 0x76 otherwise (PAGE-5).
+   */
+  deleteAddressSpace(as: AddressSpace, lockedBy: { driver: string | null; mdlId: number } | null): void {
+    if (as.lockedPages > 0) {
+      if (lockedBy?.driver) {
+        this.bugCheck(0xcb, 0, 0, lockedBy.mdlId, as.lockedPages, `process ${as.ownerName} exited with ${as.lockedPages} page(s) still locked for I/O by driver ${lockedBy.driver}`);
+      }
+      this.bugCheck(0x76, 0, as.ownerId, as.lockedPages, 0, `process ${as.ownerName} exited with ${as.lockedPages} page(s) still locked for I/O`);
+    }
+    for (const region of [...as.regions]) this.releaseRegion(as, region);
+    as.deleted = true;
+    this.addressSpaces.delete(as);
+  }
+
+  /** VirtualAlloc: reserve (and commit) pageable private memory in a process. */
+  allocateVirtual(as: AddressSpace, size: number, options: { commit?: boolean; protection?: Protection; label?: string } = {}): number {
+    if (!(Number.isSafeInteger(size) && size > 0)) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `VirtualAlloc size must be a positive whole number of bytes, got ${size}`);
+    const bytes = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+    const start = as.findFreeRange(bytes, ALLOCATION_GRANULARITY);
+    if (start < 0) throw new RaisedStatus(STATUS.NO_MEMORY, `no free virtual range of ${bytes} bytes in ${as.ownerName}`);
+    as.insertRegion({ start, end: start + bytes, kind: 'private', protection: options.protection ?? 'readwrite', committed: options.commit ?? true, label: options.label ?? 'private memory' });
+    return start;
+  }
+
+  /** VirtualFree with MEM_RELEASE. Freeing memory that is locked for I/O keeps the frames until the unlock. */
+  freeVirtual(as: AddressSpace, va: number): void {
+    const region = as.regionAt(va);
+    if (!region || region.start !== va || region.kind !== 'private') {
+      throw new RaisedStatus(STATUS.INVALID_PARAMETER, `VirtualFree: ${formatAddress(va)} is not the start of a private allocation in ${as.ownerName}`);
+    }
+    this.releaseRegion(as, region);
+  }
+
+  setProtection(as: AddressSpace, va: number, protection: Protection): void {
+    const region = as.regionAt(va);
+    if (!region) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `VirtualProtect: ${formatAddress(va)} is not allocated in ${as.ownerName}`);
+    region.protection = protection;
+  }
+
+  /** SetProcessWorkingSetSize: only limits, which the trimmer may ignore under pressure (PAGE-2). */
+  setWorkingSetSize(as: AddressSpace, minimumBytes: number, maximumBytes: number): void {
+    if (minimumBytes > maximumBytes) throw new RaisedStatus(STATUS.INVALID_PARAMETER, 'working-set minimum exceeds maximum');
+    as.workingSetMinimumPages = Math.ceil(minimumBytes / PAGE_SIZE);
+    as.workingSetMaximumPages = Math.ceil(maximumBytes / PAGE_SIZE);
+  }
+
+  // --- translation and faults ------------------------------------------------
+
+  /** The frame behind `va` if it is resident now, else -1; never faults. */
+  translate(va: number, as: AddressSpace | null = this.spaceFor(va)): number {
+    if (!as) return -1;
+    const region = as.regionAt(va);
+    if (region?.kind === 'io-space') return -1;
+    const pte = as.ptes.get(pageOf(va));
+    return pte !== undefined && pteKind(pte) === PTE_VALID ? ptePayload(pte) : -1;
+  }
+
+  /** The physical address behind `va` if resident (or I/O space), else -1. */
+  physicalAddressOf(va: number, as: AddressSpace | null = this.spaceFor(va)): number {
+    if (!as) return -1;
+    const region = as.regionAt(va);
+    if (region?.kind === 'io-space') return region.physicalBase! + (va - region.start);
+    const pfn = this.translate(va, as);
+    return pfn < 0 ? -1 : pfn * PAGE_SIZE + (va % PAGE_SIZE);
+  }
+
+  /**
+   * Make the page at `va` resident and return its frame, as a page fault would.
+   * Bad addresses raise STATUS_ACCESS_VIOLATION for user addresses and stop
+   * the machine (0x50) for system addresses; a fault at DISPATCH_LEVEL or
+   * above stops it with 0x0A.
+   */
+  resolvePage(va: number, write: boolean, as: AddressSpace | null = this.spaceFor(va)): number {
+    if (!as) {
+      throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `user address ${formatAddress(va)} touched with no process context`);
+    }
+    const region = as.regionAt(va);
+    const vpn = pageOf(va);
+    if (!region || !region.committed || region.protection === 'noaccess' || region.kind === 'io-space' || (write && region.protection === 'readonly')) {
+      const why = !region ? 'is not allocated' : !region.committed ? 'is reserved but not committed' : region.kind === 'io-space' ? 'is I/O space' : `is ${region.protection}`;
+      if (as.isSystem) this.bugCheck(0x50, va, write ? 1 : 0, 0, 2, `system address ${formatAddress(va)} ${why}`);
+      throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `${write ? 'write to' : 'read of'} ${formatAddress(va)} in ${as.ownerName}: the address ${why}`);
+    }
+    const pte = as.ptes.get(vpn);
+    if (pte !== undefined && pteKind(pte) === PTE_VALID) return ptePayload(pte);
+
+    if (this.cpu.irql >= DISPATCH_LEVEL) {
+      this.bugCheck(0x0a, va, this.cpu.irql, write ? 1 : 0, 0, `pageable address ${formatAddress(va)} (${region.label}) is not resident and was touched at IRQL ${this.cpu.irql}`);
+    }
+    return this.pageIn(as, region, vpn, pte);
+  }
+
+  private pageIn(as: AddressSpace, region: Region, vpn: number, pte: number | undefined): number {
+    const va = vpn * PAGE_SIZE;
+    if (region.kind === 'view') return this.pageInView(as, region, vpn);
+    let contents: Uint8Array | undefined;
+    if (pte !== undefined && pteKind(pte) === PTE_PAGEFILE) {
+      if (this.takePageInError(as, va)) this.pageInFailed(as, va, 'paging file');
+      contents = this.pagingFile.read(ptePayload(pte));
+      this.clock.charge(COST.pageInFromDisk.ns, 'mm:page-in');
+    } else {
+      this.clock.charge(COST.pageFault.ns, 'mm:demand-zero');
+    }
+    const pfn = this.frameFor(as, vpn, FrameState.Pageable);
+    if (contents) this.physical.setPage(pfn, contents.slice());
+    if (pte !== undefined && pteKind(pte) === PTE_PAGEFILE) this.pagingFile.release(ptePayload(pte));
+    as.ptes.set(vpn, validPte(pfn));
+    as.workingSet.add(vpn);
+    this.physical.shareCount[pfn] = 1;
+    return pfn;
+  }
+
+  private pageInView(as: AddressSpace, region: Region, vpn: number): number {
+    const { section, fileOffset } = region.view!;
+    const filePage = (fileOffset + (vpn * PAGE_SIZE - region.start)) / PAGE_SIZE;
+    let pfn = section.prototypes.get(filePage);
+    if (pfn === undefined) {
+      if (this.takePageInError(as, vpn * PAGE_SIZE)) this.pageInFailed(as, vpn * PAGE_SIZE, `file ${section.file.name}`);
+      const contents = section.file.readPage(filePage);
+      this.clock.charge(COST.pageInFromDisk.ns, 'mm:page-in');
+      pfn = this.frameFor(section, filePage, FrameState.Pageable);
+      if (contents) this.physical.setPage(pfn, contents.slice());
+      this.physical.flags[pfn]! &= ~FrameFlag.Dirty;
+      section.prototypes.set(filePage, pfn);
+    } else {
+      this.clock.charge(COST.pageFault.ns, 'mm:soft-fault');
+    }
+    as.ptes.set(vpn, validPte(pfn));
+    as.workingSet.add(vpn);
+    this.physical.shareCount[pfn]!++;
+    return pfn;
+  }
+
+  private pageInFailed(as: AddressSpace, va: number, from: string): never {
+    if (as.isSystem) this.bugCheck(0x7a, 0, STATUS.IN_PAGE_ERROR, 0, va, `page-in of system data at ${formatAddress(va)} from the ${from} failed`);
+    throw new RaisedStatus(STATUS.IN_PAGE_ERROR, `page-in of ${formatAddress(va)} in ${as.ownerName} from the ${from} failed`);
+  }
+
+  /** A frame for a new resident page; under shortage, trim first (as the balance-set manager would). */
+  private frameFor(owner: FrameOwner, page: number, state: FrameStateValue): number {
+    let pfn = this.physical.tryAllocateFrame(owner, page, state);
+    if (pfn < 0) {
+      this.applyMemoryPressure('severe');
+      pfn = this.physical.tryAllocateFrame(owner, page, state);
+    }
+    if (pfn < 0) throw new RaisedStatus(STATUS.NO_MEMORY, `no physical memory left for ${owner.ownerName}`);
+    return pfn;
+  }
+
+  /** Arm a page-in error for the next `count` page-ins of the page at `va` in `as` (or any page when va is omitted). */
+  injectPageInError(as: AddressSpace, va?: number, count = 1): void {
+    this.pageInErrors.set(`${as.ownerId}:${va === undefined ? '*' : pageOf(va)}`, count);
+  }
+
+  private takePageInError(as: AddressSpace, va: number): boolean {
+    if (this.faults.shouldFail('page-in', as.ownerName)) return true;
+    for (const key of [`${as.ownerId}:${pageOf(va)}`, `${as.ownerId}:*`]) {
+      const n = this.pageInErrors.get(key);
+      if (n !== undefined && n > 0) {
+        if (n === 1) this.pageInErrors.delete(key);
+        else this.pageInErrors.set(key, n - 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // --- CPU access ------------------------------------------------------------
+
+  /** The CPU reads `length` bytes at `va` in the current context, faulting pages in. */
+  readVirtual(va: number, length: number, as: AddressSpace | null = this.spaceFor(va)): Uint8Array {
+    const out = new Uint8Array(length);
+    this.eachPage(va, length, (pageVa, off, n, done) => {
+      const pa = this.cpuPhysical(pageVa, false, as);
+      this.chargeCpuAccess(pa, n);
+      this.readPhysicalOrIo(pa + off, n, out, done);
+    });
+    return out;
+  }
+
+  writeVirtual(va: number, data: Uint8Array, as: AddressSpace | null = this.spaceFor(va)): void {
+    this.eachPage(va, data.length, (pageVa, off, n, done) => {
+      const pa = this.cpuPhysical(pageVa, true, as);
+      this.chargeCpuAccess(pa, n);
+      this.physical.write(pa + off, data, done, n);
+    });
+  }
+
+  fillVirtual(va: number, length: number, byte: number, as: AddressSpace | null = this.spaceFor(va)): void {
+    this.writeVirtual(va, new Uint8Array(length).fill(byte), as);
+  }
+
+  private cpuPhysical(pageVa: number, write: boolean, as: AddressSpace | null): number {
+    const region = as?.regionAt(pageVa);
+    if (region?.kind === 'io-space') return region.physicalBase! + (pageVa - region.start);
+    return this.resolvePage(pageVa, write, as) * PAGE_SIZE;
+  }
+
+  private readPhysicalOrIo(pa: number, n: number, into: Uint8Array, at: number): void {
+    this.physical.read(pa, n, into, at);
+  }
+
+  private chargeCpuAccess(pa: number, bytes: number): void {
+    const pfn = Math.floor(pa / PAGE_SIZE);
+    const nonCached = this.physical.isRam(pfn) && (this.physical.flags[pfn]! & FrameFlag.NonCached) !== 0;
+    this.clock.charge(bytes * (nonCached ? COST.uncachedCpuAccessPerByte.ns : COST.cpuCopyPerByte.ns), nonCached ? 'cpu:uncached' : 'cpu:cached');
+  }
+
+  private eachPage(va: number, length: number, fn: (pageVa: number, offset: number, n: number, done: number) => void): void {
+    for (let done = 0; done < length; ) {
+      const at = va + done;
+      const pageVa = pageOf(at) * PAGE_SIZE;
+      const off = at - pageVa;
+      const n = Math.min(PAGE_SIZE - off, length - done);
+      fn(pageVa, off, n, done);
+      done += n;
+    }
+  }
+
+  // --- locking (used by MmProbeAndLockPages / MmUnlockPages) -----------------
+
+  /**
+   * Make every page of [va, va+length) resident and lock it; returns the frames.
+   * On any failure nothing stays locked (PAGE-3) and the failure is raised.
+   */
+  lockRange(as: AddressSpace, va: number, length: number, write: boolean, mode: KPROCESSOR_MODE): number[] {
+    if (mode === 'UserMode' && (va >= MM_USER_PROBE_ADDRESS || va + length > MM_USER_PROBE_ADDRESS)) {
+      throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `user-mode probe of ${formatAddress(va)}: the range reaches system space`);
+    }
+    if (this.cpu.irql > APC_LEVEL && !this.rangeIsNonPaged(as, va, length)) {
+      this.bugCheck(0xc4, 0x70, this.cpu.irql, 0, 0, `MmProbeAndLockPages on pageable memory at IRQL ${this.cpu.irql} (must be <= APC_LEVEL)`);
+    }
+    const frames: number[] = [];
+    try {
+      for (let vpn = pageOf(va); vpn <= pageOf(va + length - 1); vpn++) {
+        const pfn = this.resolvePage(vpn * PAGE_SIZE, write, as);
+        this.clock.charge(COST.probeAndLockPerPage.ns, 'mm:probe-and-lock');
+        this.lockFrame(pfn, as);
+        frames.push(pfn);
+        if (write) this.physical.flags[pfn]! |= FrameFlag.Dirty;
+      }
+    } catch (e) {
+      for (const pfn of frames) this.unlockFrame(pfn, as);
+      throw e;
+    }
+    return frames;
+  }
+
+  private rangeIsNonPaged(as: AddressSpace, va: number, length: number): boolean {
+    for (let vpn = pageOf(va); vpn <= pageOf(va + length - 1); vpn++) {
+      const pfn = this.translate(vpn * PAGE_SIZE, as);
+      if (pfn < 0 || this.physical.state[pfn] !== FrameState.NonPaged) return false;
+    }
+    return true;
+  }
+
+  lockFrame(pfn: number, as: AddressSpace): void {
+    if (this.physical.lockCount[pfn] === 0xffff) this.bugCheck(0x4e, 0x07, pfn, 0xffff, 0, `page frame ${pfn} locked too many times`);
+    this.physical.lockCount[pfn]!++;
+    if (!as.isSystem) as.lockedPages++;
+  }
+
+  /** One unlock per lock; an extra unlock corrupts the PFN list (0x4E, P1=0x07). */
+  unlockFrame(pfn: number, as: AddressSpace): void {
+    if (this.physical.lockCount[pfn] === 0) {
+      this.bugCheck(0x4e, 0x07, pfn, this.physical.shareCount[pfn]!, 0, `page frame ${pfn} unlocked more times than it was locked`);
+    }
+    this.physical.lockCount[pfn]!--;
+    this.clock.charge(COST.unlockPerPage.ns, 'mm:unlock');
+    if (!as.isSystem && !as.deleted) as.lockedPages--;
+    // A page freed while it was locked is released by its last unlock.
+    if (this.physical.lockCount[pfn] === 0 && this.physical.shareCount[pfn] === 0 && this.physical.state[pfn] === FrameState.Pageable) {
+      this.physical.freeFrame(pfn);
+    }
+  }
+
+  isLockedOrNonPaged(pfn: number): boolean {
+    return this.physical.lockCount[pfn]! > 0 || this.physical.state[pfn] === FrameState.NonPaged;
+  }
+
+  // --- memory pressure -------------------------------------------------------
+
+  /**
+   * The working-set trimmer. Moderate pressure trims each process down to its
+   * minimum; severe pressure trims every unlocked pageable page, whatever the
+   * limits say. Dirty private pages go to the paging file, dirty view pages to
+   * their file; the frames return to the free list for the next owner.
+   */
+  applyMemoryPressure(level: MemoryPressure, only?: AddressSpace): TrimReport {
+    const report: TrimReport = { trimmedPages: 0, writtenToPagingFile: 0, writtenToFiles: 0, keptLocked: 0 };
+    const spaces = only ? [only] : [...this.addressSpaces, this.systemSpace];
+    for (const as of spaces) {
+      const keep = level === 'moderate' && !as.isSystem ? as.workingSetMinimumPages : 0;
+      for (const vpn of [...as.workingSet]) {
+        if (as.workingSet.size <= keep) break;
+        const pte = as.ptes.get(vpn)!;
+        const pfn = ptePayload(pte);
+        if (this.physical.lockCount[pfn]! > 0 || this.physical.state[pfn] === FrameState.NonPaged) {
+          report.keptLocked++;
+          continue;
+        }
+        if (this.trimPage(as, vpn, pfn, report)) report.trimmedPages++;
+      }
+    }
+    return report;
+  }
+
+  private trimPage(as: AddressSpace, vpn: number, pfn: number, report: TrimReport): boolean {
+    const region = as.regionAt(vpn * PAGE_SIZE)!;
+    if (region.kind === 'view') {
+      as.ptes.delete(vpn);
+      as.workingSet.delete(vpn);
+      this.physical.shareCount[pfn]!--;
+      if (this.physical.shareCount[pfn] === 0) this.releaseSectionFrame(region.view!.section, pfn, report);
+      return true;
+    }
+    const slot = this.pagingFile.write(this.physical.peekPage(pfn));
+    if (slot < 0) return false; // paging file full: the page stays
+    this.clock.charge(COST.pageOutToDisk.ns, 'mm:page-out');
+    report.writtenToPagingFile++;
+    as.ptes.set(vpn, pagefilePte(slot));
+    as.workingSet.delete(vpn);
+    this.physical.freeFrame(pfn);
+    return true;
+  }
+
+  private releaseSectionFrame(section: Section, pfn: number, report?: TrimReport): void {
+    const filePage = this.physical.ownerPage[pfn]!;
+    if (this.physical.flags[pfn]! & FrameFlag.Dirty) {
+      section.file.writePage(filePage, this.physical.peekPage(pfn));
+      this.clock.charge(COST.pageOutToDisk.ns, 'mm:page-out');
+      if (report) report.writtenToFiles++;
+    }
+    section.prototypes.delete(filePage);
+    if (this.physical.lockCount[pfn] === 0) this.physical.freeFrame(pfn);
+  }
+
+  // --- pools -----------------------------------------------------------------
+
+  poolOf(type: PoolType): Pool {
+    return type === 'NonPagedPool' ? this.nonPagedPool : this.pagedPool;
+  }
+
+  /**
+   * ExAllocatePoolWithTag. Returns null when the pool is exhausted or a fault
+   * is injected (CONT-4). Non-paged pool pages are resident and never paged.
+   */
+  ExAllocatePoolWithTag(poolType: PoolType, numberOfBytes: number, tag: string | number, callSite = ''): number | null {
+    if (!(Number.isSafeInteger(numberOfBytes) && numberOfBytes > 0)) {
+      throw new RaisedStatus(STATUS.INVALID_PARAMETER, `ExAllocatePoolWithTag: size must be a positive whole number of bytes, got ${numberOfBytes}`);
+    }
+    if (poolType === 'PagedPool' && this.cpu.irql > APC_LEVEL) {
+      this.bugCheck(0xc4, 0x00, this.cpu.irql, 0, numberOfBytes, `paged pool allocated at IRQL ${this.cpu.irql}`);
+    }
+    const pool = this.poolOf(poolType);
+    const pages = Math.ceil(numberOfBytes / PAGE_SIZE);
+    this.clock.charge(COST.poolAllocate.ns, 'mm:pool');
+    if (this.faults.shouldFail(`ExAllocatePoolWithTag:${poolType}`, callSite) || !pool.hasRoom(pages)) {
+      pool.failures++;
+      return null;
+    }
+    const va = this.nextPoolVa[poolType];
+    this.nextPoolVa[poolType] += (pages + 1) * PAGE_SIZE; // an unmapped guard page after each allocation
+    this.systemSpace.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: poolType === 'NonPagedPool' ? 'nonpaged-pool' : 'paged-pool', protection: 'readwrite', committed: true, label: `${poolType} '${tagText(tag)}'` });
+    if (poolType === 'NonPagedPool') {
+      for (let i = 0; i < pages; i++) {
+        const vpn = pageOf(va) + i;
+        let pfn = this.physical.tryAllocateFrame(this.systemSpace, vpn, FrameState.NonPaged);
+        if (pfn < 0) {
+          this.applyMemoryPressure('severe');
+          pfn = this.physical.tryAllocateFrame(this.systemSpace, vpn, FrameState.NonPaged);
+        }
+        if (pfn < 0) {
+          this.releaseRegion(this.systemSpace, this.systemSpace.regionAt(va)!);
+          pool.failures++;
+          return null;
+        }
+        this.systemSpace.ptes.set(vpn, validPte(pfn));
+        this.physical.shareCount[pfn] = 1;
+      }
+    }
+    pool.record({ va, bytes: numberOfBytes, pages, tag: tagText(tag), driver: this.cpu.currentDriver, pool: poolType });
+    return va;
+  }
+
+  /** ExFreePoolWithTag; freeing twice or freeing a non-pool address is BAD_POOL_CALLER (0xC2). */
+  ExFreePoolWithTag(va: number, tag?: string | number): void {
+    const pool = isSystemAddress(va) && va >= PAGED_POOL_BASE && va < SYSTEM_PTE_BASE ? this.pagedPool : this.nonPagedPool;
+    const a = pool.allocations.get(va);
+    if (!a) this.bugCheck(0xc2, 0x07, 0, va, 0, `ExFreePool of ${formatAddress(va)}, which is not an allocated pool block (double free?)`);
+    if (tag !== undefined && tagText(tag) !== a.tag) this.bugCheck(0xc2, 0x0a, va, 0, 0, `ExFreePoolWithTag with tag '${tagText(tag)}' for a block tagged '${a.tag}'`);
+    pool.take(va);
+    this.releaseRegion(this.systemSpace, this.systemSpace.regionAt(va)!);
+  }
+
+  poolAllocationAt(va: number): PoolAllocation | undefined {
+    return this.nonPagedPool.allocations.get(va) ?? this.pagedPool.allocations.get(va);
+  }
+
+  // --- contiguous memory and I/O space ---------------------------------------
+
+  /**
+   * MmAllocateContiguousMemorySpecifyCache: physically contiguous, non-paged,
+   * mapped through system PTEs. Fails (null) once memory has fragmented
+   * (CONT-2) or when no run of system PTEs is long enough (CONT-5).
+   */
+  MmAllocateContiguousMemorySpecifyCache(numberOfBytes: number, lowestAcceptableAddress: number, highestAcceptableAddress: number, boundaryAddressMultiple: number, cacheType: MEMORY_CACHING_TYPE, callSite = ''): number | null {
+    if (!(Number.isSafeInteger(numberOfBytes) && numberOfBytes > 0)) {
+      throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmAllocateContiguousMemorySpecifyCache: size must be a positive whole number of bytes, got ${numberOfBytes}`);
+    }
+    if (this.faults.shouldFail('MmAllocateContiguousMemorySpecifyCache', callSite)) return null;
+    const pages = Math.ceil(numberOfBytes / PAGE_SIZE);
+    const va = this.systemPtes.reserve(pages);
+    if (va < 0) return null;
+    const first = this.physical.allocateContiguous(this.contiguousOwner, pages, lowestAcceptableAddress, highestAcceptableAddress, boundaryAddressMultiple);
+    if (first < 0) {
+      this.systemPtes.release(va, pages);
+      return null;
+    }
+    this.systemSpace.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: 'contiguous', protection: 'readwrite', committed: true, label: 'contiguous memory' });
+    for (let i = 0; i < pages; i++) {
+      this.systemSpace.ptes.set(pageOf(va) + i, validPte(first + i));
+      this.physical.shareCount[first + i] = 1;
+      if (cacheType !== 'MmCached') this.physical.flags[first + i]! |= FrameFlag.NonCached;
+      this.clock.charge(COST.mapSystemPtesPerPage.ns, 'mm:map');
+    }
+    this.contiguous.set(va, { pfn: first, pages, driver: this.cpu.currentDriver });
+    return va;
+  }
+
+  MmFreeContiguousMemory(va: number): void {
+    const c = this.contiguous.get(va);
+    if (!c) this.bugCheck(0xc4, 0x1000, va, 0, 0, `MmFreeContiguousMemory of ${formatAddress(va)}, which is not contiguous memory`);
+    this.contiguous.delete(va);
+    this.releaseRegion(this.systemSpace, this.systemSpace.regionAt(va)!);
+  }
+
+  contiguousAllocations(): { va: number; pfn: number; pages: number; driver: string | null }[] {
+    return [...this.contiguous].map(([va, c]) => ({ va, ...c }));
+  }
+
+  /** MmMapIoSpace: a device's registers in system space, through system PTEs. */
+  MmMapIoSpace(physicalAddress: number, numberOfBytes: number, _cacheType: MEMORY_CACHING_TYPE = 'MmNonCached'): number | null {
+    const offset = physicalAddress % PAGE_SIZE;
+    const pages = Math.ceil((offset + numberOfBytes) / PAGE_SIZE);
+    if (this.faults.shouldFail('MmMapIoSpace')) return null;
+    const va = this.systemPtes.reserve(pages);
+    if (va < 0) return null;
+    this.systemSpace.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: 'io-space', protection: 'readwrite', committed: true, physicalBase: physicalAddress - offset, label: `I/O space ${formatAddress(physicalAddress)}` });
+    return va + offset;
+  }
+
+  MmUnmapIoSpace(baseAddress: number, _numberOfBytes: number): void {
+    const region = this.systemSpace.regionAt(baseAddress);
+    if (!region || region.kind !== 'io-space') this.bugCheck(0xc4, 0x1001, baseAddress, 0, 0, `MmUnmapIoSpace of ${formatAddress(baseAddress)}, which is not mapped I/O space`);
+    this.releaseRegion(this.systemSpace, region);
+  }
+
+  // --- mappings of other owners' pages (MDL mappings) ------------------------
+
+  /**
+   * Map frames into `as` at a new address (system PTEs for system space).
+   * Returns the base address, or -1 when the address space has no room.
+   */
+  mapFrames(as: AddressSpace, frames: readonly number[], label: string): number {
+    const pages = frames.length;
+    const va = as.isSystem ? this.systemPtes.reserve(pages) : as.findFreeRange(pages * PAGE_SIZE, ALLOCATION_GRANULARITY);
+    if (va < 0) return -1;
+    as.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: 'locked-mapping', protection: 'readwrite', committed: true, label });
+    frames.forEach((pfn, i) => {
+      as.ptes.set(pageOf(va) + i, validPte(pfn));
+      this.physical.shareCount[pfn]!++;
+      this.clock.charge(COST.mapSystemPtesPerPage.ns, 'mm:map');
+    });
+    return va;
+  }
+
+  unmapFrames(as: AddressSpace, va: number): void {
+    const region = as.regionAt(va);
+    if (!region || region.kind !== 'locked-mapping') throw new Error(`internal: ${formatAddress(va)} is not a mapping of locked pages in ${as.ownerName}`);
+    this.releaseRegion(as, region);
+    this.clock.charge(COST.tlbFlush.ns, 'mm:tlb-flush');
+  }
+
+  // --- files, sections, views ------------------------------------------------
+
+  createFile(name: string, size: number, contents?: Uint8Array): SimulatedFile {
+    const f = new SimulatedFile(name, size);
+    if (contents) f.write(0, contents);
+    this.files.set(name, f);
+    return f;
+  }
+
+  createSection(file: SimulatedFile): Section {
+    const s = this.physical.registerOwner((id) => new Section(id, `section of ${file.name}`, file)) as Section;
+    this.sections.add(s);
+    return s;
+  }
+
+  /** MapViewOfFile: map [fileOffset, fileOffset+size) of a section into a process. */
+  mapViewOfSection(as: AddressSpace, section: Section, fileOffset: number, size: number): number {
+    if (fileOffset % ALLOCATION_GRANULARITY !== 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MapViewOfFile: offset ${fileOffset} is not a multiple of the allocation granularity`);
+    const bytes = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+    const va = as.findFreeRange(bytes, ALLOCATION_GRANULARITY);
+    if (va < 0) throw new RaisedStatus(STATUS.NO_MEMORY, `MapViewOfFile: no room for ${bytes} bytes in ${as.ownerName}`);
+    as.insertRegion({ start: va, end: va + bytes, kind: 'view', protection: 'readwrite', committed: true, view: { section, fileOffset }, label: `view of ${section.file.name}` });
+    section.views++;
+    return va;
+  }
+
+  /** FlushViewOfFile: write the view's dirty resident pages to the file (PAGE-4). */
+  flushViewOfFile(as: AddressSpace, va: number, size: number): number {
+    const region = as.regionAt(va);
+    if (!region || region.kind !== 'view') throw new RaisedStatus(STATUS.INVALID_PARAMETER, `FlushViewOfFile: ${formatAddress(va)} is not in a mapped view`);
+    const { section, fileOffset } = region.view!;
+    let written = 0;
+    for (let vpn = pageOf(va); vpn <= pageOf(Math.min(va + size, region.end) - 1); vpn++) {
+      const filePage = (fileOffset + vpn * PAGE_SIZE - region.start) / PAGE_SIZE;
+      const pfn = section.prototypes.get(filePage);
+      if (pfn === undefined || !(this.physical.flags[pfn]! & FrameFlag.Dirty)) continue;
+      section.file.writePage(filePage, this.physical.peekPage(pfn));
+      this.physical.flags[pfn]! &= ~FrameFlag.Dirty;
+      this.clock.charge(COST.pageOutToDisk.ns, 'mm:flush');
+      written++;
+    }
+    return written;
+  }
+
+  unmapViewOfSection(as: AddressSpace, va: number): void {
+    const region = as.regionAt(va);
+    if (!region || region.kind !== 'view' || region.start !== va) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `UnmapViewOfFile: ${formatAddress(va)} is not the start of a view`);
+    this.releaseRegion(as, region);
+  }
+
+  // --- releasing -------------------------------------------------------------
+
+  /**
+   * Drop a region and its pages. A frame still locked for I/O is not freed
+   * here: it stays allocated until its last unlock (or leaks, if none comes).
+   */
+  private releaseRegion(as: AddressSpace, region: Region): void {
+    for (let vpn = pageOf(region.start); vpn < pageOf(region.end); vpn++) {
+      const pte = as.ptes.get(vpn);
+      if (pte === undefined) continue;
+      as.ptes.delete(vpn);
+      as.workingSet.delete(vpn);
+      if (pteKind(pte) === PTE_PAGEFILE) {
+        this.pagingFile.release(ptePayload(pte));
+        continue;
+      }
+      const pfn = ptePayload(pte);
+      this.physical.shareCount[pfn]!--;
+      this.releaseFrameIfUnused(region.kind, region, pfn);
+    }
+    if (region.kind === 'view') region.view!.section.views--;
+    if (as.isSystem && region.start >= SYSTEM_PTE_BASE) this.systemPtes.release(region.start, (region.end - region.start) / PAGE_SIZE);
+    as.removeRegion(region);
+  }
+
+  private releaseFrameIfUnused(kind: RegionKind, region: Region, pfn: number): void {
+    if (this.physical.shareCount[pfn]! > 0) return;
+    switch (kind) {
+      case 'view':
+        this.releaseSectionFrame(region.view!.section, pfn);
+        return;
+      case 'locked-mapping':
+        return; // the pages belong to someone else
+      case 'contiguous':
+      case 'nonpaged-pool':
+        this.physical.freeFrame(pfn);
+        return;
+      default:
+        if (this.physical.lockCount[pfn] === 0) this.physical.freeFrame(pfn);
+    }
+  }
+
+  // --- introspection for the suite ------------------------------------------
+
+  liveAddressSpaces(): AddressSpace[] {
+    return [...this.addressSpaces];
+  }
+
+  regionKindAt(va: number): RegionKind | undefined {
+    return this.spaceFor(va)?.regionAt(va)?.kind;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The paging file: a bounded set of page-sized slots. Trimmed dirty pages are
+ * written here and read back on the next access. When it is full, pages stay
+ * resident instead, as on a machine whose paging file cannot grow.
+ */
+import { PAGE_SIZE } from '../../machine/units';
+
+export class PagingFile {
+  readonly slotCount: number;
+  private readonly slots = new Map<number, Uint8Array | null>();
+  private freeSlots: number[] = [];
+  private nextSlot = 0;
+  writes = 0;
+  reads = 0;
+
+  constructor(bytes: number) {
+    this.slotCount = Math.floor(bytes / PAGE_SIZE);
+  }
+
+  get usedSlots(): number {
+    return this.slots.size;
+  }
+
+  /** Store a page; null contents mean a zero page. Returns the slot, or -1 when full. */
+  write(contents: Uint8Array | undefined): number {
+    let slot: number;
+    if (this.freeSlots.length > 0) slot = this.freeSlots.pop()!;
+    else if (this.nextSlot < this.slotCount) slot = this.nextSlot++;
+    else return -1;
+    this.slots.set(slot, contents ? contents.slice() : null);
+    this.writes++;
+    return slot;
+  }
+
+  read(slot: number): Uint8Array | undefined {
+    const c = this.slots.get(slot);
+    if (c === undefined) throw new Error(`internal: paging-file slot ${slot} is not in use`);
+    this.reads++;
+    return c ?? undefined;
+  }
+
+  release(slot: number): void {
+    if (this.slots.delete(slot)) this.freeSlots.push(slot);
+  }
+}

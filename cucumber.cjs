@@ -1,0 +1,72 @@
+/**
+ * Cucumber profiles.
+ *
+ *   default  a person at a terminal: progress bar (plain progress when
+ *            not a terminal), Allure results
+ *   ci       plain progress, JUnit XML, Cucumber HTML, Allure results
+ *   fuzz     the ci outputs, restricted to scenarios tagged @fuzz
+ *   steps    support code only, no formatters: used by scripts/check-steps.cjs
+ *
+ * Steps run under ts-node in transpile-only mode; the project is type-checked
+ * once by `npm run typecheck`, not by every cucumber process and worker.
+ */
+const RESULTS_DIR = 'reports/allure-results';
+
+/**
+ * How tags become Allure labels and links. The rule family (the epic) is
+ * derived from the rule tag at run time in steps/support/rule-labels.ts,
+ * because the formatter can only copy a tag's text, not take a part of it.
+ */
+const allureOptions = {
+  resultsDir: RESULTS_DIR,
+  labels: [
+    { name: 'story', pattern: [/^@rule:/] },
+    { name: 'severity', pattern: [/^@severity:/] },
+  ],
+  links: {
+    // "@seed:000" cites a source document by its number; the seeds are not
+    // published with the suite, so the link is a citation, not a location.
+    seed: {
+      pattern: [/^@seed:/],
+      urlTemplate: (tag) => `seed:${tag.replace(/^@seed:/, '')}`,
+    },
+  },
+};
+
+// The Allure formatter (allure-cucumberjs, see scripts/allure-formatter.cjs)
+// writes its results into resultsDir; its own output
+// stream goes to a file so it cannot swallow the console formatter's output.
+const allureFormat = `./scripts/allure-formatter.cjs:${RESULTS_DIR}/.formatter-output`;
+
+const supportCode = {
+  requireModule: ['ts-node/register/transpile-only'],
+  require: ['steps/**/*.ts'],
+};
+
+const everyFeature = {
+  ...supportCode,
+  paths: ['features/**/*.feature'],
+  formatOptions: allureOptions,
+};
+
+const ciFormats = ['progress', 'junit:reports/junit.xml', 'html:reports/cucumber.html', allureFormat];
+
+module.exports = {
+  default: {
+    ...everyFeature,
+    // progress-bar needs a terminal; choosing here avoids cucumber's fallback warning.
+    format: [process.stdout.isTTY ? 'progress-bar' : 'progress', allureFormat],
+  },
+  ci: {
+    ...everyFeature,
+    format: ciFormats,
+  },
+  fuzz: {
+    ...everyFeature,
+    format: ciFormats,
+    tags: '@fuzz',
+  },
+  steps: {
+    ...supportCode,
+  },
+};

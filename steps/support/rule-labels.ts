@@ -1,0 +1,93 @@
+/**
+ * Allure labels derived from a scenario's tags at run time.
+ *
+ * The Allure formatter (configured in cucumber.cjs) copies tags written on the
+ * Feature and Scenario lines: `@rule:PAGE-1` becomes the story, `@severity:x`
+ * the severity. It cannot take part of a tag, so the epic (the rule family:
+ * PAGE in PAGE-1) is derived here; and it does not see tags written on a
+ * `Rule:` block or on `Examples:`, so their story and severity come from here too.
+ */
+import type { ITestCaseHookParameter } from '@cucumber/cucumber';
+
+type Pickle = ITestCaseHookParameter['pickle'];
+type GherkinDocument = ITestCaseHookParameter['gherkinDocument'];
+
+/** The rule families of the catalog (RULES.md), with the titles shown as epics. */
+export const RULE_FAMILIES = {
+  PAGE: 'Paging and locking',
+  MDL: 'MDLs',
+  SG: 'Scatter/gather and adapters',
+  CONT: 'Contiguous and common buffers',
+  DEV: 'Devices and transfers',
+  VER: 'Verifier catalog',
+} as const;
+export type RuleFamily = keyof typeof RULE_FAMILIES;
+
+export interface TagLabel {
+  readonly name: 'epic' | 'story' | 'severity';
+  readonly value: string;
+}
+
+export class MalformedRuleTag extends Error {
+  constructor(tag: string, why: string) {
+    super(`malformed rule tag "${tag}": ${why}. Write rule tags like @rule:PAGE-1 or @rule:VER-double-free (families: ${Object.keys(RULE_FAMILIES).join(', ')})`);
+    this.name = 'MalformedRuleTag';
+  }
+}
+
+const RULE_TAG = /^@rule:(.*)$/;
+const RULE_ID = /^([A-Z]+)-[A-Za-z0-9-]+$/;
+
+/** The family of a rule ID such as PAGE-1 or VER-double-free. */
+export function ruleFamily(tag: string): RuleFamily {
+  const id = RULE_TAG.exec(tag)?.[1] ?? '';
+  const m = RULE_ID.exec(id);
+  if (!m) throw new MalformedRuleTag(tag, 'the rule ID is not FAMILY-name');
+  const family = m[1]!;
+  if (!(family in RULE_FAMILIES)) throw new MalformedRuleTag(tag, `unknown rule family "${family}"`);
+  return family as RuleFamily;
+}
+
+export function epicTitle(family: RuleFamily): string {
+  return `${family}: ${RULE_FAMILIES[family]}`;
+}
+
+/** Ids of the tags written on the Feature line and on the scenario's own line. */
+function tagIdsSeenByFormatter(pickle: Pickle, document: GherkinDocument): Set<string> {
+  const ids = new Set<string>();
+  const feature = document.feature;
+  if (!feature) return ids;
+  for (const t of feature.tags) ids.add(t.id);
+  const scenarioId = pickle.astNodeIds[0];
+  const visit = (children: readonly { scenario?: { id: string; tags: readonly { id: string }[] } }[]) => {
+    for (const child of children) {
+      if (child.scenario?.id === scenarioId) for (const t of child.scenario.tags) ids.add(t.id);
+    }
+  };
+  visit(feature.children);
+  for (const child of feature.children) if (child.rule) visit(child.rule.children);
+  return ids;
+}
+
+export function ruleLabels(pickle: Pickle, document: GherkinDocument): TagLabel[] {
+  const labels: TagLabel[] = [];
+  const seen = new Set<string>();
+  const add = (label: TagLabel) => {
+    const key = `${label.name}=${label.value}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      labels.push(label);
+    }
+  };
+  const formatterIds = tagIdsSeenByFormatter(pickle, document);
+  for (const tag of pickle.tags) {
+    const copiedByFormatter = formatterIds.has(tag.astNodeId);
+    if (RULE_TAG.test(tag.name)) {
+      add({ name: 'epic', value: epicTitle(ruleFamily(tag.name)) });
+      if (!copiedByFormatter) add({ name: 'story', value: tag.name.replace(RULE_TAG, '$1') });
+    } else if (tag.name.startsWith('@severity:') && !copiedByFormatter) {
+      add({ name: 'severity', value: tag.name.slice('@severity:'.length) });
+    }
+  }
+  return labels;
+}

@@ -10,7 +10,7 @@
  * Boot options are layered: the boot configuration's defaults, then the world
  * parameters (seed, ram), then this scenario's bootOptions.
  */
-import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
+import { IWorldOptions, World } from '@cucumber/cucumber';
 import { BootConfig } from '../../src/machine/boot-config';
 import { Machine } from '../../src/machine/machine';
 import { WorldParameters, readWorldParameters } from './world-parameters';
@@ -63,4 +63,3 @@ export class ConformanceWorld extends World<WorldParameters> {
   }
 }
 
-setWorldConstructor(ConformanceWorld);

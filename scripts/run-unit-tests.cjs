@@ -1,0 +1,43 @@
+/**
+ * Runs every test/**\/*.test.ts with node's built-in test runner under ts-node
+ * (transpile-only). Node 20's --test does not find .ts files by itself.
+ *
+ *   node scripts/run-unit-tests.cjs [path-prefix ...] [-- node test options]
+ *
+ * A path prefix (e.g. test/kernel) keeps only the files under it.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { ROOT } = require('./project-paths.cjs');
+
+function findTestFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  const found = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...findTestFiles(full));
+    else if (entry.isFile() && entry.name.endsWith('.test.ts')) found.push(full);
+  }
+  return found.sort();
+}
+
+const args = process.argv.slice(2);
+const split = args.indexOf('--');
+const prefixes = (split < 0 ? args : args.slice(0, split)).map((p) => path.resolve(ROOT, p));
+const nodeTestOptions = split < 0 ? [] : args.slice(split + 1);
+
+const all = findTestFiles(path.join(ROOT, 'test'));
+const files = prefixes.length === 0 ? all : all.filter((f) => prefixes.some((p) => f === p || f.startsWith(p + path.sep)));
+if (files.length === 0) {
+  console.error(prefixes.length === 0 ? 'run-unit-tests: no test/**/*.test.ts files found' : `run-unit-tests: no test files under ${args.join(', ')}`);
+  process.exit(1);
+}
+
+const run = spawnSync(
+  process.execPath,
+  ['--require', 'ts-node/register/transpile-only', '--test', ...nodeTestOptions, ...files.map((f) => path.relative(ROOT, f))],
+  { cwd: ROOT, stdio: 'inherit' },
+);
+if (run.error) throw run.error;
+process.exit(run.status ?? 1);

@@ -1,0 +1,71 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { generateMessages } from '@cucumber/gherkin';
+import { IdGenerator, SourceMediaType } from '@cucumber/messages';
+import { MalformedRuleTag, ruleFamily, ruleLabels } from '../../steps/support/rule-labels';
+
+/** The document and the pickles (scenarios as run) of a Gherkin text. */
+function compile(text: string) {
+  const envelopes = generateMessages(text, 'labels.feature', SourceMediaType.TEXT_X_CUCUMBER_GHERKIN_PLAIN, {
+    includeGherkinDocument: true,
+    includePickles: true,
+    includeSource: false,
+    newId: IdGenerator.incrementing(),
+  });
+  const document = envelopes.find((e) => e.gherkinDocument)!.gherkinDocument!;
+  const pickles = new Map(envelopes.filter((e) => e.pickle).map((e) => [e.pickle!.name, e.pickle!]));
+  return { document, pickle: (name: string) => pickles.get(name)! };
+}
+
+const FEATURE = `@rule:PAGE-1
+Feature: labels
+
+  @rule:MDL-2 @severity:critical
+  Scenario: tagged on the scenario line
+    Given a step
+
+  Rule: a rule block
+    @rule:VER-double-free
+    Scenario: tagged inside a rule block
+      Given a step
+
+  @rule:SG-3 @severity:minor
+  Rule: a tagged rule block
+    Scenario: no tags of its own
+      Given a step
+`;
+
+describe('Allure labels from rule tags', () => {
+  const { document, pickle } = compile(FEATURE);
+
+  it('gives every rule family an epic, and leaves the story of Feature and Scenario tags to the formatter', () => {
+    assert.deepEqual(ruleLabels(pickle('tagged on the scenario line'), document), [
+      { name: 'epic', value: 'PAGE: Paging and locking' },
+      { name: 'epic', value: 'MDL: MDLs' },
+    ]);
+  });
+
+  it('adds story and severity for tags the formatter does not see (Rule: blocks)', () => {
+    assert.deepEqual(ruleLabels(pickle('no tags of its own'), document), [
+      { name: 'epic', value: 'PAGE: Paging and locking' },
+      { name: 'epic', value: 'SG: Scatter/gather and adapters' },
+      { name: 'story', value: 'SG-3' },
+      { name: 'severity', value: 'minor' },
+    ]);
+  });
+
+  it('treats a scenario inside a rule block like any other for its own tags', () => {
+    assert.deepEqual(ruleLabels(pickle('tagged inside a rule block'), document), [
+      { name: 'epic', value: 'PAGE: Paging and locking' },
+      { name: 'epic', value: 'VER: Verifier catalog' },
+    ]);
+  });
+
+  it('rejects a rule tag with an unknown family or no rule ID, naming the tag', () => {
+    assert.equal(ruleFamily('@rule:CONT-7'), 'CONT');
+    assert.throws(() => ruleFamily('@rule:PGE-1'), (e: unknown) => e instanceof MalformedRuleTag && /"@rule:PGE-1": unknown rule family "PGE"/.test(e.message));
+    assert.throws(() => ruleFamily('@rule:PAGE'), /"@rule:PAGE": the rule ID is not FAMILY-name/);
+    const bad = compile('@rule:page-1\nFeature: f\n  Scenario: s\n    Given a step\n');
+    assert.throws(() => ruleLabels(bad.pickle('s'), bad.document), MalformedRuleTag);
+  });
+});

@@ -151,7 +151,7 @@ function checkMessages(ndjson) {
   return { problems, summary, ok: problems.length === 0 };
 }
 
-module.exports = { checkMessages };
+module.exports = { checkMessages, dryRun };
 
 if (require.main === module) {
   let options;

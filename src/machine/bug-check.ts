@@ -14,6 +14,7 @@ export const BUGCHECK_NAMES: Readonly<Record<number, string>> = {
   0xcb: 'DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS',
   0xd1: 'DRIVER_IRQL_NOT_LESS_OR_EQUAL',
   0xe6: 'DRIVER_VERIFIER_DMA_VIOLATION',
+  0xf2: 'HARDWARE_INTERRUPT_STORM',
 };
 
 export function hex(n: number | bigint): string {

@@ -26,6 +26,10 @@ export interface BootConfig {
   verifierMode: VerifierMode;
   /** Hand frames out in a scattered order, as on a machine that has run for a while. */
   scatterFrames: boolean;
+  /** The bus-master DMA test device on the PCI bus (docs/dma-device.md). */
+  dmaDevice: { addressBits: 32 | 64; maxTransferLength: number; patternSeed: number };
+  /** On-board memory of the GPU-like device; 0 leaves it off the bus. */
+  gpuMemoryBytes: number;
 }
 
 export const FOUR_GIB = 4 * GiB;
@@ -44,6 +48,8 @@ export function defaultBootConfig(overrides: Partial<BootConfig> = {}): BootConf
     iommu: false,
     verifierMode: 'bugcheck',
     scatterFrames: true,
+    dmaDevice: { addressBits: 64, maxTransferLength: 64 * 1024, patternSeed: 1 },
+    gpuMemoryBytes: 256 * MiB,
     ...overrides,
   };
   validateBootConfig(config);
@@ -67,6 +73,8 @@ export function validateBootConfig(c: BootConfig): void {
   if (c.nonPagedPoolBytes + c.pagedPoolBytes > c.ramBytes / 2) problems.push('the pools may take at most half of RAM');
   if (!Number.isSafeInteger(c.systemPtes) || c.systemPtes < 16) problems.push(`systemPtes must be at least 16, got ${c.systemPtes}`);
   if (c.workingSetMinimumPages > c.workingSetMaximumPages) problems.push('workingSetMinimumPages exceeds workingSetMaximumPages');
+  if (c.dmaDevice.addressBits !== 32 && c.dmaDevice.addressBits !== 64) problems.push(`dmaDevice.addressBits must be 32 or 64, got ${c.dmaDevice.addressBits}`);
+  if (!(c.dmaDevice.maxTransferLength >= 512 && c.dmaDevice.maxTransferLength <= 16 * MiB)) problems.push(`dmaDevice.maxTransferLength must lie in 512 bytes .. 16 MiB, got ${c.dmaDevice.maxTransferLength}`);
   if (!Number.isSafeInteger(c.seed)) problems.push(`seed must be an integer, got ${c.seed}`);
   if (problems.length) throw new RangeError(`invalid boot configuration: ${problems.join('; ')}`);
 }

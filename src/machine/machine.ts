@@ -1,13 +1,18 @@
 /**
  * The simulated machine: one clock, one seeded random source, one CPU
- * context, the kernel and the PCI bus. Every scenario boots its own.
+ * context, the kernel, and the PCI bus with its devices. Every scenario boots
+ * its own.
  */
 import { BootConfig, defaultBootConfig } from './boot-config';
 import { Clock } from './clock';
 import { Cpu } from './cpu';
 import { Rng } from './rng';
 import { Kernel } from '../kernel/kernel';
+import { Iommu } from '../kernel/hal/iommu';
 import { PhysicalMemory } from '../kernel/mm/physical-memory';
+import { PciBus } from '../pci/bus';
+import { DmaTestDevice } from '../pci/dma-device';
+import { GpuDevice } from '../pci/gpu-device';
 
 export class Machine {
   readonly clock = new Clock();
@@ -15,11 +20,26 @@ export class Machine {
   readonly rng: Rng;
   readonly physical: PhysicalMemory;
   readonly kernel: Kernel;
+  readonly iommu: Iommu | null;
+  readonly bus: PciBus;
+  readonly dmaDevice: DmaTestDevice;
+  readonly gpu: GpuDevice | null;
 
   private constructor(readonly config: BootConfig) {
     this.rng = new Rng(config.seed);
     this.physical = new PhysicalMemory(config);
     this.kernel = new Kernel(config, this.physical, this.clock, this.cpu, this.rng);
+    this.iommu = config.iommu ? new Iommu(this.clock) : null;
+    this.bus = new PciBus({ config, clock: this.clock, cpu: this.cpu, physical: this.physical, iommu: this.iommu });
+    this.dmaDevice = new DmaTestDevice(this.clock, {
+      name: 'dma0',
+      addressBits: config.dmaDevice.addressBits,
+      maxTransferLength: config.dmaDevice.maxTransferLength,
+      patternSeed: config.dmaDevice.patternSeed,
+    });
+    this.bus.attach(this.dmaDevice);
+    this.gpu = config.gpuMemoryBytes > 0 ? new GpuDevice({ name: 'gpu0', memoryBytes: config.gpuMemoryBytes }) : null;
+    if (this.gpu) this.bus.attach(this.gpu);
   }
 
   static boot(overrides: Partial<BootConfig> = {}): Machine {

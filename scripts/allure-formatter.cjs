@@ -1,13 +1,19 @@
 /**
- * The Allure formatter for cucumber, with one correction: allure-cucumberjs
- * 3.12 gives an undefined or ambiguous step no status, so a scenario whose
- * only fault is an unimplemented step shows as passed (or skipped) in the
- * report. Here such a step is reported as a broken step whose message names
- * the problem, so the scenario is broken and lands in the "undefined or
- * ambiguous step" category (scripts/report-categories.cjs).
+ * The Allure formatter for cucumber, with two corrections to allure-cucumberjs
+ * 3.12, which takes a scenario's status from its steps alone:
+ *
+ * - an undefined or ambiguous step gets no status, so a scenario whose only
+ *   fault is an unimplemented step shows as passed (or skipped). Here such a
+ *   step is reported as a broken step whose message names the problem, so the
+ *   scenario is broken and lands in the "undefined or ambiguous step" category
+ *   (scripts/report-categories.cjs);
+ * - a failed hook is recorded only in the set-up/tear-down section, so a
+ *   scenario whose Before hook failed shows as skipped. Here the failure is
+ *   also added to the scenario as a broken step, which makes it broken.
  */
 // The package's CommonJS build exports the formatter class itself.
 const AllureCucumberReporter = require('allure-cucumberjs/reporter');
+const { TimeConversion } = require('@cucumber/messages');
 
 class ConformanceAllureFormatter extends AllureCucumberReporter {
   onTestStepFinished(data) {
@@ -29,6 +35,31 @@ class ConformanceAllureFormatter extends AllureCucumberReporter {
       };
     }
     super.onTestStepFinished(data);
+    this.reportFailedHook(data);
+  }
+
+  reportFailedHook(data) {
+    const testStep = this.testStepMap.get(data.testStepId);
+    const result = data.testStepResult;
+    if (!testStep?.hookId || result.status !== 'FAILED') return;
+    const testUuid = this.testResultUuids.get(data.testCaseStartedId);
+    if (!testUuid) return;
+    const kind = this.beforeHooks[testStep.hookId] ? 'Before' : 'After';
+    const message = result.exception?.message ?? result.message ?? 'no message';
+    const at = TimeConversion.timestampToMillisecondsSinceEpoch(data.timestamp);
+    this.allureRuntime.updateTest(testUuid, (test) => {
+      test.steps.push({
+        name: `${kind} hook "${this.getHookName(testStep.hookId)}" failed`,
+        status: 'broken',
+        statusDetails: { message: result.exception?.type ? `${result.exception.type}: ${message}` : message, trace: result.exception?.stackTrace ?? result.message },
+        stage: 'finished',
+        steps: [],
+        attachments: [],
+        parameters: [],
+        start: at,
+        stop: at,
+      });
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Finds feature steps that no step definition matches (undefined) or that
- * several match (ambiguous), with their feature file and line.
+ * several match (ambiguous), and rule tags that name no rule family, each
+ * with its feature file and line.
  *
  *   node scripts/check-steps.cjs [--messages <file.ndjson>] [--require <support file>] [feature paths ...]
  *
@@ -14,6 +15,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { ROOT, REPORTS, CUCUMBER_BIN } = require('./project-paths.cjs');
+
+require('ts-node/register/transpile-only');
+const { ruleFamily } = require('../steps/support/rule-labels');
 
 function parseArguments(argv) {
   const options = { messages: path.join(REPORTS, 'steps.ndjson'), require: [], paths: [] };
@@ -56,10 +60,17 @@ function dryRun(options) {
   return run;
 }
 
-/** Every Gherkin step by its AST id: where it is and how it reads. */
-function indexGherkinSteps(document, steps) {
+/** Every Gherkin step and tag by its AST id: where it is and how it reads. */
+function indexGherkinDocument(document, steps, tags) {
+  const addTags = (list) => {
+    for (const t of list ?? []) tags.set(t.id, { uri: document.uri, line: t.location.line, name: t.name });
+  };
+  addTags(document.feature?.tags);
   const visitChildren = (children) => {
     for (const child of children ?? []) {
+      addTags(child.scenario?.tags);
+      addTags(child.rule?.tags);
+      for (const ex of child.scenario?.examples ?? []) addTags(ex.tags);
       const container = child.background ?? child.scenario;
       if (container) for (const s of container.steps) steps.set(s.id, { uri: document.uri, line: s.location.line, keyword: s.keyword.trim() });
       if (child.scenario?.examples) {
@@ -73,6 +84,7 @@ function indexGherkinSteps(document, steps) {
 
 function checkMessages(ndjson) {
   const gherkinSteps = new Map();
+  const gherkinTags = new Map();
   const pickles = new Map();
   const pickleSteps = new Map();
   const stepDefinitions = new Map();
@@ -86,7 +98,7 @@ function checkMessages(ndjson) {
     const envelope = JSON.parse(line);
     if (envelope.gherkinDocument) {
       features.add(envelope.gherkinDocument.uri);
-      indexGherkinSteps(envelope.gherkinDocument, gherkinSteps);
+      indexGherkinDocument(envelope.gherkinDocument, gherkinSteps, gherkinTags);
     } else if (envelope.pickle) {
       pickles.set(envelope.pickle.id, envelope.pickle);
       for (const s of envelope.pickle.steps) pickleSteps.set(s.id, s);
@@ -136,6 +148,21 @@ function checkMessages(ndjson) {
       }
     }
   }
+  const checkedTags = new Set();
+  let malformedTagCount = 0;
+  for (const pickle of pickles.values()) {
+    for (const tag of pickle.tags) {
+      if (!tag.name.startsWith('@rule:') || checkedTags.has(tag.astNodeId)) continue;
+      checkedTags.add(tag.astNodeId);
+      try {
+        ruleFamily(tag.name);
+      } catch (e) {
+        malformedTagCount++;
+        const at = gherkinTags.get(tag.astNodeId);
+        problems.push(`rule tag   ${at ? `${at.uri}:${at.line}` : pickle.uri}  ${e.message}`);
+      }
+    }
+  }
   for (const p of undefinedParameterTypes) {
     problems.push(`undefined parameter type {${p.name}} used in step definition "${p.expression}"`);
   }
@@ -146,6 +173,7 @@ function checkMessages(ndjson) {
   const summary =
     `check-steps: ${features.size} feature file(s), ${testCases.length} scenario(s), ${stepCount} step(s): ` +
     `${undefinedCount} undefined, ${ambiguousCount} ambiguous` +
+    (malformedTagCount ? `, ${malformedTagCount} malformed rule tag(s)` : '') +
     (undefinedParameterTypes.length ? `, ${undefinedParameterTypes.length} undefined parameter type(s)` : '') +
     (parseErrors.length ? `, ${parseErrors.length} parse error(s)` : '');
   return { problems, summary, ok: problems.length === 0 };

@@ -32,6 +32,7 @@ const dir = temporaryFolder({
     '      | 1 GiB |',
     '',
   ].join('\n'),
+  'tagged.feature': ['Feature: tagged', '  @rule:PGE-1', '  Scenario: a misspelt rule family', '    Then no RAM lies above 4 GiB', ''].join('\n'),
   // A second definition of a real step's text makes that step ambiguous.
   'duplicate.steps.cjs': `const { Given } = require(${JSON.stringify(CUCUMBER_MODULE)});\nGiven('a machine with 1 GiB of RAM', function () {});\n`,
 });
@@ -49,8 +50,8 @@ describe('the step checker (scripts/check-steps.cjs)', { concurrency: true }, ()
     assert.match(run.output, /1 feature file\(s\), 1 scenario\(s\), 2 step\(s\): 0 undefined, 0 ambiguous/);
   });
 
-  it('fails on undefined and ambiguous steps, naming each with its file and line', async () => {
-    const run = await check('bad', ['undefined.feature', 'outline.feature', 'good.feature'], ['--require', path.join(dir, 'duplicate.steps.cjs')]);
+  it('fails on undefined and ambiguous steps and malformed rule tags, naming each with its file and line', async () => {
+    const run = await check('bad', ['undefined.feature', 'outline.feature', 'good.feature', 'tagged.feature'], ['--require', path.join(dir, 'duplicate.steps.cjs')]);
     assert.equal(run.status, 1, run.output);
     assert.match(run.output, /undefined {2}\S*undefined\.feature:4 {2}When the machine sings a song/);
     // In a scenario outline the example row tells which expansion failed.
@@ -58,8 +59,9 @@ describe('the step checker (scripts/check-steps.cjs)', { concurrency: true }, ()
     assert.match(run.output, /ambiguous {2}\S*good\.feature:3 {2}Given a machine with 1 GiB of RAM/);
     assert.match(run.output, /matched by steps\/machine\.steps\.ts:\d+ "a machine with \{size\} of RAM"/);
     assert.match(run.output, /matched by .*duplicate\.steps\.cjs:2 "a machine with 1 GiB of RAM"/);
-    // "Given a machine with 1 GiB of RAM" is in all three features, so all three are ambiguous.
-    assert.match(run.output, /3 feature file\(s\), 3 scenario\(s\), 6 step\(s\): 2 undefined, 3 ambiguous/);
+    assert.match(run.output, /rule tag {3}\S*tagged\.feature:2 {2}malformed rule tag "@rule:PGE-1": unknown rule family "PGE"/);
+    // "Given a machine with 1 GiB of RAM" is in three of the features, so all three are ambiguous.
+    assert.match(run.output, /4 feature file\(s\), 4 scenario\(s\), 7 step\(s\): 2 undefined, 3 ambiguous, 1 malformed rule tag\(s\)/);
   });
 
   it('refuses an option it does not know', async () => {

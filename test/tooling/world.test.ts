@@ -49,11 +49,11 @@ describe('the scenario world', () => {
   it('layers boot defaults, then world parameters, then the scenario options', () => {
     const w = world({ seed: 42, ram: '2 GiB' });
     assert.equal(w.parameters.seed, 42);
-    w.bootOptions.deviceHoleBytes = 256 * MiB;
+    w.bootOptions.pagingFileBytes = 256 * MiB;
     const config = w.machine.config;
     assert.equal(config.seed, 42);
     assert.equal(config.ramBytes, 2 * GiB);
-    assert.equal(config.deviceHoleBytes, 256 * MiB);
+    assert.equal(config.pagingFileBytes, 256 * MiB);
     assert.equal(config.systemPtes, defaultBootConfig().systemPtes);
 
     const overridden = world({ ram: '2 GiB' });

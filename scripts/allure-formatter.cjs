@@ -13,7 +13,6 @@
  */
 // The package's CommonJS build exports the formatter class itself.
 const AllureCucumberReporter = require('allure-cucumberjs/reporter');
-const { TimeConversion } = require('@cucumber/messages');
 
 class ConformanceAllureFormatter extends AllureCucumberReporter {
   onTestStepFinished(data) {
@@ -46,7 +45,7 @@ class ConformanceAllureFormatter extends AllureCucumberReporter {
     if (!testUuid) return;
     const kind = this.beforeHooks[testStep.hookId] ? 'Before' : 'After';
     const message = result.exception?.message ?? result.message ?? 'no message';
-    const at = TimeConversion.timestampToMillisecondsSinceEpoch(data.timestamp);
+    const at = data.timestamp.seconds * 1000 + Math.floor(data.timestamp.nanos / 1e6);
     this.allureRuntime.updateTest(testUuid, (test) => {
       test.steps.push({
         name: `${kind} hook "${this.getHookName(testStep.hookId)}" failed`,

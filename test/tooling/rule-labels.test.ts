@@ -1,16 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { generateMessages } from '@cucumber/gherkin';
-import { IdGenerator, SourceMediaType } from '@cucumber/messages';
 import { MalformedRuleTag, ruleFamily, ruleLabels } from '../../steps/support/rule-labels';
 
 /** The document and the pickles (scenarios as run) of a Gherkin text. */
 function compile(text: string) {
-  const envelopes = generateMessages(text, 'labels.feature', SourceMediaType.TEXT_X_CUCUMBER_GHERKIN_PLAIN, {
+  let nextId = 0;
+  const envelopes = generateMessages(text, 'labels.feature', 'text/x.cucumber.gherkin+plain' as Parameters<typeof generateMessages>[2], {
     includeGherkinDocument: true,
     includePickles: true,
     includeSource: false,
-    newId: IdGenerator.incrementing(),
+    newId: () => String(nextId++),
   });
   const document = envelopes.find((e) => e.gherkinDocument)!.gherkinDocument!;
   const pickles = new Map(envelopes.filter((e) => e.pickle).map((e) => [e.pickle!.name, e.pickle!]));

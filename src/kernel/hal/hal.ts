@@ -1,0 +1,164 @@
+/**
+ * The HAL's DMA layer of one machine: IoGetDmaAdapter and the adapters it
+ * gives out, KeFlushIoBuffers, boot-time preallocated DMA buffers, and the
+ * unload check for DMA resources a driver left behind. Every misuse goes to
+ * the DMA verifier, which also watches the bus.
+ */
+import { PASSIVE_LEVEL, irqlName } from '../../machine/irql';
+import type { Kernel } from '../kernel';
+import type { MDL } from '../mm/mdl';
+import { DmaVerifier } from '../verifier/dma-verifier';
+import { BootPreallocation, DmaInstallConfiguration } from './boot-preallocation';
+import { KeFlushIoBuffers } from './common-buffer';
+import type { PciBus } from '../../pci/bus';
+import { DeviceAddressSpace, IovaAllocator } from './device-address-space';
+import { DMA_ADAPTER, DMA_OPERATIONS, DmaAdapter, DmaPhysicalDevice, Out, adapterOf, identifyDevice } from './dma-adapter';
+import {
+  DEVICE_DESCRIPTION,
+  MAXIMUM_BOUNCING_MAP_REGISTERS,
+  MAXIMUM_MAP_REGISTERS,
+  checkSupported,
+  describeInvalidDescription,
+  highestDeviceAddress,
+  mapRegistersAskedFor,
+} from './device-description';
+import { Iommu } from './iommu';
+import { MapRegisterFile } from './map-registers';
+
+export interface HalOptions {
+  /** The verifier to report to (and to install as the bus observer); a new one by default. */
+  readonly verifier?: DmaVerifier;
+  /** The machine's IOMMU when it has one: device addresses are then IOVAs the HAL maps. */
+  readonly iommu?: Iommu | null;
+}
+
+/** The DMA_OPERATIONS table: one for every adapter, dispatching on the adapter passed in, as in the DDK. */
+function dmaOperations(): DMA_OPERATIONS {
+  return {
+    PutDmaAdapter: (a) => adapterOf(a).PutDmaAdapter(),
+    AllocateCommonBuffer: (a, length, logicalAddress, cacheEnabled) => adapterOf(a).commonBuffers.AllocateCommonBuffer(length, logicalAddress, cacheEnabled),
+    FreeCommonBuffer: (a, length, logicalAddress, virtualAddress, cacheEnabled) => adapterOf(a).commonBuffers.FreeCommonBuffer(length, logicalAddress, virtualAddress, cacheEnabled),
+    AllocateAdapterChannel: (a, deviceObject, n, routine, context) => adapterOf(a).channel.AllocateAdapterChannel(deviceObject, n, routine, context),
+    FlushAdapterBuffers: (a, mdl, base, currentVa, length, writeToDevice) => adapterOf(a).channel.FlushAdapterBuffers(mdl, base, currentVa, length, writeToDevice),
+    FreeAdapterChannel: (a) => adapterOf(a).channel.FreeAdapterChannel(),
+    FreeMapRegisters: (a, base, n) => adapterOf(a).channel.FreeMapRegisters(base, n),
+    MapTransfer: (a, mdl, base, currentVa, length, writeToDevice) => adapterOf(a).channel.MapTransfer(mdl, base, currentVa, length, writeToDevice),
+    GetDmaAlignment: (a) => {
+      adapterOf(a).enter('GetDmaAlignment');
+      return 1;
+    },
+    GetScatterGatherList: (a, deviceObject, mdl, currentVa, length, routine, context, writeToDevice) => adapterOf(a).lists.GetScatterGatherList(deviceObject, mdl, currentVa, length, routine, context, writeToDevice),
+    PutScatterGatherList: (a, list, writeToDevice) => adapterOf(a).lists.PutScatterGatherList(list, writeToDevice),
+    CalculateScatterGatherList: (a, mdl, currentVa, length) => adapterOf(a).lists.CalculateScatterGatherList(mdl, currentVa, length),
+    BuildScatterGatherList: (a, deviceObject, mdl, currentVa, length, routine, context, writeToDevice, buffer, bufferLength) =>
+      adapterOf(a).lists.BuildScatterGatherList(deviceObject, mdl, currentVa, length, routine, context, writeToDevice, buffer, bufferLength),
+  };
+}
+
+export class Hal {
+  readonly verifier: DmaVerifier;
+  private readonly operations = dmaOperations();
+  private readonly adapterSet = new Set<DmaAdapter>();
+  private readonly preallocations = new Map<string, BootPreallocation>();
+  /** Why the last IoGetDmaAdapter returned NULL, for reports. */
+  lastAdapterFailure: string | null = null;
+
+  readonly iommu: Iommu | null;
+  /** One IOVA allocator per device domain, shared by all adapters of the device. */
+  private readonly iovaAllocators = new Map<number, IovaAllocator>();
+
+  /**
+   * With a bus, the verifier becomes the bus's DMA observer, so every device
+   * access to RAM is checked against what this HAL mapped.
+   */
+  constructor(readonly kernel: Kernel, readonly bus: PciBus | null = null, options: HalOptions = {}) {
+    this.verifier = options.verifier ?? new DmaVerifier(kernel);
+    this.iommu = options.iommu ?? null;
+    bus?.setObserver(this.verifier);
+  }
+
+  /**
+   * IoGetDmaAdapter: an adapter for the device, or null (invalid description,
+   * injected failure, no bounce page below 4 GiB for a 32-bit device).
+   * `numberOfMapRegisters` receives how many map registers were granted,
+   * which may be fewer than the description asks for.
+   */
+  IoGetDmaAdapter(physicalDeviceObject: DmaPhysicalDevice, deviceDescription: DEVICE_DESCRIPTION, numberOfMapRegisters: Out<number>): DMA_ADAPTER | null {
+    const irql = this.kernel.cpu.irql;
+    if (irql > PASSIVE_LEVEL) this.verifier.report('VER-WRONG-IRQL', irql, PASSIVE_LEVEL, 0, `IoGetDmaAdapter called at ${irqlName(irql)}; it must be called at PASSIVE_LEVEL`);
+    const fail = (why: string): null => {
+      this.lastAdapterFailure = why;
+      return null;
+    };
+    checkSupported(deviceDescription);
+    const invalid = describeInvalidDescription(deviceDescription);
+    if (invalid) return fail(invalid);
+    if (this.kernel.faults.shouldFail('IoGetDmaAdapter', this.kernel.cpu.currentDriver ?? '')) return fail('injected low-resources failure');
+    const highest = highestDeviceAddress(deviceDescription);
+    const device = identifyDevice(physicalDeviceObject);
+    const addressing = this.addressingFor(device.requesterId, highest);
+    const bouncing = !addressing.remapped && highest < this.kernel.physical.highRamTop - 1;
+    const granted = Math.min(mapRegistersAskedFor(deviceDescription), bouncing ? MAXIMUM_BOUNCING_MAP_REGISTERS : MAXIMUM_MAP_REGISTERS);
+    const id = DmaAdapter.newId();
+    const registers = MapRegisterFile.create(this.kernel, id, granted, highest, bouncing);
+    if (!registers) return fail('no bounce page below 4 GiB could be reserved for a device with 32-bit addressing');
+    const adapter = new DmaAdapter(id, this.kernel, this.verifier, this.operations, device, { ...deviceDescription }, registers, addressing);
+    this.adapterSet.add(adapter);
+    numberOfMapRegisters.value = registers.granted;
+    this.lastAdapterFailure = null;
+    return adapter;
+  }
+
+  private addressingFor(requesterId: number | null, highest: number): DeviceAddressSpace {
+    if (!this.iommu || requesterId === null) return new DeviceAddressSpace(null, requesterId, null, highest);
+    let allocator = this.iovaAllocators.get(requesterId);
+    if (!allocator) this.iovaAllocators.set(requesterId, (allocator = new IovaAllocator()));
+    return new DeviceAddressSpace(this.iommu, requesterId, allocator, highest);
+  }
+
+  /** KeFlushIoBuffers (see common-buffer.ts). */
+  KeFlushIoBuffers(mdl: MDL, readOperation: boolean, dmaOperation: boolean): void {
+    KeFlushIoBuffers(this.kernel, this.verifier, mdl, readOperation, dmaOperation);
+  }
+
+  /** Adapters given out and not yet released. */
+  liveAdapters(driver?: string): DmaAdapter[] {
+    return [...this.adapterSet].filter((a) => !a.released && (driver === undefined || a.driver === driver));
+  }
+
+  /**
+   * Boot-time preallocation of contiguous DMA buffers for one device, from
+   * its install configuration (CONT-3). Call right after boot, before memory
+   * fragments. A configuration error throws with the reason.
+   */
+  preallocateForDevice(deviceName: string, configuration: DmaInstallConfiguration): BootPreallocation {
+    if (this.preallocations.has(deviceName)) throw new Error(`DMA buffers for device "${deviceName}" were already preallocated at boot`);
+    const p = BootPreallocation.atBoot(this.kernel, deviceName, configuration);
+    this.preallocations.set(deviceName, p);
+    return p;
+  }
+
+  preallocationFor(deviceName: string): BootPreallocation | null {
+    return this.preallocations.get(deviceName) ?? null;
+  }
+
+  /**
+   * The I/O manager calls this when a driver unloads: adapters it did not
+   * release and DMA resources it still holds are a leak (VER-LEAK-AT-UNLOAD).
+   * Returns true when nothing was left behind.
+   */
+  checkDriverUnload(driver: string): boolean {
+    const mine = [...this.adapterSet].filter((a) => a.driver === driver);
+    const unreleased = mine.filter((a) => !a.released);
+    let commonBuffers = 0;
+    let listsAndBases = 0;
+    for (const a of mine) {
+      commonBuffers += a.commonBuffers.outstandingCount;
+      listsAndBases += a.lists.outstandingCount + a.channel.outstandingBases;
+    }
+    if (unreleased.length === 0 && commonBuffers === 0 && listsAndBases === 0) return true;
+    this.verifier.report('VER-LEAK-AT-UNLOAD', unreleased.length, commonBuffers, listsAndBases,
+      `driver ${driver} unloaded with ${unreleased.length} DMA adapter(s) not released, ${commonBuffers} common buffer(s) and ${listsAndBases} scatter/gather list(s) or map register base(s) outstanding`);
+    return false;
+  }
+}

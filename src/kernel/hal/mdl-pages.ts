@@ -1,0 +1,86 @@
+/**
+ * How the HAL reads an MDL (chain) for a transfer: which bytes of which MDL,
+ * page by page, with their frames. Mapping a transfer starts at CurrentVa in
+ * the first MDL and continues into the chained MDLs (MDL-5) until Length
+ * bytes are covered.
+ */
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, pageOf } from '../../machine/units';
+import { MDL, MDL_PAGES_LOCKED, MDL_PARTIAL, MDL_SOURCE_IS_NONPAGED_POOL, MmGetMdlVirtualAddress } from '../mm/mdl';
+
+/** The part of one MDL a transfer covers. */
+export interface MdlPiece {
+  readonly mdl: MDL;
+  readonly va: number;
+  readonly length: number;
+}
+
+/** One page (or part of one) of a transfer. */
+export interface PageChunk {
+  readonly mdl: MDL;
+  readonly va: number;
+  /** Offset of `va` in its page. */
+  readonly offset: number;
+  readonly length: number;
+  /** The frame the MDL records for this page, or -1 when the MDL describes none (never locked). */
+  readonly pfn: number;
+}
+
+export type ChainWalk =
+  | { readonly ok: true; readonly pieces: readonly MdlPiece[]; readonly pages: number }
+  | { readonly ok: false; readonly why: string };
+
+/** The pieces of the MDL chain that [currentVa, currentVa+length) covers. */
+export function walkMdlChain(mdl: MDL, currentVa: number, length: number): ChainWalk {
+  const start = MmGetMdlVirtualAddress(mdl);
+  if (currentVa < start || currentVa >= start + mdl.ByteCount) {
+    return { ok: false, why: `CurrentVa 0x${currentVa.toString(16)} is not inside MDL #${mdl.id} (0x${start.toString(16)} + ${mdl.ByteCount} bytes)` };
+  }
+  const pieces: MdlPiece[] = [];
+  let pages = 0;
+  let remaining = length;
+  let m: MDL | null = mdl;
+  let va = currentVa;
+  while (remaining > 0 && m) {
+    const end = MmGetMdlVirtualAddress(m) + m.ByteCount;
+    const n = Math.min(remaining, end - va);
+    pieces.push({ mdl: m, va, length: n });
+    pages += ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, n);
+    remaining -= n;
+    m = m.Next;
+    if (m) va = MmGetMdlVirtualAddress(m);
+  }
+  if (remaining > 0) return { ok: false, why: `the MDL chain from MDL #${mdl.id} ends ${remaining} byte(s) before CurrentVa + Length` };
+  return { ok: true, pieces, pages };
+}
+
+/** The pages of the pieces, in transfer order. */
+export function* pageChunks(pieces: readonly MdlPiece[]): Generator<PageChunk> {
+  for (const p of pieces) {
+    let va = p.va;
+    const end = p.va + p.length;
+    while (va < end) {
+      const offset = va % PAGE_SIZE;
+      const n = Math.min(PAGE_SIZE - offset, end - va);
+      const index = pageOf(va) - pageOf(p.mdl.StartVa);
+      yield { mdl: p.mdl, va, offset, length: n, pfn: p.mdl.PfnArray[index] ?? -1 };
+      va += n;
+    }
+  }
+}
+
+/**
+ * The MDL's pages are held for I/O: locked by MmProbeAndLockPages, built for
+ * non-paged memory, or a partial MDL over such an MDL.
+ */
+export function mdlPagesAreLocked(mdl: MDL): boolean {
+  if (mdl.freed) return false;
+  if (mdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) return true;
+  if (mdl.MdlFlags & MDL_PARTIAL) return mdl.parent !== null && mdlPagesAreLocked(mdl.parent);
+  return false;
+}
+
+/** The first MDL of the pieces whose pages are not held, if any. */
+export function firstUnlockedMdl(pieces: readonly MdlPiece[]): MDL | null {
+  for (const p of pieces) if (!mdlPagesAreLocked(p.mdl)) return p.mdl;
+  return null;
+}

@@ -1,0 +1,52 @@
+/**
+ * docs/verifier-catalog.md is generated from the catalog, so the document
+ * cannot drift from the code (a unit test compares them). Regenerate with:
+ *
+ *   node --require ts-node/register/transpile-only src/kernel/verifier/catalog-document.ts
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DRIVER_VERIFIER_DMA_VIOLATION, PROJECT_PARAMETER_BASE, VIOLATION_CATALOG } from './violation-catalog';
+
+export const CATALOG_DOCUMENT_PATH = join(__dirname, '..', '..', '..', 'docs', 'verifier-catalog.md');
+
+function hex(n: number): string {
+  return '0x' + n.toString(16).toUpperCase().padStart(2, '0');
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function renderCatalogDocument(): string {
+  const lines: string[] = [
+    '# DMA verifier catalog',
+    '',
+    '<!-- Generated from src/kernel/verifier/violation-catalog.ts by src/kernel/verifier/catalog-document.ts; do not edit by hand. -->',
+    '',
+    'Every violation the DMA verifier detects. A scenario that checks one is tagged',
+    '`@rule:<ID>`; the "Rule" column names the RULES.md rule the check guards.',
+    '',
+    `With \`verifierMode: 'bugcheck'\` a finding stops the machine with bug check ${hex(DRIVER_VERIFIER_DMA_VIOLATION)}`,
+    '(DRIVER_VERIFIER_DMA_VIOLATION) and the parameters below; with `\'record\'` it is only',
+    'recorded (catalog ID, rule, parameters, details, simulated time) and the routine fails',
+    'the documented way or carries on.',
+    '',
+    `Parameter 1 values from ${hex(PROJECT_PARAMETER_BASE)} up are this project's own, for checks Windows`,
+    'does not make; their "Windows" column says "none". Readings marked [inferred] are the',
+    'project\'s, not a quotation.',
+    '',
+    '| ID | Violation | Rule | P1 | Windows | Linux dma-debug | P2..P4 | Detector |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const e of VIOLATION_CATALOG) {
+    lines.push(`| ${e.id} | ${cell(e.title)} | ${e.rule} | ${hex(e.parameter1)} | ${cell(e.windows)} | ${cell(e.linux)} | ${cell(e.parameters)} | ${cell(e.detector)} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  writeFileSync(CATALOG_DOCUMENT_PATH, renderCatalogDocument());
+  console.log(`wrote ${CATALOG_DOCUMENT_PATH}`);
+}

@@ -1,0 +1,239 @@
+/**
+ * The DMA verifier: Driver Verifier's DMA checks for the simulated machine.
+ *
+ * It watches two sides. The HAL reports driver misuse of the DMA routines
+ * (double puts, adapters released early ...) and registers every range it
+ * maps for a device; the bus calls it before each device access to a RAM
+ * frame (DmaObserver), where it applies the headline rule: the frame must be
+ * locked or non-paged at that moment (PAGE-1), and the bus address must lie in
+ * a range currently mapped for that device.
+ *
+ * The boot configuration decides what a finding does: 'bugcheck' stops the
+ * machine with 0xE6 and the catalog's parameters, 'record' only keeps it.
+ */
+import { BugCheck, hex } from '../../machine/bug-check';
+import { PAGE_SIZE, formatAddress } from '../../machine/units';
+import type { DeviceRamAccess, DevicePeerAccess, DmaFault, DmaObserver } from '../../pci/dma-observer';
+import type { Kernel } from '../kernel';
+import { DRIVER_VERIFIER_DMA_VIOLATION, ViolationId, violationEntry } from './violation-catalog';
+
+/** A range of device-visible (bus) addresses. */
+export interface DeviceRange {
+  readonly address: number;
+  readonly length: number;
+}
+
+export type MappingKind = 'scatter-gather-list' | 'map-transfer' | 'common-buffer' | 'library-buffer';
+
+/** Something the HAL mapped for a device: the device may DMA inside its ranges until it is unregistered. */
+export interface DeviceMapping {
+  readonly kind: MappingKind;
+  /** The device's requester ID on the bus; null when the adapter's device is not on the bus. */
+  readonly requesterId: number | null;
+  readonly adapterId: number;
+  readonly ranges: readonly DeviceRange[];
+  /** The MDL the mapping describes (0 for common buffers). */
+  readonly mdlId: number;
+  /** Direction of a streaming mapping; null for common buffers (both ways). */
+  readonly writeToDevice: boolean | null;
+  readonly label: string;
+}
+
+export interface VerifierFinding {
+  readonly id: ViolationId;
+  readonly rule: string;
+  readonly bugCheckCode: number;
+  /** Parameters 1..4 as the bug check would carry them. */
+  readonly parameters: readonly [number, number, number, number];
+  readonly windows: string;
+  readonly linux: string;
+  readonly details: string;
+  /** Simulated time of the finding, in ns. */
+  readonly atNs: number;
+  /** The driver whose code was running, when known. */
+  readonly driver: string | null;
+}
+
+export class DmaVerifier implements DmaObserver {
+  readonly findings: VerifierFinding[] = [];
+  /** Device accesses to RAM checked so far. */
+  checkedAccesses = 0;
+  peerAccesses = 0;
+  private readonly byDevice = new Map<number, { all: Set<DeviceMapping>; byPage: Map<number, DeviceMapping[]> }>();
+
+  constructor(private readonly kernel: Kernel) {}
+
+  get mode(): 'bugcheck' | 'record' {
+    return this.kernel.config.verifierMode;
+  }
+
+  /**
+   * A violation was found. It is always recorded; in 'bugcheck' mode the
+   * machine then stops with 0xE6 and this call does not return.
+   */
+  report(id: ViolationId, p2: number, p3: number, p4: number, details: string): void {
+    const entry = violationEntry(id);
+    const finding: VerifierFinding = {
+      id,
+      rule: entry.rule,
+      bugCheckCode: DRIVER_VERIFIER_DMA_VIOLATION,
+      parameters: [entry.parameter1, p2, p3, p4],
+      windows: entry.windows,
+      linux: entry.linux,
+      details,
+      atNs: this.kernel.clock.now,
+      driver: this.kernel.cpu.currentDriver,
+    };
+    this.findings.push(finding);
+    if (this.mode === 'bugcheck') {
+      this.kernel.crash(new BugCheck(DRIVER_VERIFIER_DMA_VIOLATION, entry.parameter1, p2, p3, p4, `${id}: ${details}`));
+    }
+  }
+
+  findingsOf(id: ViolationId): VerifierFinding[] {
+    return this.findings.filter((f) => f.id === id);
+  }
+
+  // --- mappings the HAL registers ---------------------------------------------
+
+  registerMapping(m: DeviceMapping): void {
+    if (m.requesterId === null) return; // a device off the bus never reaches the observer
+    let d = this.byDevice.get(m.requesterId);
+    if (!d) this.byDevice.set(m.requesterId, (d = { all: new Set(), byPage: new Map() }));
+    if (d.all.has(m)) throw new Error(`internal: mapping "${m.label}" registered twice`);
+    d.all.add(m);
+    for (const page of pagesOf(m)) {
+      const list = d.byPage.get(page);
+      if (list) list.push(m);
+      else d.byPage.set(page, [m]);
+    }
+  }
+
+  unregisterMapping(m: DeviceMapping): void {
+    if (m.requesterId === null) return;
+    const d = this.byDevice.get(m.requesterId);
+    if (!d || !d.all.delete(m)) throw new Error(`internal: mapping "${m.label}" unregistered but not registered`);
+    for (const page of pagesOf(m)) {
+      const list = d.byPage.get(page)!;
+      const i = list.indexOf(m);
+      list.splice(i, 1);
+      if (list.length === 0) d.byPage.delete(page);
+    }
+  }
+
+  /** Mappings currently registered for a device. */
+  mappingsOf(requesterId: number): DeviceMapping[] {
+    return [...(this.byDevice.get(requesterId)?.all ?? [])];
+  }
+
+  // --- DmaObserver ------------------------------------------------------------
+
+  onDeviceAccess(a: DeviceRamAccess): void {
+    this.checkedAccesses++;
+    const covering = this.coveringMapping(a.device, a.busAddress, a.length);
+    if (!this.kernel.mm.isLockedOrNonPaged(a.pfn)) {
+      const owner = this.kernel.physical.ownerOf(a.pfn)?.ownerName ?? 'nobody (free)';
+      this.report('VER-UNLOCKED-DMA', covering?.mdlId ?? 0, a.pfn, a.write ? 1 : 0,
+        `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at ${formatAddress(a.physicalAddress)} (frame ${a.pfn}), which is neither locked nor non-paged; the frame now belongs to ${owner}` +
+        (covering ? ` (mapped by ${covering.label})` : ''));
+      return;
+    }
+    if (!covering) {
+      const sub = this.outsideSubCode(a.device, a.busAddress);
+      this.report('VER-DMA-OUTSIDE-BUFFER', sub, a.busAddress, a.device,
+        `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, outside every buffer mapped for it (${OUTSIDE_WORDS[sub]})`);
+    }
+  }
+
+  onDmaFault(f: DmaFault): void {
+    switch (f.kind) {
+      case 'bus-master-disabled':
+        this.report('VER-BUS-MASTER-OFF', f.device, f.busAddress, f.length,
+          `${f.deviceName} tried to ${f.write ? 'write' : 'read'} ${f.length} byte(s) at ${formatAddress(f.busAddress)} with bus mastering disabled in its command register (DEV-1)`);
+        return;
+      case 'iommu-blocked':
+        this.report('VER-IOMMU-FAULT', f.device, f.busAddress, f.write ? 1 : 0,
+          `the IOMMU blocked ${f.deviceName}'s ${f.write ? 'write' : 'read'} of ${f.length} byte(s) at ${formatAddress(f.busAddress)}: nothing is mapped there for the device`);
+        return;
+      case 'no-target':
+        this.report('VER-DMA-OUTSIDE-BUFFER', 4, f.busAddress, f.device,
+          `${f.deviceName} tried to ${f.write ? 'write' : 'read'} ${f.length} byte(s) at ${formatAddress(f.busAddress)}, where neither RAM nor a device decodes (${OUTSIDE_WORDS[4]})`);
+        return;
+      case 'injected-master-abort':
+        return; // a device fault a test injected, not a driver's misuse
+    }
+  }
+
+  onPeerAccess(_a: DevicePeerAccess): void {
+    this.peerAccesses++; // peer-to-peer: nothing crosses RAM, nothing to check here
+  }
+
+  // --- internals --------------------------------------------------------------
+
+  private coveringMapping(device: number, address: number, length: number): DeviceMapping | null {
+    const d = this.byDevice.get(device);
+    if (!d) return null;
+    const end = address + length;
+    const candidates = new Set<DeviceMapping>();
+    for (let page = Math.floor(address / PAGE_SIZE); page <= Math.floor((end - 1) / PAGE_SIZE); page++) {
+      for (const m of d.byPage.get(page) ?? []) candidates.add(m);
+    }
+    if (candidates.size === 0) return null;
+    // The access may straddle adjacent ranges (of one or several mappings): sweep their union.
+    const pieces: { start: number; end: number; m: DeviceMapping }[] = [];
+    for (const m of candidates) {
+      for (const r of m.ranges) {
+        if (r.address < end && r.address + r.length > address) pieces.push({ start: r.address, end: r.address + r.length, m });
+      }
+    }
+    pieces.sort((x, y) => x.start - y.start);
+    let reached = address;
+    let first: DeviceMapping | null = null;
+    for (const p of pieces) {
+      if (p.start > reached) break;
+      if (p.end > reached) {
+        if (first === null) first = p.m;
+        reached = p.end;
+      }
+      if (reached >= end) return first;
+    }
+    return null;
+  }
+
+  private outsideSubCode(device: number, address: number): 1 | 2 | 3 {
+    const d = this.byDevice.get(device);
+    if (!d || d.all.size === 0) return 3;
+    let nearest = Infinity;
+    let below = false;
+    for (const m of d.all) {
+      for (const r of m.ranges) {
+        const distBelow = r.address - address; // positive: access is below this range
+        const distAbove = address - (r.address + r.length - 1);
+        if (distBelow > 0 && distBelow < nearest) { nearest = distBelow; below = true; }
+        if (distAbove > 0 && distAbove < nearest) { nearest = distAbove; below = false; }
+      }
+    }
+    return below ? 1 : 2;
+  }
+}
+
+const OUTSIDE_WORDS: Record<number, string> = {
+  1: 'below the nearest mapped range',
+  2: 'above the nearest mapped range',
+  3: 'no buffer is mapped for the device at all',
+  4: 'the address decodes to nothing',
+};
+
+function pagesOf(m: DeviceMapping): number[] {
+  const pages: number[] = [];
+  for (const r of m.ranges) {
+    if (r.length <= 0) continue;
+    for (let p = Math.floor(r.address / PAGE_SIZE); p <= Math.floor((r.address + r.length - 1) / PAGE_SIZE); p++) pages.push(p);
+  }
+  return pages;
+}
+
+/** A finding as one line, for logs and reports. */
+export function describeFinding(f: VerifierFinding): string {
+  return `${f.id} (${f.rule}) at ${f.atNs} ns: bug check ${hex(f.bugCheckCode)} (${f.parameters.map(hex).join(', ')}): ${f.details}`;
+}

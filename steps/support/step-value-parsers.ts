@@ -12,8 +12,8 @@ export { parseSize, MalformedSize } from '../../src/machine/size-expression';
 const NUMBER_LIKE = String.raw`(?:0[xX][0-9A-Za-z]*|\d[\d.,_]*)`;
 const SIZE_TERM = String.raw`${NUMBER_LIKE}\s*[A-Za-z]+`;
 
-/** "8 MiB", "4 KiB + 12 bytes", "3 pages", "0x2000 bytes", "1 byte" (and plausible mistakes). */
-export const SIZE_PATTERN = new RegExp(String.raw`${SIZE_TERM}(?:\s*\+\s*${SIZE_TERM})*`);
+/** "8 MiB", "4 KiB + 12 bytes", "4 GiB - 1 page", "3 pages", "0x2000 bytes", "1 byte" (and plausible mistakes). */
+export const SIZE_PATTERN = new RegExp(String.raw`${SIZE_TERM}(?:\s*[+-]\s*${SIZE_TERM})*`);
 /** "0x4E" (and plausible mistakes such as "0xZZ"). */
 export const HEX_PATTERN = /0[xX][0-9A-Za-z]*/;
 /** "12" (and plausible mistakes such as "1,000"). */

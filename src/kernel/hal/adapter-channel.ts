@@ -16,7 +16,8 @@ import { NtStatus, STATUS } from '../../machine/ntstatus';
 import { PAGE_SIZE, formatAddress, pageOf } from '../../machine/units';
 import { MDL, MmGetMdlVirtualAddress } from '../mm/mdl';
 import type { DeviceMapping } from '../verifier/dma-verifier';
-import type { DmaAdapter, DmaDeviceObject, Out, PHYSICAL_ADDRESS } from './dma-adapter';
+import type { DmaAdapter, Out, PHYSICAL_ADDRESS } from './dma-adapter';
+import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
 import { PagePiece } from './device-address-space';
 import { MapRegisterBase } from './map-registers';
 import { mdlPagesAreLocked, pageChunks } from './mdl-pages';
@@ -299,7 +300,7 @@ export class AdapterChannel {
     this.grantedRequests++;
     const k = this.adapter.kernel;
     const run = () => k.cpu.inDriver(request.driver, () => k.cpu.atIrql(DISPATCH_LEVEL, () =>
-      request.executionRoutine(request.deviceObject, request.deviceObject.CurrentIrp ?? null, base, request.context)));
+      request.executionRoutine(request.deviceObject, currentIrpOf(request.deviceObject), base, request.context)));
     const action = deferred ? k.cpu.inProcess(null, run) : run();
     if (!VALID_ACTIONS.includes(action)) {
       throw new TypeError(`the execution routine given to AllocateAdapterChannel returned ${String(action)}; it must return KeepObject, DeallocateObject or DeallocateObjectKeepRegisters`);

@@ -13,6 +13,7 @@ import type { DeviceMapping, DeviceRange, DmaVerifier, MappingKind } from '../ve
 import { AdapterChannel, DRIVER_CONTROL } from './adapter-channel';
 import { CommonBuffers } from './common-buffer';
 import { DeviceAddressSpace } from './device-address-space';
+import type { DmaDeviceObject } from './dma-device-object';
 import { DEVICE_DESCRIPTION } from './device-description';
 import { MapRegisterBase, MapRegisterFile } from './map-registers';
 import { DRIVER_LIST_CONTROL, SCATTER_GATHER_LIST, ScatterGatherLists, ScatterGatherListSize } from './scatter-gather-list';
@@ -46,8 +47,7 @@ export function identifyDevice(d: DmaPhysicalDevice): { requesterId: number | nu
   return { requesterId, name: d.name ?? d.pci?.function.name ?? d.displayName ?? `device ${requesterId ?? '(off the bus)'}` };
 }
 
-/** Any device object a driver passes to the channel and list routines; handed back to its execution routine. */
-export type DmaDeviceObject = object & { readonly CurrentIrp?: unknown };
+export type { DmaDeviceObject } from './dma-device-object';
 
 export interface DMA_OPERATIONS {
   PutDmaAdapter(adapter: DMA_ADAPTER): void;

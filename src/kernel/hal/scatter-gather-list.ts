@@ -18,7 +18,8 @@ import { NtStatus, STATUS } from '../../machine/ntstatus';
 import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../machine/units';
 import { MDL } from '../mm/mdl';
 import type { DeviceMapping } from '../verifier/dma-verifier';
-import type { DmaAdapter, DmaDeviceObject } from './dma-adapter';
+import type { DmaAdapter } from './dma-adapter';
+import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
 import { PagePiece } from './device-address-space';
 import { MapRegisterBase } from './map-registers';
 import { MdlPiece, firstUnlockedMdl, pageChunks, walkMdlChain } from './mdl-pages';
@@ -292,7 +293,7 @@ export class ScatterGatherLists {
   private runExecutionRoutine(deviceObject: DmaDeviceObject, list: SCATTER_GATHER_LIST, routine: DRIVER_LIST_CONTROL, context: unknown): void {
     if (typeof routine !== 'function') throw new TypeError('the ExecutionRoutine of a scatter/gather routine must be a function');
     const cpu = this.adapter.kernel.cpu;
-    cpu.atIrql(Math.max(cpu.irql, DISPATCH_LEVEL), () => routine(deviceObject, deviceObject.CurrentIrp ?? null, list, context));
+    cpu.atIrql(Math.max(cpu.irql, DISPATCH_LEVEL), () => routine(deviceObject, currentIrpOf(deviceObject), list, context));
   }
 
   private copyBack(r: ListRecord): void {

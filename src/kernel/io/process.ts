@@ -6,9 +6,32 @@
 import { ProcessContext } from '../../machine/cpu';
 import { AddressSpace } from '../mm/address-space';
 import { MmProcess } from '../mm/memory-manager';
+import type { FILE_OBJECT } from './file-object';
+
+/** Handle values start at 4 and step by 4, as Windows hands them out. */
+const HANDLE_STEP = 4;
 
 export class Process implements MmProcess, ProcessContext {
   exited = false;
+  /** The process has begun exiting: no new handles or requests. */
+  exiting = false;
+  /** Open handles to file objects, by handle value. */
+  readonly handles = new Map<number, FILE_OBJECT>();
+  private nextHandle = 0;
 
   constructor(readonly processId: number, readonly name: string, readonly addressSpace: AddressSpace) {}
+
+  /** Enter a file object in the handle table; returns the new handle value. */
+  insertHandle(fileObject: FILE_OBJECT): number {
+    this.nextHandle += HANDLE_STEP;
+    this.handles.set(this.nextHandle, fileObject);
+    return this.nextHandle;
+  }
+
+  /** Remove a handle; returns the file object it referred to, or undefined for an unknown handle. */
+  removeHandle(handle: number): FILE_OBJECT | undefined {
+    const fileObject = this.handles.get(handle);
+    this.handles.delete(handle);
+    return fileObject;
+  }
 }

@@ -1,0 +1,79 @@
+/**
+ * Running driver code: every call into a driver (DriverEntry, AddDevice,
+ * StartDevice, dispatch, cancel, ISR, DPC, work item, unload) goes through
+ * here, so the CPU knows which driver runs (a bug check can name it), at which
+ * IRQL and in which process.
+ *
+ * An exception the driver does not handle stops the machine, as on Windows:
+ * bug check 0x1E KMODE_EXCEPTION_NOT_HANDLED with the exception code (the
+ * raised status, or STATUS_ACCESS_VIOLATION for a program error such as
+ * dereferencing null). A routine that spends more simulated time than the
+ * watchdog allows (polling or stalling forever) is reported as a DriverHang.
+ */
+import { BugCheck } from '../../machine/bug-check';
+import { Clock, SimulationStalled } from '../../machine/clock';
+import { Cpu, ProcessContext } from '../../machine/cpu';
+import { Irql } from '../../machine/irql';
+import { RaisedStatus, STATUS } from '../../machine/ntstatus';
+import { DriverHang } from './driver-hang';
+
+export const KMODE_EXCEPTION_NOT_HANDLED = 0x1e;
+
+/** Assumption: no driver routine legitimately runs a minute of simulated time in one call. */
+export const DEFAULT_WATCHDOG_NS = 60e9;
+
+export interface DriverCallContext {
+  /** Run at this IRQL; omitted: keep the current one. */
+  readonly irql?: Irql;
+  /** Run attached to this process (null: no process, a system thread or arbitrary context); omitted: keep the current one. */
+  readonly process?: ProcessContext | null;
+}
+
+interface Frame {
+  readonly driver: string;
+  readonly routine: string;
+  readonly deadlineNs: number;
+}
+
+export class DriverExecution {
+  private readonly frames: Frame[] = [];
+
+  constructor(private readonly cpu: Cpu, private readonly clock: Clock, private readonly crash: (bugCheck: BugCheck) => never, readonly watchdogNs = DEFAULT_WATCHDOG_NS) {}
+
+  /** The driver routine running now (the innermost), if any. */
+  get current(): { driver: string; routine: string } | null {
+    const f = this.frames[this.frames.length - 1];
+    return f ? { driver: f.driver, routine: f.routine } : null;
+  }
+
+  run<T>(driver: string, routine: string, context: DriverCallContext, fn: () => T): T {
+    const outer = this.frames[0];
+    this.frames.push({ driver, routine, deadlineNs: outer ? outer.deadlineNs : this.clock.now + this.watchdogNs });
+    try {
+      const inIrql = context.irql === undefined ? fn : () => this.cpu.atIrql(context.irql!, fn);
+      const inProcess = context.process === undefined ? inIrql : () => this.cpu.inProcess(context.process!, inIrql);
+      return this.cpu.inDriver(driver, inProcess);
+    } catch (e) {
+      if (e instanceof BugCheck) this.crash(e);
+      if (e instanceof SimulationStalled) throw e;
+      const code = e instanceof RaisedStatus ? e.status : STATUS.ACCESS_VIOLATION;
+      const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      const bugCheck = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, code, 0, 0, 0, `driver ${driver}: ${routine} did not handle an exception: ${message}`);
+      if (e instanceof Error) (bugCheck as { cause?: unknown }).cause = e;
+      this.crash(bugCheck);
+    } finally {
+      this.frames.pop();
+    }
+  }
+
+  /**
+   * Called on every kernel routine a driver calls: a driver routine that has
+   * outlived the watchdog is hung (a poll loop on a device that never answers).
+   */
+  checkWatchdog(): void {
+    const outer = this.frames[0];
+    if (outer && this.clock.now > outer.deadlineNs) {
+      throw new DriverHang(outer.driver, `${outer.routine} is still running`, `more than ${this.watchdogNs / 1e9} s of simulated time in one call`);
+    }
+  }
+}

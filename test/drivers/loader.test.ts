@@ -1,0 +1,161 @@
+/**
+ * The driver loader: a missing path, a module without the driver export, or a
+ * module that does not implement the contract is rejected with one error that
+ * lists every problem; a driver whose DriverEntry fails, raises or hangs is
+ * reported with its name and never crashes the runner.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BugCheck } from '../../src/machine/bug-check';
+import { STATUS } from '../../src/machine/ntstatus';
+import { CONFORMANCE_CLASS_NAMES, DriverModule, KEVENT } from '../../src/drivers/contract';
+import { DriverLoadError, contractProblems, installDriver, loadDriverFromWorldParameters, loadDriverModule } from '../../src/drivers/loader';
+import { DriverHang } from '../../src/kernel/io/driver-hang';
+import { DriverStartFailed } from '../../src/kernel/io/driver-start-failed';
+import { IoManager } from '../../src/kernel/io/io-manager';
+import { bootSmallMachine } from '../mm/machine-fixture';
+
+const VALID_DRIVER = `
+module.exports.default = {
+  name: 'tiny',
+  conformanceClasses: ['read-write-direct'],
+  DriverEntry() { return 0; },
+  AddDevice() { return 0; },
+  StartDevice() { return 0; },
+};`;
+
+let dir: string;
+
+function writeModule(name: string, source: string): string {
+  fs.writeFileSync(path.join(dir, name), source);
+  return `./${name}`;
+}
+
+function loadError(fn: () => unknown): DriverLoadError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof DriverLoadError, `expected a DriverLoadError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected the loader to reject the module');
+}
+
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'driver-loader-'));
+});
+
+after(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('loading a driver module', () => {
+  it('loads a module\'s default export relative to the working directory', () => {
+    const driver = loadDriverModule(writeModule('valid.js', VALID_DRIVER), dir);
+    assert.equal(driver.name, 'tiny');
+  });
+
+  it('accepts a module that exports the driver as "driver"', () => {
+    const driver = loadDriverModule(writeModule('named.js', VALID_DRIVER.replace('module.exports.default', 'module.exports.driver')), dir);
+    assert.equal(driver.name, 'tiny');
+  });
+
+  it('loads a TypeScript driver written against the contract', () => {
+    const contract = path.resolve(__dirname, '../../src/drivers/contract');
+    const file = writeModule('typed.ts', `
+import { DriverModule, STATUS } from ${JSON.stringify(contract)};
+const driver: DriverModule = {
+  name: 'typed',
+  conformanceClasses: ['shared-buffer-ioctl'],
+  DriverEntry: () => STATUS.SUCCESS,
+  AddDevice: () => STATUS.SUCCESS,
+  StartDevice: () => STATUS.SUCCESS,
+};
+export default driver;
+`);
+    assert.deepEqual(loadDriverModule(file, dir).conformanceClasses, ['shared-buffer-ioctl']);
+  });
+
+  it('a path that does not exist is rejected naming the resolved path', () => {
+    const e = loadError(() => loadDriverModule('./no-such-driver.ts', dir));
+    assert.equal(e.message, `driver ./no-such-driver.ts: no module at that path (resolved to ${path.join(dir, 'no-such-driver.ts')})`);
+  });
+
+  it('a module that fails to load is rejected with its error', () => {
+    const e = loadError(() => loadDriverModule(writeModule('broken.js', 'module.exports = {;'), dir));
+    assert.match(e.message, /^driver \.\/broken\.js: the module at .*broken\.js failed to load: /);
+  });
+
+  it('a module with no default or "driver" export is rejected listing what it exports', () => {
+    const e = loadError(() => loadDriverModule(writeModule('noexport.js', 'module.exports.helper = 1; module.exports.other = 2;'), dir));
+    assert.equal(e.message, 'driver ./noexport.js: the module has no default export and no export named "driver" (it exports: helper, other); write "export default driver" or "export const driver = ..."');
+  });
+
+  it('a module missing parts of the contract gets ONE error listing every problem', () => {
+    const file = writeModule('partial.js', `module.exports.default = { conformanceClasses: ['read-write-direct', 'fast-path'], AddDevice: 3, StartDevice() {}, breaksRule: 'rule one' };`);
+    const e = loadError(() => loadDriverModule(file, dir));
+    assert.equal(e.failure, 'contract');
+    const valid = `valid: ${CONFORMANCE_CLASS_NAMES.join(', ')}`;
+    assert.deepEqual(e.problems, [
+      'missing name: a non-empty string that names the driver',
+      `unknown conformance class "fast-path" (${valid})`,
+      'missing DriverEntry: a function (DriverObject, Kernel) => NTSTATUS',
+      'AddDevice must be a function (DriverObject, PhysicalDeviceObject) => NTSTATUS, got a number',
+      'breaksRule must be a rule ID of the catalog such as PAGE-5 or VER-double-free (families PAGE, MDL, SG, CONT, DEV, VER), got the string "rule one"',
+    ]);
+    assert.ok(e.message.startsWith('driver ./partial.js does not implement the driver contract:\n  - missing name'));
+    assert.equal(e.message.split('\n').length, 6, 'one line per problem under the headline');
+  });
+
+  it('missing conformance classes, an empty list and unknown members are each named', () => {
+    const base = { name: 'x', DriverEntry() {}, AddDevice() {}, StartDevice() {} };
+    assert.match(contractProblems(base).join('\n'), /missing conformanceClasses/);
+    assert.match(contractProblems({ ...base, conformanceClasses: [] }).join('\n'), /conformanceClasses is empty/);
+    assert.match(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], DriverUnLoad() {} }).join('\n'), /unknown member "DriverUnLoad"/);
+    assert.deepEqual(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], breaksRule: 'PAGE-5' }), []);
+  });
+
+  it('loadDriverFromWorldParameters: none named gives null; a named one is loaded', () => {
+    assert.equal(loadDriverFromWorldParameters({}, dir), null);
+    assert.equal(loadDriverFromWorldParameters({ driver: writeModule('fromworld.js', VALID_DRIVER) }, dir)?.name, 'tiny');
+    assert.throws(() => loadDriverFromWorldParameters({ driver: './absent.ts' }, dir), DriverLoadError);
+  });
+});
+
+describe('starting a driver', () => {
+  function driverWith(entry: DriverModule['DriverEntry']): DriverModule {
+    return { name: 'starter', conformanceClasses: ['read-write-direct'], DriverEntry: entry, AddDevice: () => STATUS.SUCCESS, StartDevice: () => STATUS.SUCCESS };
+  }
+
+  function install(driver: DriverModule) {
+    const machine = bootSmallMachine();
+    const io = new IoManager(machine.kernel);
+    return { machine, run: () => installDriver({ kernel: machine.kernel, io, bus: machine.bus }, driver, [machine.bus.functionOf(machine.dmaDevice)]) };
+  }
+
+  it('a DriverEntry that returns a failure status is reported with the driver\'s name and the status', () => {
+    const { run } = install(driverWith(() => STATUS.INSUFFICIENT_RESOURCES));
+    assert.throws(run, (e: unknown) => e instanceof DriverStartFailed && e.message === 'driver starter failed to start: DriverEntry returned STATUS_INSUFFICIENT_RESOURCES');
+  });
+
+  it('a DriverEntry that throws stops the machine with 0x1E naming the driver and the error', () => {
+    const { machine, run } = install(driverWith(() => {
+      throw new Error('registry key missing');
+    }));
+    assert.throws(run, (e: unknown) => e instanceof BugCheck && e.code === 0x1e && /driver starter: DriverEntry did not handle an exception: Error: registry key missing/.test(e.message));
+    assert.ok(machine.kernel.stopped);
+  });
+
+  it('a DriverEntry that waits forever is reported by the hang guard', () => {
+    const { run } = install(driverWith((_d, k) => k.KeWaitForSingleObject(new KEVENT('device ready'), 'Executive', 'KernelMode', false, null)));
+    assert.throws(run, (e: unknown) => e instanceof DriverHang && e.driverName === 'starter' && /device ready/.test(e.message));
+  });
+
+  it('an AddDevice that creates no device is reported', () => {
+    const { run } = install({ ...driverWith(() => STATUS.SUCCESS) });
+    assert.throws(run, (e: unknown) => e instanceof DriverStartFailed && /AddDevice returned success but created no device object/.test(e.message));
+  });
+});

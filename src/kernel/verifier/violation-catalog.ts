@@ -38,7 +38,7 @@ const entries = [
     parameter1: 0x0e,
     windows: '0xE6 P1=0x0E (DMA on an unlocked, paged buffer)',
     linux: 'none (dma-debug checks the address at map time only: "device driver maps memory from stack/vmalloc/invalid area")',
-    parameters: 'P2 MDL (0 when no mapping names one), P3 page frame number, P4 1 for a device write to memory, 0 for a read',
+    parameters: 'P2 MDL (0 when no mapping names one), P3 page frame number (0 when found at map time), P4 1 for a device write to memory, 0 for a read',
     detector: 'Bus observer, before every device access to a RAM frame: the frame has lock count 0 and is not non-paged. Also the HAL at map time (GetScatterGatherList, BuildScatterGatherList, MapTransfer) when the MDL is not locked, and at a bounce-buffer copy when the original frame is no longer locked.',
   },
   {

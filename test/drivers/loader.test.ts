@@ -11,6 +11,9 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { STATUS } from '../../src/machine/ntstatus';
+import { MiB } from '../../src/machine/units';
+import { Hal } from '../../src/kernel/hal/hal';
+import { Application } from '../../src/kernel/io/application';
 import { CONFORMANCE_CLASS_NAMES, DriverModule, KEVENT } from '../../src/drivers/contract';
 import { DriverLoadError, contractProblems, installDriver, loadDriverFromWorldParameters, loadDriverModule } from '../../src/drivers/loader';
 import { DriverHang } from '../../src/kernel/io/driver-hang';
@@ -157,5 +160,58 @@ describe('starting a driver', () => {
   it('an AddDevice that creates no device is reported', () => {
     const { run } = install({ ...driverWith(() => STATUS.SUCCESS) });
     assert.throws(run, (e: unknown) => e instanceof DriverStartFailed && /AddDevice returned success but created no device object/.test(e.message));
+  });
+});
+
+describe('the example driver of docs/driver-contract.md', () => {
+  /** The code block after the <!-- example-driver --> marker, its imports pointed at this checkout. */
+  function exampleSource(): string {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/driver-contract.md'), 'utf8');
+    const block = /<!-- example-driver -->\s*```ts\n([\s\S]*?)```/.exec(doc);
+    assert.ok(block, 'docs/driver-contract.md has a ```ts block after <!-- example-driver -->');
+    const src = path.resolve(__dirname, '../../src');
+    return block[1]!.replace(/from '\.\.\/src\//g, `from '${src}/`);
+  }
+
+  it('loads, serves direct-I/O reads and writes on the DMA test device, and leaves nothing behind', () => {
+    const driver = loadDriverModule(writeModule('example-driver.ts', exampleSource()), dir);
+    const machine = bootSmallMachine();
+    const hal = new Hal(machine.kernel, machine.bus, { iommu: machine.iommu });
+    const io = new IoManager(machine.kernel, { hal });
+    const installed = installDriver({ kernel: machine.kernel, io, hal, bus: machine.bus }, driver, [machine.bus.functionOf(machine.dmaDevice)]);
+    const device = machine.dmaDevice;
+    const app = new Application(io, 'app');
+    const handle = app.open('example-direct');
+
+    const big = app.allocate(MiB + 300, { offset: 123 });
+    const read = app.ReadFile(handle, big, undefined, { byteOffset: 4096 });
+    assert.equal(read.status, STATUS.SUCCESS, read.describe());
+    assert.equal(read.information, big.length);
+    assert.equal(app.firstPatternMismatch(big, device.pattern, 4096), null, 'the buffer holds the device\'s stream from offset 4096');
+
+    const small = [1, 2, 3].map((i) => app.allocate(1000 * i, { offset: 7 * i }));
+    const queued = small.map((b, i) => app.ReadFile(handle, b, undefined, { overlapped: true, byteOffset: i * 10_000 }));
+    for (const r of queued) app.waitFor(r);
+    queued.forEach((r, i) => {
+      assert.equal(r.status, STATUS.SUCCESS);
+      assert.equal(app.firstPatternMismatch(small[i]!, device.pattern, i * 10_000), null);
+    });
+
+    const out = app.allocate(200_000, { offset: 5 });
+    app.writePattern(out, device.pattern, 0);
+    const write = app.WriteFile(handle, out, undefined, { byteOffset: 0 });
+    assert.equal(write.status, STATUS.SUCCESS);
+    assert.equal(device.checker.mismatchCount, 0);
+    assert.equal(device.checker.bytesChecked, out.length);
+
+    assert.equal(app.CloseHandle(handle), STATUS.SUCCESS);
+    app.exit();
+    io.unloadDriver(installed.driverObject);
+    assert.equal(machine.kernel.stopped, null);
+    assert.deepEqual(io.findings, []);
+    assert.deepEqual(hal.verifier.findings, []);
+    assert.equal(hal.liveAdapters('example-direct').length, 0);
+    assert.equal(machine.kernel.mdl.liveMdls('example-direct').length, 0);
+    assert.equal([...machine.mm.nonPagedPool.allocations.values()].filter((a) => a.driver === 'example-direct').length, 0);
   });
 });

@@ -96,6 +96,18 @@ describe('closing a handle', () => {
     for (const r of parked) assert.equal(r.status, STATUS.CANCELLED, 'cancelled through the cancel-safe queue');
   });
 
+  it('a request already in progress may finish by itself after cleanup: no finding', () => {
+    const bench = ioBench({ flags: DO_DIRECT_IO, completeAfterUs: 300, cancelable: false, cleanup: 'ignore' });
+    const app = bench.app();
+    const handle = app.open('testdrv');
+    const read = app.ReadFile(handle, app.allocate(4096), undefined, { overlapped: true });
+
+    assert.equal(app.CloseHandle(handle), STATUS.SUCCESS);
+
+    assert.equal(read.status, STATUS.SUCCESS, 'the driver finished the transfer it had started');
+    assert.deepEqual(bench.io.findings, []);
+  });
+
   it('a driver that ignores cleanup and never lets its requests be cancelled is reported as hung, by name', () => {
     const bench = ioBench({ flags: DO_BUFFERED_IO, cancelable: false, cleanup: 'ignore' });
     const app = bench.app();

@@ -8,6 +8,7 @@ import type { AttachedFunction } from '../../pci/bus';
 import type { KDPC } from './dpc';
 import type { DeviceResources } from './device-resources';
 import type { DRIVER_OBJECT } from './driver-object';
+import type { IRP } from './irp';
 
 export const DO_VERIFY_VOLUME = 0x0002;
 export const DO_BUFFERED_IO = 0x0004;
@@ -33,6 +34,8 @@ export class DEVICE_OBJECT {
   /** Stack locations an IRP for this device needs. */
   StackSize = 1;
   AlignmentRequirement = 0;
+  /** The IRP the device is working on, when the driver keeps it here (the HAL hands it to execution routines). */
+  CurrentIrp: IRP | null = null;
   /** The DPC IoInitializeDpcRequest set up for IoRequestDpc. */
   Dpc: KDPC | null = null;
   /** The PCI function behind the device, if it drives hardware. */

@@ -50,6 +50,8 @@ import { WorkQueue } from './work-item';
 export const MULTIPLE_IRP_COMPLETE_REQUESTS = 0x44;
 /** NO_MORE_IRP_STACK_LOCATIONS: IoCallDriver with no stack location left. */
 export const NO_MORE_IRP_STACK_LOCATIONS = 0x35;
+/** Assumption: a transfer already on the device finishes well within a second of simulated time. */
+export const DEFAULT_CLEANUP_GRACE_NS = 1e9;
 /** FILE_DEVICE_BUS_EXTENDER: the device type of the PCI bus's physical device objects. */
 const FILE_DEVICE_BUS_EXTENDER = 0x2a;
 
@@ -72,6 +74,11 @@ export interface IoManagerOptions {
   readonly hal?: { checkDriverUnload(driver: string): boolean } | null;
   /** Simulated time one call into a driver may take (polling, stalling, waiting) before it counts as hung. */
   readonly watchdogNs?: number;
+  /**
+   * After cleanup returns, how long requests already in progress on the device
+   * may take to finish before the ones still pending count as left behind.
+   */
+  readonly cleanupGraceNs?: number;
   /** How long the I/O manager waits for a driver to complete a request before reporting it hung. */
   readonly waitBudget?: { readonly maxEvents: number; readonly maxSimNs: number };
 }
@@ -126,6 +133,7 @@ export class IoManager {
   private readonly openFiles = new Set<FILE_OBJECT>();
   private readonly waitBudget: { readonly maxEvents: number; readonly maxSimNs: number };
   private readonly hal: { checkDriverUnload(driver: string): boolean } | null;
+  private readonly cleanupGraceNs: number;
 
   constructor(readonly kernel: Kernel, options: IoManagerOptions = {}) {
     const crash = (bc: BugCheck) => kernel.crash(bc);
@@ -138,6 +146,7 @@ export class IoManager {
     this.buffers = new RequestBufferManager(kernel);
     this.waitBudget = options.waitBudget ?? { maxEvents: 5_000_000, maxSimNs: 3_600e9 };
     this.hal = options.hal ?? null;
+    this.cleanupGraceNs = options.cleanupGraceNs ?? DEFAULT_CLEANUP_GRACE_NS;
   }
 
   private get clock() {
@@ -669,8 +678,11 @@ export class IoManager {
   }
 
   /**
-   * CloseHandle: IRP_MJ_CLEANUP, then cancel and wait for whatever the driver
-   * left pending (recording that it did), then IRP_MJ_CLOSE.
+   * CloseHandle: IRP_MJ_CLEANUP; then the machine runs on until the handle's
+   * requests have finished or nothing more happens (a transfer already on
+   * the device may finish by itself). Requests the driver is still sitting on
+   * then were neither completed nor cancelled at cleanup: the I/O manager
+   * records that and cancels them, waits for them, and sends IRP_MJ_CLOSE.
    */
   closeHandle(process: Process, handle: number): NtStatus {
     this.assertRunning();
@@ -679,18 +691,30 @@ export class IoManager {
     const driver = fileObject.DeviceObject.driverName;
     fileObject.cleanedUp = true;
     this.issue(process, fileObject, 'cleanup', IRP_MJ_CLEANUP, 0, false, 'none', () => STATUS.SUCCESS);
-    const left = [...fileObject.outstanding].filter((irp) => !irp.completed && !irp.Cancel);
+    this.settleAfterCleanup(fileObject);
+    const left = this.unfinished(fileObject);
     if (left.length > 0) {
       this.record('cleanup-left-requests-pending', driver,
-        `IRP_MJ_CLEANUP for handle ${handle} of ${process.name} returned while ${left.length} request(s) of that handle were neither completed nor cancelled (${left.map((i) => `IRP #${i.id} ${majorFunctionName(i.stack[i.CurrentLocation]?.MajorFunction ?? 0)}`).join(', ')}); the I/O manager cancelled them`,
+        `IRP_MJ_CLEANUP for handle ${handle} of ${process.name} returned while ${left.length} request(s) of that handle were neither completed nor cancelled nor in progress (${left.map((i) => `IRP #${i.id} ${majorFunctionName(i.stack[i.CurrentLocation]?.MajorFunction ?? 0)}`).join(', ')}); the I/O manager cancelled them`,
         left.map((i) => i.id));
-      for (const irp of left) this.IoCancelIrp(irp);
+      for (const irp of left) if (!irp.Cancel) this.IoCancelIrp(irp);
     }
     this.waitForFile(fileObject, `completing the requests of handle ${handle} of ${process.name} after cleanup`);
     this.issue(process, fileObject, 'close', IRP_MJ_CLOSE, 0, false, 'none', () => STATUS.SUCCESS);
     fileObject.closed = true;
     this.openFiles.delete(fileObject);
     return STATUS.SUCCESS;
+  }
+
+  private unfinished(fileObject: FILE_OBJECT): IRP[] {
+    return [...fileObject.outstanding].filter((irp) => !irp.finished);
+  }
+
+  /** Let work already under way finish: until the handle's requests are done, the machine is idle, or the grace period ends. */
+  private settleAfterCleanup(fileObject: FILE_OBJECT): void {
+    if (this.unfinished(fileObject).length === 0) return;
+    const deadline = this.clock.now + this.cleanupGraceNs;
+    this.clock.runUntil(() => this.unfinished(fileObject).length === 0 || this.clock.pending === 0 || this.clock.now >= deadline, 'letting requests in progress finish after cleanup');
   }
 
   /** Wait until an application's request has finished (hang-guarded). */
@@ -818,7 +842,7 @@ export class IoManager {
   }
 
   private waitForFile(fileObject: FILE_OBJECT, what: string): void {
-    const pending = () => [...fileObject.outstanding].filter((irp) => !irp.finished);
+    const pending = () => this.unfinished(fileObject);
     if (pending().length === 0) return;
     this.runGuarded(() => pending().length === 0, fileObject.DeviceObject.driverName, `${what} (${pending().map((i) => `IRP #${i.id}${i.CancelRoutine ? '' : ' has no cancel routine'}`).join(', ')})`);
   }

@@ -17,6 +17,8 @@ export type FaultMode =
   | { kind: 'first-per-call-site' }
   | { kind: 'after'; n: number };
 
+const FAULT_MODE_KINDS: readonly string[] = ['nth', 'every', 'fraction', 'first-per-call-site', 'after'] satisfies FaultMode['kind'][];
+
 export interface FaultRule {
   readonly point: string;
   readonly mode: FaultMode;
@@ -37,6 +39,9 @@ export class FaultInjector {
 
   add(rule: FaultRule): void {
     const m = rule.mode;
+    // A rule that can never match or never fire would silently test nothing.
+    if (typeof rule.point !== 'string' || rule.point === '' || rule.point === '*') throw new RangeError(`fault rule: point must name a routine (or a prefix ending in *), got "${String(rule.point)}"`);
+    if (!m || !FAULT_MODE_KINDS.includes(m.kind)) throw new RangeError(`fault rule for ${rule.point}: unknown mode ${JSON.stringify(m)}; use one of ${FAULT_MODE_KINDS.join(', ')}`);
     if ((m.kind === 'nth' || m.kind === 'after') && !(Number.isInteger(m.n) && m.n >= 1)) {
       throw new RangeError(`fault rule for ${rule.point}: n must be a whole number >= 1, got ${m.n}`);
     }

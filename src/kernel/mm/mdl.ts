@@ -7,12 +7,12 @@
  * under test: that is how a driver writer runs a conformance suite.
  */
 import { COST } from '../../machine/cost-model';
-import { DISPATCH_LEVEL } from '../../machine/irql';
+import { APC_LEVEL, DISPATCH_LEVEL, irqlName } from '../../machine/irql';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../machine/units';
 import { AddressSpace } from './address-space';
 import { isSystemAddress } from './layout';
-import { KPROCESSOR_MODE, MEMORY_CACHING_TYPE, MemoryManager, MmProcess } from './memory-manager';
+import { CACHING_TYPES, KPROCESSOR_MODE, MEMORY_CACHING_TYPE, MemoryManager, MmProcess, PROCESSOR_MODES, oneOf } from './memory-manager';
 import { FrameState } from './physical-memory';
 
 export const MDL_MAPPED_TO_SYSTEM_VA = 0x0001;
@@ -29,13 +29,15 @@ export const MDL_MAPPING_CAN_FAIL = 0x2000;
 export const MAXIMUM_MDL_LENGTH = 4 * 1024 * 1024 * 1024 - PAGE_SIZE;
 
 export type LOCK_OPERATION = 'IoReadAccess' | 'IoWriteAccess' | 'IoModifyAccess';
+const LOCK_OPERATIONS: readonly LOCK_OPERATION[] = ['IoReadAccess', 'IoWriteAccess', 'IoModifyAccess'];
 export type MM_PAGE_PRIORITY = 'LowPagePriority' | 'NormalPagePriority' | 'HighPagePriority';
 
-let nextMdlId = 1;
+/** Ids for MDLs built outside IoAllocateMdl; IoAllocateMdl numbers its MDLs per machine so runs replay. */
+let nextUnmanagedMdlId = 1_000_000;
 
 export class MDL {
   /** A number that identifies the MDL in bug-check parameters (its "address"). */
-  readonly id = nextMdlId++;
+  readonly id: number;
   Next: MDL | null = null;
   MdlFlags = 0;
   /** The process whose pages a probed MDL locked. */
@@ -59,22 +61,34 @@ export class MDL {
   freed = false;
   /** Pool block the MDL header lives in. */
   poolVa = 0;
+  /** Pages were locked by MmProbeAndLockPages at least once (tells "never locked" from "unlocked twice"). */
+  wasLocked = false;
+  /**
+   * The MDL's size in bytes, fixed when it is allocated: a 48-byte header and
+   * 8 bytes per page of the buffer it was allocated for. A partial MDL built
+   * into it may describe fewer pages, never more.
+   */
+  readonly Size: number;
 
-  constructor(virtualAddress: number, length: number) {
+  constructor(virtualAddress: number, length: number, id = nextUnmanagedMdlId++) {
+    this.id = id;
     this.StartVa = pageOf(virtualAddress) * PAGE_SIZE;
     this.ByteOffset = virtualAddress - this.StartVa;
     this.ByteCount = length;
+    this.Size = MDL_HEADER_BYTES + 8 * this.pageCount;
   }
 
   get pageCount(): number {
     return ADDRESS_AND_SIZE_TO_SPAN_PAGES(this.StartVa + this.ByteOffset, this.ByteCount);
   }
 
-  /** The MDL-size a real MDL of this length has: a 48-byte header and 8 bytes per page. */
-  get Size(): number {
-    return 48 + 8 * this.pageCount;
+  /** How many page numbers the MDL has room for. */
+  get pageCapacity(): number {
+    return (this.Size - MDL_HEADER_BYTES) / 8;
   }
 }
+
+const MDL_HEADER_BYTES = 48;
 
 export function MmGetMdlVirtualAddress(mdl: MDL): number {
   return mdl.StartVa + mdl.ByteOffset;
@@ -92,6 +106,9 @@ export function MmGetMdlPfnArray(mdl: MDL): readonly number[] {
 /** The MDL routines of the kernel, bound to one machine's memory manager. */
 export class MdlRoutines {
   private readonly live = new Set<MDL>();
+  /** MDLs whose pages are locked now, freed or not: a freed MDL still names the driver at process exit. */
+  private readonly locked = new Set<MDL>();
+  private nextMdlId = 1;
 
   constructor(private readonly mm: MemoryManager) {}
 
@@ -99,8 +116,10 @@ export class MdlRoutines {
     return this.mm.bugCheck(0xc4, p1, p2, p3, p4, reason);
   }
 
-  private requireIrql(max: number, routine: string): void {
-    if (this.mm.cpu.irql > max) this.mm.bugCheck(0xc4, 0x70, this.mm.cpu.irql, max, 0, `${routine} called at IRQL ${this.mm.cpu.irql} (allowed up to ${max})`);
+  /** Driver Verifier's IRQL checks: each routine has its own 0xC4 sub-code, with the current IRQL in P2. */
+  private requireIrql(max: number, subCode: number, routine: string, p3: number, p4: number): void {
+    const irql = this.mm.cpu.irql;
+    if (irql > max) this.verifierStop(subCode, irql, p3, p4, `${routine} called at IRQL ${irqlName(irql)} (allowed up to ${irqlName(max)})`);
   }
 
   /**
@@ -109,14 +128,17 @@ export class MdlRoutines {
    * after it when `secondaryBuffer` is set (MDL-5).
    */
   IoAllocateMdl(virtualAddress: number, length: number, secondaryBuffer: boolean, _chargeQuota: boolean, irp: { MdlAddress: MDL | null } | null, callSite = ''): MDL | null {
-    this.requireIrql(DISPATCH_LEVEL, 'IoAllocateMdl');
-    if (!(Number.isSafeInteger(length) && length > 0) || length > MAXIMUM_MDL_LENGTH) return null;
-    if (!Number.isSafeInteger(virtualAddress) || virtualAddress < 0) return null;
+    if (!Number.isSafeInteger(virtualAddress) || virtualAddress < 0) throw new RangeError(`IoAllocateMdl: virtual address must be a whole non-negative number, got ${virtualAddress}`);
+    if (!Number.isSafeInteger(length) || length <= 0) throw new RangeError(`IoAllocateMdl: length must be a positive whole number of bytes, got ${length}`);
+    // The header comes from non-paged pool: the pool's IRQL rule applies (0xC4/0x02).
+    this.requireIrql(DISPATCH_LEVEL, 0x02, 'IoAllocateMdl', 0, length);
+    if (length > MAXIMUM_MDL_LENGTH) return null;
     this.mm.clock.charge(COST.mdlAllocate.ns, 'mm:mdl');
     if (this.mm.faults.shouldFail('IoAllocateMdl', callSite)) return null;
-    const mdl = new MDL(virtualAddress, length);
+    const mdl = new MDL(virtualAddress, length, this.nextMdlId);
     const block = this.mm.ExAllocatePoolWithTag('NonPagedPool', mdl.Size, 'Mdl ', callSite);
     if (block === null) return null;
+    this.nextMdlId++;
     mdl.poolVa = block;
     mdl.allocatedBy = this.mm.cpu.currentDriver;
     if (irp) {
@@ -139,6 +161,8 @@ export class MdlRoutines {
    */
   MmProbeAndLockPages(mdl: MDL, accessMode: KPROCESSOR_MODE, operation: LOCK_OPERATION): void {
     this.checkLive(mdl, 'MmProbeAndLockPages');
+    oneOf('MmProbeAndLockPages access mode', accessMode, PROCESSOR_MODES);
+    oneOf('MmProbeAndLockPages operation', operation, LOCK_OPERATIONS);
     if (mdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) {
       this.verifierStop(0xb0, mdl.id, mdl.MdlFlags, 0, `MmProbeAndLockPages on an MDL whose flags (0x${mdl.MdlFlags.toString(16)}) say it is already locked, built for non-paged pool, or partial`);
     }
@@ -149,13 +173,15 @@ export class MdlRoutines {
     const as = this.mm.spaceFor(va);
     if (!as) throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `MmProbeAndLockPages of user address ${formatAddress(va)} with no process context`);
     const write = operation !== 'IoReadAccess';
-    const frames = this.mm.lockRange(as, va, mdl.ByteCount, write, accessMode);
+    const frames = this.mm.lockRange(as, va, mdl.ByteCount, write, accessMode, mdl.id);
     mdl.PfnArray.length = 0;
     mdl.PfnArray.push(...frames);
     mdl.MdlFlags |= MDL_PAGES_LOCKED | (write ? MDL_WRITE_OPERATION : 0);
     mdl.Process = as.isSystem ? null : (this.mm.cpu.currentProcess as MmProcess);
     mdl.lockedIn = as;
     mdl.lockedBy = this.mm.cpu.currentDriver;
+    mdl.wasLocked = true;
+    this.locked.add(mdl);
   }
 
   /**
@@ -166,16 +192,19 @@ export class MdlRoutines {
    */
   MmUnlockPages(mdl: MDL): void {
     this.checkLive(mdl, 'MmUnlockPages');
-    this.requireIrql(DISPATCH_LEVEL, 'MmUnlockPages');
+    this.requireIrql(DISPATCH_LEVEL, 0x78, 'MmUnlockPages', mdl.id, 0);
     if (mdl.MdlFlags & MDL_PARTIAL) this.verifierStop(0xb4, mdl.id, mdl.MdlFlags, 0, 'MmUnlockPages on a partial MDL: free it with IoFreeMdl instead');
     if (mdl.MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) this.verifierStop(0x7d, mdl.id, mdl.MdlFlags, 0, 'MmUnlockPages on an MDL built by MmBuildMdlForNonPagedPool: it was never locked');
     if (!(mdl.MdlFlags & MDL_PAGES_LOCKED)) {
-      this.mm.bugCheck(0x76, 1, mdl.id, 0, 0, `MmUnlockPages on MDL #${mdl.id}, whose pages are not locked (never locked, or unlocked already)`);
+      if (!mdl.wasLocked) this.verifierStop(0x7c, mdl.id, mdl.MdlFlags, 0, `MmUnlockPages on MDL #${mdl.id}, whose pages were never successfully locked`);
+      const stillLocked = mdl.lockedIn && !mdl.lockedIn.isSystem ? mdl.lockedIn.lockedPages : 0;
+      this.mm.bugCheck(0x76, 1, mdl.id, stillLocked, 0, `MmUnlockPages on MDL #${mdl.id}, whose pages were unlocked already`);
     }
     this.checkNoLivePartials(mdl, 'unlocked');
     if (mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) this.unmapSystem(mdl);
     for (const pfn of mdl.PfnArray) this.mm.unlockFrame(pfn, mdl.lockedIn!);
     mdl.MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_WRITE_OPERATION);
+    this.locked.delete(mdl);
   }
 
   /**
@@ -208,15 +237,30 @@ export class MdlRoutines {
   IoBuildPartialMdl(sourceMdl: MDL, targetMdl: MDL, virtualAddress: number, length: number): void {
     this.checkLive(sourceMdl, 'IoBuildPartialMdl');
     this.checkLive(targetMdl, 'IoBuildPartialMdl');
+    if (!Number.isSafeInteger(virtualAddress) || virtualAddress < 0) throw new RangeError(`IoBuildPartialMdl: virtual address must be a whole non-negative number, got ${virtualAddress}`);
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`IoBuildPartialMdl: length must be a whole non-negative number of bytes, got ${length}`);
+    if (sourceMdl === targetMdl) throw new RangeError(`IoBuildPartialMdl: MDL #${sourceMdl.id} cannot be its own partial MDL`);
+    // The partial copies the source's page numbers: they mean something only while the source is locked or non-paged.
+    if (!(sourceMdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))) {
+      this.verifierStop(0x1005, sourceMdl.id, sourceMdl.MdlFlags, targetMdl.id, `IoBuildPartialMdl from MDL #${sourceMdl.id}, whose pages are neither locked nor non-paged`);
+    }
+    if (targetMdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) {
+      this.verifierStop(0x1006, targetMdl.id, targetMdl.MdlFlags, sourceMdl.id, `IoBuildPartialMdl into MDL #${targetMdl.id}, which is still mapped to system space: call MmPrepareMdlForReuse first`);
+    }
+    if (targetMdl.MdlFlags & MDL_PAGES_LOCKED || targetMdl.partials.size > 0) {
+      this.verifierStop(0x1006, targetMdl.id, targetMdl.MdlFlags, sourceMdl.id, `IoBuildPartialMdl into MDL #${targetMdl.id}, which describes locked pages of its own`);
+    }
     const srcVa = MmGetMdlVirtualAddress(sourceMdl);
     const len = length === 0 ? srcVa + sourceMdl.ByteCount - virtualAddress : length;
-    if (virtualAddress < srcVa || virtualAddress + len > srcVa + sourceMdl.ByteCount) {
+    if (virtualAddress < srcVa || len <= 0 || virtualAddress + len > srcVa + sourceMdl.ByteCount) {
       this.mm.bugCheck(0x40, sourceMdl.id, targetMdl.id, virtualAddress, len, `IoBuildPartialMdl range ${formatAddress(virtualAddress)}+${len} is not inside the source MDL`);
     }
     const pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(virtualAddress, len);
-    if (pages > targetMdl.pageCount) {
-      this.mm.bugCheck(0x40, sourceMdl.id, targetMdl.id, virtualAddress, len, `IoBuildPartialMdl: the target MDL describes ${targetMdl.pageCount} page(s) but the range spans ${pages}`);
+    if (pages > targetMdl.pageCapacity) {
+      this.mm.bugCheck(0x40, sourceMdl.id, targetMdl.id, virtualAddress, len, `IoBuildPartialMdl: the target MDL has room for ${targetMdl.pageCapacity} page(s) but the range spans ${pages}`);
     }
+    // A target reused without MmPrepareMdlForReuse stops being a partial of its old source.
+    targetMdl.parent?.partials.delete(targetMdl);
     const firstIndex = pageOf(virtualAddress) - pageOf(srcVa);
     (targetMdl as { StartVa: number }).StartVa = pageOf(virtualAddress) * PAGE_SIZE;
     (targetMdl as { ByteOffset: number }).ByteOffset = virtualAddress % PAGE_SIZE;
@@ -224,9 +268,28 @@ export class MdlRoutines {
     targetMdl.PfnArray.length = 0;
     targetMdl.PfnArray.push(...sourceMdl.PfnArray.slice(firstIndex, firstIndex + pages));
     targetMdl.MdlFlags = MDL_PARTIAL | (sourceMdl.MdlFlags & (MDL_WRITE_OPERATION | MDL_SOURCE_IS_NONPAGED_POOL));
+    // Non-paged memory is mapped already: the partial's system address lies inside the source's.
+    targetMdl.MappedSystemVa = sourceMdl.MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL ? sourceMdl.MappedSystemVa + (virtualAddress - srcVa) : 0;
     targetMdl.Process = sourceMdl.Process;
     targetMdl.parent = sourceMdl;
     sourceMdl.partials.add(targetMdl);
+  }
+
+  /**
+   * MmPrepareMdlForReuse: make a partial MDL reusable, as a driver that keeps
+   * a preallocated partial MDL does after each transfer: its system mapping
+   * is released and it no longer lives over its source, which may then be
+   * unlocked or freed (MDL-2).
+   */
+  MmPrepareMdlForReuse(mdl: MDL): void {
+    this.checkLive(mdl, 'MmPrepareMdlForReuse');
+    if (!(mdl.MdlFlags & MDL_PARTIAL)) return;
+    if (mdl.MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED) this.unmapSystem(mdl);
+    mdl.parent?.partials.delete(mdl);
+    mdl.parent = null;
+    mdl.MdlFlags &= ~(MDL_PARTIAL | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_MAPPED_TO_SYSTEM_VA | MDL_WRITE_OPERATION | MDL_SOURCE_IS_NONPAGED_POOL);
+    mdl.MappedSystemVa = 0;
+    mdl.PfnArray.length = 0;
   }
 
   /**
@@ -236,9 +299,13 @@ export class MdlRoutines {
    */
   MmGetSystemAddressForMdlSafe(mdl: MDL, _priority: MM_PAGE_PRIORITY = 'NormalPagePriority'): number | null {
     this.checkLive(mdl, 'MmGetSystemAddressForMdlSafe');
-    this.requireIrql(DISPATCH_LEVEL, 'MmGetSystemAddressForMdlSafe');
+    // A macro over MmMapLockedPagesSpecifyCache(KernelMode): that routine's IRQL sub-code.
+    this.requireIrql(DISPATCH_LEVEL, 0x76, 'MmGetSystemAddressForMdlSafe', mdl.id, 0);
     if (mdl.MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) return mdl.MappedSystemVa;
-    const lockedSource = mdl.MdlFlags & MDL_PARTIAL ? mdl.parent !== null && (mdl.parent.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) !== 0 : (mdl.MdlFlags & MDL_PAGES_LOCKED) !== 0;
+    // A partial's pages are locked through the MDL at the root of its chain of sources.
+    let root = mdl;
+    while (root.MdlFlags & MDL_PARTIAL && root.parent) root = root.parent;
+    const lockedSource = (root.MdlFlags & (root === mdl ? MDL_PAGES_LOCKED : MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) !== 0;
     if (!lockedSource) this.verifierStop(0x83, mdl.id, mdl.MdlFlags, 0, `MmGetSystemAddressForMdlSafe on MDL #${mdl.id}, whose pages are not locked`);
     if (this.mm.faults.shouldFail('MmGetSystemAddressForMdlSafe', mdl.allocatedBy ?? '')) return null;
     const va = this.mm.mapFrames(this.mm.systemSpace, mdl.PfnArray, `MDL #${mdl.id} mapped to system space`);
@@ -255,14 +322,23 @@ export class MdlRoutines {
    */
   MmMapLockedPagesSpecifyCache(mdl: MDL, accessMode: KPROCESSOR_MODE, _cacheType: MEMORY_CACHING_TYPE, _requestedAddress: number | null, bugCheckOnFailure: boolean, _priority: MM_PAGE_PRIORITY = 'NormalPagePriority'): number | null {
     this.checkLive(mdl, 'MmMapLockedPagesSpecifyCache');
+    oneOf('MmMapLockedPagesSpecifyCache access mode', accessMode, PROCESSOR_MODES);
+    oneOf('MmMapLockedPagesSpecifyCache cache type', _cacheType, CACHING_TYPES);
     if (!(mdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))) {
       this.verifierStop(0x85, mdl.id, mdl.MdlFlags, 0, `MmMapLockedPagesSpecifyCache on MDL #${mdl.id}, whose pages are not locked`);
     }
-    if (accessMode === 'KernelMode') return this.MmGetSystemAddressForMdlSafe(mdl);
+    if (accessMode === 'KernelMode') {
+      const va = this.MmGetSystemAddressForMdlSafe(mdl);
+      if (va === null && bugCheckOnFailure) {
+        this.mm.bugCheck(0x3f, 0, mdl.pageCount, this.mm.systemPtes.free, this.mm.systemPtes.count, `MmMapLockedPagesSpecifyCache(KernelMode) with BugCheckOnFailure could not map MDL #${mdl.id}: no run of ${mdl.pageCount} free system PTEs`);
+      }
+      return va;
+    }
+    this.requireIrql(APC_LEVEL, 0x77, 'MmMapLockedPagesSpecifyCache(UserMode)', mdl.id, 1);
     const process = this.mm.cpu.currentProcess as MmProcess | null;
-    const fail = (why: string): null => {
-      if (bugCheckOnFailure) throw new RaisedStatus(STATUS.INSUFFICIENT_RESOURCES, why);
-      return null;
+    // A user-mode mapping that fails raises an exception, whatever BugCheckOnFailure says.
+    const fail = (why: string): never => {
+      throw new RaisedStatus(STATUS.INSUFFICIENT_RESOURCES, why);
     };
     if (!process) return fail('MmMapLockedPagesSpecifyCache(UserMode) with no process context');
     if (this.mm.faults.shouldFail('MmMapLockedPagesSpecifyCache', mdl.allocatedBy ?? '')) return fail('injected low-resources failure');
@@ -308,7 +384,7 @@ export class MdlRoutines {
    * locked MDL freed without unlocking leaks its lock (found at process exit).
    */
   IoFreeMdl(mdl: MDL): void {
-    if (mdl.freed || !this.live.has(mdl)) this.mm.bugCheck(0xc2, 0x07, 0, mdl.id, 0, `IoFreeMdl of MDL #${mdl.id}, which was already freed`);
+    if (mdl.freed || !this.live.has(mdl)) this.mm.bugCheck(0xc2, 0x07, 0, 0, mdl.poolVa, `IoFreeMdl of MDL #${mdl.id}, which was already freed`);
     this.checkNoLivePartials(mdl, 'freed');
     if (mdl.MdlFlags & MDL_PARTIAL) {
       if (mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) this.unmapSystem(mdl);
@@ -328,7 +404,7 @@ export class MdlRoutines {
 
   /** The MDL that holds locked pages in `as`, for naming the culprit at process exit. */
   lockingMdlIn(as: AddressSpace): MDL | undefined {
-    for (const m of this.live) if (m.lockedIn === as && m.MdlFlags & MDL_PAGES_LOCKED) return m;
+    for (const m of this.locked) if (m.lockedIn === as) return m;
     return undefined;
   }
 

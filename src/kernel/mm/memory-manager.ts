@@ -156,6 +156,9 @@ export class MemoryManager {
 
   /** SetProcessWorkingSetSize: only limits, which the trimmer may ignore under pressure (PAGE-2). */
   setWorkingSetSize(as: AddressSpace, minimumBytes: number, maximumBytes: number): void {
+    for (const [name, v] of [['minimum', minimumBytes], ['maximum', maximumBytes]] as const) {
+      if (!Number.isSafeInteger(v) || v < 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `SetProcessWorkingSetSize: the ${name} must be a whole non-negative number of bytes, got ${v}`);
+    }
     if (minimumBytes > maximumBytes) throw new RaisedStatus(STATUS.INVALID_PARAMETER, 'working-set minimum exceeds maximum');
     as.workingSetMinimumPages = Math.ceil(minimumBytes / PAGE_SIZE);
     as.workingSetMaximumPages = Math.ceil(maximumBytes / PAGE_SIZE);
@@ -193,16 +196,17 @@ export class MemoryManager {
     }
     const region = as.regionAt(va);
     const vpn = pageOf(va);
-    if (!region || !region.committed || region.protection === 'noaccess' || region.kind === 'io-space' || (write && region.protection === 'readonly')) {
-      const why = !region ? 'is not allocated' : !region.committed ? 'is reserved but not committed' : region.kind === 'io-space' ? 'is I/O space' : `is ${region.protection}`;
+    const accessible = region !== undefined && region.committed && region.protection !== 'noaccess' && region.kind !== 'io-space' && !(write && region.protection === 'readonly');
+    const pte = as.ptes.get(vpn);
+    if (accessible && pte !== undefined && pteKind(pte) === PTE_VALID) return ptePayload(pte);
+    const why = !region ? 'is not allocated' : !region.committed ? 'is reserved but not committed' : region.kind === 'io-space' ? 'is I/O space' : !accessible ? `is ${region.protection}` : 'is not resident';
+    // Every page fault at DISPATCH_LEVEL or above stops the machine, whether the address is pageable or bad.
+    if (this.cpu.irql >= DISPATCH_LEVEL) {
+      this.bugCheck(0x0a, va, this.cpu.irql, write ? 1 : 0, 0, `page fault at IRQL ${this.cpu.irql}: ${formatAddress(va)}${region ? ` (${region.label})` : ''} ${why}`);
+    }
+    if (!accessible) {
       if (as.isSystem) this.bugCheck(0x50, va, write ? 1 : 0, 0, 2, `system address ${formatAddress(va)} ${why}`);
       throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `${write ? 'write to' : 'read of'} ${formatAddress(va)} in ${as.ownerName}: the address ${why}`);
-    }
-    const pte = as.ptes.get(vpn);
-    if (pte !== undefined && pteKind(pte) === PTE_VALID) return ptePayload(pte);
-
-    if (this.cpu.irql >= DISPATCH_LEVEL) {
-      this.bugCheck(0x0a, va, this.cpu.irql, write ? 1 : 0, 0, `pageable address ${formatAddress(va)} (${region.label}) is not resident and was touched at IRQL ${this.cpu.irql}`);
     }
     return this.pageIn(as, region, vpn, pte);
   }
@@ -266,6 +270,8 @@ export class MemoryManager {
 
   /** Arm a page-in error for the next `count` page-ins of the page at `va` in `as` (or any page when va is omitted). */
   injectPageInError(as: AddressSpace, va?: number, count = 1): void {
+    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`injectPageInError: count must be a whole number >= 1, got ${count}`);
+    if (va !== undefined && (!Number.isSafeInteger(va) || va < 0)) throw new RangeError(`injectPageInError: address must be a whole non-negative number, got ${va}`);
     this.pageInErrors.set(`${as.ownerId}:${va === undefined ? '*' : pageOf(va)}`, count);
   }
 
@@ -286,6 +292,7 @@ export class MemoryManager {
 
   /** The CPU reads `length` bytes at `va` in the current context, faulting pages in. */
   readVirtual(va: number, length: number, as: AddressSpace | null = this.spaceFor(va)): Uint8Array {
+    checkAccess('read', va, length);
     const out = new Uint8Array(length);
     this.eachPage(va, length, (pageVa, off, n, done) => {
       const pa = this.cpuPhysical(pageVa, false, as);
@@ -296,11 +303,24 @@ export class MemoryManager {
   }
 
   writeVirtual(va: number, data: Uint8Array, as: AddressSpace | null = this.spaceFor(va)): void {
+    checkAccess('write', va, data.length);
     this.eachPage(va, data.length, (pageVa, off, n, done) => {
       const pa = this.cpuPhysical(pageVa, true, as);
       this.chargeCpuAccess(pa, n);
-      this.physical.write(pa + off, data, done, n);
+      if (this.physical.isRam(Math.floor(pa / PAGE_SIZE))) this.physical.write(pa + off, data, done, n);
+      else this.ioSpaceFor(pa).write(pa + off, data.subarray(done, done + n));
     });
+  }
+
+  /**
+   * Whatever decodes CPU accesses to physical addresses that are not RAM
+   * (device registers behind MmMapIoSpace). The PCI bus attaches here.
+   */
+  ioSpace: IoSpaceDecoder | null = null;
+
+  private ioSpaceFor(pa: number): IoSpaceDecoder {
+    if (!this.ioSpace) throw new Error(`CPU access to physical address ${formatAddress(pa)}, which is not RAM, and no bus decodes I/O space`);
+    return this.ioSpace;
   }
 
   fillVirtual(va: number, length: number, byte: number, as: AddressSpace | null = this.spaceFor(va)): void {
@@ -314,7 +334,8 @@ export class MemoryManager {
   }
 
   private readPhysicalOrIo(pa: number, n: number, into: Uint8Array, at: number): void {
-    this.physical.read(pa, n, into, at);
+    if (this.physical.isRam(Math.floor(pa / PAGE_SIZE))) this.physical.read(pa, n, into, at);
+    else into.set(this.ioSpaceFor(pa).read(pa, n), at);
   }
 
   private chargeCpuAccess(pa: number, bytes: number): void {
@@ -340,12 +361,15 @@ export class MemoryManager {
    * Make every page of [va, va+length) resident and lock it; returns the frames.
    * On any failure nothing stays locked (PAGE-3) and the failure is raised.
    */
-  lockRange(as: AddressSpace, va: number, length: number, write: boolean, mode: KPROCESSOR_MODE): number[] {
+  lockRange(as: AddressSpace, va: number, length: number, write: boolean, mode: KPROCESSOR_MODE, mdlId = 0): number[] {
+    checkAccess('lock', va, length);
+    if (length === 0) throw new RangeError(`lockRange: nothing to lock at ${formatAddress(va)} (length 0)`);
     if (mode === 'UserMode' && (va >= MM_USER_PROBE_ADDRESS || va + length > MM_USER_PROBE_ADDRESS)) {
       throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `user-mode probe of ${formatAddress(va)}: the range reaches system space`);
     }
-    if (this.cpu.irql > APC_LEVEL && !this.rangeIsNonPaged(as, va, length)) {
-      this.bugCheck(0xc4, 0x70, this.cpu.irql, 0, 0, `MmProbeAndLockPages on pageable memory at IRQL ${this.cpu.irql} (must be <= APC_LEVEL)`);
+    // Above DISPATCH_LEVEL nothing may be locked; above APC_LEVEL only memory that cannot fault.
+    if (this.cpu.irql > DISPATCH_LEVEL || (this.cpu.irql > APC_LEVEL && !this.rangeIsNonPaged(as, va, length))) {
+      this.bugCheck(0xc4, 0x70, this.cpu.irql, mdlId, mode === 'UserMode' ? 1 : 0, `MmProbeAndLockPages at IRQL ${this.cpu.irql}: pageable memory may be locked up to APC_LEVEL, non-paged memory up to DISPATCH_LEVEL`);
     }
     const frames: number[] = [];
     try {
@@ -385,10 +409,8 @@ export class MemoryManager {
     this.physical.lockCount[pfn]!--;
     this.clock.charge(COST.unlockPerPage.ns, 'mm:unlock');
     if (!as.isSystem && !as.deleted) as.lockedPages--;
-    // A page freed while it was locked is released by its last unlock.
-    if (this.physical.lockCount[pfn] === 0 && this.physical.shareCount[pfn] === 0 && this.physical.state[pfn] === FrameState.Pageable) {
-      this.physical.freeFrame(pfn);
-    }
+    // A page freed or unmapped while it was locked is released by its last unlock.
+    this.releaseIfUnreferenced(pfn);
   }
 
   isLockedOrNonPaged(pfn: number): boolean {
@@ -404,6 +426,7 @@ export class MemoryManager {
    * their file; the frames return to the free list for the next owner.
    */
   applyMemoryPressure(level: MemoryPressure, only?: AddressSpace): TrimReport {
+    oneOf('memory pressure', level, MEMORY_PRESSURES);
     const report: TrimReport = { trimmedPages: 0, writtenToPagingFile: 0, writtenToFiles: 0, keptLocked: 0 };
     const spaces = only ? [only] : [...this.addressSpaces, this.systemSpace];
     for (const as of spaces) {
@@ -441,7 +464,13 @@ export class MemoryManager {
     return true;
   }
 
+  /**
+   * A file page nobody maps any more. While it is locked for I/O it stays the
+   * section's page, so a new view shares it and the device's writes are not
+   * lost; its last unlock releases it.
+   */
   private releaseSectionFrame(section: Section, pfn: number, report?: TrimReport): void {
+    if (this.physical.lockCount[pfn]! > 0) return;
     const filePage = this.physical.ownerPage[pfn]!;
     if (this.physical.flags[pfn]! & FrameFlag.Dirty) {
       section.file.writePage(filePage, this.physical.peekPage(pfn));
@@ -449,7 +478,19 @@ export class MemoryManager {
       if (report) report.writtenToFiles++;
     }
     section.prototypes.delete(filePage);
-    if (this.physical.lockCount[pfn] === 0) this.physical.freeFrame(pfn);
+    this.physical.freeFrame(pfn);
+  }
+
+  /**
+   * A pageable frame that nothing maps or locks any more goes back: a file
+   * page through its section (written back if dirty), any other straight to
+   * the free list.
+   */
+  private releaseIfUnreferenced(pfn: number): void {
+    if (this.physical.lockCount[pfn]! > 0 || this.physical.shareCount[pfn]! > 0 || this.physical.state[pfn] !== FrameState.Pageable) return;
+    const owner = this.physical.ownerOf(pfn);
+    if (owner instanceof Section && owner.prototypes.get(this.physical.ownerPage[pfn]!) === pfn) this.releaseSectionFrame(owner, pfn);
+    else this.physical.freeFrame(pfn);
   }
 
   // --- pools -----------------------------------------------------------------
@@ -463,11 +504,17 @@ export class MemoryManager {
    * is injected (CONT-4). Non-paged pool pages are resident and never paged.
    */
   ExAllocatePoolWithTag(poolType: PoolType, numberOfBytes: number, tag: string | number, callSite = ''): number | null {
-    if (!(Number.isSafeInteger(numberOfBytes) && numberOfBytes > 0)) {
-      throw new RaisedStatus(STATUS.INVALID_PARAMETER, `ExAllocatePoolWithTag: size must be a positive whole number of bytes, got ${numberOfBytes}`);
+    if (!(Number.isSafeInteger(numberOfBytes) && numberOfBytes >= 0)) {
+      throw new RaisedStatus(STATUS.INVALID_PARAMETER, `ExAllocatePoolWithTag: size must be a whole number of bytes, got ${numberOfBytes}`);
     }
+    if (poolType !== 'NonPagedPool' && poolType !== 'PagedPool') throw new RaisedStatus(STATUS.INVALID_PARAMETER, `ExAllocatePoolWithTag: unknown pool type ${String(poolType)}`);
+    const typeCode = POOL_TYPE_CODE[poolType];
+    if (numberOfBytes === 0) this.bugCheck(0xc4, 0x00, this.cpu.irql, typeCode, 0, 'ExAllocatePoolWithTag of zero bytes');
     if (poolType === 'PagedPool' && this.cpu.irql > APC_LEVEL) {
-      this.bugCheck(0xc4, 0x00, this.cpu.irql, 0, numberOfBytes, `paged pool allocated at IRQL ${this.cpu.irql}`);
+      this.bugCheck(0xc4, 0x01, this.cpu.irql, typeCode, numberOfBytes, `paged pool allocated at IRQL ${this.cpu.irql} (allowed up to APC_LEVEL)`);
+    }
+    if (poolType === 'NonPagedPool' && this.cpu.irql > DISPATCH_LEVEL) {
+      this.bugCheck(0xc4, 0x02, this.cpu.irql, typeCode, numberOfBytes, `non-paged pool allocated at IRQL ${this.cpu.irql} (allowed up to DISPATCH_LEVEL)`);
     }
     const pool = this.poolOf(poolType);
     const pages = Math.ceil(numberOfBytes / PAGE_SIZE);
@@ -504,8 +551,8 @@ export class MemoryManager {
   ExFreePoolWithTag(va: number, tag?: string | number): void {
     const pool = isSystemAddress(va) && va >= PAGED_POOL_BASE && va < SYSTEM_PTE_BASE ? this.pagedPool : this.nonPagedPool;
     const a = pool.allocations.get(va);
-    if (!a) this.bugCheck(0xc2, 0x07, 0, va, 0, `ExFreePool of ${formatAddress(va)}, which is not an allocated pool block (double free?)`);
-    if (tag !== undefined && tagText(tag) !== a.tag) this.bugCheck(0xc2, 0x0a, va, 0, 0, `ExFreePoolWithTag with tag '${tagText(tag)}' for a block tagged '${a.tag}'`);
+    if (!a) this.bugCheck(0xc2, 0x07, 0, 0, va, `ExFreePool of ${formatAddress(va)}, which is not an allocated pool block (double free?)`);
+    if (tag !== undefined && tagText(tag) !== a.tag) this.bugCheck(0xc2, 0x0a, va, tagValue(a.tag), tagValue(tag), `ExFreePoolWithTag with tag '${tagText(tag)}' for a block tagged '${a.tag}'`);
     pool.take(va);
     this.releaseRegion(this.systemSpace, this.systemSpace.regionAt(va)!);
   }
@@ -525,6 +572,13 @@ export class MemoryManager {
     if (!(Number.isSafeInteger(numberOfBytes) && numberOfBytes > 0)) {
       throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmAllocateContiguousMemorySpecifyCache: size must be a positive whole number of bytes, got ${numberOfBytes}`);
     }
+    for (const [name, v] of [['lowest acceptable address', lowestAcceptableAddress], ['highest acceptable address', highestAcceptableAddress]] as const) {
+      if (!Number.isSafeInteger(v) || v < 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmAllocateContiguousMemorySpecifyCache: the ${name} must be a whole non-negative number, got ${v}`);
+    }
+    if (boundaryAddressMultiple !== 0 && !(Number.isSafeInteger(boundaryAddressMultiple) && boundaryAddressMultiple >= PAGE_SIZE && Number.isInteger(Math.log2(boundaryAddressMultiple)))) {
+      throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmAllocateContiguousMemorySpecifyCache: the boundary must be 0 or a power of two of at least one page, got ${boundaryAddressMultiple}`);
+    }
+    oneOf('MmAllocateContiguousMemorySpecifyCache cache type', cacheType, CACHING_TYPES);
     if (this.faults.shouldFail('MmAllocateContiguousMemorySpecifyCache', callSite)) return null;
     const pages = Math.ceil(numberOfBytes / PAGE_SIZE);
     const va = this.systemPtes.reserve(pages);
@@ -558,6 +612,8 @@ export class MemoryManager {
 
   /** MmMapIoSpace: a device's registers in system space, through system PTEs. */
   MmMapIoSpace(physicalAddress: number, numberOfBytes: number, _cacheType: MEMORY_CACHING_TYPE = 'MmNonCached'): number | null {
+    if (!Number.isSafeInteger(physicalAddress) || physicalAddress < 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmMapIoSpace: physical address must be a whole non-negative number, got ${physicalAddress}`);
+    if (!Number.isSafeInteger(numberOfBytes) || numberOfBytes <= 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmMapIoSpace: size must be a positive whole number of bytes, got ${numberOfBytes}`);
     const offset = physicalAddress % PAGE_SIZE;
     const pages = Math.ceil((offset + numberOfBytes) / PAGE_SIZE);
     if (this.faults.shouldFail('MmMapIoSpace')) return null;
@@ -602,6 +658,7 @@ export class MemoryManager {
   // --- files, sections, views ------------------------------------------------
 
   createFile(name: string, size: number, contents?: Uint8Array): SimulatedFile {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `CreateFile ${name}: size must be a whole non-negative number of bytes, got ${size}`);
     const f = new SimulatedFile(name, size);
     if (contents) f.write(0, contents);
     this.files.set(name, f);
@@ -616,8 +673,12 @@ export class MemoryManager {
 
   /** MapViewOfFile: map [fileOffset, fileOffset+size) of a section into a process. */
   mapViewOfSection(as: AddressSpace, section: Section, fileOffset: number, size: number): number {
-    if (fileOffset % ALLOCATION_GRANULARITY !== 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MapViewOfFile: offset ${fileOffset} is not a multiple of the allocation granularity`);
-    const bytes = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+    if (!Number.isSafeInteger(fileOffset) || fileOffset < 0 || fileOffset % ALLOCATION_GRANULARITY !== 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MapViewOfFile: offset ${fileOffset} is not a non-negative multiple of the allocation granularity`);
+    if (!Number.isSafeInteger(size) || size < 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MapViewOfFile: size must be a whole non-negative number of bytes, got ${size}`);
+    // Size 0 maps from the offset to the end of the file, as MapViewOfFile does.
+    const length = size === 0 ? section.file.size - fileOffset : size;
+    if (length <= 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MapViewOfFile: offset ${fileOffset} is at or past the end of ${section.file.name} (${section.file.size} bytes)`);
+    const bytes = Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
     const va = as.findFreeRange(bytes, ALLOCATION_GRANULARITY);
     if (va < 0) throw new RaisedStatus(STATUS.NO_MEMORY, `MapViewOfFile: no room for ${bytes} bytes in ${as.ownerName}`);
     as.insertRegion({ start: va, end: va + bytes, kind: 'view', protection: 'readwrite', committed: true, view: { section, fileOffset }, label: `view of ${section.file.name}` });
@@ -629,9 +690,12 @@ export class MemoryManager {
   flushViewOfFile(as: AddressSpace, va: number, size: number): number {
     const region = as.regionAt(va);
     if (!region || region.kind !== 'view') throw new RaisedStatus(STATUS.INVALID_PARAMETER, `FlushViewOfFile: ${formatAddress(va)} is not in a mapped view`);
+    if (!Number.isSafeInteger(size) || size < 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `FlushViewOfFile: size must be a whole non-negative number of bytes, got ${size}`);
     const { section, fileOffset } = region.view!;
+    // Size 0 flushes from va to the end of the view, as FlushViewOfFile does.
+    const end = size === 0 ? region.end : Math.min(va + size, region.end);
     let written = 0;
-    for (let vpn = pageOf(va); vpn <= pageOf(Math.min(va + size, region.end) - 1); vpn++) {
+    for (let vpn = pageOf(va); vpn <= pageOf(end - 1); vpn++) {
       const filePage = (fileOffset + vpn * PAGE_SIZE - region.start) / PAGE_SIZE;
       const pfn = section.prototypes.get(filePage);
       if (pfn === undefined || !(this.physical.flags[pfn]! & FrameFlag.Dirty)) continue;
@@ -681,13 +745,19 @@ export class MemoryManager {
         this.releaseSectionFrame(region.view!.section, pfn);
         return;
       case 'locked-mapping':
-        return; // the pages belong to someone else
+        // The pages belong to someone else; they go back only if their owner is gone and nothing locks them.
+        this.releaseIfUnreferenced(pfn);
+        return;
       case 'contiguous':
       case 'nonpaged-pool':
+        // Non-paged memory freed under a device that still has it locked for I/O.
+        if (this.physical.lockCount[pfn]! > 0) {
+          this.bugCheck(0x4e, 0x9a, pfn, this.physical.state[pfn]!, this.physical.lockCount[pfn]!, `${region.label} at ${formatAddress(region.start)} freed while frame ${pfn} is still locked for I/O`);
+        }
         this.physical.freeFrame(pfn);
         return;
       default:
-        if (this.physical.lockCount[pfn] === 0) this.physical.freeFrame(pfn);
+        this.releaseIfUnreferenced(pfn);
     }
   }
 
@@ -700,4 +770,35 @@ export class MemoryManager {
   regionKindAt(va: number): RegionKind | undefined {
     return this.spaceFor(va)?.regionAt(va)?.kind;
   }
+}
+
+/** Something on the bus that answers CPU accesses to non-RAM physical addresses (device registers). */
+export interface IoSpaceDecoder {
+  read(physicalAddress: number, length: number): Uint8Array;
+  write(physicalAddress: number, data: Uint8Array): void;
+}
+
+/** POOL_TYPE values as bug-check parameters carry them. */
+const POOL_TYPE_CODE: Record<PoolType, number> = { NonPagedPool: 0, PagedPool: 1 };
+
+/** A pool tag as the ULONG a bug-check parameter shows ('Mdl ' -> 0x206C644D). */
+function tagValue(tag: string | number): number {
+  if (typeof tag === 'number') return tag >>> 0;
+  let v = 0;
+  for (let i = 0; i < 4; i++) v |= ((tag.charCodeAt(i) || 0) & 0xff) << (8 * i);
+  return v >>> 0;
+}
+
+export const MEMORY_PRESSURES: readonly MemoryPressure[] = ['moderate', 'severe'];
+export const CACHING_TYPES: readonly MEMORY_CACHING_TYPE[] = ['MmNonCached', 'MmCached', 'MmWriteCombined'];
+export const PROCESSOR_MODES: readonly KPROCESSOR_MODE[] = ['KernelMode', 'UserMode'];
+
+/** Drivers and steps run transpile-only: a misspelt mode must fail loudly, not fall into some default branch. */
+export function oneOf<T extends string>(what: string, value: T, allowed: readonly T[]): void {
+  if (!allowed.includes(value)) throw new RangeError(`${what} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+function checkAccess(what: string, va: number, length: number): void {
+  if (!Number.isSafeInteger(va) || va < 0) throw new RangeError(`${what} at ${va}: a virtual address must be a whole non-negative number`);
+  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`${what} at ${formatAddress(va)}: length must be a whole non-negative number of bytes, got ${length}`);
 }

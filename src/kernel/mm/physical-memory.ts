@@ -156,6 +156,14 @@ export class PhysicalMemory {
    * Searches from the top down, as Windows does. Returns the first PFN or -1.
    */
   allocateContiguous(owner: FrameOwner, count: number, lowest: number, highest: number, boundary: number): number {
+    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`allocateContiguous: count must be a whole number of frames, got ${count}`);
+    if (!Number.isSafeInteger(lowest) || !Number.isSafeInteger(highest) || lowest < 0 || highest < 0) {
+      throw new RangeError(`allocateContiguous: the acceptable range must be whole non-negative addresses, got ${lowest}..${highest}`);
+    }
+    // A boundary that is not a power of two of at least a page makes "does not cross" meaningless.
+    if (boundary !== 0 && !(Number.isSafeInteger(boundary) && boundary >= PAGE_SIZE && Number.isInteger(Math.log2(boundary)))) {
+      throw new RangeError(`allocateContiguous: boundary must be 0 or a power of two of at least one page, got ${boundary}`);
+    }
     const lo = Math.max(Math.ceil(lowest / PAGE_SIZE), 0);
     const hi = Math.min(Math.floor((highest + 1) / PAGE_SIZE), this.frameLimit) - 1;
     const boundaryPages = boundary > 0 ? boundary / PAGE_SIZE : 0;
@@ -222,6 +230,7 @@ export class PhysicalMemory {
   }
 
   read(physicalAddress: number, length: number, into?: Uint8Array, intoOffset = 0): Uint8Array {
+    this.checkRange('read', physicalAddress, length);
     const out = into ?? new Uint8Array(length);
     let done = 0;
     while (done < length) {
@@ -238,6 +247,10 @@ export class PhysicalMemory {
   }
 
   write(physicalAddress: number, data: Uint8Array, from = 0, length = data.length - from): void {
+    this.checkRange('write', physicalAddress, length);
+    if (!Number.isSafeInteger(from) || from < 0 || from + length > data.length) {
+      throw new RangeError(`physical write: bytes ${from}..${from + length} lie outside the ${data.length}-byte source`);
+    }
     let done = 0;
     while (done < length) {
       const pa = physicalAddress + done;
@@ -249,7 +262,29 @@ export class PhysicalMemory {
     }
   }
 
+  /**
+   * Position `index` of the seeded scattered order, as a PFN: the order in
+   * which never-used frames are handed out. A bijection onto the RAM frames.
+   */
+  frameAtScatterIndex(index: number): number {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.virginCount) {
+      throw new RangeError(`scatter index must lie in [0, ${this.virginCount}), got ${index}`);
+    }
+    return this.indexToPfn(this.permute(index));
+  }
+
   // --- internals ------------------------------------------------------------
+
+  /** Reading or writing past RAM (the device hole, firmware frames) is a caller bug: the bus routes BAR addresses, not this. */
+  private checkRange(what: string, physicalAddress: number, length: number): void {
+    if (!Number.isSafeInteger(physicalAddress) || physicalAddress < 0) throw new RangeError(`physical ${what}: address must be a whole non-negative number, got ${physicalAddress}`);
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`physical ${what}: length must be a whole non-negative number of bytes, got ${length}`);
+    if (length === 0) return;
+    const last = Math.floor((physicalAddress + length - 1) / PAGE_SIZE);
+    for (let pfn = Math.floor(physicalAddress / PAGE_SIZE); pfn <= last; pfn++) {
+      if (!this.isRam(pfn)) throw new RangeError(`physical ${what} of ${length} byte(s) at 0x${physicalAddress.toString(16)}: frame ${pfn} is not RAM`);
+    }
+  }
 
   private claim(pfn: number, owner: FrameOwner, ownerPage: number, state: FrameStateValue): void {
     this.state[pfn] = state;

@@ -71,14 +71,7 @@ export interface DMA_ADAPTER {
   readonly DmaOperations: DMA_OPERATIONS;
 }
 
-let nextAdapterId = 1;
-
 export class DmaAdapter implements DMA_ADAPTER {
-  /** A fresh adapter number (its register file is made before the adapter). */
-  static newId(): number {
-    return nextAdapterId++;
-  }
-
   readonly Version = 1;
   readonly Size = 16;
   readonly channel: AdapterChannel;
@@ -91,7 +84,7 @@ export class DmaAdapter implements DMA_ADAPTER {
   released = false;
 
   constructor(
-    /** A number that identifies the adapter in bug-check parameters (its "address"). */
+    /** A number that identifies the adapter in bug-check parameters (its "address"); the HAL numbers its adapters from 1. */
     readonly id: number,
     readonly kernel: Kernel,
     readonly verifier: DmaVerifier,

@@ -60,6 +60,8 @@ export class Hal {
   private readonly operations = dmaOperations();
   private readonly adapterSet = new Set<DmaAdapter>();
   private readonly preallocations = new Map<string, BootPreallocation>();
+  /** Adapters numbered per machine, so a run's bug-check parameters depend on its seed alone. */
+  private adapterCount = 0;
   /** Why the last IoGetDmaAdapter returned NULL, for reports. */
   lastAdapterFailure: string | null = null;
 
@@ -99,7 +101,7 @@ export class Hal {
     const addressing = this.addressingFor(device.requesterId, highest);
     const bouncing = !addressing.remapped && highest < this.kernel.physical.highRamTop - 1;
     const granted = Math.min(mapRegistersAskedFor(deviceDescription), bouncing ? MAXIMUM_BOUNCING_MAP_REGISTERS : MAXIMUM_MAP_REGISTERS);
-    const id = DmaAdapter.newId();
+    const id = ++this.adapterCount;
     const registers = MapRegisterFile.create(this.kernel, id, granted, highest, bouncing);
     if (!registers) return fail('no bounce page below 4 GiB could be reserved for a device with 32-bit addressing');
     const adapter = new DmaAdapter(id, this.kernel, this.verifier, this.operations, device, { ...deviceDescription }, registers, addressing);

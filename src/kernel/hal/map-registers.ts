@@ -17,15 +17,13 @@ import { COST } from '../../machine/cost-model';
 import { PAGE_SIZE } from '../../machine/units';
 import type { Kernel } from '../kernel';
 
-let nextBaseId = 1;
-
 /** What AllocateAdapterChannel hands the execution routine; also held privately by every scatter/gather list. */
 export class MapRegisterBase {
-  /** A number that identifies the base in bug-check parameters. */
-  readonly id = nextBaseId++;
   freed = false;
 
   constructor(
+    /** A number that identifies the base in messages, counted per adapter. */
+    readonly id: number,
     readonly adapterId: number,
     readonly count: number,
     /** Indexes of the bounce-capable registers held; empty when the adapter needs no bounce pages. */
@@ -46,6 +44,7 @@ export class MapRegisterFile {
   bytesBouncedToDevice = 0;
   bytesBouncedFromDevice = 0;
   private released = false;
+  private basesMade = 0;
 
   private constructor(
     private readonly kernel: Kernel,
@@ -99,12 +98,12 @@ export class MapRegisterFile {
     if (count > this.granted) return null;
     if (!this.bouncing) {
       this.held += count;
-      return new MapRegisterBase(this.adapterId, count, []);
+      return new MapRegisterBase(++this.basesMade, this.adapterId, count, []);
     }
     if (count > this.freeRegisters.length) return null;
     const registers = this.freeRegisters.splice(this.freeRegisters.length - count, count).reverse();
     this.held += count;
-    return new MapRegisterBase(this.adapterId, count, registers);
+    return new MapRegisterBase(++this.basesMade, this.adapterId, count, registers);
   }
 
   release(base: MapRegisterBase): void {

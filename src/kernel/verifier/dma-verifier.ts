@@ -59,7 +59,8 @@ export class DmaVerifier implements DmaObserver {
   /** Device accesses to RAM checked so far. */
   checkedAccesses = 0;
   peerAccesses = 0;
-  private readonly byDevice = new Map<number, { all: Set<DeviceMapping>; byPage: Map<number, DeviceMapping[]> }>();
+  /** Per device: its mappings, and each mapped range indexed by every bus page it touches (a device access looks at one page). */
+  private readonly byDevice = new Map<number, { all: Set<DeviceMapping>; byPage: Map<number, IndexedRange[]> }>();
 
   constructor(private readonly kernel: Kernel) {}
 
@@ -102,10 +103,14 @@ export class DmaVerifier implements DmaObserver {
     if (!d) this.byDevice.set(m.requesterId, (d = { all: new Set(), byPage: new Map() }));
     if (d.all.has(m)) throw new Error(`internal: mapping "${m.label}" registered twice`);
     d.all.add(m);
-    for (const page of pagesOf(m)) {
-      const list = d.byPage.get(page);
-      if (list) list.push(m);
-      else d.byPage.set(page, [m]);
+    for (const r of m.ranges) {
+      if (r.length <= 0) continue;
+      const piece: IndexedRange = { start: r.address, end: r.address + r.length, m };
+      for (const page of pagesOfRange(r)) {
+        const list = d.byPage.get(page);
+        if (list) list.push(piece);
+        else d.byPage.set(page, [piece]);
+      }
     }
   }
 
@@ -113,11 +118,14 @@ export class DmaVerifier implements DmaObserver {
     if (m.requesterId === null) return;
     const d = this.byDevice.get(m.requesterId);
     if (!d || !d.all.delete(m)) throw new Error(`internal: mapping "${m.label}" unregistered but not registered`);
-    for (const page of pagesOf(m)) {
-      const list = d.byPage.get(page)!;
-      const i = list.indexOf(m);
-      list.splice(i, 1);
-      if (list.length === 0) d.byPage.delete(page);
+    for (const r of m.ranges) {
+      for (const page of pagesOfRange(r)) {
+        const list = d.byPage.get(page);
+        if (!list) continue;
+        const left = list.filter((p) => p.m !== m);
+        if (left.length === 0) d.byPage.delete(page);
+        else d.byPage.set(page, left);
+      }
     }
   }
 
@@ -174,18 +182,12 @@ export class DmaVerifier implements DmaObserver {
     const d = this.byDevice.get(device);
     if (!d) return null;
     const end = address + length;
-    const candidates = new Set<DeviceMapping>();
+    const pieces: IndexedRange[] = [];
     for (let page = Math.floor(address / PAGE_SIZE); page <= Math.floor((end - 1) / PAGE_SIZE); page++) {
-      for (const m of d.byPage.get(page) ?? []) candidates.add(m);
+      for (const p of d.byPage.get(page) ?? []) if (p.start < end && p.end > address) pieces.push(p);
     }
-    if (candidates.size === 0) return null;
+    if (pieces.length === 0) return null;
     // The access may straddle adjacent ranges (of one or several mappings): sweep their union.
-    const pieces: { start: number; end: number; m: DeviceMapping }[] = [];
-    for (const m of candidates) {
-      for (const r of m.ranges) {
-        if (r.address < end && r.address + r.length > address) pieces.push({ start: r.address, end: r.address + r.length, m });
-      }
-    }
     pieces.sort((x, y) => x.start - y.start);
     let reached = address;
     let first: DeviceMapping | null = null;
@@ -224,12 +226,16 @@ const OUTSIDE_WORDS: Record<number, string> = {
   4: 'the address decodes to nothing',
 };
 
-function pagesOf(m: DeviceMapping): number[] {
+interface IndexedRange {
+  readonly start: number;
+  readonly end: number;
+  readonly m: DeviceMapping;
+}
+
+function pagesOfRange(r: DeviceRange): number[] {
   const pages: number[] = [];
-  for (const r of m.ranges) {
-    if (r.length <= 0) continue;
-    for (let p = Math.floor(r.address / PAGE_SIZE); p <= Math.floor((r.address + r.length - 1) / PAGE_SIZE); p++) pages.push(p);
-  }
+  if (r.length <= 0) return pages;
+  for (let p = Math.floor(r.address / PAGE_SIZE); p <= Math.floor((r.address + r.length - 1) / PAGE_SIZE); p++) pages.push(p);
   return pages;
 }
 

@@ -17,11 +17,7 @@ export const DO_DIRECT_IO = 0x0010;
 export const DO_DEVICE_INITIALIZING = 0x0080;
 export const DO_POWER_PAGABLE = 0x2000;
 
-let nextDeviceId = 1;
-
 export class DEVICE_OBJECT {
-  /** A number that identifies the device object in reports (its "address"). */
-  readonly id = nextDeviceId++;
   Flags = DO_DEVICE_INITIALIZING;
   /** The driver's per-device state: whatever it keeps there. */
   DeviceExtension: any = {};
@@ -46,6 +42,8 @@ export class DEVICE_OBJECT {
   deleted = false;
 
   constructor(
+    /** A number that identifies the device object in reports (its "address"). */
+    readonly id: number,
     readonly DriverObject: DRIVER_OBJECT,
     /** The name given to IoCreateDevice, e.g. "\\Device\\Dma0", or null for an unnamed device. */
     readonly DeviceName: string | null,

@@ -8,10 +8,7 @@ import type { DEVICE_OBJECT } from './device-object';
 import type { IRP } from './irp';
 import type { Process } from './process';
 
-let nextFileObjectId = 1;
-
 export class FILE_OBJECT {
-  readonly id = nextFileObjectId++;
   FsContext: any = null;
   FsContext2: any = null;
   /** Requests issued through this file object that have not finished yet. */
@@ -21,5 +18,10 @@ export class FILE_OBJECT {
   /** IRP_MJ_CLOSE has been sent. */
   closed = false;
 
-  constructor(readonly DeviceObject: DEVICE_OBJECT, readonly process: Process) {}
+  constructor(
+    /** A number that identifies the file object in reports. */
+    readonly id: number,
+    readonly DeviceObject: DEVICE_OBJECT,
+    readonly process: Process,
+  ) {}
 }

@@ -131,6 +131,8 @@ export class IoManager {
   /** IRPs drivers allocated with IoAllocateIrp and have not freed. */
   private readonly driverIrps = new Set<IRP>();
   private readonly openFiles = new Set<FILE_OBJECT>();
+  /** Object numbers count per machine, so a run does not depend on what ran before it in the same process. */
+  private readonly lastIds = { device: 0, irp: 0, file: 0, request: 0 };
   private readonly waitBudget: { readonly maxEvents: number; readonly maxSimNs: number };
   private readonly hal: { checkDriverUnload(driver: string): boolean } | null;
   private readonly cleanupGraceNs: number;
@@ -188,7 +190,7 @@ export class IoManager {
   physicalDeviceFor(fn: AttachedFunction): DEVICE_OBJECT {
     let pdo = this.physicalDevices.get(fn);
     if (!pdo) {
-      pdo = new DEVICE_OBJECT(this.busDriver, null, FILE_DEVICE_BUS_EXTENDER, 0, false);
+      pdo = new DEVICE_OBJECT(this.nextId('device'), this.busDriver, null, FILE_DEVICE_BUS_EXTENDER, 0, false);
       pdo.Flags &= ~DO_DEVICE_INITIALIZING;
       pdo.pci = fn;
       pdo.resources = resourcesOf(fn);
@@ -302,7 +304,7 @@ export class IoManager {
     if (DeviceName !== null && (this.deviceNames.has(DeviceName) || this.symbolicLinks.has(DeviceName))) {
       return { status: IO_STATUS.OBJECT_NAME_COLLISION, DeviceObject: null };
     }
-    const device = new DEVICE_OBJECT(DriverObject, DeviceName, DeviceType, DeviceCharacteristics, Exclusive);
+    const device = new DEVICE_OBJECT(this.nextId('device'), DriverObject, DeviceName, DeviceType, DeviceCharacteristics, Exclusive);
     device.NextDevice = DriverObject.DeviceObject;
     DriverObject.DeviceObject = device;
     if (DeviceName !== null) this.deviceNames.set(DeviceName, device);
@@ -376,7 +378,7 @@ export class IoManager {
     if (!(Number.isInteger(StackSize) && StackSize >= 1 && StackSize <= 127)) throw new RangeError(`IoAllocateIrp: StackSize must be a whole number from 1 to 127, got ${StackSize}`);
     const driver = this.cpu.currentDriver;
     if (this.kernel.faults.shouldFail('IoAllocateIrp', driver ?? '')) return null;
-    const irp = new IRP(StackSize, null, null);
+    const irp = new IRP(this.nextId('irp'), StackSize, null, null);
     irp.allocatedBy = driver;
     irp.issuedAtNs = this.clock.now;
     this.driverIrps.add(irp);
@@ -578,7 +580,7 @@ export class IoManager {
     if (!device || device.deleted) return { status: IO_STATUS.OBJECT_NAME_NOT_FOUND, handle: null };
     if (device.pci && !device.started) return { status: STATUS.DEVICE_NOT_CONNECTED, handle: null };
     if (device.Exclusive && [...this.openFiles].some((f) => f.DeviceObject === device)) return { status: IO_STATUS.ACCESS_DENIED, handle: null };
-    const fileObject = new FILE_OBJECT(device, process);
+    const fileObject = new FILE_OBJECT(this.nextId('file'), device, process);
     const request = this.issue(process, fileObject, 'create', IRP_MJ_CREATE, 0, false, 'none', () => STATUS.SUCCESS);
     if (!request.succeeded) return { status: request.status, handle: null };
     this.openFiles.add(fileObject);
@@ -757,9 +759,9 @@ export class IoManager {
   ): IoRequest {
     const device = fileObject.DeviceObject;
     const driver = device.driverName;
-    const request = new IoRequest(operation, process, driver, length, this.clock.now);
+    const request = new IoRequest(this.nextId('request'), operation, process, driver, length, this.clock.now);
     if (this.kernel.faults.shouldFail('IoAllocateIrp', IO_MANAGER_CALL_SITE)) return this.finishEarly(request, STATUS.INSUFFICIENT_RESOURCES);
-    const irp = new IRP(device.StackSize, process, fileObject);
+    const irp = new IRP(this.nextId('irp'), device.StackSize, process, fileObject);
     irp.RequestorMode = 'UserMode';
     irp.issuedAtNs = this.clock.now;
     irp.request = request;
@@ -831,7 +833,7 @@ export class IoManager {
   }
 
   private failed(process: Process, operation: RequestOperation, length: number, driver: string | null, status: NtStatus): IoRequest {
-    return this.finishEarly(new IoRequest(operation, process, driver, length, this.clock.now), status);
+    return this.finishEarly(new IoRequest(this.nextId('request'), operation, process, driver, length, this.clock.now), status);
   }
 
   private fileFor(process: Process, handle: number): FILE_OBJECT | NtStatus {
@@ -856,6 +858,10 @@ export class IoManager {
       const detail = e.message.startsWith(`${what}: `) ? e.message.slice(what.length + 2) : e.message;
       throw new DriverHang(driver, what, detail);
     }
+  }
+
+  private nextId(kind: keyof IoManager['lastIds']): number {
+    return ++this.lastIds[kind];
   }
 
   private ownerOf(Irp: IRP): string {

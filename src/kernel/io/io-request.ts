@@ -11,10 +11,7 @@ import type { Process } from './process';
 
 export type RequestOperation = 'create' | 'read' | 'write' | 'device-control' | 'cleanup' | 'close';
 
-let nextRequestId = 1;
-
 export class IoRequest {
-  readonly id = nextRequestId++;
   status: NtStatus = STATUS.PENDING;
   /** Bytes transferred (IoStatus.Information) once finished. */
   information = 0;
@@ -24,6 +21,8 @@ export class IoRequest {
   completedAtNs: number | null = null;
 
   constructor(
+    /** A number that identifies the request in reports. */
+    readonly id: number,
     readonly operation: RequestOperation,
     readonly process: Process,
     /** The driver serving the request, or null when it failed before reaching one. */

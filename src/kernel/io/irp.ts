@@ -73,11 +73,7 @@ export function newStackLocation(): IO_STACK_LOCATION {
   };
 }
 
-let nextIrpId = 1;
-
 export class IRP {
-  /** A number that identifies the IRP in reports and bug-check parameters. */
-  readonly id = nextIrpId++;
   MdlAddress: MDL | null = null;
   Flags = 0;
   readonly AssociatedIrp: { SystemBuffer: number | null } = { SystemBuffer: null };
@@ -120,7 +116,13 @@ export class IRP {
   /** Simulated time the IRP was issued. */
   issuedAtNs = 0;
 
-  constructor(stackSize: number, process: Process | null, fileObject: FILE_OBJECT | null) {
+  constructor(
+    /** A number that identifies the IRP in reports and bug-check parameters (its "address"). */
+    readonly id: number,
+    stackSize: number,
+    process: Process | null,
+    fileObject: FILE_OBJECT | null,
+  ) {
     this.StackCount = stackSize;
     this.CurrentLocation = stackSize;
     this.stack = Array.from({ length: stackSize }, newStackLocation);

@@ -18,25 +18,28 @@ export type WORK_QUEUE_TYPE = 'CriticalWorkQueue' | 'DelayedWorkQueue' | 'HyperC
 
 export const WORKER_INVALID = 0xe4;
 
-let nextWorkItemId = 1;
-
 export class IO_WORKITEM {
-  readonly id = nextWorkItemId++;
   queuedEvent: number | null = null;
   freed = false;
 
-  constructor(readonly DeviceObject: DEVICE_OBJECT, readonly allocatedBy: string | null) {}
+  constructor(
+    /** A number that identifies the work item in reports (its "address"). */
+    readonly id: number,
+    readonly DeviceObject: DEVICE_OBJECT,
+    readonly allocatedBy: string | null,
+  ) {}
 }
 
 export class WorkQueue {
   private readonly live = new Set<IO_WORKITEM>();
+  private lastId = 0;
 
   constructor(private readonly clock: Clock, private readonly cpu: Cpu, private readonly faults: FaultInjector, private readonly execution: DriverExecution, private readonly crash: (bugCheck: BugCheck) => never) {}
 
   IoAllocateWorkItem(DeviceObject: DEVICE_OBJECT): IO_WORKITEM | null {
     const driver = this.cpu.currentDriver;
     if (this.faults.shouldFail('IoAllocateWorkItem', driver ?? '')) return null;
-    const item = new IO_WORKITEM(DeviceObject, driver);
+    const item = new IO_WORKITEM(++this.lastId, DeviceObject, driver);
     this.live.add(item);
     return item;
   }

@@ -16,7 +16,6 @@
  * or too-short buffer) ends as an error status, never as a crash.
  */
 import { NT_SUCCESS, NtStatus, RaisedStatus, STATUS } from '../../machine/ntstatus';
-import { formatAddress } from '../../machine/units';
 import type { Kernel } from '../kernel';
 import { MM_USER_PROBE_ADDRESS } from '../mm/layout';
 import { LOCK_OPERATION, MDL } from '../mm/mdl';
@@ -150,9 +149,5 @@ export class RequestBufferManager {
       }
     }
     mdl.Next = null;
-  }
-
-  describe(va: number, length: number): string {
-    return `${length} byte(s) at ${formatAddress(va)}`;
   }
 }

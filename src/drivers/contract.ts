@@ -100,7 +100,6 @@ export {
   IRP_MJ_PNP,
 } from '../kernel/io/major-function';
 export { CTL_CODE, METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_OUT_DIRECT, METHOD_NEITHER, FILE_ANY_ACCESS, FILE_READ_ACCESS, FILE_WRITE_ACCESS, FILE_DEVICE_UNKNOWN, METHOD_FROM_CTL_CODE } from '../kernel/io/ioctl';
-export { IO_STATUS } from '../kernel/io/io-status';
 export { KEVENT } from '../kernel/io/event';
 export type { EVENT_TYPE } from '../kernel/io/event';
 export { KDPC } from '../kernel/io/dpc';

@@ -8,7 +8,9 @@ import { Clock } from './clock';
 import { Cpu } from './cpu';
 import { Rng } from './rng';
 import { Kernel } from '../kernel/kernel';
+import { Hal } from '../kernel/hal/hal';
 import { Iommu } from '../kernel/hal/iommu';
+import { IoManager } from '../kernel/io/io-manager';
 import { PhysicalMemory } from '../kernel/mm/physical-memory';
 import { PciBus } from '../pci/bus';
 import { DmaTestDevice } from '../pci/dma-device';
@@ -24,6 +26,9 @@ export class Machine {
   readonly bus: PciBus;
   readonly dmaDevice: DmaTestDevice;
   readonly gpu: GpuDevice | null;
+  /** The HAL's DMA layer; its DMA verifier watches every device access on the bus. */
+  readonly hal: Hal;
+  readonly io: IoManager;
 
   private constructor(readonly config: BootConfig) {
     this.rng = new Rng(config.seed);
@@ -40,6 +45,12 @@ export class Machine {
     this.bus.attach(this.dmaDevice);
     this.gpu = config.gpuMemoryBytes > 0 ? new GpuDevice({ name: 'gpu0', memoryBytes: config.gpuMemoryBytes }) : null;
     if (this.gpu) this.bus.attach(this.gpu);
+    this.hal = new Hal(this.kernel, this.bus, { iommu: this.iommu });
+    this.io = new IoManager(this.kernel, { hal: this.hal });
+  }
+
+  get verifier() {
+    return this.hal.verifier;
   }
 
   static boot(overrides: Partial<BootConfig> = {}): Machine {

@@ -9,7 +9,6 @@ import { describe, it } from 'node:test';
 import { NT_SUCCESS, STATUS } from '../../src/machine/ntstatus';
 import { PAGE_SIZE } from '../../src/machine/units';
 import { DO_BUFFERED_IO, DO_DIRECT_IO } from '../../src/kernel/io/device-object';
-import { IO_STATUS } from '../../src/kernel/io/io-status';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { ApplicationError } from '../../src/kernel/io/application';
 import { IOCTL_ECHO_BUFFERED, ioBench } from './io-fixture';
@@ -112,7 +111,7 @@ describe('bad input from applications', () => {
   it('an unknown device name fails to open with STATUS_OBJECT_NAME_NOT_FOUND', () => {
     const bench = ioBench({ flags: 0 });
     const app = bench.app();
-    assert.equal(app.CreateFile('nosuchdevice').status, IO_STATUS.OBJECT_NAME_NOT_FOUND);
+    assert.equal(app.CreateFile('nosuchdevice').status, STATUS.OBJECT_NAME_NOT_FOUND);
     assert.throws(() => app.open('nosuchdevice'), (e: unknown) => e instanceof ApplicationError && /STATUS_OBJECT_NAME_NOT_FOUND/.test(e.message));
   });
 

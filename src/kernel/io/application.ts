@@ -12,7 +12,7 @@ import { PASSIVE_LEVEL } from '../../machine/irql';
 import { NtStatus } from '../../machine/ntstatus';
 import { formatAddress } from '../../machine/units';
 import type { DataPattern } from '../../pci/data-pattern';
-import { ioStatusName } from './io-status';
+import { statusName } from '../../machine/ntstatus';
 import { IoManager, ReadWriteOptions } from './io-manager';
 import { IoRequest } from './io-request';
 import { Process } from './process';
@@ -73,7 +73,7 @@ export class Application {
   /** Open a device and return the handle; a failure is an ApplicationError naming the status. */
   open(deviceName: string): number {
     const { status, handle } = this.CreateFile(deviceName);
-    if (handle === null) throw new ApplicationError(this.name, status, `opening ${deviceName} failed with ${ioStatusName(status)}`);
+    if (handle === null) throw new ApplicationError(this.name, status, `opening ${deviceName} failed with ${statusName(status)}`);
     return handle;
   }
 

@@ -4,11 +4,11 @@
  * message names the driver, the routine and the status.
  */
 import { NtStatus } from '../../machine/ntstatus';
-import { ioStatusName } from './io-status';
+import { statusName } from '../../machine/ntstatus';
 
 export class DriverStartFailed extends Error {
   constructor(readonly driverName: string, readonly routine: string, readonly status: NtStatus | null, detail?: string) {
-    super(`driver ${driverName} failed to start: ${routine} ${detail ?? `returned ${ioStatusName(status ?? 0)}`}`);
+    super(`driver ${driverName} failed to start: ${routine} ${detail ?? `returned ${statusName(status ?? 0)}`}`);
     this.name = 'DriverStartFailed';
   }
 }

@@ -36,7 +36,7 @@ import { FILE_OBJECT } from './file-object';
 import { InterruptConnections, KINTERRUPT } from './interrupt';
 import { IoFinding, IoFindingKind } from './io-finding';
 import { IoRequest, RequestOperation } from './io-request';
-import { IO_STATUS, ioStatusName } from './io-status';
+import { statusName } from '../../machine/ntstatus';
 import { METHOD_BUFFERED, METHOD_FROM_CTL_CODE, METHOD_IN_DIRECT, METHOD_NEITHER, METHOD_OUT_DIRECT } from './ioctl';
 import { IO_STACK_LOCATION, IRP, IoGetNextIrpStackLocation, newStackLocation } from './irp';
 import { IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, majorFunctionName } from './major-function';
@@ -302,7 +302,7 @@ export class IoManager {
 
   IoCreateDevice(DriverObject: DRIVER_OBJECT, _DeviceExtensionSize: number, DeviceName: string | null, DeviceType: number, DeviceCharacteristics: number, Exclusive: boolean): { status: NtStatus; DeviceObject: DEVICE_OBJECT | null } {
     if (DeviceName !== null && (this.deviceNames.has(DeviceName) || this.symbolicLinks.has(DeviceName))) {
-      return { status: IO_STATUS.OBJECT_NAME_COLLISION, DeviceObject: null };
+      return { status: STATUS.OBJECT_NAME_COLLISION, DeviceObject: null };
     }
     const device = new DEVICE_OBJECT(this.nextId('device'), DriverObject, DeviceName, DeviceType, DeviceCharacteristics, Exclusive);
     device.NextDevice = DriverObject.DeviceObject;
@@ -331,14 +331,14 @@ export class IoManager {
   }
 
   IoCreateSymbolicLink(SymbolicLinkName: string, DeviceName: string): NtStatus {
-    if (this.symbolicLinks.has(SymbolicLinkName) || this.deviceNames.has(SymbolicLinkName)) return IO_STATUS.OBJECT_NAME_COLLISION;
-    if (!this.deviceNames.has(DeviceName)) return IO_STATUS.OBJECT_NAME_NOT_FOUND;
+    if (this.symbolicLinks.has(SymbolicLinkName) || this.deviceNames.has(SymbolicLinkName)) return STATUS.OBJECT_NAME_COLLISION;
+    if (!this.deviceNames.has(DeviceName)) return STATUS.OBJECT_NAME_NOT_FOUND;
     this.symbolicLinks.set(SymbolicLinkName, DeviceName);
     return STATUS.SUCCESS;
   }
 
   IoDeleteSymbolicLink(SymbolicLinkName: string): NtStatus {
-    return this.symbolicLinks.delete(SymbolicLinkName) ? STATUS.SUCCESS : IO_STATUS.OBJECT_NAME_NOT_FOUND;
+    return this.symbolicLinks.delete(SymbolicLinkName) ? STATUS.SUCCESS : STATUS.OBJECT_NAME_NOT_FOUND;
   }
 
   /** Attach on top of the target's stack; returns the device attached to (null if the target is gone). */
@@ -575,11 +575,11 @@ export class IoManager {
   /** CreateFile: open a device by name; sends IRP_MJ_CREATE. */
   createFile(process: Process, name: string): { status: NtStatus; handle: number | null } {
     this.assertRunning();
-    if (process.exiting || process.exited) return { status: IO_STATUS.PROCESS_IS_TERMINATING, handle: null };
+    if (process.exiting || process.exited) return { status: STATUS.PROCESS_IS_TERMINATING, handle: null };
     const device = this.lookupDevice(name);
-    if (!device || device.deleted) return { status: IO_STATUS.OBJECT_NAME_NOT_FOUND, handle: null };
+    if (!device || device.deleted) return { status: STATUS.OBJECT_NAME_NOT_FOUND, handle: null };
     if (device.pci && !device.started) return { status: STATUS.DEVICE_NOT_CONNECTED, handle: null };
-    if (device.Exclusive && [...this.openFiles].some((f) => f.DeviceObject === device)) return { status: IO_STATUS.ACCESS_DENIED, handle: null };
+    if (device.Exclusive && [...this.openFiles].some((f) => f.DeviceObject === device)) return { status: STATUS.ACCESS_DENIED, handle: null };
     const fileObject = new FILE_OBJECT(this.nextId('file'), device, process);
     const request = this.issue(process, fileObject, 'create', IRP_MJ_CREATE, 0, false, 'none', () => STATUS.SUCCESS);
     if (!request.succeeded) return { status: request.status, handle: null };
@@ -689,7 +689,7 @@ export class IoManager {
   closeHandle(process: Process, handle: number): NtStatus {
     this.assertRunning();
     const fileObject = process.removeHandle(handle);
-    if (!fileObject) return IO_STATUS.INVALID_HANDLE;
+    if (!fileObject) return STATUS.INVALID_HANDLE;
     const driver = fileObject.DeviceObject.driverName;
     fileObject.cleanedUp = true;
     this.issue(process, fileObject, 'cleanup', IRP_MJ_CLEANUP, 0, false, 'none', () => STATUS.SUCCESS);
@@ -790,10 +790,10 @@ export class IoManager {
   private afterDispatch(irp: IRP, returned: NtStatus): void {
     const driver = irp.fileObject!.DeviceObject.driverName;
     const major = majorFunctionName(irp.stack[Math.min(irp.CurrentLocation, irp.StackCount - 1)]?.MajorFunction ?? 0);
-    const said = typeof returned === 'number' ? ioStatusName(returned) : String(returned);
+    const said = typeof returned === 'number' ? statusName(returned) : String(returned);
     if (irp.completed) {
       if (returned !== STATUS.PENDING && returned !== irp.IoStatus.Status) {
-        this.record('status-mismatch', driver, `the ${major} dispatch routine completed IRP #${irp.id} with ${ioStatusName(irp.IoStatus.Status)} but returned ${said}`, [irp.id]);
+        this.record('status-mismatch', driver, `the ${major} dispatch routine completed IRP #${irp.id} with ${statusName(irp.IoStatus.Status)} but returned ${said}`, [irp.id]);
       }
       if (!irp.finished) this.finish(irp);
     } else if (returned !== STATUS.PENDING) {
@@ -838,8 +838,8 @@ export class IoManager {
 
   private fileFor(process: Process, handle: number): FILE_OBJECT | NtStatus {
     const fileObject = process.handles.get(handle);
-    if (!fileObject) return IO_STATUS.INVALID_HANDLE;
-    if (fileObject.cleanedUp) return IO_STATUS.FILE_CLOSED;
+    if (!fileObject) return STATUS.INVALID_HANDLE;
+    if (fileObject.cleanedUp) return STATUS.FILE_CLOSED;
     return fileObject;
   }
 

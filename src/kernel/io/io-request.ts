@@ -5,7 +5,7 @@
  */
 import { NT_SUCCESS, NtStatus, STATUS } from '../../machine/ntstatus';
 import { KEVENT } from './event';
-import { ioStatusName } from './io-status';
+import { statusName } from '../../machine/ntstatus';
 import type { IRP } from './irp';
 import type { Process } from './process';
 
@@ -39,7 +39,7 @@ export class IoRequest {
   }
 
   describe(): string {
-    const state = this.done ? `${ioStatusName(this.status)}, ${this.information} byte(s)` : 'pending';
+    const state = this.done ? `${statusName(this.status)}, ${this.information} byte(s)` : 'pending';
     return `request #${this.id} (${this.operation} of ${this.requestedLength} byte(s) by ${this.process.name}${this.driverName ? ` to ${this.driverName}` : ''}): ${state}`;
   }
 }

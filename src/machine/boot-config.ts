@@ -3,6 +3,7 @@
  * its own machine from one of these; the seed makes the run repeatable.
  */
 import { GiB, MiB, PAGE_SIZE } from './units';
+import type { DmaInstallConfiguration } from '../kernel/hal/boot-preallocation';
 
 export type VerifierMode = 'bugcheck' | 'record';
 
@@ -30,6 +31,11 @@ export interface BootConfig {
   dmaDevice: { addressBits: 32 | 64; maxTransferLength: number; patternSeed: number };
   /** On-board memory of the GPU-like device; 0 leaves it off the bus. */
   gpuMemoryBytes: number;
+  /**
+   * Contiguous DMA buffers to preallocate right after boot, per device name,
+   * from its install configuration (CONT-3), before anything fragments memory.
+   */
+  dmaPreallocation: Record<string, DmaInstallConfiguration>;
 }
 
 export const FOUR_GIB = 4 * GiB;
@@ -50,11 +56,21 @@ export function defaultBootConfig(overrides: Partial<BootConfig> = {}): BootConf
     scatterFrames: true,
     dmaDevice: { addressBits: 64, maxTransferLength: 64 * 1024, patternSeed: 1 },
     gpuMemoryBytes: 256 * MiB,
+    dmaPreallocation: {},
     ...overrides,
   };
+  const unknown = Object.keys(overrides).filter((k) => !(k in DEFAULT_KEYS));
+  if (unknown.length) throw new RangeError(`invalid boot configuration: unknown option(s) ${unknown.join(', ')}; known options: ${Object.keys(DEFAULT_KEYS).join(', ')}`);
   validateBootConfig(config);
   return config;
 }
+
+/** The option names a boot configuration has, to reject a misspelt one instead of ignoring it. */
+const DEFAULT_KEYS: Record<keyof BootConfig, true> = {
+  seed: true, ramBytes: true, deviceHoleBytes: true, nonPagedPoolBytes: true, pagedPoolBytes: true, systemPtes: true,
+  pagingFileBytes: true, workingSetMinimumPages: true, workingSetMaximumPages: true, iommu: true, verifierMode: true,
+  scatterFrames: true, dmaDevice: true, gpuMemoryBytes: true, dmaPreallocation: true,
+};
 
 export function validateBootConfig(c: BootConfig): void {
   const problems: string[] = [];
@@ -72,6 +88,12 @@ export function validateBootConfig(c: BootConfig): void {
   if (c.deviceHoleBytes >= FOUR_GIB - 64 * MiB) problems.push('deviceHoleBytes leaves no RAM below 4 GiB');
   if (c.nonPagedPoolBytes + c.pagedPoolBytes > c.ramBytes / 2) problems.push('the pools may take at most half of RAM');
   if (!Number.isSafeInteger(c.systemPtes) || c.systemPtes < 16) problems.push(`systemPtes must be at least 16, got ${c.systemPtes}`);
+  for (const k of ['workingSetMinimumPages', 'workingSetMaximumPages', 'gpuMemoryBytes'] as const) {
+    if (!Number.isSafeInteger(c[k]) || c[k] < 0) problems.push(`${k} must be a whole number >= 0, got ${c[k]}`);
+  }
+  if (typeof c.iommu !== 'boolean') problems.push(`iommu must be true or false, got ${String(c.iommu)}`);
+  if (typeof c.scatterFrames !== 'boolean') problems.push(`scatterFrames must be true or false, got ${String(c.scatterFrames)}`);
+  if (c.verifierMode !== 'bugcheck' && c.verifierMode !== 'record') problems.push(`verifierMode must be "bugcheck" or "record", got ${String(c.verifierMode)}`);
   if (c.workingSetMinimumPages > c.workingSetMaximumPages) problems.push('workingSetMinimumPages exceeds workingSetMaximumPages');
   if (c.dmaDevice.addressBits !== 32 && c.dmaDevice.addressBits !== 64) problems.push(`dmaDevice.addressBits must be 32 or 64, got ${c.dmaDevice.addressBits}`);
   if (!(c.dmaDevice.maxTransferLength >= 512 && c.dmaDevice.maxTransferLength <= 16 * MiB)) problems.push(`dmaDevice.maxTransferLength must lie in 512 bytes .. 16 MiB, got ${c.dmaDevice.maxTransferLength}`);

@@ -47,6 +47,7 @@ export class Machine {
     if (this.gpu) this.bus.attach(this.gpu);
     this.hal = new Hal(this.kernel, this.bus, { iommu: this.iommu });
     this.io = new IoManager(this.kernel, { hal: this.hal });
+    for (const [device, configuration] of Object.entries(config.dmaPreallocation)) this.hal.preallocateForDevice(device, configuration);
   }
 
   get verifier() {

@@ -6,6 +6,7 @@
  * transfer into an allocation's bus range lands in GPU memory, peer to peer,
  * without touching host RAM.
  */
+import { SparseBytes } from '../machine/chunked-range';
 import { MiB, KiB } from '../machine/units';
 import { PciConfigSpace, allOnes } from './config-space';
 import { AccessWidth, BusConnection, PciFunction } from './pci-function';
@@ -50,7 +51,7 @@ export class GpuDevice implements PciFunction {
   readonly memoryBytes: number;
   private connection: BusConnection | null = null;
   /** Sparse on-board memory: 64 KiB chunks created on first write. */
-  private readonly chunks = new Map<number, Uint8Array>();
+  private readonly memory = new SparseBytes(CHUNK);
   /** Live allocations by handle, and the free list as sorted [offset, end) ranges. */
   private readonly allocations = new Map<number, GpuAllocation>();
   private free: Array<{ offset: number; end: number }>;
@@ -144,41 +145,17 @@ export class GpuDevice implements PciFunction {
   /** Read GPU memory at an offset (what cudaMemcpy device-to-host would see). */
   readGpuMemory(offset: number, length: number): Uint8Array {
     this.checkRange(offset, length);
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const at = offset + done;
-      const c = Math.floor(at / CHUNK);
-      const off = at - c * CHUNK;
-      const n = Math.min(CHUNK - off, length - done);
-      const chunk = this.chunks.get(c);
-      if (chunk) out.set(chunk.subarray(off, off + n), done);
-      done += n;
-    }
-    return out;
+    return this.memory.read(offset, length);
   }
 
   writeGpuMemory(offset: number, bytes: Uint8Array): void {
     this.checkRange(offset, bytes.length);
-    let done = 0;
-    while (done < bytes.length) {
-      const at = offset + done;
-      const c = Math.floor(at / CHUNK);
-      const off = at - c * CHUNK;
-      const n = Math.min(CHUNK - off, bytes.length - done);
-      let chunk = this.chunks.get(c);
-      if (!chunk) {
-        chunk = new Uint8Array(CHUNK);
-        this.chunks.set(c, chunk);
-      }
-      chunk.set(bytes.subarray(done, done + n), off);
-      done += n;
-    }
+    this.memory.write(offset, bytes);
   }
 
   /** Bytes of simulator memory the sparse store holds. */
   get storedBytes(): number {
-    return this.chunks.size * CHUNK;
+    return this.memory.chunks.size * CHUNK;
   }
 
   // --- bus side ----------------------------------------------------------------------------

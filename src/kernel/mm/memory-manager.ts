@@ -10,6 +10,7 @@
  */
 import { BootConfig } from '../../machine/boot-config';
 import { BugCheck } from '../../machine/bug-check';
+import { forEachChunk } from '../../machine/chunked-range';
 import { Clock } from '../../machine/clock';
 import { COST } from '../../machine/cost-model';
 import { Cpu } from '../../machine/cpu';
@@ -345,14 +346,7 @@ export class MemoryManager {
   }
 
   private eachPage(va: number, length: number, fn: (pageVa: number, offset: number, n: number, done: number) => void): void {
-    for (let done = 0; done < length; ) {
-      const at = va + done;
-      const pageVa = pageOf(at) * PAGE_SIZE;
-      const off = at - pageVa;
-      const n = Math.min(PAGE_SIZE - off, length - done);
-      fn(pageVa, off, n, done);
-      done += n;
-    }
+    forEachChunk(va, length, PAGE_SIZE, (vpn, off, n, done) => fn(vpn * PAGE_SIZE, off, n, done));
   }
 
   // --- locking (used by MmProbeAndLockPages / MmUnlockPages) -----------------

@@ -13,6 +13,7 @@
  * dangerous.
  */
 import { BootConfig, FOUR_GIB } from '../../machine/boot-config';
+import { forEachChunk } from '../../machine/chunked-range';
 import { PAGE_SIZE } from '../../machine/units';
 
 export const FrameState = {
@@ -232,17 +233,11 @@ export class PhysicalMemory {
   read(physicalAddress: number, length: number, into?: Uint8Array, intoOffset = 0): Uint8Array {
     this.checkRange('read', physicalAddress, length);
     const out = into ?? new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const pa = physicalAddress + done;
-      const pfn = Math.floor(pa / PAGE_SIZE);
-      const off = pa - pfn * PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - off, length - done);
+    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
       const page = this.contents.get(pfn);
       if (page) out.set(page.subarray(off, off + n), intoOffset + done);
       else out.fill(0, intoOffset + done, intoOffset + done + n);
-      done += n;
-    }
+    });
     return out;
   }
 
@@ -251,15 +246,9 @@ export class PhysicalMemory {
     if (!Number.isSafeInteger(from) || from < 0 || from + length > data.length) {
       throw new RangeError(`physical write: bytes ${from}..${from + length} lie outside the ${data.length}-byte source`);
     }
-    let done = 0;
-    while (done < length) {
-      const pa = physicalAddress + done;
-      const pfn = Math.floor(pa / PAGE_SIZE);
-      const off = pa - pfn * PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - off, length - done);
+    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
       this.pageForWrite(pfn).set(data.subarray(from + done, from + done + n), off);
-      done += n;
-    }
+    });
   }
 
   /**

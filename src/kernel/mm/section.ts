@@ -5,11 +5,14 @@
  * from the file when touched or locked, and flushing a view writes its dirty
  * pages back.
  */
+import { SparseBytes } from '../../machine/chunked-range';
 import { PAGE_SIZE } from '../../machine/units';
 import { FrameOwner } from './physical-memory';
 
 export class SimulatedFile {
-  readonly pages = new Map<number, Uint8Array>();
+  private readonly store = new SparseBytes(PAGE_SIZE);
+  /** The file's pages on disk, by page index. */
+  readonly pages = this.store.chunks;
   reads = 0;
   writes = 0;
 
@@ -28,30 +31,11 @@ export class SimulatedFile {
 
   /** Bytes of the file as stored on disk (what survives a crash). */
   read(offset: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    for (let done = 0; done < length; ) {
-      const at = offset + done;
-      const page = Math.floor(at / PAGE_SIZE);
-      const off = at % PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - off, length - done);
-      const p = this.pages.get(page);
-      if (p) out.set(p.subarray(off, off + n), done);
-      done += n;
-    }
-    return out;
+    return this.store.read(offset, length);
   }
 
   write(offset: number, data: Uint8Array): void {
-    for (let done = 0; done < data.length; ) {
-      const at = offset + done;
-      const page = Math.floor(at / PAGE_SIZE);
-      const off = at % PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - off, data.length - done);
-      let p = this.pages.get(page);
-      if (!p) this.pages.set(page, (p = new Uint8Array(PAGE_SIZE)));
-      p.set(data.subarray(done, done + n), off);
-      done += n;
-    }
+    this.store.write(offset, data);
     this.size = Math.max(this.size, offset + data.length);
   }
 }

@@ -216,6 +216,15 @@ export function createKernelApi(deps: KernelApiDependencies) {
     IoGetDmaAdapter: (PhysicalDeviceObject: DEVICE_OBJECT | DmaPhysicalDevice, DeviceDescription: DEVICE_DESCRIPTION, NumberOfMapRegisters: Out<number>): DMA_ADAPTER | null =>
       hal('IoGetDmaAdapter').IoGetDmaAdapter(PhysicalDeviceObject, DeviceDescription, NumberOfMapRegisters),
     KeFlushIoBuffers: (Mdl: MDL, ReadOperation: boolean, DmaOperation: boolean) => hal('KeFlushIoBuffers').KeFlushIoBuffers(Mdl, ReadOperation, DmaOperation),
+    /**
+     * Boot-preallocated contiguous DMA buffers (CONT-3, seed 002): take the first
+     * free one of the device's install-configured buffers whose size and option
+     * flags match (null when none does), and return it when done. No Windows
+     * routine does this; the names are plain English on purpose.
+     */
+    takePreallocatedBuffer: (DmaAdapter: DMA_ADAPTER, Length: number, Options: number, LogicalAddress: PHYSICAL_ADDRESS): number | null =>
+      hal('takePreallocatedBuffer').takePreallocatedBuffer(DmaAdapter, Length, Options, LogicalAddress),
+    returnPreallocatedBuffer: (DmaAdapter: DMA_ADAPTER, VirtualAddress: number): void => hal('returnPreallocatedBuffer').returnPreallocatedBuffer(DmaAdapter, VirtualAddress),
 
     // --- HAL: PCI configuration space, registers and ports -------------------
     /** HalGetBusDataByOffset: read config space; SlotNumber is PCI_SLOT_NUMBER (device | function << 5). Returns bytes read (0: no device). */

@@ -5,14 +5,16 @@
  * the DMA verifier, which also watches the bus.
  */
 import { PASSIVE_LEVEL, irqlName } from '../../machine/irql';
+import { formatAddress } from '../../machine/units';
 import type { Kernel } from '../kernel';
 import type { MDL } from '../mm/mdl';
 import { DmaVerifier } from '../verifier/dma-verifier';
-import { BootPreallocation, DmaInstallConfiguration } from './boot-preallocation';
+import { BootPreallocation, DmaInstallConfiguration, PreallocatedBuffer } from './boot-preallocation';
 import { KeFlushIoBuffers } from './common-buffer';
 import type { PciBus } from '../../pci/bus';
-import { DeviceAddressSpace, IovaAllocator } from './device-address-space';
-import { DMA_ADAPTER, DMA_OPERATIONS, DmaAdapter, DmaPhysicalDevice, Out, adapterOf, identifyDevice } from './dma-adapter';
+import { DeviceAddressSpace, IovaAllocator, pagePieces } from './device-address-space';
+import { DMA_ADAPTER, DMA_OPERATIONS, DmaAdapter, DmaPhysicalDevice, Out, PHYSICAL_ADDRESS, adapterOf, identifyDevice } from './dma-adapter';
+import type { DeviceMapping } from '../verifier/dma-verifier';
 import {
   DEVICE_DESCRIPTION,
   MAXIMUM_BOUNCING_MAP_REGISTERS,
@@ -55,11 +57,22 @@ function dmaOperations(): DMA_OPERATIONS {
   };
 }
 
+/** A boot-preallocated buffer a driver holds, and how to undo its device mapping. */
+interface HeldPreallocatedBuffer {
+  readonly adapter: DmaAdapter;
+  readonly preallocation: BootPreallocation;
+  readonly buffer: PreallocatedBuffer;
+  readonly mapping: DeviceMapping;
+  readonly release: () => void;
+}
+
 export class Hal {
   readonly verifier: DmaVerifier;
   private readonly operations = dmaOperations();
   private readonly adapterSet = new Set<DmaAdapter>();
   private readonly preallocations = new Map<string, BootPreallocation>();
+  /** Boot-preallocated buffers drivers hold now, by system virtual address. */
+  private readonly heldPreallocated = new Map<number, HeldPreallocatedBuffer>();
   /** Adapters numbered per machine, so a run's bug-check parameters depend on its seed alone. */
   private adapterCount = 0;
   /** Why the last IoGetDmaAdapter returned NULL, for reports. */
@@ -145,6 +158,53 @@ export class Hal {
   }
 
   /**
+   * A driver takes one of its device's boot-preallocated contiguous buffers
+   * (CONT-3, seed 002): the first free one whose size and option flags match,
+   * mapped for the device as a common buffer is. Returns its system virtual
+   * address and puts the device address in `logicalAddress`; null when no
+   * free buffer matches. Windows has no such routine: this is the kernel side
+   * of the vendor toolkit's contiguous-buffer lock, which hands out the
+   * buffers its install file preallocated.
+   */
+  takePreallocatedBuffer(adapter: DMA_ADAPTER, length: number, options: number, logicalAddress: PHYSICAL_ADDRESS): number | null {
+    const a = adapterOf(adapter);
+    if (!a.enter('takePreallocatedBuffer', PASSIVE_LEVEL)) return null;
+    const preallocation = this.preallocations.get(a.deviceName);
+    const buffer = preallocation?.take(length, options) ?? null;
+    if (!preallocation || !buffer) return null;
+    const device = a.addressing.map(pagePieces(buffer.physicalAddress, buffer.bytes), true);
+    if (!device) {
+      preallocation.giveBack(buffer);
+      return null;
+    }
+    const logical = device.addresses[0]!;
+    const mapping = a.map('common-buffer', [{ address: logical, length: buffer.bytes }], 0, null, `boot-preallocated buffer at ${formatAddress(buffer.va)}`);
+    this.heldPreallocated.set(buffer.va, { adapter: a, preallocation, buffer, mapping, release: device.release });
+    logicalAddress.QuadPart = logical;
+    return buffer.va;
+  }
+
+  /** Give a boot-preallocated buffer back: the device may no longer reach it, and the next matching request may have it. */
+  returnPreallocatedBuffer(adapter: DMA_ADAPTER, virtualAddress: number): void {
+    const a = adapterOf(adapter);
+    if (!a.enter('returnPreallocatedBuffer', PASSIVE_LEVEL)) return;
+    const held = this.heldPreallocated.get(virtualAddress);
+    if (!held || held.adapter !== a) {
+      this.verifier.report('VER-COMMON-BUFFER-DOUBLE-FREE', 1, virtualAddress, a.id, `returnPreallocatedBuffer of ${formatAddress(virtualAddress)} on ${a.label}: no boot-preallocated buffer taken through this adapter starts there (returned already?)`);
+      return;
+    }
+    this.heldPreallocated.delete(virtualAddress);
+    a.unmap(held.mapping);
+    held.release();
+    held.preallocation.giveBack(held.buffer);
+  }
+
+  /** Boot-preallocated buffers taken through an adapter and not returned. */
+  preallocatedBuffersHeld(adapter?: DMA_ADAPTER): number {
+    return [...this.heldPreallocated.values()].filter((h) => adapter === undefined || h.adapter === adapter).length;
+  }
+
+  /**
    * The I/O manager calls this when a driver unloads: adapters it did not
    * release and DMA resources it still holds are a leak (VER-LEAK-AT-UNLOAD).
    * Returns true when nothing was left behind.
@@ -155,7 +215,7 @@ export class Hal {
     let commonBuffers = 0;
     let listsAndBases = 0;
     for (const a of mine) {
-      commonBuffers += a.commonBuffers.outstandingCount;
+      commonBuffers += a.commonBuffers.outstandingCount + this.preallocatedBuffersHeld(a);
       listsAndBases += a.lists.outstandingCount + a.channel.outstandingBases;
     }
     if (unreleased.length === 0 && commonBuffers === 0 && listsAndBases === 0) return true;

@@ -22,7 +22,7 @@
  */
 import {
   DEVICE_DESCRIPTION_VERSION3, DISPATCH_LEVEL, DO_DEVICE_INITIALIZING, FILE_DEVICE_UNKNOWN, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
-  IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, KDPC, KTIMER, STATUS,
+  IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, KDPC, KTIMER, PAGE_SIZE, STATUS,
 } from '../contract';
 import type {
   ConformanceClass, DEVICE_DESCRIPTION, DEVICE_OBJECT, DMA_ADAPTER, DRIVER_OBJECT, DeviceResources, DriverModule, IRP, KSPIN_LOCK,
@@ -328,6 +328,8 @@ export abstract class ReferenceDevice {
   ring: DescriptorRing | null = null;
   /** The device's MAX_TRANSFER_LENGTH. */
   maxTransfer = 0;
+  /** Map registers IoGetDmaAdapter granted: the most pages one scatter/gather list may span. */
+  mapRegisters = 0;
 
   constructor(readonly k: KernelApi, readonly fdo: DEVICE_OBJECT, readonly pdo: DEVICE_OBJECT) {}
 
@@ -340,6 +342,20 @@ export abstract class ReferenceDevice {
   /** The DPC's work after the ISR saw `pending` interrupt sources. */
   abstract transferInterrupt(pending: number): void;
 
+  /** How the I/O manager hands buffers to the device: DO_DIRECT_IO, DO_BUFFERED_IO or 0 (neither). */
+  ioFlags(): number {
+    return 0;
+  }
+
+  /**
+   * The longest piece of a buffer one scatter/gather list may map: an
+   * unaligned piece spans one page more than its length, and a list may
+   * span no more pages than the adapter has map registers (DEV-2).
+   */
+  get longestMappedTransfer(): number {
+    return Math.min(this.maximumTransferLength, Math.max(1, this.mapRegisters - 1) * PAGE_SIZE);
+  }
+
   /** StartDevice: registers, DMA adapter, descriptor ring, bus mastering. */
   start(resources: DeviceResources): NtStatus {
     const k = this.k;
@@ -349,6 +365,7 @@ export abstract class ReferenceDevice {
     const granted = { value: 0 };
     this.adapter = k.IoGetDmaAdapter(this.pdo, this.adapterDescription(this.registers), granted);
     if (!this.adapter) return STATUS.INSUFFICIENT_RESOURCES;
+    this.mapRegisters = granted.value;
     this.ring = DescriptorRing.allocate(k, this.adapter);
     if (!this.ring) {
       this.adapter.DmaOperations.PutDmaAdapter(this.adapter);
@@ -395,8 +412,6 @@ export type ReferenceDeviceFactory = (k: KernelApi, fdo: DEVICE_OBJECT, pdo: DEV
 export interface ReferenceDriverParts {
   readonly identity: DriverIdentity;
   readonly conformanceClasses: readonly ConformanceClass[];
-  /** DO_DIRECT_IO, DO_BUFFERED_IO or 0 (neither). */
-  readonly deviceFlags: number;
   readonly createDevice: ReferenceDeviceFactory;
 }
 
@@ -424,8 +439,9 @@ export function referenceDriver(parts: ReferenceDriverParts): DriverModule {
       if (!k) return STATUS.UNSUCCESSFUL;
       const { status, DeviceObject } = k.IoCreateDevice(DriverObject, 0, null, FILE_DEVICE_UNKNOWN, 0, false);
       if (!DeviceObject) return status;
-      DeviceObject.DeviceExtension = parts.createDevice(k, DeviceObject, pdo);
-      DeviceObject.Flags |= parts.deviceFlags;
+      const device = parts.createDevice(k, DeviceObject, pdo);
+      DeviceObject.DeviceExtension = device;
+      DeviceObject.Flags |= device.ioFlags();
       k.IoAttachDeviceToDeviceStack(DeviceObject, pdo);
       DeviceObject.Flags &= ~DO_DEVICE_INITIALIZING;
       return STATUS.SUCCESS;

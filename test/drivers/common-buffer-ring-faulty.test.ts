@@ -1,0 +1,57 @@
+/**
+ * The faulty variants of reference driver 5 fail the way their declared rule
+ * says: run-time contiguous allocation fails after fragmentation (CONT-2);
+ * programming the physical address instead of the device-visible one is
+ * stopped by the IOMMU (CONT-1).
+ */
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { BugCheck } from '../../src/machine/bug-check';
+import { STATUS, statusName } from '../../src/machine/ntstatus';
+import { KiB } from '../../src/machine/units';
+import type { BootConfig } from '../../src/machine/boot-config';
+import { Application } from '../../src/kernel/io/application';
+import { installDriver } from '../../src/drivers/loader';
+import type { DriverModule } from '../../src/drivers/contract';
+import { DMA_OPTION } from '../../src/kernel/hal/user-dma-options';
+import { IOCTL_RING_SETUP, RING_SETUP_INPUT_BYTES, ringSetupInput } from '../../src/drivers/reference/common-buffer-ring';
+import runTime from '../../src/drivers/faulty/ring-contiguous-at-run-time';
+import physical from '../../src/drivers/faulty/ring-programs-physical-address';
+import { fragmentPhysicalMemory } from '../../src/workload/memory-fragmentation';
+import { bootSmallMachine } from '../mm/machine-fixture';
+
+const BYTES = 64 * KiB;
+
+function start(driver: DriverModule, overrides: Partial<BootConfig> = {}) {
+  const machine = bootSmallMachine({ dmaPreallocation: { dma0: { DmaFromDeviceCount: 4, DmaFromDeviceBytes: BYTES, DmaFromDeviceOptions: 0x21 } }, ...overrides });
+  installDriver(machine, driver, [machine.bus.functionOf(machine.dmaDevice)]);
+  const app = new Application(machine.io, 'app');
+  const handle = app.open(`${driver.name}#0`);
+  const setUp = () => {
+    const input = app.allocate(RING_SETUP_INPUT_BYTES);
+    app.writeBytes(input, ringSetupInput(BYTES, 4, DMA_OPTION.FROM_DEVICE));
+    return app.DeviceIoControl(handle, IOCTL_RING_SETUP, input, undefined, null, 0);
+  };
+  return { machine, app, handle, setUp };
+}
+
+describe('faulty variants of common-buffer-ring', () => {
+  it(`${runTime.name} (${runTime.breaksRule}) works right after boot but not once memory has fragmented`, () => {
+    const early = start(runTime);
+    assert.equal(early.setUp().status, STATUS.SUCCESS);
+    assert.equal(early.machine.hal.preallocationFor('dma0')!.available(), 4, 'it never takes the preallocated buffers');
+    const late = start(runTime);
+    fragmentPhysicalMemory(late.machine);
+    assert.equal(statusName(late.setUp().status), 'STATUS_INSUFFICIENT_RESOURCES');
+  });
+
+  it(`${physical.name} (${physical.breaksRule}) passes without an IOMMU and is stopped behind one`, () => {
+    const plain = start(physical);
+    assert.equal(plain.setUp().status, STATUS.SUCCESS);
+    assert.equal(plain.app.ReadFile(plain.handle, plain.app.allocate(128 * KiB)).status, STATUS.SUCCESS);
+    const guarded = start(physical, { iommu: true });
+    assert.equal(guarded.setUp().status, STATUS.SUCCESS);
+    assert.throws(() => guarded.app.ReadFile(guarded.handle, guarded.app.allocate(128 * KiB)), (e: unknown) => e instanceof BugCheck && e.code === 0xe6);
+    assert.equal(guarded.machine.verifier.findings[0]?.id, 'VER-IOMMU-FAULT');
+  });
+});

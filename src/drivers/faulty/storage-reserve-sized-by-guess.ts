@@ -9,7 +9,7 @@ import { StorageDevice, storageForwardProgressDriver } from '../reference/storag
 
 class ReserveSizedByGuess extends StorageDevice {
   protected override reserveSize(): number {
-    return this.adapter!.DmaOperations.CalculateScatterGatherList(this.adapter!, null, 0, this.maximumTransfer).scatterGatherListSize;
+    return this.adapter!.DmaOperations.CalculateScatterGatherList(this.adapter!, null, 0, this.longestMappedTransfer).scatterGatherListSize;
   }
 }
 

@@ -25,12 +25,13 @@
  * one of them.
  */
 import {
-  CTL_CODE, DEVICE_DESCRIPTION_VERSION3, DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, FILE_ANY_ACCESS, FILE_DEVICE_UNKNOWN, FILE_OBJECT, IO_CSQ,
-  IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, KSPIN_LOCK, METHOD_BUFFERED, PAGE_SIZE, STATUS,
+  CTL_CODE, DO_BUFFERED_IO, FILE_ANY_ACCESS, FILE_DEVICE_UNKNOWN, IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
+  IRP_MJ_READ, IRP_MJ_WRITE, KSPIN_LOCK, METHOD_BUFFERED, STATUS,
 } from '../contract';
-import type { DEVICE_OBJECT, DMA_ADAPTER, DRIVER_OBJECT, DeviceResources, DriverModule, IRP, KernelApi, NtStatus } from '../contract';
+import type { DEVICE_OBJECT, FILE_OBJECT, IRP, KernelApi, NtStatus } from '../contract';
 import { DMA_OPTION } from '../../kernel/hal/user-dma-options';
-import { DESCRIPTOR_SIZE, DescriptorFlag, DmaCapability, DmaControl, DmaRegister, DmaState, DmaStatusBit } from '../../pci/dma-device';
+import { MiB } from '../../machine/units';
+import { DeviceDescriptor, DriverIdentity, ReferenceDevice, TransferResult, TransferWatchdog, bufferedInput, completeRequest, referenceDriver, withSpinLock } from './driver-parts';
 
 /**
  * IOCTL_RING_SETUP (METHOD_BUFFERED): set up the handle's ring for one
@@ -54,18 +55,8 @@ export function ringSetupInput(bufferBytes: number, bufferCount: number, options
   return input;
 }
 
-/** One page of descriptors: always available contiguously, even late in uptime. */
-const DESCRIPTOR_RING_BYTES = PAGE_SIZE;
-const DESCRIPTORS = DESCRIPTOR_RING_BYTES / DESCRIPTOR_SIZE;
-const PCI_COMMAND = 0x04;
-const PCI_COMMAND_BUS_MASTER = 0x4;
-
-/** How a driver built from RingDevice presents itself. */
-export interface DriverIdentity {
-  readonly name: string;
-  readonly description: string;
-  readonly breaksRule?: string;
-}
+/** Assumption: a batch of ring buffers takes a few ms at most on the link; 100 ms without an interrupt means the device is stuck. */
+export const RING_TRANSFER_TIMEOUT_MS = 100;
 
 /** One contiguous buffer of a ring. */
 export interface RingBuffer {
@@ -98,57 +89,47 @@ interface RingRequest {
   batch: { buffer: RingBuffer; bytes: number }[];
 }
 
-export class RingDevice {
-  registers = 0;
-  deviceMaximumTransfer = 0;
-  adapter: DMA_ADAPTER | null = null;
-  descriptors: { va: number; logical: number } | null = null;
-  readonly lock = new KSPIN_LOCK();
+export class RingDevice extends ReferenceDevice {
+  /** No scatter/gather lists: the adapter serves the ring buffers' device addresses. */
+  protected readonly maximumTransferLength = MiB;
+  readonly lock = new KSPIN_LOCK('ring device lock');
+  /** Requests not yet started: cancelable, and completed as cancelled at cleanup. */
   readonly queue = new IO_CSQ();
   current: RingRequest | null = null;
+  readonly watchdog: TransferWatchdog;
 
-  constructor(readonly k: KernelApi, readonly fdo: DEVICE_OBJECT, readonly pdo: DEVICE_OBJECT) {
+  constructor(k: KernelApi, fdo: DEVICE_OBJECT, pdo: DEVICE_OBJECT) {
+    super(k, fdo, pdo);
     k.KeInitializeSpinLock(this.lock);
     k.IoCsqInitialize(this.queue, null);
+    this.watchdog = new TransferWatchdog(k, () => this.batchTimedOut());
   }
 
-  // --- start and stop ----------------------------------------------------------
-
-  start(resources: DeviceResources): NtStatus {
-    const k = this.k;
-    const bar0 = resources.memory.find((m) => m.bar === 0);
-    if (!bar0) return STATUS.DEVICE_NOT_CONNECTED;
-    this.registers = bar0.Start;
-    this.deviceMaximumTransfer = k.READ_REGISTER_ULONG(this.registers + DmaRegister.MaxTransferLength);
-    const capabilities = k.READ_REGISTER_ULONG(this.registers + DmaRegister.Capabilities);
-    const granted = { value: 0 };
-    this.adapter = k.IoGetDmaAdapter(this.pdo, {
-      Version: DEVICE_DESCRIPTION_VERSION3, Master: true, ScatterGather: true, InterfaceType: 'PCIBus', MaximumLength: DESCRIPTORS * this.deviceMaximumTransfer,
-      Dma32BitAddresses: true, Dma64BitAddresses: (capabilities & DmaCapability.Addressing64Bit) !== 0,
-    }, granted);
-    if (!this.adapter) return STATUS.INSUFFICIENT_RESOURCES;
-    const logical = { QuadPart: 0 };
-    const va = this.adapter.DmaOperations.AllocateCommonBuffer(this.adapter, DESCRIPTOR_RING_BYTES, logical, false);
-    if (va === null) return STATUS.INSUFFICIENT_RESOURCES;
-    this.descriptors = { va, logical: logical.QuadPart };
-    this.setBusMaster(true);
-    return STATUS.SUCCESS;
+  override ioFlags(): number {
+    return DO_BUFFERED_IO;
   }
 
-  remove(): void {
-    const k = this.k;
-    this.setBusMaster(false);
-    if (this.descriptors) this.adapter!.DmaOperations.FreeCommonBuffer(this.adapter!, DESCRIPTOR_RING_BYTES, { QuadPart: this.descriptors.logical }, this.descriptors.va, false);
-    this.descriptors = null;
-    this.adapter?.DmaOperations.PutDmaAdapter(this.adapter);
-    this.adapter = null;
-    k.IoDetachDevice(this.pdo);
-    k.IoDeleteDevice(this.fdo);
+  dispatch(irp: IRP): NtStatus {
+    switch (this.k.IoGetCurrentIrpStackLocation(irp).MajorFunction) {
+      case IRP_MJ_CREATE:
+        return this.create(irp);
+      case IRP_MJ_CLOSE:
+        return this.close(irp);
+      case IRP_MJ_DEVICE_CONTROL:
+        return this.deviceControl(irp);
+      case IRP_MJ_READ:
+      case IRP_MJ_WRITE:
+        return this.readWrite(irp);
+      case IRP_MJ_CLEANUP:
+        return this.cleanup(irp);
+      default:
+        return completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
+    }
   }
 
   // --- dispatch ------------------------------------------------------------------
 
-  create(irp: IRP): NtStatus {
+  private create(irp: IRP): NtStatus {
     const fileObject = this.k.IoGetCurrentIrpStackLocation(irp).FileObject!;
     const rings: OpenRings = { fromDevice: null, toDevice: null };
     fileObject.FsContext = rings;
@@ -156,7 +137,7 @@ export class RingDevice {
   }
 
   /** IRP_MJ_CLOSE: every request of the handle is over; its ring buffers go back. */
-  close(irp: IRP): NtStatus {
+  private close(irp: IRP): NtStatus {
     const fileObject = this.k.IoGetCurrentIrpStackLocation(irp).FileObject!;
     const rings = fileObject.FsContext as OpenRings | null;
     for (const ring of [rings?.fromDevice, rings?.toDevice]) for (const buffer of ring ?? []) this.releaseRingBuffer(buffer);
@@ -164,22 +145,20 @@ export class RingDevice {
     return this.completeNow(irp, STATUS.SUCCESS, 0);
   }
 
-  deviceControl(irp: IRP): NtStatus {
+  private deviceControl(irp: IRP): NtStatus {
     const k = this.k;
     const location = k.IoGetCurrentIrpStackLocation(irp);
     const p = location.Parameters.DeviceIoControl;
     if (p.IoControlCode !== IOCTL_RING_SETUP) return this.completeNow(irp, STATUS.INVALID_DEVICE_REQUEST, 0);
-    if (p.InputBufferLength < RING_SETUP_INPUT_BYTES) return this.completeNow(irp, STATUS.BUFFER_TOO_SMALL, 0);
-    const input = new Uint8Array(RING_SETUP_INPUT_BYTES);
-    k.RtlCopyMemory(input, irp.AssociatedIrp.SystemBuffer!, RING_SETUP_INPUT_BYTES);
-    const view = new DataView(input.buffer);
+    const view = bufferedInput(k, irp, RING_SETUP_INPUT_BYTES);
+    if (!view) return this.completeNow(irp, STATUS.BUFFER_TOO_SMALL, 0);
     const bytes = view.getUint32(0, true);
     const count = view.getUint32(4, true);
     const options = view.getUint32(8, true) | DMA_OPTION.KERNEL_BUFFER_ALLOC;
     const fromDevice = (options & DMA_OPTION.FROM_DEVICE) !== 0;
     const toDevice = (options & DMA_OPTION.TO_DEVICE) !== 0;
     // Every buffer must fit the descriptor ring; exactly one direction per ring.
-    if (bytes === 0 || count === 0 || count > RING_MAXIMUM_BUFFERS || fromDevice === toDevice || Math.ceil(bytes / this.deviceMaximumTransfer) > DESCRIPTORS) {
+    if (bytes === 0 || count === 0 || count > RING_MAXIMUM_BUFFERS || fromDevice === toDevice || Math.ceil(bytes / this.maxTransfer) > this.ring!.capacity) {
       return this.completeNow(irp, STATUS.INVALID_PARAMETER, 0);
     }
     const rings = location.FileObject!.FsContext as OpenRings;
@@ -198,7 +177,7 @@ export class RingDevice {
     return this.completeNow(irp, STATUS.SUCCESS, 0);
   }
 
-  readWrite(irp: IRP): NtStatus {
+  private readWrite(irp: IRP): NtStatus {
     const k = this.k;
     const location = k.IoGetCurrentIrpStackLocation(irp);
     const length = location.Parameters.Read.Length;
@@ -209,11 +188,11 @@ export class RingDevice {
     if (!ring) return this.completeNow(irp, STATUS.INVALID_DEVICE_REQUEST, 0);
     irp.Tail.Overlay.DriverContext[0] = { irp, write, ring, length, byteOffset: location.Parameters.Read.ByteOffset, done: 0, batch: [] } satisfies RingRequest;
     k.IoCsqInsertIrp(this.queue, irp, null);
-    this.locked(() => this.startNext());
+    withSpinLock(k, this.lock, () => this.startNext());
     return STATUS.PENDING;
   }
 
-  cleanup(irp: IRP): NtStatus {
+  private cleanup(irp: IRP): NtStatus {
     const k = this.k;
     const fileObject: FILE_OBJECT | null = k.IoGetCurrentIrpStackLocation(irp).FileObject;
     for (let queued = k.IoCsqRemoveNextIrp(this.queue, fileObject); queued; queued = k.IoCsqRemoveNextIrp(this.queue, fileObject)) {
@@ -260,12 +239,13 @@ export class RingDevice {
     this.startBatch(this.current);
   }
 
-  /** Fill the ring with the request's next bytes and start the device on it (lock held). */
+  /** Fill the ring buffers with the request's next bytes and start the device on them (lock held). */
   private startBatch(request: RingRequest): void {
     const k = this.k;
-    const perBuffer = Math.ceil(request.ring[0]!.bytes / this.deviceMaximumTransfer);
-    const buffers = Math.min(request.ring.length, Math.floor(DESCRIPTORS / perBuffer));
+    const perBuffer = Math.ceil(request.ring[0]!.bytes / this.maxTransfer);
+    const buffers = Math.min(request.ring.length, Math.floor(this.ring!.capacity / perBuffer));
     request.batch = [];
+    const descriptors: DeviceDescriptor[] = [];
     let at = request.done;
     for (let i = 0; i < buffers && at < request.length; i++) {
       const buffer = request.ring[i]!;
@@ -273,66 +253,44 @@ export class RingDevice {
       // A write copies the data into the ring first; the device reads it from there.
       if (request.write) k.RtlCopyMemory(buffer.va, request.irp.AssociatedIrp.SystemBuffer! + at, bytes);
       request.batch.push({ buffer, bytes });
+      descriptors.push(...this.descriptorsFor([{ Address: this.deviceAddressOf(buffer), Length: bytes }]));
       at += bytes;
     }
-    const descriptors = new Uint8Array(DESCRIPTOR_RING_BYTES);
-    const view = new DataView(descriptors.buffer);
-    let n = 0;
-    for (const { buffer, bytes } of request.batch) {
-      const base = this.deviceAddressOf(buffer);
-      for (let done = 0; done < bytes; done += this.deviceMaximumTransfer, n++) {
-        const address = base + done;
-        view.setUint32(n * DESCRIPTOR_SIZE, address % 2 ** 32, true);
-        view.setUint32(n * DESCRIPTOR_SIZE + 4, Math.floor(address / 2 ** 32), true);
-        view.setUint32(n * DESCRIPTOR_SIZE + 8, Math.min(this.deviceMaximumTransfer, bytes - done), true);
-      }
-    }
-    view.setUint32((n - 1) * DESCRIPTOR_SIZE + 12, DescriptorFlag.Last, true);
-    k.RtlCopyMemory(this.descriptors!.va, descriptors, n * DESCRIPTOR_SIZE);
-    const offset = request.byteOffset + request.done;
-    const r = this.registers;
-    k.WRITE_REGISTER_ULONG(r + DmaRegister.RingBaseLow, this.descriptors!.logical % 2 ** 32);
-    k.WRITE_REGISTER_ULONG(r + DmaRegister.RingBaseHigh, Math.floor(this.descriptors!.logical / 2 ** 32));
-    k.WRITE_REGISTER_ULONG(r + DmaRegister.RingCount, n);
-    k.WRITE_REGISTER_ULONG(r + DmaRegister.StreamOffsetLow, offset % 2 ** 32);
-    k.WRITE_REGISTER_ULONG(r + DmaRegister.StreamOffsetHigh, Math.floor(offset / 2 ** 32));
-    k.WRITE_REGISTER_ULONG(r + DmaRegister.Control,
-      DmaControl.InterruptEnable | DmaControl.ModeDescriptorRing | (request.write ? DmaControl.DirectionHostToDevice : 0) | DmaControl.Start);
+    const count = this.ring!.write(descriptors);
+    this.registers!.startRing(this.ring!.logicalAddress, count, { toDevice: request.write, streamOffset: request.byteOffset + request.done });
+    this.watchdog.arm(RING_TRANSFER_TIMEOUT_MS);
   }
 
-  interruptService(): boolean {
-    const k = this.k;
-    const pending = k.READ_REGISTER_ULONG(this.registers + DmaRegister.InterruptStatus);
-    if (pending === 0) return false;
-    k.WRITE_REGISTER_ULONG(this.registers + DmaRegister.InterruptAck, pending);
-    k.IoRequestDpc(this.fdo, null, pending);
-    return true;
+  /** The DPC: the device finished (or failed) a batch. */
+  transferInterrupt(_pending: number): void {
+    const result = this.registers!.result();
+    if (result.busy) return; // the interrupt of an aborted batch, seen after the next one started
+    this.batchEnded(result);
   }
 
-  /** The device finished a batch: copy a read's data out of the ring, then the next batch or the next request. */
-  batchDone(): void {
+  /** Copy a read's data out of the ring, then the next batch or the next request. */
+  private batchEnded(result: TransferResult): void {
     const k = this.k;
-    const status = k.READ_REGISTER_ULONG(this.registers + DmaRegister.Status);
-    const moved = k.READ_REGISTER_ULONG(this.registers + DmaRegister.BytesTransferred);
     let finished: { irp: IRP; status: NtStatus; information: number } | null = null;
-    this.locked(() => {
+    withSpinLock(k, this.lock, () => {
       const request = this.current;
       if (!request) return;
+      this.watchdog.cancel();
       const batchBytes = request.batch.reduce((sum, b) => sum + b.bytes, 0);
-      const ok = (status & DmaStatusBit.StateMask) === DmaState.Done;
-      if (!request.write) {
+      if (!request.write && result.done) {
         let at = request.done;
         for (const { buffer, bytes } of request.batch) {
           k.RtlCopyMemory(request.irp.AssociatedIrp.SystemBuffer! + at, buffer.va, bytes);
           at += bytes;
         }
       }
-      request.done += ok ? batchBytes : Math.min(moved, batchBytes);
-      if (!ok || request.done === request.length || request.irp.Cancel) {
+      if (result.done) request.done += batchBytes;
+      if (!result.done || request.done === request.length || request.irp.Cancel) {
         this.current = null;
         request.irp.Tail.Overlay.DriverContext[0] = null;
-        const outcome = !ok ? STATUS.IO_DEVICE_ERROR : request.done === request.length ? STATUS.SUCCESS : STATUS.CANCELLED; // cancelled: its handle was closed
-        finished = { irp: request.irp, status: outcome, information: outcome === STATUS.CANCELLED ? 0 : request.done };
+        // Cancelled: the request's handle was closed while it was under way.
+        const outcome = !result.done ? (result.removed ? STATUS.DEVICE_NOT_CONNECTED : STATUS.IO_DEVICE_ERROR) : request.done === request.length ? STATUS.SUCCESS : STATUS.CANCELLED;
+        finished = { irp: request.irp, status: outcome, information: outcome === STATUS.SUCCESS ? request.done : 0 };
         this.startNext();
       } else {
         this.startBatch(request);
@@ -340,84 +298,34 @@ export class RingDevice {
     });
     if (finished) {
       const f: { irp: IRP; status: NtStatus; information: number } = finished;
-      this.completeNow(f.irp, f.status, f.information);
+      completeRequest(k, f.irp, f.status, f.information);
     }
   }
 
-  // --- helpers -----------------------------------------------------------------------
-
-  private locked(fn: () => void): void {
-    const oldIrql = { value: 0 };
-    this.k.KeAcquireSpinLock(this.lock, oldIrql);
-    try {
-      fn();
-    } finally {
-      this.k.KeReleaseSpinLock(this.lock, oldIrql.value);
+  /** The timer's DPC: the device has not interrupted in time. Abort it; a device that is gone never interrupts again. */
+  private batchTimedOut(): void {
+    if (!this.current) return;
+    const result = this.registers!.result();
+    if (result.busy) {
+      this.registers!.abort(); // the device stops with an error and interrupts
+      return;
     }
+    this.batchEnded(result);
   }
 
-  completeNow(irp: IRP, status: NtStatus, information: number): NtStatus {
-    irp.IoStatus.Status = status;
-    irp.IoStatus.Information = information;
-    this.k.IoCompleteRequest(irp, 0);
-    return status;
-  }
-
-  private setBusMaster(on: boolean): void {
-    const k = this.k;
-    const address = k.IoGetDeviceProperty(this.pdo, 'DevicePropertyAddress').value; // device << 16 | function
-    const slot = (address >> 16) | ((address & 0x7) << 5); // PCI_SLOT_NUMBER
-    const command = new Uint8Array(2);
-    k.HalGetBusDataByOffset('PCIConfiguration', 0, slot, command, PCI_COMMAND, 2);
-    command[0] = on ? command[0]! | PCI_COMMAND_BUS_MASTER : command[0]! & ~PCI_COMMAND_BUS_MASTER;
-    k.HalSetBusDataByOffset('PCIConfiguration', 0, slot, command, PCI_COMMAND, 2);
+  private completeNow(irp: IRP, status: NtStatus, information: number): NtStatus {
+    return completeRequest(this.k, irp, status, information);
   }
 }
 
 export type RingDeviceClass = new (k: KernelApi, fdo: DEVICE_OBJECT, pdo: DEVICE_OBJECT) => RingDevice;
 
-/** A driver module whose devices are `Device` (RingDevice or a variant of it). */
-export function commonBufferRingDriver(identity: DriverIdentity, Device: RingDeviceClass = RingDevice): DriverModule {
-  const kernels = new WeakMap<DRIVER_OBJECT, KernelApi>();
-  const deviceOf = (d: DEVICE_OBJECT) => d.DeviceExtension as RingDevice;
-  return {
-    name: identity.name,
-    conformanceClasses: ['boot-preallocated-contiguous'],
-    description: identity.description,
-    ...(identity.breaksRule ? { breaksRule: identity.breaksRule } : {}),
-
-    DriverEntry(DriverObject: DRIVER_OBJECT, k: KernelApi): NtStatus {
-      kernels.set(DriverObject, k);
-      DriverObject.MajorFunction[IRP_MJ_CREATE] = (d, irp) => deviceOf(d).create(irp);
-      DriverObject.MajorFunction[IRP_MJ_CLOSE] = (d, irp) => deviceOf(d).close(irp);
-      DriverObject.MajorFunction[IRP_MJ_READ] = (d, irp) => deviceOf(d).readWrite(irp);
-      DriverObject.MajorFunction[IRP_MJ_WRITE] = (d, irp) => deviceOf(d).readWrite(irp);
-      DriverObject.MajorFunction[IRP_MJ_DEVICE_CONTROL] = (d, irp) => deviceOf(d).deviceControl(irp);
-      DriverObject.MajorFunction[IRP_MJ_CLEANUP] = (d, irp) => deviceOf(d).cleanup(irp);
-      return STATUS.SUCCESS;
-    },
-
-    AddDevice(DriverObject: DRIVER_OBJECT, pdo: DEVICE_OBJECT): NtStatus {
-      const k = kernels.get(DriverObject)!;
-      const { status, DeviceObject } = k.IoCreateDevice(DriverObject, 0, null, FILE_DEVICE_UNKNOWN, 0, false);
-      if (!DeviceObject) return status;
-      DeviceObject.DeviceExtension = new Device(k, DeviceObject, pdo);
-      DeviceObject.Flags |= DO_BUFFERED_IO;
-      k.IoAttachDeviceToDeviceStack(DeviceObject, pdo);
-      DeviceObject.Flags &= ~DO_DEVICE_INITIALIZING;
-      return STATUS.SUCCESS;
-    },
-
-    StartDevice: (DeviceObject: DEVICE_OBJECT, resources: DeviceResources): NtStatus => deviceOf(DeviceObject).start(resources),
-    InterruptService: (_interrupt, context): boolean => deviceOf(context as DEVICE_OBJECT).interruptService(),
-    DpcForIsr: (_dpc, DeviceObject): void => deviceOf(DeviceObject).batchDone(),
-    RemoveDevice: (DeviceObject: DEVICE_OBJECT): void => deviceOf(DeviceObject).remove(),
-  };
+/** The ring driver built from a RingDevice class (the reference one, or a variant of it). */
+export function commonBufferRingDriver(identity: DriverIdentity, Device: RingDeviceClass = RingDevice) {
+  return referenceDriver({ identity, conformanceClasses: ['boot-preallocated-contiguous'], createDevice: (k, fdo, pdo) => new Device(k, fdo, pdo) });
 }
 
-const driver = commonBufferRingDriver({
+export default commonBufferRingDriver({
   name: 'common-buffer-ring',
   description: 'A ring of contiguous DMA buffers per handle, taken from the buffers the install configuration preallocated at boot; data copied between the ring and buffered I/O (seed 002).',
 });
-
-export default driver;

@@ -1,0 +1,45 @@
+/**
+ * Fuzzing from Gherkin: a step runs a fuzz target (a kernel model, or the
+ * workload fuzzer against the driver under test) with fast-check, and "no
+ * rule is violated" fails with the shrunk counterexample, its seed, path and
+ * replay path, and the command that replays it. The counterexample is also
+ * printed and attached to the report.
+ *
+ * The seed and budget: the step's own budget and a fixed seed in the default
+ * suite; the campaign's seed and run count under `npm run fuzz`
+ * (src/fuzz/fuzz-settings.ts).
+ */
+import { Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { CampaignResult, FuzzTarget, formatCounterexample, runCampaign } from '../src/fuzz/campaign';
+import { budgetFor, fuzzSettingsFrom } from '../src/fuzz/fuzz-settings';
+import { kernelModelNamed } from '../src/fuzz/kernel-models/kernel-model-catalog';
+import { kernelModelTarget } from '../src/fuzz/kernel-models/kernel-model';
+import { attachJson, attachText } from './support/attach';
+import { ConformanceWorld } from './support/world';
+
+const resultsOf = new WeakMap<ConformanceWorld, CampaignResult[]>();
+
+async function fuzz(world: ConformanceWorld, target: FuzzTarget, stepRuns: number): Promise<void> {
+  const { seed, runs } = budgetFor(fuzzSettingsFrom(), stepRuns);
+  const result = runCampaign(target, { seed, runs });
+  resultsOf.set(world, [...(resultsOf.get(world) ?? []), result]);
+  await attachText(`fuzz run of ${target.name}`, `seed ${seed}, ${result.runs} of ${runs} run(s)${result.counterexample ? ', failed' : ', no rule violated'}`);
+  if (result.counterexample) {
+    const text = formatCounterexample(result.counterexample);
+    console.error(`\n${text}\n`);
+    await attachText(`counterexample of ${target.name}`, text);
+    await attachJson(`counterexample of ${target.name}`, result.counterexample);
+  }
+}
+
+When('the {string} kernel model runs {count} random command sequences', async function (this: ConformanceWorld, name: string, runs: number) {
+  await fuzz(this, kernelModelTarget(kernelModelNamed(name)), runs);
+});
+
+Then('no rule is violated', function (this: ConformanceWorld) {
+  const results = resultsOf.get(this);
+  if (!results || results.length === 0) throw new Error('no fuzzer has run in this scenario: a "When the ... fuzzer runs ..." step must come first');
+  const failures = results.flatMap((r) => (r.counterexample ? [formatCounterexample(r.counterexample)] : []));
+  if (failures.length > 0) expect.fail(failures.join('\n\n'));
+});

@@ -19,6 +19,7 @@
 import { Machine } from '../../src/machine/machine';
 import { GiB, MiB, PAGE_SIZE } from '../../src/machine/units';
 import { MDL } from '../../src/kernel/mm/mdl';
+import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { ScatterGatherDriver, holdsDevicePattern } from './scatter-gather-transfer';
 import { collectGarbage, nowNs } from './timing';
 
@@ -35,6 +36,12 @@ export interface MemorySample {
   /** Bytes of page contents the PFN database holds (4 KiB per written frame). */
   readonly pageContentBytes: number;
   readonly pfnDatabaseBytes: number;
+  /**
+   * Bytes of the PFN arrays that hold an entry of a frame in use, counted in
+   * whole 4 KiB pages, plus the state array the boot writes in full: an
+   * estimate of how much of the database the OS has had to map.
+   */
+  readonly pfnResidentBytes: number;
 }
 
 export interface ScaleMeasurement {
@@ -65,10 +72,35 @@ function pfnDatabaseBytes(machine: Machine | null): number {
   return bytes;
 }
 
+function pfnResidentBytes(machine: Machine | null): number {
+  if (!machine) return 0;
+  const p = machine.physical;
+  const OS_PAGE = 4096;
+  let bytes = p.state.byteLength; // the boot marks every RAM frame free: the whole state array is written
+  for (const array of [p.flags, p.lockCount, p.shareCount, p.owner, p.ownerPage]) {
+    const perPage = OS_PAGE / array.BYTES_PER_ELEMENT;
+    let touched = 0;
+    for (let first = 0; first < p.frameLimit; first += perPage) {
+      const end = Math.min(first + perPage, p.frameLimit);
+      for (let pfn = first; pfn < end; pfn++) {
+        if (p.state[pfn] !== FrameState.Free && p.state[pfn] !== FrameState.Absent) {
+          touched++;
+          break;
+        }
+      }
+    }
+    bytes += touched * OS_PAGE;
+  }
+  return bytes;
+}
+
 function sample(phase: string, machine: Machine | null): MemorySample {
   collectGarbage();
   const u = process.memoryUsage();
-  return { phase, rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, pageContentBytes: machine?.physical.contentBytes ?? 0, pfnDatabaseBytes: pfnDatabaseBytes(machine) };
+  return {
+    phase, rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers,
+    pageContentBytes: machine?.physical.contentBytes ?? 0, pfnDatabaseBytes: pfnDatabaseBytes(machine), pfnResidentBytes: pfnResidentBytes(machine),
+  };
 }
 
 export function runScaleWorkload(buffers: number, ceilingBytes: number): ScaleMeasurement {

@@ -28,7 +28,8 @@ const RUNS = Number(process.env.BENCH_FUZZ_RUNS ?? 30);
 /** Commands per sequence for the workload fuzzer (its own default may differ; the same number is given to the no-op model). */
 const WORKLOAD_OPERATIONS = 40;
 const ROOT = path.join(__dirname, '..');
-const WORKLOAD_FUZZER = path.join(ROOT, 'src', 'fuzz', 'workload-fuzzer.ts');
+/** Where the workload fuzzer may live; importing it registers its driver targets (src/fuzz/fuzz-targets.ts). */
+const WORKLOAD_FUZZER_FILES = [path.join(ROOT, 'src', 'fuzz', 'workload-fuzzer.ts'), path.join(ROOT, 'src', 'fuzz', 'workload', 'workload-fuzzer.ts')];
 const WORKLOAD_DRIVER = path.join(ROOT, 'src', 'drivers', 'reference', 'direct-io.ts');
 
 /** Commands that ran, counted from fast-check's wrappers (`hasRan`) in every command sequence a property ran on. */
@@ -124,8 +125,9 @@ interface Subject {
 
 /** The workload fuzzer registers its driver targets on import (src/fuzz/fuzz-targets.ts); absent until it is written. */
 function workloadSubject(): Subject | null {
-  if (!fs.existsSync(WORKLOAD_FUZZER)) return null;
-  require(WORKLOAD_FUZZER);
+  const file = WORKLOAD_FUZZER_FILES.find((f) => fs.existsSync(f));
+  if (!file) return null;
+  require(file);
   const { selectTarget } = require('../src/fuzz/fuzz-targets') as typeof import('../src/fuzz/fuzz-targets');
   return {
     label: `workload fuzzer, ${path.basename(WORKLOAD_DRIVER, '.ts')} driver`,
@@ -142,7 +144,7 @@ export async function run(): Promise<BenchResult[]> {
 
   const results: BenchResult[] = [];
   if (!workload) {
-    results.push({ name: 'workload fuzzer', value: 0, unit: 'targets measured', note: 'src/fuzz/workload-fuzzer.ts does not exist yet: only the kernel models were measured' });
+    results.push({ name: 'workload fuzzer', value: 0, unit: 'targets measured', note: `no workload fuzzer yet (looked for ${WORKLOAD_FUZZER_FILES.map((f) => path.relative(ROOT, f)).join(' and ')}): only the kernel models were measured` });
   }
   let allCommands = 0;
   let allNs = 0;

@@ -7,8 +7,10 @@
  * the median meets it. The machine's load average is printed before and
  * after each benchmark, because these machines are shared.
  *
- * Every sample, with its summary, goes to reports/bench.json (rewritten
- * after each benchmark, so a failure later keeps what was measured).
+ * Every sample, with its summary, goes to reports/bench.json, rewritten
+ * after each benchmark (a failure later keeps what was measured). A run of
+ * some benchmarks replaces their entries and keeps the others' from earlier
+ * runs, each entry with the time and command that measured it.
  *
  *   npm run bench [-- word ...] [-- --runs N]
  */
@@ -37,6 +39,9 @@ type Load = ReturnType<typeof loadAverage>;
 
 interface FileReport {
   readonly file: string;
+  /** When and by which command this entry was measured. */
+  readonly measuredAt: string;
+  readonly command: string;
   readonly repetitions: number;
   readonly loadAverage: { readonly before: Load; readonly after: Load };
   readonly wallSeconds: number;
@@ -167,7 +172,18 @@ function tally(reports: readonly FileReport[]): string {
   ].join('\n');
 }
 
-function writeJson(started: Date, startLoad: Load, command: string, reports: readonly FileReport[]): void {
+/** Entries of an earlier reports/bench.json for benchmarks this run does not measure; none when it is missing or unreadable. */
+function earlierEntries(except: readonly string[]): FileReport[] {
+  try {
+    const doc = JSON.parse(fs.readFileSync(OUTPUT, 'utf8')) as { benchmarks?: unknown };
+    if (!Array.isArray(doc.benchmarks)) return [];
+    return (doc.benchmarks as FileReport[]).filter((b) => typeof b?.file === 'string' && typeof b.measuredAt === 'string' && !except.includes(b.file));
+  } catch {
+    return [];
+  }
+}
+
+function writeJson(started: Date, startLoad: Load, command: string, kept: readonly FileReport[], reports: readonly FileReport[]): void {
   fs.mkdirSync(path.dirname(OUTPUT), { recursive: true });
   const doc = {
     command,
@@ -175,13 +191,14 @@ function writeJson(started: Date, startLoad: Load, command: string, reports: rea
     node: process.version,
     host: { platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', totalMemoryBytes: os.totalmem() },
     loadAverage: { start: startLoad, end: loadAverage() },
-    benchmarks: reports,
+    benchmarks: [...kept, ...reports].sort((a, b) => a.file.localeCompare(b.file)),
   };
   fs.writeFileSync(OUTPUT, JSON.stringify(doc, null, 2) + '\n');
 }
 
-async function runFile(file: string, runsOverride: number | null): Promise<FileReport> {
+async function runFile(file: string, runsOverride: number | null, command: string): Promise<FileReport> {
   const before = loadAverage();
+  const measuredAt = new Date().toISOString();
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   let repetitions = runsOverride ?? DEFAULT_REPETITIONS;
@@ -197,11 +214,11 @@ async function runFile(file: string, runsOverride: number | null): Promise<FileR
       console.log(`running ${file} (${i}/${repetitions}), load average ${formatLoad(loadAverage())} ...`);
       runs.push(checkResults(file, await (loaded.run as () => Promise<unknown>)()));
     }
-    return { file, repetitions, loadAverage: { before, after: loadAverage() }, wallSeconds: elapsed(), measures: summarizeMeasures(file, runs), error: null };
+    return { file, measuredAt, command, repetitions, loadAverage: { before, after: loadAverage() }, wallSeconds: elapsed(), measures: summarizeMeasures(file, runs), error: null };
   } catch (e) {
     const message = e instanceof Error ? (e instanceof InvalidBenchmark ? e.message : e.stack ?? e.message) : String(e);
     console.error(`bench: ${file} failed: ${message}`);
-    return { file, repetitions, loadAverage: { before, after: loadAverage() }, wallSeconds: elapsed(), measures: [], error: message.split('\n')[0]! };
+    return { file, measuredAt, command, repetitions, loadAverage: { before, after: loadAverage() }, wallSeconds: elapsed(), measures: [], error: message.split('\n')[0]! };
   }
 }
 
@@ -217,15 +234,16 @@ async function main(): Promise<number> {
   const startLoad = loadAverage();
   const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
   console.log(`${command}: ${started.toISOString()}, node ${process.version}, ${startLoad.cpus} CPUs, load average ${formatLoad(startLoad)}`);
+  const kept = earlierEntries(files);
   const reports: FileReport[] = [];
   for (const file of files) {
-    reports.push(await runFile(file, runs));
-    writeJson(started, startLoad, command, reports);
+    reports.push(await runFile(file, runs, command));
+    writeJson(started, startLoad, command, kept, reports);
   }
   console.log(table(reports));
   console.log(`\n${tally(reports)}`);
   console.log(`load average at the end: ${formatLoad(loadAverage())}`);
-  console.log(`written to ${path.relative(process.cwd(), OUTPUT)}`);
+  console.log(`written to ${path.relative(process.cwd(), OUTPUT)}${kept.length ? ` (with the earlier results of ${kept.map((k) => k.file).join(', ')})` : ''}`);
   return reports.some((r) => r.error) ? 1 : 0;
 }
 

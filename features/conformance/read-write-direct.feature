@@ -1,0 +1,243 @@
+@class:read-write-direct
+Feature: read-write-direct - Direct-I/O reads and writes reach the application's buffers intact
+  A driver of this class serves ReadFile and WriteFile on the DMA test device
+  with direct I/O. The I/O manager probes and locks each caller's buffer
+  into an MDL before the driver sees the request and unlocks it when the
+  request completes (MDL-4); the driver maps the buffer for the device with
+  scatter/gather lists, each put back once (SG-3), and programs the device
+  with descriptors it accepts (DEV-2). The request's byte offset is where in
+  the device's data stream the transfer starts (seeds 001 and 003).
+
+  Each scenario runs a workload against the driver under test and then
+  checks it: the machine did not stop and the driver did not hang, the DMA
+  verifier and the I/O manager recorded nothing, every byte the device moved
+  matches its stream, every request completed with the status and length
+  the rules require, no DMA touched memory the applications do not own, and
+  once the applications have exited and the driver is unloaded nothing of it
+  is left behind.
+
+  Status: checked. The suite drives the driver and observes the machine;
+  the verifier and the memory manager stop the machine on the misuses they
+  enforce themselves.
+
+  @rule:MDL-4 @rule:SG-7 @seed:003 @severity:critical
+  Scenario: Buffers from one byte to 8 MiB, at unaligned starts and odd lengths
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" reads into buffers of these sizes:
+      | size              | offset into its page |
+      | 1 byte            | 0                    |
+      | 13 bytes          | 4090                 |
+      | 4 KiB             | 0                    |
+      | 4 KiB + 1 byte    | 4095                 |
+      | 64 KiB + 3 bytes  | 7                    |
+      | 1 MiB + 7 bytes   | 333                  |
+      | 8 MiB             | 0                    |
+      | 8 MiB - 5 bytes   | 5                    |
+    And "app.exe" writes buffers of these sizes:
+      | size              | offset into its page |
+      | 2 bytes           | 4095                 |
+      | 4 KiB - 1 byte    | 1                    |
+      | 300 KiB + 11 bytes| 2048                 |
+      | 8 MiB             | 12                   |
+    And every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:MDL-4 @rule:DEV-2 @seed:001
+  Scenario: A seeded mix of reads and writes from one byte to 8 MiB, three in flight at a time
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" runs a mix of 24 reads and writes of up to 8 MiB, 3 in flight at a time
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:PAGE-1 @seed:000 @seed:003 @severity:critical
+  Scenario: Buffers in flight stay where the device writes them through severe memory pressure
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "other.exe" has opened the device
+    When "app.exe" keeps 3 reads of 8 MiB in flight
+    And memory pressure is severe
+    And "other.exe" reads into buffers of these sizes:
+      | size  |
+      | 8 MiB |
+    And memory pressure is severe
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:PAGE-3 @seed:003
+  Scenario: Hostile buffers get an error status, never a crash, and no DMA
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" has a buffer "A" of 64 KiB
+    And buffer "A" of "app.exe" is paged out and its page 3 cannot be read back
+    When "app.exe" reads 64 KiB into a kernel address
+    And "app.exe" writes 8 KiB from a kernel address
+    And "app.exe" reads 1 MiB into a buffer it has freed
+    And "app.exe" reads more than its 12 KiB buffer holds
+    And "app.exe" reads into buffer "A", which it can no longer read back
+    Then "app.exe"'s latest request failed with STATUS_IN_PAGE_ERROR
+    When "app.exe" reads into buffers of these sizes:
+      | size  | offset into its page |
+      | 1 MiB | 100                  |
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And no DMA touched memory the applications do not own
+    And the workload passes every check
+
+  @rule:PAGE-1 @rule:PAGE-3 @seed:000
+  Scenario: The application frees a buffer while the device is filling it
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 2 reads of 8 MiB in flight
+    And "app.exe" frees the buffer of its latest request while it is in flight
+    And memory pressure is severe
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And the workload passes every check
+
+  @rule:PAGE-5 @seed:000 @severity:critical
+  Scenario: Closing the handle with requests in flight completes or cancels every one of them
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 6 reads of 1 MiB in flight
+    And "app.exe" keeps 2 writes of 2 MiB in flight
+    And "app.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-5 @seed:000
+  Scenario: The application exits with requests in flight
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 5 reads of 2 MiB in flight
+    And the application "app.exe" exits
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:SG-3 @seed:001
+  Scenario: Every scatter/gather list goes back exactly once, also when getting one fails
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 2 calls to GetScatterGatherList by the driver under test fail
+    And "app.exe" keeps 4 reads of 512 KiB in flight
+    And "app.exe" waits for its requests
+    And allocations stop failing
+    And "app.exe" runs a mix of 8 reads and writes of up to 2 MiB, 2 in flight at a time
+    And every application exits and the driver under test is unloaded
+    Then the DMA verifier and the I/O manager found nothing wrong
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:SG-3 @rule:PAGE-3 @seed:001
+  Scenario: The I/O manager cannot lock a buffer: the request fails cleanly
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When every call to IoAllocateMdl by the I/O manager fails
+    And "app.exe" reads into buffers of these sizes:
+      | size    |
+      | 256 KiB |
+    Then "app.exe"'s latest request failed with STATUS_INSUFFICIENT_RESOURCES
+    When allocations stop failing
+    And "app.exe" reads into buffers of these sizes:
+      | size    |
+      | 256 KiB |
+    And every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:SG-2 @seed:001
+  Scenario: Requests in flight together each get a mapping of their own
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 4 reads of 1 MiB in flight
+    And "app.exe" keeps 4 writes of 768 KiB in flight
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then the DMA verifier and the I/O manager found nothing wrong
+    And the workload passes every check
+
+  @rule:SG-6 @seed:001
+  Scenario: A device that addresses only 32 bits reaches buffers above 4 GiB through bounce buffers
+    Given the DMA test device can address only 32 bits
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 256 KiB         | 0                    |
+      | 3 MiB + 5 bytes | 17                   |
+    And "app.exe" writes buffers of these sizes:
+      | size            | offset into its page |
+      | 2 MiB           | 4000                 |
+    And "app.exe" keeps 3 reads of 1 MiB in flight
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then data for the device went through bounce buffers
+    And every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:DEV-2 @seed:002
+  Scenario: Physically contiguous buffers longer than the device's maximum transfer are cut into descriptors it accepts
+    Given a machine that hands out page frames in physical order
+    And the DMA test device moves at most 16 KiB per descriptor
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 1 MiB           | 0                    |
+      | 2 MiB + 3 bytes | 9                    |
+    And "app.exe" writes buffers of these sizes:
+      | size  |
+      | 1 MiB |
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:DEV-1 @seed:002
+  Scenario: The device masters the bus because the driver enabled it
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" reads into buffers of these sizes:
+      | size   |
+      | 64 KiB |
+    And "app.exe" writes buffers of these sizes:
+      | size   |
+      | 64 KiB |
+    And every application exits and the driver under test is unloaded
+    Then the DMA verifier and the I/O manager found nothing wrong
+    And the workload passes every check
+
+  @rule:DEV-3 @seed:002
+  Scenario: A device that fails or hangs mid-transfer: every request still completes
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the DMA test device refuses its next data burst
+    And "app.exe" keeps 2 reads of 1 MiB in flight
+    And "app.exe" waits for its requests
+    And the DMA test device hangs
+    And "app.exe" keeps 2 reads of 256 KiB in flight
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @slow @rule:PAGE-1 @rule:PAGE-6 @seed:000
+  Scenario: Many 8 MiB buffers, as the application of seed 000 allocates them
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 10 reads of 8 MiB in flight
+    And memory pressure is severe
+    And "app.exe" waits for its requests
+    And "app.exe" keeps 6 writes of 8 MiB in flight
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And the workload passes every check

@@ -1,0 +1,237 @@
+/**
+ * The suite's check of its own strength.
+ *
+ *   node scripts/mutation-check.cjs [name ...]
+ *
+ * Every driver module in src/drivers/reference and src/drivers/faulty is
+ * found by looking (a module that exports no driver, such as shared parts,
+ * is passed over). Each runs in its own cucumber process against
+ * features/conformance, restricted to the scenarios of the classes it
+ * claims:
+ *
+ * - a reference driver must pass every one of them;
+ * - a faulty driver declares the rule it breaks (breaksRule) and must be
+ *   rejected by at least one FAILING scenario tagged with that rule (only
+ *   those scenarios are run for it).
+ *
+ * Drivers are spread over worker processes, as many as the machine has
+ * processors; each worker loads the support code once and runs its drivers
+ * one after another through cucumber's API, reading the results from the
+ * message stream. A faulty driver's run stops at its first failing scenario. One line per driver,
+ * then `faulty drivers rejected: N/M`; the exit status is non-zero unless
+ * every faulty driver was rejected and every reference driver passed.
+ * Names given on the command line keep only the drivers whose name or file
+ * contains one of them.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { fork } = require('node:child_process');
+const { ROOT } = require('./project-paths.cjs');
+
+require('ts-node/register/transpile-only');
+const { driverFromModule } = require('../src/drivers/loader');
+
+const DRIVER_DIRECTORIES = [
+  { kind: 'reference', dir: path.join(ROOT, 'src', 'drivers', 'reference') },
+  { kind: 'faulty', dir: path.join(ROOT, 'src', 'drivers', 'faulty') },
+];
+const FEATURES = path.join(ROOT, 'features', 'conformance');
+
+/** Every driver module of both directories: kind, file, and the driver's declarations. */
+function discoverDrivers() {
+  const found = [];
+  for (const { kind, dir } of DRIVER_DIRECTORIES) {
+    if (!fs.existsSync(dir)) continue;
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+      const full = path.join(dir, file);
+      const relative = path.relative(ROOT, full);
+      const exported = require(full);
+      if (exported.default === undefined && exported.driver === undefined) continue; // shared parts, not a driver
+      const driver = driverFromModule(exported, relative);
+      found.push({ kind, file: relative, path: full, name: driver.name, classes: [...driver.conformanceClasses], breaksRule: driver.breaksRule ?? null });
+    }
+  }
+  return found;
+}
+
+/** The tag expression of the scenarios a driver is run against. */
+function tagExpression(driver) {
+  const classes = driver.classes.map((c) => `@class:${c}`).join(' or ');
+  return driver.kind === 'faulty' ? `(${classes}) and @rule:${driver.breaksRule}` : `(${classes})`;
+}
+
+const STATUS_RANK = { UNKNOWN: 0, PASSED: 1, SKIPPED: 2, PENDING: 3, UNDEFINED: 4, AMBIGUOUS: 5, FAILED: 6 };
+
+/** Per scenario: name, location, tags, worst step status and the first error message; plus run-level errors. */
+function readResults(ndjson) {
+  const pickles = new Map();
+  const testCases = new Map();
+  const started = new Map();
+  const results = new Map();
+  const runErrors = [];
+  for (const line of ndjson.split('\n')) {
+    if (line.trim() === '') continue;
+    const e = JSON.parse(line);
+    if (e.pickle) pickles.set(e.pickle.id, e.pickle);
+    else if (e.testCase) testCases.set(e.testCase.id, e.testCase.pickleId);
+    else if (e.testCaseStarted) started.set(e.testCaseStarted.id, e.testCaseStarted.testCaseId);
+    else if (e.testStepFinished) {
+      const pickleId = testCases.get(started.get(e.testStepFinished.testCaseStartedId));
+      const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null };
+      const s = e.testStepFinished.testStepResult;
+      if (STATUS_RANK[s.status] > STATUS_RANK[r.status]) r.status = s.status;
+      if (s.status === 'FAILED' && r.message === null) r.message = (s.message ?? s.exception?.message ?? '').split('\n').filter((l) => l.trim() !== '').slice(0, 2).join(' / ');
+      results.set(pickleId, r);
+    } else if (e.testRunHookFinished && e.testRunHookFinished.result.status === 'FAILED') {
+      runErrors.push(e.testRunHookFinished.result.message ?? 'a BeforeAll or AfterAll hook failed');
+    } else if (e.testRunFinished && e.testRunFinished.exception) {
+      runErrors.push(e.testRunFinished.exception.message ?? 'the run failed');
+    }
+  }
+  // Every parsed scenario is announced; only those the tag expression kept became test cases.
+  const kept = new Set(testCases.values());
+  const scenarios = [...pickles.values()].filter((p) => kept.has(p.id)).map((p) => ({
+    name: p.name,
+    uri: p.uri,
+    tags: p.tags.map((t) => t.name),
+    status: results.get(p.id)?.status ?? 'UNKNOWN',
+    message: results.get(p.id)?.message ?? null,
+  }));
+  return { scenarios, runErrors };
+}
+
+/**
+ * The scenarios of one driver, run in this process through cucumber's API
+ * with the support code loaded once for every driver the process runs.
+ * A faulty driver's run stops at its first failing scenario: one is enough.
+ */
+async function runDrivers(drivers, report) {
+  const { loadConfiguration, loadSupport, runCucumber } = require('@cucumber/cucumber/api');
+  const { Writable } = require('node:stream');
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const environment = { cwd: ROOT, stdout: silent, stderr: silent };
+  const { runConfiguration } = await loadConfiguration({ profiles: ['steps'], provided: { paths: [FEATURES] } }, environment);
+  const support = await loadSupport(runConfiguration, environment);
+  for (const driver of drivers) {
+    const started = Date.now();
+    const messages = [];
+    const configuration = {
+      ...runConfiguration,
+      support,
+      sources: { ...runConfiguration.sources, paths: [FEATURES], tagExpression: tagExpression(driver) },
+      runtime: { ...runConfiguration.runtime, failFast: driver.kind === 'faulty', worldParameters: { driver: driver.path } },
+      formats: { ...runConfiguration.formats, stdout: 'summary', files: {}, publish: false },
+    };
+    let runError = null;
+    try {
+      await runCucumber(configuration, environment, (envelope) => messages.push(JSON.stringify(envelope)));
+    } catch (e) {
+      runError = e instanceof Error ? e.message : String(e);
+    }
+    const results = readResults(messages.join('\n'));
+    if (runError) results.runErrors.push(runError);
+    report({ driver, seconds: (Date.now() - started) / 1000, ...results });
+  }
+}
+
+/** Run a group of drivers in a worker process; resolves with their results in order. */
+function runWorker(drivers) {
+  return new Promise((resolve, reject) => {
+    const results = [];
+    const child = fork(__filename, ['--worker'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('message', (m) => results.push(m));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      for (const d of drivers.slice(results.length)) {
+        results.push({ driver: d, seconds: 0, scenarios: [], runErrors: [`the worker process exited (${code}) before running this driver: ${stderr.trim().split('\n').slice(-3).join(' / ')}`] });
+      }
+      resolve(results);
+    });
+    child.send(drivers);
+  });
+}
+
+/** Spread drivers over workers, the heaviest first onto the least loaded (a reference driver runs every scenario of its classes). */
+function assign(drivers, workers) {
+  const groups = Array.from({ length: workers }, () => ({ load: 0, drivers: [] }));
+  const weight = (d) => (d.kind === 'reference' ? 10 * d.classes.length : 1);
+  for (const d of [...drivers].sort((a, b) => weight(b) - weight(a))) {
+    const lightest = groups.reduce((x, y) => (y.load < x.load ? y : x));
+    lightest.drivers.push(d);
+    lightest.load += weight(d);
+  }
+  return groups.map((g) => g.drivers).filter((g) => g.length > 0);
+}
+
+/** The verdict on one driver's run: passed (reference) or rejected (faulty), with the line to print. */
+function judge({ driver, seconds, scenarios, runErrors }) {
+  const time = `${seconds.toFixed(1)} s`;
+  const count = (status) => scenarios.filter((s) => s.status === status).length;
+  if (runErrors.length > 0) {
+    return { ok: false, line: `${driver.kind} ${driver.name} (${driver.file}): the run failed: ${runErrors[0].split('\n')[0]} [${time}]` };
+  }
+  if (driver.kind === 'reference') {
+    const bad = scenarios.filter((s) => s.status !== 'PASSED');
+    if (scenarios.length === 0) return { ok: false, line: `reference ${driver.name} (${driver.classes.join(', ')}): no conformance scenario of its classes exists [${time}]` };
+    if (bad.length === 0) return { ok: true, line: `reference ${driver.name} (${driver.classes.join(', ')}): passed ${scenarios.length}/${scenarios.length} scenarios [${time}]` };
+    const detail = bad.slice(0, 3).map((s) => `"${s.name}" ${s.status.toLowerCase()}${s.message ? `: ${s.message}` : ''}`).join('; ');
+    return { ok: false, line: `reference ${driver.name} (${driver.classes.join(', ')}): ${bad.length} of ${scenarios.length} scenarios did not pass: ${detail} [${time}]` };
+  }
+  if (!driver.breaksRule) return { ok: false, line: `faulty ${driver.name} (${driver.file}) declares no breaksRule: a faulty driver must name the rule it breaks` };
+  if (scenarios.length === 0) {
+    return { ok: false, line: `faulty ${driver.name} breaks ${driver.breaksRule}: NOT rejected: no scenario of ${driver.classes.join(', ')} is tagged @rule:${driver.breaksRule} [${time}]` };
+  }
+  const failing = scenarios.filter((s) => s.status === 'FAILED');
+  if (failing.length === 0) {
+    return { ok: false, line: `faulty ${driver.name} breaks ${driver.breaksRule}: NOT rejected: all ${scenarios.length} scenario(s) tagged @rule:${driver.breaksRule} passed (${count('SKIPPED')} skipped) [${time}]` };
+  }
+  const first = failing[0];
+  return {
+    ok: true,
+    line: `faulty ${driver.name} breaks ${driver.breaksRule}: rejected by ${failing.length}/${scenarios.length} scenario(s), first "${first.name}"${first.message ? `: ${first.message.slice(0, 240)}` : ''} [${time}]`,
+  };
+}
+
+async function main() {
+  const filters = process.argv.slice(2);
+  const started = Date.now();
+  let drivers = discoverDrivers();
+  if (filters.length > 0) drivers = drivers.filter((d) => filters.some((f) => d.name.includes(f) || d.file.includes(f)));
+  if (drivers.length === 0) {
+    console.error('mutation-check: no driver modules found' + (filters.length ? ` matching ${filters.join(', ')}` : ''));
+    return 1;
+  }
+  const parallel = Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  const references = drivers.filter((d) => d.kind === 'reference');
+  const faulty = drivers.filter((d) => d.kind === 'faulty');
+  console.log(`mutation check: ${references.length} reference and ${faulty.length} faulty driver(s), ${parallel} at a time`);
+  const results = (await Promise.all(assign(drivers, parallel).map(runWorker))).flat();
+  const order = (r) => drivers.findIndex((d) => d.path === r.driver.path);
+  const verdicts = results.sort((a, b) => order(a) - order(b)).map((r) => ({ kind: r.driver.kind, ...judge(r) }));
+  for (const v of verdicts) console.log(`${v.ok ? 'ok  ' : 'FAIL'} ${v.line}`);
+  const referencesPassed = verdicts.filter((v) => v.kind === 'reference' && v.ok).length;
+  const rejected = verdicts.filter((v) => v.kind === 'faulty' && v.ok).length;
+  console.log(`reference drivers passed: ${referencesPassed}/${references.length}`);
+  console.log(`time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`faulty drivers rejected: ${rejected}/${faulty.length}`);
+  return referencesPassed === references.length && rejected === faulty.length ? 0 : 1;
+}
+
+if (process.argv[2] === '--worker') {
+  process.once('message', (drivers) => {
+    runDrivers(drivers, (result) => process.send(result)).then(() => process.disconnect(), (e) => {
+      console.error(e.stack ?? String(e));
+      process.exit(2);
+    });
+  });
+} else {
+  main().then((code) => {
+    process.exitCode = code;
+  }, (e) => {
+    console.error(`mutation-check: ${e.stack ?? e}`);
+    process.exitCode = 2;
+  });
+}

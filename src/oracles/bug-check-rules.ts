@@ -1,0 +1,46 @@
+/**
+ * The rule of the catalog a bug check stands for, so a stop during a
+ * workload is reported against the rule the driver broke (RULES.md;
+ * REFERENCES.md for the codes). A DMA verifier stop (0xE6) names the rule of
+ * its catalog entry, or the entry itself for the verifier's own checks.
+ */
+import { BugCheck } from '../machine/bug-check';
+import { DRIVER_VERIFIER_DMA_VIOLATION, VIOLATION_CATALOG } from '../kernel/verifier/violation-catalog';
+
+/** Driver Verifier's 0xC4 sub-codes (parameter 1) and the rule each guards. */
+const VERIFIER_SUB_CODES: Readonly<Record<number, string>> = {
+  0x00: 'CONT-4', 0x01: 'CONT-4', 0x02: 'CONT-4',
+  0x70: 'PAGE-1', 0x76: 'MDL-3', 0x77: 'CONT-6', 0x78: 'PAGE-5',
+  0x7c: 'PAGE-5', 0x7d: 'PAGE-7', 0x7f: 'PAGE-7',
+  0x83: 'PAGE-1', 0x85: 'PAGE-1',
+  0xb0: 'PAGE-7', 0xb4: 'MDL-2', 0xb8: 'MDL-3',
+  0x1002: 'CONT-6', 0x1003: 'CONT-6', 0x1004: 'PAGE-5', 0x1005: 'MDL-2', 0x1006: 'MDL-2',
+};
+
+/** Other stop codes and the rule each guards. */
+const STOP_CODES: Readonly<Record<number, string>> = {
+  0x0a: 'PAGE-1', // pageable memory touched at DISPATCH_LEVEL or above
+  0xd1: 'PAGE-1',
+  0x1e: 'PAGE-3', // an exception the driver did not handle (a raised probe failure)
+  0x3f: 'MDL-3', // no system PTEs, and the mapping was told to bug check
+  0x40: 'MDL-2', // partial MDL outside its source
+  0x44: 'MDL-4', // a request completed twice
+  0x50: 'PAGE-3',
+  0x76: 'PAGE-5', // process exited with locked pages
+  0xcb: 'PAGE-5',
+  0x7a: 'PAGE-3',
+  0xc2: 'CONT-4', // bad pool caller
+  0xf2: 'DEV-3', // interrupt storm: the ISR never acknowledged
+};
+
+export function ruleOfBugCheck(stop: BugCheck): string {
+  const [p1] = stop.parameters;
+  if (stop.code === DRIVER_VERIFIER_DMA_VIOLATION) {
+    const entry = VIOLATION_CATALOG.find((e) => e.parameter1 === p1);
+    if (!entry) return 'VER-*';
+    return entry.rule === 'VER-*' ? entry.id : entry.rule;
+  }
+  if (stop.code === 0x4e) return p1 === 0x9a ? 'MDL-2' : 'PAGE-5';
+  if (stop.code === 0xc4) return VERIFIER_SUB_CODES[p1] ?? 'VER-*';
+  return STOP_CODES[stop.code] ?? 'VER-*';
+}

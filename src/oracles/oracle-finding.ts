@@ -1,0 +1,33 @@
+/**
+ * What an oracle found wrong after (or during) a workload: which check, the
+ * rule of the catalog (RULES.md) it guards, and what happened, in words a
+ * driver writer can act on.
+ */
+export type OracleName = 'stop' | 'verifier' | 'data' | 'completion' | 'leftovers' | 'ownership';
+
+export interface OracleFinding {
+  readonly oracle: OracleName;
+  /** The rule ID the check guards, e.g. PAGE-1 or VER-SG-DOUBLE-PUT. */
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** More findings than this of one oracle are summarised in a count. */
+const SHOWN_PER_ORACLE = 8;
+
+/** The findings as lines for a failure message, grouped by oracle, each naming its rule. */
+export function describeFindings(findings: readonly OracleFinding[]): string {
+  const byOracle = new Map<OracleName, OracleFinding[]>();
+  for (const f of findings) byOracle.set(f.oracle, [...(byOracle.get(f.oracle) ?? []), f]);
+  const lines: string[] = [];
+  for (const [oracle, list] of byOracle) {
+    for (const f of list.slice(0, SHOWN_PER_ORACLE)) lines.push(`[${oracle}, ${f.rule}] ${f.message}`);
+    if (list.length > SHOWN_PER_ORACLE) lines.push(`[${oracle}] ... and ${list.length - SHOWN_PER_ORACLE} more`);
+  }
+  return lines.join('\n');
+}
+
+/** The rules the findings name, without repeats, in order of first appearance. */
+export function rulesOf(findings: readonly OracleFinding[]): string[] {
+  return [...new Set(findings.map((f) => f.rule))];
+}

@@ -1,0 +1,249 @@
+/**
+ * An application of a workload: a scripted process (src/kernel/io/application.ts)
+ * that opens the device under test, allocates buffers (named or not, at any
+ * offset into a page), reads and writes them synchronously or overlapped,
+ * passes hostile buffers, frees buffers while I/O is in flight, cancels,
+ * closes its handle and exits.
+ *
+ * Every request goes into the workload's ledger with the outcome the class's
+ * rules demand. Each read gets its own stretch of the device's stream; once
+ * it has finished, the buffer is compared with the stream while it still
+ * holds what the device wrote. Each write sends its own stretch, which the
+ * device checks byte by byte as it reads.
+ */
+import { Application, UserBuffer } from '../kernel/io/application';
+import type { IoRequest } from '../kernel/io/io-request';
+import { NtStatus, STATUS, statusName } from '../machine/ntstatus';
+import { PAGE_SIZE, formatBytes } from '../machine/units';
+import type { Process } from '../kernel/io/process';
+import { Expectation, TrackedRequest } from './request-ledger';
+import type { Workload } from './workload';
+
+/** A read (or anything else that fills a buffer with the device's stream) whose data is checked when it finishes. */
+interface ReadInFlight {
+  readonly tracked: TrackedRequest;
+  readonly buffer: UserBuffer;
+  readonly streamOffset: number;
+  /** Where in the buffer the stream starts. */
+  readonly at: number;
+  readonly rule: string;
+  checked: boolean;
+}
+
+export interface TransferOptions {
+  /** Return at once with the request pending (an OVERLAPPED request). */
+  readonly overlapped?: boolean;
+  /** How the scenario names the request, for messages. */
+  readonly label?: string;
+}
+
+/** The rules the normal outcome and the data of a direct-I/O transfer guard. */
+export const READ_WRITE_RULES = { completion: 'MDL-4', data: 'PAGE-1' } as const;
+
+/** Allocations of an application start on this granularity (VirtualAlloc's 64 KiB). */
+const ALLOCATION_GRANULARITY = 64 * 1024;
+
+export class WorkloadApplication {
+  readonly app: Application;
+  handle: number | null = null;
+  private readonly named = new Map<string, UserBuffer>();
+  private readonly reads: ReadInFlight[] = [];
+  private readonly bufferOf = new Map<TrackedRequest, UserBuffer>();
+  private counter = 0;
+
+  constructor(readonly workload: Workload, readonly name: string) {
+    this.app = new Application(workload.machine.io, name);
+    workload.session?.trace.allow(this.app.process.addressSpace);
+  }
+
+  get process(): Process {
+    return this.app.process;
+  }
+
+  get exited(): boolean {
+    return this.app.exited;
+  }
+
+  private get pattern() {
+    return this.workload.machine.dmaDevice.pattern;
+  }
+
+  // --- handles ------------------------------------------------------------------------
+
+  /** CreateFile on the driver's device; returns the status. */
+  open(): NtStatus {
+    const { status, handle } = this.app.CreateFile(this.workload.driverName);
+    this.handle = handle;
+    return status;
+  }
+
+  private requireHandle(): number {
+    if (this.handle === null) throw new Error(`application ${this.name} has not opened the device (or has closed it)`);
+    return this.handle;
+  }
+
+  /** CloseHandle: the driver's cleanup must complete or cancel what the handle has outstanding. */
+  close(): NtStatus {
+    const handle = this.requireHandle();
+    this.workload.disturb('handle-closed', this);
+    this.handle = null;
+    const status = this.app.CloseHandle(handle);
+    // Cleanup has run in this process: a mapping the driver made into it must be gone now (CONT-6).
+    for (const m of this.workload.machine.kernel.mdl.outstandingUserMappings(this.process)) {
+      this.workload.leftAtClose.push({ rule: 'CONT-6', message: `MDL #${m.mdl.id} is still mapped into ${this.name} at 0x${m.va.toString(16)} after it closed its handle` });
+    }
+    return status;
+  }
+
+  /** ExitProcess: handles closed, outstanding I/O waited for, then the kernel checks for locked pages. */
+  exit(): void {
+    this.workload.disturb('process-exited', this);
+    this.handle = null;
+    this.app.exit();
+  }
+
+  /** CancelIo on the handle. */
+  cancelIo(): NtStatus {
+    this.workload.disturb('cancelled', this);
+    return this.app.CancelIo(this.requireHandle());
+  }
+
+  /** Wait for every request of the application still outstanding. */
+  waitForAll(): void {
+    for (const t of this.workload.ledger.outstanding()) if (t.request.process === this.process) this.app.waitFor(t.request);
+  }
+
+  // --- buffers ------------------------------------------------------------------------
+
+  /** VirtualAlloc `size` bytes starting `offsetIntoPage` bytes into a page; optionally named for later steps. */
+  allocate(size: number, offsetIntoPage = 0, name?: string): UserBuffer {
+    if (!(Number.isInteger(offsetIntoPage) && offsetIntoPage >= 0 && offsetIntoPage < PAGE_SIZE)) {
+      throw new RangeError(`a buffer starts 0 to ${PAGE_SIZE - 1} bytes into its page, not ${offsetIntoPage}`);
+    }
+    if (name !== undefined && this.named.has(name)) throw new Error(`application ${this.name} already has a buffer "${name}"`);
+    const buffer = this.app.allocate(size, { offset: offsetIntoPage });
+    if (name !== undefined) this.named.set(name, buffer);
+    return buffer;
+  }
+
+  buffer(name: string): UserBuffer {
+    const b = this.named.get(name);
+    if (!b) throw new Error(`application ${this.name} has no buffer "${name}"${this.named.size ? `: its buffers are ${[...this.named.keys()].map((n) => `"${n}"`).join(', ')}` : ''}`);
+    return b;
+  }
+
+  /** VirtualFree; requests still using the buffer are disturbed (their data is no longer the application's to check). */
+  free(buffer: UserBuffer): void {
+    for (const [t, b] of this.bufferOf) if (b === buffer && !t.request.done) t.disturbances.add('buffer-freed');
+    this.app.free(buffer);
+  }
+
+  /** Page the buffer out (severe pressure on the application alone) and make page `page` of it unreadable from the paging file. */
+  losePageOf(buffer: UserBuffer, page: number): void {
+    const pages = Math.ceil((buffer.address % PAGE_SIZE + buffer.length) / PAGE_SIZE);
+    if (!(Number.isInteger(page) && page >= 0 && page < pages)) throw new RangeError(`the buffer has pages 0 to ${pages - 1}; there is no page ${page}`);
+    this.app.writeBytes(buffer, new Uint8Array(buffer.length).fill(0x5a)); // something to page out
+    const mm = this.workload.machine.mm;
+    mm.applyMemoryPressure('severe', this.process.addressSpace);
+    mm.injectPageInError(this.process.addressSpace, (Math.floor(buffer.address / PAGE_SIZE) + page) * PAGE_SIZE);
+  }
+
+  // --- reads and writes ----------------------------------------------------------------
+
+  /** ReadFile into the buffer: it must succeed with the buffer's full length, and the buffer must then hold the device's stream. */
+  read(buffer: UserBuffer, options: TransferOptions = {}): TrackedRequest {
+    const streamOffset = this.workload.nextStreamOffset(buffer.length);
+    const label = options.label ?? this.describe('read', buffer, streamOffset);
+    const request = this.app.ReadFile(this.requireHandle(), buffer, undefined, { overlapped: options.overlapped ?? false, byteOffset: streamOffset });
+    const tracked = this.track(request, label, { kind: 'success', length: buffer.length }, READ_WRITE_RULES.completion, buffer);
+    this.expectStream(tracked, buffer, streamOffset, READ_WRITE_RULES.data);
+    return tracked;
+  }
+
+  /** WriteFile from the buffer, filled first with the stretch of the stream the device expects. */
+  write(buffer: UserBuffer, options: TransferOptions = {}): TrackedRequest {
+    const streamOffset = this.workload.nextStreamOffset(buffer.length);
+    this.app.writePattern(buffer, this.pattern, streamOffset);
+    const label = options.label ?? this.describe('write', buffer, streamOffset);
+    const request = this.app.WriteFile(this.requireHandle(), buffer, undefined, { overlapped: options.overlapped ?? false, byteOffset: streamOffset });
+    return this.track(request, label, { kind: 'success', length: buffer.length }, READ_WRITE_RULES.completion, buffer);
+  }
+
+  /** A read or write of a raw address the application does not own (hostile input): it must fail. */
+  transferRaw(direction: 'read' | 'write', address: number, length: number, why: string): TrackedRequest {
+    const handle = this.requireHandle();
+    const request = direction === 'read' ? this.app.ReadFile(handle, address, length) : this.app.WriteFile(handle, address, length);
+    return this.track(request, `${direction} of ${formatBytes(length)} at ${why} by ${this.name}`, { kind: 'error', why }, 'PAGE-3');
+  }
+
+  /** A read whose buffer the application already freed: it must fail. */
+  readFreed(size: number): TrackedRequest {
+    const buffer = this.allocate(size);
+    this.app.free(buffer);
+    return this.transferRaw('read', buffer.address, size, 'a freed buffer');
+  }
+
+  /** A read longer than its buffer, reaching into memory the application never allocated: it must fail. */
+  readPastEnd(size: number): TrackedRequest {
+    // Keep the allocation off a 64 KiB boundary, so the page after it is never part of another allocation.
+    const allocated = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE % ALLOCATION_GRANULARITY === 0 ? size + PAGE_SIZE : size;
+    const buffer = this.allocate(allocated);
+    const length = Math.ceil(allocated / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE;
+    return this.transferRaw('read', buffer.address, length, `a ${formatBytes(allocated)} buffer too short for it`);
+  }
+
+  // --- bookkeeping ---------------------------------------------------------------------
+
+  /** The buffer a request of this application uses, if it has one of its own. */
+  bufferOfRequest(tracked: TrackedRequest): UserBuffer | undefined {
+    return this.bufferOf.get(tracked);
+  }
+
+  /** Track a request; `buffer` is the memory it uses, if any. */
+  track(request: IoRequest, label: string, expectation: Expectation, rule: string, buffer?: UserBuffer): TrackedRequest {
+    const tracked = this.workload.track(request, label, expectation, rule);
+    if (buffer) this.bufferOf.set(tracked, buffer);
+    return tracked;
+  }
+
+  /** Once the request has finished successfully, `buffer` (from `at`) must hold the stream from `streamOffset` for the bytes it reports. */
+  expectStream(tracked: TrackedRequest, buffer: UserBuffer, streamOffset: number, rule: string, at = 0): void {
+    this.reads.push({ tracked, buffer, streamOffset, at, rule, checked: false });
+    if (tracked.request.done) this.checkFinishedReads();
+  }
+
+  /** Compare every finished, successful read with the stream while its buffer still holds the data. */
+  checkFinishedReads(): void {
+    for (const r of this.reads) {
+      if (r.checked || !r.tracked.request.done) continue;
+      r.checked = true;
+      const { request } = r.tracked;
+      if (request.status !== STATUS.SUCCESS || request.information === 0) continue;
+      if (r.buffer.freed || this.exited || r.tracked.disturbances.has('buffer-freed')) continue; // nothing left to look at
+      const length = Math.min(request.information, r.buffer.length - r.at);
+      const actual = this.app.readBytes(r.buffer, length, r.at);
+      const expected = this.pattern.expected(r.streamOffset, length);
+      let first = -1;
+      let differing = 0;
+      for (let i = 0; i < length; i++) {
+        if (actual[i] !== expected[i]) {
+          if (first < 0) first = i;
+          differing++;
+        }
+      }
+      const mismatch = first < 0 ? null
+        : `byte ${first} of ${length} is 0x${actual[first]!.toString(16).padStart(2, '0')}, the stream has 0x${expected[first]!.toString(16).padStart(2, '0')} at offset ${r.streamOffset + first}; ${differing} byte(s) differ`;
+      this.workload.recordDataCheck({ label: r.tracked.label, rule: r.rule, mismatch });
+    }
+  }
+
+  private describe(direction: 'read' | 'write', buffer: UserBuffer, streamOffset: number): string {
+    this.counter++;
+    return `${direction} #${this.counter} of ${this.name} (${formatBytes(buffer.length)} ${direction === 'read' ? 'into' : 'from'} a buffer ${buffer.address % PAGE_SIZE} byte(s) into its page, stream offset ${streamOffset})`;
+  }
+}
+
+/** A status in words, for step messages. */
+export function describeStatus(status: NtStatus): string {
+  return statusName(status);
+}

@@ -1,0 +1,44 @@
+/**
+ * Steps about the driver under test: the machine it is started on (the DMA
+ * test device's addressing and transfer limit, how frames are handed out),
+ * starting it on the device, and unloading it. Which driver runs is decided
+ * by support/driver-under-test.ts from the scenario's @class tag.
+ */
+import { Given, Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { defaultBootConfig } from '../src/machine/boot-config';
+import { Workload } from '../src/workload/workload';
+import { failIfStopped, selectedDriver, setWorkload, workloadOf } from './support/driver-under-test';
+import { runningMachine } from './support/outcome';
+import { ConformanceWorld } from './support/world';
+
+Given('the DMA test device can address only {count} bits', function (this: ConformanceWorld, bits: number) {
+  if (bits !== 32 && bits !== 64) throw new Error(`the DMA test device addresses 32 or 64 bits, not ${bits}`);
+  this.bootOptions.dmaDevice = { ...(this.bootOptions.dmaDevice ?? defaultBootConfig().dmaDevice), addressBits: bits };
+});
+
+Given('the DMA test device moves at most {size} per descriptor', function (this: ConformanceWorld, bytes: number) {
+  this.bootOptions.dmaDevice = { ...(this.bootOptions.dmaDevice ?? defaultBootConfig().dmaDevice), maxTransferLength: bytes };
+});
+
+Given('a machine that hands out page frames in physical order', function (this: ConformanceWorld) {
+  this.bootOptions.scatterFrames = false;
+});
+
+Given('the driver under test is started on the DMA test device', function (this: ConformanceWorld) {
+  const workload = Workload.start(runningMachine(this), selectedDriver(this));
+  setWorkload(this, workload);
+  failIfStopped(workload);
+});
+
+When('the driver under test is unloaded', function (this: ConformanceWorld) {
+  const workload = workloadOf(this);
+  workload.perform(`unloading driver ${workload.driverName}`, () => workload.session?.unload());
+  failIfStopped(workload);
+  expect(workload.session?.unloaded, 'the driver was unloaded').to.equal(true);
+});
+
+Then('data for the device went through bounce buffers', function (this: ConformanceWorld) {
+  const session = workloadOf(this).session;
+  expect(session?.bytesBounced ?? 0, 'bytes the HAL copied through bounce buffers for the driver').to.be.greaterThan(0);
+});

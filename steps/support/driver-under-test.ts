@@ -1,0 +1,116 @@
+/**
+ * Which driver a conformance scenario runs against, and the scenario's
+ * workload on it.
+ *
+ * A scenario tagged `@class:<conformance class>` is a driver conformance
+ * scenario. It runs against the driver named by the world parameter
+ * `driver` (`--world-parameters '{"driver":"./my-driver.ts"}'`, or
+ * `npm run conformance -- --driver ./my-driver.ts`); without one, against
+ * the reference driver that claims the class (src/drivers/reference, found
+ * by looking, not from a list). A scenario for a class the driver does not
+ * claim is skipped, and the report says why.
+ *
+ * A driver that cannot be loaded (no module at the path, a module that does
+ * not implement the contract) stops the run before any scenario, with the
+ * loader's message.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Before, BeforeAll, ITestCaseHookParameter } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import type { DriverModule } from '../../src/drivers/contract';
+import { isConformanceClass } from '../../src/drivers/contract';
+import { driverFromModule, loadDriverModule } from '../../src/drivers/loader';
+import { describeFindings } from '../../src/oracles/oracle-finding';
+import { stopOracle } from '../../src/oracles/stop-oracle';
+import type { Workload } from '../../src/workload/workload';
+import { readWorldParameters } from './world-parameters';
+import type { ConformanceWorld } from './world';
+
+const REFERENCE_DRIVERS = path.resolve(__dirname, '..', '..', 'src', 'drivers', 'reference');
+const CLASS_TAG = /^@class:(.+)$/;
+
+/** The driver named by the world parameters, loaded once per run; undefined until BeforeAll ran, null when none was named. */
+let namedDriver: DriverModule | null | undefined;
+let referenceDrivers: DriverModule[] | undefined;
+const selected = new WeakMap<object, DriverModule>();
+const workloads = new WeakMap<object, Workload>();
+
+/**
+ * The reference drivers: every module in src/drivers/reference that exports a
+ * driver (modules of shared parts export none and are passed over).
+ */
+export function findReferenceDrivers(directory: string = REFERENCE_DRIVERS): DriverModule[] {
+  const drivers: DriverModule[] = [];
+  for (const file of fs.readdirSync(directory).filter((f) => f.endsWith('.ts')).sort()) {
+    const exported = require(path.join(directory, file)) as Record<string, unknown>;
+    if (exported.default === undefined && exported.driver === undefined) continue;
+    drivers.push(driverFromModule(exported, path.join('src', 'drivers', 'reference', file)));
+  }
+  return drivers;
+}
+
+/** The conformance classes a scenario's tags name, in tag order. */
+export function classesOfTags(tags: readonly { readonly name: string }[]): string[] {
+  return tags.map((t) => CLASS_TAG.exec(t.name)?.[1]).filter((c): c is string => c !== undefined);
+}
+
+function driverNamedByParameters(raw: unknown): DriverModule | null {
+  const parameters = readWorldParameters(raw);
+  return parameters.driver ? loadDriverModule(parameters.driver) : null;
+}
+
+BeforeAll({ name: 'load the driver under test' }, function (this: { parameters?: unknown }) {
+  // A DriverLoadError here stops the run before any scenario, with the loader's list of problems.
+  namedDriver = driverNamedByParameters(this.parameters);
+});
+
+Before({ name: 'select the driver under test' }, function (this: ConformanceWorld, scenario: ITestCaseHookParameter) {
+  const classes = classesOfTags(scenario.pickle.tags);
+  if (classes.length === 0) return undefined; // a kernel-rule scenario: no driver under test
+  const unknown = classes.filter((c) => !isConformanceClass(c));
+  if (unknown.length > 0) throw new Error(`scenario "${scenario.pickle.name}" is tagged with unknown conformance class(es) ${unknown.join(', ')}`);
+  if (namedDriver === undefined) namedDriver = driverNamedByParameters(this.parameters);
+  let driver = namedDriver;
+  if (!driver) {
+    referenceDrivers ??= findReferenceDrivers();
+    driver = referenceDrivers.find((d) => d.conformanceClasses.some((c) => classes.includes(c))) ?? null;
+    if (!driver) throw new Error(`no reference driver in src/drivers/reference claims ${classes.join(' or ')}; name a driver with --world-parameters '{"driver":"<path>"}'`);
+  }
+  if (!driver.conformanceClasses.some((c) => classes.includes(c))) {
+    const why = `skipped: driver ${driver.name} does not claim ${classes.join(' or ')} (it claims ${driver.conformanceClasses.join(', ')})`;
+    this.attach(why, 'text/plain');
+    this.log(why);
+    return 'skipped';
+  }
+  selected.set(this, driver);
+  return undefined;
+});
+
+/** The driver a conformance scenario runs against; fails for a scenario without a @class tag. */
+export function selectedDriver(world: object): DriverModule {
+  const driver = selected.get(world);
+  if (!driver) throw new Error('this step needs a driver under test: tag the scenario with the conformance class it checks (@class:<class>)');
+  return driver;
+}
+
+/** The scenario's workload, once the driver under test has been started. */
+export function workloadOf(world: object): Workload {
+  const w = workloads.get(world);
+  if (!w) throw new Error('no driver under test has been started in this scenario: begin with "Given the driver under test is started on the DMA test device"');
+  return w;
+}
+
+export function setWorkload(world: object, workload: Workload): void {
+  if (workloads.has(world)) throw new Error('the driver under test has already been started in this scenario');
+  workloads.set(world, workload);
+}
+
+export function hasWorkload(world: object): boolean {
+  return workloads.has(world);
+}
+
+/** Fail the step when the workload has stopped: the stop is a conformance failure of its own, named by its rule. */
+export function failIfStopped(workload: Workload): void {
+  if (workload.stop) expect.fail(describeFindings(stopOracle(workload)));
+}

@@ -1,0 +1,231 @@
+/**
+ * Steps that drive the driver under test: applications open the device,
+ * read and write buffers of any size at any offset into a page, keep
+ * requests in flight, pass hostile buffers, free buffers in flight, cancel,
+ * close their handles and exit; and the machine events between them
+ * (allocation failures at named call sites, page-in errors, device faults;
+ * memory pressure is the paging steps' "memory pressure is severe").
+ *
+ * Each step is one call into src/workload. A step during which the machine
+ * stopped or the driver hung fails at once, naming the rule the stop breaks.
+ */
+import { DataTable, Given, Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { STATUS, statusName } from '../src/machine/ntstatus';
+import { parseSize } from '../src/machine/size-expression';
+import { formatBytes } from '../src/machine/units';
+import { CallSite, FailurePoint, failCalls, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
+import { guardedKernelBuffer } from '../src/workload/hostile-input';
+import { runMixedWorkload } from '../src/workload/mixed-workload';
+import type { TrackedRequest } from '../src/workload/request-ledger';
+import type { Workload } from '../src/workload/workload';
+import type { WorkloadApplication } from '../src/workload/workload-application';
+import { failIfStopped, workloadOf } from './support/driver-under-test';
+import { ConformanceWorld } from './support/world';
+
+/** Run one operation of an application, failing the step if the machine stopped during it. */
+function perform<T>(world: ConformanceWorld, what: string, operation: (workload: Workload) => T): T | undefined {
+  const workload = workloadOf(world);
+  const value = workload.perform(what, () => operation(workload));
+  failIfStopped(workload);
+  return value;
+}
+
+function app(world: ConformanceWorld, name: string): WorkloadApplication {
+  return workloadOf(world).application(name);
+}
+
+/** The request of the application each "its latest request" step means. */
+const latestRequests = new WeakMap<WorkloadApplication, TrackedRequest>();
+
+function remember(application: WorkloadApplication, tracked: TrackedRequest | undefined): void {
+  if (tracked) latestRequests.set(application, tracked);
+}
+
+/** Rows of | size | offset into its page |, the offset optional (0). */
+function bufferRows(table: DataTable): { size: number; offset: number }[] {
+  return table.hashes().map((row, i) => {
+    if (row.size === undefined) throw new Error(`row ${i + 1} of the table has no "size" column (the columns are: size, offset into its page)`);
+    const offsetText = row['offset into its page'] ?? '0';
+    const offset = Number(offsetText);
+    if (!Number.isInteger(offset)) throw new Error(`row ${i + 1}: "${offsetText}" is not a whole number of bytes into a page`);
+    return { size: parseSize(row.size), offset };
+  });
+}
+
+// --- applications ------------------------------------------------------------------------
+
+Given('the application {string} has opened the device', function (this: ConformanceWorld, name: string) {
+  const status = perform(this, `${name} opens the device`, (w) => w.startApplication(name).open());
+  if (status !== undefined) expect(statusName(status), `${name} opening the device`).to.equal('STATUS_SUCCESS');
+});
+
+When('{string} reads into buffers of these sizes:', function (this: ConformanceWorld, name: string, table: DataTable) {
+  const a = app(this, name);
+  for (const row of bufferRows(table)) {
+    perform(this, `${name} reads ${formatBytes(row.size)} into a buffer ${row.offset} byte(s) into its page`, () => remember(a, a.read(a.allocate(row.size, row.offset))));
+  }
+});
+
+When('{string} writes buffers of these sizes:', function (this: ConformanceWorld, name: string, table: DataTable) {
+  const a = app(this, name);
+  for (const row of bufferRows(table)) {
+    perform(this, `${name} writes ${formatBytes(row.size)} from a buffer ${row.offset} byte(s) into its page`, () => remember(a, a.write(a.allocate(row.size, row.offset))));
+  }
+});
+
+When('{string} keeps {count} reads of {size} in flight', function (this: ConformanceWorld, name: string, count: number, size: number) {
+  const a = app(this, name);
+  perform(this, `${name} issues ${count} overlapped reads of ${formatBytes(size)}`, () => {
+    for (let i = 0; i < count; i++) remember(a, a.read(a.allocate(size, (i * 1237) % 4096), { overlapped: true }));
+  });
+});
+
+When('{string} keeps {count} writes of {size} in flight', function (this: ConformanceWorld, name: string, count: number, size: number) {
+  const a = app(this, name);
+  perform(this, `${name} issues ${count} overlapped writes of ${formatBytes(size)}`, () => {
+    for (let i = 0; i < count; i++) remember(a, a.write(a.allocate(size, (i * 911) % 4096), { overlapped: true }));
+  });
+});
+
+When('{string} waits for its requests', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  perform(this, `${name} waits for its requests`, () => a.waitForAll());
+});
+
+When('{string} runs a mix of {count} reads and writes of up to {size}, {count} in flight at a time', function (this: ConformanceWorld, name: string, requests: number, largest: number, depth: number) {
+  const a = app(this, name);
+  perform(this, `${name} runs a mix of ${requests} reads and writes of up to ${formatBytes(largest)}`, () => runMixedWorkload(a, { requests, largest, depth }));
+});
+
+When('{string} closes its handle', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  const status = perform(this, `${name} closes its handle`, () => a.close());
+  if (status !== undefined) expect(statusName(status), `${name} closing its handle`).to.equal('STATUS_SUCCESS');
+});
+
+When('the application {string} exits', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  perform(this, `${name} exits`, () => a.exit());
+});
+
+When('{string} cancels its requests', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  perform(this, `${name} cancels its requests`, () => a.cancelIo());
+});
+
+When('every application exits and the driver under test is unloaded', function (this: ConformanceWorld) {
+  const workload = workloadOf(this);
+  workload.finish();
+  failIfStopped(workload);
+});
+
+// --- named buffers and page-in errors -------------------------------------------------------
+
+Given('{string} has a buffer {string} of {size}', function (this: ConformanceWorld, name: string, buffer: string, size: number) {
+  app(this, name).allocate(size, 0, buffer);
+});
+
+Given('buffer {string} of {string} is paged out and its page {count} cannot be read back', function (this: ConformanceWorld, buffer: string, name: string, page: number) {
+  const a = app(this, name);
+  perform(this, `paging out buffer "${buffer}" of ${name}`, () => a.losePageOf(a.buffer(buffer), page));
+});
+
+When('{string} reads into buffer {string}, which it can no longer read back', function (this: ConformanceWorld, name: string, buffer: string) {
+  const a = app(this, name);
+  perform(this, `${name} reads into buffer "${buffer}"`, () => {
+    const b = a.buffer(buffer);
+    remember(a, a.track(a.app.ReadFile(a.handle!, b), `read of ${name} into buffer "${buffer}", whose page cannot be read back`, { kind: 'error', why: 'a buffer whose page cannot be read back from the paging file' }, 'PAGE-3', b));
+  });
+});
+
+// --- hostile input -----------------------------------------------------------------------------
+
+When('{string} reads {size} into a kernel address', function (this: ConformanceWorld, name: string, size: number) {
+  const a = app(this, name);
+  perform(this, `${name} reads into a kernel address`, (w) => {
+    const guard = guardedKernelBuffer(w, size);
+    if (!guard) throw new Error(`non-paged pool has no room for ${formatBytes(size)} of guarded kernel memory`);
+    remember(a, a.transferRaw('read', guard.va, size, 'a kernel address'));
+  });
+});
+
+When('{string} writes {size} from a kernel address', function (this: ConformanceWorld, name: string, size: number) {
+  const a = app(this, name);
+  perform(this, `${name} writes from a kernel address`, (w) => {
+    const guard = guardedKernelBuffer(w, size);
+    if (!guard) throw new Error(`non-paged pool has no room for ${formatBytes(size)} of guarded kernel memory`);
+    remember(a, a.transferRaw('write', guard.va, size, 'a kernel address'));
+  });
+});
+
+When('{string} reads {size} into a buffer it has freed', function (this: ConformanceWorld, name: string, size: number) {
+  const a = app(this, name);
+  perform(this, `${name} reads into a freed buffer`, () => remember(a, a.readFreed(size)));
+});
+
+When('{string} reads more than its {size} buffer holds', function (this: ConformanceWorld, name: string, size: number) {
+  const a = app(this, name);
+  perform(this, `${name} reads past the end of its buffer`, () => remember(a, a.readPastEnd(size)));
+});
+
+When('{string} frees the buffer of its latest request while it is in flight', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  const latest = latestRequests.get(a);
+  if (!latest) throw new Error(`${name} has issued no request yet`);
+  perform(this, `${name} frees the buffer of its latest request`, () => {
+    const buffer = a.bufferOfRequest(latest);
+    if (!buffer) throw new Error(`${name}'s latest request (${latest.label}) has no buffer of its own`);
+    a.free(buffer);
+  });
+});
+
+Then('{string}\'s latest request failed with {word}', function (this: ConformanceWorld, name: string, status: string) {
+  const a = app(this, name);
+  const latest = latestRequests.get(a);
+  if (!latest) throw new Error(`${name} has issued no request yet`);
+  const known = Object.keys(STATUS).map((k) => `STATUS_${k}`);
+  if (!known.includes(status)) throw new Error(`unknown status "${status}": the simulated kernel knows ${known.join(', ')}`);
+  expect(latest.request.done, `${latest.label} has finished`).to.equal(true);
+  expect(statusName(latest.request.status), latest.request.describe()).to.equal(status);
+});
+
+// --- machine events ------------------------------------------------------------------------------
+
+function failurePoint(name: string): FailurePoint {
+  if (!isFailurePoint(name)) throw new Error(`no failure can be injected into "${name}": the points are ${FAILURE_POINTS.join(', ')}`);
+  return name;
+}
+
+function injectFailures(world: ConformanceWorld, point: string, site: CallSite, count?: number): void {
+  const p = failurePoint(point);
+  perform(world, `failing ${count === undefined ? 'every call' : `the next ${count} call(s)`} to ${point}`, (w) => failCalls(w, p, site, count));
+}
+
+When('every call to {word} by the driver under test fails', function (this: ConformanceWorld, point: string) {
+  injectFailures(this, point, 'driver');
+});
+
+When('every call to {word} by the I\\/O manager fails', function (this: ConformanceWorld, point: string) {
+  injectFailures(this, point, 'io-manager');
+});
+
+When('the next {count} call(s) to {word} by the driver under test fail(s)', function (this: ConformanceWorld, count: number, point: string) {
+  injectFailures(this, point, 'driver', count);
+});
+
+When('allocations stop failing', function (this: ConformanceWorld) {
+  perform(this, 'allocations stop failing', (w) => restoreCalls(w));
+});
+
+When('the DMA test device refuses its next data burst', function (this: ConformanceWorld) {
+  perform(this, 'the device refuses its next data burst', (w) => injectDeviceFault(w, 'master-abort'));
+});
+
+When('the DMA test device hangs', function (this: ConformanceWorld) {
+  perform(this, 'the device hangs', (w) => injectDeviceFault(w, 'hang'));
+});
+
+When('the DMA test device is surprise-removed', function (this: ConformanceWorld) {
+  perform(this, 'the device is surprise-removed', (w) => injectDeviceFault(w, 'surprise-removal'));
+});

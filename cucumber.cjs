@@ -6,6 +6,12 @@
  *   ci       plain progress, JUnit XML, Cucumber HTML, Allure results
  *   fuzz     the ci outputs, restricted to scenarios tagged @fuzz
  *   steps    support code only, no formatters: used by scripts/check-steps.cjs
+ *            and the tooling tests
+ *
+ * No profile names feature paths: cucumber then runs every feature under features/
+ * when the command line names none, and only the named ones otherwise
+ * (`cucumber-js --profile ci features/paging`). Paths in a profile would be
+ * added to the command line's, not replaced by them.
  *
  * Steps run under ts-node in transpile-only mode; the project is type-checked
  * once by `npm run typecheck`, not by every cucumber process and worker.
@@ -43,9 +49,8 @@ const supportCode = {
   require: ['steps/**/*.ts'],
 };
 
-const everyFeature = {
+const reported = {
   ...supportCode,
-  paths: ['features/**/*.feature'],
   formatOptions: allureOptions,
 };
 
@@ -53,20 +58,22 @@ const ciFormats = ['progress', 'junit:reports/junit.xml', 'html:reports/cucumber
 
 module.exports = {
   default: {
-    ...everyFeature,
+    ...reported,
     // progress-bar needs a terminal; choosing here avoids cucumber's fallback warning.
     format: [process.stdout.isTTY ? 'progress-bar' : 'progress', allureFormat],
   },
   ci: {
-    ...everyFeature,
+    ...reported,
     format: ciFormats,
   },
   fuzz: {
-    ...everyFeature,
+    ...reported,
     format: ciFormats,
     tags: '@fuzz',
   },
   steps: {
-    ...supportCode,
+    // No formatter here; the Allure options are for runs that add the
+    // formatter on the command line with their own resultsDir (the tooling tests).
+    ...reported,
   },
 };

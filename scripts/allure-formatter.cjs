@@ -10,11 +10,43 @@
  * - a failed hook is recorded only in the set-up/tear-down section, so a
  *   scenario whose Before hook failed shows as skipped. Here the failure is
  *   also added to the scenario as a broken step, which makes it broken.
+ *
+ * And two for the report's hook (steps/support/hooks.ts, REPORT_HOOK):
+ * - attachments of PARAMETERS_MEDIA_TYPE become parameters of the scenario's
+ *   result: Allure's runtime API refuses parameters from an After hook, where
+ *   the machine configuration a scenario chose is finally known
+ *   (steps/support/report-parameters.ts);
+ * - the pictures it attaches (bug check screen, memory map, verifier
+ *   findings) go into the scenario's test body, right after its steps,
+ *   instead of the collapsed tear-down section where nobody looks.
  */
 // The package's CommonJS build exports the formatter class itself.
 const AllureCucumberReporter = require('allure-cucumberjs/reporter');
 
+/** Kept equal to REPORT_PARAMETERS_MEDIA_TYPE in steps/support/report-parameters.ts. */
+const PARAMETERS_MEDIA_TYPE = 'application/vnd.dma-conformance.parameters+json';
+/** Kept equal to REPORT_HOOK in steps/support/hooks.ts. */
+const REPORT_HOOK = 'report pictures and parameters';
+const ALLURE_RUNTIME_MESSAGE = 'application/vnd.allure.message+json';
+
 class ConformanceAllureFormatter extends AllureCucumberReporter {
+  onAttachment(message) {
+    const testUuid = message.testCaseStartedId ? this.testResultUuids.get(message.testCaseStartedId) : undefined;
+    const fromReportHook = this.hookNameOf(message.testStepId) === REPORT_HOOK;
+    if (fromReportHook && message.mediaType === ALLURE_RUNTIME_MESSAGE && testUuid) {
+      this.applyRuntimeAttachmentMessages(testUuid, message.body);
+      return;
+    }
+    if (message.mediaType !== PARAMETERS_MEDIA_TYPE) return super.onAttachment(message);
+    if (!testUuid) return;
+    const parameters = JSON.parse(message.body).map(({ name, value, excluded }) => ({ name, value, ...(excluded ? { excluded: true } : {}) }));
+    this.allureRuntime.updateTest(testUuid, (test) => {
+      // A parameter given again replaces the earlier value rather than repeating it.
+      const given = new Set(parameters.map((p) => p.name));
+      test.parameters = [...test.parameters.filter((p) => !given.has(p.name)), ...parameters];
+    });
+  }
+
   onTestStepFinished(data) {
     const { status } = data.testStepResult;
     if (status === 'UNDEFINED' || status === 'AMBIGUOUS') {
@@ -35,6 +67,11 @@ class ConformanceAllureFormatter extends AllureCucumberReporter {
     }
     super.onTestStepFinished(data);
     this.reportFailedHook(data);
+  }
+
+  hookNameOf(testStepId) {
+    const hookId = testStepId ? this.testStepMap.get(testStepId)?.hookId : undefined;
+    return hookId ? (this.afterHooks[hookId] ?? this.beforeHooks[hookId])?.name : undefined;
   }
 
   reportFailedHook(data) {

@@ -1,23 +1,33 @@
 /**
- * Generates the Allure report (reports/allure-report) from the results of the
- * last run (reports/allure-results).
+ * Generates the Allure report (reports/allure-report/index.html) from the
+ * results of the last run (reports/allure-results).
  *
  *   node scripts/report.cjs [--world-parameters <json>]
  *
- * Before generating it copies the previous report's history into the results
- * so the trend charts carry forward, and writes the run's environment (Node
- * version, seed, driver, RAM) and the failure categories next to the results.
+ * The report is a single HTML file with its data inside, so it opens straight
+ * from disk (a multi-file Allure report fetches its data and stays on
+ * "Loading..." when opened as file://).
+ *
+ * Trends carry forward: before generating, the previous report's history
+ * (reports/allure-report/history/) is copied into the results; Allure adds
+ * this run to it. A single-file report writes no history folder, so the new
+ * history is taken back out of the generated file, where Allure embeds it.
+ *
+ * Next to the results it writes environment.properties (the driver under
+ * test, the machine configuration, the versions of what ran),
+ * categories.json (src/report/report-categories.ts) and executor.json (the
+ * run's number in the trend).
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { ROOT, ALLURE_RESULTS, ALLURE_REPORT, ALLURE_BIN } = require('./project-paths.cjs');
-const { reportCategories } = require('./report-categories.cjs');
 
 require('ts-node/register/transpile-only');
 const { defaultBootConfig } = require('../src/machine/boot-config');
-const { BUGCHECK_NAMES } = require('../src/machine/bug-check');
-const { formatBytes } = require('../src/machine/units');
+const { VIOLATION_CATALOG } = require('../src/kernel/verifier/violation-catalog');
+const { reportCategories } = require('../src/report/report-categories');
+const { describeMachineConfiguration } = require('../src/report/machine-configuration');
 const { readWorldParameters } = require('../steps/support/world-parameters');
 
 class ReportError extends Error {}
@@ -33,49 +43,131 @@ function checkJava() {
         `The raw results are in ${path.relative(ROOT, ALLURE_RESULTS)}.`,
     );
   }
+  return (probe.stderr || probe.stdout).split('\n')[0].trim();
 }
 
-/** Java .properties escaping for values (keys here are plain words). */
+/** Java .properties escaping for values (keys here are plain words, spaces escaped). */
 function propertyValue(text) {
   return String(text).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/^\s/, (s) => '\\' + s);
 }
-
-function environmentProperties(worldParameters) {
-  const boot = defaultBootConfig();
-  const driver = worldParameters.driver ? path.relative(ROOT, worldParameters.driver) || worldParameters.driver : '(none: kernel rules only)';
-  const entries = [
-    ['Node.js', process.version],
-    ['Seed', worldParameters.seed ?? boot.seed],
-    ['Driver', driver],
-    ['RAM', `${formatBytes(worldParameters.ramBytes ?? boot.ramBytes)} unless a scenario boots another size`],
-  ];
-  return entries.map(([k, v]) => `${k}=${propertyValue(v)}`).join('\n') + '\n';
+function propertyKey(text) {
+  return String(text).replace(/([ :=\\])/g, '\\$1');
 }
 
-function carryHistoryForward() {
-  const previous = path.join(ALLURE_REPORT, 'history');
-  if (fs.existsSync(previous)) fs.cpSync(previous, path.join(ALLURE_RESULTS, 'history'), { recursive: true });
-}
-
-function generateReport({ worldParameters = {} } = {}) {
-  const results = fs.existsSync(ALLURE_RESULTS) ? fs.readdirSync(ALLURE_RESULTS).filter((f) => f.endsWith('-result.json')) : [];
-  if (results.length === 0) {
-    throw new ReportError(`no results in ${path.relative(ROOT, ALLURE_RESULTS)}: run the suite first (npm run conformance, or npm run test:features)`);
+function packageVersion(name) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', ...name.split('/'), 'package.json'), 'utf8')).version;
+  } catch {
+    return 'not installed';
   }
-  checkJava();
-  carryHistoryForward();
-  fs.writeFileSync(path.join(ALLURE_RESULTS, 'environment.properties'), environmentProperties(worldParameters));
-  fs.writeFileSync(path.join(ALLURE_RESULTS, 'categories.json'), JSON.stringify(reportCategories(BUGCHECK_NAMES), null, 2) + '\n');
+}
 
-  const run = spawnSync(process.execPath, [ALLURE_BIN, 'generate', ALLURE_RESULTS, '-o', ALLURE_REPORT, '--clean'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, ALLURE_NO_ANALYTICS: 'true' },
-  });
+/** The values of one Allure parameter over all results, each with how many scenarios had it. */
+function parameterValues(results, name) {
+  const counts = new Map();
+  for (const r of results) {
+    for (const p of r.parameters ?? []) if (p.name === name) counts.set(p.value, (counts.get(p.value) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+function listed(values, total) {
+  if (values.length === 0) return '(not recorded)';
+  if (values.length === 1) return values[0][0];
+  return values.map(([v, n]) => `${v} [${n} of ${total} scenarios]`).join('; ');
+}
+
+function environmentProperties({ worldParameters = {}, results = [], java = '' } = {}) {
+  const overrides = {};
+  if (worldParameters.seed !== undefined) overrides.seed = worldParameters.seed;
+  if (worldParameters.ramBytes !== undefined) overrides.ramBytes = worldParameters.ramBytes;
+  const base = defaultBootConfig(overrides);
+  const driver = worldParameters.driver
+    ? path.relative(ROOT, worldParameters.driver) || worldParameters.driver
+    : listed(parameterValues(results, 'driver under test'), results.length);
+  const entries = [
+    ['Driver under test', driver],
+    ['Machine (default for every scenario)', describeMachineConfiguration(base)],
+    ['Machines booted', listed(parameterValues(results, 'machine'), results.length)],
+    ['Seed', base.seed],
+    ['dma-conformance', JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version],
+    ['Node.js', process.version],
+    ['@cucumber/cucumber', packageVersion('@cucumber/cucumber')],
+    ['allure-cucumberjs', packageVersion('allure-cucumberjs')],
+    ['allure-commandline', packageVersion('allure-commandline')],
+    ['Java', java || '(unknown)'],
+    ['Platform', `${process.platform} ${process.arch}`],
+  ];
+  return entries.map(([k, v]) => `${propertyKey(k)}=${propertyValue(v)}`).join('\n') + '\n';
+}
+
+/** Allure's single-file report embeds each data file as d('<path>','<base64>'). */
+const EMBEDDED_FILE = /\bd\('(history\/[\w.-]+\.json)','([A-Za-z0-9+/=]*)'\)/g;
+
+/** The history files Allure embedded in a single-file report, by file name. */
+function embeddedHistory(indexHtml) {
+  const files = new Map();
+  for (const m of indexHtml.matchAll(EMBEDDED_FILE)) files.set(path.basename(m[1]), Buffer.from(m[2], 'base64'));
+  for (const required of ['history.json', 'history-trend.json']) {
+    if (!files.has(required)) {
+      throw new ReportError(
+        `the generated report holds no history/${required}: the single-file format of allure-commandline ${packageVersion('allure-commandline')} ` +
+          `is not the one scripts/report.cjs reads, so trends cannot carry forward`,
+      );
+    }
+  }
+  return files;
+}
+
+/** The run's place in the trend: one more than the runs in the carried history, so the charts number them. */
+function executor(historyDir) {
+  let runs = 0;
+  try {
+    runs = JSON.parse(fs.readFileSync(path.join(historyDir, 'history-trend.json'), 'utf8')).length;
+  } catch {
+    // no earlier report: this is run 1
+  }
+  return { name: 'dma-conformance', type: 'local', buildOrder: runs + 1, buildName: `run ${runs + 1}`, reportName: 'DMA conformance' };
+}
+
+function readResults(resultsDir) {
+  return fs
+    .readdirSync(resultsDir)
+    .filter((f) => f.endsWith('-result.json'))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(resultsDir, f), 'utf8')));
+}
+
+/**
+ * Writes the report and returns the path of its index.html. The directories
+ * default to the project's; tests pass their own.
+ */
+function generateReport({ worldParameters = {}, resultsDir = ALLURE_RESULTS, reportDir = ALLURE_REPORT } = {}) {
+  const results = fs.existsSync(resultsDir) ? readResults(resultsDir) : [];
+  if (results.length === 0) {
+    throw new ReportError(`no results in ${path.relative(ROOT, resultsDir) || resultsDir}: run the suite first (npm run conformance, or npm run test:features)`);
+  }
+  const java = checkJava();
+
+  const previousHistory = path.join(reportDir, 'history');
+  // The report's history is the only one that counts: drop any left in the results by an earlier generation.
+  fs.rmSync(path.join(resultsDir, 'history'), { recursive: true, force: true });
+  if (fs.existsSync(previousHistory)) fs.cpSync(previousHistory, path.join(resultsDir, 'history'), { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, 'executor.json'), JSON.stringify(executor(previousHistory), null, 2) + '\n');
+  fs.writeFileSync(path.join(resultsDir, 'environment.properties'), environmentProperties({ worldParameters, results, java }));
+  fs.writeFileSync(path.join(resultsDir, 'categories.json'), JSON.stringify(reportCategories(VIOLATION_CATALOG), null, 2) + '\n');
+
+  const run = spawnSync(
+    process.execPath,
+    [ALLURE_BIN, 'generate', resultsDir, '-o', reportDir, '--clean', '--single-file', '--name', 'DMA conformance'],
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ALLURE_NO_ANALYTICS: 'true' } },
+  );
   if (run.error) throw run.error;
   if (run.status !== 0) throw new ReportError(`allure generate failed (exit ${run.status}):\n${run.stdout}${run.stderr}`);
-  const index = path.join(ALLURE_REPORT, 'index.html');
+  const index = path.join(reportDir, 'index.html');
   if (!fs.existsSync(index)) throw new ReportError(`allure generate exited 0 but wrote no ${index}`);
+
+  fs.mkdirSync(previousHistory, { recursive: true });
+  for (const [name, content] of embeddedHistory(fs.readFileSync(index, 'utf8'))) fs.writeFileSync(path.join(previousHistory, name), content);
   return index;
 }
 
@@ -96,7 +188,7 @@ function parseArguments(argv) {
   return readWorldParameters(worldParameters, process.cwd());
 }
 
-module.exports = { generateReport, ReportError, environmentProperties };
+module.exports = { generateReport, ReportError, environmentProperties, embeddedHistory };
 
 if (require.main === module) {
   try {

@@ -7,6 +7,10 @@
  *   node scripts/run-unit-tests.cjs [path-prefix ...] [-- node test options]
  *
  * A path prefix (e.g. test/kernel) keeps only the files under it.
+ *
+ * The browser test of the report (test/report/browser/) needs Java and
+ * Chromium and takes half a minute, so it runs only when named:
+ * `npm run test:report` (which .ci/run runs after `npm test`).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -29,8 +33,13 @@ const split = args.indexOf('--');
 const prefixes = (split < 0 ? args : args.slice(0, split)).map((p) => path.resolve(ROOT, p));
 const nodeTestOptions = split < 0 ? [] : args.slice(split + 1);
 
+const ONLY_WHEN_NAMED = path.join(ROOT, 'test', 'report', 'browser');
+const under = (f, p) => f === p || f.startsWith(p + path.sep);
+
 const all = findTestFiles(path.join(ROOT, 'test'));
-const files = prefixes.length === 0 ? all : all.filter((f) => prefixes.some((p) => f === p || f.startsWith(p + path.sep)));
+const files = all.filter((f) =>
+  prefixes.length === 0 ? !under(f, ONLY_WHEN_NAMED) : prefixes.some((p) => under(f, p) && (!under(f, ONLY_WHEN_NAMED) || under(p, ONLY_WHEN_NAMED))),
+);
 if (files.length === 0) {
   console.error(prefixes.length === 0 ? 'run-unit-tests: no test/**/*.test.ts files found' : `run-unit-tests: no test files under ${args.join(', ')}`);
   process.exit(1);

@@ -1,21 +1,101 @@
 /**
  * Scenario hooks. Cucumber gives every scenario a fresh ConformanceWorld (and
- * so a fresh machine); these hooks add what the report needs around it.
+ * so a fresh machine); these hooks add what the report needs around it:
+ *
+ * - the rule family as the epic (and labels the formatter cannot see), and
+ *   the feature folder and feature as the suites;
+ * - the driver under test and the machine configuration as parameters;
+ * - the bug check screen whenever the scenario's machine stopped, whether
+ *   the scenario expected the stop or not (this is the one place it is
+ *   attached);
+ * - when the scenario failed: the DMA verifier's findings and the physical
+ *   memory map with the scenario's buffers and MDLs outlined. A passing
+ *   scenario skips them, which keeps passing runs fast;
+ * - when a step matched no step definition: what to do about it.
  */
+import * as path from 'node:path';
 import { After, Before, ITestCaseHookParameter, Status } from '@cucumber/cucumber';
-import { labels } from 'allure-js-commons';
-import { isBugCheck } from '../../src/machine/bug-check';
-import { attachBugCheckScreen } from './attach';
-import { ruleLabels } from './rule-labels';
+import { labels, links } from 'allure-js-commons';
+import { defaultBootConfig } from '../../src/machine/boot-config';
+import { BugCheck, isBugCheck } from '../../src/machine/bug-check';
+import { describeMachineConfiguration } from '../../src/report/machine-configuration';
+import { FindingCard, findingCard, findingCardOfBugCheck } from '../../src/report/verifier-finding-picture';
+import { attachBugCheckScreen, attachJson, attachMemoryMap, attachVerifierFinding, recordedFindings } from './attach';
+import { recordedStop } from './outcome';
+import { addReportParameters } from './report-parameters';
+import { ruleLabels, seedLinks } from './rule-labels';
+import { suiteLabels } from './suite-labels';
 import { ConformanceWorld } from './world';
 
+const ROOT = path.resolve(__dirname, '..', '..');
+/** More finding pictures than this in one scenario are summarised as JSON only. */
+const MAX_FINDING_PICTURES = 5;
+
 Before({ name: 'rule labels' }, async function (this: ConformanceWorld, scenario: ITestCaseHookParameter) {
-  const derived = ruleLabels(scenario.pickle, scenario.gherkinDocument);
-  if (derived.length > 0) await labels(...derived);
+  await labels(...suiteLabels(scenario.pickle, scenario.gherkinDocument), ...ruleLabels(scenario.pickle, scenario.gherkinDocument));
+  const seeds = seedLinks(scenario.pickle, scenario.gherkinDocument);
+  if (seeds.length > 0) await links(...seeds);
 });
 
-After({ name: 'bug check screen' }, async function (this: ConformanceWorld, scenario: ITestCaseHookParameter) {
-  if (scenario.result?.status === Status.FAILED && isBugCheck(scenario.error)) {
-    await attachBugCheckScreen(scenario.error);
+export function driverUnderTest(driver: string | undefined): string {
+  if (!driver) return 'none (kernel rules only)';
+  const relative = path.relative(ROOT, driver);
+  return relative.startsWith('..') ? driver : relative;
+}
+
+/** The machine the scenario booted, or would have booted from the options its steps chose. */
+export function machineUnderTest(world: ConformanceWorld): string {
+  if (world.hasBooted) return describeMachineConfiguration(world.machine.config);
+  try {
+    return `${describeMachineConfiguration(defaultBootConfig(world.bootConfigOverrides()))} (not booted)`;
+  } catch (e) {
+    return `did not boot: ${(e as Error).message}`;
   }
+}
+
+/** The bug check the scenario's machine stopped with, from wherever it was seen. */
+export function stopOf(world: ConformanceWorld, error: unknown): BugCheck | null {
+  if (isBugCheck(error)) return error;
+  const recorded = recordedStop(world);
+  if (recorded?.outcome.kind === 'bug check') return recorded.outcome.stop;
+  return world.hasBooted ? world.machine.kernel.stopped : null;
+}
+
+/** The verifier findings to show: every recorded one, and the one behind a verifier stop if it was not recorded. */
+export function findingCards(world: ConformanceWorld, stop: BugCheck | null): FindingCard[] {
+  const cards = recordedFindings(world).map(({ finding, verifier }) => findingCard(finding, verifier.mode === 'bugcheck'));
+  const fromStop = stop ? findingCardOfBugCheck(stop) : null;
+  const sameAs = (a: FindingCard, b: FindingCard) => a.id === b.id && a.parameters.every((p, i) => p === b.parameters[i]);
+  if (fromStop && !cards.some((c) => sameAs(c, fromStop))) cards.push(fromStop);
+  return cards;
+}
+
+/** Printed when a scenario has a step that no step definition matches. */
+export const UNDEFINED_STEP_ADVICE =
+  'Undefined step: a step of a feature matches no step definition (cucumber names it under "Failures", with a snippet). ' +
+  'Look in docs/STEPS.md for a step that says the same thing (npm run steps -- <word> searches the vocabulary) and use its exact wording; ' +
+  'if there is none, add a step definition as docs/WRITING-FEATURES.md explains, starting from that snippet.';
+
+let adviceGiven = false;
+
+/** The hook's name tells scripts/allure-formatter.cjs where its attachments go (kept equal to REPORT_HOOK there). */
+export const REPORT_HOOK = 'report pictures and parameters';
+
+After({ name: REPORT_HOOK }, async function (this: ConformanceWorld, scenario: ITestCaseHookParameter) {
+  addReportParameters(this, [
+    { name: 'driver under test', value: driverUnderTest(this.parameters.driver) },
+    { name: 'machine', value: machineUnderTest(this), excluded: true },
+  ]);
+  if (scenario.result?.status === Status.UNDEFINED && !adviceGiven) {
+    // Once per process, on stderr: cucumber's formatters show an attachment's type, not its text.
+    adviceGiven = true;
+    process.stderr.write(`\n${UNDEFINED_STEP_ADVICE}\n`);
+  }
+  const stop = stopOf(this, scenario.error);
+  if (stop) await attachBugCheckScreen(stop);
+  if (scenario.result?.status !== Status.FAILED) return;
+  const cards = findingCards(this, stop);
+  for (const card of cards.slice(0, MAX_FINDING_PICTURES)) await attachVerifierFinding(card);
+  if (cards.length > MAX_FINDING_PICTURES) await attachJson(`all ${cards.length} verifier findings`, cards);
+  await attachMemoryMap(this);
 });

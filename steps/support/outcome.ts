@@ -19,7 +19,6 @@ import { expect } from 'chai';
 import { BugCheck, isBugCheck } from '../../src/machine/bug-check';
 import { Machine } from '../../src/machine/machine';
 import { RaisedStatus } from '../../src/machine/ntstatus';
-import { attachBugCheckScreen } from './attach';
 import { ConformanceWorld } from './world';
 
 export type Outcome =
@@ -86,7 +85,8 @@ function describeRecorded(r: RecordedOutcome): string {
   return `step "${r.step}" ${describeOutcome(r.outcome)}`;
 }
 
-function recordedStop(world: object): RecordedOutcome | undefined {
+/** The action that stopped the machine, if one did (the report hooks show its bug check screen). */
+export function recordedStop(world: object): RecordedOutcome | undefined {
   return outcomes(world).recorded.find((r) => r.outcome.kind === 'bug check');
 }
 
@@ -124,7 +124,6 @@ export async function attempt<T>(world: ConformanceWorld, action: (machine: Mach
   } catch (e) {
     if (isBugCheck(e)) {
       record({ kind: 'bug check', stop: e });
-      await attachBugCheckScreen(e);
     } else if (e instanceof RaisedStatus) {
       record({ kind: 'raised', raised: e });
     } else if (e instanceof ReturnedNull) {

@@ -3,9 +3,10 @@
  *
  * The Allure formatter (configured in cucumber.cjs) copies tags written on the
  * Feature and Scenario lines: `@rule:PAGE-1` becomes the story, `@severity:x`
- * the severity. It cannot take part of a tag, so the epic (the rule family:
- * PAGE in PAGE-1) is derived here; and it does not see tags written on a
- * `Rule:` block or on `Examples:`, so their story and severity come from here too.
+ * the severity, `@seed:003` a link. It cannot take part of a tag, so the
+ * epic (the rule family: PAGE in PAGE-1) is derived here; and it does not see
+ * tags written on a `Rule:` block or on `Examples:`, so their story, severity
+ * and seed links come from here too.
  */
 import type { ITestCaseHookParameter } from '@cucumber/cucumber';
 
@@ -90,4 +91,18 @@ export function ruleLabels(pickle: Pickle, document: GherkinDocument): TagLabel[
     }
   }
   return labels;
+}
+
+export interface TagLink {
+  readonly url: string;
+  readonly type: 'seed';
+}
+
+/** Seed links for `@seed:NNN` tags the formatter does not see (on `Rule:` blocks and `Examples:`). */
+export function seedLinks(pickle: Pickle, document: GherkinDocument): TagLink[] {
+  const formatterIds = tagIdsSeenByFormatter(pickle, document);
+  const urls = pickle.tags
+    .filter((t) => t.name.startsWith('@seed:') && !formatterIds.has(t.astNodeId))
+    .map((t) => `seed:${t.name.slice('@seed:'.length)}`);
+  return [...new Set(urls)].map((url) => ({ url, type: 'seed' as const }));
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { generateMessages } from '@cucumber/gherkin';
-import { MalformedRuleTag, ruleFamily, ruleLabels } from '../../steps/support/rule-labels';
+import { MalformedRuleTag, ruleFamily, ruleLabels, seedLinks } from '../../steps/support/rule-labels';
 
 /** The document and the pickles (scenarios as run) of a Gherkin text. */
 function compile(text: string) {
@@ -29,7 +29,7 @@ Feature: labels
     Scenario: tagged inside a rule block
       Given a step
 
-  @rule:SG-3 @severity:minor
+  @rule:SG-3 @severity:minor @seed:001
   Rule: a tagged rule block
     Scenario: no tags of its own
       Given a step
@@ -59,6 +59,12 @@ describe('Allure labels from rule tags', () => {
       { name: 'epic', value: 'PAGE: Paging and locking' },
       { name: 'epic', value: 'VER: Verifier catalog' },
     ]);
+  });
+
+  it('links the seeds of tags the formatter does not see, and only those', () => {
+    assert.deepEqual(seedLinks(pickle('no tags of its own'), document), [{ url: 'seed:001', type: 'seed' }]);
+    const tagged = compile('@seed:000\nFeature: f\n  @seed:002\n  Scenario: s\n    Given a step\n');
+    assert.deepEqual(seedLinks(tagged.pickle('s'), tagged.document), []);
   });
 
   it('rejects a rule tag with an unknown family or no rule ID, naming the tag', () => {

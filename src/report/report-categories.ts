@@ -1,0 +1,113 @@
+/**
+ * The Allure categories (categories.json): how failures are sorted in the
+ * report's Categories tab. Product failures come first (the driver or the
+ * simulated kernel broke a rule: one category per verifier catalog entry, one
+ * per bug check code, then plain broken rules), then test defects (the suite
+ * or a feature is wrong: an undefined step, bad input in a feature, a bad
+ * world parameter).
+ *
+ * Allure (Java) matches messageRegex against the whole failure message, which
+ * starts with the error's name ("BugCheck: bug check 0x4E ..."). A result may
+ * fall into several categories, so every category excludes what the ones
+ * before it claim: each failure lands in exactly one.
+ *
+ * Where a bug check's code is read from: a stop thrown by the step itself
+ * ("BugCheck: bug check 0x4E ..."), or the wording of support/outcome.ts for a
+ * recorded stop ("... stopped the machine with bug check 0x4E ...", "the
+ * machine stopped in step "..." with bug check 0x4E ..."). A message that only
+ * mentions a code (an assertion about the parameters of an expected stop) is
+ * a broken rule, not a stop of that code.
+ */
+import { BUGCHECK_NAMES } from '../machine/bug-check';
+import type { ViolationEntry } from '../kernel/verifier/violation-catalog';
+
+export interface ReportCategory {
+  readonly name: string;
+  readonly matchedStatuses: readonly string[];
+  readonly messageRegex: string;
+}
+
+/** Names of the errors that mean the feature or the run is wrong, not the product. */
+export const TEST_DEFECT_ERRORS = {
+  'malformed size or number in a step': ['MalformedSize', 'MalformedNumber'],
+  'malformed rule tag': ['MalformedRuleTag'],
+  'invalid world parameter': ['InvalidWorldParameters'],
+  'a step names an object the scenario does not have, or names one twice': ['UnknownScenarioObject', 'DuplicateScenarioObject'],
+  'boot option set after the machine booted': ['BootOptionsAfterBoot'],
+} as const;
+
+const FAILED = ['failed', 'broken'] as const;
+
+function hex(code: number): string {
+  return '0x' + code.toString(16).toUpperCase();
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A catalog ID as a whole word: VER-SG-DOUBLE-PUT does not match inside a longer ID. */
+function wholeId(id: string): string {
+  return `(?<![A-Za-z0-9-])${escapeRegex(id)}(?![A-Za-z0-9-])`;
+}
+
+/** Where the actual stop code is read from (see the file comment); followed by the code. */
+const STOP_PREFIX = '(?:BugCheck: |.*(?:stopped the machine|machine stopped(?: in step "[^\\n]*?")?) with )bug check ';
+const UNDEFINED_STEP = "(?:(?:undefined|ambiguous) step: |.*doesn't have an implementation)";
+
+export function reportCategories(catalog: readonly ViolationEntry[], bugCheckNames: Readonly<Record<number, string>> = BUGCHECK_NAMES): ReportCategory[] {
+  const defectErrors = Object.values(TEST_DEFECT_ERRORS).flat();
+  const notTestDefect = `(?!${UNDEFINED_STEP}|(?:${defectErrors.join('|')}): )`;
+  const anyCatalogId = catalog.length > 0 ? `(?!.*(?:${catalog.map((e) => wholeId(e.id)).join('|')}))` : '';
+
+  const verifierEntries = catalog.map((e) => ({
+    name: `Product failure: verifier ${e.id} (${e.title})`,
+    matchedStatuses: FAILED,
+    messageRegex: `(?s)${notTestDefect}.*${wholeId(e.id)}.*`,
+  }));
+  const bugChecks = Object.entries(bugCheckNames)
+    .map(([code, name]) => [Number(code), name] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([code, name]) => ({
+      name: `Product failure: bug check ${hex(code)} ${name}`,
+      matchedStatuses: FAILED,
+      messageRegex: `(?s)${notTestDefect}${anyCatalogId}${STOP_PREFIX}${hex(code)} .*`,
+    }));
+  const defects = Object.entries(TEST_DEFECT_ERRORS).map(([what, errors]) => ({
+    name: `Test defect: ${what}`,
+    matchedStatuses: FAILED,
+    messageRegex: `(?s)(?:${errors.join('|')}): .*`,
+  }));
+  const noKnownStop = `(?!${STOP_PREFIX}0x[0-9A-F]+ )`;
+  return [
+    ...verifierEntries,
+    ...bugChecks,
+    {
+      name: 'Product failure: bug check with an unknown code',
+      matchedStatuses: FAILED,
+      messageRegex: `(?s)${notTestDefect}${anyCatalogId}${STOP_PREFIX}0x[0-9A-F]+ UNKNOWN_BUGCHECK .*`,
+    },
+    {
+      name: 'Product failure: verifier finding DRIVER_VERIFIER_DMA_VIOLATION (no catalog entry named)',
+      matchedStatuses: FAILED,
+      messageRegex: `(?s)${notTestDefect}${anyCatalogId}${noKnownStop}.*DRIVER_VERIFIER_DMA_VIOLATION.*`,
+    },
+    {
+      name: 'Product failure: rule broken (an assertion failed)',
+      matchedStatuses: ['failed'],
+      messageRegex: `(?s)${notTestDefect}${anyCatalogId}${noKnownStop}(?!.*DRIVER_VERIFIER_DMA_VIOLATION).*`,
+    },
+    {
+      // Worded by scripts/allure-formatter.cjs; the second form is allure-cucumberjs's own.
+      name: 'Test defect: undefined or ambiguous step',
+      matchedStatuses: ['passed', 'failed', 'broken', 'skipped', 'unknown'],
+      messageRegex: `(?s)${UNDEFINED_STEP}.*`,
+    },
+    ...defects,
+    {
+      name: 'Test defect: broken (an error in the suite or the simulator, not a verdict on the driver)',
+      matchedStatuses: ['broken'],
+      messageRegex: `(?s)${notTestDefect}${anyCatalogId}${noKnownStop}(?!.*DRIVER_VERIFIER_DMA_VIOLATION).*`,
+    },
+  ];
+}

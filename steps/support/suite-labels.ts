@@ -1,0 +1,21 @@
+/**
+ * The Allure suite of a scenario: its feature folder (paging, mdl, ...) as
+ * the parent suite and its feature as the suite, so the report's Suites tab
+ * follows the layout of features/ instead of listing every scenario flat.
+ */
+import * as path from 'node:path';
+import type { ITestCaseHookParameter } from '@cucumber/cucumber';
+
+export interface SuiteLabel {
+  readonly name: 'parentSuite' | 'suite';
+  readonly value: string;
+}
+
+export function suiteLabels(pickle: ITestCaseHookParameter['pickle'], document: ITestCaseHookParameter['gherkinDocument']): SuiteLabel[] {
+  const folder = path.posix.dirname(pickle.uri.split(path.sep).join('/')).replace(/^features(?:\/|$)/, '');
+  const labels: SuiteLabel[] = [];
+  if (folder !== '' && folder !== '.') labels.push({ name: 'parentSuite', value: folder });
+  const feature = document.feature?.name.trim();
+  labels.push({ name: 'suite', value: feature || path.posix.basename(pickle.uri) });
+  return labels;
+}

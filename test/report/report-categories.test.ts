@@ -1,0 +1,109 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { VIOLATION_CATALOG } from '../../src/kernel/verifier/violation-catalog';
+import { BUGCHECK_NAMES, BugCheck } from '../../src/machine/bug-check';
+import { MalformedSize, parseSize } from '../../src/machine/size-expression';
+import { reportCategories } from '../../src/report/report-categories';
+import { MalformedRuleTag, ruleFamily } from '../../steps/support/rule-labels';
+import { UnknownScenarioObject } from '../../steps/support/scenario-objects';
+import { MalformedNumber } from '../../steps/support/step-value-parsers';
+import { InvalidWorldParameters } from '../../steps/support/world-parameters';
+import { categoriesOf as matchCategories } from './category-match';
+
+const categories = reportCategories(VIOLATION_CATALOG);
+
+function categoriesOf(status: string, message: string): string[] {
+  return matchCategories(categories, status, message);
+}
+
+/** The message Allure shows: cucumber's "Name: message" followed by the stack. */
+function shown(e: Error): string {
+  return `${e.name}: ${e.message}\n    at a step (steps/x.steps.ts:1:1)`;
+}
+
+function thrownBy(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}
+
+const stop4E = new BugCheck(0x4e, 0x99, 0x1234, 0, 0, 'a partial MDL outlived its parent');
+const BROKEN = 'Test defect: broken (an error in the suite or the simulator, not a verdict on the driver)';
+
+describe('report categories', () => {
+  it('puts a bug check under its own code, and nowhere else', () => {
+    assert.deepEqual(categoriesOf('broken', shown(stop4E)), ['Product failure: bug check 0x4E PFN_LIST_CORRUPT']);
+    const verifierStop = new BugCheck(0xe6, 0x26, 0, 0, 0, 'DMA into a frame that is not locked');
+    assert.deepEqual(categoriesOf('broken', shown(verifierStop)), ['Product failure: bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION']);
+    assert.deepEqual(categoriesOf('broken', shown(new BugCheck(0x1234, 0, 0, 0, 0, 'r'))), ['Product failure: bug check with an unknown code']);
+  });
+
+  it('reads the code of a stop recorded by an earlier step, not a code a message only mentions', () => {
+    // The wording of steps/support/outcome.ts (which registers hooks, so a unit test cannot load it);
+    // test/tooling/allure-results.test.ts checks the real messages.
+    const stopped = `MachineStopped: the machine stopped in step "the driver "x.sys" frees MDL "parent"" with ${stop4E.message}; a stopped machine runs nothing more`;
+    assert.deepEqual(categoriesOf('broken', stopped), ['Product failure: bug check 0x4E PFN_LIST_CORRUPT']);
+    const unexamined = `AssertionError: step "the driver frees MDL "M"" stopped the machine with ${stop4E.message}, and no Then step examined it before the scenario ended`;
+    assert.deepEqual(categoriesOf('failed', unexamined), ['Product failure: bug check 0x4E PFN_LIST_CORRUPT']);
+    // Expected 0x4E, the machine stopped with 0x50: filed under the stop that happened.
+    const wrongStop = "AssertionError: the machine stopped with bug check 0x50 PAGE_FAULT_IN_NONPAGED_AREA (0x0, 0x0, 0x0, 0x0): r: expected '0x50 PAGE_FAULT_IN_NONPAGED_AREA' to equal '0x4E PFN_LIST_CORRUPT'";
+    assert.deepEqual(categoriesOf('failed', wrongStop), ['Product failure: bug check 0x50 PAGE_FAULT_IN_NONPAGED_AREA']);
+    // The expected stop happened, with a wrong parameter: a broken rule, not a stop category.
+    assert.deepEqual(categoriesOf('failed', "AssertionError: parameter 2 of bug check 0x4E PFN_LIST_CORRUPT (0x99, 0x1234, 0x0, 0x0): r: expected '0x1234' to equal '0x5'"), [
+      'Product failure: rule broken (an assertion failed)',
+    ]);
+  });
+
+  it('has one category for every known bug check code and every verifier catalog entry', () => {
+    const names = categories.map((c) => c.name);
+    for (const [code, name] of Object.entries(BUGCHECK_NAMES)) {
+      assert.ok(names.includes(`Product failure: bug check 0x${Number(code).toString(16).toUpperCase()} ${name}`), name);
+    }
+    for (const entry of VIOLATION_CATALOG) assert.ok(names.includes(`Product failure: verifier ${entry.id} (${entry.title})`), entry.id);
+  });
+
+  it('files a verifier stop or a recorded finding under its catalog entry, and nowhere else', () => {
+    const stop = new BugCheck(0xe6, 0x0e, 3, 0x1234, 1, 'VER-UNLOCKED-DMA: the device wrote frame 4660');
+    const entry = VIOLATION_CATALOG.find((e) => e.id === 'VER-UNLOCKED-DMA')!;
+    assert.deepEqual(categoriesOf('broken', shown(stop)), [`Product failure: verifier VER-UNLOCKED-DMA (${entry.title})`]);
+    const doublePut = VIOLATION_CATALOG.find((e) => e.id === 'VER-SG-DOUBLE-PUT')!;
+    assert.deepEqual(categoriesOf('failed', 'AssertionError: expected no verifier finding, but VER-SG-DOUBLE-PUT (SG-3) at 100 ns: ...'), [
+      `Product failure: verifier VER-SG-DOUBLE-PUT (${doublePut.title})`,
+    ]);
+    assert.deepEqual(categoriesOf('failed', 'AssertionError: DRIVER_VERIFIER_DMA_VIOLATION 0x26 recorded'), [
+      'Product failure: verifier finding DRIVER_VERIFIER_DMA_VIOLATION (no catalog entry named)',
+    ]);
+    assert.deepEqual(categoriesOf('failed', 'AssertionError: rule broken: 3 bytes differ\n\nexpected 1'), ['Product failure: rule broken (an assertion failed)']);
+  });
+
+  it('files suite and feature problems as test defects, each under its own kind', () => {
+    assert.deepEqual(categoriesOf('broken', 'undefined step: no step definition matches "x"'), ['Test defect: undefined or ambiguous step']);
+    assert.deepEqual(categoriesOf('broken', 'ambiguous step: several step definitions match "x"\nMultiple step definitions match:'), [
+      'Test defect: undefined or ambiguous step',
+    ]);
+    const malformed = thrownBy(() => parseSize('8 MeB'));
+    assert.ok(malformed instanceof MalformedSize);
+    assert.deepEqual(categoriesOf('broken', shown(malformed)), ['Test defect: malformed size or number in a step']);
+    assert.deepEqual(categoriesOf('broken', shown(new MalformedNumber('0xZZ', 'hexadecimal number', 'why'))), ['Test defect: malformed size or number in a step']);
+    const badTag = thrownBy(() => ruleFamily('@rule:PGE-1'));
+    assert.ok(badTag instanceof MalformedRuleTag);
+    assert.deepEqual(categoriesOf('broken', shown(badTag)), ['Test defect: malformed rule tag']);
+    assert.deepEqual(categoriesOf('broken', shown(new InvalidWorldParameters(['unknown parameter "drvier"']))), ['Test defect: invalid world parameter']);
+    assert.deepEqual(categoriesOf('broken', shown(new UnknownScenarioObject('buffer', 'B', ['A']))), [
+      'Test defect: a step names an object the scenario does not have, or names one twice',
+    ]);
+    assert.deepEqual(categoriesOf('broken', 'TypeError: cannot read properties of undefined\n    at x'), [BROKEN]);
+  });
+
+  it('does not let a test defect that mentions a bug check or a catalog ID pass for a product failure', () => {
+    const message = shown(new UnknownScenarioObject('MDL', 'VER-UNLOCKED-DMA stopped the machine with bug check 0x4E ', []));
+    assert.deepEqual(categoriesOf('broken', message), ['Test defect: a step names an object the scenario does not have, or names one twice']);
+  });
+
+  it('leaves passed scenarios out of every category', () => {
+    assert.deepEqual(categoriesOf('passed', ''), []);
+  });
+});

@@ -16,11 +16,13 @@ import { parseSize } from '../src/machine/size-expression';
 import { formatBytes } from '../src/machine/units';
 import { CallSite, FailurePoint, failCalls, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
 import { guardedKernelBuffer } from '../src/workload/hostile-input';
+import { sharedBufferClientOf } from '../src/workload/shared-buffer-client';
 import { runMixedWorkload } from '../src/workload/mixed-workload';
 import type { TrackedRequest } from '../src/workload/request-ledger';
 import type { Workload } from '../src/workload/workload';
 import type { WorkloadApplication } from '../src/workload/workload-application';
 import { failIfStopped, workloadOf } from './support/driver-under-test';
+import { objects } from './support/scenario-objects';
 import { ConformanceWorld } from './support/world';
 
 /** Run one operation of an application, failing the step if the machine stopped during it. */
@@ -56,7 +58,12 @@ function bufferRows(table: DataTable): { size: number; offset: number }[] {
 // --- applications ------------------------------------------------------------------------
 
 Given('the application {string} has opened the device', function (this: ConformanceWorld, name: string) {
-  const status = perform(this, `${name} opens the device`, (w) => w.startApplication(name).open());
+  const status = perform(this, `${name} opens the device`, (w) => {
+    const started = w.startApplication(name);
+    // The paging and process steps know processes by name too ("app.exe" sets its working set ...).
+    objects(this).processes.add(name, started.process);
+    return started.open();
+  });
   if (status !== undefined) expect(statusName(status), `${name} opening the device`).to.equal('STATUS_SUCCESS');
 });
 
@@ -228,4 +235,64 @@ When('the DMA test device hangs', function (this: ConformanceWorld) {
 
 When('the DMA test device is surprise-removed', function (this: ConformanceWorld) {
   perform(this, 'the device is surprise-removed', (w) => injectDeviceFault(w, 'surprise-removal'));
+});
+
+// --- the shared-buffer class (seed 000's inverted call) ------------------------------------
+
+When('{string} registers a shared queue of {count} entries', function (this: ConformanceWorld, name: string, entries: number) {
+  const client = sharedBufferClientOf(app(this, name));
+  perform(this, `${name} registers a shared queue`, () => remember(client.app, client.registerQueue(entries)));
+});
+
+When('{string} registers a shared queue at a kernel address', function (this: ConformanceWorld, name: string) {
+  const client = sharedBufferClientOf(app(this, name));
+  perform(this, `${name} registers a shared queue at a kernel address`, (w) => {
+    const guard = guardedKernelBuffer(w, 4096);
+    if (!guard) throw new Error('non-paged pool has no room for a page of guarded kernel memory');
+    remember(client.app, client.registerQueueAt(guard.va, 4096, 'a kernel address'));
+  });
+});
+
+When('{string} registers a shared queue in memory it has freed', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  const client = sharedBufferClientOf(a);
+  perform(this, `${name} registers a shared queue in freed memory`, () => {
+    const region = a.allocate(4096);
+    a.free(region);
+    remember(a, client.registerQueueAt(region.address, 4096, 'memory the application freed'));
+  });
+});
+
+When('{string} registers a shared queue too small for one entry', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  const client = sharedBufferClientOf(a);
+  perform(this, `${name} registers a shared queue too small for one entry`, () => {
+    const region = a.allocate(20);
+    remember(a, client.registerQueueAt(region.address, 20, 'a region too small for one entry'));
+  });
+});
+
+When('{string} hands down {count} buffers of {size}', function (this: ConformanceWorld, name: string, count: number, size: number) {
+  const client = sharedBufferClientOf(app(this, name));
+  perform(this, `${name} hands down ${count} buffers of ${formatBytes(size)}`, () => {
+    for (const h of client.handDown(count, size)) remember(client.app, h.tracked);
+  });
+});
+
+When('{string} consumes {count} filled buffers', function (this: ConformanceWorld, name: string, count: number) {
+  const client = sharedBufferClientOf(app(this, name));
+  const consumed = perform(this, `${name} consumes ${count} filled buffers`, () => client.consume(count));
+  if (consumed !== undefined) expect(consumed.length, `fills ${name} was signalled`).to.equal(count);
+});
+
+Then('{string} checked {count} fills against the device\'s stream', function (this: ConformanceWorld, name: string, count: number) {
+  const client = sharedBufferClientOf(app(this, name));
+  expect(client.fillsChecked, `fills of ${name} checked against the stream (${client.emptyFills} were reported empty)`).to.equal(count);
+});
+
+Then('each buffer\'s scatter\\/gather list was built once, however often it was filled', function (this: ConformanceWorld) {
+  const workload = workloadOf(this);
+  const handed = [...workload.applications.values()].reduce((n, a) => n + sharedBufferClientOf(a).buffers.size, 0);
+  const built = workload.session?.adapters.reduce((n, a) => n + a.lists.allocatedCount, 0) ?? 0;
+  expect(built, `scatter/gather lists the driver got for ${handed} buffer(s) handed down`).to.be.at.most(handed);
 });

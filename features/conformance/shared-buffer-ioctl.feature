@@ -1,0 +1,130 @@
+@class:shared-buffer-ioctl
+Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are filled over and over
+  Seed 000 answers the question of an application that streams device data
+  into many large buffers: hand the buffers down once in overlapped
+  requests the driver keeps pending, so they stay locked for as long as the
+  driver holds them; build each buffer's scatter/gather list once and give
+  it to the device again for every fill; tell the application about filled
+  buffers through an event and a queue shared with it; complete everything
+  when the handle is closed. Raising the application's working set instead
+  is only a hint (PAGE-2).
+
+  A driver of this class serves the interface of
+  src/workload/shared-buffer-interface.ts: the application registers a
+  queue, hands buffers down, waits for fills, reads the queue, checks each
+  buffer and gives it back. Each scenario then checks the workload: no bug
+  check, no verifier finding, every fill matches the device's stream, every
+  request completed as the rules require, no DMA outside the applications'
+  memory, and nothing left behind once the driver is unloaded.
+
+  Status: checked.
+
+  @rule:PAGE-6 @rule:PAGE-1 @seed:000 @severity:critical
+  Scenario: Buffers handed down once are filled over and over with the list built when they were handed down
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 8 entries
+    And "app.exe" hands down 4 buffers of 1 MiB
+    And "app.exe" consumes 20 filled buffers
+    Then "app.exe" checked 20 fills against the device's stream
+    And each buffer's scatter/gather list was built once, however often it was filled
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:PAGE-2 @rule:PAGE-1 @seed:000 @severity:critical
+  Scenario: A raised working set does not keep the buffers resident; the pending requests do
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" sets its working set to a minimum of 32 MiB and a maximum of 64 MiB
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 3 buffers of 8 MiB
+    And memory pressure is severe
+    And "app.exe" consumes 4 filled buffers
+    And memory pressure is severe
+    And "app.exe" consumes 3 filled buffers
+    Then "app.exe" checked 7 fills against the device's stream
+    When every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And the workload passes every check
+
+  @rule:PAGE-5 @seed:000 @severity:critical
+  Scenario: Closing the handle gives back every buffer, cancels the waits and releases the queue
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 4 buffers of 256 KiB
+    And "app.exe" consumes 3 filled buffers
+    And "app.exe" closes its handle
+    Then "app.exe" has no pages locked for I/O
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-5 @seed:000
+  Scenario: The application exits while the device is filling its buffers
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 4 buffers of 2 MiB
+    And the application "app.exe" exits
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-3 @seed:000
+  Scenario: A queue the application does not own is refused with an error status
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue at a kernel address
+    And "app.exe" registers a shared queue in memory it has freed
+    And "app.exe" registers a shared queue too small for one entry
+    And "app.exe" registers a shared queue of 2 entries
+    And "app.exe" hands down 2 buffers of 64 KiB
+    And "app.exe" consumes 4 filled buffers
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And no DMA touched memory the applications do not own
+    And the workload passes every check
+
+  @rule:MDL-3 @seed:003
+  Scenario: No system address for the queue: the registration fails and the machine keeps running
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When every call to MmGetSystemAddressForMdlSafe by the driver under test fails
+    And "app.exe" registers a shared queue of 4 entries
+    Then "app.exe"'s latest request failed with STATUS_INSUFFICIENT_RESOURCES
+    When allocations stop failing
+    And "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 2 buffers of 128 KiB
+    And "app.exe" consumes 4 filled buffers
+    And every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:SG-3 @rule:PAGE-5 @seed:000
+  Scenario: Two applications stream through the device at once, and each list goes back once
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "viewer.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "viewer.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 3 buffers of 512 KiB
+    And "viewer.exe" hands down 2 buffers of 1 MiB
+    And "app.exe" consumes 5 filled buffers
+    And "viewer.exe" consumes 4 filled buffers
+    And "viewer.exe" closes its handle
+    And "app.exe" consumes 3 filled buffers
+    And every application exits and the driver under test is unloaded
+    Then the DMA verifier and the I/O manager found nothing wrong
+    And the workload passes every check
+
+  @rule:DEV-3 @seed:002
+  Scenario: A fill the device fails is reported empty, and streaming goes on
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 2 buffers of 256 KiB
+    And the DMA test device refuses its next data burst
+    And "app.exe" consumes 6 filled buffers
+    And every application exits and the driver under test is unloaded
+    Then the workload passes every check

@@ -46,7 +46,11 @@ const allureFormat = `./scripts/allure-formatter.cjs:${RESULTS_DIR}/.formatter-o
 
 const supportCode = {
   requireModule: ['ts-node/register/transpile-only'],
-  require: ['steps/**/*.ts'],
+  // hooks.ts first: cucumber runs After hooks in the reverse order of their
+  // definition, and the report's hook must run last, after the hook of
+  // steps/support/outcome.ts has failed any scenario that left an outcome
+  // unexamined, so that it sees the scenario as failed.
+  require: ['steps/support/hooks.ts', 'steps/**/*.ts'],
 };
 
 const reported = {

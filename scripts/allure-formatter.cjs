@@ -9,7 +9,8 @@
  *   (scripts/report-categories.cjs);
  * - a failed hook is recorded only in the set-up/tear-down section, so a
  *   scenario whose Before hook failed shows as skipped. Here the failure is
- *   also added to the scenario as a broken step, which makes it broken.
+ *   also added to the scenario as a step: failed for an assertion, broken for
+ *   any other error, which gives the scenario that status.
  *
  * And two for the report's hook (steps/support/hooks.ts, REPORT_HOOK):
  * - attachments of PARAMETERS_MEDIA_TYPE become parameters of the scenario's
@@ -83,10 +84,13 @@ class ConformanceAllureFormatter extends AllureCucumberReporter {
     const kind = this.beforeHooks[testStep.hookId] ? 'Before' : 'After';
     const message = result.exception?.message ?? result.message ?? 'no message';
     const at = data.timestamp.seconds * 1000 + Math.floor(data.timestamp.nanos / 1e6);
+    // An assertion that fails in a hook is a verdict, like one in a step (steps/support/outcome.ts
+    // fails a scenario that left an outcome unexamined this way); any other error is broken.
+    const status = /AssertionError/.test(result.exception?.type ?? '') ? 'failed' : 'broken';
     this.allureRuntime.updateTest(testUuid, (test) => {
       test.steps.push({
         name: `${kind} hook "${this.getHookName(testStep.hookId)}" failed`,
-        status: 'broken',
+        status,
         statusDetails: { message: result.exception?.type ? `${result.exception.type}: ${message}` : message, trace: result.exception?.stackTrace ?? result.message },
         stage: 'finished',
         steps: [],

@@ -21,7 +21,6 @@ import { BugCheck, isBugCheck } from '../../src/machine/bug-check';
 import { describeMachineConfiguration } from '../../src/report/machine-configuration';
 import { FindingCard, findingCard, findingCardOfBugCheck } from '../../src/report/verifier-finding-picture';
 import { attachBugCheckScreen, attachJson, attachMemoryMap, attachVerifierFinding, recordedFindings } from './attach';
-import { recordedStop } from './outcome';
 import { addReportParameters } from './report-parameters';
 import { ruleLabels, seedLinks } from './rule-labels';
 import { suiteLabels } from './suite-labels';
@@ -56,6 +55,9 @@ export function machineUnderTest(world: ConformanceWorld): string {
 /** The bug check the scenario's machine stopped with, from wherever it was seen. */
 export function stopOf(world: ConformanceWorld, error: unknown): BugCheck | null {
   if (isBugCheck(error)) return error;
+  // Loaded here, not at the top: importing outcome.ts registers its After hook, and this
+  // file's After hook must be registered before it so that it runs after it (see cucumber.cjs).
+  const { recordedStop } = require('./outcome') as typeof import('./outcome');
   const recorded = recordedStop(world);
   if (recorded?.outcome.kind === 'bug check') return recorded.outcome.stop;
   return world.hasBooted ? world.machine.kernel.stopped : null;

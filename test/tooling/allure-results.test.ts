@@ -46,6 +46,10 @@ const dir = temporaryFolder({
     '  Scenario: a later step runs into a stop nobody examined',
     ...STOP_BY_PARENT,
     '    Then no page of buffer "A" is locked',
+    '  Scenario: an outcome nobody examined',
+    '    Given a machine with 1 GiB of RAM',
+    '    And a process "app.exe" that passes a kernel address as buffer "A" of 64 KiB',
+    '    When the driver "dma.sys" locks buffer "A" for write access',
     '  Scenario: an expected stop passes and shows its screen',
     ...STOP_BY_PARENT,
     '    Then the machine stops with bug check 0x4E PFN_LIST_CORRUPT',
@@ -157,6 +161,14 @@ describe('Allure results of a run', () => {
     const map = shown.get('physical memory map')!;
     assertWellFormedSvg(map);
     for (const name of ['buffer &quot;A&quot;', 'MDL &quot;parent&quot;', 'MDL &quot;part&quot;']) assert.ok(map.includes(`data-highlight="${name}"`), name);
+  });
+
+  it('an outcome nobody examined fails the scenario as a broken rule, and the report hook still sees it failed', () => {
+    const r = result('an outcome nobody examined');
+    assert.equal(r.status, 'failed');
+    assert.match(r.statusDetails?.message ?? '', /^AssertionError: step .* raised STATUS_ACCESS_VIOLATION.*no Then step examined it/);
+    assert.deepEqual(categoryOf(r), ['Product failure: rule broken (an assertion failed)']);
+    assert.deepEqual([...pictures(r).keys()], ['physical memory map']);
   });
 
   it('a scenario that expects a stop passes and still shows the stop screen, but no memory map', () => {

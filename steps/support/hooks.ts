@@ -36,10 +36,25 @@ Before({ name: 'rule labels' }, async function (this: ConformanceWorld, scenario
   if (seeds.length > 0) await links(...seeds);
 });
 
-export function driverUnderTest(driver: string | undefined): string {
-  if (!driver) return 'none (kernel rules only)';
-  const relative = path.relative(ROOT, driver);
-  return relative.startsWith('..') ? driver : relative;
+/**
+ * The driver a scenario ran against: the one driver-under-test.ts selected
+ * for a conformance scenario (@class:...), by name and where it came from;
+ * none for a kernel rule.
+ */
+export function driverUnderTest(world: ConformanceWorld, scenario: ITestCaseHookParameter): string {
+  // Loaded here, not at the top, because importing it registers hooks (see stopOf below).
+  const { classesOfTags, selectedDriver } = require('./driver-under-test') as typeof import('./driver-under-test');
+  if (classesOfTags(scenario.pickle.tags).length === 0) return 'none (kernel rule)';
+  let name: string;
+  try {
+    name = selectedDriver(world).name;
+  } catch {
+    return 'none (skipped: no driver under test claims its class)';
+  }
+  const named = world.parameters.driver;
+  if (!named) return `${name} (reference driver)`;
+  const relative = path.relative(ROOT, named);
+  return `${name} (${relative.startsWith('..') ? named : relative})`;
 }
 
 /** The machine the scenario booted, or would have booted from the options its steps chose. */
@@ -85,7 +100,7 @@ export const REPORT_HOOK = 'report pictures and parameters';
 
 After({ name: REPORT_HOOK }, async function (this: ConformanceWorld, scenario: ITestCaseHookParameter) {
   addReportParameters(this, [
-    { name: 'driver under test', value: driverUnderTest(this.parameters.driver) },
+    { name: 'driver under test', value: driverUnderTest(this, scenario) },
     { name: 'machine', value: machineUnderTest(this), excluded: true },
   ]);
   if (scenario.result?.status === Status.UNDEFINED && !adviceGiven) {

@@ -129,7 +129,7 @@ describe('Allure results of a run', () => {
     assert.deepEqual(label('suite'), ['what the report records']);
     assert.deepEqual(r.links, [{ url: 'seed:003', type: 'seed' }]);
     const parameter = (name: string) => r.parameters.find((p) => p.name === name);
-    assert.equal(parameter('driver under test')?.value, 'none (kernel rules only)');
+    assert.equal(parameter('driver under test')?.value, 'none (kernel rule)');
     assert.match(parameter('machine')?.value ?? '', /^8 GiB RAM, seed 1, IOMMU off, verifier stops the machine.* \(not booted\)$/);
     assert.equal(parameter('machine')?.excluded, true, 'the machine does not split the scenario\'s history');
     assert.match(result('an expected stop passes and shows its screen').parameters.find((p) => p.name === 'machine')?.value ?? '', /^1 GiB RAM, seed 1,/);

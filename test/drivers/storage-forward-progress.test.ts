@@ -114,4 +114,14 @@ describe('storage-forward-progress: forward progress (SG-5)', () => {
     assert.deepEqual(machine.io.findings, []);
     assert.deepEqual(machine.verifier.findings, []);
   });
+
+  it('a transfer the device never finishes is aborted by the watchdog, and its request still completes', () => {
+    const { machine, app, handle, adapter } = start();
+    machine.dmaDevice.injectFault('hang');
+    const hung = app.ReadFile(handle, app.allocate(256 * KiB), undefined, { byteOffset: 0 });
+    assert.equal(statusName(hung.status), 'STATUS_IO_DEVICE_ERROR');
+    const next = app.ReadFile(handle, app.allocate(64 * KiB), undefined, { byteOffset: 0 });
+    assert.equal(next.status, STATUS.SUCCESS, 'the device works again after the abort');
+    assert.equal(adapter().lists.outstandingCount, 0);
+  });
 });

@@ -1,0 +1,90 @@
+@class:mapped-file-dma
+Feature: mapped-file-dma - DMA straight into a mapped file, which the application then flushes
+  An application can map a file, empty or holding data, and pass the view's
+  address to the driver: the device then fills the view, or reads it, with
+  no copy in between. The view's pages need not be in memory: locking them
+  reads them from the file first. What the device writes lands in the
+  view's frames, and the file on disk changes when the application flushes
+  the view (PAGE-4). The view is pageable memory like any other, so it stays
+  locked for as long as the device uses it (PAGE-1); locking an address the
+  application does not own raises, which the driver catches and turns into
+  an error status (PAGE-3); and every lock is undone exactly once, before
+  the process exits (PAGE-5) (seed 000).
+
+  A driver of this class takes the view with the class's METHOD_NEITHER
+  IOCTLs: the output buffer is the view, the input buffer the device stream
+  offset to start at (src/drivers/reference/mapped-file.ts).
+
+  Status: checked. The suite drives the driver and observes the view, its
+  frames and the file; the memory manager stops the machine when pages are
+  left locked at process exit.
+
+  @rule:PAGE-4 @seed:000 @severity:critical
+  Scenario: The device fills an empty file's view; the file holds the data once the view is flushed
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "capture.dat" of 3 MiB
+    When "app.exe" has the device fill its view of "capture.dat"
+    Then every byte matches the device's stream
+    And the file "capture.dat" does not hold the device's data yet
+    When "app.exe" flushes its view of "capture.dat"
+    Then the file "capture.dat" holds the device's data
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:PAGE-4 @seed:000
+  Scenario: Locking a view that is not resident reads it from the file, and the device reads the file's data
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps a file "source.dat" of 256 KiB holding data for the device
+    And no page of the view of "source.dat" is resident
+    When "app.exe" has the device read its view of "source.dat"
+    Then 64 pages were read from the file "source.dat"
+    And every byte matches the device's stream
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:PAGE-1 @rule:PAGE-4 @seed:000 @severity:critical
+  Scenario: The view stays in its frames while the device writes, through severe memory pressure
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "capture.dat" of 6 MiB
+    When "app.exe" has the device fill its view of "capture.dat" without waiting
+    And memory pressure is severe
+    And "app.exe" waits for its requests
+    Then no DMA touched memory the applications do not own
+    And every byte matches the device's stream
+    When "app.exe" flushes its view of "capture.dat"
+    Then the file "capture.dat" holds the device's data
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:PAGE-3 @seed:000 @seed:003
+  Scenario: A view the application already unmapped gets an error status, never a crash
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "gone.dat" of 1 MiB
+    And "app.exe" maps an empty file "capture.dat" of 1 MiB
+    When "app.exe" unmaps its view of "gone.dat" and hands it to the device anyway
+    And "app.exe" has the device fill its view of "capture.dat"
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And no DMA touched memory the applications do not own
+    And the workload passes every check
+
+  @rule:PAGE-5 @seed:000 @severity:critical
+  Scenario: Every view is unlocked once the device is done with it, also when the handle closes with requests queued
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 2 MiB
+    And "app.exe" maps an empty file "b.dat" of 2 MiB
+    And "app.exe" maps a file "c.dat" of 1 MiB holding data for the device
+    When "app.exe" has the device fill its view of "a.dat"
+    And "app.exe" has the device fill its view of "b.dat" without waiting
+    And "app.exe" has the device read its view of "c.dat"
+    And "app.exe" has the device fill its view of "a.dat" without waiting
+    And "app.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check

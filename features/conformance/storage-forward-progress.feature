@@ -1,0 +1,106 @@
+@class:storage-forward-progress
+Feature: storage-forward-progress - A storage driver finishes every request, even when pool runs out
+  A driver on a path that must not fail (paging, storage) cannot answer a
+  request with "insufficient resources": the system may need that very
+  request to free memory. Getting a scatter/gather list allocates from
+  non-paged pool, so such a driver sets resources aside for at least one
+  request while allocation still works. It sizes a buffer for its longest
+  transfer at the worst start offset with CalculateScatterGatherList
+  (SG-4), and when GetScatterGatherList cannot allocate it builds the list
+  into that reserve with BuildScatterGatherList, which allocates nothing.
+  While the reserve is busy the request waits, and it starts as soon as the
+  reserve comes back (SG-5). A list built into the reserve is put back like
+  any other, exactly once (SG-3) (seed 001; REFERENCES.md, forward progress
+  in real storage stacks).
+
+  Each scenario runs a workload against the driver under test while its
+  pool allocations fail or pool is gone, then checks that no request failed
+  for lack of resources, that every byte matches the device's stream, and
+  the rest of the conformance checks.
+
+  Status: checked. The suite injects the failures and observes every
+  request; the verifier stops the machine on a list put back twice or built
+  over a list still in use.
+
+  @rule:SG-5 @seed:001 @severity:critical
+  Scenario: Every request completes while every pool allocation of the driver fails
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When every call to ExAllocatePoolWithTag:NonPagedPool by the driver under test fails
+    And "app.exe" keeps 8 reads of 1 MiB in flight
+    And "app.exe" keeps 4 writes of 768 KiB in flight
+    And "app.exe" waits for its requests
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:SG-5 @seed:001
+  Scenario: Requests already issued complete after non-paged pool runs out
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 4 reads of 4 MiB in flight
+    And "app.exe" keeps 2 writes of 3 MiB in flight
+    And non-paged pool runs out
+    And "app.exe" waits for its requests
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    When non-paged pool has room again
+    And every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:SG-5 @seed:001
+  Scenario: A seeded mix of reads and writes while some of the driver's pool allocations fail
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 5 calls to ExAllocatePoolWithTag:NonPagedPool by the driver under test fail
+    And "app.exe" runs a mix of 16 reads and writes of up to 4 MiB, 4 in flight at a time
+    And "app.exe" waits for its requests
+    Then no request failed for lack of resources
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:SG-4 @rule:SG-5 @seed:001 @severity:critical
+  Scenario: The reserve holds the list of the longest transfer at the worst start offset
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When every call to ExAllocatePoolWithTag:NonPagedPool by the driver under test fails
+    And "app.exe" reads into buffers of these sizes:
+      | size             | offset into its page |
+      | 8 MiB            | 1                    |
+      | 8 MiB - 1 byte   | 4095                 |
+      | 1 MiB + 1 byte   | 2048                 |
+      | 64 KiB           | 4000                 |
+    And "app.exe" writes buffers of these sizes:
+      | size             | offset into its page |
+      | 4 MiB            | 3                    |
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:SG-3 @rule:SG-5 @seed:001
+  Scenario: Lists built into the reserve are put back exactly once, like lists from pool
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When every call to ExAllocatePoolWithTag:NonPagedPool by the driver under test fails
+    And "app.exe" keeps 6 reads of 2 MiB in flight
+    And "app.exe" waits for its requests
+    And allocations stop failing
+    And "app.exe" runs a mix of 10 reads and writes of up to 3 MiB, 2 in flight at a time
+    Then every scatter/gather list the driver under test got has been put back exactly once
+    And no request failed for lack of resources
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:SG-5 @rule:PAGE-5 @seed:001
+  Scenario: Closing the handle while requests wait for the reserve completes or cancels every one of them
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When every call to ExAllocatePoolWithTag:NonPagedPool by the driver under test fails
+    And "app.exe" keeps 6 reads of 1 MiB in flight
+    And "app.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check

@@ -1,0 +1,39 @@
+/**
+ * Forward progress (SG-5, seed 001): a driver on a path that must not fail
+ * finishes every request it was given, with success and its full length,
+ * even while allocations fail or pool is exhausted. Where the completion
+ * oracle lets a request fail for lack of resources while allocations were
+ * failing, this one does not: only a handle close, a process exit, a cancel
+ * or a device fault excuse a request from succeeding, and never with
+ * STATUS_INSUFFICIENT_RESOURCES.
+ */
+import { STATUS, statusName } from '../machine/ntstatus';
+import type { Disturbance } from '../workload/request-ledger';
+import type { Workload } from '../workload/workload';
+import type { OracleFinding } from './oracle-finding';
+
+const LACK_OF_RESOURCES: readonly number[] = [STATUS.INSUFFICIENT_RESOURCES, STATUS.NO_MEMORY];
+/** What may excuse a request from succeeding: none of them is a lack of resources. */
+const EXCUSES: readonly Disturbance[] = ['handle-closed', 'process-exited', 'cancelled', 'device-fault', 'buffer-freed'];
+
+export function forwardProgressOracle(workload: Workload): OracleFinding[] {
+  const findings: OracleFinding[] = [];
+  const found = (message: string) => findings.push({ oracle: 'completion', rule: 'SG-5', message });
+  for (const t of workload.ledger.requests) {
+    if (t.expectation.kind === 'error') continue; // hostile input must fail, and may
+    const r = t.request;
+    if (!r.done) {
+      found(`${t.label} never completed`);
+      continue;
+    }
+    if (LACK_OF_RESOURCES.includes(r.status)) {
+      found(`${t.label} failed with ${statusName(r.status)}: a driver that must make forward progress uses its reserve or queues the request instead`);
+      continue;
+    }
+    const excused = [...t.disturbances].some((d) => EXCUSES.includes(d));
+    if (excused) continue;
+    if (r.status !== STATUS.SUCCESS) found(`${t.label} ended in ${statusName(r.status)} although only allocations failed while it was outstanding`);
+    else if (t.expectation.kind === 'success' && r.information !== t.expectation.length) found(`${t.label} succeeded with ${r.information} byte(s) instead of ${t.expectation.length}`);
+  }
+  return findings;
+}

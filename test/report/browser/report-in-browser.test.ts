@@ -81,6 +81,15 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
+/** Waits until the text is on screen (the report renders after its data is decoded); fails naming it. */
+async function expectVisible(text: string, what: string): Promise<void> {
+  try {
+    await page.getByText(text, { exact: true }).first().waitFor({ state: 'visible' });
+  } catch {
+    assert.fail(`${what} "${text}" is not visible in the report`);
+  }
+}
+
 /** Opens every group of the current tree (Suites, Behaviors, Categories), outermost first. */
 async function expandTree(): Promise<void> {
   await page.waitForSelector('.node__title');
@@ -101,17 +110,17 @@ describe('the Allure report in a browser', () => {
   it('opens from disk and shows the suite\'s scenarios', async () => {
     await page.goto(`file://${index}#suites`);
     await expandTree();
-    for (const name of [PASSING, FAILING]) assert.ok(await page.getByText(name, { exact: true }).first().isVisible(), `scenario "${name}" is not visible`);
+    for (const name of [PASSING, FAILING]) await expectVisible(name, 'scenario');
     const remote = requested.filter((u) => !/^(file|data|blob):/.test(u));
     assert.deepEqual(remote, [], 'the report fetched something that is not in its own file');
   });
 
   it('shows the failure under its category', async () => {
     await page.goto(`file://${index}#categories`);
-    assert.ok(await page.getByText(CATEGORY, { exact: true }).isVisible(), `category "${CATEGORY}" is not visible`);
+    await expectVisible(CATEGORY, 'category');
     await expandTree();
     await page.getByText(FAILING, { exact: true }).first().click();
-    assert.ok(await page.locator('.test-result-overview').getByText(`Categories: ${CATEGORY}`).isVisible());
+    await expectVisible(`Categories: ${CATEGORY}`, 'the scenario\'s category line');
   });
 
   it('shows the bug check screen and the memory map as SVG pictures', async () => {

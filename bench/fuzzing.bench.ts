@@ -14,6 +14,8 @@
 import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { DriverModule } from '../src/drivers/contract';
+import { loadDriverModule } from '../src/drivers/loader';
 import { FuzzTarget } from '../src/fuzz/campaign';
 import { DEFAULT_SUITE_SEED } from '../src/fuzz/fuzz-settings';
 import { KERNEL_MODELS } from '../src/fuzz/kernel-models/kernel-model-catalog';
@@ -28,7 +30,7 @@ const RUNS = Number(process.env.BENCH_FUZZ_RUNS ?? 30);
 /** Commands per sequence for the workload fuzzer (its own default may differ; the same number is given to the no-op model). */
 const WORKLOAD_OPERATIONS = 40;
 const ROOT = path.join(__dirname, '..');
-/** Where the workload fuzzer may live; importing it registers its driver targets (src/fuzz/fuzz-targets.ts). */
+/** Where the workload fuzzer may live (loaded at run time: a clean checkout may not have it yet). */
 const WORKLOAD_FUZZER_FILES = [path.join(ROOT, 'src', 'fuzz', 'workload-fuzzer.ts'), path.join(ROOT, 'src', 'fuzz', 'workload', 'workload-fuzzer.ts')];
 const WORKLOAD_DRIVER = path.join(ROOT, 'src', 'drivers', 'reference', 'direct-io.ts');
 
@@ -123,29 +125,28 @@ interface Subject {
   readonly maxCommands: number;
 }
 
-/** The workload fuzzer registers its driver targets on import (src/fuzz/fuzz-targets.ts); absent until it is written. */
-function workloadSubject(): Subject | null {
+/** What the benchmark needs of the workload fuzzer module, which may still be changing: loaded at run time, not imported. */
+interface WorkloadFuzzerModule {
+  workloadFuzzTarget?: (options: { driver: DriverModule; modulePath: string; operations?: number }) => FuzzTarget;
+}
+
+/** The workload fuzzer against the reference direct-I/O driver, or why it cannot be measured. */
+function workloadSubject(): Subject | string {
   const file = WORKLOAD_FUZZER_FILES.find((f) => fs.existsSync(f));
-  if (!file) return null;
-  require(file);
-  const { selectTarget } = require('../src/fuzz/fuzz-targets') as typeof import('../src/fuzz/fuzz-targets');
-  return {
-    label: `workload fuzzer, ${path.basename(WORKLOAD_DRIVER, '.ts')} driver`,
-    target: selectTarget({ driver: WORKLOAD_DRIVER, operations: WORKLOAD_OPERATIONS }),
-    maxCommands: WORKLOAD_OPERATIONS,
-  };
+  if (!file) return `no workload fuzzer yet (looked for ${WORKLOAD_FUZZER_FILES.map((f) => path.relative(ROOT, f)).join(' and ')})`;
+  const fuzzer = require(file) as WorkloadFuzzerModule;
+  if (typeof fuzzer.workloadFuzzTarget !== 'function') return `${path.relative(ROOT, file)} exports no workloadFuzzTarget({ driver, modulePath, operations })`;
+  const target = fuzzer.workloadFuzzTarget({ driver: loadDriverModule(WORKLOAD_DRIVER, ROOT), modulePath: WORKLOAD_DRIVER, operations: WORKLOAD_OPERATIONS });
+  return { label: `workload fuzzer, ${path.basename(WORKLOAD_DRIVER, '.ts')} driver`, target, maxCommands: WORKLOAD_OPERATIONS };
 }
 
 export async function run(): Promise<BenchResult[]> {
   if (!Number.isInteger(RUNS) || RUNS < 1) throw new RangeError(`BENCH_FUZZ_RUNS must be a whole number of at least 1, got ${process.env.BENCH_FUZZ_RUNS}`);
   const subjects: Subject[] = KERNEL_MODELS.map((m) => ({ label: `kernel model ${m.name}`, target: kernelModelTarget(m), maxCommands: m.maxCommands }));
   const workload = workloadSubject();
-  if (workload) subjects.unshift(workload);
-
   const results: BenchResult[] = [];
-  if (!workload) {
-    results.push({ name: 'workload fuzzer', value: 0, unit: 'targets measured', note: `no workload fuzzer yet (looked for ${WORKLOAD_FUZZER_FILES.map((f) => path.relative(ROOT, f)).join(' and ')}): only the kernel models were measured` });
-  }
+  if (typeof workload === 'string') results.push({ name: 'workload fuzzer', value: 0, unit: 'targets measured', note: `${workload}: only the kernel models were measured` });
+  else subjects.unshift(workload);
   let allCommands = 0;
   let allNs = 0;
   let floorCommands = 0;

@@ -17,6 +17,8 @@ import { formatBytes } from '../src/machine/units';
 import { CallSite, FailurePoint, failCalls, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
 import { guardedKernelBuffer } from '../src/workload/hostile-input';
 import { sharedBufferClientOf } from '../src/workload/shared-buffer-client';
+import { mappedBufferClientOf } from '../src/workload/mapped-buffer-client';
+import { MAPPED_BUFFER_MAXIMUM } from '../src/workload/mapped-buffer-interface';
 import { runMixedWorkload } from '../src/workload/mixed-workload';
 import type { TrackedRequest } from '../src/workload/request-ledger';
 import type { Workload } from '../src/workload/workload';
@@ -295,4 +297,63 @@ Then('each buffer\'s scatter\\/gather list was built once, however often it was 
   const handed = [...workload.applications.values()].reduce((n, a) => n + sharedBufferClientOf(a).buffers.size, 0);
   const built = workload.session?.adapters.reduce((n, a) => n + a.lists.allocatedCount, 0) ?? 0;
   expect(built, `scatter/gather lists the driver got for ${handed} buffer(s) handed down`).to.be.at.most(handed);
+});
+
+// --- the mapped-buffer class ------------------------------------------------------------------
+
+When('{string} maps a buffer of {size} from the driver', function (this: ConformanceWorld, name: string, size: number) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} maps a buffer of ${formatBytes(size)}`, () => remember(client.app, client.map(size)));
+});
+
+When('{string} has the device fill its whole mapped buffer', function (this: ConformanceWorld, name: string) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} has the device fill its mapped buffer`, () => {
+    if (!client.view) throw new Error(`${name} has no mapped buffer`);
+    remember(client.app, client.fill(0, client.view.length));
+  });
+});
+
+When('{string} has the device fill {size} of its mapped buffer, {size} into it', function (this: ConformanceWorld, name: string, size: number, offset: number) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} has the device fill ${formatBytes(size)} of its mapped buffer`, () => remember(client.app, client.fill(offset, size)));
+});
+
+When('{string} starts the device filling its whole mapped buffer', function (this: ConformanceWorld, name: string) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} starts the device filling its mapped buffer`, () => {
+    if (!client.view) throw new Error(`${name} has no mapped buffer`);
+    remember(client.app, client.fill(0, client.view.length, true));
+  });
+});
+
+When('{string} has the device read {size} of its mapped buffer, {size} into it', function (this: ConformanceWorld, name: string, size: number, offset: number) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} has the device read ${formatBytes(size)} of its mapped buffer`, () => {
+    const sent = client.send(offset, size);
+    if (sent) remember(client.app, sent);
+  });
+});
+
+When('{string} asks the device to fill past the end of its mapped buffer', function (this: ConformanceWorld, name: string) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} asks for a fill past the end of its mapped buffer`, () => {
+    if (!client.view) throw new Error(`${name} has no mapped buffer`);
+    remember(client.app, client.transferOutside(client.view.length - 100, 4096));
+  });
+});
+
+When('{string} asks for a second mapped buffer', function (this: ConformanceWorld, name: string) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} asks for a second mapped buffer`, () => remember(client.app, client.map(4096, undefined, { kind: 'error', why: 'a second map request on one handle' })));
+});
+
+When('{string} asks for a mapped buffer with a {count}-byte output buffer', function (this: ConformanceWorld, name: string, outputBytes: number) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} asks for a mapped buffer with a short output buffer`, () => remember(client.app, client.map(4096, outputBytes, { kind: 'error', why: 'an output buffer too short for the mapping\'s address' })));
+});
+
+When('{string} asks for a mapped buffer larger than the class allows', function (this: ConformanceWorld, name: string) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} asks for a mapped buffer larger than the class allows`, () => remember(client.app, client.map(MAPPED_BUFFER_MAXIMUM + 4096, undefined, { kind: 'error', why: 'a size above the class\'s maximum' })));
 });

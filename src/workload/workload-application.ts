@@ -13,7 +13,7 @@
  */
 import { Application, UserBuffer } from '../kernel/io/application';
 import type { IoRequest } from '../kernel/io/io-request';
-import { NtStatus, STATUS, statusName } from '../machine/ntstatus';
+import { NtStatus, RaisedStatus, STATUS, statusName } from '../machine/ntstatus';
 import { PAGE_SIZE, formatBytes } from '../machine/units';
 import type { Process } from '../kernel/io/process';
 import { Expectation, TrackedRequest } from './request-ledger';
@@ -49,6 +49,8 @@ export class WorkloadApplication {
   private readonly named = new Map<string, UserBuffer>();
   private readonly reads: ReadInFlight[] = [];
   private readonly bufferOf = new Map<TrackedRequest, UserBuffer>();
+  /** Work to do once a request has finished (freeing memory an overlapped request used). */
+  private readonly whenFinished: { tracked: TrackedRequest; then: () => void }[] = [];
   private counter = 0;
 
   constructor(readonly workload: Workload, readonly name: string) {
@@ -212,8 +214,22 @@ export class WorkloadApplication {
     if (tracked.request.done) this.checkFinishedReads();
   }
 
+  /** Run `then` once the request has finished (it runs when the workload next settles). */
+  afterRequest(tracked: TrackedRequest, then: () => void): void {
+    this.whenFinished.push({ tracked, then });
+  }
+
   /** Compare every finished, successful read with the stream while its buffer still holds the data. */
   checkFinishedReads(): void {
+    for (let i = 0; i < this.whenFinished.length;) {
+      const w = this.whenFinished[i]!;
+      if (!w.tracked.request.done || this.exited) {
+        i++;
+        continue;
+      }
+      this.whenFinished.splice(i, 1);
+      w.then();
+    }
     for (const r of this.reads) {
       if (r.checked || !r.tracked.request.done) continue;
       r.checked = true;
@@ -221,7 +237,14 @@ export class WorkloadApplication {
       if (request.status !== STATUS.SUCCESS || request.information === 0) continue;
       if (r.buffer.freed || this.exited || r.tracked.disturbances.has('buffer-freed')) continue; // nothing left to look at
       const length = Math.min(request.information, r.buffer.length - r.at);
-      const actual = this.app.readBytes(r.buffer, length, r.at);
+      let actual: Uint8Array;
+      try {
+        actual = this.app.readBytes(r.buffer, length, r.at);
+      } catch (e) {
+        if (!(e instanceof RaisedStatus)) throw e;
+        this.workload.recordDataCheck({ label: r.tracked.label, rule: r.rule, mismatch: `${this.name} cannot read the buffer at 0x${r.buffer.address.toString(16)}: ${e.message}` });
+        continue;
+      }
       const expected = this.pattern.expected(r.streamOffset, length);
       let first = -1;
       let differing = 0;

@@ -1,0 +1,117 @@
+@class:mapped-buffer-ioctl
+Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the application that asked for it
+  Seed 000's third answer: the driver allocates the memory itself, from
+  memory that is never paged, and maps it into the application's address
+  space by an IOCTL that returns the address; the device then moves data in
+  and out of it while the application reads and writes it in place. The
+  mapping goes into the process whose context the mapping call runs in
+  (CONT-6), so it must be made in the requesting process and undone there
+  at cleanup. An MDL built for non-paged memory is valid only over
+  non-paged memory (PAGE-7), and a partial MDL must go before the MDL it
+  was built from (MDL-2).
+
+  A driver of this class serves the interface of
+  src/workload/mapped-buffer-interface.ts. Each scenario then checks the
+  workload: no bug check, no verifier finding, the device's bytes seen
+  through the mapping match its stream, every request completed as the
+  rules require, no DMA outside the applications' and the kernel's memory,
+  and nothing left behind once the driver is unloaded; the mapping itself
+  must be gone as soon as its process has closed its handle.
+
+  Status: checked.
+
+  @rule:CONT-6 @rule:PAGE-1 @seed:000 @severity:critical
+  Scenario: The buffer is mapped into the process that asked for it, and the device fills and reads it there
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 1 MiB from the driver
+    And "app.exe" has the device fill its whole mapped buffer
+    And "app.exe" has the device fill 100 KiB of its mapped buffer, 4 KiB + 1 byte into it
+    And "app.exe" has the device read 64 KiB of its mapped buffer, 500 KiB into it
+    And memory pressure is severe
+    And "app.exe" has the device fill its whole mapped buffer
+    And "app.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:CONT-6 @seed:000
+  Scenario: Two applications each get a buffer of their own, mapped into their own address space
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "viewer.exe" has opened the device
+    And "viewer.exe" has a buffer "settings" of 64 KiB
+    When "app.exe" maps a buffer of 256 KiB from the driver
+    And "viewer.exe" maps a buffer of 512 KiB from the driver
+    And "viewer.exe" has the device fill its whole mapped buffer
+    And "app.exe" has the device fill its whole mapped buffer
+    And "viewer.exe" has the device read 128 KiB of its mapped buffer, 7 bytes into it
+    And "viewer.exe" closes its handle
+    And "app.exe" has the device fill 3 bytes of its mapped buffer, 4095 bytes into it
+    And "app.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:MDL-2 @rule:PAGE-5 @seed:003 @severity:critical
+  Scenario: Closing the handle unmaps the buffer and frees it, the partial MDL before its source
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 2 MiB from the driver
+    And "app.exe" has the device fill 1 MiB of its mapped buffer, 12 KiB into it
+    And "app.exe" has the device read 8 KiB of its mapped buffer, 0 bytes into it
+    And "app.exe" closes its handle
+    Then "app.exe" has no pages locked for I/O
+    When every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-7 @rule:PAGE-1 @seed:002 @seed:003
+  Scenario: The buffer stays where the device writes it through severe memory pressure
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 8 MiB from the driver
+    And memory pressure is severe
+    And "app.exe" has the device fill its whole mapped buffer
+    And memory pressure is severe
+    And "app.exe" has the device read 8 MiB of its mapped buffer, 0 bytes into it
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And the workload passes every check
+
+  @rule:PAGE-3 @seed:000
+  Scenario: Requests the interface does not allow get an error status and change nothing
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" asks for a mapped buffer with a 8-byte output buffer
+    And "app.exe" asks for a mapped buffer larger than the class allows
+    And "app.exe" maps a buffer of 64 KiB from the driver
+    And "app.exe" asks for a second mapped buffer
+    And "app.exe" asks the device to fill past the end of its mapped buffer
+    And "app.exe" has the device fill its whole mapped buffer
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:PAGE-5 @rule:CONT-6 @seed:000
+  Scenario: The application exits while the device is filling its mapped buffer
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 8 MiB from the driver
+    And "app.exe" starts the device filling its whole mapped buffer
+    And the application "app.exe" exits
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-2 @rule:SG-6 @seed:001
+  Scenario: A device that addresses only 32 bits fills a buffer larger than its bounce buffers, piece by piece
+    Given the DMA test device can address only 32 bits
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 4 MiB from the driver
+    And "app.exe" has the device fill its whole mapped buffer
+    And "app.exe" has the device read 3 MiB of its mapped buffer, 1 KiB into it
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And the workload passes every check

@@ -9,16 +9,26 @@
  * suite; the campaign's seed and run count under `npm run fuzz`
  * (src/fuzz/fuzz-settings.ts).
  */
-import { Then, When } from '@cucumber/cucumber';
+import { Before, ITestCaseHookParameter, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
+import { ConformanceClass, isConformanceClass } from '../src/drivers/contract';
 import { CampaignResult, FuzzTarget, formatCounterexample, runCampaign } from '../src/fuzz/campaign';
 import { budgetFor, fuzzSettingsFrom } from '../src/fuzz/fuzz-settings';
 import { kernelModelNamed } from '../src/fuzz/kernel-models/kernel-model-catalog';
 import { kernelModelTarget } from '../src/fuzz/kernel-models/kernel-model';
+import { suiteModuleOf } from '../src/fuzz/workload/driver-catalog';
+import { workloadFuzzTarget } from '../src/fuzz/workload/workload-fuzzer';
 import { attachJson, attachText } from './support/attach';
+import { classesOfTags, selectedDriver } from './support/driver-under-test';
 import { ConformanceWorld } from './support/world';
 
 const resultsOf = new WeakMap<ConformanceWorld, CampaignResult[]>();
+/** The conformance classes the scenario's @class tags name: the fuzzer drives the driver as the first it claims. */
+const scenarioClasses = new WeakMap<ConformanceWorld, ConformanceClass[]>();
+
+Before({ name: 'remember the scenario\'s conformance classes' }, function (this: ConformanceWorld, scenario: ITestCaseHookParameter) {
+  scenarioClasses.set(this, classesOfTags(scenario.pickle.tags).filter(isConformanceClass));
+});
 
 async function fuzz(world: ConformanceWorld, target: FuzzTarget, stepRuns: number): Promise<void> {
   const { seed, runs } = budgetFor(fuzzSettingsFrom(), stepRuns);
@@ -35,6 +45,14 @@ async function fuzz(world: ConformanceWorld, target: FuzzTarget, stepRuns: numbe
 
 When('the {string} kernel model runs {count} random command sequences', async function (this: ConformanceWorld, name: string, runs: number) {
   await fuzz(this, kernelModelTarget(kernelModelNamed(name)), runs);
+});
+
+When('the workload fuzzer runs {count} random workloads of up to {count} operations against the driver under test', async function (this: ConformanceWorld, runs: number, operations: number) {
+  const driver = selectedDriver(this);
+  const conformanceClass = (scenarioClasses.get(this) ?? []).find((c) => driver.conformanceClasses.includes(c));
+  // The replay command names the module: the one the run named, or the suite's own driver of that name.
+  const modulePath = this.parameters.driver ?? suiteModuleOf(driver) ?? driver.name;
+  await fuzz(this, workloadFuzzTarget({ driver, modulePath, operations, ...(conformanceClass ? { conformanceClass } : {}) }), runs);
 });
 
 Then('no rule is violated', function (this: ConformanceWorld) {

@@ -29,6 +29,8 @@ export interface CampaignSettings {
   /** Random cases to try (ignored when replaying: a replay runs the one case). */
   readonly runs: number;
   readonly replay?: ReplayToken | null;
+  /** Shrink a failure to its smallest form (the default); without, the first failing case is reported as found. */
+  readonly shrink?: boolean;
 }
 
 export interface Counterexample {
@@ -78,7 +80,7 @@ export function runCampaign(target: FuzzTarget, settings: CampaignSettings): Cam
   const property = target.property(replay?.replayPath);
   const details = replay
     ? fc.check(property, { seed: replay.seed, path: replay.path, numRuns: 1, endOnFailure: true })
-    : fc.check(property, { seed: settings.seed, numRuns: settings.runs });
+    : fc.check(property, { seed: settings.seed, numRuns: settings.runs, endOnFailure: settings.shrink === false });
   const seed = replay ? replay.seed : settings.seed;
   if (!details.failed) return { target: target.name, seed, runs: details.numRuns, replayed: replay !== null, counterexample: null };
 

@@ -1,0 +1,139 @@
+/**
+ * The fuzzer proves itself (part of `npm test`): the workload fuzzer runs
+ * with a fixed budget and seed against every faulty driver in
+ * src/drivers/faulty and every reference driver in src/drivers/reference,
+ * in parallel child processes (one per CPU, each proving a share of the
+ * drivers in turn).
+ *
+ * Prints one line per driver, then
+ *   fuzzer found: N/M faulty drivers (median runs to the first failure: R)
+ * and which faulty drivers no workload can reach, and why. Exits non-zero
+ * unless every reachable faulty driver was found and every reference driver
+ * survived the budget.
+ *
+ *   node scripts/fuzz-proof.cjs [--runs N] [--operations N] [--seed S] [--jobs J] [driver module ...]
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { ROOT } = require('./project-paths.cjs');
+
+const DRIVERS = path.join(ROOT, 'src', 'drivers');
+const RESULT_PREFIX = 'fuzz-proof-result ';
+
+function parseArguments(argv) {
+  const options = { modules: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const m = /^--(runs|operations|seed|jobs)(?:=(.*))?$/.exec(a);
+    if (!m) {
+      options.modules.push(path.resolve(a));
+      continue;
+    }
+    const value = m[2] ?? argv[++i];
+    if (value === undefined || !/^-?\d+$/.test(value)) throw new Error(`--${m[1]} needs a whole number, got ${value}`);
+    options[m[1]] = Number(value);
+  }
+  return options;
+}
+
+function driverFiles(kind) {
+  const dir = path.join(DRIVERS, kind);
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join(dir, f)) : [];
+}
+
+/** Worker: prove the given modules one after the other, one JSON line each. */
+function work(modules, budget) {
+  require('ts-node/register/transpile-only');
+  const { proveDriver, PROOF_BUDGET } = require('../src/fuzz/fuzzer-proof');
+  const { driverModulesIn } = require('../src/fuzz/workload/driver-catalog');
+  const b = { ...PROOF_BUDGET, ...budget };
+  for (const modulePath of modules) {
+    // Modules of shared parts export no driver: nothing to prove.
+    const kind = modulePath.includes(`${path.sep}faulty${path.sep}`) ? 'faulty' : 'reference';
+    if (!driverModulesIn(kind, path.dirname(modulePath)).some((d) => d.modulePath === modulePath)) continue;
+    const proof = proveDriver(path.relative(ROOT, modulePath), b, () => Number(process.hrtime.bigint() / 1_000_000n));
+    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(proof)}\n`);
+  }
+}
+
+function runWorker(modules, budget) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [__filename, '--worker', JSON.stringify({ modules, budget })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const results = out.split('\n').filter((l) => l.startsWith(RESULT_PREFIX)).map((l) => JSON.parse(l.slice(RESULT_PREFIX.length)));
+      if (code !== 0) reject(new Error(`a fuzz-proof worker exited with ${code}${out.trim() ? `:\n${out.trim()}` : ''}`));
+      else resolve(results);
+    });
+  });
+}
+
+function median(values) {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function line(p) {
+  const name = `${p.kind === 'faulty' ? `faulty ${p.driver} (breaks ${p.breaksRule})` : `reference ${p.driver}`}`.padEnd(58);
+  const time = `${(p.milliseconds / 1000).toFixed(1)} s`;
+  switch (p.outcome) {
+    case 'found': {
+      const named = p.rule === p.breaksRule ? `names ${p.rule}` : `names ${p.rule ?? 'no rule'}${p.kind === 'faulty' ? `, not ${p.breaksRule}` : ''}`;
+      return `${p.kind === 'faulty' ? 'found   ' : 'FAILED  '} ${name} at run ${p.runsToFailure} of ${p.runs} (${named}; ${time})`;
+    }
+    case 'survived':
+      return `${p.kind === 'faulty' ? 'MISSED  ' : 'survived'} ${name} ${p.runs} runs (${time})`;
+    default:
+      return `unreach. ${name} ${p.why}`;
+  }
+}
+
+async function main() {
+  const options = parseArguments(process.argv.slice(2));
+  const budget = {};
+  for (const k of ['runs', 'operations', 'seed']) if (options[k] !== undefined) budget[k] = options[k];
+  const modules = options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference')];
+  const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), modules.length));
+  // References run their whole budget; faulty drivers usually stop early: deal the references out first.
+  const ordered = [...modules].sort((a, b) => Number(a.includes(`${path.sep}faulty${path.sep}`)) - Number(b.includes(`${path.sep}faulty${path.sep}`)));
+  const shares = Array.from({ length: jobs }, () => []);
+  ordered.forEach((m, i) => shares[i % jobs].push(m));
+  const started = Date.now();
+  const proofs = (await Promise.all(shares.map((share) => runWorker(share, budget)))).flat();
+  proofs.sort((a, b) => a.kind.localeCompare(b.kind) || a.driver.localeCompare(b.driver));
+
+  for (const p of proofs) console.log(line(p));
+  const faulty = proofs.filter((p) => p.kind === 'faulty');
+  const references = proofs.filter((p) => p.kind === 'reference');
+  const found = faulty.filter((p) => p.outcome === 'found');
+  const unreachable = faulty.filter((p) => p.outcome === 'unreachable');
+  const missed = faulty.filter((p) => p.outcome === 'survived');
+  const failedReferences = references.filter((p) => p.outcome === 'found');
+  const runsToFailure = median(found.map((p) => p.runsToFailure));
+  console.log(`fuzzer found: ${found.length}/${faulty.length} faulty drivers (median runs to the first failure: ${runsToFailure ?? 'none'})`);
+  for (const p of unreachable) console.log(`  not reachable by a workload: ${p.driver} (${p.breaksRule}): ${p.why}`);
+  for (const p of missed) console.log(`  MISSED within the budget: ${p.driver} (${p.breaksRule})`);
+  console.log(`reference drivers: ${references.length - failedReferences.length}/${references.length} survived the same budget`);
+  for (const p of [...failedReferences, ...found.filter((f) => f.rule !== f.breaksRule)]) {
+    console.log(`  ${p.driver}: ${p.finding?.split('\n').slice(0, 3).join(' | ')}\n    replay: ${p.replayCommand}`);
+  }
+  const b = proofs[0]?.budget;
+  if (b) console.log(`(budget: ${b.runs} workload(s) of up to ${b.operations} operations per driver, seed ${b.seed}; ${jobs} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return missed.length === 0 && failedReferences.length === 0 ? 0 : 1;
+}
+
+if (process.argv[2] === '--worker') {
+  const { modules, budget } = JSON.parse(process.argv[3]);
+  work(modules, budget);
+} else {
+  main().then((code) => (process.exitCode = code), (e) => {
+    console.error(`fuzz-proof: ${e.message}`);
+    process.exitCode = 2;
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * The fuzzer proves itself on the suite's own drivers: run with a fixed
+ * budget against every faulty driver, it must find each one whose broken
+ * rule a workload can reach, and the reference drivers must survive the same
+ * budget. This module proves one driver; scripts/fuzz-proof.cjs runs it for
+ * all of them in parallel child processes and prints the verdict.
+ *
+ * A failure is not shrunk here (finding it is what counts, and the first
+ * failing run is what "runs to the first failure" measures); its replay
+ * command reproduces it, and `npm run fuzz` shrinks it.
+ */
+import type { DriverModule } from '../drivers/contract';
+import { loadDriverModule } from '../drivers/loader';
+import { runCampaign } from './campaign';
+import { ClassNotFuzzable, fuzzableClassOf, workloadFuzzTarget } from './workload/workload-fuzzer';
+
+export interface ProofBudget {
+  readonly runs: number;
+  readonly operations: number;
+  readonly seed: number;
+}
+
+/** The budget `npm test` proves the fuzzer with. */
+export const PROOF_BUDGET: ProofBudget = { runs: 20, operations: 25, seed: 20_260_523 };
+
+export interface DriverProof {
+  readonly modulePath: string;
+  readonly driver: string;
+  readonly kind: 'reference' | 'faulty';
+  readonly breaksRule: string | null;
+  readonly conformanceClass: string | null;
+  /** found: a counterexample; survived: none in the budget; unreachable: the fuzzer cannot drive the driver at all. */
+  readonly outcome: 'found' | 'survived' | 'unreachable';
+  readonly runs: number;
+  readonly runsToFailure: number | null;
+  /** The rule the counterexample names. */
+  readonly rule: string | null;
+  readonly finding: string | null;
+  readonly why: string | null;
+  readonly replayCommand: string | null;
+  readonly budget: ProofBudget;
+  readonly milliseconds: number;
+}
+
+export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDGET, clock: () => number = () => 0): DriverProof {
+  const started = clock();
+  const driver: DriverModule = loadDriverModule(modulePath);
+  const base = {
+    modulePath,
+    driver: driver.name,
+    kind: driver.breaksRule === undefined ? ('reference' as const) : ('faulty' as const),
+    breaksRule: driver.breaksRule ?? null,
+    budget,
+  };
+  let conformanceClass: string;
+  try {
+    conformanceClass = fuzzableClassOf(driver).conformanceClass;
+  } catch (e) {
+    if (!(e instanceof ClassNotFuzzable)) throw e;
+    return { ...base, conformanceClass: driver.conformanceClasses.join(', '), outcome: 'unreachable', runs: 0, runsToFailure: null, rule: null, finding: null, why: e.message, replayCommand: null, milliseconds: clock() - started };
+  }
+  const target = workloadFuzzTarget({ driver, modulePath, operations: budget.operations });
+  const result = runCampaign(target, { seed: budget.seed, runs: budget.runs, shrink: false });
+  const c = result.counterexample;
+  return {
+    ...base,
+    conformanceClass,
+    outcome: c ? 'found' : 'survived',
+    runs: result.runs,
+    runsToFailure: c?.runsToFailure ?? null,
+    rule: c?.rule ?? null,
+    finding: c?.finding ?? null,
+    why: null,
+    replayCommand: c?.replayCommand ?? null,
+    milliseconds: clock() - started,
+  };
+}

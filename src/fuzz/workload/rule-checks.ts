@@ -1,0 +1,32 @@
+/**
+ * The oracles, run by the workload fuzzer after every operation and at the
+ * end of every workload. During the workload only what is already decided
+ * is judged: no stop, no verifier finding, data checked so far, no DMA
+ * outside what the applications own, and the outcome of every request that
+ * has finished. At the end, every oracle, leftovers included.
+ */
+import { checkWorkload } from '../../oracles/conformance-oracles';
+import { OracleFinding, describeFindings } from '../../oracles/oracle-finding';
+import { unmetExpectation } from '../../workload/request-ledger';
+import type { Workload } from '../../workload/workload';
+import { RuleViolation } from '../rule-violation';
+
+export function findingsDuringWorkload(workload: Workload): OracleFinding[] {
+  const findings = checkWorkload(workload, ['stop', 'verifier', 'data', 'ownership']);
+  for (const t of workload.ledger.requests) {
+    if (!t.request.done) continue;
+    const unmet = unmetExpectation(t);
+    if (unmet) findings.push({ oracle: 'completion', rule: t.rule, message: unmet });
+  }
+  return findings;
+}
+
+export function findingsAtEnd(workload: Workload): OracleFinding[] {
+  return checkWorkload(workload);
+}
+
+/** Throw the findings as a rule violation (the first finding's rule), or do nothing when there are none. */
+export function requireNoFindings(findings: readonly OracleFinding[], when: string): void {
+  if (findings.length === 0) return;
+  throw new RuleViolation(findings[0]!.rule, `${when}:\n${describeFindings(findings)}`);
+}

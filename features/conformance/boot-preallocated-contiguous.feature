@@ -1,0 +1,117 @@
+@class:boot-preallocated-contiguous
+Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buffers set aside at boot
+  Physically contiguous memory fragments as the machine runs: a contiguous
+  DMA buffer that is easy to get right after boot may be impossible to get
+  later, with plenty of memory free (CONT-2). So the device's install
+  configuration sets contiguous buffers aside at boot, at most 256 per
+  direction, with option flags that name the direction and kernel buffer
+  allocation (0x21 from the device, 0x41 to it). The first requests whose
+  size and flags match get those buffers; other requests get nothing from
+  them (CONT-3). A driver of this class keeps a ring of such buffers per
+  handle, set up by the application with the class's IOCTL (the bytes and
+  count of the buffers and the toolkit's option flags), and moves data
+  between the ring and the application's buffers by CPU copy. Each buffer is
+  contiguous for the CPU and for the device, which is programmed with the
+  device-visible address the buffer came with (CONT-1), and is non-cached
+  unless its options allow caching, which makes the copies dearer (CONT-7)
+  (seed 002).
+
+  Status: checked. The suite configures the preallocation, fragments
+  memory, drives the driver, and observes which buffers it holds, how the
+  device reaches them and what the copies cost.
+
+  @rule:CONT-3 @seed:002 @severity:critical
+  Scenario: The first requests whose size and options match get the buffers preallocated at boot
+    Given the DMA test device's install configuration preallocates 4 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the DMA test device's install configuration preallocates 2 to-device buffers of 64 KiB with options "TO_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "other.exe" has opened the device
+    When "app.exe" sets up a ring of 2 buffers of 32 KiB with options "FROM_DEVICE"
+    Then no buffer preallocated at boot is in use
+    When "other.exe" sets up a ring of 4 buffers of 64 KiB with options "FROM_DEVICE"
+    And "other.exe" sets up a ring of 2 buffers of 64 KiB with options "TO_DEVICE"
+    Then 6 of the buffers preallocated at boot are in use
+    When "other.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 1 MiB + 3 bytes | 5                    |
+      | 100 bytes       | 4090                 |
+    And "other.exe" writes buffers of these sizes:
+      | size             | offset into its page |
+      | 300 KiB + 1 byte | 17                   |
+    And "app.exe" reads into buffers of these sizes:
+      | size    |
+      | 200 KiB |
+    And "other.exe" closes its handle
+    Then no buffer preallocated at boot is in use
+    When every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:CONT-2 @rule:CONT-3 @seed:002 @severity:critical
+  Scenario: Once memory has fragmented, the preallocated ring still works where run-time allocation fails
+    Given a machine with 512 MiB of RAM
+    And the DMA test device's install configuration preallocates 4 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the DMA test device's install configuration preallocates 2 to-device buffers of 64 KiB with options "TO_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the machine has run long enough to fragment physical memory
+    Then a contiguous buffer of 64 KiB can no longer be allocated at run time
+    When "app.exe" sets up a ring of 4 buffers of 64 KiB with options "FROM_DEVICE"
+    And "app.exe" sets up a ring of 2 buffers of 64 KiB with options "TO_DEVICE"
+    Then "app.exe"'s ring was set up
+    And 6 of the buffers preallocated at boot are in use
+    When "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 2 MiB + 7 bytes | 333                  |
+    And "app.exe" writes buffers of these sizes:
+      | size  |
+      | 1 MiB |
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:CONT-1 @seed:000 @seed:002
+  Scenario: Ring buffers are contiguous for the CPU and for the device, also behind an IOMMU
+    Given a machine with an IOMMU
+    And the DMA test device's install configuration preallocates 4 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the DMA test device's install configuration preallocates 2 to-device buffers of 64 KiB with options "TO_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" sets up a ring of 4 buffers of 64 KiB with options "FROM_DEVICE"
+    And "app.exe" sets up a ring of 2 buffers of 64 KiB with options "TO_DEVICE"
+    Then every buffer preallocated at boot in use is contiguous for the CPU and for the device
+    When "app.exe" reads into buffers of these sizes:
+      | size             | offset into its page |
+      | 512 KiB + 9 bytes | 100                 |
+    And "app.exe" writes buffers of these sizes:
+      | size    |
+      | 256 KiB |
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:CONT-7 @seed:002
+  Scenario: Ring buffers are non-cached by default, and the CPU copies out of them at the uncached cost
+    Given the DMA test device's install configuration preallocates 2 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE"
+    And "app.exe" reads 1 MiB through its ring
+    Then the CPU copied that read out of non-cached memory
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:CONT-7 @seed:002
+  Scenario: Ring buffers whose options allow caching are cached
+    Given the DMA test device's install configuration preallocates 2 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC | ALLOW_CACHE"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE | ALLOW_CACHE"
+    Then 2 of the buffers preallocated at boot are in use
+    When "app.exe" reads 1 MiB through its ring
+    Then the CPU copied that read out of cached memory
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check

@@ -5,7 +5,9 @@
  * oracle lets a request fail for lack of resources while allocations were
  * failing, this one does not: only a handle close, a process exit, a cancel
  * or a device fault excuse a request from succeeding, and never with
- * STATUS_INSUFFICIENT_RESOURCES.
+ * STATUS_INSUFFICIENT_RESOURCES. A request that failed with
+ * STATUS_BUFFER_TOO_SMALL was built into a reserve smaller than
+ * CalculateScatterGatherList says it needs (SG-4).
  */
 import { STATUS, statusName } from '../machine/ntstatus';
 import type { Disturbance } from '../workload/request-ledger';
@@ -18,7 +20,7 @@ const EXCUSES: readonly Disturbance[] = ['handle-closed', 'process-exited', 'can
 
 export function forwardProgressOracle(workload: Workload): OracleFinding[] {
   const findings: OracleFinding[] = [];
-  const found = (message: string) => findings.push({ oracle: 'completion', rule: 'SG-5', message });
+  const found = (message: string, rule = 'SG-5') => findings.push({ oracle: 'completion', rule, message });
   for (const t of workload.ledger.requests) {
     if (t.expectation.kind === 'error') continue; // hostile input must fail, and may
     const r = t.request;
@@ -32,7 +34,8 @@ export function forwardProgressOracle(workload: Workload): OracleFinding[] {
     }
     const excused = [...t.disturbances].some((d) => EXCUSES.includes(d));
     if (excused) continue;
-    if (r.status !== STATUS.SUCCESS) found(`${t.label} ended in ${statusName(r.status)} although only allocations failed while it was outstanding`);
+    if (r.status === STATUS.BUFFER_TOO_SMALL) found(`${t.label} ended in ${statusName(r.status)}: the list did not fit the buffer it was built into; size the reserve with CalculateScatterGatherList for the longest transfer at the worst start offset`, 'SG-4');
+    else if (r.status !== STATUS.SUCCESS) found(`${t.label} ended in ${statusName(r.status)} although only allocations failed while it was outstanding`);
     else if (t.expectation.kind === 'success' && r.information !== t.expectation.length) found(`${t.label} succeeded with ${r.information} byte(s) instead of ${t.expectation.length}`);
   }
   return findings;

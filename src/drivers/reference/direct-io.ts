@@ -116,7 +116,7 @@ export class DirectIoDevice extends ReferenceDevice {
     super(k, fdo, pdo);
     k.IoCsqInitialize(this.queue, null);
     k.KeInitializeSpinLock(this.lock);
-    this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut());
+    this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
   override ioFlags(): number {

@@ -195,6 +195,11 @@ export class DmaTestDeviceRegisters {
     };
   }
 
+  /** How far the running (or last) transfer has got: bytes moved and descriptors done, as one number that grows. */
+  progress(): number {
+    return this.read(DmaRegister.BytesTransferred) + this.read(DmaRegister.RingProgress) * 2 ** 32;
+  }
+
   /** Stop the running transfer; the device then reports an error and interrupts. */
   abort(): void {
     this.write(DmaRegister.Control, DmaControl.InterruptEnable | DmaControl.Abort);
@@ -287,26 +292,46 @@ export class DescriptorRing {
 // --- a timer for transfers that never end -------------------------------------------------
 
 /**
- * A one-shot kernel timer whose DPC runs `onExpiry` when a transfer has not
- * finished in time: a hung or removed device never interrupts, and the
- * request must still complete.
+ * A kernel timer that notices a transfer that never finishes: a hung or
+ * removed device never interrupts, and the request must still complete.
+ * Time alone is not proof: the CPU may have been busy elsewhere (paging, say)
+ * while the device waited its turn, so on expiry the watchdog looks at the
+ * device's progress and calls `onExpiry` only after a whole period in which
+ * the device moved nothing.
  */
 export class TransferWatchdog {
   private readonly timer = new KTIMER();
   private readonly dpc = new KDPC();
+  private milliseconds = 0;
+  /** The device's progress when the timer was last set; -1 right after arm. */
+  private lastProgress = -1;
 
-  constructor(private readonly k: KernelApi, onExpiry: () => void) {
+  constructor(private readonly k: KernelApi, onExpiry: () => void, progress: () => number = () => 0) {
     k.KeInitializeTimer(this.timer);
-    k.KeInitializeDpc(this.dpc, () => onExpiry(), null);
+    k.KeInitializeDpc(this.dpc, () => {
+      const now = progress();
+      if (now !== this.lastProgress) {
+        this.lastProgress = now; // it moved (or this is the first look): give it another period
+        this.set();
+        return;
+      }
+      onExpiry();
+    }, null);
   }
 
   arm(milliseconds: number): void {
-    this.k.KeSetTimer(this.timer, -milliseconds * 10_000, this.dpc);
+    this.milliseconds = milliseconds;
+    this.lastProgress = -1;
+    this.set();
   }
 
   cancel(): void {
     this.k.KeCancelTimer(this.timer);
     this.k.KeRemoveQueueDpc(this.dpc);
+  }
+
+  private set(): void {
+    this.k.KeSetTimer(this.timer, -this.milliseconds * 10_000, this.dpc);
   }
 }
 

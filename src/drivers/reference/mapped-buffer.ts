@@ -74,7 +74,7 @@ export class MappedBufferDevice extends ReferenceDevice {
   constructor(k: KernelApi, fdo: DEVICE_OBJECT, pdo: DEVICE_OBJECT) {
     super(k, fdo, pdo);
     k.IoCsqInitialize(this.queue, null);
-    this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut());
+    this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
   dispatch(irp: IRP): NtStatus {

@@ -107,7 +107,7 @@ export class SharedBufferDevice extends ReferenceDevice {
     super(k, fdo, pdo);
     k.KeInitializeSpinLock(this.lock);
     k.IoCsqInitialize(this.waits, null);
-    this.watchdog = new TransferWatchdog(k, () => this.fillTimedOut());
+    this.watchdog = new TransferWatchdog(k, () => this.fillTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
   dispatch(irp: IRP): NtStatus {

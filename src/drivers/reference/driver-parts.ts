@@ -295,9 +295,10 @@ export class DescriptorRing {
  * A kernel timer that notices a transfer that never finishes: a hung or
  * removed device never interrupts, and the request must still complete.
  * Time alone is not proof: the CPU may have been busy elsewhere (paging, say)
- * while the device waited its turn, so on expiry the watchdog looks at the
- * device's progress and calls `onExpiry` only after a whole period in which
- * the device moved nothing.
+ * while the device waited its turn, so given a way to read the device's
+ * progress the watchdog calls `onExpiry` only after a whole period in which
+ * the device moved nothing. Without one, it calls `onExpiry` at every
+ * expiry and the driver judges for itself.
  */
 export class TransferWatchdog {
   private readonly timer = new KTIMER();
@@ -306,9 +307,10 @@ export class TransferWatchdog {
   /** The device's progress when the timer was last set; -1 right after arm. */
   private lastProgress = -1;
 
-  constructor(private readonly k: KernelApi, onExpiry: () => void, progress: () => number = () => 0) {
+  constructor(private readonly k: KernelApi, onExpiry: () => void, progress: (() => number) | null = null) {
     k.KeInitializeTimer(this.timer);
     k.KeInitializeDpc(this.dpc, () => {
+      if (!progress) return onExpiry();
       const now = progress();
       if (now !== this.lastProgress) {
         this.lastProgress = now; // it moved (or this is the first look): give it another period

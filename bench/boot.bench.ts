@@ -2,9 +2,9 @@
  * Issue 2's figures: booting a 64 GiB machine, and the PFN database's bytes
  * per frame.
  *
- * The boot is timed against the floor of any PFN database kept in typed
- * arrays: allocating arrays of the same total size and marking every RAM
- * frame free (one fill), measured in the same call. The bytes per frame
+ * The boot is timed against the processor's floor for a PFN database that
+ * marks every RAM frame at boot: one byte per frame written for every RAM
+ * frame (one fill) into memory already mapped, measured in the same call. The bytes per frame
  * come from the arrays the booted machine actually holds.
  */
 import { Machine } from '../src/machine/machine';
@@ -41,16 +41,16 @@ export async function run(): Promise<BenchResult[]> {
   const bytesPerFrame = pfnDatabaseBytes(machine) / frames;
   const declared = (machine.physical.constructor as unknown as { metadataBytesPerFrame: number }).metadataBytesPerFrame;
 
-  // Floor: the same bytes as typed arrays, every RAM frame marked in one fill.
+  // Floor: the processor's share of marking every RAM frame at boot — one byte per frame written in one fill, into memory already mapped.
+  const floor = new Uint8Array(frames).fill(0);
   start = nowNs();
-  const floor = new Uint8Array(Math.round(bytesPerFrame * frames));
   floor.fill(1, 0, machine.physical.ramFrames);
   const floorNs = nowNs() - start;
   if (floor[0] !== 1) throw new Error('floor allocation was not written');
 
   return [
     { name: 'boot 64 GiB machine', value: bootNs / 1e6, unit: 'ms wall clock', target: { comparison: 'at most', value: 1000, source: 'issue 2: well under a second' }, note: 'Machine.boot({ ramBytes: 64 GiB }): PFN database, memory manager, PCI bus with DMA and GPU devices, HAL, I/O manager' },
-    { name: 'boot 64 GiB vs typed-array floor (time ratio)', value: bootNs / floorNs, unit: 'x the floor', ratio: true, note: 'boot time divided by allocating the same PFN bytes as one typed array and marking the RAM frames free; 1 would be no cost beyond the arrays' },
+    { name: 'boot 64 GiB vs typed-array floor (time ratio)', value: bootNs / floorNs, unit: 'x the floor', ratio: true, note: 'boot time divided by writing one byte per RAM frame into memory already mapped; the rest is the OS mapping the fresh pages the boot writes, allocation, and the devices' },
     { name: 'PFN metadata per frame', value: bytesPerFrame, unit: 'bytes/frame', ratio: true, target: { comparison: 'at most', value: 16, source: 'issues 2 and 7; Windows x64 PFN entry is 48' }, note: `typed arrays of the PFN database / ${formatFrames(frames)} frames (declared: ${declared})` },
     { name: 'PFN metadata vs Windows x64 PFN entry (48 bytes)', value: bytesPerFrame / 48, unit: 'ratio', ratio: true },
     {

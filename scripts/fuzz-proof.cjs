@@ -121,7 +121,8 @@ async function main() {
   for (const p of missed) console.log(`  MISSED within the budget: ${p.driver} (${p.breaksRule})`);
   console.log(`reference drivers: ${references.length - failedReferences.length}/${references.length} survived the same budget`);
   for (const p of [...failedReferences, ...found.filter((f) => f.rule !== f.breaksRule)]) {
-    console.log(`  ${p.driver}: ${p.finding?.split('\n').slice(0, 3).join(' | ')}\n    replay: ${p.replayCommand}`);
+    const finding = p.finding?.split('\n').slice(0, 2).join(' | ') ?? '';
+    console.log(`  ${p.driver}: ${finding.length > 240 ? `${finding.slice(0, 237)}...` : finding}\n    replay: ${p.replayCommand}`);
   }
   const b = proofs[0]?.budget;
   if (b) console.log(`(budget: ${b.runs} workload(s) of up to ${b.operations} operations per driver, seed ${b.seed}; ${jobs} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)`);

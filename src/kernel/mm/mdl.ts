@@ -103,6 +103,10 @@ export function MmGetMdlPfnArray(mdl: MDL): readonly number[] {
   return mdl.PfnArray;
 }
 
+function userMappingKey(process: MmProcess, va: number): string {
+  return `${process.processId}:${va}`;
+}
+
 /** The MDL routines of the kernel, bound to one machine's memory manager. */
 export class MdlRoutines {
   private readonly live = new Set<MDL>();
@@ -344,11 +348,12 @@ export class MdlRoutines {
     if (this.mm.faults.shouldFail('MmMapLockedPagesSpecifyCache', mdl.allocatedBy ?? '')) return fail('injected low-resources failure');
     const va = this.mm.mapFrames(process.addressSpace, mdl.PfnArray, `MDL #${mdl.id} mapped into ${process.name}`);
     if (va < 0) return fail(`no free virtual range in ${process.name} (CONT-6)`);
-    this.userMappings.set(va, { mdl, process });
+    this.userMappings.set(userMappingKey(process, va), { va, mdl, process });
     return va + mdl.ByteOffset;
   }
 
-  private readonly userMappings = new Map<number, { mdl: MDL; process: MmProcess }>();
+  /** User mappings by process and address: two processes may get the same address. */
+  private readonly userMappings = new Map<string, { va: number; mdl: MDL; process: MmProcess }>();
 
   /** MmUnmapLockedPages: undo a mapping; a user mapping must be undone in its own process. */
   MmUnmapLockedPages(baseAddress: number, mdl: MDL): void {
@@ -359,22 +364,25 @@ export class MdlRoutines {
       return;
     }
     const base = pageOf(baseAddress) * PAGE_SIZE;
-    const m = this.userMappings.get(base);
-    if (!m || m.mdl !== mdl) this.verifierStop(0x1002, mdl.id, baseAddress, 0, `MmUnmapLockedPages of ${formatAddress(baseAddress)}, which is not a user mapping of MDL #${mdl.id}`);
     const current = this.mm.cpu.currentProcess as MmProcess | null;
-    if (current !== m.process) this.verifierStop(0x1003, mdl.id, baseAddress, 0, `MmUnmapLockedPages in ${current?.name ?? 'no process'}, but the mapping belongs to ${m.process.name}`);
+    const m = current ? this.userMappings.get(userMappingKey(current, base)) : undefined;
+    if (!m || m.mdl !== mdl) {
+      const elsewhere = [...this.userMappings.values()].find((o) => o.va === base && o.mdl === mdl);
+      if (elsewhere) this.verifierStop(0x1003, mdl.id, baseAddress, 0, `MmUnmapLockedPages in ${current?.name ?? 'no process'}, but the mapping belongs to ${elsewhere.process.name}`);
+      this.verifierStop(0x1002, mdl.id, baseAddress, 0, `MmUnmapLockedPages of ${formatAddress(baseAddress)}, which is not a user mapping of MDL #${mdl.id} in ${current?.name ?? 'any process'}`);
+    }
     this.mm.unmapFrames(m.process.addressSpace, base);
-    this.userMappings.delete(base);
+    this.userMappings.delete(userMappingKey(m.process, base));
   }
 
   /** User mappings still in place for `mdl` (or for all MDLs). */
   outstandingUserMappings(process?: MmProcess): { va: number; mdl: MDL; process: MmProcess }[] {
-    return [...this.userMappings].filter(([, m]) => !process || m.process === process).map(([va, m]) => ({ va, ...m }));
+    return [...this.userMappings.values()].filter((m) => !process || m.process === process).map((m) => ({ ...m }));
   }
 
   /** Forget user mappings of a process that is going away (its address space goes with it). */
   dropUserMappings(process: MmProcess): void {
-    for (const [va, m] of this.userMappings) if (m.process === process) this.userMappings.delete(va);
+    for (const [key, m] of this.userMappings) if (m.process === process) this.userMappings.delete(key);
   }
 
   /**

@@ -23,6 +23,8 @@ export const MAPPED_BUFFER_RULES = { map: 'CONT-6', transfer: 'DEV-2', data: 'CO
 export class MappedBufferClient {
   /** The buffer as this process sees it, once mapped. */
   view: UserBuffer | null = null;
+  /** The handle the view was mapped through: closing it unmaps the view, so a reopened handle has none yet. */
+  private viewHandle: number | null = null;
 
   constructor(readonly app: WorkloadApplication) {}
 
@@ -33,6 +35,7 @@ export class MappedBufferClient {
 
   /** IOCTL_MAPPED_MAP for `bytes`; the mapping it returns becomes the view. */
   map(bytes: number, outputBytes = MAP_OUTPUT_BYTES, expectation?: Expectation): TrackedRequest {
+    if (this.viewHandle !== this.handle) this.view = null;
     const input = this.app.allocate(4);
     const output = this.app.allocate(Math.max(outputBytes, 1));
     this.app.app.writeBytes(input, encodeU32(bytes));
@@ -42,6 +45,7 @@ export class MappedBufferClient {
     if (request.status === STATUS.SUCCESS && request.information >= MAP_OUTPUT_BYTES && !this.view) {
       const out = decodeMapOutput(this.app.app.readBytes(output, MAP_OUTPUT_BYTES));
       this.view = { address: out.address, length: out.bytes, base: out.address, allocatedLength: out.bytes, kind: 'view', freed: false };
+      this.viewHandle = this.handle;
       if (out.bytes !== bytes) this.app.workload.recordDataCheck({ label: tracked.label, rule: MAPPED_BUFFER_RULES.map, mismatch: `the driver mapped ${out.bytes} bytes for a request of ${bytes}` });
     }
     this.app.free(input);

@@ -13,7 +13,11 @@
  *   and the driver keeps the request pending, so the buffer stays locked for
  *   as long as the driver may fill it (PAGE-1, PAGE-2). It builds the
  *   buffer's scatter/gather list once and gives the same list to the device
- *   for every fill (PAGE-6).
+ *   for every fill (PAGE-6) - unless the list needs bounce pages (a 32-bit
+ *   device and a buffer page at or above 4 GiB): the device then fills the
+ *   bounce pages, and only putting the list back copies the data into the
+ *   buffer, so such a buffer gets a new list for every fill and puts it back
+ *   when the fill ends (SG-6).
  * - Each fill ends in the DPC: an entry in the shared queue, and the
  *   application's pending wait (IOCTL_SHARED_WAIT) completes, which sets its
  *   event. A released buffer (IOCTL_SHARED_RELEASE) is filled again.
@@ -25,7 +29,9 @@
  * The interface is src/workload/shared-buffer-interface.ts. The driver is
  * built from the named steps of SharedBufferDevice (its protected methods).
  */
-import { IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, KSPIN_LOCK, NT_SUCCESS, RaisedStatus, STATUS } from '../contract';
+import {
+  ADDRESS_AND_SIZE_TO_SPAN_PAGES, IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, KSPIN_LOCK, NT_SUCCESS, PAGE_SIZE, RaisedStatus, STATUS,
+} from '../contract';
 import type { DEVICE_OBJECT, FILE_OBJECT, IRP, KernelApi, MDL, NtStatus, SCATTER_GATHER_ELEMENT, SCATTER_GATHER_LIST } from '../contract';
 import { MiB } from '../../machine/units';
 import {
@@ -35,6 +41,9 @@ import {
 import {
   DriverIdentity, ReferenceDevice, TransferWatchdog, atDispatchLevel, bufferedInput, bufferedOutput, completeRequest, referenceDriver, withSpinLock,
 } from './driver-parts';
+
+/** The first frame a device with 32-bit addressing cannot reach. */
+const FIRST_FRAME_ABOVE_4_GIB = 2 ** 32 / PAGE_SIZE;
 
 /** The largest buffer the driver takes. */
 export const SHARED_BUFFER_MAXIMUM = 8 * MiB;
@@ -67,8 +76,10 @@ export interface SharedBuffer {
   readonly mdl: MDL;
   readonly va: number;
   readonly length: number;
-  /** Built once when the buffer is handed down, reused for every fill. */
+  /** Built once when the buffer is handed down, reused for every fill; for a bouncing buffer, the list of the fill in progress. */
   list: SCATTER_GATHER_LIST | null;
+  /** The device cannot reach some page of the buffer: its list goes through bounce pages and cannot be reused (SG-6). */
+  readonly bounces: boolean;
   state: SharedBufferState;
   /** The request was cancelled while the device was filling the buffer: give it back when the fill ends. */
   cancelRequested: boolean;
@@ -84,10 +95,19 @@ export interface FillMapping {
   fillEnded(device: SharedBufferDevice, buffer: SharedBuffer): void;
 }
 
-/** The list built when the buffer was handed down, for every fill (PAGE-6). */
+/**
+ * The list built when the buffer was handed down, for every fill (PAGE-6);
+ * a bouncing buffer's list is got for each fill and put back when it ends,
+ * which copies the filled bounce pages into the buffer (SG-6).
+ */
 export const listBuiltOnce: FillMapping = {
-  elements: (_device, buffer) => buffer.list?.Elements ?? null,
-  fillEnded: () => {},
+  elements(device, buffer) {
+    if (!buffer.list && buffer.bounces) device.getList(buffer);
+    return buffer.list?.Elements ?? null;
+  },
+  fillEnded(device, buffer) {
+    if (buffer.bounces) device.putList(buffer);
+  },
 };
 
 export class SharedBufferDevice extends ReferenceDevice {
@@ -199,11 +219,13 @@ export class SharedBufferDevice extends ReferenceDevice {
     if (open.buffers.size >= open.queue.capacity) return completeRequest(k, irp, STATUS.INSUFFICIENT_RESOURCES);
     const mdl = irp.MdlAddress;
     const buffer: SharedBuffer = {
-      id, open, irp, mdl, va: k.MmGetMdlVirtualAddress(mdl), length, list: null, state: 'idle', cancelRequested: false, completed: false, streamOffset: 0,
+      id, open, irp, mdl, va: k.MmGetMdlVirtualAddress(mdl), length, list: null, bounces: this.needsBouncePages(mdl),
+      state: 'idle', cancelRequested: false, completed: false, streamOffset: 0,
     };
-    const adapter = this.adapter!;
-    const status = atDispatchLevel(k, () => adapter.DmaOperations.GetScatterGatherList(adapter, this.fdo, mdl, buffer.va, length,
-      (_d, _i, list: SCATTER_GATHER_LIST) => (buffer.list = list), null, false));
+    // A bouncing buffer holds no list (nor bounce pages) between fills; it must still fit in the adapter's map registers.
+    const status = buffer.bounces
+      ? (ADDRESS_AND_SIZE_TO_SPAN_PAGES(buffer.va, length) > this.mapRegisters ? STATUS.INSUFFICIENT_RESOURCES : STATUS.SUCCESS)
+      : atDispatchLevel(k, () => this.getList(buffer));
     if (!NT_SUCCESS(status)) return completeRequest(k, irp, status);
     irp.Tail.Overlay.DriverContext[0] = buffer;
     open.buffers.set(id, buffer);
@@ -213,6 +235,29 @@ export class SharedBufferDevice extends ReferenceDevice {
       this.startNextFill();
     }
     return returned;
+  }
+
+  /**
+   * The device cannot reach some page of the locked buffer (MmGetMdlPfnArray):
+   * a 32-bit device and a frame at or above 4 GiB, so the HAL bounces it.
+   */
+  protected needsBouncePages(mdl: MDL): boolean {
+    return !this.registers!.addressing64Bit && mdl.PfnArray.some((pfn) => pfn >= FIRST_FRAME_ABOVE_4_GIB);
+  }
+
+  /** Get the buffer's scatter/gather list (at DISPATCH_LEVEL); the execution routine runs before this returns. */
+  getList(buffer: SharedBuffer): NtStatus {
+    const adapter = this.adapter!;
+    return adapter.DmaOperations.GetScatterGatherList(adapter, this.fdo, buffer.mdl, buffer.va, buffer.length,
+      (_d, _i, list: SCATTER_GATHER_LIST) => (buffer.list = list), null, false);
+  }
+
+  /** Put the buffer's list back, once (SG-3): for device-to-host data this copies bounced pages into the buffer (SG-6). */
+  putList(buffer: SharedBuffer): void {
+    if (!buffer.list) return;
+    const adapter = this.adapter!;
+    adapter.DmaOperations.PutScatterGatherList(adapter, buffer.list, false);
+    buffer.list = null;
   }
 
   /** Keep the request pending until cleanup: the I/O manager keeps the buffer locked until it completes (MDL-4). */
@@ -238,7 +283,7 @@ export class SharedBufferDevice extends ReferenceDevice {
       this.watchdog.cancel();
       const stopped = this.active;
       this.active = null;
-      this.fillMapping().fillEnded(this, stopped);
+      atDispatchLevel(k, () => this.fillMapping().fillEnded(this, stopped));
     }
     for (const buffer of [...open.buffers.values()]) {
       // A null previous routine means the cancel routine owns the buffer now and gives it back itself.
@@ -347,11 +392,7 @@ export class SharedBufferDevice extends ReferenceDevice {
     const index = this.idle.indexOf(buffer);
     if (index >= 0) this.idle.splice(index, 1);
     buffer.open.buffers.delete(buffer.id);
-    if (buffer.list) {
-      const adapter = this.adapter!;
-      atDispatchLevel(this.k, () => adapter.DmaOperations.PutScatterGatherList(adapter, buffer.list!, false));
-      buffer.list = null;
-    }
+    if (buffer.list) atDispatchLevel(this.k, () => this.putList(buffer));
     if (!buffer.completed) {
       buffer.completed = true;
       completeRequest(this.k, buffer.irp, status, 0);

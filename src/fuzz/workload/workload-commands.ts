@@ -350,17 +350,21 @@ class FragmentMemory implements WorkloadCommand {
 // --- arbitraries --------------------------------------------------------------------------
 
 const app = fc.nat(MAX_APPLICATIONS - 1);
+/** The largest transfer of every class (1 byte to 8 MiB): a driver may refuse a longer one. */
+export const LARGEST_TRANSFER = 8 * MiB;
+
 /**
  * Mostly small (fast), some up to 512 KiB, a few up to 8 MiB; page multiples
  * give or take a byte or two; and the sizes where drivers cut transfers (the
- * device's and the drivers' longest transfers), give or take a byte.
+ * device's and the drivers' longest transfers), give or take a byte, but
+ * never past the largest transfer.
  */
 export const transferSize: fc.Arbitrary<number> = fc.oneof(
   { weight: 10, arbitrary: fc.integer({ min: 1, max: 16 * KiB }) },
   { weight: 3, arbitrary: fc.tuple(fc.integer({ min: 1, max: 64 }), fc.integer({ min: -2, max: 2 })).map(([p, d]) => Math.max(1, p * PAGE_SIZE + d)) },
   { weight: 4, arbitrary: fc.integer({ min: 16 * KiB + 1, max: 512 * KiB }) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(64 * KiB, 1 * MiB, 4 * MiB, 8 * MiB), fc.integer({ min: -1, max: 1 })).map(([s, d]) => s + d) },
-  { weight: 1, arbitrary: fc.integer({ min: 512 * KiB + 1, max: 8 * MiB }) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(64 * KiB, 1 * MiB, 4 * MiB, LARGEST_TRANSFER), fc.integer({ min: -1, max: 1 })).map(([s, d]) => Math.min(LARGEST_TRANSFER, s + d)) },
+  { weight: 1, arbitrary: fc.integer({ min: 512 * KiB + 1, max: LARGEST_TRANSFER }) },
 );
 const offsetIntoPage = fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2048, PAGE_SIZE - 1) }, { weight: 2, arbitrary: fc.nat(PAGE_SIZE - 1) });
 const direction = fc.constantFrom<Direction>('read', 'write');

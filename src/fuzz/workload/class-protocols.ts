@@ -19,7 +19,7 @@ import type { BootConfig } from '../../machine/boot-config';
 import { STATUS } from '../../machine/ntstatus';
 import { KiB, MiB, PAGE_SIZE, formatBytes, roundUpToPage } from '../../machine/units';
 import { guardedKernelBuffer } from '../../workload/hostile-input';
-import { CallSite, FAILURE_POINTS, FailurePoint } from '../../workload/machine-events';
+import { CallSite, FAILURE_POINTS, FailurePoint, failCalls, restoreCalls } from '../../workload/machine-events';
 import { mappedBufferClientOf } from '../../workload/mapped-buffer-client';
 import { deviceFillsView, deviceReadsView, mapFileView, passUnmappedView } from '../../workload/mapped-file-views';
 import { sharedBufferClientOf } from '../../workload/shared-buffer-client';
@@ -241,6 +241,17 @@ const sharedBuffer: ClassProtocol = {
   endOracles: [listsBuiltOncePerBuffer],
   afterOpen(app) {
     const client = sharedBufferClientOf(app);
+    // The queue is mapped to system space (MDL-3): first try a registration while that mapping fails, which the
+    // driver must refuse with a status, never a stop; then the one that counts. Skipped while other failures are armed.
+    if (!app.workload.conditions.has('resources-failing')) {
+      failCalls(app.workload, 'MmGetSystemAddressForMdlSafe', 'driver', 1);
+      const refused = client.registerQueue(SHARED_QUEUE_ENTRIES);
+      restoreCalls(app.workload);
+      if (refused.request.done && refused.request.status === STATUS.SUCCESS) {
+        handDownBuffers(app);
+        return true;
+      }
+    }
     const registration = client.registerQueue(SHARED_QUEUE_ENTRIES);
     if (!(registration.request.done && registration.request.status === STATUS.SUCCESS)) return false;
     handDownBuffers(app);

@@ -173,6 +173,13 @@ describe('the example driver of docs/driver-contract.md', () => {
     return block[1]!.replace(/from '\.\.\/src\//g, `from '${src}/`);
   }
 
+  it('is the same code as docs/example-driver.ts, the file the conformance features run', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/driver-contract.md'), 'utf8');
+    const block = /<!-- example-driver -->\s*```ts\n([\s\S]*?)```/.exec(doc);
+    assert.ok(block, 'docs/driver-contract.md has a ```ts block after <!-- example-driver -->');
+    assert.equal(fs.readFileSync(path.resolve(__dirname, '../../docs/example-driver.ts'), 'utf8'), block[1]);
+  });
+
   it('loads, serves direct-I/O reads and writes on the DMA test device, and leaves nothing behind', () => {
     const driver = loadDriverModule(writeModule('example-driver.ts', exampleSource()), dir);
     const machine = bootSmallMachine();

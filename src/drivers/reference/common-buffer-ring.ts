@@ -97,16 +97,12 @@ export class RingDevice extends ReferenceDevice {
   readonly queue = new IO_CSQ();
   current: RingRequest | null = null;
   readonly watchdog: TransferWatchdog;
-  /** Bytes the device had moved of the running transfer when the watchdog last looked. */
-  private movedAtLastLook = 0;
-  /** When the watchdog is due, in KeQueryInterruptTime units (100 ns). */
-  private watchdogDue = 0;
 
   constructor(k: KernelApi, fdo: DEVICE_OBJECT, pdo: DEVICE_OBJECT) {
     super(k, fdo, pdo);
     k.KeInitializeSpinLock(this.lock);
     k.IoCsqInitialize(this.queue, null);
-    this.watchdog = new TransferWatchdog(k, () => this.batchTimedOut());
+    this.watchdog = new TransferWatchdog(k, () => this.batchTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
   override ioFlags(): number {
@@ -262,8 +258,7 @@ export class RingDevice extends ReferenceDevice {
     }
     const count = this.ring!.write(descriptors);
     this.registers!.startRing(this.ring!.logicalAddress, count, { toDevice: request.write, streamOffset: request.byteOffset + request.done });
-    this.movedAtLastLook = 0;
-    this.armWatchdog();
+    this.watchdog.arm(RING_TRANSFER_TIMEOUT_MS);
   }
 
   /** The DPC: the device finished (or failed) a batch. */
@@ -307,23 +302,13 @@ export class RingDevice extends ReferenceDevice {
     }
   }
 
-  private armWatchdog(): void {
-    this.watchdogDue = this.k.KeQueryInterruptTime() + RING_TRANSFER_TIMEOUT_MS * 10_000;
-    this.watchdog.arm(RING_TRANSFER_TIMEOUT_MS);
-  }
 
   /** The timer's DPC: the device has not interrupted in time. Abort it unless it is still moving data; a device that is gone never interrupts again. */
   private batchTimedOut(): void {
     if (!this.current) return;
     const result = this.registers!.result();
     if (result.busy) {
-      // Still moving, or the timer itself ran late (the CPU was held up, and the device with it): another period. Stuck: abort it.
-      const late = this.k.KeQueryInterruptTime() > this.watchdogDue + RING_TRANSFER_TIMEOUT_MS * 10_000;
-      if (result.bytes > this.movedAtLastLook || late) {
-        this.movedAtLastLook = result.bytes;
-        this.armWatchdog();
-        return;
-      }
+      // The watchdog saw no progress for a whole period: the device is stuck.
       this.registers!.abort(); // the device stops with an error and interrupts
       return;
     }

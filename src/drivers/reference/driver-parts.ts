@@ -307,13 +307,19 @@ export class TransferWatchdog {
   /** The device's progress when the timer was last set; -1 right after arm. */
   private lastProgress = -1;
 
+  /** When the timer is due, in KeQueryInterruptTime units (100 ns). */
+  private due = 0;
+
   constructor(private readonly k: KernelApi, onExpiry: () => void, progress: (() => number) | null = null) {
     k.KeInitializeTimer(this.timer);
     k.KeInitializeDpc(this.dpc, () => {
       if (!progress) return onExpiry();
       const now = progress();
-      if (now !== this.lastProgress) {
-        this.lastProgress = now; // it moved (or this is the first look): give it another period
+      // It moved (or this is the first look), or the timer itself ran more than a period late because the CPU
+      // was held up (and the device with it): give it another period. Only a device stuck for a whole period expires.
+      const late = k.KeQueryInterruptTime() > this.due + this.milliseconds * 10_000;
+      if (now !== this.lastProgress || late) {
+        this.lastProgress = now;
         this.set();
         return;
       }
@@ -333,6 +339,7 @@ export class TransferWatchdog {
   }
 
   private set(): void {
+    this.due = this.k.KeQueryInterruptTime() + this.milliseconds * 10_000;
     this.k.KeSetTimer(this.timer, -this.milliseconds * 10_000, this.dpc);
   }
 }

@@ -73,16 +73,12 @@ export class MappedFileDevice extends ReferenceDevice {
   readonly queue = new IO_CSQ();
   current: MappedFileRequest | null = null;
   readonly watchdog: TransferWatchdog;
-  /** Bytes the device had moved of the running transfer when the watchdog last looked. */
-  private movedAtLastLook = 0;
-  /** When the watchdog is due, in KeQueryInterruptTime units (100 ns). */
-  private watchdogDue = 0;
 
   constructor(k: KernelApi, fdo: DEVICE_OBJECT, pdo: DEVICE_OBJECT) {
     super(k, fdo, pdo);
     k.KeInitializeSpinLock(this.lock);
     k.IoCsqInitialize(this.queue, (_csq, irp) => this.finish(this.requestOf(irp), STATUS.CANCELLED));
-    this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut());
+    this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
   /**
@@ -182,8 +178,7 @@ export class MappedFileDevice extends ReferenceDevice {
 
   /** The device has been started on a transfer. */
   protected transferStarted(_request: MappedFileRequest): void {
-    this.movedAtLastLook = 0;
-    this.armWatchdog();
+    this.watchdog.arm(MAPPED_FILE_TRANSFER_TIMEOUT_MS);
   }
 
   /** The request is over: unlock the view and free the MDL, exactly once (PAGE-5), then complete it. */
@@ -260,23 +255,13 @@ export class MappedFileDevice extends ReferenceDevice {
     this.startNext();
   }
 
-  private armWatchdog(): void {
-    this.watchdogDue = this.k.KeQueryInterruptTime() + MAPPED_FILE_TRANSFER_TIMEOUT_MS * 10_000;
-    this.watchdog.arm(MAPPED_FILE_TRANSFER_TIMEOUT_MS);
-  }
 
   /** The timer's DPC: the device has not interrupted in time. Abort it unless it is still moving data; a device that is gone never interrupts again. */
   private transferTimedOut(): void {
     if (!this.current) return;
     const result = this.registers!.result();
     if (result.busy) {
-      // Still moving, or the timer itself ran late (the CPU was held up, and the device with it): another period. Stuck: abort it.
-      const late = this.k.KeQueryInterruptTime() > this.watchdogDue + MAPPED_FILE_TRANSFER_TIMEOUT_MS * 10_000;
-      if (result.bytes > this.movedAtLastLook || late) {
-        this.movedAtLastLook = result.bytes;
-        this.armWatchdog();
-        return;
-      }
+      // The watchdog saw no progress for a whole period: the device is stuck.
       this.registers!.abort(); // the device stops with an error and interrupts
       return;
     }

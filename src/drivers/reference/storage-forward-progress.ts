@@ -79,10 +79,6 @@ export class StorageDevice extends ReferenceDevice {
   /** The transfer on the device. */
   active: StorageTransfer | null = null;
   readonly watchdog: TransferWatchdog;
-  /** Bytes the device had moved of the running transfer when the watchdog last looked. */
-  private movedAtLastLook = 0;
-  /** When the watchdog is due, in KeQueryInterruptTime units (100 ns). */
-  private watchdogDue = 0;
   /** Requests finished while the lock was held, completed once it is released. */
   private readonly finished: { request: StorageRequest; status: NtStatus; information: number }[] = [];
 
@@ -90,7 +86,7 @@ export class StorageDevice extends ReferenceDevice {
     super(k, fdo, pdo);
     k.KeInitializeSpinLock(this.lock);
     k.IoCsqInitialize(this.waiting, null);
-    this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut());
+    this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
   override ioFlags(): number {
@@ -268,8 +264,7 @@ export class StorageDevice extends ReferenceDevice {
     this.active = transfer;
     const count = this.ring!.write(this.descriptorsFor(transfer.list!.Elements));
     this.registers!.startRing(this.ring!.logicalAddress, count, { toDevice: transfer.request.write, streamOffset: transfer.request.byteOffset + transfer.offset });
-    this.movedAtLastLook = 0;
-    this.armWatchdog();
+    this.watchdog.arm(STORAGE_TRANSFER_TIMEOUT_MS);
   }
 
   /** The DPC: the device finished (or failed) the active transfer. */
@@ -306,23 +301,13 @@ export class StorageDevice extends ReferenceDevice {
     });
   }
 
-  private armWatchdog(): void {
-    this.watchdogDue = this.k.KeQueryInterruptTime() + STORAGE_TRANSFER_TIMEOUT_MS * 10_000;
-    this.watchdog.arm(STORAGE_TRANSFER_TIMEOUT_MS);
-  }
 
   /** The timer's DPC: the device has not interrupted in time. Abort it unless it is still moving data; a device that is gone never interrupts again. */
   private transferTimedOut(): void {
     if (!this.active) return;
     const result = this.registers!.result();
     if (result.busy) {
-      // Still moving, or the timer itself ran late (the CPU was held up, and the device with it): another period. Stuck: abort it.
-      const late = this.k.KeQueryInterruptTime() > this.watchdogDue + STORAGE_TRANSFER_TIMEOUT_MS * 10_000;
-      if (result.bytes > this.movedAtLastLook || late) {
-        this.movedAtLastLook = result.bytes;
-        this.armWatchdog();
-        return;
-      }
+      // The watchdog saw no progress for a whole period: the device is stuck.
       this.registers!.abort(); // the device stops with an error and interrupts
       return;
     }

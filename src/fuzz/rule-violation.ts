@@ -23,6 +23,24 @@ export function requireEqual<T>(rule: string, actual: T, expected: T, what: stri
   if (!Object.is(actual, expected)) throw new RuleViolation(rule, `${what}: the machine has ${String(actual)}, the model expects ${String(expected)}`);
 }
 
+/**
+ * Run `fn`, which must stop the machine with bug check `code` and parameter 1
+ * `p1`, recorded by the kernel as its stop. Fails with `rule` otherwise.
+ */
+export function requireStop(rule: string, kernel: { readonly stopped: BugCheck | null }, code: number, p1: number, fn: () => void): BugCheck {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  if (!(caught instanceof BugCheck)) throw new RuleViolation(rule, `expected bug check ${hex(code)}/${hex(p1)}, got ${caught === undefined ? 'no stop' : String(caught)}`);
+  requireEqual(rule, hex(caught.code), hex(code), `stop code (${caught.message})`);
+  requireEqual(rule, hex(caught.parameters[0]), hex(p1), `parameter 1 (${caught.message})`);
+  requireRule(rule, kernel.stopped === caught, () => 'the kernel did not record the bug check it stopped with');
+  return caught;
+}
+
 /** The rule and the finding of whatever a run failed with, for the counterexample. */
 export function describeFailure(error: unknown): { rule: string | null; finding: string } {
   if (error instanceof RuleViolation) return { rule: error.rule, finding: error.finding };

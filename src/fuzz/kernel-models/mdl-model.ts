@@ -18,7 +18,7 @@ import { Process } from '../../kernel/io/process';
 import { MDL, MDL_MAPPED_TO_SYSTEM_VA, MDL_PAGES_LOCKED, MDL_PARTIAL } from '../../kernel/mm/mdl';
 import { FrameState } from '../../kernel/mm/physical-memory';
 import { pickLive } from '../live-targets';
-import { RuleViolation, requireEqual, requireRule } from '../rule-violation';
+import { requireEqual, requireRule, requireStop } from '../rule-violation';
 import { KernelModel } from './kernel-model';
 import { bootModelMachine } from './model-machine';
 
@@ -259,18 +259,8 @@ class Touch implements MdlCommand {
 // --- illegal commands: each finds or makes its target, then must stop the machine ---
 
 function expectStop(m: MdlModel, r: MdlReal, rule: string, code: number, p1: number, fn: () => void): BugCheck {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
   m.stopped = true;
-  if (!(caught instanceof BugCheck)) throw new RuleViolation(rule, `expected bug check ${hex(code)}/${hex(p1)}, got ${caught === undefined ? 'no stop' : String(caught)}`);
-  requireEqual(rule, hex(caught.code), hex(code), `stop code (${caught.message})`);
-  requireEqual(rule, hex(caught.parameters[0]), hex(p1), `parameter 1 (${caught.message})`);
-  requireRule(rule, r.machine.kernel.stopped === caught, () => 'the kernel did not record the bug check it stopped with');
-  return caught;
+  return requireStop(rule, r.machine.kernel, code, p1, fn);
 }
 
 function allocateWholeBuffer(m: MdlModel, r: MdlReal): number {

@@ -13,6 +13,7 @@ const PCI_COMMAND = 0x04;
 const PCI_COMMAND_BUS_MASTER = 0x4;
 const PAGE_SIZE = 4096;
 const TRANSFER_TIMEOUT_MS = 100; // a transfer that makes no progress for this long is aborted
+const ALL_ONES = 0xffffffff;       // what every register of a surprise-removed device reads
 
 interface Extension {
   pdo: DEVICE_OBJECT;
@@ -80,10 +81,14 @@ function programDevice(device: object, _irp: unknown, list: SCATTER_GATHER_LIST,
   k.KeSetTimer(ext.watchdog.timer, -TRANSFER_TIMEOUT_MS * 10_000, ext.watchdog.dpc);
 }
 
-/** The watchdog's DPC: a device that stopped moving data is aborted, so it reports an error and interrupts. */
+/**
+ * The watchdog's DPC: a device that stopped moving data is aborted, so it reports an error and interrupts.
+ * A removed device drops the abort and never interrupts: the request ends here instead.
+ */
 function watchdogExpired(device: DEVICE_OBJECT): void {
   const ext = device.DeviceExtension as Extension;
   if (!ext.current?.list) return;
+  if (k.READ_REGISTER_ULONG(ext.registers + DmaRegister.Status) === ALL_ONES) return pieceEnded(device, STATUS.DEVICE_NOT_CONNECTED, 0);
   const progress = k.READ_REGISTER_ULONG(ext.registers + DmaRegister.BytesTransferred)
     + k.READ_REGISTER_ULONG(ext.registers + DmaRegister.RingProgress) * 2 ** 32;
   if (progress !== ext.watchdog.lastProgress) { // still moving: give it another period
@@ -92,6 +97,29 @@ function watchdogExpired(device: DEVICE_OBJECT): void {
     return;
   }
   k.WRITE_REGISTER_ULONG(ext.registers + DmaRegister.Control, DmaControl.InterruptEnable | DmaControl.Abort); // keep interrupts on to hear the error
+  k.KeSetTimer(ext.watchdog.timer, -TRANSFER_TIMEOUT_MS * 10_000, ext.watchdog.dpc); // no interrupt by then: look again (removed?)
+}
+
+/** The piece on the device ended (DPC, or watchdog for a removed device): put its list back, then map the next piece or complete. */
+function pieceEnded(device: DEVICE_OBJECT, status: NtStatus, moved: number): void {
+  const ext = device.DeviceExtension as Extension;
+  const oldIrql = { value: 0 };
+  k.KeAcquireSpinLock(ext.lock, oldIrql);
+  const done = ext.current;
+  if (!done?.list) return k.KeReleaseSpinLock(ext.lock, oldIrql.value);
+  k.KeCancelTimer(ext.watchdog.timer);
+  ext.adapter!.DmaOperations.PutScatterGatherList(ext.adapter!, done.list, done.write); // before the IRP completes
+  done.list = null;
+  done.done += NT_SUCCESS(status) ? done.piece : Math.min(moved, done.piece);
+  let result = status;
+  if (NT_SUCCESS(status) && done.done < k.IoGetCurrentIrpStackLocation(done.irp).Parameters.Read.Length) {
+    result = mapNextPiece(device);
+    if (NT_SUCCESS(result)) return k.KeReleaseSpinLock(ext.lock, oldIrql.value);
+  }
+  ext.current = null;
+  k.KeReleaseSpinLock(ext.lock, oldIrql.value);
+  complete(done.irp, result, done.done);
+  startNext(device);
 }
 
 /** Map the current request's next piece (caller holds the lock: DISPATCH_LEVEL); programDevice starts it. */
@@ -204,7 +232,7 @@ const driver: DriverModule = {
   InterruptService(_interrupt, context): boolean {
     const ext = (context as DEVICE_OBJECT).DeviceExtension as Extension;
     const pending = k.READ_REGISTER_ULONG(ext.registers + DmaRegister.InterruptStatus);
-    if (pending === 0) return false; // not ours
+    if (pending === 0 || pending === ALL_ONES) return false; // not ours (a removed device raises nothing)
     k.WRITE_REGISTER_ULONG(ext.registers + DmaRegister.InterruptAck, pending);
     k.IoRequestDpc(context as DEVICE_OBJECT, null, pending);
     return true;
@@ -214,25 +242,8 @@ const driver: DriverModule = {
     const ext = DeviceObject.DeviceExtension as Extension;
     const status = k.READ_REGISTER_ULONG(ext.registers + DmaRegister.Status);
     const moved = k.READ_REGISTER_ULONG(ext.registers + DmaRegister.BytesTransferred);
-    const oldIrql = { value: 0 };
-    k.KeAcquireSpinLock(ext.lock, oldIrql);
-    const done = ext.current;
-    if (!done?.list) return k.KeReleaseSpinLock(ext.lock, oldIrql.value);
-    k.KeCancelTimer(ext.watchdog.timer);
-    ext.adapter!.DmaOperations.PutScatterGatherList(ext.adapter!, done.list, done.write); // before the IRP completes
-    done.list = null;
-    const ok = (status & DmaStatusBit.StateMask) === DmaState.Done;
-    const length = k.IoGetCurrentIrpStackLocation(done.irp).Parameters.Read.Length;
-    let result: NtStatus = ok ? STATUS.SUCCESS : STATUS.IO_DEVICE_ERROR;
-    done.done += ok ? done.piece : Math.min(moved, done.piece);
-    if (ok && done.done < length) {
-      result = mapNextPiece(DeviceObject);
-      if (NT_SUCCESS(result)) return k.KeReleaseSpinLock(ext.lock, oldIrql.value);
-    }
-    ext.current = null;
-    k.KeReleaseSpinLock(ext.lock, oldIrql.value);
-    complete(done.irp, result, done.done);
-    startNext(DeviceObject);
+    if (status === ALL_ONES) return pieceEnded(DeviceObject, STATUS.DEVICE_NOT_CONNECTED, 0); // removed since it interrupted
+    pieceEnded(DeviceObject, (status & DmaStatusBit.StateMask) === DmaState.Done ? STATUS.SUCCESS : STATUS.IO_DEVICE_ERROR, moved);
   },
 
   RemoveDevice(DeviceObject: DEVICE_OBJECT): void {

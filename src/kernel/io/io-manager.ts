@@ -760,7 +760,10 @@ export class IoManager {
     const device = fileObject.DeviceObject;
     const driver = device.driverName;
     const request = new IoRequest(this.nextId('request'), operation, process, driver, length, this.clock.now);
-    if (this.kernel.faults.shouldFail('IoAllocateIrp', IO_MANAGER_CALL_SITE)) return this.finishEarly(request, STATUS.INSUFFICIENT_RESOURCES);
+    // Closing a handle cannot fail for want of memory: Windows allocates the cleanup and close IRPs so they must succeed
+    // (waiting and retrying), so the driver always gets IRP_MJ_CLEANUP and IRP_MJ_CLOSE and can give back what the handle held.
+    const mustSucceed = major === IRP_MJ_CLEANUP || major === IRP_MJ_CLOSE;
+    if (!mustSucceed && this.kernel.faults.shouldFail('IoAllocateIrp', IO_MANAGER_CALL_SITE)) return this.finishEarly(request, STATUS.INSUFFICIENT_RESOURCES);
     const irp = new IRP(this.nextId('irp'), device.StackSize, process, fileObject);
     irp.RequestorMode = 'UserMode';
     irp.issuedAtNs = this.clock.now;

@@ -2,7 +2,8 @@
  * The fuzzer proves itself (part of `npm test`): the workload fuzzer runs
  * with a fixed budget and seed against every faulty driver in
  * src/drivers/faulty and every reference driver in src/drivers/reference,
- * in parallel child processes (one per CPU, each proving a share of the
+ * and the example driver of docs/driver-contract.md (docs/example-driver.ts,
+ * a reference driver too: it must survive), in parallel child processes (one per CPU, each proving a share of the
  * drivers in turn).
  *
  * Prints one line per driver, then
@@ -20,6 +21,8 @@ const { spawn } = require('node:child_process');
 const { ROOT } = require('./project-paths.cjs');
 
 const DRIVERS = path.join(ROOT, 'src', 'drivers');
+/** The documentation's example driver: what a driver author copies, so it is proved like the references. */
+const EXAMPLE_DRIVER = path.join(ROOT, 'docs', 'example-driver.ts');
 const RESULT_PREFIX = 'fuzz-proof-result ';
 
 function parseArguments(argv) {
@@ -98,7 +101,7 @@ async function main() {
   const options = parseArguments(process.argv.slice(2));
   const budget = {};
   for (const k of ['runs', 'operations', 'seed']) if (options[k] !== undefined) budget[k] = options[k];
-  const modules = options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference')];
+  const modules = options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference'), EXAMPLE_DRIVER];
   const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), modules.length));
   // References run their whole budget; faulty drivers usually stop early: deal the references out first.
   const ordered = [...modules].sort((a, b) => Number(a.includes(`${path.sep}faulty${path.sep}`)) - Number(b.includes(`${path.sep}faulty${path.sep}`)));

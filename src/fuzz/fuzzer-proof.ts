@@ -1,8 +1,8 @@
 /**
  * The fuzzer proves itself on the suite's own drivers: run with a fixed
  * budget against every faulty driver, it must find each one whose broken
- * rule a workload can reach, and the reference drivers must survive the same
- * budget. This module proves one driver; scripts/fuzz-proof.cjs runs it for
+ * rule a workload can reach, and the reference drivers (and the example
+ * driver of docs/example-driver.ts) must survive the same budget. This module proves one driver; scripts/fuzz-proof.cjs runs it for
  * all of them in parallel child processes and prints the verdict.
  *
  * A failure is not shrunk here (finding it is what counts, and the first

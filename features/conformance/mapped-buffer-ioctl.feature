@@ -104,6 +104,30 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     Then nothing of the driver is left behind
     And the workload passes every check
 
+  @rule:CONT-6 @seed:000
+  Scenario: A second map request on the handle is refused, and the first mapping stays the one in use
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 64 KiB from the driver
+    And "app.exe" asks for a second mapped buffer
+    And "app.exe" has the device fill its whole mapped buffer
+    And "app.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:PAGE-1 @rule:CONT-6 @seed:000
+  Scenario: Closing the handle while the device fills the mapped buffer stops the device before the buffer goes
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 8 MiB from the driver
+    And "app.exe" starts the device filling its whole mapped buffer
+    And "app.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And nothing of the driver is left behind
+    And the workload passes every check
+
   @rule:DEV-2 @rule:SG-6 @seed:001
   Scenario: A device that addresses only 32 bits fills a buffer larger than its bounce buffers, piece by piece
     Given the DMA test device can address only 32 bits

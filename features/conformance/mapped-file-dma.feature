@@ -88,3 +88,34 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     Then every request completed with the status and length the rules require
     And nothing of the driver is left behind
     And the workload passes every check
+
+  @rule:PAGE-5 @rule:DEV-3 @seed:000
+  Scenario: A transfer the device fails ends its request with an error, and the view is unlocked once
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 1 MiB
+    And "app.exe" maps an empty file "b.dat" of 1 MiB
+    When the DMA test device refuses its next data burst
+    And "app.exe" has the device fill its view of "a.dat"
+    And "app.exe" has the device fill its view of "b.dat"
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-5 @seed:000
+  Scenario: Requests cancelled while they wait for the device end cancelled, with their views unlocked
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 2 MiB
+    And "app.exe" maps an empty file "b.dat" of 2 MiB
+    And "app.exe" maps an empty file "c.dat" of 2 MiB
+    When "app.exe" has the device fill its view of "a.dat" without waiting
+    And "app.exe" has the device fill its view of "b.dat" without waiting
+    And "app.exe" has the device fill its view of "c.dat" without waiting
+    And "app.exe" cancels its requests
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check

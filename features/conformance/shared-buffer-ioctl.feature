@@ -87,7 +87,7 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     And no DMA touched memory the applications do not own
     And the workload passes every check
 
-  @rule:MDL-3 @seed:003
+  @rule:MDL-3 @rule:PAGE-5 @seed:003
   Scenario: No system address for the queue: the registration fails and the machine keeps running
     Given the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
@@ -99,6 +99,18 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     And "app.exe" hands down 2 buffers of 128 KiB
     And "app.exe" consumes 4 filled buffers
     And every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
+  @rule:SG-3 @seed:000
+  Scenario: Closing the handle while the device fills one of its buffers puts that buffer's list back too
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 3 buffers of 512 KiB
+    And "app.exe" consumes 2 filled buffers
+    And "app.exe" closes its handle
+    Then every scatter/gather list the driver under test got has been put back exactly once
+    When every application exits and the driver under test is unloaded
     Then the workload passes every check
 
   @rule:SG-3 @rule:PAGE-5 @seed:000
@@ -116,6 +128,20 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     And "app.exe" consumes 3 filled buffers
     And every application exits and the driver under test is unloaded
     Then the DMA verifier and the I/O manager found nothing wrong
+    And the workload passes every check
+
+  @rule:PAGE-1 @rule:PAGE-5 @seed:000
+  Scenario: A buffer whose request is cancelled is given back and never filled again
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 2 buffers of 256 KiB
+    And "app.exe" consumes 2 filled buffers
+    And "app.exe" cancels its requests
+    And "app.exe" hands down 2 buffers of 256 KiB
+    And "app.exe" consumes 4 filled buffers
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
     And the workload passes every check
 
   @rule:DEV-3 @seed:002

@@ -77,7 +77,7 @@ export class MappedFileDevice extends ReferenceDevice {
   constructor(k: KernelApi, fdo: DEVICE_OBJECT, pdo: DEVICE_OBJECT) {
     super(k, fdo, pdo);
     k.KeInitializeSpinLock(this.lock);
-    k.IoCsqInitialize(this.queue, (_csq, irp) => this.finish(this.requestOf(irp), STATUS.CANCELLED));
+    k.IoCsqInitialize(this.queue, (_csq, irp) => this.cancelledWhileQueued(this.requestOf(irp)));
     this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
@@ -179,6 +179,11 @@ export class MappedFileDevice extends ReferenceDevice {
   /** The device has been started on a transfer. */
   protected transferStarted(_request: MappedFileRequest): void {
     this.watchdog.arm(MAPPED_FILE_TRANSFER_TIMEOUT_MS);
+  }
+
+  /** The queue's cancel completion: a request cancelled before the device took it ends like any other (its view unlocked). */
+  protected cancelledWhileQueued(request: MappedFileRequest): void {
+    this.finish(request, STATUS.CANCELLED);
   }
 
   /** The request is over: unlock the view and free the MDL, exactly once (PAGE-5), then complete it. */

@@ -175,8 +175,7 @@ export class SharedBufferDevice extends ReferenceDevice {
     }
     const systemVa = this.mapQueue(mdl);
     if (systemVa === null) {
-      k.MmUnlockPages(mdl);
-      k.IoFreeMdl(mdl);
+      this.unlockUnmappedQueue(mdl);
       return completeRequest(k, irp, STATUS.INSUFFICIENT_RESOURCES);
     }
     k.RtlZeroMemory(systemVa, QUEUE_HEADER_BYTES);
@@ -198,6 +197,12 @@ export class SharedBufferDevice extends ReferenceDevice {
   /** A system address for the locked queue, usable from the DPC; null when system PTEs run out (MDL-3). */
   protected mapQueue(mdl: MDL): number | null {
     return this.k.MmGetSystemAddressForMdlSafe(mdl, 'NormalPagePriority');
+  }
+
+  /** The queue was locked but could not be mapped: undo the lock, then free the MDL (PAGE-5). */
+  protected unlockUnmappedQueue(mdl: MDL): void {
+    this.k.MmUnlockPages(mdl);
+    this.k.IoFreeMdl(mdl);
   }
 
   /** Undo registerQueue: unlocking unmaps the system mapping too; then free the MDL (PAGE-5). */
@@ -377,7 +382,7 @@ export class SharedBufferDevice extends ReferenceDevice {
   }
 
   /** The cancel routine of a held buffer: give it back now, or when the fill on it ends. */
-  private bufferCancelled(irp: IRP): void {
+  protected bufferCancelled(irp: IRP): void {
     this.k.IoReleaseCancelSpinLock(irp.CancelIrql);
     const buffer = irp.Tail.Overlay.DriverContext[0] as SharedBuffer;
     if (this.active === buffer) {

@@ -68,6 +68,12 @@ export interface ClassProtocol {
   afterOpen(app: WorkloadApplication): boolean;
   /** What the application does after CancelIo, besides nothing: wait for requests it needs to know are gone. */
   afterCancel?(app: WorkloadApplication): void;
+  /**
+   * The application repeats its set-up request on a handle that already has
+   * what it asked for (a second map or queue registration): the driver must
+   * refuse it and keep the first. Absent when the class has no set-up request.
+   */
+  setUpAgain?(app: WorkloadApplication): void;
   /** Move data; null when the class's transfer finished within the call and left nothing to wait for or free. */
   transfer(app: WorkloadApplication, direction: Direction, size: number, offsetIntoPage: number, overlapped: boolean): StartedTransfer | null;
   hostile(app: WorkloadApplication, kind: HostileKind, size: number): TrackedRequest | null;
@@ -329,15 +335,24 @@ const mappedBuffer: ClassProtocol = {
     mappedBufferClientOf(app).map(MAPPED_BUFFER_BYTES);
     return mappedBufferClientOf(app).view !== null;
   },
-  transfer(app, direction, size, offsetIntoPage) {
+  setUpAgain(app) {
+    mappedBufferClientOf(app).map(MAPPED_BUFFER_BYTES, undefined, { kind: 'error', why: 'a second map request on one handle' });
+  },
+  transfer(app, direction, size, offsetIntoPage, overlapped) {
     const client = mappedBufferClientOf(app);
     const length = client.view!.length;
     const offset = offsetIntoPage % length;
     const bytes = Math.min(size, length - offset);
-    // One buffer serves every transfer of the handle: they run one at a time, so each fill is checked before the next one lands.
-    if (direction === 'read') client.fill(offset, bytes, false);
-    else client.send(offset, bytes);
-    return null;
+    // One buffer serves every transfer of the handle: the earlier ones finish first, so each fill is checked before
+    // the next one lands. An overlapped fill leaves the device running into the buffer, where a close or exit may find it.
+    app.waitForAll();
+    app.checkFinishedReads();
+    if (direction === 'write') {
+      client.send(offset, bytes);
+      return null;
+    }
+    const tracked = client.fill(offset, bytes, overlapped);
+    return overlapped ? { tracked, buffer: null } : null;
   },
   hostile(app, kind, size) {
     const client = mappedBufferClientOf(app);

@@ -176,13 +176,52 @@ class CancelRequests implements WorkloadCommand {
   constructor(readonly i: number) {}
   check = (m: Readonly<WorkloadModel>) => openApps(m).length > 0;
   run(m: WorkloadModel, r: WorkloadReal): void {
-    const a = r.apps[pickLive(openApps(m), this.i)]!;
+    // An application with requests in flight, when there is one: cancelling nothing tests little.
+    const busy = openApps(m).filter((k) => m.apps[k]!.pending > 0);
+    const a = r.apps[pickLive(busy.length > 0 ? busy : openApps(m), this.i)]!;
     operate(r, `${a.app.name} cancels its requests`, () => {
       a.app.cancelIo();
       r.protocol.afterCancel?.(a.app);
     });
   }
   toString = () => `CancelRequests(${this.i})`;
+}
+
+/**
+ * The application starts a burst of overlapped transfers and gives up on
+ * them at once (CancelIo), as one does on shutdown or a timeout: the later
+ * ones are still queued in the driver, the first may be on the device.
+ */
+class CancelBurst implements WorkloadCommand {
+  constructor(readonly i: number, readonly direction: Direction, readonly size: number, readonly count: number) {}
+  check = (m: Readonly<WorkloadModel>) => openApps(m).some((k) => m.apps[k]!.pending + this.count <= MAX_PENDING);
+  run(m: WorkloadModel, r: WorkloadReal): void {
+    const i = pickLive(openApps(m).filter((k) => m.apps[k]!.pending + this.count <= MAX_PENDING), this.i);
+    const a = r.apps[i]!;
+    operate(r, `${a.app.name} starts ${this.count} overlapped ${this.direction}s of ${formatBytes(this.size)} and cancels them`, () => {
+      for (let n = 0; n < this.count && a.app.handle !== null; n++) {
+        const started = r.protocol.transfer(a.app, this.direction, this.size, 0, true);
+        if (started) {
+          a.pending.push(started);
+          m.apps[i]!.pending++;
+        }
+      }
+      if (a.app.handle === null) return;
+      a.app.cancelIo();
+      r.protocol.afterCancel?.(a.app);
+    });
+  }
+  toString = () => `CancelBurst(${this.i}, ${this.count} ${this.direction}s of ${this.size} bytes)`;
+}
+
+class SetUpAgain implements WorkloadCommand {
+  constructor(readonly i: number) {}
+  check = (m: Readonly<WorkloadModel>) => m.protocol.setUpAgain !== undefined && openApps(m).length > 0;
+  run(m: WorkloadModel, r: WorkloadReal): void {
+    const a = r.apps[pickLive(openApps(m), this.i)]!;
+    operate(r, `${a.app.name} repeats its set-up request on the same handle`, () => r.protocol.setUpAgain!(a.app));
+  }
+  toString = () => `SetUpAgain(${this.i})`;
 }
 
 class CloseHandle implements WorkloadCommand {
@@ -377,6 +416,8 @@ export const workloadCommands: fc.Arbitrary<WorkloadCommand> = fc.oneof(
   { weight: 4, arbitrary: app.map((i) => new WaitForRequests(i)) },
   { weight: 2, arbitrary: fc.tuple(app, fc.nat(7)).map(([i, k]) => new FreeBufferInFlight(i, k)) },
   { weight: 1, arbitrary: app.map((i) => new CancelRequests(i)) },
+  { weight: 2, arbitrary: fc.tuple(app, direction, smallSize, fc.integer({ min: 2, max: 3 })).map(([i, d, s, n]) => new CancelBurst(i, d, s, n)) },
+  { weight: 1, arbitrary: app.map((i) => new SetUpAgain(i)) },
   { weight: 2, arbitrary: app.map((i) => new CloseHandle(i)) },
   { weight: 2, arbitrary: app.map((i) => new ExitProcess(i)) },
   { weight: 3, arbitrary: fc.tuple(app, fc.constantFrom(...HOSTILE_KINDS), smallSize).map(([i, k, s]) => new Hostile(i, k, s)) },

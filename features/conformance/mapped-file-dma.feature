@@ -119,3 +119,17 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     Then every request completed with the status and length the rules require
     And nothing of the driver is left behind
     And the workload passes every check
+
+  @rule:PAGE-1 @rule:PAGE-5 @seed:000
+  Scenario: A request cancelled while the device fills its view keeps the view locked until the device stops
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 8 MiB
+    When "app.exe" has the device fill its view of "a.dat" without waiting
+    And "app.exe" cancels its requests
+    And "app.exe" waits for its requests
+    Then no DMA touched memory the applications do not own
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check

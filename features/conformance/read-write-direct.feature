@@ -241,3 +241,27 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And every application exits and the driver under test is unloaded
     Then every byte matches the device's stream
     And the workload passes every check
+
+  @rule:PAGE-1 @rule:PAGE-5 @seed:000
+  Scenario: Closing the handle while the device moves a read keeps the buffer locked until the device has stopped
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 2 reads of 8 MiB in flight
+    And "app.exe" closes its handle
+    Then no DMA touched memory the applications do not own
+    And every scatter/gather list the driver under test got has been put back exactly once
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:SG-3 @rule:DEV-3 @seed:001
+  Scenario: A transfer the device fails part-way gives its list back, and its request fails
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 3 reads of 1 MiB in flight
+    And the DMA test device refuses its next data burst
+    And "app.exe" waits for its requests
+    Then every scatter/gather list the driver under test got has been put back exactly once
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check

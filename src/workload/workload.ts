@@ -31,6 +31,9 @@ export interface DataCheck {
 /** Stream offsets of consecutive requests are this far apart at least, so a transfer that lands on its neighbour's data shows. */
 const STREAM_GAP = 4096 + 256 + 17;
 
+/** How long the machine runs between the last application's exit and the driver's unload (simulated). */
+const UNLOAD_DELAY_NS = 1e9;
+
 export class Workload {
   readonly ledger = new RequestLedger();
   readonly dataChecks: DataCheck[] = [];
@@ -150,6 +153,8 @@ export class Workload {
     for (const app of this.applications.values()) {
       if (!app.exited) this.perform(`${app.name} exits at the end of the workload`, () => app.exit());
     }
+    // Unloading comes some time after the last process is gone: a device the driver left running goes on moving data meanwhile.
+    this.perform('the machine runs on before the driver is unloaded', () => this.machine.clock.advance(UNLOAD_DELAY_NS));
     this.perform(`unloading driver ${this.driverName}`, () => this.session?.unload());
   }
 }

@@ -170,8 +170,8 @@ export class DirectIoDevice extends ReferenceDevice {
     this.watchdog.arm(DIRECT_IO_TRANSFER_TIMEOUT_MS);
   }
 
-  /** The device is done with a transfer: give its mapping back (before the request can complete). */
-  protected releaseTransfer(transfer: DirectIoTransfer): void {
+  /** The device is done with a transfer (`status` says how it ended): give its mapping back (before the request can complete). */
+  protected releaseTransfer(transfer: DirectIoTransfer, _status: NtStatus = STATUS.SUCCESS): void {
     this.transferMapping().release(this, transfer);
   }
 
@@ -284,8 +284,9 @@ export class DirectIoDevice extends ReferenceDevice {
     });
     if (!transfer) return;
     this.watchdog.cancel();
-    this.releaseTransfer(transfer);
-    this.transferEnded(transfer, result.done ? STATUS.SUCCESS : result.removed ? STATUS.DEVICE_NOT_CONNECTED : STATUS.IO_DEVICE_ERROR);
+    const status = result.done ? STATUS.SUCCESS : result.removed ? STATUS.DEVICE_NOT_CONNECTED : STATUS.IO_DEVICE_ERROR;
+    this.releaseTransfer(transfer, status);
+    this.transferEnded(transfer, status);
     this.startTransfers();
   }
 

@@ -27,6 +27,13 @@ export interface BootConfig {
   verifierMode: VerifierMode;
   /** Hand frames out in a scattered order, as on a machine that has run for a while. */
   scatterFrames: boolean;
+  /**
+   * The HAL calls the execution routines of GetScatterGatherList,
+   * BuildScatterGatherList and AllocateAdapterChannel later (from a DPC, in no
+   * particular process), even when it could call them at once: Windows
+   * promises only that they run at DISPATCH_LEVEL once the resources are there.
+   */
+  deferDmaCallbacks: boolean;
   /** The bus-master DMA test device on the PCI bus (docs/dma-device.md). */
   dmaDevice: { addressBits: 32 | 64; maxTransferLength: number; patternSeed: number };
   /** On-board memory of the GPU-like device; 0 leaves it off the bus. */
@@ -54,6 +61,7 @@ export function defaultBootConfig(overrides: Partial<BootConfig> = {}): BootConf
     iommu: false,
     verifierMode: 'bugcheck',
     scatterFrames: true,
+    deferDmaCallbacks: false,
     dmaDevice: { addressBits: 64, maxTransferLength: 64 * 1024, patternSeed: 1 },
     gpuMemoryBytes: 256 * MiB,
     dmaPreallocation: {},
@@ -69,7 +77,7 @@ export function defaultBootConfig(overrides: Partial<BootConfig> = {}): BootConf
 const DEFAULT_KEYS: Record<keyof BootConfig, true> = {
   seed: true, ramBytes: true, deviceHoleBytes: true, nonPagedPoolBytes: true, pagedPoolBytes: true, systemPtes: true,
   pagingFileBytes: true, workingSetMinimumPages: true, workingSetMaximumPages: true, iommu: true, verifierMode: true,
-  scatterFrames: true, dmaDevice: true, gpuMemoryBytes: true, dmaPreallocation: true,
+  scatterFrames: true, deferDmaCallbacks: true, dmaDevice: true, gpuMemoryBytes: true, dmaPreallocation: true,
 };
 
 export function validateBootConfig(c: BootConfig): void {
@@ -92,6 +100,7 @@ export function validateBootConfig(c: BootConfig): void {
     if (!Number.isSafeInteger(c[k]) || c[k] < 0) problems.push(`${k} must be a whole number >= 0, got ${c[k]}`);
   }
   if (typeof c.iommu !== 'boolean') problems.push(`iommu must be true or false, got ${String(c.iommu)}`);
+  if (typeof c.deferDmaCallbacks !== 'boolean') problems.push(`deferDmaCallbacks must be true or false, got ${String(c.deferDmaCallbacks)}`);
   if (typeof c.scatterFrames !== 'boolean') problems.push(`scatterFrames must be true or false, got ${String(c.scatterFrames)}`);
   if (c.verifierMode !== 'bugcheck' && c.verifierMode !== 'record') problems.push(`verifierMode must be "bugcheck" or "record", got ${String(c.verifierMode)}`);
   if (c.workingSetMinimumPages > c.workingSetMaximumPages) problems.push('workingSetMinimumPages exceeds workingSetMaximumPages');

@@ -76,6 +76,12 @@ describe('kernel models', () => {
       plant: (fn) => withPatch(AdapterChannel.prototype, 'registersReturned', () => function () {}, fn),
     },
     {
+      model: 'adapter-channel',
+      rules: ['SG-3', 'SG-6'],
+      defect: 'map registers coming back never reach a GetScatterGatherList call waiting for them',
+      plant: (fn) => withPatch(ScatterGatherLists.prototype, 'registersReturned', () => function () {}, fn),
+    },
+    {
       model: 'contiguous',
       rules: ['CONT-2'],
       defect: 'contiguous allocation ignores the boundary it must not cross',

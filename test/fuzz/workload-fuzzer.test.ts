@@ -55,7 +55,7 @@ describe('the workload fuzzer', () => {
     for (const { driver } of references) {
       const protocol = protocolFor(driver.conformanceClasses[0]!);
       if (!protocol) continue;
-      const { real } = startWorkload(driver, protocol, { ramBytes: 256 * MiB, addressBits: 64, iommu: false, maxTransferLength: 64 * KiB, scatterFrames: true, fragmented: false, seed: 3 });
+      const { real } = startWorkload(driver, protocol, { ramBytes: 256 * MiB, addressBits: 64, iommu: false, maxTransferLength: 64 * KiB, scatterFrames: true, fragmented: false, deferDmaCallbacks: false, seed: 3 });
       const app = real.apps[0]!.app;
       assert.notEqual(app.handle, null, `${driver.name}: the application could not open and set up the device`);
       for (const [direction, size, offset] of [['read', 5000, 7], ['write', 70_001, 0], ['read', 1, 4095]] as const) {

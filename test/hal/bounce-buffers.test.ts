@@ -11,7 +11,8 @@ import { STATUS } from '../../src/machine/ntstatus';
 import { GiB, MiB, PAGE_SIZE } from '../../src/machine/units';
 import { MDL } from '../../src/kernel/mm/mdl';
 import { MAXIMUM_BOUNCING_MAP_REGISTERS } from '../../src/kernel/hal/device-description';
-import { DmaAdapter } from '../../src/kernel/hal/dma-adapter';
+import { DmaAdapter, adapterOf } from '../../src/kernel/hal/dma-adapter';
+import type { SCATTER_GATHER_LIST } from '../../src/kernel/hal/scatter-gather-list';
 import { HalMachine, adapterFor, bootHal, description, getList, lockedMdl, pattern, sumOfLengths, userBuffer } from './hal-fixture';
 
 /** Non-paged memory above 4 GiB with an MDL over it, filled with a known pattern. */
@@ -150,7 +151,7 @@ describe('bounce buffers', () => {
     assert.equal(t.hal.verifier.findings.length, 0, JSON.stringify(t.hal.verifier.findings));
   });
 
-  it('bounce registers are shared: a list that needs more than are free fails until others are put back', () => {
+  it('bounce registers are shared: a list that needs more than are free waits, and its routine runs once others are put back', () => {
     const t = bootHal();
     const adapter = adapter32(t, MiB);
     assert.equal(adapter.numberOfMapRegisters, MAXIMUM_BOUNCING_MAP_REGISTERS);
@@ -161,9 +162,25 @@ describe('bounce buffers', () => {
     const m2 = lockedMdl(t, two.va, bytes);
     const first = getList(adapter, m1, one.va, bytes, true);
     assert.equal(first.status, STATUS.SUCCESS);
-    assert.equal(getList(adapter, m2, two.va, bytes, true).status, STATUS.INSUFFICIENT_RESOURCES);
+    type Call = { irql: number; process: unknown; list: SCATTER_GATHER_LIST };
+    const seen: { later?: Call } = {};
+    const cpu = t.machine.kernel.cpu;
+    const status = cpu.atIrql(DISPATCH_LEVEL, () => adapter.DmaOperations.GetScatterGatherList(adapter, {}, m2, two.va, bytes, (_d, _i, list) => {
+      seen.later = { irql: cpu.irql, process: cpu.currentProcess, list };
+    }, null, true));
+    // Windows queues the request instead of failing it: success now, the routine once registers come back.
+    assert.equal(status, STATUS.SUCCESS);
+    assert.ok(!seen.later, 'no list while the bounce registers are held');
+    t.machine.clock.runUntilIdle();
+    assert.ok(!seen.later, 'still none: nothing was put back');
     adapter.DmaOperations.PutScatterGatherList(adapter, first.list!, true);
-    assert.equal(getList(adapter, m2, two.va, bytes, true).status, STATUS.SUCCESS);
+    t.machine.clock.runUntilIdle();
+    const later = seen.later as Call | undefined; // set by the routine: the checks above narrowed it
+    assert.ok(later, 'the routine ran once the first list was put back');
+    assert.equal(later.irql, DISPATCH_LEVEL);
+    assert.equal(later.process, null, 'from a DPC, in no particular process');
+    assert.equal(sumOfLengths(later.list), bytes);
+    assert.equal(adapterOf(adapter).lists.waitedCount, 1);
   });
 
   it('copying back into pages that were unlocked meanwhile is flagged as DMA to unlocked memory', () => {

@@ -4,24 +4,16 @@
  * mapping cost each time instead of once per buffer, which is the whole point
  * of keeping the buffers locked in pending requests.
  */
-import type { SCATTER_GATHER_LIST } from '../contract';
 import { FillMapping, SharedBufferDevice, sharedBufferDriver } from '../reference/shared-buffer';
 
-const perFill = new WeakMap<object, SCATTER_GATHER_LIST>();
-
+/** Every buffer is treated like one that bounces: its list goes back after each fill and a new one comes for the next. */
 const listPerFill: FillMapping = {
   elements(device, buffer) {
-    const adapter = device.adapter!;
-    let list: SCATTER_GATHER_LIST | null = null;
-    adapter.DmaOperations.GetScatterGatherList(adapter, device.fdo, buffer.mdl, buffer.va, buffer.length, (_d, _i, l) => (list = l), null, false);
-    if (list) perFill.set(buffer, list);
-    return list ? (list as SCATTER_GATHER_LIST).Elements : null;
+    if (!buffer.list) device.getList(buffer);
+    return buffer.listPending ? 'pending' : buffer.list?.Elements ?? null;
   },
   fillEnded(device, buffer) {
-    const list = perFill.get(buffer);
-    if (!list) return;
-    perFill.delete(buffer);
-    device.adapter!.DmaOperations.PutScatterGatherList(device.adapter!, list, false);
+    device.putList(buffer);
   },
 };
 

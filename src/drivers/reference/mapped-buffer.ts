@@ -62,6 +62,10 @@ interface ActiveTransfer {
   /** Bytes handed to the device so far. */
   done: number;
   list: SCATTER_GATHER_LIST | null;
+  /** GetScatterGatherList was called and its execution routine has not run yet (it may run later, from a DPC). */
+  mapping: boolean;
+  /** The buffer to free once the list being built over it arrives (cleanup came first). */
+  releaseWhenMapped: MappedBuffer | null;
 }
 
 export class MappedBufferDevice extends ReferenceDevice {
@@ -160,8 +164,13 @@ export class MappedBufferDevice extends ReferenceDevice {
 
   /** Cleanup's part for the buffer, in the owning process: unmap, then the partial MDL before its source (MDL-2), then the memory. */
   protected releaseBuffer(buffer: MappedBuffer): void {
+    this.k.MmUnmapLockedPages(buffer.userVa, buffer.mdl);
+    this.freeBuffer(buffer);
+  }
+
+  /** The partial MDL before its source (MDL-2), then the memory: in any context, once no list is being built over them. */
+  protected freeBuffer(buffer: MappedBuffer): void {
     const k = this.k;
-    k.MmUnmapLockedPages(buffer.userVa, buffer.mdl);
     k.IoFreeMdl(buffer.partial);
     k.IoFreeMdl(buffer.mdl);
     k.ExFreePoolWithTag(buffer.systemVa, POOL_TAG);
@@ -171,15 +180,23 @@ export class MappedBufferDevice extends ReferenceDevice {
   protected cleanup(irp: IRP, open: MappedOpen): NtStatus {
     const k = this.k;
     for (let q = k.IoCsqRemoveNextIrp(this.queue, open.file); q; q = k.IoCsqRemoveNextIrp(this.queue, open.file)) completeRequest(k, q, STATUS.CANCELLED);
+    let waitingForList: ActiveTransfer | null = null;
     if (this.active?.open === open) {
       this.registers!.abort(); // stops now; its error interrupt finds nothing active
       this.watchdog.cancel();
       const stopped = this.active;
       this.active = null;
       this.putList(stopped);
+      if (stopped.mapping) waitingForList = stopped;
       completeRequest(k, stopped.irp, STATUS.CANCELLED);
     }
-    if (open.buffer) this.releaseBuffer(open.buffer);
+    if (open.buffer && waitingForList) {
+      // A list is still being built over the buffer: unmap it now, in its process (CONT-6); free it when the list comes.
+      k.MmUnmapLockedPages(open.buffer.userVa, open.buffer.mdl);
+      waitingForList.releaseWhenMapped = open.buffer;
+    } else if (open.buffer) {
+      this.releaseBuffer(open.buffer);
+    }
     open.buffer = null;
     completeRequest(k, irp, STATUS.SUCCESS);
     this.startNext();
@@ -209,7 +226,7 @@ export class MappedBufferDevice extends ReferenceDevice {
         completeRequest(this.k, irp, STATUS.INVALID_PARAMETER);
         continue;
       }
-      this.active = { irp, open, order: irp.Tail.Overlay.DriverContext[0] as TransferOrder, done: 0, list: null };
+      this.active = { irp, open, order: irp.Tail.Overlay.DriverContext[0] as TransferOrder, done: 0, list: null, mapping: false, releaseWhenMapped: null };
       const status = this.startPiece(this.active);
       if (!NT_SUCCESS(status)) this.finish(status);
     }
@@ -223,14 +240,30 @@ export class MappedBufferDevice extends ReferenceDevice {
     const va = buffer.systemVa + t.order.offset + t.done;
     k.IoBuildPartialMdl(buffer.mdl, buffer.partial, va, length);
     const adapter = this.adapter!;
+    t.mapping = true;
     const status = atDispatchLevel(k, () => adapter.DmaOperations.GetScatterGatherList(adapter, this.fdo, buffer.partial, va, length,
-      (_d, _i, list: SCATTER_GATHER_LIST) => (t.list = list), null, t.order.toDevice));
-    if (!NT_SUCCESS(status)) return status;
-    const count = this.ring!.write(this.descriptorsFor(t.list!.Elements));
+      (_d, _i, list: SCATTER_GATHER_LIST) => this.pieceMapped(t, list, length), null, t.order.toDevice));
+    if (!NT_SUCCESS(status)) t.mapping = false;
+    return status;
+  }
+
+  /**
+   * The execution routine (DISPATCH_LEVEL), before GetScatterGatherList
+   * returns or later: start the device on the piece. A transfer that cleanup
+   * stopped meanwhile gives the list straight back, and then its buffer.
+   */
+  private pieceMapped(t: ActiveTransfer, list: SCATTER_GATHER_LIST, length: number): void {
+    t.mapping = false;
+    t.list = list;
+    if (this.active !== t) {
+      this.putList(t);
+      if (t.releaseWhenMapped) this.freeBuffer(t.releaseWhenMapped);
+      return;
+    }
+    const count = this.ring!.write(this.descriptorsFor(list.Elements));
     this.registers!.startRing(this.ring!.logicalAddress, count, { toDevice: t.order.toDevice, streamOffset: t.order.streamOffset + t.done });
     t.done += length;
     this.watchdog.arm(TRANSFER_TIMEOUT_MS);
-    return STATUS.SUCCESS;
   }
 
   private putList(t: ActiveTransfer): void {

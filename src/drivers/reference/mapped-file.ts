@@ -223,14 +223,18 @@ export class MappedFileDevice extends ReferenceDevice {
     const adapter = this.adapter!;
     request.transferLength = Math.min(this.longestMappedTransfer, request.length - request.done);
     const status = atDispatchLevel(k, () => adapter.DmaOperations.GetScatterGatherList(adapter, this.fdo, request.mdl!, request.view + request.done, request.transferLength,
-      (_d, _i, list) => { request.list = list; }, null, !request.intoView));
+      (_d, _i, list) => this.transferMapped(request, list), null, !request.intoView));
     if (!NT_SUCCESS(status)) {
       this.current = null;
       this.finish(request, status);
       this.startNext();
-      return;
     }
-    const count = this.ring!.write(this.descriptorsFor(request.list!.Elements));
+  }
+
+  /** The execution routine (DISPATCH_LEVEL), before GetScatterGatherList returns or later: give the piece to the device. */
+  private transferMapped(request: MappedFileRequest, list: SCATTER_GATHER_LIST): void {
+    request.list = list;
+    const count = this.ring!.write(this.descriptorsFor(list.Elements));
     this.registers!.startRing(this.ring!.logicalAddress, count, { toDevice: !request.intoView, streamOffset: request.streamOffset + request.done });
     this.transferStarted(request);
   }

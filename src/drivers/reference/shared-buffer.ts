@@ -66,7 +66,8 @@ export interface SharedOpen {
   readonly buffers: Map<number, SharedBuffer>;
 }
 
-export type SharedBufferState = 'idle' | 'filling' | 'filled';
+/** mapping: handed down, its list not built yet (the HAL calls back later); idle: ready to fill. */
+export type SharedBufferState = 'mapping' | 'idle' | 'filling' | 'filled';
 
 /** One buffer an application handed down, held in its pending request. */
 export interface SharedBuffer {
@@ -87,11 +88,16 @@ export interface SharedBuffer {
   completed: boolean;
   /** Stream offset of the fill in progress. */
   streamOffset: number;
+  /** GetScatterGatherList was called for the buffer and its execution routine has not run yet. */
+  listPending: boolean;
+  /** The buffer was given back while its list was being built: complete its request with this once the list is back. */
+  givenBackWith: NtStatus | null;
 }
 
 /** How a fill's buffer is given to the device and released after the fill. */
 export interface FillMapping {
-  elements(device: SharedBufferDevice, buffer: SharedBuffer): readonly SCATTER_GATHER_ELEMENT[] | null;
+  /** The elements to fill through; null when there are none; 'pending' when the list comes later (the fill starts then). */
+  elements(device: SharedBufferDevice, buffer: SharedBuffer): readonly SCATTER_GATHER_ELEMENT[] | null | 'pending';
   fillEnded(device: SharedBufferDevice, buffer: SharedBuffer): void;
 }
 
@@ -103,7 +109,7 @@ export interface FillMapping {
 export const listBuiltOnce: FillMapping = {
   elements(device, buffer) {
     if (!buffer.list && buffer.bounces) device.getList(buffer);
-    return buffer.list?.Elements ?? null;
+    return buffer.listPending ? 'pending' : buffer.list?.Elements ?? null;
   },
   fillEnded(device, buffer) {
     if (buffer.bounces) device.putList(buffer);
@@ -225,7 +231,7 @@ export class SharedBufferDevice extends ReferenceDevice {
     const mdl = irp.MdlAddress;
     const buffer: SharedBuffer = {
       id, open, irp, mdl, va: k.MmGetMdlVirtualAddress(mdl), length, list: null, bounces: this.needsBouncePages(mdl),
-      state: 'idle', cancelRequested: false, completed: false, streamOffset: 0,
+      state: 'idle', cancelRequested: false, completed: false, streamOffset: 0, listPending: false, givenBackWith: null,
     };
     // A bouncing buffer holds no list (nor bounce pages) between fills; it must still fit in the adapter's map registers.
     const status = buffer.bounces
@@ -235,7 +241,8 @@ export class SharedBufferDevice extends ReferenceDevice {
     irp.Tail.Overlay.DriverContext[0] = buffer;
     open.buffers.set(id, buffer);
     const returned = this.holdBuffer(buffer);
-    if (open.buffers.has(id)) { // not given back already (a request cancelled as it arrived)
+    if (buffer.listPending) buffer.state = 'mapping'; // its list arrives later: listArrived makes it fillable
+    else if (open.buffers.has(id)) { // not given back already (a request cancelled as it arrived)
       this.idle.push(buffer);
       this.startNextFill();
     }
@@ -250,11 +257,28 @@ export class SharedBufferDevice extends ReferenceDevice {
     return !this.registers!.addressing64Bit && mdl.PfnArray.some((pfn) => pfn >= FIRST_FRAME_ABOVE_4_GIB);
   }
 
-  /** Get the buffer's scatter/gather list (at DISPATCH_LEVEL); the execution routine runs before this returns. */
+  /** Get the buffer's scatter/gather list (at DISPATCH_LEVEL); the execution routine runs before this returns, or later. */
   getList(buffer: SharedBuffer): NtStatus {
     const adapter = this.adapter!;
-    return adapter.DmaOperations.GetScatterGatherList(adapter, this.fdo, buffer.mdl, buffer.va, buffer.length,
-      (_d, _i, list: SCATTER_GATHER_LIST) => (buffer.list = list), null, false);
+    buffer.listPending = true;
+    const status = adapter.DmaOperations.GetScatterGatherList(adapter, this.fdo, buffer.mdl, buffer.va, buffer.length,
+      (_d, _i, list: SCATTER_GATHER_LIST) => this.listArrived(buffer, list), null, false);
+    if (!NT_SUCCESS(status)) buffer.listPending = false;
+    return status;
+  }
+
+  /** The execution routine (DISPATCH_LEVEL): the buffer becomes fillable, or its waiting fill starts, or it goes back. */
+  private listArrived(buffer: SharedBuffer, list: SCATTER_GATHER_LIST): void {
+    buffer.listPending = false;
+    buffer.list = list;
+    if (buffer.givenBackWith !== null) return this.giveBack(buffer, buffer.givenBackWith);
+    if (buffer.state === 'mapping') {
+      buffer.state = 'idle';
+      this.idle.push(buffer);
+      this.startNextFill();
+    } else if (this.active === buffer) {
+      this.beginFill(buffer, list.Elements);
+    }
   }
 
   /** Put the buffer's list back, once (SG-3): for device-to-host data this copies bounced pages into the buffer (SG-6). */
@@ -338,6 +362,11 @@ export class SharedBufferDevice extends ReferenceDevice {
     });
     if (!buffer) return;
     const elements = atDispatchLevel(this.k, () => this.fillMapping().elements(this, buffer));
+    if (elements !== 'pending') this.beginFill(buffer, elements);
+  }
+
+  /** Program the device to fill the active buffer through `elements` (none: the fill ends empty). */
+  private beginFill(buffer: SharedBuffer, elements: readonly SCATTER_GATHER_ELEMENT[] | null): void {
     if (!elements) {
       this.active = null;
       this.fillEnded(buffer, 0);
@@ -397,6 +426,11 @@ export class SharedBufferDevice extends ReferenceDevice {
     const index = this.idle.indexOf(buffer);
     if (index >= 0) this.idle.splice(index, 1);
     buffer.open.buffers.delete(buffer.id);
+    if (buffer.listPending) {
+      // The HAL is building a list over the buffer: its request (and the lock on its pages) ends when the list is back.
+      buffer.givenBackWith = status;
+      return;
+    }
     if (buffer.list) atDispatchLevel(this.k, () => this.putList(buffer));
     if (!buffer.completed) {
       buffer.completed = true;

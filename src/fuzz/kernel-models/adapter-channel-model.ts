@@ -51,6 +51,8 @@ export interface AdapterChannelModel {
   /** Registers kept after DeallocateObjectKeepRegisters, in grant order. */
   readonly kept: { readonly count: number; freed: boolean }[];
   readonly lists: { readonly count: number; readonly writeToDevice: boolean; put: boolean }[];
+  /** Indices into `lists` of GetScatterGatherList calls waiting for map registers, oldest first. */
+  readonly waitingLists: number[];
   /** Request ids in the order their execution routines ran. */
   readonly grants: number[];
   readonly findings: Map<ViolationId, number>;
@@ -66,7 +68,8 @@ export interface AdapterChannelReal {
   readonly grants: number[];
   /** Same indices as model.kept. */
   readonly kept: MapRegisterBase[];
-  readonly lists: SCATTER_GATHER_LIST[];
+  /** Same indices as model.lists; null until the execution routine delivers the list. */
+  readonly lists: (SCATTER_GATHER_LIST | null)[];
 }
 
 type ChannelCommand = fc.Command<AdapterChannelModel, AdapterChannelReal>;
@@ -75,7 +78,11 @@ function expectFinding(m: AdapterChannelModel, id: ViolationId): void {
   m.findings.set(id, (m.findings.get(id) ?? 0) + 1);
 }
 
-/** The queue advances while the channel is free and the head's registers are free. */
+/**
+ * The channel queue advances while the channel is free and the head's
+ * registers are free; then lists waiting for registers get them, in order
+ * (channel requests go first).
+ */
 function settle(m: AdapterChannelModel): void {
   while (!m.holder && m.queue.length > 0 && m.free >= m.queue[0]!.count) {
     const r = m.queue.shift()!;
@@ -85,6 +92,7 @@ function settle(m: AdapterChannelModel): void {
     else if (r.action === 'DeallocateObject') m.free += r.count;
     else m.kept.push({ count: r.count, freed: false });
   }
+  while (m.waitingLists.length > 0 && m.free >= m.lists[m.waitingLists[0]!]!.count) m.free -= m.lists[m.waitingLists.shift()!]!.count;
 }
 
 function letTimePass(r: AdapterChannelReal): void {
@@ -104,7 +112,8 @@ function assertAgrees(m: AdapterChannelModel, r: AdapterChannelReal): void {
   requireEqual('SG-6', channel.outstandingMapRegisters, m.kept.filter((k) => !k.freed).reduce((n, k) => n + k.count, 0), 'map registers kept by the driver');
   requireEqual('SG-6', registers.freeCount, m.free, 'free map registers');
   requireEqual('SG-6', registers.held, m.granted - m.free, 'map registers held');
-  requireEqual('SG-3', r.adapter.lists.outstandingCount, m.lists.filter((l) => !l.put).length, 'scatter/gather lists outstanding');
+  requireEqual('SG-3', r.adapter.lists.outstandingCount, m.lists.filter((l) => !l.put).length, 'scatter/gather lists outstanding or promised');
+  requireEqual('SG-3', r.lists.filter((l) => l !== null).length, m.lists.length - m.waitingLists.length, 'execution routines that received their list');
   const findings = r.adapter.verifier.findings;
   for (const [id, n] of m.findings) requireEqual(id, findings.filter((f) => f.id === id).length, n, `${id} findings`);
   requireEqual('SG-2', findings.length, [...m.findings.values()].reduce((a, b) => a + b, 0), `verifier findings (${findings.map((f) => f.id).join(', ') || 'none'})`);
@@ -197,16 +206,17 @@ class GetList implements ChannelCommand {
   constructor(readonly pages: number, readonly writeToDevice: boolean) {}
   check = () => true;
   run(m: AdapterChannelModel, r: AdapterChannelReal): void {
-    let list: SCATTER_GATHER_LIST | null = null;
-    const status = atDispatch(r, () => r.adapter.DmaOperations.GetScatterGatherList(r.adapter, {}, r.mdl, r.bufferVa, this.pages * PAGE_SIZE, (_d, _i, sg) => { list = sg; }, null, this.writeToDevice));
-    // A list takes its registers now or fails: it does not wait for them as a channel request does.
-    const fits = this.pages <= m.granted && this.pages <= m.free;
-    requireEqual('SG-3', statusName(status), statusName(fits ? STATUS.SUCCESS : STATUS.INSUFFICIENT_RESOURCES), `GetScatterGatherList for ${this.pages} page(s) with ${m.free} of ${m.granted} map registers free`);
-    if (fits) {
-      requireRule('SG-3', list !== null, () => 'the execution routine never received the list');
-      m.free -= this.pages;
+    const slot = r.lists.length;
+    const status = atDispatch(r, () => r.adapter.DmaOperations.GetScatterGatherList(r.adapter, {}, r.mdl, r.bufferVa, this.pages * PAGE_SIZE, (_d, _i, sg) => { r.lists[slot] = sg; }, null, this.writeToDevice));
+    // More registers than the adapter has fails; fewer than are free now waits for them (behind earlier waiters), as Windows does.
+    const possible = this.pages <= m.granted;
+    requireEqual('SG-3', statusName(status), statusName(possible ? STATUS.SUCCESS : STATUS.INSUFFICIENT_RESOURCES), `GetScatterGatherList for ${this.pages} page(s) of ${m.granted} map registers`);
+    if (possible) {
+      if (r.lists.length === slot) r.lists.push(null);
       m.lists.push({ count: this.pages, writeToDevice: this.writeToDevice, put: false });
-      r.lists.push(list);
+      if (m.waitingLists.length === 0 && this.pages <= m.free) m.free -= this.pages;
+      else m.waitingLists.push(m.lists.length - 1);
+      requireRule('SG-3', (r.lists[slot] !== null) === !m.waitingLists.includes(slot), () => `the execution routine ${r.lists[slot] ? 'ran' : 'did not run'} within the call with ${m.free} of ${m.granted} registers free`);
     }
     letTimePass(r);
     settle(m);
@@ -215,7 +225,8 @@ class GetList implements ChannelCommand {
   toString = () => `GetList(${this.pages} pages, ${this.writeToDevice ? 'to device' : 'from device'})`;
 }
 
-const liveLists = (m: AdapterChannelModel) => m.lists.flatMap((l, i) => (l.put ? [] : [i]));
+/** Lists handed out (not waiting for registers) and not put back. */
+const liveLists = (m: AdapterChannelModel) => m.lists.flatMap((l, i) => (l.put || m.waitingLists.includes(i) ? [] : [i]));
 
 class PutList implements ChannelCommand {
   constructor(readonly i: number) {}
@@ -266,7 +277,7 @@ export function setupAdapterChannelModel(): { model: AdapterChannelModel; real: 
     return d;
   });
   return {
-    model: { granted: granted.value, free: granted.value, holder: null, queue: [], kept: [], lists: [], grants: [], findings: new Map(), nextId: 1 },
+    model: { granted: granted.value, free: granted.value, holder: null, queue: [], kept: [], lists: [], waitingLists: [], grants: [], findings: new Map(), nextId: 1 },
     real: { machine, adapter: a, devices: Array.from({ length: DEVICES }, (_, i) => ({ name: `device ${i}` })), mdl, bufferVa, grants: [], kept: [], lists: [] },
   };
 }

@@ -26,6 +26,8 @@ export interface BootVariant {
    * preallocated at boot, and what the driver took at start, are not).
    */
   readonly fragmented: boolean;
+  /** The HAL calls DMA execution routines later, from a DPC, even when it could call them at once. */
+  readonly deferDmaCallbacks: boolean;
   readonly seed: number;
 }
 
@@ -43,6 +45,7 @@ export const bootVariants: fc.Arbitrary<BootVariant> = fc
     maxTransferLength: fc.constantFrom(64 * KiB, 4 * KiB, 1 * MiB),
     scatterFrames: fc.constantFrom(true, false),
     fragmented: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    deferDmaCallbacks: fc.boolean(),
     seed: fc.integer({ min: 1, max: 1000 }),
   })
   // A fragmented machine is the small one, handing frames out scattered (in order, touching frames fragments nothing).
@@ -59,11 +62,12 @@ export function bootConfigFor(variant: BootVariant, classOptions: Partial<BootCo
     gpuMemoryBytes: 0,
     iommu: variant.iommu,
     scatterFrames: variant.scatterFrames,
+    deferDmaCallbacks: variant.deferDmaCallbacks,
     dmaDevice: { addressBits: variant.addressBits, maxTransferLength: variant.maxTransferLength, patternSeed: variant.seed },
     ...classOptions,
   };
 }
 
 export function describeBootVariant(v: BootVariant): string {
-  return `machine: ${formatBytes(v.ramBytes)} RAM${v.fragmented ? ' (fragmented once the driver has started)' : ''}, ${v.addressBits}-bit DMA device moving at most ${formatBytes(v.maxTransferLength)} per descriptor, IOMMU ${v.iommu ? 'on' : 'off'}, frames ${v.scatterFrames ? 'scattered' : 'in order'}, seed ${v.seed}`;
+  return `machine: ${formatBytes(v.ramBytes)} RAM${v.fragmented ? ' (fragmented once the driver has started)' : ''}, ${v.addressBits}-bit DMA device moving at most ${formatBytes(v.maxTransferLength)} per descriptor, IOMMU ${v.iommu ? 'on' : 'off'}, frames ${v.scatterFrames ? 'scattered' : 'in order'}${v.deferDmaCallbacks ? ', DMA callbacks deferred' : ''}, seed ${v.seed}`;
 }

@@ -108,7 +108,9 @@ export class AdapterChannel {
     const request: ChannelRequest = { deviceObject, numberOfMapRegisters, executionRoutine, context, driver: a.kernel.cpu.currentDriver };
     this.queue.push(request);
     if (this.holder || this.grantPending || this.queue.length > 1) this.waitedRequests++;
-    if (!this.holder && !this.grantPending) this.grantNext(false);
+    // On a machine that defers DMA callbacks the routine runs later even when the channel is free.
+    if (a.kernel.config.deferDmaCallbacks) this.scheduleGrant();
+    else if (!this.holder && !this.grantPending) this.grantNext(false);
     return STATUS.SUCCESS;
   }
 
@@ -271,6 +273,7 @@ export class AdapterChannel {
       this.transfers.delete(base);
     }
     a.mapRegisters.release(base);
+    a.lists.registersReturned();
   }
 
   /** The channel or registers came free: the next waiting request runs after a HAL call's time. */
@@ -281,6 +284,11 @@ export class AdapterChannel {
       this.grantPending = false;
       if (!this.adapter.released) this.grantNext(true);
     });
+  }
+
+  /** A grant to the request at the head of the queue is scheduled: scatter/gather lists waiting for registers let it go first. */
+  get grantScheduled(): boolean {
+    return this.grantPending;
   }
 
   /** Registers were returned elsewhere (a scatter/gather list): a request waiting for them may run. */

@@ -159,6 +159,7 @@ export class DmaAdapter implements DMA_ADAPTER {
     if (o.mapRegisters > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-MAP-REGISTERS', this.id, o.mapRegisters, 0, `PutDmaAdapter on ${this.label} with ${o.mapRegisters} map register(s) not freed`);
     if (o.scatterGatherLists > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-SG-LISTS', this.id, o.scatterGatherLists, 0, `PutDmaAdapter on ${this.label} with ${o.scatterGatherLists} scatter/gather list(s) not put back`);
     this.channel.cancelQueued();
+    this.lists.cancelWaiting();
     this.released = true;
     this.mapRegisters.releaseBouncePages();
   }

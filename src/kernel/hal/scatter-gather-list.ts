@@ -84,18 +84,38 @@ interface ListRecord {
   put: boolean;
 }
 
+type TransferWalk = { readonly pieces: readonly MdlPiece[]; readonly pages: number };
+
+/** A GetScatterGatherList call waiting for map registers: its execution routine runs once they come back. */
+interface WaitingList {
+  readonly deviceObject: DmaDeviceObject;
+  readonly walk: TransferWalk;
+  readonly writeToDevice: boolean;
+  readonly poolVa: number;
+  readonly mdlId: number;
+  readonly executionRoutine: DRIVER_LIST_CONTROL;
+  readonly context: unknown;
+  readonly driver: string | null;
+}
+
 /** Every list ever handed out, so a put to the wrong adapter or a second put is recognised. */
 const records = new WeakMap<SCATTER_GATHER_LIST, ListRecord>();
 
 export class ScatterGatherLists {
   private readonly live = new Set<ListRecord>();
+  /** GetScatterGatherList calls queued until map registers come back, oldest first. */
+  private readonly waiting: WaitingList[] = [];
+  private retryPending = false;
   allocatedCount = 0;
   freedCount = 0;
+  /** GetScatterGatherList calls that had to wait for map registers. */
+  waitedCount = 0;
 
   constructor(private readonly adapter: DmaAdapter) {}
 
+  /** Lists handed out and not put back, and those promised to callers still waiting for map registers. */
   get outstandingCount(): number {
-    return this.live.size;
+    return this.live.size + this.waiting.length;
   }
 
   /** Lists not yet put back, oldest first. */
@@ -132,19 +152,50 @@ export class ScatterGatherLists {
     if (a.kernel.faults.shouldFail('GetScatterGatherList', callSite)) return STATUS.INSUFFICIENT_RESOURCES;
     const poolVa = a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite);
     if (poolVa === null) return STATUS.INSUFFICIENT_RESOURCES;
-    const base = a.mapRegisters.allocate(walk.pages);
-    if (!base) {
-      a.kernel.mm.ExFreePoolWithTag(poolVa, POOL_TAG);
-      return STATUS.INSUFFICIENT_RESOURCES;
+    if (typeof executionRoutine !== 'function') throw new TypeError('the ExecutionRoutine of a scatter/gather routine must be a function');
+    const request: WaitingList = { deviceObject, walk, writeToDevice, poolVa, mdlId: mdl.id, executionRoutine, context, driver: a.kernel.cpu.currentDriver };
+    // Map registers busy (bounce pages held by other lists): Windows queues the request and calls the routine once they come back.
+    if (this.waiting.length > 0 || !this.tryGrant(request, false)) {
+      this.waitedCount++;
+      this.waiting.push(request);
+      this.scheduleRetry();
     }
-    const list = this.build(walk.pieces, base, writeToDevice, poolVa, null, mdl.id);
+    return STATUS.SUCCESS;
+  }
+
+  /** Map registers came back (a list was put, a channel freed its registers): a waiting request may now get its list. */
+  registersReturned(): void {
+    this.scheduleRetry();
+  }
+
+  /** PutDmaAdapter in record mode: requests still waiting never get their lists. */
+  cancelWaiting(): void {
+    for (const w of this.waiting.splice(0)) this.adapter.kernel.mm.ExFreePoolWithTag(w.poolVa, POOL_TAG);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryPending || this.waiting.length === 0) return;
+    this.retryPending = true;
+    this.adapter.kernel.clock.schedule(COST.adapterCall.ns, `${this.adapter.label}: scatter/gather lists to waiting requests`, () => {
+      this.retryPending = false;
+      // Adapter-channel requests waiting for registers were queued first: their grant goes before any list.
+      if (this.adapter.channel.grantScheduled) return this.scheduleRetry();
+      while (!this.adapter.released && this.waiting.length > 0 && this.tryGrant(this.waiting[0]!, true)) this.waiting.shift();
+    });
+  }
+
+  /** Map registers and the list for a request, then its execution routine (`later`: from the retry, not the caller's call). */
+  private tryGrant(w: WaitingList, later: boolean): boolean {
+    const a = this.adapter;
+    const base = a.mapRegisters.allocate(w.walk.pages);
+    if (!base) return false;
+    const list = this.build(w.walk.pieces, base, w.writeToDevice, w.poolVa, null, w.mdlId);
     if (!list) {
       a.mapRegisters.release(base);
-      a.kernel.mm.ExFreePoolWithTag(poolVa, POOL_TAG);
-      return STATUS.INSUFFICIENT_RESOURCES;
+      return false;
     }
-    this.runExecutionRoutine(deviceObject, list, executionRoutine, context);
-    return STATUS.SUCCESS;
+    this.runExecutionRoutine(w.deviceObject, list, w.executionRoutine, w.context, later, w.driver);
+    return true;
   }
 
   BuildScatterGatherList(deviceObject: DmaDeviceObject, mdl: MDL, currentVa: number, length: number, executionRoutine: DRIVER_LIST_CONTROL, context: unknown, writeToDevice: boolean, scatterGatherBuffer: number, scatterGatherLength: number): NtStatus {
@@ -194,6 +245,7 @@ export class ScatterGatherLists {
     a.mapRegisters.release(r.base);
     if (r.poolVa) a.kernel.mm.ExFreePoolWithTag(r.poolVa, POOL_TAG);
     a.channel.registersReturned();
+    this.registersReturned();
   }
 
   /**
@@ -290,10 +342,23 @@ export class ScatterGatherLists {
     return list;
   }
 
-  private runExecutionRoutine(deviceObject: DmaDeviceObject, list: SCATTER_GATHER_LIST, routine: DRIVER_LIST_CONTROL, context: unknown): void {
+  /**
+   * The execution routine, at DISPATCH_LEVEL: at once, inside the caller's
+   * own call, or `later` from a DPC in no particular process (a request that
+   * waited for map registers). A machine that defers DMA callbacks calls
+   * every routine later.
+   */
+  private runExecutionRoutine(deviceObject: DmaDeviceObject, list: SCATTER_GATHER_LIST, routine: DRIVER_LIST_CONTROL, context: unknown, later = false, driver = this.adapter.kernel.cpu.currentDriver): void {
     if (typeof routine !== 'function') throw new TypeError('the ExecutionRoutine of a scatter/gather routine must be a function');
-    const cpu = this.adapter.kernel.cpu;
-    cpu.atIrql(Math.max(cpu.irql, DISPATCH_LEVEL), () => routine(deviceObject, currentIrpOf(deviceObject), list, context));
+    const k = this.adapter.kernel;
+    const call = () => routine(deviceObject, currentIrpOf(deviceObject), list, context);
+    if (!later && !k.config.deferDmaCallbacks) {
+      k.cpu.atIrql(Math.max(k.cpu.irql, DISPATCH_LEVEL), call);
+      return;
+    }
+    const fromDpc = () => k.cpu.inProcess(null, () => k.cpu.inDriver(driver, () => k.cpu.atIrql(DISPATCH_LEVEL, call)));
+    if (later) fromDpc();
+    else k.clock.schedule(COST.adapterCall.ns, `${this.adapter.label}: the execution routine of a scatter/gather list, deferred`, fromDpc);
   }
 
   private copyBack(r: ListRecord): void {

@@ -35,6 +35,7 @@ import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PhysicalMemory } fr
 import { Pool, PoolAllocation, PoolType, tagText } from './pool';
 import { Section, SimulatedFile } from './section';
 import { SystemPtes } from './system-ptes';
+import { PROJECT_C4_CODES } from '../verifier/project-codes';
 
 /** A process as the memory manager sees it: something with an address space. */
 export interface MmProcess {
@@ -595,7 +596,7 @@ export class MemoryManager {
 
   MmFreeContiguousMemory(va: number): void {
     const c = this.contiguous.get(va);
-    if (!c) this.bugCheck(0xc4, 0x1000, va, 0, 0, `MmFreeContiguousMemory of ${formatAddress(va)}, which is not contiguous memory`);
+    if (!c) this.bugCheck(0xc4, PROJECT_C4_CODES.FREE_NOT_CONTIGUOUS.parameter1, va, 0, 0, `MmFreeContiguousMemory of ${formatAddress(va)}, which is not contiguous memory`);
     this.contiguous.delete(va);
     this.releaseRegion(this.systemSpace, this.systemSpace.regionAt(va)!);
   }
@@ -619,7 +620,7 @@ export class MemoryManager {
 
   MmUnmapIoSpace(baseAddress: number, _numberOfBytes: number): void {
     const region = this.systemSpace.regionAt(baseAddress);
-    if (!region || region.kind !== 'io-space') this.bugCheck(0xc4, 0x1001, baseAddress, 0, 0, `MmUnmapIoSpace of ${formatAddress(baseAddress)}, which is not mapped I/O space`);
+    if (!region || region.kind !== 'io-space') this.bugCheck(0xc4, PROJECT_C4_CODES.UNMAP_NOT_IO_SPACE.parameter1, baseAddress, 0, 0, `MmUnmapIoSpace of ${formatAddress(baseAddress)}, which is not mapped I/O space`);
     this.releaseRegion(this.systemSpace, region);
   }
 

@@ -135,8 +135,8 @@ export class MdlRoutines {
   IoAllocateMdl(virtualAddress: number, length: number, secondaryBuffer: boolean, _chargeQuota: boolean, irp: { MdlAddress: MDL | null } | null, callSite = ''): MDL | null {
     if (!Number.isSafeInteger(virtualAddress) || virtualAddress < 0) throw new RangeError(`IoAllocateMdl: virtual address must be a whole non-negative number, got ${virtualAddress}`);
     if (!Number.isSafeInteger(length) || length <= 0) throw new RangeError(`IoAllocateMdl: length must be a positive whole number of bytes, got ${length}`);
-    // The header comes from non-paged pool: the pool's IRQL rule applies (0xC4/0x02).
-    this.requireIrql(DISPATCH_LEVEL, 0x02, 'IoAllocateMdl', 0, length);
+    // The header comes from non-paged pool: the pool's IRQL rule applies (0xC4/0x02: P3 pool type 0, P4 the header's size).
+    this.requireIrql(DISPATCH_LEVEL, 0x02, 'IoAllocateMdl', 0, MDL_HEADER_BYTES + 8 * ADDRESS_AND_SIZE_TO_SPAN_PAGES(virtualAddress, Math.min(length, MAXIMUM_MDL_LENGTH)));
     if (length > MAXIMUM_MDL_LENGTH) return null;
     this.mm.clock.charge(COST.mdlAllocate.ns, 'mm:mdl');
     if (this.mm.faults.shouldFail('IoAllocateMdl', callSite)) return null;

@@ -363,6 +363,8 @@ export class MemoryManager {
       throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `user-mode probe of ${formatAddress(va)}: the range reaches system space`);
     }
     // Above DISPATCH_LEVEL nothing may be locked; above APC_LEVEL only memory that cannot fault.
+    // Microsoft documents 0xC4/0x70 for the first case; using it for pageable memory at
+    // DISPATCH_LEVEL too is this project's reading (no documented code says which stop Windows raises).
     if (this.cpu.irql > DISPATCH_LEVEL || (this.cpu.irql > APC_LEVEL && !this.rangeIsNonPaged(as, va, length))) {
       this.bugCheck(0xc4, 0x70, this.cpu.irql, mdlId, mode === 'UserMode' ? 1 : 0, `MmProbeAndLockPages at IRQL ${this.cpu.irql}: pageable memory may be locked up to APC_LEVEL, non-paged memory up to DISPATCH_LEVEL`);
     }

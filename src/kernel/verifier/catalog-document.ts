@@ -23,7 +23,7 @@ export function renderCatalogDocument(): string {
   const lines: string[] = [
     '# DMA verifier catalog',
     '',
-    '<!-- Generated from src/kernel/verifier/violation-catalog.ts by src/kernel/verifier/catalog-document.ts; do not edit by hand. -->',
+    '<!-- Generated from src/kernel/verifier/violation-catalog.ts and project-codes.ts by src/kernel/verifier/catalog-document.ts; do not edit by hand. -->',
     '',
     'Every violation the DMA verifier detects. A scenario that checks one is tagged',
     '`@rule:<ID>`; the "Rule" column names the RULES.md rule the check guards.',

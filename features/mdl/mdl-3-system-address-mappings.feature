@@ -44,5 +44,6 @@ Feature: MDL-3 Mapping an MDL into system space works from any context, and may 
     And the driver "pio.sys" has allocated MDL "M" for buffer "A"
     When the driver "pio.sys" maps MDL "M" into system space
     Then the machine stops with bug check 0xC4 DRIVER_VERIFIER_DETECTED_VIOLATION
-    And bug check parameter 1 is 0x83
+    And bug check parameter 1 is 0x85
     And bug check parameter 2 identifies MDL "M"
+    And bug check parameter 3 is the number of pages of buffer "A"

@@ -7,8 +7,15 @@ Feature: PAGE-1 A buffer stays resident for DMA only while it is locked or non-p
   keeps every page in its frame, and non-paged pool is never trimmed at all
   (seeds 000 and 003).
 
-  Status: checked. The suite observes where the pages and their data are; the
-  simulated OS does not stop a device that writes into a reused frame.
+  Status: checked and enforced. The suite observes where the pages and their
+  data are; the simulated DMA verifier checks every device access to RAM and
+  stops the machine when the frame is neither locked nor non-paged (bug check
+  0xE6, parameter 1 0x0E, VER-UNLOCKED-DMA in
+  features/verifier/ver-device-access.feature). That check is always on here.
+  On Windows it runs only for a driver a user has put under Driver Verifier
+  with DMA verification enabled; without it nothing stops the device, and DMA
+  into a page that was paged out silently corrupts the data of whoever owns
+  the frame now.
 
   Background:
     Given a machine with 8 GiB of RAM

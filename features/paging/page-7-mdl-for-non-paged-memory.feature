@@ -37,7 +37,7 @@ Feature: PAGE-7 An MDL built without probing is valid only for non-paged memory
     When the driver "np.sys" builds MDL "A" for buffer "A" with MmBuildMdlForNonPagedPool
     Then the machine stops with bug check 0xC4 DRIVER_VERIFIER_DETECTED_VIOLATION
     And bug check parameter 1 is 0x7F
-    And bug check parameter 2 identifies MDL "A"
+    And bug check parameter 3 identifies MDL "A"
 
     Examples:
       | memory                  | the buffer                                                             | the writer         |

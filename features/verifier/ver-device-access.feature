@@ -9,7 +9,10 @@ Feature: The DMA verifier checks every frame a device touches, at the moment it 
   (DRIVER_VERIFIER_DMA_VIOLATION) (docs/verifier-catalog.md).
 
   Status: enforced. The verifier watches the bus and stops the machine at
-  the first offending access.
+  the first offending access, for every driver and every run. Windows makes
+  these checks only when a user enables Driver Verifier's DMA verification
+  for the driver; without it a device writing into a frame that was unlocked
+  and reused corrupts another owner's data and nothing stops it.
 
   Background:
     Given a machine with 8 GiB of RAM

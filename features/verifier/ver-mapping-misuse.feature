@@ -21,7 +21,7 @@ Feature: The DMA verifier catches mapping, flushing and channel misuse when it h
     When the driver "bad.sys" gets scatter/gather list "L" on adapter "X" for 2 pages of MDL "A" to the device
     Then the machine stops with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION
     And bug check parameter 1 is 0x1B
-    And bug check parameter 2 identifies MDL "A"
+    And bug check parameter 3 identifies MDL "A"
     And the DMA verifier stopped the machine for VER-ADDRESS-NOT-IN-MDL
 
   @rule:VER-ZERO-LENGTH-MAP @seed:003
@@ -80,6 +80,7 @@ Feature: The DMA verifier catches mapping, flushing and channel misuse when it h
     When the driver "bad.sys" releases adapter "X" at DISPATCH_LEVEL
     Then the machine stops with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION
     And bug check parameter 1 is 0x13
-    And bug check parameter 2 is 0x2
+    And bug check parameter 2 is 0x1
     And bug check parameter 3 is 0x0
+    And bug check parameter 4 is 0x2
     And the DMA verifier stopped the machine for VER-WRONG-IRQL

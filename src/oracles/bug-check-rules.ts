@@ -5,6 +5,7 @@
  * its catalog entry, or the entry itself for the verifier's own checks.
  */
 import { BugCheck } from '../machine/bug-check';
+import { PROJECT_C4_LIST } from '../kernel/verifier/project-codes';
 import { DRIVER_VERIFIER_DMA_VIOLATION, VIOLATION_CATALOG } from '../kernel/verifier/violation-catalog';
 
 /** Driver Verifier's 0xC4 sub-codes (parameter 1) and the rule each guards. */
@@ -12,9 +13,10 @@ const VERIFIER_SUB_CODES: Readonly<Record<number, string>> = {
   0x00: 'CONT-4', 0x01: 'CONT-4', 0x02: 'CONT-4',
   0x70: 'PAGE-1', 0x76: 'MDL-3', 0x77: 'CONT-6', 0x78: 'PAGE-5',
   0x7c: 'PAGE-5', 0x7d: 'PAGE-7', 0x7f: 'PAGE-7',
-  0x83: 'PAGE-1', 0x85: 'PAGE-1',
+  0x85: 'PAGE-1',
   0xb0: 'PAGE-7', 0xb4: 'MDL-2', 0xb8: 'MDL-3',
-  0x1002: 'CONT-6', 0x1003: 'CONT-6', 0x1004: 'PAGE-5', 0x1005: 'MDL-2', 0x1006: 'MDL-2',
+  // The project's own sub-codes, for checks Windows has no code for.
+  ...Object.fromEntries(PROJECT_C4_LIST.map((c) => [c.parameter1, c.rule])),
 };
 
 /** Other stop codes and the rule each guards. */

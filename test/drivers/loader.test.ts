@@ -19,6 +19,8 @@ import { DriverLoadError, contractProblems, installDriver, loadDriverFromWorldPa
 import { DriverHang } from '../../src/kernel/io/driver-hang';
 import { DriverStartFailed } from '../../src/kernel/io/driver-start-failed';
 import { IoManager } from '../../src/kernel/io/io-manager';
+import { createKernelApi } from '../../src/drivers/kernel-api';
+import { adapterFor, bootHal } from '../hal/hal-fixture';
 import { bootSmallMachine } from '../mm/machine-fixture';
 
 const VALID_DRIVER = `
@@ -220,5 +222,26 @@ describe('the example driver of docs/driver-contract.md', () => {
     assert.equal(hal.liveAdapters('example-direct').length, 0);
     assert.equal(machine.kernel.mdl.liveMdls('example-direct').length, 0);
     assert.equal([...machine.mm.nonPagedPool.allocations.values()].filter((a) => a.driver === 'example-direct').length, 0);
+  });
+});
+
+describe('docs/driver-contract.md and the kernel API', () => {
+  /** Names written as code in the document: `Name` or `Name(...)`. */
+  function namesInDocument(): Set<string> {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/driver-contract.md'), 'utf8');
+    return new Set([...doc.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)(?:\([^`]*\))?`/g)].map((m) => m[1]!));
+  }
+
+  it('names every routine DriverEntry receives, and every routine of an adapter\'s DmaOperations', () => {
+    const machine = bootSmallMachine();
+    const io = new IoManager(machine.kernel);
+    const api = createKernelApi({ kernel: machine.kernel, io, bus: machine.bus });
+    const t = bootHal();
+    const operations = adapterFor(t).DmaOperations;
+    const documented = namesInDocument();
+    const members = [...Object.keys(api), ...Object.keys(operations)];
+    assert.ok(members.includes('takePreallocatedBuffer') && members.includes('GetScatterGatherList'), 'the members are read from the live objects');
+    const missing = members.filter((name) => !documented.has(name));
+    assert.deepEqual(missing, [], `docs/driver-contract.md ("The kernel API") does not mention: ${missing.join(', ')}`);
   });
 });

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { FOUR_GIB } from '../../src/machine/boot-config';
-import { DISPATCH_LEVEL } from '../../src/machine/irql';
+import { DEVICE_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../src/machine/irql';
 import { PAGE_SIZE } from '../../src/machine/units';
 import { FrameFlag } from '../../src/kernel/mm/physical-memory';
 import { PHYSICAL_ADDRESS } from '../../src/kernel/hal/dma-adapter';
@@ -77,6 +77,15 @@ describe('AllocateCommonBuffer', () => {
     const adapter = adapterFor(t);
     t.machine.cpu.atIrql(DISPATCH_LEVEL, () => adapter.DmaOperations.AllocateCommonBuffer(adapter, PAGE_SIZE, { QuadPart: 0 }, false));
     assertFinding(t, 'VER-WRONG-IRQL', 0x13);
+    assert.deepEqual(t.hal.verifier.findings[0]!.parameters.slice(1), [0x01, PASSIVE_LEVEL, DISPATCH_LEVEL], 'P2 IRQL other than expected, P3 expected, P4 current');
+  });
+
+  it('KeFlushIoBuffers above DISPATCH_LEVEL is an IRQL higher than the expected maximum', () => {
+    const t = bootHal();
+    const mdl = lockedMdl(t, userBuffer(t, PAGE_SIZE).va, PAGE_SIZE);
+    t.machine.cpu.atIrql(DEVICE_LEVEL, () => t.hal.KeFlushIoBuffers(mdl, true, true));
+    assertFinding(t, 'VER-WRONG-IRQL', 0x13);
+    assert.deepEqual(t.hal.verifier.findings[0]!.parameters.slice(1), [0x02, DISPATCH_LEVEL, DEVICE_LEVEL], 'P2 IRQL too high, P3 expected maximum, P4 current');
   });
 });
 

@@ -153,6 +153,10 @@ describe('GetScatterGatherList', () => {
     assertFinding(t, 'VER-ZERO-LENGTH-MAP', 0x21);
     getList(adapter, locked, va + PAGE_SIZE, 2 * PAGE_SIZE, true);
     assertFinding(t, 'VER-ADDRESS-NOT-IN-MDL', 0x1b, /ends .* before CurrentVa \+ Length/);
+    const outside = t.hal.verifier.findingsOf('VER-ADDRESS-NOT-IN-MDL')[0]!;
+    assert.deepEqual(outside.parameters.slice(1), [va + 2 * PAGE_SIZE, locked.id, 0], 'P2 the first address past the MDL, P3 the MDL');
+    getList(adapter, locked, va - 16, PAGE_SIZE, true);
+    assert.deepEqual(t.hal.verifier.findingsOf('VER-ADDRESS-NOT-IN-MDL')[1]!.parameters.slice(1), [va - 16, locked.id, 0], 'P2 CurrentVa before the MDL');
   });
 
   it('a put with another direction, or on another adapter, is an unmap mismatch', () => {

@@ -109,8 +109,10 @@ describe('MDL routines and IRQL (0xC4)', () => {
     const va = machine.mm.ExAllocatePoolWithTag('NonPagedPool', PAGE_SIZE, 'NonP')!;
     const mdl = machine.kernel.mdl.IoAllocateMdl(va, PAGE_SIZE, false, false, null)!;
     machine.kernel.mdl.MmProbeAndLockPages(mdl, 'KernelMode', 'IoReadAccess');
-    expectBugCheck(machine, 0xc4, () => machine.cpu.atIrql(DEVICE_LEVEL, () => machine.kernel.mdl.MmGetSystemAddressForMdlSafe(mdl)), 0x76);
+    const mapping = expectBugCheck(machine, 0xc4, () => machine.cpu.atIrql(DEVICE_LEVEL, () => machine.kernel.mdl.MmGetSystemAddressForMdlSafe(mdl)), 0x76);
+    assert.deepEqual(mapping.parameters.slice(1), [DEVICE_LEVEL, mdl.id, 0], 'P2 IRQL, P3 MDL, P4 access mode (KernelMode)');
     const other = bootSmallMachine();
-    expectBugCheck(other, 0xc4, () => other.cpu.atIrql(DEVICE_LEVEL, () => other.kernel.mdl.IoAllocateMdl(0x10000, PAGE_SIZE, false, false, null)), 0x02);
+    const allocation = expectBugCheck(other, 0xc4, () => other.cpu.atIrql(DEVICE_LEVEL, () => other.kernel.mdl.IoAllocateMdl(0x10000, 2 * PAGE_SIZE, false, false, null)), 0x02);
+    assert.deepEqual(allocation.parameters.slice(1), [DEVICE_LEVEL, 0, 48 + 2 * 8], 'P2 IRQL, P3 non-paged pool, P4 the size of a two-page MDL');
   });
 });

@@ -8,6 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Machine } from '../../src/machine/machine';
+import { PASSIVE_LEVEL } from '../../src/machine/irql';
 import { STATUS } from '../../src/machine/ntstatus';
 import { MiB, PAGE_SIZE } from '../../src/machine/units';
 import { MM_USER_PROBE_ADDRESS } from '../../src/kernel/mm/layout';
@@ -309,7 +310,7 @@ describe('MmBuildMdlForNonPagedPool (PAGE-7)', () => {
     const buffer = touchedUserBuffer(machine, 1);
     const mdl = allocate(machine, buffer.va, PAGE_SIZE);
     const stop = expectBugCheck(machine, 0xc4, () => machine.cpu.inProcess(buffer.process, () => machine.kernel.mdl.MmBuildMdlForNonPagedPool(mdl)), 0x7f);
-    assert.deepEqual(stop.parameters.slice(1, 3), [mdl.id, buffer.va]);
+    assert.deepEqual(stop.parameters.slice(1), [PASSIVE_LEVEL, mdl.id, mdl.MdlFlags], 'P2 current IRQL, P3 MDL, P4 MDL flags');
   });
 
   it('on paged pool is verifier stop 0xC4/0x7F even while the page is resident', () => {
@@ -327,7 +328,8 @@ describe('MmBuildMdlForNonPagedPool (PAGE-7)', () => {
       return { machine, mdl };
     };
     const a = build();
-    expectBugCheck(a.machine, 0xc4, () => a.machine.kernel.mdl.MmProbeAndLockPages(a.mdl, 'KernelMode', 'IoReadAccess'), 0xb0);
+    const stop = expectBugCheck(a.machine, 0xc4, () => a.machine.kernel.mdl.MmProbeAndLockPages(a.mdl, 'KernelMode', 'IoReadAccess'), 0xb0);
+    assert.deepEqual(stop.parameters.slice(1), [a.mdl.id, a.mdl.MdlFlags, MDL_SOURCE_IS_NONPAGED_POOL], 'P2 MDL, P3 MDL flags, P4 the flags that are wrong here');
     const b = build();
     expectBugCheck(b.machine, 0xc4, () => b.machine.kernel.mdl.MmUnlockPages(b.mdl), 0x7d);
   });
@@ -369,7 +371,7 @@ describe('partial MDLs (MDL-2)', () => {
   it('unlocking a partial MDL is verifier stop 0xC4/0xB4', () => {
     const { machine, partial } = withPartial();
     const stop = expectBugCheck(machine, 0xc4, () => machine.kernel.mdl.MmUnlockPages(partial), 0xb4);
-    assert.equal(stop.parameters[1], partial.id);
+    assert.deepEqual(stop.parameters.slice(1), [partial.id, partial.MdlFlags, MDL_PARTIAL], 'P2 MDL, P3 MDL flags, P4 the unexpected partial flag');
   });
 
   it('in the documented order (free the partial, unlock the parent, free it) nothing stops', () => {
@@ -478,17 +480,28 @@ describe('system mappings and system PTEs (MDL-3, CONT-5)', () => {
     assert.ok(machine.kernel.mdl.MmGetSystemAddressForMdlSafe(mdl));
   });
 
-  it('mapping pages that are not locked is verifier stop 0xC4/0x83', () => {
+  it('mapping pages that are not locked is verifier stop 0xC4/0x85 (0x83 is MmMapIoSpace\'s)', () => {
     const machine = bootSmallMachine();
-    expectBugCheck(machine, 0xc4, () => machine.kernel.mdl.MmGetSystemAddressForMdlSafe(allocate(machine, 0x10000, PAGE_SIZE)), 0x83);
+    const mdl = allocate(machine, 0x10000, 2 * PAGE_SIZE);
+    const stop = expectBugCheck(machine, 0xc4, () => machine.kernel.mdl.MmGetSystemAddressForMdlSafe(mdl), 0x85);
+    assert.deepEqual(stop.parameters.slice(1), [mdl.id, 2, 0], 'P2 MDL, P3 pages to map, P4 no frame yet: the MDL was never probed');
+  });
+
+  it('mapping an MDL after its pages were unlocked names the first frame that is not locked (0xC4/0x85)', () => {
+    const machine = bootSmallMachine();
+    const { mdl } = lockedBuffer(machine, 2);
+    machine.kernel.mdl.MmUnlockPages(mdl);
+    const stop = expectBugCheck(machine, 0xc4, () => machine.kernel.mdl.MmMapLockedPagesSpecifyCache(mdl, 'KernelMode', 'MmCached', null, false), 0x85);
+    assert.deepEqual(stop.parameters.slice(1), [mdl.id, 2, mdl.PfnArray[0]]);
   });
 
   it('IoFreeMdl while the pages are still mapped is verifier stop 0xC4/0xB8', () => {
     const machine = bootSmallMachine();
     const { mdl } = lockedBuffer(machine, 1);
     const sva = machine.kernel.mdl.MmGetSystemAddressForMdlSafe(mdl)!;
+    assert.ok(sva);
     const stop = expectBugCheck(machine, 0xc4, () => machine.kernel.mdl.IoFreeMdl(mdl), 0xb8);
-    assert.deepEqual(stop.parameters.slice(1, 3), [mdl.id, sva]);
+    assert.deepEqual(stop.parameters.slice(1, 3), [mdl.id, mdl.MdlFlags], 'P2 MDL, P3 MDL flags');
   });
 
   it('a kernel-mode mapping with BugCheckOnFailure stops the machine when PTEs run out', () => {

@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
+import { PROJECT_C4_CODES } from '../../src/kernel/verifier/project-codes';
 import { ruleOfBugCheck } from '../../src/oracles/bug-check-rules';
 
 const stop = (code: number, p1: number) => ruleOfBugCheck(new BugCheck(code, p1, 0, 0, 0, 'test'));
@@ -19,7 +20,8 @@ describe('the rule of a bug check', () => {
     assert.equal(stop(0x4e, 0x07), 'PAGE-5');
     assert.equal(stop(0xcb, 0), 'PAGE-5');
     assert.equal(stop(0xc4, 0x7f), 'PAGE-7');
-    assert.equal(stop(0xc4, 0x1003), 'CONT-6');
+    assert.equal(stop(0xc4, PROJECT_C4_CODES.UNMAP_IN_OTHER_PROCESS.parameter1), 'CONT-6');
+    assert.equal(stop(0xc4, 0x85), 'PAGE-1');
     assert.equal(stop(0x3f, 0), 'MDL-3');
     assert.equal(stop(0x1e, 0xc0000005), 'PAGE-3');
   });

@@ -37,20 +37,25 @@ describe('device accesses', () => {
     v.onDeviceAccess(access(pa + 1900, 200));
     assert.equal(v.findings.length, 1);
     assert.equal(v.findings[0]!.id, 'VER-DMA-OUTSIDE-BUFFER');
-    assert.equal(v.findings[0]!.parameters[1], 2, 'above the nearest range');
+    assert.deepEqual(v.findings[0]!.parameters.slice(1), [0x05, pa + 1000, pa + 1900], 'padding after the buffer: P3 its start, P4 the address hit');
     assert.equal(v.checkedAccesses, 3);
   });
 
-  it('sub-codes: below the nearest range, and no range at all for the device', () => {
+  it('sub-codes as documented: padding before the nearest buffer (0x04), after it (0x05), a free map register (0x03)', () => {
     const t = bootHal();
     const v = t.hal.verifier;
     const pa = nonPagedFrame(t);
     v.registerMapping(mapping([{ address: pa + 2048, length: 100 }]));
     v.onDeviceAccess(access(pa, 16));
+    v.onDeviceAccess(access(pa + 3000, 16));
     v.onDeviceAccess(access(pa, 16, DEVICE + 8));
-    assert.deepEqual(v.findings.map((f) => f.parameters[1]), [1, 3]);
-    assert.equal(v.findings[1]!.parameters[3], DEVICE + 8, 'P4 is the requester ID');
-    assert.match(describeFinding(v.findings[1]!), /^VER-DMA-OUTSIDE-BUFFER .*\(no buffer is mapped for the device at all\)$/);
+    assert.deepEqual(v.findings.map((f) => f.parameters.slice(1)), [
+      [0x04, pa + 2048, pa],
+      [0x05, pa + 2048, pa + 3000],
+      [0x03, pa, 0],
+    ]);
+    assert.match(describeFinding(v.findings[0]!), /before the nearest mapped buffer/);
+    assert.match(describeFinding(v.findings[2]!), /^VER-DMA-OUTSIDE-BUFFER .*\(no buffer is mapped for the device at all\)$/);
   });
 
   it('a mapping that ended no longer covers the device', () => {

@@ -12,6 +12,7 @@ import { DISPATCH_LEVEL } from '../../src/machine/irql';
 import { PAGE_SIZE } from '../../src/machine/units';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { CATALOG_DOCUMENT_PATH, renderCatalogDocument } from '../../src/kernel/verifier/catalog-document';
+import { DOCUMENTED_E6_RANGE, PROJECT_E6_BASE } from '../../src/kernel/verifier/project-codes';
 import { VIOLATION_CATALOG, ViolationId } from '../../src/kernel/verifier/violation-catalog';
 import { HalMachine, adapterFor, bootHal, getList, lockedMdl, userBuffer } from '../hal/hal-fixture';
 import { setBusMaster, startSingle, waitForDevice } from './device-fixture';
@@ -216,8 +217,9 @@ describe('violation catalog', () => {
       p1s.add(e.parameter1);
       assert.match(e.rule, /^(PAGE|MDL|SG|CONT|DEV)-\d+$|^VER-\*$/, `${e.id}: rule ${e.rule}`);
       for (const field of ['title', 'windows', 'linux', 'parameters', 'detector'] as const) assert.ok(e[field].length > 3, `${e.id}: ${field} is empty`);
-      if (e.parameter1 >= 0x1000) assert.match(e.windows, /^none/, `${e.id}: a project code must not claim a Windows code`);
-      else assert.match(e.windows, new RegExp(`P1=0x${e.parameter1.toString(16).toUpperCase().padStart(2, '0')}`), `${e.id}: the Windows column names its P1`);
+      if (e.parameter1 >= PROJECT_E6_BASE) assert.match(e.windows, /^none/, `${e.id}: a project code must not claim a Windows code`);
+      else assert.ok(e.parameter1 <= DOCUMENTED_E6_RANGE[1], `${e.id}: 0x${e.parameter1.toString(16)} is neither a documented 0xE6 code nor a project code`);
+      if (e.parameter1 < PROJECT_E6_BASE) assert.match(e.windows, new RegExp(`P1=0x${e.parameter1.toString(16).toUpperCase().padStart(2, '0')}`), `${e.id}: the Windows column names its P1`);
     }
   });
 

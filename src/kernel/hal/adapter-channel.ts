@@ -166,7 +166,7 @@ export class AdapterChannel {
     }
     const start = MmGetMdlVirtualAddress(mdl);
     if (currentVa < start || currentVa + wanted > start + mdl.ByteCount) {
-      a.verifier.report('VER-ADDRESS-NOT-IN-MDL', mdl.id, currentVa, wanted, `MapTransfer of ${formatAddress(currentVa)} + ${wanted} bytes, not inside MDL #${mdl.id} (${formatAddress(start)} + ${mdl.ByteCount} bytes)`);
+      a.verifier.reportAddressNotInMdl(currentVa < start || currentVa >= start + mdl.ByteCount ? currentVa : start + mdl.ByteCount, mdl.id, `MapTransfer of ${formatAddress(currentVa)} + ${wanted} bytes, not inside MDL #${mdl.id} (${formatAddress(start)} + ${mdl.ByteCount} bytes)`);
       return none();
     }
     if (!mdlPagesAreLocked(mdl)) {

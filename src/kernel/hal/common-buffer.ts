@@ -101,7 +101,7 @@ export class CommonBuffers {
 export function KeFlushIoBuffers(kernel: Kernel, verifier: DmaVerifier, mdl: MDL, readOperation: boolean, dmaOperation: boolean): void {
   kernel.clock.charge(COST.adapterCall.ns, 'hal:KeFlushIoBuffers');
   if (kernel.cpu.irql > DISPATCH_LEVEL) {
-    verifier.report('VER-WRONG-IRQL', kernel.cpu.irql, DISPATCH_LEVEL, 0, 'KeFlushIoBuffers called above DISPATCH_LEVEL');
+    verifier.reportWrongIrql(kernel.cpu.irql, DISPATCH_LEVEL, 'KeFlushIoBuffers called above DISPATCH_LEVEL');
   }
   if (!mdlPagesAreLocked(mdl)) {
     verifier.report('VER-SYNC-OUTSIDE-MAPPING', mdl.id, MmGetMdlVirtualAddress(mdl), mdl.ByteCount,

@@ -124,7 +124,7 @@ export class DmaAdapter implements DMA_ADAPTER {
     }
     const irql = this.kernel.cpu.irql;
     if (irql > maxIrql) {
-      this.verifier.report('VER-WRONG-IRQL', irql, maxIrql, 0, `${routine} called at ${irqlName(irql)}; it may be called at ${irqlName(maxIrql)} at most`);
+      this.verifier.reportWrongIrql(irql, maxIrql, `${routine} called at ${irqlName(irql)}; it may be called at ${irqlName(maxIrql)} at most`);
     }
     return true;
   }

@@ -100,7 +100,7 @@ export class Hal {
    */
   IoGetDmaAdapter(physicalDeviceObject: DmaPhysicalDevice, deviceDescription: DEVICE_DESCRIPTION, numberOfMapRegisters: Out<number>): DMA_ADAPTER | null {
     const irql = this.kernel.cpu.irql;
-    if (irql > PASSIVE_LEVEL) this.verifier.report('VER-WRONG-IRQL', irql, PASSIVE_LEVEL, 0, `IoGetDmaAdapter called at ${irqlName(irql)}; it must be called at PASSIVE_LEVEL`);
+    if (irql > PASSIVE_LEVEL) this.verifier.reportWrongIrql(irql, PASSIVE_LEVEL, `IoGetDmaAdapter called at ${irqlName(irql)}; it must be called at PASSIVE_LEVEL`);
     const fail = (why: string): null => {
       this.lastAdapterFailure = why;
       return null;

@@ -27,29 +27,32 @@ export interface PageChunk {
 
 export type ChainWalk =
   | { readonly ok: true; readonly pieces: readonly MdlPiece[]; readonly pages: number }
-  | { readonly ok: false; readonly why: string };
+  /** `outsideVa`: the first address of the range that no MDL of the chain describes. */
+  | { readonly ok: false; readonly why: string; readonly outsideVa: number };
 
 /** The pieces of the MDL chain that [currentVa, currentVa+length) covers. */
 export function walkMdlChain(mdl: MDL, currentVa: number, length: number): ChainWalk {
   const start = MmGetMdlVirtualAddress(mdl);
   if (currentVa < start || currentVa >= start + mdl.ByteCount) {
-    return { ok: false, why: `CurrentVa 0x${currentVa.toString(16)} is not inside MDL #${mdl.id} (0x${start.toString(16)} + ${mdl.ByteCount} bytes)` };
+    return { ok: false, why: `CurrentVa 0x${currentVa.toString(16)} is not inside MDL #${mdl.id} (0x${start.toString(16)} + ${mdl.ByteCount} bytes)`, outsideVa: currentVa };
   }
   const pieces: MdlPiece[] = [];
   let pages = 0;
   let remaining = length;
   let m: MDL | null = mdl;
   let va = currentVa;
+  let reached = currentVa;
   while (remaining > 0 && m) {
     const end = MmGetMdlVirtualAddress(m) + m.ByteCount;
     const n = Math.min(remaining, end - va);
     pieces.push({ mdl: m, va, length: n });
+    reached = va + n;
     pages += ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, n);
     remaining -= n;
     m = m.Next;
     if (m) va = MmGetMdlVirtualAddress(m);
   }
-  if (remaining > 0) return { ok: false, why: `the MDL chain from MDL #${mdl.id} ends ${remaining} byte(s) before CurrentVa + Length` };
+  if (remaining > 0) return { ok: false, why: `the MDL chain from MDL #${mdl.id} ends ${remaining} byte(s) before CurrentVa + Length`, outsideVa: reached };
   return { ok: true, pieces, pages };
 }
 

@@ -134,7 +134,7 @@ export class ScatterGatherLists {
     } else {
       const walk = walkMdlChain(mdl, currentVa, length);
       if (!walk.ok) {
-        a.verifier.report('VER-ADDRESS-NOT-IN-MDL', mdl.id, currentVa, length, `CalculateScatterGatherList: ${walk.why}`);
+        a.verifier.reportAddressNotInMdl(walk.outsideVa, mdl.id, `CalculateScatterGatherList: ${walk.why}`);
         return fail(STATUS.INVALID_PARAMETER);
       }
       pages = walk.pages;
@@ -271,7 +271,7 @@ export class ScatterGatherLists {
     }
     const walk = walkMdlChain(mdl, currentVa, length);
     if (!walk.ok) {
-      a.verifier.report('VER-ADDRESS-NOT-IN-MDL', mdl.id, currentVa, length, `${routine}: ${walk.why}`);
+      a.verifier.reportAddressNotInMdl(walk.outsideVa, mdl.id, `${routine}: ${walk.why}`);
       return STATUS.INVALID_PARAMETER;
     }
     const unlocked = firstUnlockedMdl(walk.pieces);

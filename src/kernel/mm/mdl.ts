@@ -14,6 +14,7 @@ import { AddressSpace } from './address-space';
 import { isSystemAddress } from './layout';
 import { CACHING_TYPES, KPROCESSOR_MODE, MEMORY_CACHING_TYPE, MemoryManager, MmProcess, PROCESSOR_MODES, oneOf } from './memory-manager';
 import { FrameState } from './physical-memory';
+import { PROJECT_C4_CODES } from '../verifier/project-codes';
 
 export const MDL_MAPPED_TO_SYSTEM_VA = 0x0001;
 export const MDL_PAGES_LOCKED = 0x0002;
@@ -134,8 +135,8 @@ export class MdlRoutines {
   IoAllocateMdl(virtualAddress: number, length: number, secondaryBuffer: boolean, _chargeQuota: boolean, irp: { MdlAddress: MDL | null } | null, callSite = ''): MDL | null {
     if (!Number.isSafeInteger(virtualAddress) || virtualAddress < 0) throw new RangeError(`IoAllocateMdl: virtual address must be a whole non-negative number, got ${virtualAddress}`);
     if (!Number.isSafeInteger(length) || length <= 0) throw new RangeError(`IoAllocateMdl: length must be a positive whole number of bytes, got ${length}`);
-    // The header comes from non-paged pool: the pool's IRQL rule applies (0xC4/0x02).
-    this.requireIrql(DISPATCH_LEVEL, 0x02, 'IoAllocateMdl', 0, length);
+    // The header comes from non-paged pool: the pool's IRQL rule applies (0xC4/0x02: P3 pool type 0, P4 the header's size).
+    this.requireIrql(DISPATCH_LEVEL, 0x02, 'IoAllocateMdl', 0, MDL_HEADER_BYTES + 8 * ADDRESS_AND_SIZE_TO_SPAN_PAGES(virtualAddress, Math.min(length, MAXIMUM_MDL_LENGTH)));
     if (length > MAXIMUM_MDL_LENGTH) return null;
     this.mm.clock.charge(COST.mdlAllocate.ns, 'mm:mdl');
     if (this.mm.faults.shouldFail('IoAllocateMdl', callSite)) return null;
@@ -168,7 +169,7 @@ export class MdlRoutines {
     oneOf('MmProbeAndLockPages access mode', accessMode, PROCESSOR_MODES);
     oneOf('MmProbeAndLockPages operation', operation, LOCK_OPERATIONS);
     if (mdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) {
-      this.verifierStop(0xb0, mdl.id, mdl.MdlFlags, 0, `MmProbeAndLockPages on an MDL whose flags (0x${mdl.MdlFlags.toString(16)}) say it is already locked, built for non-paged pool, or partial`);
+      this.verifierStop(0xb0, mdl.id, mdl.MdlFlags, mdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL), `MmProbeAndLockPages on an MDL whose flags (0x${mdl.MdlFlags.toString(16)}) say it is already locked, built for non-paged pool, or partial`);
     }
     const va = MmGetMdlVirtualAddress(mdl);
     if (this.mm.faults.shouldFail('MmProbeAndLockPages', mdl.allocatedBy ?? '')) {
@@ -197,7 +198,7 @@ export class MdlRoutines {
   MmUnlockPages(mdl: MDL): void {
     this.checkLive(mdl, 'MmUnlockPages');
     this.requireIrql(DISPATCH_LEVEL, 0x78, 'MmUnlockPages', mdl.id, 0);
-    if (mdl.MdlFlags & MDL_PARTIAL) this.verifierStop(0xb4, mdl.id, mdl.MdlFlags, 0, 'MmUnlockPages on a partial MDL: free it with IoFreeMdl instead');
+    if (mdl.MdlFlags & MDL_PARTIAL) this.verifierStop(0xb4, mdl.id, mdl.MdlFlags, MDL_PARTIAL, 'MmUnlockPages on a partial MDL: free it with IoFreeMdl instead');
     if (mdl.MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) this.verifierStop(0x7d, mdl.id, mdl.MdlFlags, 0, 'MmUnlockPages on an MDL built by MmBuildMdlForNonPagedPool: it was never locked');
     if (!(mdl.MdlFlags & MDL_PAGES_LOCKED)) {
       if (!mdl.wasLocked) this.verifierStop(0x7c, mdl.id, mdl.MdlFlags, 0, `MmUnlockPages on MDL #${mdl.id}, whose pages were never successfully locked`);
@@ -223,7 +224,7 @@ export class MdlRoutines {
     for (let vpn = pageOf(va); vpn <= pageOf(va + mdl.ByteCount - 1); vpn++) {
       const pfn = this.mm.translate(vpn * PAGE_SIZE, isSystemAddress(va) ? this.mm.systemSpace : this.mm.spaceFor(va));
       if (!isSystemAddress(va) || pfn < 0 || this.mm.physical.state[pfn] !== FrameState.NonPaged) {
-        this.verifierStop(0x7f, mdl.id, vpn * PAGE_SIZE, pfn < 0 ? 0 : pfn, `MmBuildMdlForNonPagedPool over ${formatAddress(vpn * PAGE_SIZE)}, which is not non-paged memory`);
+        this.verifierStop(0x7f, this.mm.cpu.irql, mdl.id, mdl.MdlFlags, `MmBuildMdlForNonPagedPool over ${formatAddress(vpn * PAGE_SIZE)}, which is not non-paged memory`);
       }
       frames.push(pfn);
     }
@@ -246,13 +247,13 @@ export class MdlRoutines {
     if (sourceMdl === targetMdl) throw new RangeError(`IoBuildPartialMdl: MDL #${sourceMdl.id} cannot be its own partial MDL`);
     // The partial copies the source's page numbers: they mean something only while the source is locked or non-paged.
     if (!(sourceMdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))) {
-      this.verifierStop(0x1005, sourceMdl.id, sourceMdl.MdlFlags, targetMdl.id, `IoBuildPartialMdl from MDL #${sourceMdl.id}, whose pages are neither locked nor non-paged`);
+      this.verifierStop(PROJECT_C4_CODES.PARTIAL_FROM_UNLOCKED_SOURCE.parameter1, sourceMdl.id, sourceMdl.MdlFlags, targetMdl.id, `IoBuildPartialMdl from MDL #${sourceMdl.id}, whose pages are neither locked nor non-paged`);
     }
     if (targetMdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) {
-      this.verifierStop(0x1006, targetMdl.id, targetMdl.MdlFlags, sourceMdl.id, `IoBuildPartialMdl into MDL #${targetMdl.id}, which is still mapped to system space: call MmPrepareMdlForReuse first`);
+      this.verifierStop(PROJECT_C4_CODES.PARTIAL_INTO_BUSY_TARGET.parameter1, targetMdl.id, targetMdl.MdlFlags, sourceMdl.id, `IoBuildPartialMdl into MDL #${targetMdl.id}, which is still mapped to system space: call MmPrepareMdlForReuse first`);
     }
     if (targetMdl.MdlFlags & MDL_PAGES_LOCKED || targetMdl.partials.size > 0) {
-      this.verifierStop(0x1006, targetMdl.id, targetMdl.MdlFlags, sourceMdl.id, `IoBuildPartialMdl into MDL #${targetMdl.id}, which describes locked pages of its own`);
+      this.verifierStop(PROJECT_C4_CODES.PARTIAL_INTO_BUSY_TARGET.parameter1, targetMdl.id, targetMdl.MdlFlags, sourceMdl.id, `IoBuildPartialMdl into MDL #${targetMdl.id}, which describes locked pages of its own`);
     }
     const srcVa = MmGetMdlVirtualAddress(sourceMdl);
     const len = length === 0 ? srcVa + sourceMdl.ByteCount - virtualAddress : length;
@@ -310,7 +311,7 @@ export class MdlRoutines {
     let root = mdl;
     while (root.MdlFlags & MDL_PARTIAL && root.parent) root = root.parent;
     const lockedSource = (root.MdlFlags & (root === mdl ? MDL_PAGES_LOCKED : MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) !== 0;
-    if (!lockedSource) this.verifierStop(0x83, mdl.id, mdl.MdlFlags, 0, `MmGetSystemAddressForMdlSafe on MDL #${mdl.id}, whose pages are not locked`);
+    if (!lockedSource) this.mapOfUnlockedPages('MmGetSystemAddressForMdlSafe', mdl);
     if (this.mm.faults.shouldFail('MmGetSystemAddressForMdlSafe', mdl.allocatedBy ?? '')) return null;
     const va = this.mm.mapFrames(this.mm.systemSpace, mdl.PfnArray, `MDL #${mdl.id} mapped to system space`);
     if (va < 0) return null;
@@ -329,7 +330,7 @@ export class MdlRoutines {
     oneOf('MmMapLockedPagesSpecifyCache access mode', accessMode, PROCESSOR_MODES);
     oneOf('MmMapLockedPagesSpecifyCache cache type', _cacheType, CACHING_TYPES);
     if (!(mdl.MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))) {
-      this.verifierStop(0x85, mdl.id, mdl.MdlFlags, 0, `MmMapLockedPagesSpecifyCache on MDL #${mdl.id}, whose pages are not locked`);
+      this.mapOfUnlockedPages('MmMapLockedPagesSpecifyCache', mdl);
     }
     if (accessMode === 'KernelMode') {
       const va = this.MmGetSystemAddressForMdlSafe(mdl);
@@ -352,6 +353,18 @@ export class MdlRoutines {
     return va + mdl.ByteOffset;
   }
 
+  /**
+   * Mapping an MDL whose pages are not locked: Driver Verifier's 0xC4/0x85
+   * (MmMapLockedPages without the pages locked down; MmGetSystemAddressForMdlSafe
+   * and MmMapLockedPagesSpecifyCache map through the same path). P3 is the
+   * number of pages to map, P4 the first page frame that is not locked, 0 when
+   * the MDL was never probed and so names no frame yet.
+   */
+  private mapOfUnlockedPages(routine: string, mdl: MDL): never {
+    const unlocked = mdl.PfnArray.find((pfn) => !this.mm.isLockedOrNonPaged(pfn)) ?? 0;
+    return this.verifierStop(0x85, mdl.id, mdl.pageCount, unlocked, `${routine} on MDL #${mdl.id}, whose pages are not locked`);
+  }
+
   /** User mappings by process and address: two processes may get the same address. */
   private readonly userMappings = new Map<string, { va: number; mdl: MDL; process: MmProcess }>();
 
@@ -359,7 +372,7 @@ export class MdlRoutines {
   MmUnmapLockedPages(baseAddress: number, mdl: MDL): void {
     this.checkLive(mdl, 'MmUnmapLockedPages');
     if (isSystemAddress(baseAddress)) {
-      if (!(mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)) this.verifierStop(0x1002, mdl.id, baseAddress, 0, 'MmUnmapLockedPages of a system address the MDL is not mapped at');
+      if (!(mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)) this.verifierStop(PROJECT_C4_CODES.UNMAP_NOT_MAPPED.parameter1, mdl.id, baseAddress, 0, 'MmUnmapLockedPages of a system address the MDL is not mapped at');
       this.unmapSystem(mdl);
       return;
     }
@@ -368,8 +381,8 @@ export class MdlRoutines {
     const m = current ? this.userMappings.get(userMappingKey(current, base)) : undefined;
     if (!m || m.mdl !== mdl) {
       const elsewhere = [...this.userMappings.values()].find((o) => o.va === base && o.mdl === mdl);
-      if (elsewhere) this.verifierStop(0x1003, mdl.id, baseAddress, 0, `MmUnmapLockedPages in ${current?.name ?? 'no process'}, but the mapping belongs to ${elsewhere.process.name}`);
-      this.verifierStop(0x1002, mdl.id, baseAddress, 0, `MmUnmapLockedPages of ${formatAddress(baseAddress)}, which is not a user mapping of MDL #${mdl.id} in ${current?.name ?? 'any process'}`);
+      if (elsewhere) this.verifierStop(PROJECT_C4_CODES.UNMAP_IN_OTHER_PROCESS.parameter1, mdl.id, baseAddress, 0, `MmUnmapLockedPages in ${current?.name ?? 'no process'}, but the mapping belongs to ${elsewhere.process.name}`);
+      this.verifierStop(PROJECT_C4_CODES.UNMAP_NOT_MAPPED.parameter1, mdl.id, baseAddress, 0, `MmUnmapLockedPages of ${formatAddress(baseAddress)}, which is not a user mapping of MDL #${mdl.id} in ${current?.name ?? 'any process'}`);
     }
     this.mm.unmapFrames(m.process.addressSpace, base);
     this.userMappings.delete(userMappingKey(m.process, base));
@@ -398,7 +411,7 @@ export class MdlRoutines {
       if (mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) this.unmapSystem(mdl);
       mdl.parent?.partials.delete(mdl);
     } else if (mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) {
-      this.verifierStop(0xb8, mdl.id, mdl.MappedSystemVa, 0, `IoFreeMdl of MDL #${mdl.id} while its pages are still mapped to system space`);
+      this.verifierStop(0xb8, mdl.id, mdl.MdlFlags, 0, `IoFreeMdl of MDL #${mdl.id} while its pages are still mapped to system space`);
     }
     mdl.freed = true;
     this.live.delete(mdl);
@@ -431,6 +444,6 @@ export class MdlRoutines {
   }
 
   private checkLive(mdl: MDL, routine: string): void {
-    if (!mdl || mdl.freed) this.mm.bugCheck(0xc4, 0x1004, mdl?.id ?? 0, 0, 0, `${routine} on MDL #${mdl?.id ?? 0}, which was already freed`);
+    if (!mdl || mdl.freed) this.verifierStop(PROJECT_C4_CODES.MDL_USED_AFTER_FREE.parameter1, mdl?.id ?? 0, 0, 0, `${routine} on MDL #${mdl?.id ?? 0}, which was already freed`);
   }
 }

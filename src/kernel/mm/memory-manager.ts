@@ -35,6 +35,7 @@ import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PhysicalMemory } fr
 import { Pool, PoolAllocation, PoolType, tagText } from './pool';
 import { Section, SimulatedFile } from './section';
 import { SystemPtes } from './system-ptes';
+import { PROJECT_C4_CODES } from '../verifier/project-codes';
 
 /** A process as the memory manager sees it: something with an address space. */
 export interface MmProcess {
@@ -362,6 +363,8 @@ export class MemoryManager {
       throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `user-mode probe of ${formatAddress(va)}: the range reaches system space`);
     }
     // Above DISPATCH_LEVEL nothing may be locked; above APC_LEVEL only memory that cannot fault.
+    // Microsoft documents 0xC4/0x70 for the first case; using it for pageable memory at
+    // DISPATCH_LEVEL too is this project's reading (no documented code says which stop Windows raises).
     if (this.cpu.irql > DISPATCH_LEVEL || (this.cpu.irql > APC_LEVEL && !this.rangeIsNonPaged(as, va, length))) {
       this.bugCheck(0xc4, 0x70, this.cpu.irql, mdlId, mode === 'UserMode' ? 1 : 0, `MmProbeAndLockPages at IRQL ${this.cpu.irql}: pageable memory may be locked up to APC_LEVEL, non-paged memory up to DISPATCH_LEVEL`);
     }
@@ -595,7 +598,7 @@ export class MemoryManager {
 
   MmFreeContiguousMemory(va: number): void {
     const c = this.contiguous.get(va);
-    if (!c) this.bugCheck(0xc4, 0x1000, va, 0, 0, `MmFreeContiguousMemory of ${formatAddress(va)}, which is not contiguous memory`);
+    if (!c) this.bugCheck(0xc4, PROJECT_C4_CODES.FREE_NOT_CONTIGUOUS.parameter1, va, 0, 0, `MmFreeContiguousMemory of ${formatAddress(va)}, which is not contiguous memory`);
     this.contiguous.delete(va);
     this.releaseRegion(this.systemSpace, this.systemSpace.regionAt(va)!);
   }
@@ -619,7 +622,7 @@ export class MemoryManager {
 
   MmUnmapIoSpace(baseAddress: number, _numberOfBytes: number): void {
     const region = this.systemSpace.regionAt(baseAddress);
-    if (!region || region.kind !== 'io-space') this.bugCheck(0xc4, 0x1001, baseAddress, 0, 0, `MmUnmapIoSpace of ${formatAddress(baseAddress)}, which is not mapped I/O space`);
+    if (!region || region.kind !== 'io-space') this.bugCheck(0xc4, PROJECT_C4_CODES.UNMAP_NOT_IO_SPACE.parameter1, baseAddress, 0, 0, `MmUnmapIoSpace of ${formatAddress(baseAddress)}, which is not mapped I/O space`);
     this.releaseRegion(this.systemSpace, region);
   }
 

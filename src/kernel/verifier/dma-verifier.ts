@@ -12,6 +12,7 @@
  * machine with 0xE6 and the catalog's parameters, 'record' only keeps it.
  */
 import { BugCheck, hex } from '../../machine/bug-check';
+import { PASSIVE_LEVEL } from '../../machine/irql';
 import { PAGE_SIZE, formatAddress } from '../../machine/units';
 import type { DeviceRamAccess, DevicePeerAccess, DmaFault, DmaObserver } from '../../pci/dma-observer';
 import type { Kernel } from '../kernel';
@@ -147,10 +148,40 @@ export class DmaVerifier implements DmaObserver {
       return;
     }
     if (!covering) {
-      const sub = this.outsideSubCode(a.device, a.busAddress);
-      this.report('VER-DMA-OUTSIDE-BUFFER', sub, a.busAddress, a.device,
-        `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, outside every buffer mapped for it (${OUTSIDE_WORDS[sub]})`);
+      const near = this.nearestRange(a.device, a.busAddress);
+      const words = near === null ? 'no buffer is mapped for the device at all' : `${near.below ? 'before' : 'after'} the nearest mapped buffer, which starts at ${formatAddress(near.start)}`;
+      this.reportOutside(near, a.busAddress,
+        `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, outside every buffer mapped for it (${words})`);
     }
+  }
+
+  /**
+   * 0xE6/0x0F with its documented sub-codes (parameter 2). The simulator sees
+   * the access itself rather than damaged guard bytes, so it reads Windows'
+   * sub-codes this way [inferred]: next to a mapped buffer is the padding
+   * before it (0x04) or after it (0x05), with P3 the buffer's start and P4 the
+   * address hit; where the device has nothing mapped it hit memory no map
+   * register covers any more (0x03, "free map register overwritten"), with P3
+   * the address hit.
+   */
+  private reportOutside(near: { below: boolean; start: number } | null, busAddress: number, details: string): void {
+    if (near === null) this.report('VER-DMA-OUTSIDE-BUFFER', OUTSIDE_FREE_MAP_REGISTER, busAddress, 0, details);
+    else this.report('VER-DMA-OUTSIDE-BUFFER', near.below ? OUTSIDE_PADDING_BEFORE : OUTSIDE_PADDING_AFTER, near.start, busAddress, details);
+  }
+
+  /**
+   * 0xE6/0x13: a DMA routine called at the wrong IRQL. A routine that must run
+   * at PASSIVE_LEVEL has one expected IRQL (sub-code 0x01, P3 expected IRQL);
+   * the others have a highest one (sub-code 0x02, P3 expected maximum). P4 is
+   * the current IRQL.
+   */
+  reportWrongIrql(current: number, allowed: number, details: string): void {
+    this.report('VER-WRONG-IRQL', allowed === PASSIVE_LEVEL ? WRONG_IRQL_NOT_EXPECTED : WRONG_IRQL_TOO_HIGH, allowed, current, details);
+  }
+
+  /** 0xE6/0x1B: P2 the virtual address outside the MDL, P3 the MDL. */
+  reportAddressNotInMdl(outsideVa: number, mdlId: number, details: string): void {
+    this.report('VER-ADDRESS-NOT-IN-MDL', outsideVa, mdlId, 0, details);
   }
 
   onDmaFault(f: DmaFault): void {
@@ -164,8 +195,8 @@ export class DmaVerifier implements DmaObserver {
           `the IOMMU blocked ${f.deviceName}'s ${f.write ? 'write' : 'read'} of ${f.length} byte(s) at ${formatAddress(f.busAddress)}: nothing is mapped there for the device`);
         return;
       case 'no-target':
-        this.report('VER-DMA-OUTSIDE-BUFFER', 4, f.busAddress, f.device,
-          `${f.deviceName} tried to ${f.write ? 'write' : 'read'} ${f.length} byte(s) at ${formatAddress(f.busAddress)}, where neither RAM nor a device decodes (${OUTSIDE_WORDS[4]})`);
+        this.reportOutside(null, f.busAddress,
+          `${f.deviceName} tried to ${f.write ? 'write' : 'read'} ${f.length} byte(s) at ${formatAddress(f.busAddress)}, where neither RAM nor a device decodes`);
         return;
       case 'injected-master-abort':
         return; // a device fault a test injected, not a driver's misuse
@@ -202,29 +233,35 @@ export class DmaVerifier implements DmaObserver {
     return null;
   }
 
-  private outsideSubCode(device: number, address: number): 1 | 2 | 3 {
+  /** The mapped range nearest to an address outside all of them: whether the address lies below it, and where it starts. */
+  private nearestRange(device: number, address: number): { below: boolean; start: number } | null {
     const d = this.byDevice.get(device);
-    if (!d || d.all.size === 0) return 3;
     let nearest = Infinity;
-    let below = false;
-    for (const m of d.all) {
+    let found: { below: boolean; start: number } | null = null;
+    // An access that starts inside a range and was not covered ran past its end.
+    let startedInside: number | null = null;
+    for (const m of d?.all ?? []) {
       for (const r of m.ranges) {
         const distBelow = r.address - address; // positive: access is below this range
         const distAbove = address - (r.address + r.length - 1);
-        if (distBelow > 0 && distBelow < nearest) { nearest = distBelow; below = true; }
-        if (distAbove > 0 && distAbove < nearest) { nearest = distAbove; below = false; }
+        if (distBelow > 0 && distBelow < nearest) { nearest = distBelow; found = { below: true, start: r.address }; }
+        if (distAbove > 0 && distAbove < nearest) { nearest = distAbove; found = { below: false, start: r.address }; }
+        if (distBelow <= 0 && distAbove <= 0) startedInside = r.address;
       }
     }
-    return below ? 1 : 2;
+    if (startedInside !== null) return { below: false, start: startedInside };
+    return found;
   }
 }
 
-const OUTSIDE_WORDS: Record<number, string> = {
-  1: 'below the nearest mapped range',
-  2: 'above the nearest mapped range',
-  3: 'no buffer is mapped for the device at all',
-  4: 'the address decodes to nothing',
-};
+/** Sub-codes (parameter 2) of 0xE6/0x0F, as Microsoft documents them. */
+export const OUTSIDE_FREE_MAP_REGISTER = 0x03;
+export const OUTSIDE_PADDING_BEFORE = 0x04;
+export const OUTSIDE_PADDING_AFTER = 0x05;
+
+/** Sub-codes (parameter 2) of 0xE6/0x13, as Microsoft documents them. */
+export const WRONG_IRQL_NOT_EXPECTED = 0x01;
+export const WRONG_IRQL_TOO_HIGH = 0x02;
 
 interface IndexedRange {
   readonly start: number;

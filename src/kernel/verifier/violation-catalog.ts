@@ -5,13 +5,15 @@
  * In 'bugcheck' mode a finding stops the machine with bug check 0xE6
  * (DRIVER_VERIFIER_DMA_VIOLATION) and `parameter1`. Where Windows has its own
  * parameter 1 the catalog uses it; where no Windows check exists the
- * parameter is one of this project's own, from 0x1000 up, and `windows` says
- * "none", so nobody mistakes it for a Windows code.
+ * parameter is one of this project's own, from 0x1000 up (project-codes.ts),
+ * and `windows` says "none", so nobody mistakes it for a Windows code.
  */
+import { PROJECT_E6_BASE } from './project-codes';
+
 export const DRIVER_VERIFIER_DMA_VIOLATION = 0xe6;
 
 /** First parameter-1 value this project uses for checks Windows does not have. */
-export const PROJECT_PARAMETER_BASE = 0x1000;
+export const PROJECT_PARAMETER_BASE = PROJECT_E6_BASE;
 
 export interface ViolationEntry {
   readonly id: string;
@@ -48,7 +50,7 @@ const entries = [
     parameter1: 0x0f,
     windows: '0xE6 P1=0x0F (driver or hardware wrote outside its DMA buffer)',
     linux: 'none',
-    parameters: 'P2 sub-code [inferred]: 1 below the nearest mapped range, 2 above it, 3 no range mapped for the device, 4 address nothing decodes; P3 bus address; P4 requester ID of the device',
+    parameters: 'P2 sub-code as documented, chosen [inferred]: 0x04 padding before a buffer modified (the access lies before the nearest mapped range; P3 that range\'s start, P4 the bus address hit), 0x05 padding after a buffer modified (after the nearest range, or running past its end; P3 its start, P4 the bus address hit), 0x03 free map register overwritten (nothing is mapped for the device, or nothing decodes the address; P3 the bus address hit, P4 0)',
     detector: 'Bus observer, before every device access to a RAM frame: the bus address is not covered by a scatter/gather list, MapTransfer element or common buffer the HAL has registered for that device; also a device request to an address nothing decodes.',
   },
   {
@@ -198,7 +200,7 @@ const entries = [
     parameter1: 0x1b,
     windows: '0xE6 P1=0x1B (address not within the MDL)',
     linux: 'none',
-    parameters: 'P2 MDL, P3 CurrentVa, P4 length',
+    parameters: 'P2 the virtual address out of the MDL\'s bounds (CurrentVa, or the first byte past the end of the chain), P3 MDL, P4 0',
     detector: 'HAL GetScatterGatherList, BuildScatterGatherList, CalculateScatterGatherList, MapTransfer: CurrentVa outside the MDL, or the chain ends before Length bytes.',
   },
   {
@@ -218,7 +220,7 @@ const entries = [
     parameter1: 0x13,
     windows: '0xE6 P1=0x13 (DMA routine at wrong IRQL)',
     linux: 'none',
-    parameters: 'P2 current IRQL, P3 highest IRQL allowed, P4 0',
+    parameters: 'P2 sub-code as documented: 0x01 IRQL other than expected (routines that must run at PASSIVE_LEVEL; P3 expected IRQL), 0x02 IRQL higher than expected (the others; P3 expected maximum IRQL) [inferred which applies]; P4 current IRQL',
     detector: 'HAL: IoGetDmaAdapter, PutDmaAdapter, AllocateCommonBuffer and FreeCommonBuffer above PASSIVE_LEVEL; the other DMA routines above DISPATCH_LEVEL.',
   },
   {

@@ -150,6 +150,12 @@ export class DmaVerifier implements DmaObserver {
       const sub = this.outsideSubCode(a.device, a.busAddress);
       this.report('VER-DMA-OUTSIDE-BUFFER', sub, a.busAddress, a.device,
         `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, outside every buffer mapped for it (${OUTSIDE_WORDS[sub]})`);
+      return;
+    }
+    if (!this.directionAllowed(a.device, a.busAddress, a.length, a.write)) {
+      this.report('VER-DIRECTION-MISMATCH', a.device, a.busAddress, a.write ? 1 : 0,
+        `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, mapped by ${covering.label} ` +
+        `with WriteToDevice=${covering.writeToDevice ? 'TRUE' : 'FALSE'}: the device may only ${covering.writeToDevice ? 'read' : 'write'} it`);
     }
   }
 
@@ -200,6 +206,23 @@ export class DmaVerifier implements DmaObserver {
       if (reached >= end) return first;
     }
     return null;
+  }
+
+  /**
+   * Some mapping overlapping the access lets the device move data that way:
+   * a common buffer goes both ways, a streaming mapping only in the direction
+   * the driver gave the HAL. Overlapping mappings of one buffer in both
+   * directions (a buffer mapped for a read and a write at once) allow both.
+   */
+  private directionAllowed(device: number, address: number, length: number, write: boolean): boolean {
+    const d = this.byDevice.get(device)!;
+    const end = address + length;
+    for (let page = Math.floor(address / PAGE_SIZE); page <= Math.floor((end - 1) / PAGE_SIZE); page++) {
+      for (const p of d.byPage.get(page) ?? []) {
+        if (p.start < end && p.end > address && (p.m.writeToDevice === null || p.m.writeToDevice !== write)) return true;
+      }
+    }
+    return false;
   }
 
   private outsideSubCode(device: number, address: number): 1 | 2 | 3 {

@@ -44,6 +44,12 @@ describe('VER-DIRECTION-MISMATCH', () => {
     assert.equal(f[0]!.parameters[3], 0, 'P4: the device read');
   });
 
+  it('behind an IOMMU the write is refused before it lands: still named as a direction mismatch, not a missing mapping', () => {
+    const t = bootHal({ iommu: true });
+    transferThrough(t, true, false);
+    assert.deepEqual([...new Set(findingIds(t))], ['VER-DIRECTION-MISMATCH']);
+  });
+
   it('in bugcheck mode the machine stops with 0xE6 at the first access against the direction', () => {
     const t = bootHal({ verifierMode: 'bugcheck' });
     assert.throws(() => transferThrough(t, true, false), (e: unknown) => e instanceof BugCheck && e.code === 0xe6 && e.parameters[0] === 0x1010);

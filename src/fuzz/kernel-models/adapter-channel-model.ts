@@ -201,6 +201,7 @@ class GetList implements ChannelCommand {
     const status = atDispatch(r, () => r.adapter.DmaOperations.GetScatterGatherList(r.adapter, {}, r.mdl, r.bufferVa, this.pages * PAGE_SIZE, (_d, _i, sg) => { list = sg; }, null, this.writeToDevice));
     // A list takes its registers now or fails: it does not wait for them as a channel request does.
     const fits = this.pages <= m.granted && this.pages <= m.free;
+    if (this.pages > m.granted) expectFinding(m, 'VER-MAP-REGISTERS-BEYOND-GRANT');
     requireEqual('SG-3', statusName(status), statusName(fits ? STATUS.SUCCESS : STATUS.INSUFFICIENT_RESOURCES), `GetScatterGatherList for ${this.pages} page(s) with ${m.free} of ${m.granted} map registers free`);
     if (fits) {
       requireRule('SG-3', list !== null, () => 'the execution routine never received the list');

@@ -152,11 +152,7 @@ export class DmaVerifier implements DmaObserver {
         `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, outside every buffer mapped for it (${OUTSIDE_WORDS[sub]})`);
       return;
     }
-    if (!this.directionAllowed(a.device, a.busAddress, a.length, a.write)) {
-      this.report('VER-DIRECTION-MISMATCH', a.device, a.busAddress, a.write ? 1 : 0,
-        `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, mapped by ${covering.label} ` +
-        `with WriteToDevice=${covering.writeToDevice ? 'TRUE' : 'FALSE'}: the device may only ${covering.writeToDevice ? 'read' : 'write'} it`);
-    }
+    if (!this.directionAllowed(a.device, a.busAddress, a.length, a.write)) this.reportDirection(a.device, a.deviceName, a.busAddress, a.length, a.write, covering);
   }
 
   onDmaFault(f: DmaFault): void {
@@ -166,6 +162,7 @@ export class DmaVerifier implements DmaObserver {
           `${f.deviceName} tried to ${f.write ? 'write' : 'read'} ${f.length} byte(s) at ${formatAddress(f.busAddress)} with bus mastering disabled in its command register (DEV-1)`);
         return;
       case 'iommu-blocked':
+        if (this.refusedForDirection(f)) return;
         this.report('VER-IOMMU-FAULT', f.device, f.busAddress, f.write ? 1 : 0,
           `the IOMMU blocked ${f.deviceName}'s ${f.write ? 'write' : 'read'} of ${f.length} byte(s) at ${formatAddress(f.busAddress)}: nothing is mapped there for the device`);
         return;
@@ -176,6 +173,25 @@ export class DmaVerifier implements DmaObserver {
       case 'injected-master-abort':
         return; // a device fault a test injected, not a driver's misuse
     }
+  }
+
+  /**
+   * The IOMMU maps a streaming mapping for one direction only, so a device
+   * moving data the other way is refused there, before any frame is
+   * touched: the verifier names the mapping's direction, not a missing
+   * mapping.
+   */
+  private refusedForDirection(f: DmaFault): boolean {
+    const covering = this.coveringMapping(f.device, f.busAddress, f.length);
+    if (!covering || this.directionAllowed(f.device, f.busAddress, f.length, f.write)) return false;
+    this.reportDirection(f.device, f.deviceName, f.busAddress, f.length, f.write, covering);
+    return true;
+  }
+
+  private reportDirection(device: number, deviceName: string, busAddress: number, length: number, write: boolean, covering: DeviceMapping): void {
+    this.report('VER-DIRECTION-MISMATCH', device, busAddress, write ? 1 : 0,
+      `${deviceName} ${write ? 'wrote' : 'read'} ${length} byte(s) at bus address ${formatAddress(busAddress)}, mapped by ${covering.label} ` +
+      `with WriteToDevice=${covering.writeToDevice ? 'TRUE' : 'FALSE'}: the device may only ${covering.writeToDevice ? 'read' : 'write'} it`);
   }
 
   onPeerAccess(_a: DevicePeerAccess): void {

@@ -269,7 +269,7 @@ const entries = [
     windows: 'none (with DMA remapping the write to a read-only mapping is 0xE6 P1=0x26; without, data written into a bounce buffer mapped toward the device is never copied back)',
     linux: 'DMA-API: device driver syncs DMA memory with different direction (with swiotlb, what the device wrote into a DMA_TO_DEVICE mapping is lost at unmap)',
     parameters: 'P2 requester ID, P3 bus address, P4 1 the device wrote memory mapped for a transfer to the device, 0 it read memory mapped for a transfer from the device',
-    detector: 'Bus observer, before every device access to a RAM frame: no streaming mapping (scatter/gather list, MapTransfer element) covering the address allows the access\'s direction (WriteToDevice TRUE: the device may only read; FALSE: only write). Common buffers go both ways.',
+    detector: 'Bus observer, before every device access to a RAM frame: no streaming mapping (scatter/gather list, MapTransfer element) covering the address allows the access\'s direction (WriteToDevice TRUE: the device may only read; FALSE: only write). Common buffers go both ways. Behind an IOMMU, which maps a streaming mapping for its direction only, the request the IOMMU refused where such a mapping covers the address.',
   },
   {
     id: 'VER-LEAK-AT-UNLOAD',

@@ -12,7 +12,7 @@
  * is a finding of its own.
  */
 import { DmaError } from '../pci/dma-device';
-import { DeviceTransferLog, DeviceTransferRecord, describeDeviceError } from '../pci/dma-transfer-log';
+import { DeviceTransferLog, describeDeviceError } from '../pci/dma-transfer-log';
 import { STATUS, statusName } from '../machine/ntstatus';
 import { TrackedRequest, unmetExpectation } from '../workload/request-ledger';
 import type { Workload } from '../workload/workload';
@@ -39,9 +39,15 @@ const RULE_OF_DEVICE_ERROR: Partial<Record<number, string>> = {
 };
 
 export function completionOracle(workload: Workload): OracleFinding[] {
+  return completionFindings(workload, false);
+}
+
+/** The completion oracle's findings; with `finishedOnly`, requests still in flight are not judged yet (during a workload). */
+export function completionFindings(workload: Workload, finishedOnly: boolean): OracleFinding[] {
   const findings: OracleFinding[] = [];
   const log = workload.session?.trace.deviceLog ?? null;
   for (const t of workload.ledger.requests) {
+    if (finishedOnly && !t.request.done) continue;
     const errors = log && t.stream ? log.errorsWithin(t.stream) : [];
     const unmet = unmetExpectation(t);
     if (unmet) {
@@ -50,18 +56,17 @@ export function completionOracle(workload: Workload): OracleFinding[] {
       findings.push({ oracle: 'completion', rule, message: error ? `${unmet}; the device stopped with ${describeDeviceError(error)}` : unmet });
       continue;
     }
-    const overclaimed = log ? successAfterDeviceError(t, errors, log) : null;
+    const overclaimed = log ? successAfterDeviceError(t, log) : null;
     if (overclaimed) findings.push({ oracle: 'completion', rule: SUCCESS_AFTER_DEVICE_ERROR_RULE, message: overclaimed });
   }
   return findings;
 }
 
 /** Why a request that succeeded claims bytes the device never moved after it reported an error for them, or null. */
-export function successAfterDeviceError(t: TrackedRequest, errors: readonly DeviceTransferRecord[], log: DeviceTransferLog): string | null {
+export function successAfterDeviceError(t: TrackedRequest, log: DeviceTransferLog): string | null {
   const r = t.request;
-  if (!r.done || r.status !== STATUS.SUCCESS || !t.stream || errors.length === 0) return null;
-  const claimed = { offset: t.stream.offset, length: Math.min(r.information, t.stream.length) };
-  const moved = log.bytesMovedWithin(claimed);
-  if (moved >= claimed.length) return null; // the driver ran the failed part again, and the device finished it
-  return `${t.label} completed with ${statusName(r.status)} and ${r.information} byte(s) after ${describeDeviceError(errors[0]!)}; the device moved only ${moved} of those bytes`;
+  if (!r.done || r.status !== STATUS.SUCCESS || !t.stream) return null;
+  const shortfall = log.shortfallAfterError(t.stream, r.information);
+  if (!shortfall) return null;
+  return `${t.label} completed with ${statusName(r.status)} and ${r.information} byte(s) after ${describeDeviceError(shortfall.error)}; the device moved only ${shortfall.moved} of those bytes`;
 }

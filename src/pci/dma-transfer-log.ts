@@ -57,6 +57,20 @@ export class DeviceTransferLog {
     return this.records.filter((r) => r.errorCode !== 0 && r.streamEnd >= range.offset && r.streamEnd <= range.offset + range.length);
   }
 
+  /**
+   * A request over `range` reported `claimedBytes` moved, but the device
+   * reported an error there and moved fewer: that error and what it did
+   * move. Null when the device reported no error there, or moved every
+   * claimed byte after all (the failed part was run again).
+   */
+  shortfallAfterError(range: StreamRange, claimedBytes: number): { readonly error: DeviceTransferRecord; readonly moved: number } | null {
+    const error = this.errorsWithin(range)[0];
+    if (!error) return null;
+    const claimed = Math.min(claimedBytes, range.length);
+    const moved = this.bytesMovedWithin({ offset: range.offset, length: claimed });
+    return moved < claimed ? { error, moved } : null;
+  }
+
   /** Bytes of `range` that some transfer moved (each byte counted once, however often it was moved). */
   bytesMovedWithin(range: StreamRange): number {
     const end = range.offset + range.length;

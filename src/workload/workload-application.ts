@@ -237,6 +237,8 @@ export class WorkloadApplication {
       const { request } = r.tracked;
       if (request.status !== STATUS.SUCCESS || request.information === 0) continue;
       if (r.buffer.freed || this.exited || r.tracked.disturbances.has('buffer-freed')) continue; // nothing left to look at
+      // Success claimed for bytes the device failed to move: the completion oracle reports it with the device's error, the cause.
+      if (r.tracked.stream && this.workload.session?.trace.deviceLog.shortfallAfterError(r.tracked.stream, request.information)) continue;
       const length = Math.min(request.information, r.buffer.length - r.at);
       let actual: Uint8Array;
       try {

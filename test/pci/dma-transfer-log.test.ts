@@ -55,4 +55,7 @@ test('bytes moved within a range count each stream byte once; errors are found u
   assert.deepEqual(log.errorsWithin({ offset: 4000, length: 1000 }).map((r) => r.errorName), ['BadLength'], 'a stop just past the last byte belongs to the range');
   assert.deepEqual(log.errorsWithin({ offset: 2000, length: 1000 }), []);
   assert.equal(dmaErrorName(99), 'unknown error 99');
+  assert.deepEqual(log.shortfallAfterError({ offset: 1000, length: 1000 }, 1000), { error: log.records[0], moved: 800 }, 'claimed 1000, moved 800');
+  assert.equal(log.shortfallAfterError({ offset: 1000, length: 1000 }, 800), null, 'claimed no more than was moved');
+  assert.equal(log.shortfallAfterError({ offset: 2000, length: 1000 }, 1000), null, 'no error there');
 });

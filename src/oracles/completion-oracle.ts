@@ -52,7 +52,9 @@ export function completionFindings(workload: Workload, finishedOnly: boolean): O
     const unmet = unmetExpectation(t);
     if (unmet) {
       const error = errors[0];
-      const rule = !t.request.done ? 'PAGE-5' : (error && RULE_OF_DEVICE_ERROR[error.errorCode]) ?? t.rule;
+      // A fault injected into the device is no mistake of how the driver programmed it.
+      const programmed = error && !t.disturbances.has('device-fault') ? RULE_OF_DEVICE_ERROR[error.errorCode] : undefined;
+      const rule = !t.request.done ? 'PAGE-5' : programmed ?? t.rule;
       findings.push({ oracle: 'completion', rule, message: error ? `${unmet}; the device stopped with ${describeDeviceError(error)}` : unmet });
       continue;
     }

@@ -117,6 +117,15 @@ describe('the completion oracle and the device\'s errors', () => {
     assert.match(findings[0]!.message, /ended in STATUS_IO_DEVICE_ERROR .*; the device stopped with device error BadLength at descriptor 3/);
   });
 
+  it('a failure status no device fault allows, after an injected master abort: the request\'s own rule, the device error in the message', () => {
+    const { workload, tracked, log, record } = finished(STATUS.UNSUCCESSFUL, 0);
+    tracked.disturbances.add('device-fault');
+    log.add({ ...record, streamEnd: 4096, errorCode: DmaError.MasterAbort, errorName: 'MasterAbort', descriptor: 1 });
+    const findings = completionOracle(workload);
+    assert.deepEqual(rulesOf(findings), ['MDL-4']);
+    assert.match(findings[0]!.message, /device error MasterAbort at descriptor 1/);
+  });
+
   it('success after the device reported an error, for bytes it never moved, is a DEV-3 finding, even where a device fault excuses a failure', () => {
     const { workload, tracked, log, record } = finished(STATUS.SUCCESS, 8192);
     tracked.disturbances.add('device-fault');

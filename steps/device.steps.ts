@@ -5,16 +5,21 @@
  * transactions run transfer by transfer, and FIFO versus memory-block
  * programmed I/O. The device's data is its seeded pattern (docs/dma-device.md);
  * every transfer starts the pattern at stream offset 0 unless it continues a
- * transaction.
+ * transaction. The device moves data through a list whichever direction the
+ * list was built for: a list built the other way is the DMA verifier's to
+ * catch (VER-DIRECTION-MISMATCH).
  */
 import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { FOUR_GIB } from '../src/machine/boot-config';
 import { Machine } from '../src/machine/machine';
-import { formatBytes } from '../src/machine/units';
+import { PAGE_SIZE, formatBytes } from '../src/machine/units';
 import { USER_DMA_STATUS } from '../src/kernel/hal/user-dma-options';
 import { dmaObjects } from '../src/scenarios/dma-scenario-objects';
-import { DeviceRun, finishRingTransfer, receivedMasterAbort, runRingTransfer, runSingleTransfers, setBusMastering, startRingTransfer } from '../src/scenarios/dma-test-device-programming';
+import {
+  DeviceRun, finishRingTransfer, pagesWithZeroLengthDescriptor, receivedMasterAbort, runRingTransfer, runSingleTransfers, setBusMastering, startRingTransfer,
+} from '../src/scenarios/dma-test-device-programming';
+import { describeDeviceError } from '../src/pci/dma-transfer-log';
 import { addressesIncrement, distinctAddresses, fifoTransferFromPort, memoryBlockTransferThroughWindow } from '../src/scenarios/fifo-and-block-transfers';
 import { transferWithGpuMemory } from '../src/scenarios/peer-to-peer-transfer';
 import { bytesInFrames, deviceTransferThroughList } from '../src/scenarios/scatter-gather-transfer';
@@ -56,13 +61,11 @@ Then('the DMA test device\'s config space records a received master abort', func
 
 When('the DMA test device writes its data through scatter\\/gather list {string}', async function (this: World, listName: string) {
   const named = dmaObjects(this).lists.get(listName);
-  if (named.writeToDevice) throw new Error(`scatter/gather list "${listName}" was built for a transfer to the device; the device writes only through a list built from the device`);
   await deviceAction(this, (machine) => deviceTransferThroughList(machine, named.adapter, named.list, false));
 });
 
 When('the DMA test device reads through scatter\\/gather list {string}', async function (this: World, listName: string) {
   const named = dmaObjects(this).lists.get(listName);
-  if (!named.writeToDevice) throw new Error(`scatter/gather list "${listName}" was built for a transfer from the device; the device reads only through a list built to the device`);
   await deviceAction(this, (machine) => {
     machine.dmaDevice.checker.clear();
     return deviceTransferThroughList(machine, named.adapter, named.list, true);
@@ -72,7 +75,6 @@ When('the DMA test device reads through scatter\\/gather list {string}', async f
 When('the driver {string} starts the DMA test device writing through scatter\\/gather list {string}', async function (this: World, driver: string, listName: string) {
   const dma = dmaObjects(this);
   const named = dma.lists.get(listName);
-  if (named.writeToDevice) throw new Error(`scatter/gather list "${listName}" was built for a transfer to the device; the device writes only through a list built from the device`);
   if (dma.startedTransfer) throw new Error('the DMA test device was already started on a transfer nobody has waited for');
   await attempt(this, (machine) => {
     dma.startedTransfer = machine.cpu.inDriver(driver, () => startRingTransfer(machine, named.adapter, named.list.Elements.map((e) => ({ address: e.Address, length: e.Length })), 'from-device'));
@@ -113,6 +115,12 @@ When('the DMA test device is given one transfer of {size} into common buffer {st
   await deviceAction(this, (machine) => runSingleTransfers(machine, [{ address: c.logicalAddress, length: bytes }], 'from-device', 'polling', 0, false));
 });
 
+When('the DMA test device is given one descriptor per page of common buffer {string}, with a descriptor of length 0 as descriptor {count}', async function (this: World, name: string, zeroAt: number) {
+  const c = dmaObjects(this).commonBuffers.get(name);
+  const runs = pagesWithZeroLengthDescriptor(c.logicalAddress, Math.floor(c.length / PAGE_SIZE), zeroAt);
+  await deviceAction(this, (machine) => runRingTransfer(machine, c.adapter, runs, 'from-device', 'polling', 0, false));
+});
+
 When('the DMA test device writes {size} of its data at the physical address of buffer {string}', async function (this: World, bytes: number, bufferName: string) {
   const buffer = objects(this).buffers.get(bufferName);
   if (bytes > buffer.length) throw new RangeError(`${formatBytes(bytes)} does not fit buffer "${bufferName}" of ${formatBytes(buffer.length)}`);
@@ -131,6 +139,13 @@ Then('the DMA test device reports the transfer done', function (this: World) {
 Then('the DMA test device reports error {word}', function (this: World, name: string) {
   const t = dmaObjects(this).latestDeviceTransfer();
   expect(`${t.state} (error ${t.errorName})`, 'how the DMA test device ended the transfer').to.equal(`error (error ${name})`);
+});
+
+Then('the DMA test device\'s transfer log names {word} at descriptor {count}, after {size} moved', function (this: World, error: string, descriptor: number, bytes: number) {
+  const last = runningMachine(this).dmaDevice.transferLog.records.at(-1);
+  if (!last) throw new Error('the DMA test device has not run a transfer yet in this scenario');
+  expect(describeDeviceError(last), 'how the device\'s log describes the transfer\'s end').to.match(new RegExp(`^device error ${error} at descriptor ${descriptor} \\(`));
+  expect(last.streamEnd - last.streamStart, 'bytes of the stream the transfer moved').to.equal(bytes);
 });
 
 Then('the DMA test device found every byte it read as expected', function (this: World) {

@@ -184,6 +184,39 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And every byte matches the device's stream
     And the workload passes every check
 
+  @rule:SG-1 @seed:001
+  Scenario: A device with few map registers gets unaligned requests cut to the pages the adapter granted
+    Given the DMA test device can address only 32 bits
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 1 MiB           | 100                  |
+      | 3 MiB + 5 bytes | 17                   |
+    And "app.exe" writes buffers of these sizes:
+      | size            | offset into its page |
+      | 2 MiB           | 4000                 |
+    And every application exits and the driver under test is unloaded
+    Then the DMA verifier and the I/O manager found nothing wrong
+    And every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:VER-DIRECTION-MISMATCH @seed:001
+  Scenario: Each buffer is mapped for the direction the device moves its data
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 64 KiB          | 0                    |
+      | 1 MiB + 3 bytes | 21                   |
+    And "app.exe" writes buffers of these sizes:
+      | size            | offset into its page |
+      | 64 KiB          | 0                    |
+      | 512 KiB         | 4000                 |
+    And every application exits and the driver under test is unloaded
+    Then the DMA verifier and the I/O manager found nothing wrong
+    And the workload passes every check
+
   @rule:DEV-2 @seed:002
   Scenario: Physically contiguous buffers longer than the device's maximum transfer are cut into descriptors it accepts
     Given a machine that hands out page frames in physical order
@@ -225,6 +258,25 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And the DMA test device hangs
     And "app.exe" keeps 2 reads of 256 KiB in flight
     And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:DEV-3 @seed:002
+  Scenario: A transfer the device fails part-way never ends its request in success
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the DMA test device refuses its next data burst
+    And "app.exe" writes buffers of these sizes:
+      | size  |
+      | 1 MiB |
+    And the DMA test device refuses its next data burst
+    And "app.exe" reads into buffers of these sizes:
+      | size              | offset into its page |
+      | 512 KiB + 9 bytes | 9                    |
+    And "app.exe" reads into buffers of these sizes:
+      | size   |
+      | 64 KiB |
     And every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check

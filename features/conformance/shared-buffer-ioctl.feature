@@ -31,6 +31,18 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     When every application exits and the driver under test is unloaded
     Then the workload passes every check
 
+  @rule:SG-1 @seed:001
+  Scenario: The adapter has map registers for the longest buffer one list maps, not only for one descriptor
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 2 buffers of 8 MiB
+    And "app.exe" consumes 4 filled buffers
+    Then "app.exe" checked 4 fills against the device's stream
+    And the DMA verifier and the I/O manager found nothing wrong
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
   @rule:PAGE-2 @rule:PAGE-1 @seed:000 @severity:critical
   Scenario: A raised working set does not keep the buffers resident; the pending requests do
     Given the driver under test is started on the DMA test device

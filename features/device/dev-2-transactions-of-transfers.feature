@@ -35,6 +35,14 @@ Feature: DEV-2 A DMA transaction is made of transfers no longer than the device'
     Then transaction "T" reported more processing required 0 times and then success
 
   @rule:DEV-2 @seed:002
+  Scenario: A descriptor of length 0 stops the device, and its log names the error and the descriptor
+    Given the driver "zero.sys" has DMA adapter "X" for the DMA test device
+    And the driver "zero.sys" has allocated common buffer "C" of 5 pages on adapter "X"
+    When the DMA test device is given one descriptor per page of common buffer "C", with a descriptor of length 0 as descriptor 3
+    Then the DMA test device reports error BadLength
+    And the DMA test device's transfer log names BadLength at descriptor 3, after 3 pages moved
+
+  @rule:DEV-2 @seed:002
   Scenario: The device refuses one transfer longer than its maximum
     Given the driver "big.sys" has DMA adapter "X" for the DMA test device
     And the driver "big.sys" has allocated common buffer "C" of 128 KiB on adapter "X"

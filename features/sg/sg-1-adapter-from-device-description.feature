@@ -10,7 +10,9 @@ Feature: SG-1 The device description decides the adapter and its map registers
   refused (seeds 001 and 003).
 
   Status: enforced. The HAL grants the registers and refuses more; the DMA
-  verifier reports a request above the grant (VER-TOO-MANY-MAP-REGISTERS).
+  verifier reports a request above the grant, for an adapter channel
+  (VER-TOO-MANY-MAP-REGISTERS) and for a scatter/gather list
+  (VER-MAP-REGISTERS-BEYOND-GRANT).
 
   @rule:SG-1 @seed:001
   Scenario Outline: <bits>-bit addressing and transfers of up to <maximum> on a machine with <ram> of RAM give <registers> map registers
@@ -47,3 +49,17 @@ Feature: SG-1 The device description decides the adapter and its map registers
     And the DMA verifier has recorded VER-TOO-MANY-MAP-REGISTERS
     And parameter 2 of the VER-TOO-MANY-MAP-REGISTERS finding is 0x6
     And parameter 3 of the VER-TOO-MANY-MAP-REGISTERS finding is 0x5
+
+  @rule:SG-1 @seed:001
+  Scenario: A scatter/gather list spanning more pages than the grant is refused, and the verifier says why
+    Given a machine with 8 GiB of RAM
+    And a machine whose DMA verifier only records findings
+    And a process "app.exe" with a committed buffer "B" of 8 pages
+    And the driver "dma.sys" has locked buffer "B" for read access
+    When the driver "dma.sys" gets DMA adapter "A" for a 64-bit scatter/gather device with transfers of up to 16 KiB
+    Then adapter "A" has 5 map registers
+    When the driver "dma.sys" gets scatter/gather list "L" on adapter "A" for MDL "B" to the device
+    Then the status returned is STATUS_INSUFFICIENT_RESOURCES
+    And the DMA verifier has recorded VER-MAP-REGISTERS-BEYOND-GRANT
+    And parameter 2 of the VER-MAP-REGISTERS-BEYOND-GRANT finding is 0x8
+    And parameter 3 of the VER-MAP-REGISTERS-BEYOND-GRANT finding is 0x5

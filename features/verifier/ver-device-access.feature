@@ -1,8 +1,9 @@
 Feature: The DMA verifier checks every frame a device touches, at the moment it touches it
-  Before every device access to a RAM frame the verifier asks two things:
+  Before every device access to a RAM frame the verifier asks three things:
   is the frame locked or non-paged right now (a buffer a driver unlocked
-  early may already hold another owner's data), and is the bus address
-  inside something the HAL mapped for that device. It also sees requests the
+  early may already hold another owner's data), is the bus address
+  inside something the HAL mapped for that device, and does the device move
+  the data the way the driver mapped it (WriteToDevice). It also sees requests the
   bus refused: from a device whose bus mastering is off, or that the IOMMU
   blocked because nothing is mapped there for the device (any more). Driver
   Verifier stops the machine with bug check 0xE6
@@ -83,3 +84,29 @@ Feature: The DMA verifier checks every frame a device touches, at the moment it 
     Then the machine stops with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION
     And bug check parameter 1 is 0x26
     And the DMA verifier stopped the machine for VER-IOMMU-FAULT
+
+  @rule:VER-DIRECTION-MISMATCH @seed:001 @severity:critical
+  Scenario: The device writes into a buffer the driver mapped for a transfer to the device
+    Given a process "app.exe" with a committed buffer "A" of 8 pages
+    And the driver "wrongway.sys" has locked buffer "A" for write access
+    And the driver "wrongway.sys" has DMA adapter "X" for the DMA test device
+    And the driver "wrongway.sys" has enabled bus mastering on the DMA test device
+    When the driver "wrongway.sys" gets scatter/gather list "L" on adapter "X" for MDL "A" to the device
+    And the DMA test device writes its data through scatter/gather list "L"
+    Then the machine stops with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION
+    And bug check parameter 1 is 0x1010
+    And bug check parameter 4 is 0x1
+    And the DMA verifier stopped the machine for VER-DIRECTION-MISMATCH
+
+  @rule:VER-DIRECTION-MISMATCH @seed:001
+  Scenario: The device reads a buffer the driver mapped for a transfer from the device
+    Given a process "app.exe" with a committed buffer "A" of 8 pages
+    And the driver "wrongway.sys" has locked buffer "A" for write access
+    And the driver "wrongway.sys" has DMA adapter "X" for the DMA test device
+    And the driver "wrongway.sys" has enabled bus mastering on the DMA test device
+    When the driver "wrongway.sys" gets scatter/gather list "L" on adapter "X" for MDL "A" from the device
+    And the DMA test device reads through scatter/gather list "L"
+    Then the machine stops with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION
+    And bug check parameter 1 is 0x1010
+    And bug check parameter 4 is 0x0
+    And the DMA verifier stopped the machine for VER-DIRECTION-MISMATCH

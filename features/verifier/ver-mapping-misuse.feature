@@ -1,7 +1,7 @@
 Feature: The DMA verifier catches mapping, flushing and channel misuse when it happens
   A driver maps only what its MDL describes, and at least one byte of it;
   asks for the adapter channel once per device and for no more map registers
-  than the adapter granted; flushes what MapTransfer mapped before freeing
+  than the adapter granted, with a channel or a scatter/gather list; flushes what MapTransfer mapped before freeing
   the registers; flushes only buffers that are mapped; and calls each DMA
   routine at an IRQL its documentation allows. Driver Verifier's DMA checks
   stop the machine with bug check 0xE6 (DRIVER_VERIFIER_DMA_VIOLATION),
@@ -48,6 +48,18 @@ Feature: The DMA verifier catches mapping, flushing and channel misuse when it h
     And bug check parameter 2 is 0x6
     And bug check parameter 3 is 0x5
     And the DMA verifier stopped the machine for VER-TOO-MANY-MAP-REGISTERS
+
+  @rule:VER-MAP-REGISTERS-BEYOND-GRANT @rule:SG-1 @seed:001 @severity:critical
+  Scenario: A scatter/gather list asked for that spans more pages than the adapter has map registers
+    Given a process "app.exe" with a committed buffer "B" of 8 pages
+    And the driver "bad.sys" has locked buffer "B" for read access
+    When the driver "bad.sys" gets DMA adapter "small" for a 64-bit scatter/gather device with transfers of up to 4 pages
+    And the driver "bad.sys" gets scatter/gather list "L" on adapter "small" for MDL "B" to the device
+    Then the machine stops with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION
+    And bug check parameter 1 is 0x15
+    And bug check parameter 2 is 0x8
+    And bug check parameter 3 is 0x5
+    And the DMA verifier stopped the machine for VER-MAP-REGISTERS-BEYOND-GRANT
 
   @rule:VER-NOT-FLUSHED @seed:001 @severity:critical
   Scenario: The channel freed while a MapTransfer element was never flushed

@@ -10,6 +10,7 @@
  * simulated time doing so, so a driver that releases a buffer before the
  * transfer completes is caught at the moment the device touches the frame.
  */
+import { DeviceTransferLog } from './dma-transfer-log';
 import { Clock } from '../machine/clock';
 import { COST } from '../machine/cost-model';
 import { KiB } from '../machine/units';
@@ -99,6 +100,13 @@ export const DmaError = {
 } as const;
 export type DmaErrorCode = (typeof DmaError)[keyof typeof DmaError];
 
+const ERROR_NAMES = new Map<number, string>(Object.entries(DmaError).map(([name, code]) => [code, name]));
+
+/** The name docs/dma-device.md gives an error code ("BadLength" ...). */
+export function dmaErrorName(code: number): string {
+  return ERROR_NAMES.get(code) ?? `unknown error ${code}`;
+}
+
 export const DmaInterrupt = { Done: 0x1, Error: 0x2, DescriptorComplete: 0x4 } as const;
 const INTERRUPT_SOURCES = 0x7;
 
@@ -149,6 +157,8 @@ interface Run {
   readonly ringCount: number;
   index: number;
   segment: Segment | null;
+  /** Stream offset of the transfer's first byte. */
+  readonly streamStart: number;
 }
 
 const TWO_32 = 2 ** 32;
@@ -174,6 +184,8 @@ export class DmaTestDevice implements PciFunction {
   totalDmaBytes = 0;
   /** Bytes moved through the FIFO data port. */
   totalFifoBytes = 0;
+  /** How every transfer ended (the model's record, not a register). */
+  readonly transferLog = new DeviceTransferLog();
 
   private connection: BusConnection | null = null;
   private control = 0;
@@ -499,6 +511,7 @@ export class DmaTestDevice implements PciFunction {
       ringCount: this.ringCount,
       index: 0,
       segment: null,
+      streamStart: this.streamOffset,
     };
     this.run = run;
     if (ring && (run.ringCount === 0 || run.ringCount > MAX_RING_DESCRIPTORS)) return this.fail(DmaError.BadLength, 0);
@@ -603,6 +616,7 @@ export class DmaTestDevice implements PciFunction {
   }
 
   private complete(): void {
+    this.logEnd(DmaError.None, 0);
     this.run = null;
     this.state = 'done';
     this.transfersCompleted++;
@@ -610,6 +624,7 @@ export class DmaTestDevice implements PciFunction {
   }
 
   private fail(code: DmaErrorCode, address: number): void {
+    this.logEnd(code, address);
     this.cancelPending();
     this.run = null;
     this.hung = false;
@@ -617,6 +632,16 @@ export class DmaTestDevice implements PciFunction {
     this.error = code;
     this.errorAddress = address;
     this.raise(DmaInterrupt.Error);
+  }
+
+  private logEnd(code: DmaErrorCode, address: number): void {
+    const run = this.run;
+    if (!run) return;
+    this.transferLog.add({
+      toDevice: run.toDevice, ring: run.ring, streamStart: run.streamStart, streamEnd: this.streamOffset,
+      errorCode: code, errorName: dmaErrorName(code), errorAddress: address,
+      descriptor: run.ring && code !== DmaError.None ? run.index : null, endedNs: this.clock.now,
+    });
   }
 
   private raise(bits: number): void {

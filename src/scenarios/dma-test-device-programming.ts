@@ -8,11 +8,12 @@
  */
 import { Machine } from '../machine/machine';
 import { COST } from '../machine/cost-model';
+import { PAGE_SIZE } from '../machine/units';
 import { KDPC } from '../kernel/io/dpc';
 import { DmaAdapter } from '../kernel/hal/dma-adapter';
 import { READ_REGISTER_ULONG, WRITE_REGISTER_ULONG } from '../kernel/hal/register-access';
 import { PciCommand, PciConfigOffset, PciStatus } from '../pci/config-space';
-import { DESCRIPTOR_SIZE, DescriptorFlag, DmaControl, DmaError, DmaErrorCode, DmaRegister, DmaStatusBit } from '../pci/dma-device';
+import { DESCRIPTOR_SIZE, DescriptorFlag, DmaControl, DmaErrorCode, DmaRegister, DmaStatusBit, dmaErrorName } from '../pci/dma-device';
 
 export type DmaDirection = 'to-device' | 'from-device';
 export type Completion = 'polling' | 'interrupt';
@@ -37,9 +38,7 @@ export interface DeviceTransferResult {
 
 const TWO_32 = 2 ** 32;
 
-export function dmaErrorName(code: number): string {
-  return Object.entries(DmaError).find(([, v]) => v === code)?.[0] ?? `code ${code}`;
-}
+export { dmaErrorName };
 
 /** Set or clear the bus-master bit of the device's PCI command register, as a driver's StartDevice does. */
 export function setBusMastering(machine: Machine, on: boolean): void {
@@ -91,10 +90,10 @@ export interface StartedRingTransfer {
   readonly pieces: number;
 }
 
-/** Put the ring for `runs` into a common buffer of `adapter` and program the ring registers (no start yet). */
-function programRing(machine: Machine, adapter: DmaAdapter, runs: readonly DeviceRun[], streamOffset: number | null): Omit<StartedRingTransfer, 'startedAtNs'> {
+/** Put the ring for `runs` (cut to the device's maximum unless `cut` is false) into a common buffer of `adapter` and program the ring registers (no start yet). */
+function programRing(machine: Machine, adapter: DmaAdapter, runs: readonly DeviceRun[], streamOffset: number | null, cut = true): Omit<StartedRingTransfer, 'startedAtNs'> {
   if (runs.length === 0) throw new RangeError('a ring transfer needs at least one (address, length) run');
-  const pieces = cutToDeviceMaximum(runs, machine.dmaDevice.maxTransferLength);
+  const pieces = cut ? cutToDeviceMaximum(runs, machine.dmaDevice.maxTransferLength) : [...runs];
   const ringBytes = descriptorRing(pieces);
   const logical = { QuadPart: 0 };
   const ring = adapter.DmaOperations.AllocateCommonBuffer(adapter, ringBytes.length, logical, false);
@@ -136,10 +135,12 @@ export function finishRingTransfer(machine: Machine, started: StartedRingTransfe
 /**
  * Run one descriptor-ring transfer over `runs` from start to end, learning of
  * the end by `completion`; the ring's common buffer is freed afterwards.
+ * With `cut` false the runs are the descriptors as they are, however long
+ * (or short) each is: the device decides.
  */
-export function runRingTransfer(machine: Machine, adapter: DmaAdapter, runs: readonly DeviceRun[], direction: DmaDirection, completion: Completion, streamOffset: number | null = 0): DeviceTransferResult {
+export function runRingTransfer(machine: Machine, adapter: DmaAdapter, runs: readonly DeviceRun[], direction: DmaDirection, completion: Completion, streamOffset: number | null = 0, cut = true): DeviceTransferResult {
   const start = machine.clock.now;
-  const ring = programRing(machine, adapter, runs, streamOffset);
+  const ring = programRing(machine, adapter, runs, streamOffset, cut);
   startAndWait(machine, DmaControl.ModeDescriptorRing | directionBit(direction), completion);
   freeRing(ring);
   return result(machine, start, ring.pieces);
@@ -228,4 +229,16 @@ function waitForInterrupt(machine: Machine, start: () => void): void {
     // The device's own interrupt enable stays set only for this transfer.
     if (!machine.dmaDevice.removed) writeRegister(machine, DmaRegister.Control, 0);
   }
+}
+
+/**
+ * Descriptors over a buffer at `address`, one page each for `pages` pages,
+ * with a descriptor of length 0 put in at `zeroAt` (the mistake of a driver
+ * that computes a length as 0).
+ */
+export function pagesWithZeroLengthDescriptor(address: number, pages: number, zeroAt: number): DeviceRun[] {
+  if (!(Number.isInteger(zeroAt) && zeroAt >= 0 && zeroAt <= pages)) throw new RangeError(`descriptor ${zeroAt} is not among the ${pages + 1} descriptors of ${pages} page(s) and the zero-length one`);
+  const runs: DeviceRun[] = Array.from({ length: pages }, (_, i) => ({ address: address + i * PAGE_SIZE, length: PAGE_SIZE }));
+  runs.splice(zeroAt, 0, { address: address + zeroAt * PAGE_SIZE, length: 0 });
+  return runs;
 }

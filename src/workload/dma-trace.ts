@@ -6,11 +6,16 @@
  * a frame of a process the workload did not start. Those are the accesses
  * the rule "no DMA touches memory the application does not own" forbids,
  * whether or not the frame happened to be locked.
+ *
+ * It also hands on the device's own record of how each transfer ended
+ * (error code, descriptor, stretch of the stream moved), so a judge can say
+ * which device error a request met.
  */
 import { AddressSpace } from '../kernel/mm/address-space';
 import type { Machine } from '../machine/machine';
 import { formatAddress } from '../machine/units';
 import type { DevicePeerAccess, DeviceRamAccess, DmaFault, DmaObserver } from '../pci/dma-observer';
+import type { DeviceTransferLog } from '../pci/dma-transfer-log';
 
 /** A device access to a frame the workload's applications and the system do not own. */
 export interface StrayAccess {
@@ -43,6 +48,11 @@ export class DmaTrace implements DmaObserver {
     const trace = new DmaTrace(machine, machine.verifier);
     machine.bus.setObserver(trace);
     return trace;
+  }
+
+  /** How each transfer of the machine's DMA test device ended. */
+  get deviceLog(): DeviceTransferLog {
+    return this.machine.dmaDevice.transferLog;
   }
 
   /** The device may touch the frames of this process (a workload application's address space). */

@@ -63,7 +63,7 @@ export class MappedBufferClient {
     this.app.app.writeBytes(input, encodeTransferOrder({ offset, bytes, streamOffset, toDevice }));
     const request = this.app.app.DeviceIoControl(this.handle, IOCTL_MAPPED_TRANSFER, input, TRANSFER_INPUT_BYTES, null, 0, { overlapped });
     const tracked = this.app.track(request, `${toDevice ? 'send' : 'fill'} of ${formatBytes(bytes)} at offset ${offset} of ${this.app.name}'s mapped buffer (stream offset ${streamOffset})`,
-      expectation ?? { kind: 'success', length: bytes }, MAPPED_BUFFER_RULES.transfer);
+      expectation ?? { kind: 'success', length: bytes }, MAPPED_BUFFER_RULES.transfer, undefined, { offset: streamOffset, length: bytes });
     if (request.done) this.app.free(input);
     else this.app.afterRequest(tracked, () => this.app.free(input));
     return tracked;

@@ -53,7 +53,7 @@ export function deviceFillsView(view: FileView, overlapped = false): TrackedRequ
   const { app, buffer } = view;
   const request = issue(view, IOCTL_MAPPED_FILE_FROM_DEVICE, buffer.address, buffer.length, overlapped);
   const tracked = app.track(request, `the device fills ${app.name}'s view of "${view.fileName}" (${formatBytes(buffer.length)}, stream offset ${view.streamOffset})`,
-    { kind: 'success', length: buffer.length }, 'PAGE-4', buffer);
+    { kind: 'success', length: buffer.length }, 'PAGE-4', buffer, { offset: view.streamOffset, length: buffer.length });
   app.expectStream(tracked, buffer, view.streamOffset, 'PAGE-1');
   return tracked;
 }
@@ -63,7 +63,7 @@ export function deviceReadsView(view: FileView, overlapped = false): TrackedRequ
   const { app, buffer } = view;
   const request = issue(view, IOCTL_MAPPED_FILE_TO_DEVICE, buffer.address, buffer.length, overlapped);
   return app.track(request, `the device reads ${app.name}'s view of "${view.fileName}" (${formatBytes(buffer.length)}, stream offset ${view.streamOffset})`,
-    { kind: 'success', length: buffer.length }, 'PAGE-4', buffer);
+    { kind: 'success', length: buffer.length }, 'PAGE-4', buffer, { offset: view.streamOffset, length: buffer.length });
 }
 
 /** The application unmaps the view and then passes its old address anyway: the request must fail (PAGE-3). */

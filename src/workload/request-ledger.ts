@@ -11,6 +11,7 @@
  */
 import type { IoRequest } from '../kernel/io/io-request';
 import { NT_SUCCESS, NtStatus, STATUS, statusName } from '../machine/ntstatus';
+import type { StreamRange } from '../pci/dma-transfer-log';
 
 /** Something that happened to a request while it was outstanding, which widens what it may end in. */
 export type Disturbance =
@@ -44,6 +45,8 @@ export interface TrackedRequest {
   /** The rule the expectation guards. */
   readonly rule: string;
   readonly disturbances: Set<Disturbance>;
+  /** The stretch of the device's stream the request moves, when it moves one: how its device errors are found. */
+  readonly stream: StreamRange | null;
 }
 
 /** The statuses a disturbance allows besides the expectation's own. */
@@ -59,8 +62,8 @@ const ALLOWED_BY: Record<Disturbance, readonly NtStatus[]> = {
 export class RequestLedger {
   readonly requests: TrackedRequest[] = [];
 
-  track(request: IoRequest, label: string, expectation: Expectation, rule: string): TrackedRequest {
-    const tracked: TrackedRequest = { request, label, expectation, rule, disturbances: new Set() };
+  track(request: IoRequest, label: string, expectation: Expectation, rule: string, stream: StreamRange | null = null): TrackedRequest {
+    const tracked: TrackedRequest = { request, label, expectation, rule, disturbances: new Set(), stream };
     this.requests.push(tracked);
     return tracked;
   }

@@ -16,6 +16,7 @@ import type { IoRequest } from '../kernel/io/io-request';
 import { NtStatus, RaisedStatus, STATUS, statusName } from '../machine/ntstatus';
 import { PAGE_SIZE, formatBytes } from '../machine/units';
 import type { Process } from '../kernel/io/process';
+import type { StreamRange } from '../pci/dma-transfer-log';
 import { Expectation, TrackedRequest } from './request-ledger';
 import type { Workload } from './workload';
 
@@ -157,7 +158,7 @@ export class WorkloadApplication {
     const streamOffset = this.workload.nextStreamOffset(buffer.length);
     const label = options.label ?? this.describe('read', buffer, streamOffset);
     const request = this.app.ReadFile(this.requireHandle(), buffer, undefined, { overlapped: options.overlapped ?? false, byteOffset: streamOffset });
-    const tracked = this.track(request, label, { kind: 'success', length: buffer.length }, READ_WRITE_RULES.completion, buffer);
+    const tracked = this.track(request, label, { kind: 'success', length: buffer.length }, READ_WRITE_RULES.completion, buffer, { offset: streamOffset, length: buffer.length });
     this.expectStream(tracked, buffer, streamOffset, READ_WRITE_RULES.data);
     return tracked;
   }
@@ -168,7 +169,7 @@ export class WorkloadApplication {
     this.app.writePattern(buffer, this.pattern, streamOffset);
     const label = options.label ?? this.describe('write', buffer, streamOffset);
     const request = this.app.WriteFile(this.requireHandle(), buffer, undefined, { overlapped: options.overlapped ?? false, byteOffset: streamOffset });
-    return this.track(request, label, { kind: 'success', length: buffer.length }, READ_WRITE_RULES.completion, buffer);
+    return this.track(request, label, { kind: 'success', length: buffer.length }, READ_WRITE_RULES.completion, buffer, { offset: streamOffset, length: buffer.length });
   }
 
   /** A read or write of a raw address the application does not own (hostile input): it must fail. */
@@ -202,8 +203,8 @@ export class WorkloadApplication {
   }
 
   /** Track a request; `buffer` is the memory it uses, if any. */
-  track(request: IoRequest, label: string, expectation: Expectation, rule: string, buffer?: UserBuffer): TrackedRequest {
-    const tracked = this.workload.track(request, label, expectation, rule);
+  track(request: IoRequest, label: string, expectation: Expectation, rule: string, buffer?: UserBuffer, stream: StreamRange | null = null): TrackedRequest {
+    const tracked = this.workload.track(request, label, expectation, rule, stream);
     if (buffer) this.bufferOf.set(tracked, buffer);
     return tracked;
   }
@@ -236,6 +237,8 @@ export class WorkloadApplication {
       const { request } = r.tracked;
       if (request.status !== STATUS.SUCCESS || request.information === 0) continue;
       if (r.buffer.freed || this.exited || r.tracked.disturbances.has('buffer-freed')) continue; // nothing left to look at
+      // Success claimed for bytes the device failed to move: the completion oracle reports it with the device's error, the cause.
+      if (r.tracked.stream && this.workload.session?.trace.deviceLog.shortfallAfterError(r.tracked.stream, request.information)) continue;
       const length = Math.min(request.information, r.buffer.length - r.at);
       let actual: Uint8Array;
       try {

@@ -10,6 +10,7 @@ import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { BugCheck } from '../../src/machine/bug-check';
 import { STATUS } from '../../src/machine/ntstatus';
 import { PAGE_SIZE } from '../../src/machine/units';
+import { DmaError } from '../../src/pci/dma-device';
 import { ORACLE_NAMES, checkWorkload } from '../../src/oracles/conformance-oracles';
 import { completionOracle } from '../../src/oracles/completion-oracle';
 import { dataOracle } from '../../src/oracles/data-oracle';
@@ -91,6 +92,55 @@ describe('the completion oracle', () => {
     const findings = completionOracle(workload);
     assert.deepEqual(findings.map((f) => f.rule), ['MDL-4', 'PAGE-5']);
     assert.match(describeFindings(findings), /\[completion, MDL-4\] read that failed ended in STATUS_IO_DEVICE_ERROR/);
+  });
+});
+
+describe('the completion oracle and the device\'s errors', () => {
+  /** A finished request of `length` bytes on stream offset 0, as a driver completed it. */
+  function finished(status: number, information: number) {
+    const { workload, app } = workloadWithApplication();
+    const request = new IoRequest(92, 'read', app.process, workload.driverName, 8192, 0);
+    request.status = status;
+    request.information = information;
+    request.done = true;
+    const tracked = workload.track(request, 'read of 8 KiB', { kind: 'success', length: 8192 }, 'MDL-4', { offset: 0, length: 8192 });
+    const log = workload.machine.dmaDevice.transferLog;
+    const record = { toDevice: false, ring: true, streamStart: 0, errorAddress: 0x5000, endedNs: 0 };
+    return { workload, tracked, log, record };
+  }
+
+  it('a failed request names the device error that stopped it, and the rule that error points at', () => {
+    const { workload, log, record } = finished(STATUS.IO_DEVICE_ERROR, 0);
+    log.add({ ...record, streamEnd: 4096, errorCode: DmaError.BadLength, errorName: 'BadLength', descriptor: 3 });
+    const findings = completionOracle(workload);
+    assert.deepEqual(rulesOf(findings), ['DEV-2']);
+    assert.match(findings[0]!.message, /ended in STATUS_IO_DEVICE_ERROR .*; the device stopped with device error BadLength at descriptor 3/);
+  });
+
+  it('a failure status no device fault allows, after an injected master abort: the request\'s own rule, the device error in the message', () => {
+    const { workload, tracked, log, record } = finished(STATUS.UNSUCCESSFUL, 0);
+    tracked.disturbances.add('device-fault');
+    log.add({ ...record, streamEnd: 4096, errorCode: DmaError.MasterAbort, errorName: 'MasterAbort', descriptor: 1 });
+    const findings = completionOracle(workload);
+    assert.deepEqual(rulesOf(findings), ['MDL-4']);
+    assert.match(findings[0]!.message, /device error MasterAbort at descriptor 1/);
+  });
+
+  it('success after the device reported an error, for bytes it never moved, is a DEV-3 finding, even where a device fault excuses a failure', () => {
+    const { workload, tracked, log, record } = finished(STATUS.SUCCESS, 8192);
+    tracked.disturbances.add('device-fault');
+    log.add({ ...record, streamEnd: 4096, errorCode: DmaError.MasterAbort, errorName: 'MasterAbort', descriptor: 1 });
+    const findings = completionOracle(workload);
+    assert.deepEqual(rulesOf(findings), ['DEV-3']);
+    assert.match(findings[0]!.message, /completed with STATUS_SUCCESS and 8192 byte\(s\) after device error MasterAbort at descriptor 1 .*the device moved only 4096 of those bytes/);
+  });
+
+  it('success after an error the driver recovered from (the failed part ran again), or with no error, is no finding', () => {
+    const { workload, log, record } = finished(STATUS.SUCCESS, 8192);
+    assert.deepEqual(completionOracle(workload), []);
+    log.add({ ...record, streamEnd: 4096, errorCode: DmaError.MasterAbort, errorName: 'MasterAbort', descriptor: 1 });
+    log.add({ ...record, streamStart: 4096, streamEnd: 8192, errorCode: 0, errorName: 'None', descriptor: null });
+    assert.deepEqual(completionOracle(workload), []);
   });
 });
 

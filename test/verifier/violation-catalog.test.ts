@@ -126,6 +126,14 @@ const triggers: Record<ViolationId, Trigger> = {
       a.DmaOperations.AllocateAdapterChannel(a, {}, 3, () => 'DeallocateObject', null);
     },
   },
+  'VER-MAP-REGISTERS-BEYOND-GRANT': {
+    run(t) {
+      const a = adapterFor(t, { MaximumLength: 2 * PAGE_SIZE }); // three map registers: one page more for an unaligned start
+      const { va } = userBuffer(t, 4 * PAGE_SIZE);
+      const mdl = lockedMdl(t, va, 4 * PAGE_SIZE);
+      getList(a, mdl, va, 4 * PAGE_SIZE, true);
+    },
+  },
   'VER-NOT-FLUSHED': {
     run(t) {
       const a = adapterFor(t);
@@ -195,6 +203,14 @@ const triggers: Record<ViolationId, Trigger> = {
       setBusMaster(t.machine, true);
       startSingle(t.machine, 0x100000, 512, false);
       waitForDevice(t.machine);
+    },
+  },
+  'VER-DIRECTION-MISMATCH': {
+    run(t) {
+      const { adapter, list } = listOnAdapter(t); // mapped with WriteToDevice TRUE: the device may only read it
+      const e = list.Elements[0]!;
+      const pa = e.Address; // no IOMMU: bus and physical addresses are the same
+      t.hal.verifier.onDeviceAccess({ device: adapter.requesterId!, deviceName: 'dma0', busAddress: pa, physicalAddress: pa, pfn: Math.floor(pa / PAGE_SIZE), length: 64, write: true, atNs: 0 });
     },
   },
   'VER-LEAK-AT-UNLOAD': {

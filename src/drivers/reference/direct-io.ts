@@ -80,20 +80,29 @@ export interface TransferMapping {
   release(device: DirectIoDevice, transfer: DirectIoTransfer): void;
 }
 
-/** The scatter/gather path: GetScatterGatherList per transfer, PutScatterGatherList once when the device is done (SG-3). */
-export const scatterGatherMapping: TransferMapping = {
-  map(device, transfer, mapped) {
-    const { request } = transfer;
-    const adapter = device.adapter!;
-    return adapter.DmaOperations.GetScatterGatherList(adapter, device.fdo, request.mdl, request.va + transfer.offset, transfer.length,
-      (_device, _irp, list: SCATTER_GATHER_LIST) => mapped(list.Elements, list), null, request.write);
-  },
-  release(device, transfer) {
-    const adapter = device.adapter!;
-    adapter.DmaOperations.PutScatterGatherList(adapter, transfer.mapping as SCATTER_GATHER_LIST, transfer.request.write);
-    transfer.mapping = null;
-  },
-};
+/**
+ * The scatter/gather path: GetScatterGatherList per transfer,
+ * PutScatterGatherList once when the device is done (SG-3), both with the
+ * WriteToDevice `writeToDevice` gives for the request.
+ */
+export function scatterGatherMappingWith(writeToDevice: (request: DirectIoRequest) => boolean): TransferMapping {
+  return {
+    map(device, transfer, mapped) {
+      const { request } = transfer;
+      const adapter = device.adapter!;
+      return adapter.DmaOperations.GetScatterGatherList(adapter, device.fdo, request.mdl, request.va + transfer.offset, transfer.length,
+        (_device, _irp, list: SCATTER_GATHER_LIST) => mapped(list.Elements, list), null, writeToDevice(request));
+    },
+    release(device, transfer) {
+      const adapter = device.adapter!;
+      adapter.DmaOperations.PutScatterGatherList(adapter, transfer.mapping as SCATTER_GATHER_LIST, writeToDevice(transfer.request));
+      transfer.mapping = null;
+    },
+  };
+}
+
+/** WriteToDevice is TRUE for a write request: the device reads the caller's buffer. */
+export const scatterGatherMapping = scatterGatherMappingWith((request) => request.write);
 
 export class DirectIoDevice extends ReferenceDevice {
   protected readonly maximumTransferLength = DIRECT_IO_MAXIMUM_REQUEST;

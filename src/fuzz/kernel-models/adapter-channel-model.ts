@@ -210,6 +210,7 @@ class GetList implements ChannelCommand {
     const status = atDispatch(r, () => r.adapter.DmaOperations.GetScatterGatherList(r.adapter, {}, r.mdl, r.bufferVa, this.pages * PAGE_SIZE, (_d, _i, sg) => { r.lists[slot] = sg; }, null, this.writeToDevice));
     // More registers than the adapter has fails; fewer than are free now waits for them (behind earlier waiters), as Windows does.
     const possible = this.pages <= m.granted;
+    if (!possible) expectFinding(m, 'VER-MAP-REGISTERS-BEYOND-GRANT');
     requireEqual('SG-3', statusName(status), statusName(possible ? STATUS.SUCCESS : STATUS.INSUFFICIENT_RESOURCES), `GetScatterGatherList for ${this.pages} page(s) of ${m.granted} map registers`);
     if (possible) {
       if (r.lists.length === slot) r.lists.push(null);

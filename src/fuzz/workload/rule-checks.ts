@@ -5,20 +5,14 @@
  * outside what the applications own, and the outcome of every request that
  * has finished. At the end, every oracle, leftovers included.
  */
+import { completionFindings } from '../../oracles/completion-oracle';
 import { checkWorkload } from '../../oracles/conformance-oracles';
 import { OracleFinding, describeFindings } from '../../oracles/oracle-finding';
-import { unmetExpectation } from '../../workload/request-ledger';
 import type { Workload } from '../../workload/workload';
 import { RuleViolation } from '../rule-violation';
 
 export function findingsDuringWorkload(workload: Workload): OracleFinding[] {
-  const findings = checkWorkload(workload, ['stop', 'verifier', 'data', 'ownership']);
-  for (const t of workload.ledger.requests) {
-    if (!t.request.done) continue;
-    const unmet = unmetExpectation(t);
-    if (unmet) findings.push({ oracle: 'completion', rule: t.rule, message: unmet });
-  }
-  return findings;
+  return [...checkWorkload(workload, ['stop', 'verifier', 'data', 'ownership']), ...completionFindings(workload, true)];
 }
 
 export function findingsAtEnd(workload: Workload): OracleFinding[] {

@@ -147,7 +147,7 @@ export class ScatterGatherLists {
     if (!a.enter('GetScatterGatherList', DISPATCH_LEVEL)) return STATUS.INVALID_PARAMETER;
     const walk = this.checkTransfer('GetScatterGatherList', mdl, currentVa, length, writeToDevice);
     if (typeof walk === 'number') return walk;
-    if (walk.pages > a.numberOfMapRegisters) return STATUS.INSUFFICIENT_RESOURCES;
+    if (!this.withinGrant('GetScatterGatherList', mdl, walk.pages)) return STATUS.INSUFFICIENT_RESOURCES;
     const callSite = a.kernel.cpu.currentDriver ?? '';
     if (a.kernel.faults.shouldFail('GetScatterGatherList', callSite)) return STATUS.INSUFFICIENT_RESOURCES;
     const poolVa = a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite);
@@ -206,7 +206,7 @@ export class ScatterGatherLists {
     const needed = scatterGatherListBytes(walk.pages);
     if (!(scatterGatherLength >= needed)) return STATUS.BUFFER_TOO_SMALL;
     this.checkCallerBuffer(scatterGatherBuffer, needed);
-    if (walk.pages > a.numberOfMapRegisters) return STATUS.INSUFFICIENT_RESOURCES;
+    if (!this.withinGrant('BuildScatterGatherList', mdl, walk.pages)) return STATUS.INSUFFICIENT_RESOURCES;
     const base = a.mapRegisters.allocate(walk.pages);
     if (!base) return STATUS.INSUFFICIENT_RESOURCES;
     const list = this.build(walk.pieces, base, writeToDevice, 0, { va: scatterGatherBuffer, length: needed }, mdl.id);
@@ -216,6 +216,19 @@ export class ScatterGatherLists {
     }
     this.runExecutionRoutine(deviceObject, list, executionRoutine, context);
     return STATUS.SUCCESS;
+  }
+
+  /**
+   * One list may span no more pages than IoGetDmaAdapter granted map
+   * registers (SG-1): a driver must cut longer transfers itself. The call
+   * fails as on Windows, and the verifier names the mistake.
+   */
+  private withinGrant(routine: string, mdl: MDL, pages: number): boolean {
+    const a = this.adapter;
+    if (pages <= a.numberOfMapRegisters) return true;
+    a.verifier.report('VER-MAP-REGISTERS-BEYOND-GRANT', pages, a.numberOfMapRegisters, a.id,
+      `${routine} of MDL #${mdl.id} spans ${pages} page(s), but IoGetDmaAdapter granted ${a.label} ${a.numberOfMapRegisters} map register(s)`);
+    return false;
   }
 
   PutScatterGatherList(list: SCATTER_GATHER_LIST, writeToDevice: boolean): void {

@@ -152,7 +152,9 @@ export class DmaVerifier implements DmaObserver {
       const words = near === null ? 'no buffer is mapped for the device at all' : `${near.below ? 'before' : 'after'} the nearest mapped buffer, which starts at ${formatAddress(near.start)}`;
       this.reportOutside(near, a.busAddress,
         `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, outside every buffer mapped for it (${words})`);
+      return;
     }
+    if (!this.directionAllowed(a.device, a.busAddress, a.length, a.write)) this.reportDirection(a.device, a.deviceName, a.busAddress, a.length, a.write, covering);
   }
 
   /**
@@ -191,6 +193,7 @@ export class DmaVerifier implements DmaObserver {
           `${f.deviceName} tried to ${f.write ? 'write' : 'read'} ${f.length} byte(s) at ${formatAddress(f.busAddress)} with bus mastering disabled in its command register (DEV-1)`);
         return;
       case 'iommu-blocked':
+        if (this.refusedForDirection(f)) return;
         this.report('VER-IOMMU-FAULT', f.device, f.busAddress, f.write ? 1 : 0,
           `the IOMMU blocked ${f.deviceName}'s ${f.write ? 'write' : 'read'} of ${f.length} byte(s) at ${formatAddress(f.busAddress)}: nothing is mapped there for the device`);
         return;
@@ -201,6 +204,25 @@ export class DmaVerifier implements DmaObserver {
       case 'injected-master-abort':
         return; // a device fault a test injected, not a driver's misuse
     }
+  }
+
+  /**
+   * The IOMMU maps a streaming mapping for one direction only, so a device
+   * moving data the other way is refused there, before any frame is
+   * touched: the verifier names the mapping's direction, not a missing
+   * mapping.
+   */
+  private refusedForDirection(f: DmaFault): boolean {
+    const covering = this.coveringMapping(f.device, f.busAddress, f.length);
+    if (!covering || this.directionAllowed(f.device, f.busAddress, f.length, f.write)) return false;
+    this.reportDirection(f.device, f.deviceName, f.busAddress, f.length, f.write, covering);
+    return true;
+  }
+
+  private reportDirection(device: number, deviceName: string, busAddress: number, length: number, write: boolean, covering: DeviceMapping): void {
+    this.report('VER-DIRECTION-MISMATCH', device, busAddress, write ? 1 : 0,
+      `${deviceName} ${write ? 'wrote' : 'read'} ${length} byte(s) at bus address ${formatAddress(busAddress)}, mapped by ${covering.label} ` +
+      `with WriteToDevice=${covering.writeToDevice ? 'TRUE' : 'FALSE'}: the device may only ${covering.writeToDevice ? 'read' : 'write'} it`);
   }
 
   onPeerAccess(_a: DevicePeerAccess): void {
@@ -231,6 +253,23 @@ export class DmaVerifier implements DmaObserver {
       if (reached >= end) return first;
     }
     return null;
+  }
+
+  /**
+   * Some mapping overlapping the access lets the device move data that way:
+   * a common buffer goes both ways, a streaming mapping only in the direction
+   * the driver gave the HAL. Overlapping mappings of one buffer in both
+   * directions (a buffer mapped for a read and a write at once) allow both.
+   */
+  private directionAllowed(device: number, address: number, length: number, write: boolean): boolean {
+    const d = this.byDevice.get(device)!;
+    const end = address + length;
+    for (let page = Math.floor(address / PAGE_SIZE); page <= Math.floor((end - 1) / PAGE_SIZE); page++) {
+      for (const p of d.byPage.get(page) ?? []) {
+        if (p.start < end && p.end > address && (p.m.writeToDevice === null || p.m.writeToDevice !== write)) return true;
+      }
+    }
+    return false;
   }
 
   /** The mapped range nearest to an address outside all of them: whether the address lies below it, and where it starts. */

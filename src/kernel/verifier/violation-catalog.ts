@@ -164,6 +164,16 @@ const entries = [
     detector: 'HAL AllocateAdapterChannel (request above the grant; the routine then returns STATUS_INSUFFICIENT_RESOURCES) and MapTransfer (a page beyond the registers the base holds).',
   },
   {
+    id: 'VER-MAP-REGISTERS-BEYOND-GRANT',
+    title: 'A scatter/gather list asked for that spans more pages than the adapter has map registers',
+    rule: 'SG-1',
+    parameter1: 0x15,
+    windows: '0xE6 P1=0x15 (more map registers than allowed)',
+    linux: 'DMA-API: mapping sg segment longer than device claims to support',
+    parameters: 'P2 map registers the transfer needs (pages it spans), P3 map registers IoGetDmaAdapter granted, P4 adapter',
+    detector: 'HAL GetScatterGatherList and BuildScatterGatherList: the transfer spans more pages than the grant; the routine then returns STATUS_INSUFFICIENT_RESOURCES, as Windows does.',
+  },
+  {
     id: 'VER-NOT-FLUSHED',
     title: 'Map registers or channel freed before the mapped transfer was flushed',
     rule: 'SG-6',
@@ -252,6 +262,16 @@ const entries = [
     linux: 'none (the IOMMU driver logs the fault)',
     parameters: 'P2 requester ID, P3 bus address, P4 1 for a device write, 0 for a read',
     detector: 'Bus observer: a DMA fault of kind iommu-blocked.',
+  },
+  {
+    id: 'VER-DIRECTION-MISMATCH',
+    title: 'The device moved data against the direction the buffer was mapped for',
+    rule: 'VER-*',
+    parameter1: PROJECT_PARAMETER_BASE + 0x10,
+    windows: 'none (with DMA remapping the write to a read-only mapping is 0xE6 P1=0x26; without, data written into a bounce buffer mapped toward the device is never copied back)',
+    linux: 'DMA-API: device driver syncs DMA memory with different direction (with swiotlb, what the device wrote into a DMA_TO_DEVICE mapping is lost at unmap)',
+    parameters: 'P2 requester ID, P3 bus address, P4 1 the device wrote memory mapped for a transfer to the device, 0 it read memory mapped for a transfer from the device',
+    detector: 'Bus observer, before every device access to a RAM frame: no streaming mapping (scatter/gather list, MapTransfer element) covering the address allows the access\'s direction (WriteToDevice TRUE: the device may only read; FALSE: only write). Common buffers go both ways. Behind an IOMMU, which maps a streaming mapping for its direction only, the request the IOMMU refused where such a mapping covers the address.',
   },
   {
     id: 'VER-LEAK-AT-UNLOAD',

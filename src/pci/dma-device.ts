@@ -124,6 +124,28 @@ export const MAX_RING_DESCRIPTORS = 4096;
 
 export type DmaFaultInjection = 'master-abort' | 'hang' | 'surprise-removal';
 
+/**
+ * Where in a transfer an injected fault strikes: at once (a removal or a
+ * hang) or at the next data burst (a master abort), once some more bytes
+ * have moved (inside a burst when the count falls there), halfway through
+ * the next burst, or when the device fetches a given descriptor of its ring
+ * (a descriptor boundary; a shorter ring passes it on to the next one).
+ */
+export type DmaFaultPoint =
+  | { readonly at: 'next' }
+  | { readonly at: 'after-bytes'; readonly bytes: number }
+  | { readonly at: 'mid-burst' }
+  | { readonly at: 'descriptor'; readonly index: number };
+
+export function describeFaultPoint(p: DmaFaultPoint): string {
+  switch (p.at) {
+    case 'next': return 'at once';
+    case 'after-bytes': return `after ${p.bytes} more byte(s)`;
+    case 'mid-burst': return 'in the middle of a data burst';
+    case 'descriptor': return `at descriptor ${p.index} of a ring`;
+  }
+}
+
 export interface DmaTestDeviceOptions {
   /** Name in reports; default "dma0". */
   readonly name?: string;
@@ -207,6 +229,8 @@ export class DmaTestDevice implements PciFunction {
   private hung = false;
   private hangArmed = false;
   private masterAbortArmed = false;
+  /** A fault waiting for its point in a transfer, and the device's byte count when it was armed. */
+  private armed: { readonly fault: DmaFaultInjection; readonly point: DmaFaultPoint; readonly movedBefore: number } | null = null;
   private isRemoved = false;
 
   constructor(private readonly clock: Clock, options: DmaTestDeviceOptions = {}) {
@@ -284,7 +308,21 @@ export class DmaTestDevice implements PciFunction {
    * - 'hang': the running transfer (or the next one started) stops making progress; it never completes.
    * - 'surprise-removal': the device is gone: reads return all ones, DMA and interrupts stop.
    */
-  injectFault(fault: DmaFaultInjection): void {
+  injectFault(fault: DmaFaultInjection, point: DmaFaultPoint = { at: 'next' }): void {
+    if (point.at === 'after-bytes' && !(Number.isSafeInteger(point.bytes) && point.bytes >= 0)) throw new RangeError(`a fault after a number of bytes needs a whole number >= 0, got ${String(point.bytes)}`);
+    if (point.at === 'descriptor' && !(Number.isSafeInteger(point.index) && point.index >= 0 && point.index < MAX_RING_DESCRIPTORS)) {
+      throw new RangeError(`a fault at a descriptor needs an index from 0 to ${MAX_RING_DESCRIPTORS - 1}, got ${String(point.index)}`);
+    }
+    if (!['master-abort', 'hang', 'surprise-removal'].includes(fault)) throw new RangeError(`unknown fault injection "${String(fault)}"`);
+    if (point.at !== 'next') {
+      this.armed = { fault, point, movedBefore: this.totalDmaBytes };
+      return;
+    }
+    this.strike(fault);
+  }
+
+  /** The fault happens now. */
+  private strike(fault: DmaFaultInjection): void {
     switch (fault) {
       case 'master-abort':
         this.masterAbortArmed = true;
@@ -473,6 +511,7 @@ export class DmaTestDevice implements PciFunction {
     this.hung = false;
     this.hangArmed = false;
     this.masterAbortArmed = false;
+    this.armed = null;
     this.control = 0;
     this.state = 'idle';
     this.error = DmaError.None;
@@ -547,6 +586,7 @@ export class DmaTestDevice implements PciFunction {
     const at = this.deviceAddress(run.ringBase + run.index * DESCRIPTOR_SIZE);
     const r = this.bus().dmaRead(at, DESCRIPTOR_SIZE);
     if (r.status !== 'ok') return this.fail(DmaError.DescriptorFault, r.faultAddress ?? at);
+    if (this.armed?.point.at === 'descriptor' && run.index >= this.armed.point.index) return this.strikeArmed(at, 0);
     const v = new DataView(r.data.buffer, r.data.byteOffset, DESCRIPTOR_SIZE);
     const address = v.getUint32(0, true) + v.getUint32(4, true) * TWO_32;
     const length = v.getUint32(8, true);
@@ -578,6 +618,40 @@ export class DmaTestDevice implements PciFunction {
       this.bus().signalMasterAbort(at, n, !run.toDevice);
       return this.fail(DmaError.MasterAbort, at);
     }
+    const allowed = this.bytesBeforeArmedFault(n);
+    if (allowed < n) {
+      // The fault strikes inside this burst: what comes before it still moves.
+      if (allowed > 0 && !this.moveBurst(at, allowed)) return;
+      return this.strikeArmed(at + allowed, n - allowed);
+    }
+    if (!this.moveBurst(at, n)) return;
+    if (seg.done < seg.length) return this.scheduleBurst();
+    this.segmentDone();
+  }
+
+  /** How many of the next `n` bytes move before an armed fault strikes (n or more: it does not strike in them). */
+  private bytesBeforeArmedFault(n: number): number {
+    const point = this.armed?.point;
+    if (point?.at === 'after-bytes') return Math.max(0, this.armed!.movedBefore + point.bytes - this.totalDmaBytes);
+    if (point?.at === 'mid-burst') return n > 1 ? Math.floor(n / 2) : 0;
+    return n;
+  }
+
+  /** The armed fault reaches its point, at bus address `at`, with `left` bytes of the burst not moved. */
+  private strikeArmed(at: number, left: number): void {
+    const { fault } = this.armed!;
+    this.armed = null;
+    if (fault === 'master-abort') {
+      this.bus().signalMasterAbort(at, Math.max(left, 1), !this.run!.toDevice);
+      return this.fail(DmaError.MasterAbort, at);
+    }
+    this.strike(fault);
+  }
+
+  /** Move `n` bytes at `at` in the transfer's direction; false when the bus refused them (the transfer has failed). */
+  private moveBurst(at: number, n: number): boolean {
+    const run = this.run!;
+    const seg = run.segment!;
     let result: DmaResult;
     if (run.toDevice) {
       const r = this.bus().dmaRead(at, n);
@@ -592,10 +666,10 @@ export class DmaTestDevice implements PciFunction {
     this.totalDmaBytes += result.bytesTransferred;
     seg.done += result.bytesTransferred;
     if (result.status !== 'ok') {
-      return this.fail(result.status === 'iommu-fault' ? DmaError.IommuFault : DmaError.MasterAbort, result.faultAddress ?? at);
+      this.fail(result.status === 'iommu-fault' ? DmaError.IommuFault : DmaError.MasterAbort, result.faultAddress ?? at);
+      return false;
     }
-    if (seg.done < seg.length) return this.scheduleBurst();
-    this.segmentDone();
+    return true;
   }
 
   private segmentDone(): void {

@@ -7,8 +7,9 @@ import { GiB, PAGE_SIZE } from '../../src/machine/units';
 import { FrameFlag } from '../../src/kernel/mm/physical-memory';
 import { PciStatus } from '../../src/pci/config-space';
 import {
-  DescriptorFlag, DmaControl, DmaPortRegister, DmaError, DmaInterrupt, DmaRegister, DmaState, DmaStatusBit, DMA_DEVICE_ID_VALUE,
+  DescriptorFlag, DmaControl, DmaPortRegister, DmaError, DmaInterrupt, DmaRegister, DmaState, DmaStatusBit, DMA_DEVICE_ID_VALUE, describeFaultPoint,
 } from '../../src/pci/dma-device';
+import type { DmaFaultInjection, DmaFaultPoint } from '../../src/pci/dma-device';
 import { HARDWARE_INTERRUPT_STORM, STORM_LIMIT } from '../../src/pci/interrupt-line';
 import { isBugCheck } from '../../src/machine/bug-check';
 import { READ_PORT_ULONG } from '../../src/kernel/hal/register-access';
@@ -307,4 +308,38 @@ test('FIFO data port: reads give the pattern, writes are checked, through MMIO a
   const viaPort = READ_PORT_ULONG(pci.bus, pci.dma.portAddress(DmaPortRegister.FifoData));
   assert.equal(viaPort, new DataView(pci.dma.pattern.expected(12, 4).buffer).getUint32(0, true));
   assert.equal(READ_PORT_ULONG(pci.bus, pci.dma.portAddress(DmaPortRegister.Status)), reg(pci, DmaRegister.Status));
+});
+
+test('a fault armed for a point in the transfer strikes there: after N bytes, mid-burst, at a descriptor; what came before it moved', () => {
+  const ringOf = (pci: ReturnType<typeof bootPci>, pages: number) => {
+    const frames = Array.from({ length: pages }, () => pci.frame());
+    const ring = pci.frame();
+    writeDescriptors(pci, ring, frames.map((address, i) => ({ address, length: PAGE_SIZE, flags: i === pages - 1 ? DescriptorFlag.Last : 0 })));
+    return ring;
+  };
+  const cases: { point: DmaFaultPoint; fault: DmaFaultInjection; moved: number; error: number }[] = [
+    { point: { at: 'after-bytes', bytes: 5000 }, fault: 'master-abort', moved: 5000, error: DmaError.MasterAbort },
+    { point: { at: 'mid-burst' }, fault: 'master-abort', moved: PAGE_SIZE / 2, error: DmaError.MasterAbort },
+    { point: { at: 'descriptor', index: 2 }, fault: 'master-abort', moved: 2 * PAGE_SIZE, error: DmaError.MasterAbort },
+    { point: { at: 'after-bytes', bytes: 3 * PAGE_SIZE + 7 }, fault: 'surprise-removal', moved: 3 * PAGE_SIZE + 7, error: DmaError.Removed },
+  ];
+  for (const c of cases) {
+    const pci = bootPci();
+    setBusMaster(pci, true);
+    const ring = ringOf(pci, 4);
+    pci.dma.injectFault(c.fault, c.point);
+    startRing(pci, ring, 4, 0);
+    pci.clock.runUntilIdle();
+    assert.equal(pci.dma.totalDmaBytes, c.moved, `${c.fault} ${describeFaultPoint(c.point)}: bytes moved before it`);
+    assert.equal(pci.dma.errorCode, c.error, `${c.fault} ${describeFaultPoint(c.point)}: the device's error`);
+    if (c.fault === 'master-abort') {
+      // One-shot: the next transfer runs to its end.
+      startRing(pci, ring, 4, 0);
+      pci.clock.runUntilIdle();
+      assert.equal(pci.dma.status, 'done');
+    }
+  }
+  const pci = bootPci();
+  assert.throws(() => pci.dma.injectFault('master-abort', { at: 'after-bytes', bytes: -1 }), /whole number >= 0/);
+  assert.throws(() => pci.dma.injectFault('master-abort', { at: 'descriptor', index: 1e9 }), /index from 0/);
 });

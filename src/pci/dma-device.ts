@@ -179,6 +179,8 @@ export class DmaTestDevice implements PciFunction {
   private control = 0;
   private state: State = 'idle';
   private error: DmaErrorCode = DmaError.None;
+  /** Every error the device stopped a transfer with (the first ones), kept after the driver clears it: what a reviewer reads from a bus trace. */
+  readonly errorLog: { readonly code: DmaErrorCode; readonly address: number; readonly atNs: number }[] = [];
   private commandRejected = false;
   private interruptStatus = 0;
   private interruptMask = 0;
@@ -616,6 +618,7 @@ export class DmaTestDevice implements PciFunction {
     this.state = 'error';
     this.error = code;
     this.errorAddress = address;
+    if (this.errorLog.length < 64) this.errorLog.push({ code, address, atNs: this.clock.now });
     this.raise(DmaInterrupt.Error);
   }
 

@@ -3,20 +3,22 @@
  * end of every workload. During the workload only what is already decided
  * is judged: no stop, no verifier finding, data checked so far, no DMA
  * outside what the applications own, and the outcome of every request that
- * has finished. At the end, every oracle, leftovers included.
+ * has finished. At the end, every oracle, leftovers included. Each finding
+ * names the rule the diagnosis (src/diagnosis) decides.
  */
+import { completionFinding, lazyEvidence } from '../../oracles/completion-oracle';
 import { checkWorkload } from '../../oracles/conformance-oracles';
 import { OracleFinding, describeFindings } from '../../oracles/oracle-finding';
-import { unmetExpectation } from '../../workload/request-ledger';
 import type { Workload } from '../../workload/workload';
 import { RuleViolation } from '../rule-violation';
 
 export function findingsDuringWorkload(workload: Workload): OracleFinding[] {
   const findings = checkWorkload(workload, ['stop', 'verifier', 'data', 'ownership']);
+  const evidence = lazyEvidence(workload);
   for (const t of workload.ledger.requests) {
     if (!t.request.done) continue;
-    const unmet = unmetExpectation(t);
-    if (unmet) findings.push({ oracle: 'completion', rule: t.rule, message: unmet });
+    const finding = completionFinding(t, evidence);
+    if (finding) findings.push(finding);
   }
   return findings;
 }

@@ -35,6 +35,10 @@ export function diagnoseDeviceAccess(rule: string, pfn: number | null, evidence:
     if (owner.kind === 'process' && owner.workingSetRaised) {
       return ambiguous(['PAGE-2', 'PAGE-1'], `frame ${pfn} is ${owner.name}'s, which raised its working set: the page stayed resident only as long as the trimmer allowed, and no lock held it`);
     }
+    // The trimmer took the page: the frame is free or someone else's now, though an application had raised its working set.
+    if (owner.kind !== 'system' && evidence.workingSetRaisedBy.length > 0) {
+      return ambiguous(['PAGE-2', 'PAGE-1'], `${evidence.workingSetRaisedBy.join(', ')} raised its working set, yet frame ${pfn} is no longer its page: the trimmer took the page the device still wrote, which no lock held`);
+    }
   }
   return certain(rule);
 }

@@ -23,6 +23,8 @@ export interface AdapterEvidence {
   /** The driver described the device as addressing 64 bits (DEVICE_DESCRIPTION.Dma64BitAddresses). */
   readonly describedAs64Bit: boolean;
   readonly listsOutstanding: number;
+  /** Lists not put back whose MDL has been freed: their request completed, the list outlived its transfer. */
+  readonly listsOutlivingTheirMdl: number;
   readonly channelsHeld: number;
   readonly mapRegistersHeld: number;
   readonly failedCalls: readonly FailedDmaCall[];
@@ -44,6 +46,8 @@ export interface Evidence {
   /** Requests of the driver not completed yet. */
   readonly requestsOutstanding: number;
   readonly freeBytes: number;
+  /** Applications of the workload that raised their working set (SetProcessWorkingSetSize). */
+  readonly workingSetRaisedBy: readonly string[];
   frameOwner(pfn: number): FrameOwnerEvidence;
 }
 
@@ -52,6 +56,8 @@ export function evidenceOf(workload: Workload): Evidence {
   const device = machine.dmaDevice;
   const adapters = workload.machine.hal.liveAdapters(workload.driverName);
   const all = [...new Set([...(workload.session?.adapters ?? []), ...adapters])];
+  const liveMdls = new Set(machine.kernel.mdl.liveMdls().map((m) => m.id));
+  const raised = (as: AddressSpace) => as.workingSetMinimumPages > machine.config.workingSetMinimumPages;
   return {
     deviceAddressBits: device.addressBits,
     iommu: machine.iommu !== null,
@@ -61,6 +67,7 @@ export function evidenceOf(workload: Workload): Evidence {
         label: a.label,
         describedAs64Bit: a.description.Dma64BitAddresses === true,
         listsOutstanding: o.scatterGatherLists,
+        listsOutlivingTheirMdl: a.lists.outstandingMdlIds().filter((id) => id !== 0 && !liveMdls.has(id)).length,
         channelsHeld: o.channels,
         mapRegistersHeld: o.mapRegisters,
         failedCalls: a.failedCalls,
@@ -70,11 +77,12 @@ export function evidenceOf(workload: Workload): Evidence {
     eventsPending: machine.clock.pending,
     requestsOutstanding: machine.io.outstandingRequests(workload.driverName).length,
     freeBytes: machine.physical.freeFrames * PAGE_SIZE,
+    workingSetRaisedBy: [...workload.applications.values()].filter((a) => raised(a.process.addressSpace)).map((a) => a.name),
     frameOwner(pfn) {
       const owner = machine.physical.ownerOf(pfn);
       if (!owner) return { kind: 'free' };
       if (owner instanceof AddressSpace && !owner.isSystem) {
-        return { kind: 'process', name: owner.ownerName, workingSetRaised: owner.workingSetMinimumPages > machine.config.workingSetMinimumPages };
+        return { kind: 'process', name: owner.ownerName, workingSetRaised: raised(owner) };
       }
       return { kind: 'system' };
     },

@@ -16,7 +16,8 @@ const DRIVER_MODULES = [path.join(SOURCE, 'drivers', 'reference'), path.join(SOU
 
 export class SimulatorDefect extends Error {
   constructor(readonly bugCheck: BugCheck, readonly defect: Error) {
-    super(`the simulator failed (not a verdict on the driver): ${defect.name}: ${defect.message} (it stopped the machine with bug check 0x${bugCheck.code.toString(16).toUpperCase()})`);
+    // Worded so the report files it as broken, not under the stop code it caused.
+    super(`the simulator failed (not a verdict on the driver): ${defect.name}: ${defect.message} (raised as stop code 0x${bugCheck.code.toString(16).toUpperCase()} while driver code ran)`);
     this.name = 'SimulatorDefect';
     this.stack = `${this.name}: ${this.message}\n${(defect.stack ?? '').split('\n').slice(1).join('\n')}`;
   }

@@ -33,7 +33,8 @@ function errorName(message: string): string | null {
 export function failureVerdict(message: string, errorType: string | null = null, inThenStep = true): FailureVerdict {
   const name = errorType ?? errorName(message);
   const assertion = name === 'AssertionError' || ASSERTION.test(message.trimStart());
-  const stopNamed = name === 'BugCheck' || name === 'MachineStopped' || assertion;
+  // A stop that a step ran into, or that no Then step examined, is a verdict the suite words too.
+  const stopNamed = name === 'BugCheck' || name === 'MachineStopped' || name === 'OutcomeNotExamined' || assertion;
   // Only a verdict the suite itself words counts: an assertion or a stop; a program error is broken whatever its text.
   if (!stopNamed) return { kind: 'broken', why: `${name ?? 'an error'} is no verdict on the driver` };
   const finding = FINDING.exec(message);

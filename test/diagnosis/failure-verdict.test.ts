@@ -14,6 +14,7 @@ describe('the verdict of a failed scenario', () => {
   it('a stop names the rule of its code, a verifier stop the rule of its catalog entry', () => {
     assert.equal((failureVerdict('BugCheck: bug check 0x4E PFN_LIST_CORRUPT (0x9A, 0x1, 0x0, 0x0): ...') as { rule: string }).rule, 'MDL-2');
     assert.equal((failureVerdict('AssertionError: expected no bug check, but the machine stopped with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION (0x6, 0x2, 0x2, 0x1): VER-SG-DOUBLE-PUT') as { rule: string }).rule, 'SG-3');
+    assert.equal((failureVerdict('OutcomeNotExamined: step "the driver frees MDL \"parent\"" stopped the machine with bug check 0x4E PFN_LIST_CORRUPT (0x9A, 0x1, 0x0, 0x0): ..., and no Then step examined it before the next action ran') as { rule: string }).rule, 'MDL-2');
   });
 
   it('a program error of the suite or the simulator is broken, whatever rule its text mentions', () => {

@@ -8,6 +8,7 @@
  */
 import type { FailedDmaCall } from '../kernel/hal/failed-dma-calls';
 import { AddressSpace } from '../kernel/mm/address-space';
+import { STATUS } from '../machine/ntstatus';
 import { PAGE_SIZE } from '../machine/units';
 import type { DmaErrorCode } from '../pci/dma-device';
 import type { Workload } from '../workload/workload';
@@ -48,6 +49,10 @@ export interface Evidence {
   readonly freeBytes: number;
   /** Applications of the workload that raised their working set (SetProcessWorkingSetSize). */
   readonly workingSetRaisedBy: readonly string[];
+  /** Applications of the workload that cancelled a request (CancelIo) which then ended cancelled: buffers they took back from the driver. */
+  readonly cancelledRequestsOf: readonly string[];
+  /** Allocations made to fail so far (fault injection), besides the DMA calls that failed on their own. */
+  readonly allocationFailuresInjected: number;
   frameOwner(pfn: number): FrameOwnerEvidence;
 }
 
@@ -78,6 +83,10 @@ export function evidenceOf(workload: Workload): Evidence {
     requestsOutstanding: machine.io.outstandingRequests(workload.driverName).length,
     freeBytes: machine.physical.freeFrames * PAGE_SIZE,
     workingSetRaisedBy: [...workload.applications.values()].filter((a) => raised(a.process.addressSpace)).map((a) => a.name),
+    cancelledRequestsOf: [...workload.applications.values()]
+      .filter((a) => workload.ledger.requests.some((t) => t.request.process === a.process && t.disturbances.has('cancelled') && t.request.done && t.request.status === STATUS.CANCELLED))
+      .map((a) => a.name),
+    allocationFailuresInjected: [...machine.kernel.faults.injected.values()].reduce((n, v) => n + v, 0),
     frameOwner(pfn) {
       const owner = machine.physical.ownerOf(pfn);
       if (!owner) return { kind: 'free' };

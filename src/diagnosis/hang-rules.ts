@@ -7,10 +7,12 @@
  * - the device still busy (or gone) and nothing left to happen, no timer, no
  *   DPC, no device event: the device never interrupted and the driver set no
  *   timeout to find out (DEV-3);
- * - the device idle with requests of the driver outstanding: nothing is in
- *   flight, so the requests sit in a queue nobody restarted when the reserve
- *   or the adapter came back (SG-5); with lists still out besides, a reserve
- *   never handed back (SG-5, or a list never put back, SG-3).
+ * - the device idle with requests of the driver outstanding after
+ *   allocations failed: nothing is in flight, so the requests sit in a queue
+ *   nobody restarted when the reserve or the adapter came back (SG-5); with
+ *   lists still out besides, a reserve never handed back (SG-5, or a list
+ *   never put back, SG-3); with no allocation failed, nothing was awaited: a
+ *   request left pending (PAGE-5, or SG-5).
  */
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
@@ -32,7 +34,11 @@ export function diagnoseHang(hang: HangObservation, evidence: Evidence): Diagnos
   }
   if (evidence.requestsOutstanding > 0) {
     if (held === 0) {
-      return certain('SG-5', `the device is idle and the driver holds no list or channel, yet ${evidence.requestsOutstanding} request(s) are outstanding: queued requests were never restarted when the resources came back`);
+      const failed = evidence.allocationFailuresInjected + evidence.adapters.reduce((n, a) => n + a.failedCalls.length, 0);
+      if (failed > 0) {
+        return certain('SG-5', `the device is idle and the driver holds no list or channel, yet ${evidence.requestsOutstanding} request(s) are outstanding after ${failed} allocation(s) failed: requests queued for resources were never restarted when the resources came back`);
+      }
+      return ambiguous(['PAGE-5', 'SG-5'], `the device is idle and the driver holds no list or channel, yet ${evidence.requestsOutstanding} request(s) are outstanding, and no allocation failed, so none waited for resources: a request was left pending`);
     }
     return ambiguous(['SG-5', 'SG-3'], `the device is idle while the driver still holds ${held} list(s) or channel(s) and ${evidence.requestsOutstanding} request(s) wait: a reserve or list was never handed back`);
   }

@@ -25,6 +25,8 @@ function evidence(e: Partial<Omit<Evidence, 'frameOwner'>> & { owners?: Record<n
     requestsOutstanding: 0,
     freeBytes: 64 * 1024 * 1024,
     workingSetRaisedBy: [],
+    cancelledRequestsOf: [],
+    allocationFailuresInjected: 0,
     frameOwner: (pfn) => owners[pfn] ?? { kind: 'free' },
     ...rest,
   };
@@ -40,8 +42,12 @@ describe('diagnosis of a hang', () => {
     assert.deepEqual(d.candidates, ['DEV-3']);
   });
 
-  it('an idle device, nothing held, requests outstanding: a queue never restarted (SG-5)', () => {
-    assert.equal(diagnoseHang(hang, evidence({ requestsOutstanding: 3 })).rule, 'SG-5');
+  it('an idle device, nothing held, requests outstanding after allocations failed: a queue never restarted (SG-5)', () => {
+    assert.deepEqual(diagnoseHang(hang, evidence({ requestsOutstanding: 3, allocationFailuresInjected: 2 })).candidates, ['SG-5']);
+  });
+
+  it('the same with no allocation ever failed: nothing was awaited, a request left pending (PAGE-5 before SG-5)', () => {
+    assert.deepEqual(diagnoseHang(hang, evidence({ requestsOutstanding: 3 })).candidates, ['PAGE-5', 'SG-5']);
   });
 
   it('an idle device while lists are still out: a reserve never handed back, SG-5 before SG-3', () => {
@@ -129,6 +135,12 @@ describe('diagnosis of DMA where it must not go', () => {
   it('DMA into a page the trimmer took from an application that raised its working set: PAGE-2 before PAGE-1', () => {
     assert.deepEqual(diagnoseDeviceAccess('PAGE-1', 78, evidence({ workingSetRaisedBy: ['app.exe'] })).candidates, ['PAGE-2', 'PAGE-1']);
     assert.equal(diagnoseDeviceAccess('PAGE-1', 78, evidence()).rule, 'PAGE-1');
+    assert.equal(diagnoseDeviceAccess('PAGE-1', 78, evidence({ workingSetRaisedBy: ['app.exe'], owners: { 78: { kind: 'system' } } })).rule, 'PAGE-1', 'kernel memory is no application\'s page');
+  });
+
+  it('an application that raised its working set but cancelled requests took their buffers back: PAGE-1 before PAGE-2', () => {
+    const owners = { 77: { kind: 'process' as const, name: 'app.exe', workingSetRaised: true } };
+    assert.deepEqual(diagnoseDeviceAccess('PAGE-1', 77, evidence({ owners, workingSetRaisedBy: ['app.exe'], cancelledRequestsOf: ['app.exe'] })).candidates, ['PAGE-1', 'PAGE-2']);
   });
 
   it('data that differs on a 32-bit device went through bounce buffers (SG-6)', () => {

@@ -8,9 +8,12 @@
  *
  * Prints one line per driver, then
  *   fuzzer found: N/M faulty drivers (median runs to the first failure: R)
- * and which faulty drivers no workload can reach, and why. Exits non-zero
- * unless every reachable faulty driver was found and every reference driver
- * survived the budget.
+ *   fuzzer named the broken rule: N/M
+ * (the second counts the counterexamples whose rule is the one the faulty
+ * driver declares it breaks), and which faulty drivers no workload can
+ * reach, and why. Exits non-zero unless every reachable faulty driver was
+ * found, every faulty driver's counterexample named its rule, and every
+ * reference driver survived the budget.
  *
  *   node scripts/fuzz-proof.cjs [--runs N] [--operations N] [--seed S] [--jobs J] [driver module ...]
  */
@@ -120,16 +123,19 @@ async function main() {
   const failedReferences = references.filter((p) => p.outcome === 'found');
   const runsToFailure = median(found.map((p) => p.runsToFailure));
   console.log(`fuzzer found: ${found.length}/${faulty.length} faulty drivers (median runs to the first failure: ${runsToFailure ?? 'none'})`);
+  const named = found.filter((p) => p.namedBrokenRule === true);
+  console.log(`fuzzer named the broken rule: ${named.length}/${faulty.length}`);
+  for (const p of found.filter((f) => f.namedBrokenRule !== true)) console.log(`  NAMED ANOTHER RULE: ${p.driver} breaks ${p.breaksRule}, its counterexample names ${p.rule ?? 'no rule'}`);
   for (const p of unreachable) console.log(`  not reachable by a workload: ${p.driver} (${p.breaksRule}): ${p.why}`);
   for (const p of missed) console.log(`  MISSED within the budget: ${p.driver} (${p.breaksRule})`);
   console.log(`reference drivers: ${references.length - failedReferences.length}/${references.length} survived the same budget`);
-  for (const p of [...failedReferences, ...found.filter((f) => f.rule !== f.breaksRule)]) {
+  for (const p of [...failedReferences, ...found.filter((f) => f.namedBrokenRule !== true)]) {
     const finding = p.finding?.split('\n').slice(0, 2).join(' | ') ?? '';
     console.log(`  ${p.driver}: ${finding.length > 240 ? `${finding.slice(0, 237)}...` : finding}\n    replay: ${p.replayCommand}`);
   }
   const b = proofs[0]?.budget;
   if (b) console.log(`(budget: ${b.runs} workload(s) of up to ${b.operations} operations per driver, seed ${b.seed}; ${jobs} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return missed.length === 0 && failedReferences.length === 0 ? 0 : 1;
+  return missed.length === 0 && failedReferences.length === 0 && named.length === faulty.length ? 0 : 1;
 }
 
 if (process.argv[2] === '--worker') {

@@ -11,15 +11,22 @@
  *
  * - a reference driver must pass every one of them;
  * - a faulty driver declares the rule it breaks (breaksRule) and must be
- *   rejected by at least one FAILING scenario tagged with that rule (only
- *   those scenarios are run for it).
+ *   rejected FOR THAT RULE by at least one failing scenario tagged with it
+ *   (only those scenarios are run for it): the failure's first finding names
+ *   the rule (or a verifier catalog entry of that rule, or a stop whose code
+ *   stands for it), or a Then step's assertion that names no rule failed in
+ *   the scenario that states it. A failure that names another rule does not
+ *   count, and neither does a broken run: a program error of the suite or
+ *   the simulator (a plain Error or TypeError, a stop the simulator caused),
+ *   an undefined step (src/diagnosis/failure-verdict.ts reads the message).
  *
  * Drivers are spread over worker processes, as many as the machine has
  * processors; each worker loads the support code once and runs its drivers
  * one after another through cucumber's API, reading the results from the
- * message stream. A faulty driver's run stops at its first failing scenario. One line per driver,
- * then `faulty drivers rejected: N/M`; the exit status is non-zero unless
- * every faulty driver was rejected and every reference driver passed.
+ * message stream. One line per driver, then
+ * `faulty drivers rejected for their rule: N/M`; the exit status is non-zero
+ * unless every faulty driver was rejected for its rule and every reference
+ * driver passed.
  * Names given on the command line keep only the drivers whose name or file
  * contains one of them.
  */
@@ -31,6 +38,7 @@ const { ROOT } = require('./project-paths.cjs');
 
 require('ts-node/register/transpile-only');
 const { driverFromModule } = require('../src/drivers/loader');
+const { failureVerdict, verdictNames } = require('../src/diagnosis/failure-verdict');
 
 const DRIVER_DIRECTORIES = [
   { kind: 'reference', dir: path.join(ROOT, 'src', 'drivers', 'reference') },
@@ -63,10 +71,12 @@ function tagExpression(driver) {
 
 const STATUS_RANK = { UNKNOWN: 0, PASSED: 1, SKIPPED: 2, PENDING: 3, UNDEFINED: 4, AMBIGUOUS: 5, FAILED: 6 };
 
-/** Per scenario: name, location, tags, worst step status and the first error message; plus run-level errors. */
+/** Per scenario: name, location, tags, worst step status and the first error (message, type, whether a Then step raised it); plus run-level errors. */
 function readResults(ndjson) {
   const pickles = new Map();
   const testCases = new Map();
+  /** Test step ID -> the type of its pickle step ('Context', 'Action', 'Outcome'); hooks have none. */
+  const stepTypes = new Map();
   const started = new Map();
   const results = new Map();
   const runErrors = [];
@@ -74,14 +84,25 @@ function readResults(ndjson) {
     if (line.trim() === '') continue;
     const e = JSON.parse(line);
     if (e.pickle) pickles.set(e.pickle.id, e.pickle);
-    else if (e.testCase) testCases.set(e.testCase.id, e.testCase.pickleId);
+    else if (e.testCase) {
+      testCases.set(e.testCase.id, e.testCase.pickleId);
+      const pickleSteps = new Map((pickles.get(e.testCase.pickleId)?.steps ?? []).map((st) => [st.id, st.type]));
+      for (const ts of e.testCase.testSteps ?? []) stepTypes.set(ts.id, ts.pickleStepId ? pickleSteps.get(ts.pickleStepId) ?? 'Unknown' : 'Hook');
+    }
     else if (e.testCaseStarted) started.set(e.testCaseStarted.id, e.testCaseStarted.testCaseId);
     else if (e.testStepFinished) {
       const pickleId = testCases.get(started.get(e.testStepFinished.testCaseStartedId));
-      const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null };
+      const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, fullMessage: null, errorType: null, inThenStep: false };
       const s = e.testStepFinished.testStepResult;
       if (STATUS_RANK[s.status] > STATUS_RANK[r.status]) r.status = s.status;
-      if (s.status === 'FAILED' && r.message === null) r.message = (s.message ?? s.exception?.message ?? '').split('\n').filter((l) => l.trim() !== '').slice(0, 2).join(' / ');
+      if (s.status === 'FAILED' && r.message === null) {
+        r.fullMessage = s.message ?? s.exception?.message ?? '';
+        r.message = r.fullMessage.split('\n').filter((l) => l.trim() !== '').slice(0, 2).join(' / ');
+        r.errorType = s.exception?.type ?? null;
+        // An After hook's assertion (an outcome nobody examined) is a check of the scenario, like a Then step's.
+        const type = stepTypes.get(e.testStepFinished.testStepId);
+        r.inThenStep = type === 'Outcome' || type === 'Hook' || type === 'Unknown' || type === undefined;
+      }
       results.set(pickleId, r);
     } else if (e.testRunHookFinished && e.testRunHookFinished.result.status === 'FAILED') {
       runErrors.push(e.testRunHookFinished.result.message ?? 'a BeforeAll or AfterAll hook failed');
@@ -97,6 +118,9 @@ function readResults(ndjson) {
     tags: p.tags.map((t) => t.name),
     status: results.get(p.id)?.status ?? 'UNKNOWN',
     message: results.get(p.id)?.message ?? null,
+    fullMessage: results.get(p.id)?.fullMessage ?? null,
+    errorType: results.get(p.id)?.errorType ?? null,
+    inThenStep: results.get(p.id)?.inThenStep ?? false,
   }));
   return { scenarios, runErrors };
 }
@@ -104,7 +128,8 @@ function readResults(ndjson) {
 /**
  * The scenarios of one driver, run in this process through cucumber's API
  * with the support code loaded once for every driver the process runs.
- * A faulty driver's run stops at its first failing scenario: one is enough.
+ * A faulty driver runs every scenario of its rule: the first failure may be
+ * broken or name another rule while a later one names the driver's.
  */
 async function runDrivers(drivers, report) {
   const { loadConfiguration, loadSupport, runCucumber } = require('@cucumber/cucumber/api');
@@ -120,7 +145,7 @@ async function runDrivers(drivers, report) {
       ...runConfiguration,
       support,
       sources: { ...runConfiguration.sources, paths: [FEATURES], tagExpression: tagExpression(driver) },
-      runtime: { ...runConfiguration.runtime, failFast: driver.kind === 'faulty', worldParameters: { driver: driver.path } },
+      runtime: { ...runConfiguration.runtime, failFast: false, worldParameters: { driver: driver.path } },
       formats: { ...runConfiguration.formats, stdout: 'summary', files: {}, publish: false },
     };
     let runError = null;
@@ -188,10 +213,21 @@ function judge({ driver, seconds, scenarios, runErrors }) {
   if (failing.length === 0) {
     return { ok: false, line: `faulty ${driver.name} breaks ${driver.breaksRule}: NOT rejected: all ${scenarios.length} scenario(s) tagged @rule:${driver.breaksRule} passed (${count('SKIPPED')} skipped) [${time}]` };
   }
-  const first = failing[0];
+  const judged = failing.map((s) => {
+    const verdict = failureVerdict(s.fullMessage ?? '', s.errorType, s.inThenStep);
+    const rules = s.tags.filter((t) => t.startsWith('@rule:')).map((t) => t.slice('@rule:'.length));
+    return { scenario: s, verdict, forItsRule: verdictNames(verdict, driver.breaksRule, rules) };
+  });
+  const rejecting = judged.filter((j) => j.forItsRule);
+  if (rejecting.length === 0) {
+    const why = judged.slice(0, 3).map((j) => `"${j.scenario.name}" ${j.verdict.kind === 'names' ? `names ${j.verdict.rule} (${j.verdict.how})` : `is broken (${j.verdict.why})`}${j.scenario.message ? `: ${j.scenario.message.slice(0, 200)}` : ''}`).join('; ');
+    return { ok: false, line: `faulty ${driver.name} breaks ${driver.breaksRule}: NOT rejected for its rule: ${failing.length} failing scenario(s), none naming ${driver.breaksRule}: ${why} [${time}]` };
+  }
+  const first = rejecting[0];
+  const how = first.verdict.kind === 'names' ? `names ${first.verdict.rule} (${first.verdict.how})` : 'a Then step of the scenario failed';
   return {
     ok: true,
-    line: `faulty ${driver.name} breaks ${driver.breaksRule}: rejected by ${failing.length}/${scenarios.length} scenario(s), first "${first.name}"${first.message ? `: ${first.message.slice(0, 240)}` : ''} [${time}]`,
+    line: `faulty ${driver.name} breaks ${driver.breaksRule}: rejected for its rule by ${rejecting.length}/${scenarios.length} scenario(s) (${failing.length} failing), first "${first.scenario.name}" ${how}${first.scenario.message ? `: ${first.scenario.message.slice(0, 240)}` : ''} [${time}]`,
   };
 }
 
@@ -216,7 +252,7 @@ async function main() {
   const rejected = verdicts.filter((v) => v.kind === 'faulty' && v.ok).length;
   console.log(`reference drivers passed: ${referencesPassed}/${references.length}`);
   console.log(`time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`faulty drivers rejected: ${rejected}/${faulty.length}`);
+  console.log(`faulty drivers rejected for their rule: ${rejected}/${faulty.length}`);
   return referencesPassed === references.length && rejected === faulty.length ? 0 : 1;
 }
 

@@ -11,6 +11,8 @@
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { COST } from '../src/machine/cost-model';
+import { completionFinding, lazyEvidence } from '../src/oracles/completion-oracle';
+import { describeFindings } from '../src/oracles/oracle-finding';
 import { formatBytes } from '../src/machine/units';
 import { fragmentPhysicalMemory } from '../src/workload/memory-fragmentation';
 import { parseRingOptions, preallocatedBuffersInUse, preallocatedBuffersNotContiguous, setUpRing } from '../src/workload/ring-setup';
@@ -39,6 +41,9 @@ Then('{string}\'s ring was set up', function (this: ConformanceWorld, name: stri
   const setUp = workload.ledger.requests.filter((t) => t.request.process === workload.application(name).process && t.rule === 'CONT-3');
   expect(setUp, `ring set-ups of ${name}`).to.not.be.empty;
   const last = setUp[setUp.length - 1]!;
+  // A failed set-up names the rule the diagnosis finds (the call that failed), not only its status.
+  const finding = last.request.succeeded ? null : completionFinding(last, lazyEvidence(workload), workload.session?.trace.deviceLog ?? null);
+  if (finding) expect.fail(`expected ${name}'s ring to be set up, but:\n${describeFindings([finding])}`);
   expect(last.request.succeeded, last.request.describe()).to.equal(true);
 });
 

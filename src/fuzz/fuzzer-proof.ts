@@ -1,8 +1,10 @@
 /**
  * The fuzzer proves itself on the suite's own drivers: run with a fixed
  * budget against every faulty driver, it must find each one whose broken
- * rule a workload can reach, and the reference drivers (and the example
- * driver of docs/example-driver.ts) must survive the same budget. This module proves one driver; scripts/fuzz-proof.cjs runs it for
+ * rule a workload can reach and name that rule (the diagnosis's verdict on
+ * the counterexample, not merely some failure), and the reference drivers
+ * (and the example driver of docs/example-driver.ts) must survive the same
+ * budget. This module proves one driver; scripts/fuzz-proof.cjs runs it for
  * all of them in parallel child processes and prints the verdict.
  *
  * A failure is not shrunk here (finding it is what counts, and the first
@@ -35,6 +37,8 @@ export interface DriverProof {
   readonly runsToFailure: number | null;
   /** The rule the counterexample names. */
   readonly rule: string | null;
+  /** A faulty driver's counterexample names the rule the driver breaks; null when nothing was found or the driver is a reference. */
+  readonly namedBrokenRule: boolean | null;
   readonly finding: string | null;
   readonly why: string | null;
   readonly replayCommand: string | null;
@@ -57,7 +61,7 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
     conformanceClass = fuzzableClassOf(driver).conformanceClass;
   } catch (e) {
     if (!(e instanceof ClassNotFuzzable)) throw e;
-    return { ...base, conformanceClass: driver.conformanceClasses.join(', '), outcome: 'unreachable', runs: 0, runsToFailure: null, rule: null, finding: null, why: e.message, replayCommand: null, milliseconds: clock() - started };
+    return { ...base, conformanceClass: driver.conformanceClasses.join(', '), outcome: 'unreachable', runs: 0, runsToFailure: null, rule: null, namedBrokenRule: null, finding: null, why: e.message, replayCommand: null, milliseconds: clock() - started };
   }
   const target = workloadFuzzTarget({ driver, modulePath, operations: budget.operations });
   const result = runCampaign(target, { seed: budget.seed, runs: budget.runs, shrink: false });
@@ -69,6 +73,7 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
     runs: result.runs,
     runsToFailure: c?.runsToFailure ?? null,
     rule: c?.rule ?? null,
+    namedBrokenRule: c && base.breaksRule !== null ? c.rule === base.breaksRule : null,
     finding: c?.finding ?? null,
     why: null,
     replayCommand: c?.replayCommand ?? null,

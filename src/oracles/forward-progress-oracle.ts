@@ -9,10 +9,13 @@
  * STATUS_BUFFER_TOO_SMALL was built into a reserve smaller than
  * CalculateScatterGatherList says it needs (SG-4).
  */
+import { describeDiagnosis } from '../diagnosis/diagnosis';
+import { diagnoseRequestOutcome } from '../diagnosis/request-outcome-rules';
 import { STATUS, statusName } from '../machine/ntstatus';
 import type { Disturbance } from '../workload/request-ledger';
 import type { Workload } from '../workload/workload';
-import type { OracleFinding } from './oracle-finding';
+import { lazyEvidence } from './completion-oracle';
+import { OracleFinding, diagnosedFinding } from './oracle-finding';
 
 const LACK_OF_RESOURCES: readonly number[] = [STATUS.INSUFFICIENT_RESOURCES, STATUS.NO_MEMORY];
 /** What may excuse a request from succeeding: none of them is a lack of resources. */
@@ -20,7 +23,8 @@ const EXCUSES: readonly Disturbance[] = ['handle-closed', 'process-exited', 'can
 
 export function forwardProgressOracle(workload: Workload): OracleFinding[] {
   const findings: OracleFinding[] = [];
-  const found = (message: string, rule = 'SG-5') => findings.push({ oracle: 'completion', rule, message });
+  const evidence = lazyEvidence(workload);
+  const found = (message: string) => findings.push({ oracle: 'completion', rule: 'SG-5', message });
   for (const t of workload.ledger.requests) {
     if (t.expectation.kind === 'error') continue; // hostile input must fail, and may
     const r = t.request;
@@ -34,8 +38,11 @@ export function forwardProgressOracle(workload: Workload): OracleFinding[] {
     }
     const excused = [...t.disturbances].some((d) => EXCUSES.includes(d));
     if (excused) continue;
-    if (r.status === STATUS.BUFFER_TOO_SMALL) found(`${t.label} ended in ${statusName(r.status)}: the list did not fit the buffer it was built into; size the reserve with CalculateScatterGatherList for the longest transfer at the worst start offset`, 'SG-4');
-    else if (r.status !== STATUS.SUCCESS) found(`${t.label} ended in ${statusName(r.status)} although only allocations failed while it was outstanding`);
+    if (r.status !== STATUS.SUCCESS) {
+      // Which call failed decides the rule (a list that did not fit its reserve is SG-4); without one, forward progress.
+      const d = diagnoseRequestOutcome({ done: true, status: r.status, issuedAtNs: r.issuedAtNs, completedAtNs: r.completedAtNs, rule: 'SG-5', deviceFaultInjected: false }, evidence());
+      findings.push(diagnosedFinding('completion', d, `${t.label} ended in ${statusName(r.status)} although only allocations failed while it was outstanding${describeDiagnosis(d)}`));
+    }
     else if (t.expectation.kind === 'success' && r.information !== t.expectation.length) found(`${t.label} succeeded with ${r.information} byte(s) instead of ${t.expectation.length}`);
   }
   return findings;

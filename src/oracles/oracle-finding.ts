@@ -1,21 +1,30 @@
 /**
  * What an oracle found wrong after (or during) a workload: which check, the
- * rule of the catalog (RULES.md) it guards, and what happened, in words a
- * driver writer can act on.
+ * rule of the catalog (RULES.md) the diagnosis (src/diagnosis) names, and
+ * what happened, in words a driver writer can act on.
  */
+import type { Diagnosis } from '../diagnosis/diagnosis';
+
 export type OracleName = 'stop' | 'verifier' | 'data' | 'completion' | 'leftovers' | 'ownership';
 
 export interface OracleFinding {
   readonly oracle: OracleName;
-  /** The rule ID the check guards, e.g. PAGE-1 or VER-SG-DOUBLE-PUT. */
+  /** The rule ID broken, e.g. PAGE-1 or VER-SG-DOUBLE-PUT; the most likely one when the evidence leaves several. */
   readonly rule: string;
+  /** Every rule the evidence allows, most likely first, when it leaves more than one. */
+  readonly candidates?: readonly string[];
   readonly message: string;
+}
+
+/** A finding filed under its diagnosis. */
+export function diagnosedFinding(oracle: OracleName, d: Diagnosis, message: string): OracleFinding {
+  return d.candidates.length > 1 ? { oracle, rule: d.rule, candidates: d.candidates, message } : { oracle, rule: d.rule, message };
 }
 
 /** More findings than this of one oracle are summarised in a count. */
 const SHOWN_PER_ORACLE = 8;
 
-/** The findings as lines for a failure message, grouped by oracle, each naming its rule. */
+/** The findings as lines for a failure message, grouped by oracle, each naming its rule ("[oracle, RULE] ..."). */
 export function describeFindings(findings: readonly OracleFinding[]): string {
   const byOracle = new Map<OracleName, OracleFinding[]>();
   for (const f of findings) byOracle.set(f.oracle, [...(byOracle.get(f.oracle) ?? []), f]);

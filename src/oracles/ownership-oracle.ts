@@ -2,20 +2,28 @@
  * No DMA touched memory the applications do not own: the device never read
  * or wrote a free frame or a frame of another process (the DMA trace saw
  * every access), and kernel memory an application passed as its buffer came
- * out unchanged.
+ * out unchanged. The diagnosis names the rule of a stray access.
  */
+import { describeDiagnosis } from '../diagnosis/diagnosis';
+import { evidenceOf } from '../diagnosis/evidence';
+import { diagnoseDeviceAccess } from '../diagnosis/device-access-rules';
 import { describeStrayAccess } from '../workload/dma-trace';
 import { guardBreach } from '../workload/hostile-input';
 import type { Workload } from '../workload/workload';
-import type { OracleFinding } from './oracle-finding';
+import { OracleFinding, diagnosedFinding } from './oracle-finding';
 
 export function ownershipOracle(workload: Workload): OracleFinding[] {
   const findings: OracleFinding[] = [];
   const trace = workload.session?.trace;
-  if (trace) {
-    for (const a of trace.stray) findings.push({ oracle: 'ownership', rule: 'PAGE-1', message: describeStrayAccess(a) });
+  if (trace && trace.stray.length > 0) {
+    const evidence = evidenceOf(workload);
+    for (const a of trace.stray) {
+      const d = diagnoseDeviceAccess('PAGE-1', a.pfn, evidence);
+      findings.push(diagnosedFinding('ownership', d, `${describeStrayAccess(a)}${describeDiagnosis(d)}`));
+    }
     if (trace.strayCount > trace.stray.length) {
-      findings.push({ oracle: 'ownership', rule: 'PAGE-1', message: `... and ${trace.strayCount - trace.stray.length} more device access(es) to memory no application owned` });
+      const d = diagnoseDeviceAccess('PAGE-1', null, evidence);
+      findings.push(diagnosedFinding('ownership', d, `... and ${trace.strayCount - trace.stray.length} more device access(es) to memory no application owned`));
     }
   }
   if (!workload.machine.kernel.stopped) {

@@ -1,23 +1,35 @@
 /**
  * No bug check and no hang: the workload ran to its end on a running
- * machine. A stop is reported against the rule its code stands for.
+ * machine. The diagnosis names the rule a stop breaks: for a bug check, what
+ * its code (and for a verifier stop, its catalog entry and the machine's
+ * state) stands for; for a hang, what the driver was waiting for.
  */
+import { diagnoseBugCheck } from '../diagnosis/bug-check-rules';
+import { certain, describeDiagnosis } from '../diagnosis/diagnosis';
+import { evidenceOf } from '../diagnosis/evidence';
+import { diagnoseHang } from '../diagnosis/hang-rules';
+import { DriverHang } from '../kernel/io/driver-hang';
 import { hex } from '../machine/bug-check';
 import type { Workload } from '../workload/workload';
 import { describeStop } from '../workload/workload-stop';
-import { ruleOfBugCheck } from './bug-check-rules';
-import type { OracleFinding } from './oracle-finding';
+import { OracleFinding, diagnosedFinding } from './oracle-finding';
 
 export function stopOracle(workload: Workload): OracleFinding[] {
   const stop = workload.stop;
   const stopped = workload.machine.kernel.stopped;
   if (!stop && !stopped) return [];
-  if (stop?.kind === 'hang') return [{ oracle: 'stop', rule: 'PAGE-5', message: describeStop(stop) }];
-  if (stop?.kind === 'start failed') return [{ oracle: 'stop', rule: 'SG-1', message: describeStop(stop) }];
+  if (stop?.kind === 'start failed') return [diagnosedFinding('stop', certain('SG-1'), describeStop(stop))];
+  const evidence = evidenceOf(workload);
+  if (stop?.kind === 'hang') {
+    const what = stop.hang instanceof DriverHang ? stop.hang.what : stop.hang.message;
+    const d = diagnoseHang({ what, message: stop.hang.message }, evidence);
+    return [diagnosedFinding('stop', d, `${describeStop(stop)}${describeDiagnosis(d)}`)];
+  }
   const bugCheck = stop?.kind === 'bug check' ? stop.bugCheck : stopped!;
   const during = stop ? describeStop(stop) : `the machine stopped with ${bugCheck.message}`;
   const skipped = workload.skipped.length > 0 ? ` (then ${workload.skipped.length} operation(s) did not run: ${workload.skipped.slice(0, 3).join('; ')}${workload.skipped.length > 3 ? '; ...' : ''})` : '';
-  return [{ oracle: 'stop', rule: ruleOfBugCheck(bugCheck), message: `${during}${skipped}` }];
+  const d = diagnoseBugCheck(bugCheck, evidence);
+  return [diagnosedFinding('stop', d, `${during}${describeDiagnosis(d)}${skipped}`)];
 }
 
 /** The bug check code in the report's words, for tests and messages. */

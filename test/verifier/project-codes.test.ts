@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { DOCUMENTED_C4_RANGES, DOCUMENTED_E6_RANGE, PROJECT_C4_BASE, PROJECT_C4_LIST, PROJECT_E6_BASE } from '../../src/kernel/verifier/project-codes';
-import { ruleOfBugCheck } from '../../src/oracles/bug-check-rules';
+import { ruleOfBugCheck } from '../../src/diagnosis/bug-check-rules';
 
 const documentedC4 = (p1: number) => DOCUMENTED_C4_RANGES.some(([low, high]) => p1 >= low && p1 <= high);
 

@@ -3,7 +3,8 @@
  * end of every workload. During the workload only what is already decided
  * is judged: no stop, no verifier finding, data checked so far, no DMA
  * outside what the applications own, and the outcome of every request that
- * has finished. At the end, every oracle, leftovers included.
+ * has finished. At the end, every oracle, leftovers included. Each finding
+ * names the rule the diagnosis (src/diagnosis) decides.
  */
 import { completionFindings } from '../../oracles/completion-oracle';
 import { checkWorkload } from '../../oracles/conformance-oracles';

@@ -15,6 +15,7 @@ import { CommonBuffers } from './common-buffer';
 import { DeviceAddressSpace } from './device-address-space';
 import type { DmaDeviceObject } from './dma-device-object';
 import { DEVICE_DESCRIPTION } from './device-description';
+import type { FailedDmaCall } from './failed-dma-calls';
 import { MapRegisterBase, MapRegisterFile } from './map-registers';
 import { DRIVER_LIST_CONTROL, SCATTER_GATHER_LIST, ScatterGatherLists, ScatterGatherListSize } from './scatter-gather-list';
 
@@ -82,6 +83,8 @@ export class DmaAdapter implements DMA_ADAPTER {
   readonly deviceName: string;
   readonly requesterId: number | null;
   released = false;
+  /** The calls on this adapter that failed (failed-dma-calls.ts). */
+  readonly failedCalls: FailedDmaCall[] = [];
 
   constructor(
     /** A number that identifies the adapter in bug-check parameters (its "address"); the HAL numbers its adapters from 1. */

@@ -26,6 +26,7 @@ import {
 } from './device-description';
 import { Iommu } from './iommu';
 import { MapRegisterFile } from './map-registers';
+import { recordingFailures } from './failed-dma-calls';
 
 export interface HalOptions {
   /** The verifier to report to (and to install as the bus observer); a new one by default. */
@@ -36,7 +37,7 @@ export interface HalOptions {
 
 /** The DMA_OPERATIONS table: one for every adapter, dispatching on the adapter passed in, as in the DDK. */
 function dmaOperations(): DMA_OPERATIONS {
-  return {
+  return recordingFailures({
     PutDmaAdapter: (a) => adapterOf(a).PutDmaAdapter(),
     AllocateCommonBuffer: (a, length, logicalAddress, cacheEnabled) => adapterOf(a).commonBuffers.AllocateCommonBuffer(length, logicalAddress, cacheEnabled),
     FreeCommonBuffer: (a, length, logicalAddress, virtualAddress, cacheEnabled) => adapterOf(a).commonBuffers.FreeCommonBuffer(length, logicalAddress, virtualAddress, cacheEnabled),
@@ -54,7 +55,7 @@ function dmaOperations(): DMA_OPERATIONS {
     CalculateScatterGatherList: (a, mdl, currentVa, length) => adapterOf(a).lists.CalculateScatterGatherList(mdl, currentVa, length),
     BuildScatterGatherList: (a, deviceObject, mdl, currentVa, length, routine, context, writeToDevice, buffer, bufferLength) =>
       adapterOf(a).lists.BuildScatterGatherList(deviceObject, mdl, currentVa, length, routine, context, writeToDevice, buffer, bufferLength),
-  };
+  }, adapterOf);
 }
 
 /** A boot-preallocated buffer a driver holds, and how to undo its device mapping. */

@@ -123,6 +123,11 @@ export class ScatterGatherLists {
     return [...this.live].map((r) => r.list);
   }
 
+  /** The MDL each list not yet put back was built for, oldest first: a list whose MDL is gone has outlived its transfer. */
+  outstandingMdlIds(): number[] {
+    return [...this.live].map((r) => r.mapping.mdlId);
+  }
+
   CalculateScatterGatherList(mdl: MDL | null, currentVa: number, length: number): ScatterGatherListSize {
     const a = this.adapter;
     const fail = (status: NtStatus): ScatterGatherListSize => ({ status, scatterGatherListSize: 0, numberOfMapRegisters: 0 });

@@ -1,12 +1,15 @@
 /**
  * The rule of the catalog a bug check stands for, so a stop during a
  * workload is reported against the rule the driver broke (RULES.md;
- * REFERENCES.md for the codes). A DMA verifier stop (0xE6) names the rule of
- * its catalog entry, or the entry itself for the verifier's own checks.
+ * REFERENCES.md for the codes). A DMA verifier stop (0xE6) is diagnosed as
+ * the finding of its catalog entry (verifier-finding-rules.ts).
  */
 import { BugCheck } from '../machine/bug-check';
 import { PROJECT_C4_LIST } from '../kernel/verifier/project-codes';
 import { DRIVER_VERIFIER_DMA_VIOLATION, VIOLATION_CATALOG } from '../kernel/verifier/violation-catalog';
+import { Diagnosis, certain } from './diagnosis';
+import type { Evidence } from './evidence';
+import { diagnoseVerifierFinding, ruleOfEntry } from './verifier-finding-rules';
 
 /** Driver Verifier's 0xC4 sub-codes (parameter 1) and the rule each guards. */
 const VERIFIER_SUB_CODES: Readonly<Record<number, string>> = {
@@ -35,14 +38,23 @@ const STOP_CODES: Readonly<Record<number, string>> = {
   0xf2: 'DEV-3', // interrupt storm: the ISR never acknowledged
 };
 
-export function ruleOfBugCheck(stop: BugCheck): string {
+/** The rule a stop code and parameter 1 stand for, from the code alone. */
+export function ruleOfBugCheck(stop: Pick<BugCheck, 'code' | 'parameters'>): string {
   const [p1] = stop.parameters;
   if (stop.code === DRIVER_VERIFIER_DMA_VIOLATION) {
     const entry = VIOLATION_CATALOG.find((e) => e.parameter1 === p1);
-    if (!entry) return 'VER-*';
-    return entry.rule === 'VER-*' ? entry.id : entry.rule;
+    return entry ? ruleOfEntry(entry) : 'VER-*';
   }
   if (stop.code === 0x4e) return p1 === 0x9a ? 'MDL-2' : 'PAGE-5';
-  if (stop.code === 0xc4) return VERIFIER_SUB_CODES[p1] ?? 'VER-*';
+  if (stop.code === 0xc4) return VERIFIER_SUB_CODES[p1!] ?? 'VER-*';
   return STOP_CODES[stop.code] ?? 'VER-*';
+}
+
+/** The rule a stop stands for, with the evidence of the machine it stopped. */
+export function diagnoseBugCheck(stop: Pick<BugCheck, 'code' | 'parameters'>, evidence: Evidence): Diagnosis {
+  if (stop.code === DRIVER_VERIFIER_DMA_VIOLATION) {
+    const entry = VIOLATION_CATALOG.find((e) => e.parameter1 === stop.parameters[0]);
+    if (entry) return diagnoseVerifierFinding({ id: entry.id, parameters: stop.parameters }, evidence);
+  }
+  return certain(ruleOfBugCheck(stop));
 }

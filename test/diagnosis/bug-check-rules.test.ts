@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { PROJECT_C4_CODES } from '../../src/kernel/verifier/project-codes';
-import { ruleOfBugCheck } from '../../src/oracles/bug-check-rules';
+import { ruleOfBugCheck } from '../../src/diagnosis/bug-check-rules';
 
 const stop = (code: number, p1: number) => ruleOfBugCheck(new BugCheck(code, p1, 0, 0, 0, 'test'));
 

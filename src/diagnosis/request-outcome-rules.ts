@@ -1,0 +1,66 @@
+/**
+ * A request that ended in the wrong status or length: which call failed and
+ * why, found the way a reviewer finds it, in the DMA calls that failed and
+ * the errors the device reported while the request was outstanding.
+ *
+ * - BuildScatterGatherList refused the buffer (STATUS_BUFFER_TOO_SMALL): the
+ *   list did not fit the reserve it was built into (SG-4);
+ * - a mapping call needed more map registers than the adapter granted (SG-1);
+ * - AllocateCommonBuffer failed while more memory than it asked for was free:
+ *   contiguous memory asked for after start, on fragmented memory (CONT-2);
+ * - the device reported an error: the device's error decides
+ *   (device-error-rules.ts).
+ * Without such a cause the request broke the rule its expectation guards.
+ */
+import type { FailedDmaCall } from '../kernel/hal/failed-dma-calls';
+import { STATUS, statusName } from '../machine/ntstatus';
+import { formatBytes } from '../machine/units';
+import { diagnoseDeviceError } from './device-error-rules';
+import { Diagnosis, ambiguous, certain } from './diagnosis';
+import type { Evidence } from './evidence';
+
+export interface RequestObservation {
+  readonly done: boolean;
+  readonly status: number;
+  readonly issuedAtNs: number;
+  /** When it completed; null while outstanding. */
+  readonly completedAtNs: number | null;
+  /** The rule the request's expectation guards. */
+  readonly rule: string;
+  /** The device was made to fail on purpose while the request was outstanding: its errors are the test's, not the driver's. */
+  readonly deviceFaultInjected: boolean;
+}
+
+function cause(call: FailedDmaCall, evidence: Evidence): Diagnosis | null {
+  const needed = call.mapRegistersNeeded;
+  if (needed !== null && needed > call.mapRegistersGranted) {
+    return certain('SG-1', `${call.routine} needed ${needed} map register(s) for ${formatBytes(call.length)}, and the adapter granted ${call.mapRegistersGranted}: a transfer must be split to fit the adapter`);
+  }
+  if (call.routine === 'BuildScatterGatherList' && call.status === STATUS.BUFFER_TOO_SMALL) {
+    return certain('SG-4', `BuildScatterGatherList of ${formatBytes(call.length)} failed with STATUS_BUFFER_TOO_SMALL: the list did not fit the buffer it was built into; size it with CalculateScatterGatherList for the worst start offset`);
+  }
+  if (call.routine === 'AllocateCommonBuffer' && evidence.freeBytes >= call.length) {
+    return certain('CONT-2', `AllocateCommonBuffer of ${formatBytes(call.length)} failed after the driver started while ${formatBytes(evidence.freeBytes)} was free: memory had fragmented; contiguous buffers come from boot-time preallocation or from start`);
+  }
+  return null;
+}
+
+export function diagnoseRequestOutcome(request: RequestObservation, evidence: Evidence): Diagnosis {
+  if (!request.done) return certain('PAGE-5', 'the request never completed, so whatever it locked stays locked');
+  if (request.status === STATUS.SUCCESS) return certain(request.rule);
+  const until = request.completedAtNs ?? Number.POSITIVE_INFINITY;
+  const within = (atNs: number) => atNs >= request.issuedAtNs && atNs <= until;
+  const causes: Diagnosis[] = [];
+  for (const a of evidence.adapters) for (const call of a.failedCalls.filter((c) => within(c.atNs))) {
+    const d = cause(call, evidence);
+    if (d) causes.push(d);
+  }
+  if (!request.deviceFaultInjected) for (const e of evidence.device.errors.filter((x) => within(x.atNs))) causes.push(diagnoseDeviceError(e, evidence));
+  if (causes.length === 0 && request.status === STATUS.BUFFER_TOO_SMALL) {
+    return ambiguous(['SG-4', request.rule], `${statusName(request.status)} is what building a list into a buffer too small for it returns`);
+  }
+  if (causes.length === 0) return certain(request.rule);
+  const rules = causes.flatMap((c) => c.candidates);
+  const first = causes[0]!;
+  return new Set(rules).size === 1 ? first : ambiguous(rules, causes.map((c) => c.because).join('; '));
+}

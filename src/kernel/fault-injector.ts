@@ -25,6 +25,13 @@ export interface FaultRule {
   readonly callSite?: string;
 }
 
+/**
+ * Sees every call at every point, after the rules have decided, and may fail
+ * it too: the systematic sweep counts the driver's calls and fails the one it
+ * is after through this. `failing` says whether a rule already fails the call.
+ */
+export type FaultObserver = (point: string, callSite: string, failing: boolean) => boolean;
+
 interface LiveRule extends FaultRule {
   calls: number;
   seenSites: Set<string>;
@@ -32,6 +39,7 @@ interface LiveRule extends FaultRule {
 
 export class FaultInjector {
   private rules: LiveRule[] = [];
+  private observer: FaultObserver | null = null;
   /** How many failures each point has injected, for the report. */
   readonly injected = new Map<string, number>();
 
@@ -49,6 +57,11 @@ export class FaultInjector {
       throw new RangeError(`fault rule for ${rule.point}: probability must lie in [0, 1], got ${m.probability}`);
     }
     this.rules.push({ ...rule, calls: 0, seenSites: new Set() });
+  }
+
+  /** Install (or remove, with null) the one observer; clear() leaves it in place. */
+  observe(observer: FaultObserver | null): void {
+    this.observer = observer;
   }
 
   clear(point?: string): void {
@@ -72,6 +85,7 @@ export class FaultInjector {
           break;
       }
     }
+    if (this.observer?.(point, callSite, fail)) fail = true;
     if (fail) this.injected.set(point, (this.injected.get(point) ?? 0) + 1);
     return fail;
   }

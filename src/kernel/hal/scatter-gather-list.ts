@@ -119,6 +119,7 @@ export class ScatterGatherLists {
       }
       pages = walk.pages;
     }
+    if (a.kernel.faults.shouldFail('CalculateScatterGatherList', a.kernel.cpu.currentDriver ?? '')) return fail(STATUS.INSUFFICIENT_RESOURCES);
     return { status: STATUS.SUCCESS, scatterGatherListSize: scatterGatherListBytes(pages), numberOfMapRegisters: pages };
   }
 
@@ -156,6 +157,7 @@ export class ScatterGatherLists {
     if (!(scatterGatherLength >= needed)) return STATUS.BUFFER_TOO_SMALL;
     this.checkCallerBuffer(scatterGatherBuffer, needed);
     if (walk.pages > a.numberOfMapRegisters) return STATUS.INSUFFICIENT_RESOURCES;
+    if (a.kernel.faults.shouldFail('BuildScatterGatherList', a.kernel.cpu.currentDriver ?? '')) return STATUS.INSUFFICIENT_RESOURCES;
     const base = a.mapRegisters.allocate(walk.pages);
     if (!base) return STATUS.INSUFFICIENT_RESOURCES;
     const list = this.build(walk.pieces, base, writeToDevice, 0, { va: scatterGatherBuffer, length: needed }, mdl.id);

@@ -22,10 +22,3 @@ export function failNth(nth: number): FailurePlan {
 export function planArguments(plan: FailurePlan): string[] {
   return [...(plan.nth !== null ? ['--fail', String(plan.nth)] : []), ...(plan.site !== null ? ['--site', plan.site] : [])];
 }
-
-export function describePlan(plan: FailurePlan): string {
-  if (plan.nth === null && plan.site === null) return 'no call fails';
-  const nth = plan.nth !== null ? `call ${plan.nth} fails` : '';
-  const site = plan.site !== null ? `the first call at ${plan.site} fails` : '';
-  return nth && site ? `${nth}, then ${site}` : nth || site;
-}

@@ -5,7 +5,7 @@
  * replays exactly that run.
  */
 import { describeFindings } from '../oracles/oracle-finding';
-import { FailurePlan, describePlan, planArguments } from './failure-plan';
+import { FailurePlan, planArguments } from './failure-plan';
 import type { SweepRun } from './sweep-run';
 import type { ClassSweep } from './systematic-sweep';
 
@@ -22,16 +22,18 @@ export function summaryLine(sweep: ClassSweep): string {
   return `sweep: ${sweep.conformanceClass}: ${sweep.sites.length} call sites, ${sweep.runs.length} runs, ${sweep.failures.length} failures`;
 }
 
-/** What a run failed, in words: the failed calls with their sites, or that none failed. */
+/** What a run failed, in words: each failed call with its site, or that none failed. */
 export function describeInjected(run: SweepRun): string {
   if (run.injected.length === 0) return `no call failed (the driver made ${run.calls} fallible call(s))`;
-  return run.injected.map((i) => `call ${i.call} failed at ${i.site}${i.duringStart ? ' (while the driver started)' : ''}`).join(', then ');
+  const calls = run.injected.map((i) => `call ${i.call} failed at ${i.site}${i.by === 'site' ? ' (the first call there)' : ''}${i.duringStart ? ' while the driver started' : ''}`);
+  const missed = run.plan.site !== null && !run.injected.some((i) => i.by === 'site') ? [`${run.plan.site} was never reached`] : [];
+  return [...calls, ...missed].join(', then ');
 }
 
 export function describeRun(run: SweepRun, modulePath: string, conformanceClass: string): string {
   const verdict = run.findings.length === 0 ? 'no finding' : describeFindings(run.findings);
   return [
-    `${describePlan(run.plan)}: ${describeInjected(run)}`,
+    describeInjected(run),
     ...verdict.split('\n').map((l) => `  ${l}`),
     `  replay: ${replayCommand(modulePath, conformanceClass, run.plan)}`,
   ].join('\n');

@@ -56,6 +56,22 @@ describe('counting the driver\'s fallible calls', () => {
   });
 });
 
+describe('the calls the sweep fails for a class', () => {
+  it('fails only the points a forward-progress class names once the driver has started, and any call while it starts', () => {
+    const driver = loadDriverModule('src/drivers/reference/storage-forward-progress.ts', ROOT);
+    const sites = [...runSweepPlan(driver, storage, NO_FAILURE).callsAt.keys()];
+    assert.ok(sites.includes('StartDevice -> CalculateScatterGatherList') && sites.includes('StartDevice -> IoGetDmaAdapter'), sites.join(', '));
+    const afterStart = sites.filter((s) => !s.startsWith('StartDevice ') && !s.startsWith('DriverEntry ') && !s.startsWith('AddDevice '));
+    assert.ok(afterStart.length > 0);
+    for (const site of afterStart) assert.ok(storage.failurePoints.includes(pointOfCallSite(site) as never), `${site} is not a point the storage class's rule speaks of`);
+    // Its reserve path runs when GetScatterGatherList fails, and is not failed itself.
+    const reserved = runSweepPlan(driver, storage, { nth: null, site: 'IRP_MJ_READ dispatch -> GetScatterGatherList' });
+    assert.equal(reserved.injected.length, 1);
+    assert.deepEqual(reserved.findings, []);
+    assert.ok(![...reserved.callsAt.keys()].some((s) => s.endsWith('BuildScatterGatherList')));
+  });
+});
+
 describe('the sweep of a class', () => {
   const sweep = sweepClass(directIo, readWrite);
 

@@ -28,9 +28,10 @@ export interface FaultRule {
 /**
  * Sees every call at every point, after the rules have decided, and may fail
  * it too: the systematic sweep counts the driver's calls and fails the one it
- * is after through this. `failing` says whether a rule already fails the call.
+ * is after through this. `failing` says whether a rule already fails the call;
+ * `onBehalf`, that a kernel routine makes it for its own caller (see onBehalf).
  */
-export type FaultObserver = (point: string, callSite: string, failing: boolean) => boolean;
+export type FaultObserver = (point: string, callSite: string, failing: boolean, onBehalf: boolean) => boolean;
 
 interface LiveRule extends FaultRule {
   calls: number;
@@ -40,6 +41,7 @@ interface LiveRule extends FaultRule {
 export class FaultInjector {
   private rules: LiveRule[] = [];
   private observer: FaultObserver | null = null;
+  private behalfDepth = 0;
   /** How many failures each point has injected, for the report. */
   readonly injected = new Map<string, number>();
 
@@ -64,6 +66,20 @@ export class FaultInjector {
     this.observer = observer;
   }
 
+  /**
+   * Run a kernel routine's own allocations for its caller (the pool
+   * GetScatterGatherList takes for the list): rules fail them as the caller's,
+   * and the observer is told, since failing them is failing the routine.
+   */
+  onBehalf<T>(allocate: () => T): T {
+    this.behalfDepth++;
+    try {
+      return allocate();
+    } finally {
+      this.behalfDepth--;
+    }
+  }
+
   clear(point?: string): void {
     this.rules = point === undefined ? [] : this.rules.filter((r) => r.point !== point);
   }
@@ -85,7 +101,7 @@ export class FaultInjector {
           break;
       }
     }
-    if (this.observer?.(point, callSite, fail)) fail = true;
+    if (this.observer?.(point, callSite, fail, this.behalfDepth > 0)) fail = true;
     if (fail) this.injected.set(point, (this.injected.get(point) ?? 0) + 1);
     return fail;
   }

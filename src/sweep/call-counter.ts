@@ -35,8 +35,9 @@ export class DriverCallCounter {
   /** Count (and fail per `plan`) the calls of `driverName` on `machine` from now on, those `mayFail` lets the sweep fail. */
   static install(machine: Machine, driverName: string, plan: FailurePlan, mayFail: MayFail = () => true, onFailure: (failure: InjectedFailure) => void = () => {}): DriverCallCounter {
     const counter = new DriverCallCounter(machine, driverName, plan, mayFail, onFailure);
-    // A call the workload fails itself (the shared-buffer class tries a registration while its mapping fails) is not the sweep's to count.
-    machine.kernel.faults.observe((point, _callSite, failing) => !failing && counter.see(point));
+    // Not counted: a call the workload fails itself (the shared-buffer class tries a registration while its mapping fails),
+    // and a kernel routine's allocation for the driver (failing it is failing the routine, whose own call is counted).
+    machine.kernel.faults.observe((point, _callSite, failing, onBehalf) => !failing && !onBehalf && counter.see(point));
     return counter;
   }
 

@@ -2,9 +2,7 @@
  * A call site of the driver: the driver routine that made the call and the
  * kernel routine it called, as the simulator tells them apart (Driver
  * Verifier uses the return address; the simulator knows which driver
- * routine is running, not the line). A kernel routine's own allocations on
- * the driver's behalf (the pool GetScatterGatherList takes for its list)
- * count as calls of the driver: their failure reaches it as the routine's.
+ * routine is running, not the line).
  */
 import type { Machine } from '../machine/machine';
 

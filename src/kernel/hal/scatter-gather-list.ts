@@ -131,7 +131,7 @@ export class ScatterGatherLists {
     if (walk.pages > a.numberOfMapRegisters) return STATUS.INSUFFICIENT_RESOURCES;
     const callSite = a.kernel.cpu.currentDriver ?? '';
     if (a.kernel.faults.shouldFail('GetScatterGatherList', callSite)) return STATUS.INSUFFICIENT_RESOURCES;
-    const poolVa = a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite);
+    const poolVa = a.kernel.faults.onBehalf(() => a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite));
     if (poolVa === null) return STATUS.INSUFFICIENT_RESOURCES;
     const base = a.mapRegisters.allocate(walk.pages);
     if (!base) {

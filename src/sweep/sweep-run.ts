@@ -7,7 +7,8 @@
  * requests outstanding then, and the one being issued, may end in
  * STATUS_INSUFFICIENT_RESOURCES; later requests must succeed again. A start
  * the failure made the driver refuse (a failure status from DriverEntry,
- * AddDevice or StartDevice) is a correct answer, not a finding.
+ * AddDevice or StartDevice) is a correct answer, not a finding; what the
+ * driver leaves behind after it is (refused-start.ts).
  */
 import type { DriverModule } from '../drivers/contract';
 import type { ClassProtocol } from '../fuzz/workload/class-protocols';
@@ -20,6 +21,7 @@ import type { OracleFinding } from '../oracles/oracle-finding';
 import { Workload } from '../workload/workload';
 import { DriverCallCounter, InjectedFailure } from './call-counter';
 import { failablePointsOf } from './class-failure-points';
+import { finishRefusedStart, leftAfterRefusedStart } from './refused-start';
 import type { FailurePlan } from './failure-plan';
 import { runStandardWorkload } from './standard-workload';
 
@@ -48,13 +50,14 @@ export function runSweepPlan(driver: DriverModule, protocol: ClassProtocol, plan
   workload = Workload.start(machine, driver);
   counter.started = true;
   const w: Workload = workload;
+  finishRefusedStart(w);
   runStandardWorkload(w, protocol, (what, operation) => {
     w.perform(what, operation);
     // The failure was one call: what the application does next must succeed again.
     w.conditions.delete('resources-failing');
   });
   w.finish();
-  const findings = [...findingsAtEnd(w), ...protocol.endOracles.flatMap((oracle) => oracle(w))];
+  const findings = [...findingsAtEnd(w), ...leftAfterRefusedStart(w), ...protocol.endOracles.flatMap((oracle) => oracle(w))];
   return { plan, calls: counter.calls, callsAt: counter.callsAt, injected: counter.injected, findings: findings.filter((f) => !excusedBy(w, counter.injected, f)) };
 }
 

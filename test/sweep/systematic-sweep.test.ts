@@ -28,6 +28,13 @@ const directIo = loadDriverModule(DIRECT_IO, ROOT);
 const readWrite = protocolFor('read-write-direct')!;
 const storage = protocolFor('storage-forward-progress')!;
 
+/** `--site 'a -> b'` as the shell passes it: the option, then the unquoted value. */
+function splitOption(option: string): string[] {
+  const at = option.indexOf(' ');
+  const value = option.slice(at + 1);
+  return [option.slice(0, at), value.startsWith("'") ? value.slice(1, -1) : value];
+}
+
 describe('counting the driver\'s fallible calls', () => {
   it('counts only the driver\'s own calls, the same ones in the same order on every run until the failure', () => {
     const clean = runSweepPlan(directIo, readWrite, NO_FAILURE);
@@ -90,6 +97,8 @@ describe('the sweep of a class', () => {
     for (const run of perSite) {
       assert.equal(run.injected.length, 2, `${run.plan.site}: the call that leads there and the site's first call`);
       assert.equal(run.injected[1]!.site, run.plan.site);
+      const replayed = runSweepPlan(directIo, readWrite, parseSweepArguments(replayCommand(DIRECT_IO, 'read-write-direct', run.plan).split(/ (?=--)/).slice(2).flatMap(splitOption)).replay!);
+      assert.deepEqual(replayed.injected, run.injected, 'the replay of a site\'s run fails the same calls');
     }
     assert.equal(sweep.sites.length, new Set(sweep.sites).size);
     assert.deepEqual(sweep.failures, []);

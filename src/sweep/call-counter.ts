@@ -1,9 +1,10 @@
 /**
  * Counts the driver's fallible kernel calls in one run (those the sweep may
- * fail for the class), and fails the ones the run's plan names. It watches every call the fault injector sees; only
- * the driver under test's own calls count (not the I/O manager's on an
- * application's behalf), so the same workload counts the same calls in the
- * same order on every run until the first failure changes its course.
+ * fail for the class), and fails the ones the run's plan names. It watches
+ * every call the fault injector sees; only the driver under test's own calls
+ * count (not the I/O manager's on an application's behalf), so the same
+ * workload counts the same calls in the same order on every run until the
+ * first failure changes its course.
  */
 import type { Machine } from '../machine/machine';
 import { driverCallSite } from './call-site';
@@ -53,9 +54,5 @@ export class DriverCallCounter {
     this.injected.push(failure);
     this.onFailure(failure);
     return true;
-  }
-
-  get sites(): string[] {
-    return [...this.callsAt.keys()];
   }
 }

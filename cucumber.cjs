@@ -5,6 +5,7 @@
  *            not a terminal), Allure results
  *   ci       plain progress, JUnit XML, Cucumber HTML, Allure results
  *   fuzz     the ci outputs, restricted to scenarios tagged @fuzz
+ *   sweep    the ci outputs, restricted to scenarios tagged @sweep
  *   steps    support code only, no formatters: used by scripts/check-steps.cjs
  *            and the tooling tests
  *
@@ -74,6 +75,11 @@ module.exports = {
     ...reported,
     format: ciFormats,
     tags: '@fuzz',
+  },
+  sweep: {
+    ...reported,
+    format: ciFormats,
+    tags: '@sweep',
   },
   steps: {
     // No formatter here; the Allure options are for runs that add the

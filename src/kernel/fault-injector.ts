@@ -25,6 +25,14 @@ export interface FaultRule {
   readonly callSite?: string;
 }
 
+/**
+ * Sees every call at every point, after the rules have decided, and may fail
+ * it too: the systematic sweep counts the driver's calls and fails the one it
+ * is after through this. `failing` says whether a rule already fails the call;
+ * `onBehalf`, that a kernel routine makes it for its own caller (see onBehalf).
+ */
+export type FaultObserver = (point: string, callSite: string, failing: boolean, onBehalf: boolean) => boolean;
+
 interface LiveRule extends FaultRule {
   calls: number;
   seenSites: Set<string>;
@@ -32,6 +40,8 @@ interface LiveRule extends FaultRule {
 
 export class FaultInjector {
   private rules: LiveRule[] = [];
+  private observer: FaultObserver | null = null;
+  private behalfDepth = 0;
   /** How many failures each point has injected, for the report. */
   readonly injected = new Map<string, number>();
 
@@ -49,6 +59,25 @@ export class FaultInjector {
       throw new RangeError(`fault rule for ${rule.point}: probability must lie in [0, 1], got ${m.probability}`);
     }
     this.rules.push({ ...rule, calls: 0, seenSites: new Set() });
+  }
+
+  /** Install (or remove, with null) the one observer; clear() leaves it in place. */
+  observe(observer: FaultObserver | null): void {
+    this.observer = observer;
+  }
+
+  /**
+   * Run a kernel routine's own allocations for its caller (the pool
+   * GetScatterGatherList takes for the list): rules fail them as the caller's,
+   * and the observer is told, since failing them is failing the routine.
+   */
+  onBehalf<T>(allocate: () => T): T {
+    this.behalfDepth++;
+    try {
+      return allocate();
+    } finally {
+      this.behalfDepth--;
+    }
   }
 
   clear(point?: string): void {
@@ -72,6 +101,7 @@ export class FaultInjector {
           break;
       }
     }
+    if (this.observer?.(point, callSite, fail, this.behalfDepth > 0)) fail = true;
     if (fail) this.injected.set(point, (this.injected.get(point) ?? 0) + 1);
     return fail;
   }

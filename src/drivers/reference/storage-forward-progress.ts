@@ -100,7 +100,8 @@ export class StorageDevice extends ReferenceDevice {
     const status = super.start(resources);
     if (!NT_SUCCESS(status)) return status;
     const bytes = this.reserveSize();
-    const va = this.k.ExAllocatePoolWithTag('NonPagedPool', bytes, STORAGE_RESERVE_TAG);
+    // No size: CalculateScatterGatherList failed (a list's size always counts its header), and there is no reserve to make.
+    const va = bytes > 0 ? this.k.ExAllocatePoolWithTag('NonPagedPool', bytes, STORAGE_RESERVE_TAG) : null;
     if (va === null) {
       super.stop();
       return STATUS.INSUFFICIENT_RESOURCES;

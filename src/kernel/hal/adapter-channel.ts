@@ -105,6 +105,7 @@ export class AdapterChannel {
       a.verifier.report('VER-MULTIPLE-CHANNELS', mine, a.id, 0,
         `AllocateAdapterChannel on ${a.label} from a device object that already ${this.holder?.deviceObject === deviceObject ? 'holds the channel' : 'waits for it'}`);
     }
+    if (a.kernel.faults.shouldFail('AllocateAdapterChannel', a.kernel.cpu.currentDriver ?? '')) return STATUS.INSUFFICIENT_RESOURCES;
     const request: ChannelRequest = { deviceObject, numberOfMapRegisters, executionRoutine, context, driver: a.kernel.cpu.currentDriver };
     this.queue.push(request);
     if (this.holder || this.grantPending || this.queue.length > 1) this.waitedRequests++;

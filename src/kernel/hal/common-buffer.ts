@@ -53,7 +53,7 @@ export class CommonBuffers {
     if (!(Number.isSafeInteger(length) && length > 0)) return null;
     const callSite = a.kernel.cpu.currentDriver ?? '';
     if (a.kernel.faults.shouldFail('AllocateCommonBuffer', callSite)) return null;
-    const va = a.kernel.mm.MmAllocateContiguousMemorySpecifyCache(length, 0, a.mapRegisters.highestAddress, 0, cacheEnabled ? 'MmCached' : 'MmNonCached', callSite);
+    const va = a.kernel.faults.onBehalf(() => a.kernel.mm.MmAllocateContiguousMemorySpecifyCache(length, 0, a.mapRegisters.highestAddress, 0, cacheEnabled ? 'MmCached' : 'MmNonCached', callSite));
     if (va === null) return null;
     const device = a.addressing.map(pagePieces(a.kernel.mm.physicalAddressOf(va), length), true);
     if (!device) {

@@ -67,7 +67,7 @@ export class MapRegisterFile {
     const pages: BouncePage[] = [];
     const below = Math.min(highestAddress, FOUR_GIB - 1);
     for (let i = 0; i < granted; i++) {
-      const va = kernel.mm.MmAllocateContiguousMemorySpecifyCache(PAGE_SIZE, 0, below, 0, 'MmCached', 'hal:map-registers');
+      const va = kernel.faults.onBehalf(() => kernel.mm.MmAllocateContiguousMemorySpecifyCache(PAGE_SIZE, 0, below, 0, 'MmCached', 'hal:map-registers'));
       if (va === null) break;
       pages.push({ va, pa: kernel.mm.physicalAddressOf(va) });
     }

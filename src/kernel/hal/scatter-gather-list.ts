@@ -144,6 +144,7 @@ export class ScatterGatherLists {
       }
       pages = walk.pages;
     }
+    if (a.kernel.faults.shouldFail('CalculateScatterGatherList', a.kernel.cpu.currentDriver ?? '')) return fail(STATUS.INSUFFICIENT_RESOURCES);
     return { status: STATUS.SUCCESS, scatterGatherListSize: scatterGatherListBytes(pages), numberOfMapRegisters: pages };
   }
 
@@ -155,7 +156,7 @@ export class ScatterGatherLists {
     if (!this.withinGrant('GetScatterGatherList', mdl, walk.pages)) return STATUS.INSUFFICIENT_RESOURCES;
     const callSite = a.kernel.cpu.currentDriver ?? '';
     if (a.kernel.faults.shouldFail('GetScatterGatherList', callSite)) return STATUS.INSUFFICIENT_RESOURCES;
-    const poolVa = a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite);
+    const poolVa = a.kernel.faults.onBehalf(() => a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite));
     if (poolVa === null) return STATUS.INSUFFICIENT_RESOURCES;
     if (typeof executionRoutine !== 'function') throw new TypeError('the ExecutionRoutine of a scatter/gather routine must be a function');
     const request: WaitingList = { deviceObject, walk, writeToDevice, poolVa, mdlId: mdl.id, executionRoutine, context, driver: a.kernel.cpu.currentDriver };
@@ -212,6 +213,7 @@ export class ScatterGatherLists {
     if (!(scatterGatherLength >= needed)) return STATUS.BUFFER_TOO_SMALL;
     this.checkCallerBuffer(scatterGatherBuffer, needed);
     if (!this.withinGrant('BuildScatterGatherList', mdl, walk.pages)) return STATUS.INSUFFICIENT_RESOURCES;
+    if (a.kernel.faults.shouldFail('BuildScatterGatherList', a.kernel.cpu.currentDriver ?? '')) return STATUS.INSUFFICIENT_RESOURCES;
     const base = a.mapRegisters.allocate(walk.pages);
     if (!base) return STATUS.INSUFFICIENT_RESOURCES;
     const list = this.build(walk.pieces, base, writeToDevice, 0, { va: scatterGatherBuffer, length: needed }, mdl.id);

@@ -1,0 +1,70 @@
+/**
+ * One run of the sweep: a fresh machine, the driver started on it, the
+ * class's standard workload, the workload's end, and every oracle's verdict,
+ * with the plan's failures injected into the driver's calls on the way.
+ *
+ * An injected failure is a condition of the operation it happens in: the
+ * requests outstanding then, and the one being issued, may end in
+ * STATUS_INSUFFICIENT_RESOURCES; later requests must succeed again. A start
+ * the failure made the driver refuse (a failure status from DriverEntry,
+ * AddDevice or StartDevice) is a correct answer, not a finding; what the
+ * driver leaves behind after it is (refused-start.ts).
+ */
+import type { DriverModule } from '../drivers/contract';
+import type { ClassProtocol } from '../fuzz/workload/class-protocols';
+import { BootVariant, bootConfigFor } from '../fuzz/workload/boot-variants';
+import { findingsAtEnd } from '../fuzz/workload/rule-checks';
+import { Machine } from '../machine/machine';
+import { NT_SUCCESS } from '../machine/ntstatus';
+import { MiB, KiB } from '../machine/units';
+import type { OracleFinding } from '../oracles/oracle-finding';
+import { Workload } from '../workload/workload';
+import { DriverCallCounter, InjectedFailure } from './call-counter';
+import { failablePointsOf } from './class-failure-points';
+import { finishRefusedStart, leftAfterRefusedStart } from './refused-start';
+import type { FailurePlan } from './failure-plan';
+import { runStandardWorkload } from './standard-workload';
+
+/** The machine every sweep run boots: small (fast), a 64-bit device, frames handed out scattered. */
+export const SWEEP_MACHINE: BootVariant = { ramBytes: 256 * MiB, addressBits: 64, iommu: false, maxTransferLength: 64 * KiB, scatterFrames: true, fragmented: false, deferDmaCallbacks: false, seed: 1 };
+
+export interface SweepRun {
+  readonly plan: FailurePlan;
+  /** The driver's fallible calls in the run. */
+  readonly calls: number;
+  /** Calls per call site, in the order the sites were first reached. */
+  readonly callsAt: ReadonlyMap<string, number>;
+  readonly injected: readonly InjectedFailure[];
+  /** Every oracle's findings, after what the injected failures excuse. */
+  readonly findings: readonly OracleFinding[];
+}
+
+export function runSweepPlan(driver: DriverModule, protocol: ClassProtocol, plan: FailurePlan): SweepRun {
+  const machine = Machine.boot(bootConfigFor(SWEEP_MACHINE, protocol.bootOptions));
+  let workload: Workload | null = null;
+  const counter = DriverCallCounter.install(machine, driver.name, plan, failablePointsOf(protocol), () => {
+    if (!workload) return;
+    workload.conditions.add('resources-failing');
+    workload.disturb('resources-failing');
+  });
+  workload = Workload.start(machine, driver);
+  counter.started = true;
+  const w: Workload = workload;
+  finishRefusedStart(w);
+  runStandardWorkload(w, protocol, (what, operation) => {
+    w.perform(what, operation);
+    // The failure was one call: what the application does next must succeed again.
+    w.conditions.delete('resources-failing');
+  });
+  w.finish();
+  const findings = [...findingsAtEnd(w), ...leftAfterRefusedStart(w), ...protocol.endOracles.flatMap((oracle) => oracle(w))];
+  return { plan, calls: counter.calls, callsAt: counter.callsAt, injected: counter.injected, findings: findings.filter((f) => !excusedBy(w, counter.injected, f)) };
+}
+
+/** A start refused with a failure status after a failure injected while starting: the driver answered as it must. */
+function excusedBy(workload: Workload, injected: readonly InjectedFailure[], finding: OracleFinding): boolean {
+  const stop = workload.stop;
+  if (finding.oracle !== 'stop' || stop?.kind !== 'start failed') return false;
+  const status = stop.failure.status;
+  return injected.some((i) => i.duringStart) && status !== null && !NT_SUCCESS(status);
+}

@@ -53,10 +53,17 @@ export function diagnoseDeviceAccess(rule: string, pfn: number | null, evidence:
   return certain(rule);
 }
 
-/** Bytes the device moved that differ from the stream (`rule` is what the check guards). */
-export function diagnoseDataMismatch(rule: string, evidence: Evidence): Diagnosis {
+/**
+ * Bytes the device moved that differ from the stream (`rule` is what the
+ * check guards; `streamOffset`, where known, the first byte that differs).
+ */
+export function diagnoseDataMismatch(rule: string, evidence: Evidence, streamOffset?: number): Diagnosis {
   const truncated = describedWiderThanTheDevice(evidence);
   if (truncated) return certain('SG-6', truncated);
-  if (evidence.deviceAddressBits === 32) return certain('SG-6', 'the device drives 32 address bits, so data above 4 GiB goes through bounce buffers copied at flush time');
+  const early = streamOffset === undefined ? null : evidence.completedBeforeDevice(streamOffset);
+  if (early) {
+    return certain('PAGE-1', `${early.label} completed at ${early.completedAtNs} ns, before the device finished moving its data at ${early.deviceEndedNs} ns: completing it unlocked the buffer while the device still used it`);
+  }
+  if (evidence.bounces && rule !== 'SG-6') return ambiguous(['SG-6', rule], 'the adapter goes through bounce buffers (a 32-bit device with RAM above 4 GiB), which are copied at flush time');
   return certain(rule);
 }

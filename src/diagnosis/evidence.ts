@@ -54,6 +54,14 @@ export interface Evidence {
   /** Allocations made to fail so far (fault injection), besides the DMA calls that failed on their own. */
   readonly allocationFailuresInjected: number;
   frameOwner(pfn: number): FrameOwnerEvidence;
+  /** The adapter goes through bounce pages: a 32-bit device, RAM above 4 GiB, no IOMMU (SG-6). */
+  readonly bounces: boolean;
+  /**
+   * The request whose stretch of the device's stream holds `streamOffset`,
+   * when it completed before the device finished the transfer that moved
+   * those bytes: completing unlocked its buffer while the device still used it.
+   */
+  completedBeforeDevice(streamOffset: number): { readonly label: string; readonly completedAtNs: number; readonly deviceEndedNs: number } | null;
 }
 
 export function evidenceOf(workload: Workload): Evidence {
@@ -91,6 +99,13 @@ export function evidenceOf(workload: Workload): Evidence {
       .filter((a) => workload.ledger.requests.some((t) => t.request.process === a.process && t.disturbances.has('cancelled') && t.request.done && t.request.status === STATUS.CANCELLED))
       .map((a) => a.name),
     allocationFailuresInjected: [...machine.kernel.faults.injected.values()].reduce((n, v) => n + v, 0),
+    bounces: all.some((a) => a.mapRegisters.bouncing),
+    completedBeforeDevice(streamOffset) {
+      const t = workload.ledger.requests.find((r) => r.stream && r.request.done && streamOffset >= r.stream.offset && streamOffset < r.stream.offset + r.stream.length);
+      const moved = device.transferLog.records.find((r) => streamOffset >= r.streamStart && streamOffset < r.streamEnd);
+      if (!t || !moved || t.request.completedAtNs === null || t.request.completedAtNs >= moved.endedNs) return null;
+      return { label: t.label, completedAtNs: t.request.completedAtNs, deviceEndedNs: moved.endedNs };
+    },
     frameOwner(pfn) {
       const owner = machine.physical.ownerOf(pfn);
       if (!owner) return { kind: 'free' };

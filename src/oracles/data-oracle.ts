@@ -25,7 +25,7 @@ export function dataOracle(workload: Workload): OracleFinding[] {
   }
   if (checker.mismatchCount > 0) {
     const first = checker.mismatches[0]!;
-    const d = diagnoseDataMismatch('PAGE-1', evidence);
+    const d = diagnoseDataMismatch('PAGE-1', evidence, first.offset);
     findings.push(diagnosedFinding('data', d, `the device read ${checker.mismatchCount} byte(s) for writes that differ from what the applications wrote (of ${checker.bytesChecked} checked); first at stream offset ${first.offset}: expected 0x${first.expected.toString(16).padStart(2, '0')}, got 0x${first.got.toString(16).padStart(2, '0')}${describeDiagnosis(d)}`));
   }
   return findings;

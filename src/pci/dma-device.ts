@@ -332,6 +332,8 @@ export class DmaTestDevice implements PciFunction {
         else this.hangArmed = true;
         return;
       case 'surprise-removal':
+        // The transfer under way ends here: what it moved so far is all it will move.
+        if (this.run) this.logEnd(DmaError.Removed, this.run.segment ? this.run.segment.address + this.run.segment.done : 0);
         this.cancelPending();
         this.run = null;
         this.isRemoved = true;

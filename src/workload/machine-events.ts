@@ -10,7 +10,7 @@
  */
 import { IO_MANAGER_CALL_SITE } from '../kernel/io/request-buffers';
 import type { MemoryPressure } from '../kernel/mm/memory-manager';
-import type { DmaFaultInjection } from '../pci/dma-device';
+import type { DmaFaultInjection, DmaFaultPoint } from '../pci/dma-device';
 import type { Workload } from './workload';
 
 /** Routines whose failure can be injected, by the name a scenario gives them. */
@@ -61,9 +61,9 @@ export function restoreCalls(workload: Workload): void {
   workload.conditions.delete('resources-failing');
 }
 
-/** The device misbehaves: its next data burst is refused, it hangs, or it is surprise-removed. */
-export function injectDeviceFault(workload: Workload, fault: DmaFaultInjection): void {
-  workload.machine.dmaDevice.injectFault(fault);
+/** The device misbehaves: a data burst is refused, it hangs, or it is surprise-removed; now, or at a point of a transfer. */
+export function injectDeviceFault(workload: Workload, fault: DmaFaultInjection, point?: DmaFaultPoint): void {
+  workload.machine.dmaDevice.injectFault(fault, point);
   workload.conditions.add('device-fault');
   workload.disturb('device-fault');
 }

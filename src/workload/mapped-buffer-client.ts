@@ -47,10 +47,23 @@ export class MappedBufferClient {
       this.view = { address: out.address, length: out.bytes, base: out.address, allocatedLength: out.bytes, kind: 'view', freed: false };
       this.viewHandle = this.handle;
       if (out.bytes !== bytes) this.app.workload.recordDataCheck({ label: tracked.label, rule: MAPPED_BUFFER_RULES.map, mismatch: `the driver mapped ${out.bytes} bytes for a request of ${bytes}` });
+      this.touch(tracked.label);
     }
     this.app.free(input);
     this.app.free(output);
     return tracked;
+  }
+
+  /** The application reads the first and last byte of its new mapping, as any user of it would: the address must be mapped in this process. */
+  private touch(label: string): void {
+    const view = this.view!;
+    try {
+      this.app.app.readBytes(view, 1);
+      this.app.app.readBytes(view, 1, view.length - 1);
+    } catch (e) {
+      if (!(e instanceof RaisedStatus)) throw e;
+      this.app.workload.recordDataCheck({ label, rule: MAPPED_BUFFER_RULES.map, mismatch: `the address the driver returned (${formatAddress(view.address)}) is not usable in ${this.app.name}: ${e.message}` });
+    }
   }
 
   private requireView(): UserBuffer {

@@ -28,6 +28,8 @@ function evidence(e: Partial<Omit<Evidence, 'frameOwner'>> & { owners?: Record<n
     cancelledRequestsOf: [],
     allocationFailuresInjected: 0,
     frameOwner: (pfn) => owners[pfn] ?? { kind: 'free' },
+    bounces: false,
+    completedBeforeDevice: () => null,
     ...rest,
   };
 }
@@ -143,9 +145,18 @@ describe('diagnosis of DMA where it must not go', () => {
     assert.deepEqual(diagnoseDeviceAccess('PAGE-1', 77, evidence({ owners, workingSetRaisedBy: ['app.exe'], cancelledRequestsOf: ['app.exe'] })).candidates, ['PAGE-1', 'PAGE-2']);
   });
 
-  it('data that differs on a 32-bit device went through bounce buffers (SG-6)', () => {
-    assert.equal(diagnoseDataMismatch('PAGE-1', evidence({ deviceAddressBits: 32 })).rule, 'SG-6');
+  it('data that differs where the adapter bounces may have missed a flush (SG-6 first); a 32-bit device alone is no evidence', () => {
+    assert.deepEqual(diagnoseDataMismatch('PAGE-1', evidence({ deviceAddressBits: 32, bounces: true })).candidates, ['SG-6', 'PAGE-1']);
+    assert.equal(diagnoseDataMismatch('PAGE-1', evidence({ deviceAddressBits: 32 })).rule, 'PAGE-1');
     assert.equal(diagnoseDataMismatch('SG-7', evidence()).rule, 'SG-7');
+  });
+
+  it('data that differs for a request completed before the device finished moving it: the buffer was unlocked under the device (PAGE-1)', () => {
+    const early = evidence({ bounces: true, completedBeforeDevice: (offset) => (offset === 4096 ? { label: 'write #1', completedAtNs: 10, deviceEndedNs: 50 } : null) });
+    const d = diagnoseDataMismatch('DEV-3', early, 4096);
+    assert.deepEqual(d.candidates, ['PAGE-1']);
+    assert.match(d.because, /write #1 completed at 10 ns, before the device finished moving its data at 50 ns/);
+    assert.equal(diagnoseDataMismatch('DEV-3', early, 0).rule, 'SG-6', 'other bytes: no such evidence');
   });
 
   it('an IOMMU fault at the CPU physical address of kernel memory: programmed with the physical address (CONT-1)', () => {

@@ -9,7 +9,7 @@ import { IoRequest } from '../../src/kernel/io/io-request';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { BugCheck } from '../../src/machine/bug-check';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { GiB, PAGE_SIZE } from '../../src/machine/units';
 import { DmaError } from '../../src/pci/dma-device';
 import { ORACLE_NAMES, checkWorkload } from '../../src/oracles/conformance-oracles';
 import { completionOracle } from '../../src/oracles/completion-oracle';
@@ -74,10 +74,13 @@ describe('the data oracle', () => {
     assert.match(findings[1]!.message, /the device read \d+ byte\(s\) for writes that differ/);
   });
 
-  it('names SG-6 on a device that addresses only 32 bits', () => {
-    const workload = startWorkload({ dmaDevice: { addressBits: 32, maxTransferLength: 65536, patternSeed: 1 } });
-    workload.recordDataCheck({ label: 'read', rule: 'PAGE-1', mismatch: 'stale' });
-    assert.deepEqual(rulesOf(dataOracle(workload)), ['SG-6']);
+  it('names SG-6 first where the 32-bit device\'s adapter bounces (RAM above 4 GiB), the check\'s rule where it does not', () => {
+    const bouncing = startWorkload({ ramBytes: 6 * GiB, dmaDevice: { addressBits: 32, maxTransferLength: 65536, patternSeed: 1 } });
+    bouncing.recordDataCheck({ label: 'read', rule: 'PAGE-1', mismatch: 'stale' });
+    assert.deepEqual(rulesOf(dataOracle(bouncing)), ['SG-6']);
+    const low = startWorkload({ ramBytes: 1 * GiB, dmaDevice: { addressBits: 32, maxTransferLength: 65536, patternSeed: 1 } });
+    low.recordDataCheck({ label: 'read', rule: 'PAGE-1', mismatch: 'stale' });
+    assert.deepEqual(rulesOf(dataOracle(low)), ['PAGE-1']);
   });
 });
 

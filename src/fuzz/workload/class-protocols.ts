@@ -247,6 +247,8 @@ const sharedBuffer: ClassProtocol = {
   endOracles: [listsBuiltOncePerBuffer],
   afterOpen(app) {
     const client = sharedBufferClientOf(app);
+    // Such applications raise their working set for the buffers they hand down (seed 000): a hint a driver must not rely on (PAGE-2).
+    app.workload.machine.mm.setWorkingSetSize(app.process.addressSpace, 32 * MiB, 64 * MiB);
     // The queue is mapped to system space (MDL-3): first try a registration while that mapping fails, which the
     // driver must refuse with a status, never a stop; then the one that counts. Skipped while other failures are armed.
     if (!app.workload.conditions.has('resources-failing')) {

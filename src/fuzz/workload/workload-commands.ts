@@ -16,7 +16,8 @@ import fc from 'fast-check';
 import type { UserBuffer } from '../../kernel/io/application';
 import type { MemoryPressure } from '../../kernel/mm/memory-manager';
 import { KiB, MiB, PAGE_SIZE, formatBytes } from '../../machine/units';
-import type { DmaFaultInjection } from '../../pci/dma-device';
+import { describeFaultPoint } from '../../pci/dma-device';
+import type { DmaFaultInjection, DmaFaultPoint } from '../../pci/dma-device';
 import { FAILURE_POINTS, applyMemoryPressure, failCalls, injectDeviceFault, restoreCalls } from '../../workload/machine-events';
 import { fragmentPhysicalMemory } from '../../workload/memory-fragmentation';
 import { exhaustNonPagedPool, releaseNonPagedPool } from '../../workload/pool-exhaustion';
@@ -365,15 +366,24 @@ class ReleasePool implements WorkloadCommand {
 }
 
 class DeviceFault implements WorkloadCommand {
-  constructor(readonly fault: DmaFaultInjection) {}
+  constructor(readonly fault: DmaFaultInjection, readonly point: DmaFaultPoint) {}
   check = (m: Readonly<WorkloadModel>) => !m.deviceFaulted;
   run(m: WorkloadModel, r: WorkloadReal): void {
     // A removed or hung device stays so: one fault per workload keeps the rest of the run meaningful.
     m.deviceFaulted = true;
-    operate(r, `the DMA test device ${this.fault === 'master-abort' ? 'refuses its next data burst' : this.fault === 'hang' ? 'hangs' : 'is surprise-removed'}`, (w) => injectDeviceFault(w, this.fault));
+    const what = this.fault === 'master-abort' ? 'refuses a data burst' : this.fault === 'hang' ? 'hangs' : 'is surprise-removed';
+    operate(r, `the DMA test device ${what} ${this.point.at === 'next' && this.fault === 'master-abort' ? 'at its next burst' : describeFaultPoint(this.point)}`, (w) => injectDeviceFault(w, this.fault, this.point));
   }
-  toString = () => `DeviceFault(${this.fault})`;
+  toString = () => `DeviceFault(${this.fault}, ${describeFaultPoint(this.point)})`;
 }
+
+/** Where a device fault strikes: mostly at once, else after some bytes (inside a burst or on a page), mid-burst, or at a descriptor. */
+const faultPoint: fc.Arbitrary<DmaFaultPoint> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant<DmaFaultPoint>({ at: 'next' }) },
+  { weight: 2, arbitrary: fc.oneof(fc.integer({ min: 1, max: 256 * KiB }), fc.integer({ min: 1, max: 64 }).map((p) => p * PAGE_SIZE)).map((bytes): DmaFaultPoint => ({ at: 'after-bytes', bytes })) },
+  { weight: 1, arbitrary: fc.constant<DmaFaultPoint>({ at: 'mid-burst' }) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }).map((index): DmaFaultPoint => ({ at: 'descriptor', index })) },
+);
 
 class FragmentMemory implements WorkloadCommand {
   check = (m: Readonly<WorkloadModel>) => !m.fragmented && m.machine.ramBytes <= FRAGMENTABLE_RAM && m.machine.scatterFrames;
@@ -432,6 +442,6 @@ export const workloadCommands: fc.Arbitrary<WorkloadCommand> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(null).map(() => new RestoreAllocations()) },
   { weight: 1, arbitrary: fc.constant(null).map(() => new ExhaustPool()) },
   { weight: 1, arbitrary: fc.constant(null).map(() => new ReleasePool()) },
-  { weight: 1, arbitrary: fc.constantFrom<DmaFaultInjection>('master-abort', 'hang', 'surprise-removal').map((f) => new DeviceFault(f)) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom<DmaFaultInjection>('master-abort', 'hang', 'surprise-removal'), faultPoint).map(([f, p]) => new DeviceFault(f, p)) },
   { weight: 1, arbitrary: fc.constant(null).map(() => new FragmentMemory()) },
 );

@@ -63,6 +63,8 @@ export interface ScatterGatherSizeModel {
   /** Non-paged pool pages in use, as the model accounts them. */
   poolPages: number;
   doublePuts: number;
+  /** Lists asked for with more pages than the adapter's map registers: a verifier finding each (SG-1). */
+  beyondGrant: number;
 }
 
 export interface ScatterGatherSizeReal {
@@ -145,7 +147,8 @@ function assertAgrees(m: ScatterGatherSizeModel, r: ScatterGatherSizeReal): void
   requireEqual('SG-3', r.adapter.mapRegisters.held, live.reduce((n, l) => n + l.pages, 0), 'map registers held by live lists');
   requireEqual('SG-3', r.machine.mm.nonPagedPool.usedPages, m.poolPages, 'non-paged pool pages in use');
   requireEqual('SG-3', r.adapter.verifier.findingsOf('VER-SG-DOUBLE-PUT').length, m.doublePuts, 'double-put findings');
-  requireEqual('SG-3', r.adapter.verifier.findings.length, m.doublePuts, 'verifier findings');
+  requireEqual('SG-1', r.adapter.verifier.findingsOf('VER-MAP-REGISTERS-BEYOND-GRANT').length, m.beyondGrant, 'findings of lists beyond the grant');
+  requireEqual('SG-3', r.adapter.verifier.findings.length, m.doublePuts + m.beyondGrant, 'verifier findings');
   requireRule('SG-3', r.machine.kernel.stopped === null, () => `the machine stopped: ${r.machine.kernel.stopped?.message}`);
 }
 
@@ -250,6 +253,7 @@ class Build implements SizeCommand {
     const bufferPages = Math.ceil(Math.max(bufferLength, size.scatterGatherListSize) / PAGE_SIZE);
     m.poolPages += bufferPages;
     const expected: NtStatus = this.slack < 0 ? STATUS.BUFFER_TOO_SMALL : pages > m.granted ? STATUS.INSUFFICIENT_RESOURCES : STATUS.SUCCESS;
+    if (this.slack >= 0 && pages > m.granted) m.beyondGrant++;
     let list: SCATTER_GATHER_LIST | null = null;
     const status = atDispatch(r, () => ops(r).DmaOperations.BuildScatterGatherList(ops(r), {}, mdl, t.currentVa, t.length, (_d, _i, sg) => { list = sg; }, null, this.writeToDevice, buffer, bufferLength));
     requireEqual('SG-4', statusName(status), statusName(expected), `BuildScatterGatherList into ${bufferLength} bytes (calculated ${size.scatterGatherListSize}) for ${pages} page(s), ${m.granted} map registers granted`);
@@ -278,6 +282,7 @@ class Get implements SizeCommand {
     let list: SCATTER_GATHER_LIST | null = null;
     const status = atDispatch(r, () => ops(r).DmaOperations.GetScatterGatherList(ops(r), {}, mdl, t.currentVa, t.length, (_d, _i, sg) => { list = sg; }, null, this.writeToDevice));
     const expected: NtStatus = pages > m.granted ? STATUS.INSUFFICIENT_RESOURCES : STATUS.SUCCESS;
+    if (pages > m.granted) m.beyondGrant++;
     requireEqual('SG-3', statusName(status), statusName(expected), `GetScatterGatherList for ${pages} page(s), ${m.granted} map registers granted`);
     if (status === STATUS.SUCCESS) {
       // The list and the HAL's tracking data come from non-paged pool, the size Calculate gives.
@@ -361,7 +366,7 @@ export function setupScatterGatherSizeModel(): { model: ScatterGatherSizeModel; 
   );
   if (!adapter) throw new Error(`IoGetDmaAdapter failed on the model machine: ${machine.hal.lastAdapterFailure}`);
   return {
-    model: { buffers: [], lists: [], sizeForPages: new Map(), granted: granted.value, poolPages: machine.mm.nonPagedPool.usedPages, doublePuts: 0 },
+    model: { buffers: [], lists: [], sizeForPages: new Map(), granted: granted.value, poolPages: machine.mm.nonPagedPool.usedPages, doublePuts: 0, beyondGrant: 0 },
     real: { machine, process, adapter: adapterOf(adapter), regionVa, mdls: [], lists: [], callerBuffers: [] },
   };
 }

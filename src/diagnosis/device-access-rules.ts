@@ -38,12 +38,16 @@ function workingSetRaiser(pfn: number, evidence: Evidence): { name: string; trim
  * `rule` caught: an unlocked frame (PAGE-1), a frame outside every mapping, a
  * frame the applications do not own.
  */
-export function diagnoseDeviceAccess(rule: string, pfn: number | null, evidence: Evidence): Diagnosis {
+export function diagnoseDeviceAccess(rule: string, pfn: number | null, evidence: Evidence, mdlId?: number): Diagnosis {
   const truncated = describedWiderThanTheDevice(evidence);
   if (truncated) return certain('SG-6', truncated);
-  const raiser = rule === 'PAGE-1' && pfn !== null ? workingSetRaiser(pfn, evidence) : null;
+  // Found at map time there is no frame yet, but the MDL says whose buffer it is.
+  const mdlOwner = pfn === null && mdlId !== undefined ? evidence.processOfMdl(mdlId) : null;
+  const raiser = rule !== 'PAGE-1' ? null
+    : pfn !== null ? workingSetRaiser(pfn, evidence)
+      : mdlOwner && evidence.workingSetRaisedBy.includes(mdlOwner) ? { name: mdlOwner, trimmed: false } : null;
   if (raiser) {
-    const where = raiser.trimmed ? `frame ${pfn} is no longer ${raiser.name}'s page (the trimmer took it)` : `frame ${pfn} is ${raiser.name}'s`;
+    const where = pfn === null ? `MDL #${mdlId} describes ${raiser.name}'s buffer, no longer locked` : raiser.trimmed ? `frame ${pfn} is no longer ${raiser.name}'s page (the trimmer took it)` : `frame ${pfn} is ${raiser.name}'s`;
     // A buffer the application took back by cancelling is plain DMA into memory the driver gave up (PAGE-1).
     if (evidence.cancelledRequestsOf.includes(raiser.name)) {
       return ambiguous(['PAGE-1', 'PAGE-2'], `${where}; ${raiser.name} raised its working set, but also cancelled requests, taking their buffers back: the device wrote a buffer the driver had given up`);

@@ -54,6 +54,8 @@ export interface Evidence {
   /** Allocations made to fail so far (fault injection), besides the DMA calls that failed on their own. */
   readonly allocationFailuresInjected: number;
   frameOwner(pfn: number): FrameOwnerEvidence;
+  /** The process whose user buffer MDL `mdlId` locked (freed since or not), or null. */
+  processOfMdl(mdlId: number): string | null;
   /** The adapter goes through bounce pages: a 32-bit device, RAM above 4 GiB, no IOMMU (SG-6). */
   readonly bounces: boolean;
   /**
@@ -100,6 +102,9 @@ export function evidenceOf(workload: Workload): Evidence {
       .map((a) => a.name),
     allocationFailuresInjected: [...machine.kernel.faults.injected.values()].reduce((n, v) => n + v, 0),
     bounces: all.some((a) => a.mapRegisters.bouncing),
+    processOfMdl(mdlId) {
+      return machine.kernel.mdl.lockedForProcess.get(mdlId) ?? null;
+    },
     completedBeforeDevice(streamOffset) {
       const t = workload.ledger.requests.find((r) => r.stream && r.request.done && streamOffset >= r.stream.offset && streamOffset < r.stream.offset + r.stream.length);
       const moved = device.transferLog.records.find((r) => streamOffset >= r.streamStart && streamOffset < r.streamEnd);

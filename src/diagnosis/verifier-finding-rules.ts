@@ -36,7 +36,7 @@ export function diagnoseVerifierFinding(finding: VerifierObservation, evidence: 
   switch (entry.id) {
     case 'VER-UNLOCKED-DMA':
       // P3 is the frame a device touched (0 when found at map time, before any DMA).
-      return diagnoseDeviceAccess(rule, p3 > 0 ? p3 : null, evidence);
+      return diagnoseDeviceAccess(rule, p3 > 0 ? p3 : null, evidence, finding.parameters[1]);
     case 'VER-DMA-OUTSIDE-BUFFER':
       return diagnoseDeviceAccess(rule, p3 > 0 ? Math.floor(p3 / PAGE_SIZE) : null, evidence);
     case 'VER-IOMMU-FAULT':

@@ -49,6 +49,7 @@ export class SharedBufferClient {
   registerQueue(entries: number): TrackedRequest {
     const queue = this.app.allocate(queueBytes(entries));
     this.queue = queue;
+    this.seen = 0; // a new queue (a reopened handle's) starts empty
     return this.register(queue.address, queue.length, { kind: 'success', length: 0 }, `registration of ${this.app.name}'s queue of ${entries} entries`);
   }
 
@@ -99,6 +100,9 @@ export class SharedBufferClient {
       while (this.seen < produced && consumed.length < count) {
         const entry = this.readEntry(this.seen);
         this.seen++;
+        // A fill of a buffer whose hand-down the application cancelled since: the buffer is back in its hands, not the driver's to release.
+        const handed = this.buffers.get(entry.bufferId);
+        if (handed && handed.tracked.request.done && handed.tracked.request.status === STATUS.CANCELLED) continue;
         consumed.push(entry);
         this.checkFill(entry);
         this.giveBack(entry.bufferId);

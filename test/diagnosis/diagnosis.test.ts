@@ -30,6 +30,7 @@ function evidence(e: Partial<Omit<Evidence, 'frameOwner'>> & { owners?: Record<n
     frameOwner: (pfn) => owners[pfn] ?? { kind: 'free' },
     bounces: false,
     completedBeforeDevice: () => null,
+    processOfMdl: () => null,
     ...rest,
   };
 }
@@ -138,6 +139,13 @@ describe('diagnosis of DMA where it must not go', () => {
     assert.deepEqual(diagnoseDeviceAccess('PAGE-1', 78, evidence({ workingSetRaisedBy: ['app.exe'] })).candidates, ['PAGE-2', 'PAGE-1']);
     assert.equal(diagnoseDeviceAccess('PAGE-1', 78, evidence()).rule, 'PAGE-1');
     assert.equal(diagnoseDeviceAccess('PAGE-1', 78, evidence({ workingSetRaisedBy: ['app.exe'], owners: { 78: { kind: 'system' } } })).rule, 'PAGE-1', 'kernel memory is no application\'s page');
+  });
+
+  it('an unlocked buffer found when it is mapped (no frame yet): PAGE-2 first when its MDL is the buffer of an application that raised its working set', () => {
+    const e = evidence({ workingSetRaisedBy: ['app.exe'], processOfMdl: (id) => (id === 3 ? 'app.exe' : id === 4 ? 'other.exe' : null) });
+    assert.deepEqual(diagnoseDeviceAccess('PAGE-1', null, e, 3).candidates, ['PAGE-2', 'PAGE-1']);
+    assert.deepEqual(diagnoseDeviceAccess('PAGE-1', null, e, 4).candidates, ['PAGE-1'], 'another application\'s buffer');
+    assert.deepEqual(diagnoseDeviceAccess('PAGE-1', null, e).candidates, ['PAGE-1'], 'no MDL known');
   });
 
   it('an application that raised its working set but cancelled requests took their buffers back: PAGE-1 before PAGE-2', () => {

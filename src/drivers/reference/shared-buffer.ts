@@ -30,7 +30,7 @@
  * built from the named steps of SharedBufferDevice (its protected methods).
  */
 import {
-  ADDRESS_AND_SIZE_TO_SPAN_PAGES, IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, KSPIN_LOCK, NT_SUCCESS, PAGE_SIZE, RaisedStatus, STATUS,
+  ADDRESS_AND_SIZE_TO_SPAN_PAGES, IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, KSPIN_LOCK, NT_SUCCESS, RaisedStatus, STATUS,
 } from '../contract';
 import type { DEVICE_OBJECT, FILE_OBJECT, IRP, KernelApi, MDL, NtStatus, SCATTER_GATHER_ELEMENT, SCATTER_GATHER_LIST } from '../contract';
 import { MiB } from '../../machine/units';
@@ -41,9 +41,6 @@ import {
 import {
   DriverIdentity, ReferenceDevice, TransferWatchdog, atDispatchLevel, bufferedInput, bufferedOutput, completeRequest, referenceDriver, withSpinLock,
 } from './driver-parts';
-
-/** The first frame a device with 32-bit addressing cannot reach. */
-const FIRST_FRAME_ABOVE_4_GIB = 2 ** 32 / PAGE_SIZE;
 
 /** The largest buffer the driver takes. */
 export const SHARED_BUFFER_MAXIMUM = 8 * MiB;
@@ -250,12 +247,17 @@ export class SharedBufferDevice extends ReferenceDevice {
   }
 
   /**
-   * The device cannot reach some page of the locked buffer (MmGetMdlPfnArray):
-   * a 32-bit device and a frame at or above 4 GiB, so the HAL bounces it.
+   * Whether the buffer's list is got for each fill and put back after it
+   * (SG-6) rather than kept: on a device that addresses only 32 bits the HAL
+   * may bounce any page above 4 GiB, and every list of such an adapter holds
+   * map registers (bounce pages) while it lives, so lists kept between fills
+   * would starve the fill that needs them. A 64-bit device keeps one list per
+   * buffer for all its fills (PAGE-6).
    */
-  protected needsBouncePages(mdl: MDL): boolean {
-    return !this.registers!.addressing64Bit && mdl.PfnArray.some((pfn) => pfn >= FIRST_FRAME_ABOVE_4_GIB);
+  protected needsBouncePages(_mdl: MDL): boolean {
+    return !this.registers!.addressing64Bit;
   }
+
 
   /** Get the buffer's scatter/gather list (at DISPATCH_LEVEL); the execution routine runs before this returns, or later. */
   getList(buffer: SharedBuffer): NtStatus {

@@ -14,7 +14,6 @@ import { IOCTL_MAPPED_FILE_FROM_DEVICE, MAPPED_FILE_STREAM_OFFSET_BYTES, mappedF
 import type { UserBuffer } from '../../kernel/io/application';
 import type { DmaAdapter } from '../../kernel/hal/dma-adapter';
 import { DMA_OPTION } from '../../kernel/hal/user-dma-options';
-import { FOUR_GIB } from '../../machine/boot-config';
 import type { BootConfig } from '../../machine/boot-config';
 import { STATUS } from '../../machine/ntstatus';
 import { KiB, MiB, PAGE_SIZE, formatBytes, roundUpToPage } from '../../machine/units';
@@ -309,15 +308,15 @@ const sharedBuffer: ClassProtocol = {
 
 /**
  * PAGE-6: a buffer handed down once gets its scatter/gather list once, however
- * often it is filled. Not for a 32-bit device on a machine with RAM above
- * 4 GiB: its lists may go through bounce pages, and such a list must be put
- * back after each fill for the data to reach the buffer (SG-6). The driver
- * cannot tell whether an IOMMU spares it the bounce pages, so it may get a
- * list per fill there.
+ * often it is filled. Not for a device that addresses only 32 bits: its lists
+ * may go through bounce pages, which must be copied at each put for the data
+ * to reach the buffer (SG-6), and every list it keeps holds map registers the
+ * other fills need; the driver cannot tell whether an IOMMU or RAM below
+ * 4 GiB spares it that, so it may get a list per fill.
  */
 function listsBuiltOncePerBuffer(workload: Workload): OracleFinding[] {
   const handed = [...workload.applications.values()].reduce((n, a) => n + sharedBufferClientOf(a).buffers.size, 0);
-  const mayBounce = (a: DmaAdapter) => !a.description.Dma64BitAddresses && a.kernel.physical.highRamTop > FOUR_GIB;
+  const mayBounce = (a: DmaAdapter) => !a.description.Dma64BitAddresses;
   const built = workload.session?.adapters.reduce((n, a) => n + (mayBounce(a) ? 0 : a.lists.allocatedCount), 0) ?? 0;
   return built <= handed ? [] : [{ oracle: 'completion', rule: 'PAGE-6', message: `the driver got ${built} scatter/gather list(s) for ${handed} buffer(s) handed down: a buffer's list is built once and reused for every fill` }];
 }

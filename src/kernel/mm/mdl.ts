@@ -113,6 +113,8 @@ export class MdlRoutines {
   private readonly live = new Set<MDL>();
   /** MDLs whose pages are locked now, freed or not: a freed MDL still names the driver at process exit. */
   private readonly locked = new Set<MDL>();
+  /** The process each MDL ever locked in user space belonged to, by MDL id: a finding about a freed MDL can still name whose buffer it was. */
+  readonly lockedForProcess = new Map<number, string>();
   private nextMdlId = 1;
 
   constructor(private readonly mm: MemoryManager) {}
@@ -183,6 +185,7 @@ export class MdlRoutines {
     mdl.PfnArray.push(...frames);
     mdl.MdlFlags |= MDL_PAGES_LOCKED | (write ? MDL_WRITE_OPERATION : 0);
     mdl.Process = as.isSystem ? null : (this.mm.cpu.currentProcess as MmProcess);
+    if (!as.isSystem) this.lockedForProcess.set(mdl.id, as.ownerName);
     mdl.lockedIn = as;
     mdl.lockedBy = this.mm.cpu.currentDriver;
     mdl.wasLocked = true;

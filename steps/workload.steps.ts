@@ -223,6 +223,10 @@ When('the next {count} call(s) to {word} by the driver under test fail(s)', func
   injectFailures(this, point, 'driver', count);
 });
 
+When('the next {count} call(s) to {word} by the I\\/O manager fail(s)', function (this: ConformanceWorld, count: number, point: string) {
+  injectFailures(this, point, 'io-manager', count);
+});
+
 When('allocations stop failing', function (this: ConformanceWorld) {
   perform(this, 'allocations stop failing', (w) => restoreCalls(w));
 });
@@ -237,6 +241,22 @@ When('the DMA test device hangs', function (this: ConformanceWorld) {
 
 When('the DMA test device is surprise-removed', function (this: ConformanceWorld) {
   perform(this, 'the device is surprise-removed', (w) => injectDeviceFault(w, 'surprise-removal'));
+});
+
+When('the DMA test device refuses a data burst after {size}', function (this: ConformanceWorld, bytes: number) {
+  perform(this, `the device refuses a data burst after ${formatBytes(bytes)}`, (w) => injectDeviceFault(w, 'master-abort', { at: 'after-bytes', bytes }));
+});
+
+When('the DMA test device refuses a data burst in the middle of it', function (this: ConformanceWorld) {
+  perform(this, 'the device refuses a data burst in the middle of it', (w) => injectDeviceFault(w, 'master-abort', { at: 'mid-burst' }));
+});
+
+When('the DMA test device refuses a data burst at descriptor {count}', function (this: ConformanceWorld, index: number) {
+  perform(this, `the device refuses a data burst at descriptor ${index}`, (w) => injectDeviceFault(w, 'master-abort', { at: 'descriptor', index }));
+});
+
+When('the DMA test device is surprise-removed after {size}', function (this: ConformanceWorld, bytes: number) {
+  perform(this, `the device is surprise-removed after ${formatBytes(bytes)}`, (w) => injectDeviceFault(w, 'surprise-removal', { at: 'after-bytes', bytes }));
 });
 
 // --- the shared-buffer class (seed 000's inverted call) ------------------------------------

@@ -189,9 +189,22 @@ When('{string} frees the buffer of its latest request while it is in flight', fu
   });
 });
 
+/**
+ * The application's latest request: the one a step of this file remembered,
+ * or a later one the ledger holds for its process (steps of other files,
+ * such as the mapped-file class's, issue requests too).
+ */
+function latestRequestOf(world: ConformanceWorld, a: WorkloadApplication): TrackedRequest | undefined {
+  const ledger = workloadOf(world).ledger.requests;
+  const remembered = latestRequests.get(a);
+  const last = ledger.filter((t) => t.request.process === a.process).pop();
+  if (!remembered || !last) return remembered ?? last;
+  return ledger.indexOf(last) > ledger.indexOf(remembered) ? last : remembered;
+}
+
 Then('{string}\'s latest request failed with {word}', function (this: ConformanceWorld, name: string, status: string) {
   const a = app(this, name);
-  const latest = latestRequests.get(a);
+  const latest = latestRequestOf(this, a);
   if (!latest) throw new Error(`${name} has issued no request yet`);
   const known = Object.keys(STATUS).map((k) => `STATUS_${k}`);
   if (!known.includes(status)) throw new Error(`unknown status "${status}": the simulated kernel knows ${known.join(', ')}`);

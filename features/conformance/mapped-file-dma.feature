@@ -169,6 +169,7 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     When "app.exe" has the device fill its view of "a.dat" without waiting
     And "app.exe" has the device fill its view of "b.dat" without waiting
     And the application "app.exe" exits
+    And memory pressure is severe
     Then no DMA touched memory the applications do not own
     When every application exits and the driver under test is unloaded
     Then nothing of the driver is left behind

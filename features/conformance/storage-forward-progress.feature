@@ -13,10 +13,13 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
   any other, exactly once (SG-3) (seed 001; REFERENCES.md, forward progress
   in real storage stacks).
 
-  Each scenario runs a workload against the driver under test while its
-  pool allocations fail or pool is gone, then checks that no request failed
+  Most scenarios run a workload against the driver under test while its
+  pool allocations fail or pool is gone, then check that no request failed
   for lack of resources, that every byte matches the device's stream, and
-  the rest of the conformance checks.
+  the rest of the conformance checks. The others close the handle or exit
+  with requests on the device, fail the device part-way through a request
+  (the request then ends in the device's error, never claiming bytes the
+  device did not move), or run the DMA execution routines later, from a DPC.
 
   Status: checked. The suite injects the failures and observes every
   request; the verifier stops the machine on a list put back twice or built

@@ -1,8 +1,9 @@
 /**
  * Steps about the driver under test: the machine it is started on (the DMA
- * test device's addressing and transfer limit, how frames are handed out),
- * starting it on the device, and unloading it. Which driver runs is decided
- * by support/driver-under-test.ts from the scenario's @class tag.
+ * test device's addressing and transfer limit, how frames are handed out,
+ * whether DMA execution routines run later), starting it on the device,
+ * and unloading it. Which driver runs is decided by
+ * support/driver-under-test.ts from the scenario's @class tag.
  */
 import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
@@ -23,6 +24,11 @@ Given('the DMA test device moves at most {size} per descriptor', function (this:
 
 Given('a machine that hands out page frames in physical order', function (this: ConformanceWorld) {
   this.bootOptions.scatterFrames = false;
+});
+
+// The HAL then runs every execution routine of GetScatterGatherList and AllocateAdapterChannel from a DPC, after the call has returned.
+Given('a machine that runs DMA execution routines later, from a DPC', function (this: ConformanceWorld) {
+  this.bootOptions.deferDmaCallbacks = true;
 });
 
 Given('the driver under test is started on the DMA test device', function (this: ConformanceWorld) {

@@ -189,9 +189,22 @@ When('{string} frees the buffer of its latest request while it is in flight', fu
   });
 });
 
+/**
+ * The application's latest request: the one a step of this file remembered,
+ * or a later one the ledger holds for its process (steps of other files,
+ * such as the mapped-file class's, issue requests too).
+ */
+function latestRequestOf(world: ConformanceWorld, a: WorkloadApplication): TrackedRequest | undefined {
+  const ledger = workloadOf(world).ledger.requests;
+  const remembered = latestRequests.get(a);
+  const last = ledger.filter((t) => t.request.process === a.process).pop();
+  if (!remembered || !last) return remembered ?? last;
+  return ledger.indexOf(last) > ledger.indexOf(remembered) ? last : remembered;
+}
+
 Then('{string}\'s latest request failed with {word}', function (this: ConformanceWorld, name: string, status: string) {
   const a = app(this, name);
-  const latest = latestRequests.get(a);
+  const latest = latestRequestOf(this, a);
   if (!latest) throw new Error(`${name} has issued no request yet`);
   const known = Object.keys(STATUS).map((k) => `STATUS_${k}`);
   if (!known.includes(status)) throw new Error(`unknown status "${status}": the simulated kernel knows ${known.join(', ')}`);
@@ -223,6 +236,10 @@ When('the next {count} call(s) to {word} by the driver under test fail(s)', func
   injectFailures(this, point, 'driver', count);
 });
 
+When('the next {count} call(s) to {word} by the I\\/O manager fail(s)', function (this: ConformanceWorld, count: number, point: string) {
+  injectFailures(this, point, 'io-manager', count);
+});
+
 When('allocations stop failing', function (this: ConformanceWorld) {
   perform(this, 'allocations stop failing', (w) => restoreCalls(w));
 });
@@ -237,6 +254,22 @@ When('the DMA test device hangs', function (this: ConformanceWorld) {
 
 When('the DMA test device is surprise-removed', function (this: ConformanceWorld) {
   perform(this, 'the device is surprise-removed', (w) => injectDeviceFault(w, 'surprise-removal'));
+});
+
+When('the DMA test device refuses a data burst after {size}', function (this: ConformanceWorld, bytes: number) {
+  perform(this, `the device refuses a data burst after ${formatBytes(bytes)}`, (w) => injectDeviceFault(w, 'master-abort', { at: 'after-bytes', bytes }));
+});
+
+When('the DMA test device refuses a data burst in the middle of it', function (this: ConformanceWorld) {
+  perform(this, 'the device refuses a data burst in the middle of it', (w) => injectDeviceFault(w, 'master-abort', { at: 'mid-burst' }));
+});
+
+When('the DMA test device refuses a data burst at descriptor {count}', function (this: ConformanceWorld, index: number) {
+  perform(this, `the device refuses a data burst at descriptor ${index}`, (w) => injectDeviceFault(w, 'master-abort', { at: 'descriptor', index }));
+});
+
+When('the DMA test device is surprise-removed after {size}', function (this: ConformanceWorld, bytes: number) {
+  perform(this, `the device is surprise-removed after ${formatBytes(bytes)}`, (w) => injectDeviceFault(w, 'surprise-removal', { at: 'after-bytes', bytes }));
 });
 
 // --- the shared-buffer class (seed 000's inverted call) ------------------------------------

@@ -115,3 +115,126 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
     Then the CPU copied that read out of cached memory
     When every application exits and the driver under test is unloaded
     Then the workload passes every check
+
+  @seed:002 @seed:003
+  Scenario Outline: A request whose <call> by <who> fails once ends in <status>, leaks nothing, and the next one works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 1 call to <call> by <who> fails
+    And <request>
+    Then "app.exe"'s latest request failed with <status>
+    When allocations stop failing
+    And "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE"
+    And "app.exe" reads into buffers of these sizes:
+      | size             | offset into its page |
+      | 300 KiB + 1 byte | 7                    |
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    @rule:CONT-2 @rule:CONT-3
+    Examples: a ring buffer allocated at run time
+      | call                 | who                   | request                                                                    | status                        |
+      | AllocateCommonBuffer | the driver under test | "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE" | STATUS_INSUFFICIENT_RESOURCES |
+
+    @rule:CONT-4
+    Examples: the I/O manager's IRP for the set-up
+      | call          | who             | request                                                                    | status                        |
+      | IoAllocateIrp | the I/O manager | "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE" | STATUS_INSUFFICIENT_RESOURCES |
+
+  @rule:CONT-4 @seed:002
+  Scenario: A read whose system buffer the I/O manager cannot allocate ends in an error, and the next read works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE"
+    And the next 1 call to ExAllocatePoolWithTag:NonPagedPool by the I/O manager fails
+    And "app.exe" reads into buffers of these sizes:
+      | size    |
+      | 256 KiB |
+    Then "app.exe"'s latest request failed with STATUS_INSUFFICIENT_RESOURCES
+    When allocations stop failing
+    And "app.exe" reads into buffers of these sizes:
+      | size    |
+      | 256 KiB |
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-5 @rule:CONT-3 @seed:002
+  Scenario: Closing the handle while the device fills the ring ends every request and gives the ring back
+    Given the DMA test device's install configuration preallocates 4 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" sets up a ring of 4 buffers of 64 KiB with options "FROM_DEVICE"
+    And "app.exe" keeps 3 reads of 2 MiB in flight
+    And "app.exe" closes its handle
+    Then no buffer preallocated at boot is in use
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And no DMA touched memory the applications do not own
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-5 @rule:CONT-3 @seed:002
+  Scenario: The application exits while the device fills its ring
+    Given the DMA test device's install configuration preallocates 4 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" sets up a ring of 4 buffers of 64 KiB with options "FROM_DEVICE"
+    And "app.exe" keeps 3 reads of 2 MiB in flight
+    And the application "app.exe" exits
+    Then no buffer preallocated at boot is in use
+    When every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @seed:002
+  Scenario: A device error after part of a ring transfer ends the request in an error claiming no more than the device moved, and the next one works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" sets up a ring of 4 buffers of 64 KiB with options "FROM_DEVICE"
+    And "app.exe" sets up a ring of 2 buffers of 64 KiB with options "TO_DEVICE"
+    And the DMA test device refuses a data burst after 300 KiB
+    And "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 1 MiB + 3 bytes | 5                    |
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When the DMA test device refuses a data burst in the middle of it
+    And "app.exe" writes buffers of these sizes:
+      | size    |
+      | 512 KiB |
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When the DMA test device refuses a data burst at descriptor 3
+    And "app.exe" reads into buffers of these sizes:
+      | size    |
+      | 256 KiB |
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When "app.exe" reads into buffers of these sizes:
+      | size    |
+      | 256 KiB |
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @rule:PAGE-5 @seed:002
+  Scenario: A device surprise-removed part-way through a ring transfer: that request and the next fail cleanly
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" sets up a ring of 4 buffers of 64 KiB with options "FROM_DEVICE"
+    And the DMA test device is surprise-removed after 100 KiB
+    And "app.exe" reads into buffers of these sizes:
+      | size  |
+      | 1 MiB |
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When "app.exe" reads into buffers of these sizes:
+      | size   |
+      | 64 KiB |
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check

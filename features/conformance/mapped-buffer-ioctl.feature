@@ -139,3 +139,100 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     And every application exits and the driver under test is unloaded
     Then every byte matches the device's stream
     And the workload passes every check
+
+  @seed:000 @seed:003
+  Scenario Outline: A map request whose <call> fails once ends in <status>, leaves nothing allocated or mapped, and the next one works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 1 call to <call> by the driver under test fails
+    And "app.exe" maps a buffer of 256 KiB from the driver
+    Then "app.exe"'s latest request failed with <status>
+    When allocations stop failing
+    And "app.exe" maps a buffer of 256 KiB from the driver
+    And "app.exe" has the device fill its whole mapped buffer
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    @rule:CONT-4
+    Examples: the buffer from non-paged pool
+      | call                                | status                        |
+      | ExAllocatePoolWithTag:NonPagedPool  | STATUS_INSUFFICIENT_RESOURCES |
+
+    @rule:MDL-1
+    Examples: the buffer's MDLs
+      | call          | status                        |
+      | IoAllocateMdl | STATUS_INSUFFICIENT_RESOURCES |
+
+    @rule:MDL-3 @rule:CONT-6
+    Examples: the mapping into the application
+      | call                         | status                        |
+      | MmMapLockedPagesSpecifyCache | STATUS_INSUFFICIENT_RESOURCES |
+
+  @rule:SG-3 @rule:MDL-2 @seed:000 @seed:001
+  Scenario: A fill whose scatter/gather list cannot be had fails with an error status, and the next fill works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 1 MiB from the driver
+    And the next 1 call to GetScatterGatherList by the driver under test fails
+    And "app.exe" has the device fill its whole mapped buffer
+    Then "app.exe"'s latest request failed with STATUS_INSUFFICIENT_RESOURCES
+    When allocations stop failing
+    And "app.exe" has the device fill 100 KiB of its mapped buffer, 3 bytes into it
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @seed:000 @seed:002
+  Scenario: A device error after part of a fill ends it in an error claiming no more than the device moved, and the next fill works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 2 MiB from the driver
+    And the DMA test device refuses a data burst after 600 KiB
+    And "app.exe" has the device fill its whole mapped buffer
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When the DMA test device refuses a data burst in the middle of it
+    And "app.exe" has the device read 512 KiB of its mapped buffer, 4 KiB into it
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When the DMA test device refuses a data burst at descriptor 2
+    And "app.exe" has the device fill its whole mapped buffer
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When "app.exe" has the device fill 64 KiB of its mapped buffer, 0 bytes into it
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @rule:CONT-6 @seed:000 @seed:002
+  Scenario: A device surprise-removed part-way through a fill: that fill and the next fail cleanly, and the mapping goes at close
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 2 MiB from the driver
+    And the DMA test device is surprise-removed after 300 KiB
+    And "app.exe" has the device fill its whole mapped buffer
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When "app.exe" has the device fill 64 KiB of its mapped buffer, 0 bytes into it
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When "app.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:CONT-6 @rule:SG-3 @seed:000
+  Scenario: The scatter/gather list's execution routine runs later, from a DPC: the device still fills and reads the mapped buffer
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 2 MiB from the driver
+    And "app.exe" has the device fill its whole mapped buffer
+    And "app.exe" has the device read 1 MiB of its mapped buffer, 5 bytes into it
+    And "app.exe" starts the device filling its whole mapped buffer
+    And "app.exe" closes its handle
+    Then every scatter/gather list the driver under test got has been put back exactly once
+    When every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check

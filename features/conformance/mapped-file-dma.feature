@@ -133,3 +133,95 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     Then every request completed with the status and length the rules require
     And nothing of the driver is left behind
     And the workload passes every check
+
+  @seed:000 @seed:003
+  Scenario Outline: A fill whose <call> fails once ends in <status>, leaves the view unlocked, and the next fill works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 1 MiB
+    When the next 1 call to <call> by the driver under test fails
+    And "app.exe" has the device fill its view of "a.dat"
+    Then "app.exe"'s latest request failed with <status>
+    When allocations stop failing
+    And "app.exe" has the device fill its view of "a.dat"
+    Then every byte matches the device's stream
+    When every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    @rule:MDL-1 @rule:PAGE-5
+    Examples: the MDL and the lock of the view
+      | call                | status                        |
+      | IoAllocateMdl       | STATUS_INSUFFICIENT_RESOURCES |
+      | MmProbeAndLockPages | STATUS_INSUFFICIENT_RESOURCES |
+
+    @rule:SG-3 @rule:PAGE-5
+    Examples: the view's scatter/gather list
+      | call                 | status                        |
+      | GetScatterGatherList | STATUS_INSUFFICIENT_RESOURCES |
+
+  @rule:PAGE-1 @rule:PAGE-5 @seed:000
+  Scenario: The application exits while the device fills its view: the view stays locked until the device stops, then is unlocked once
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 8 MiB
+    And "app.exe" maps an empty file "b.dat" of 1 MiB
+    When "app.exe" has the device fill its view of "a.dat" without waiting
+    And "app.exe" has the device fill its view of "b.dat" without waiting
+    And the application "app.exe" exits
+    And memory pressure is severe
+    Then no DMA touched memory the applications do not own
+    When every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @rule:PAGE-5 @seed:000 @seed:002
+  Scenario: A device error after part of a fill ends it in an error claiming no more than the device moved, and the next fill works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 2 MiB
+    And "app.exe" maps a file "b.dat" of 1 MiB holding data for the device
+    When the DMA test device refuses a data burst after 700 KiB
+    And "app.exe" has the device fill its view of "a.dat"
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When the DMA test device refuses a data burst in the middle of it
+    And "app.exe" has the device read its view of "b.dat"
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When "app.exe" has the device fill its view of "a.dat"
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @rule:PAGE-5 @seed:000 @seed:002
+  Scenario: A device surprise-removed part-way through a fill: that fill and the next fail cleanly, and the views are unlocked
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 2 MiB
+    When the DMA test device is surprise-removed after 300 KiB
+    And "app.exe" has the device fill its view of "a.dat"
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When "app.exe" has the device fill its view of "a.dat"
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-4 @rule:PAGE-5 @seed:000
+  Scenario: The scatter/gather list's execution routine runs later, from a DPC: the file still gets the device's data
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "capture.dat" of 3 MiB
+    And "app.exe" maps a file "source.dat" of 1 MiB holding data for the device
+    When "app.exe" has the device fill its view of "capture.dat"
+    And "app.exe" has the device read its view of "source.dat"
+    And "app.exe" flushes its view of "capture.dat"
+    Then the file "capture.dat" holds the device's data
+    And every byte matches the device's stream
+    When "app.exe" has the device fill its view of "capture.dat" without waiting
+    And "app.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check

@@ -317,3 +317,94 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check
+
+  @seed:001 @seed:003
+  Scenario Outline: A read whose <call> by <who> fails once ends in <status>, leaks nothing, and the next read works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 1 call to <call> by <who> fails
+    And "app.exe" reads into buffers of these sizes:
+      | size    | offset into its page |
+      | 256 KiB | 100                  |
+    Then "app.exe"'s latest request failed with <status>
+    When allocations stop failing
+    And "app.exe" reads into buffers of these sizes:
+      | size    | offset into its page |
+      | 256 KiB | 100                  |
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    @rule:SG-3
+    Examples: the driver's scatter/gather list
+      | call                 | who                   | status                        |
+      | GetScatterGatherList | the driver under test | STATUS_INSUFFICIENT_RESOURCES |
+
+    @rule:MDL-1 @rule:PAGE-3
+    Examples: the I/O manager's MDL, lock and IRP for the application's buffer
+      | call                | who             | status                        |
+      | IoAllocateMdl       | the I/O manager | STATUS_INSUFFICIENT_RESOURCES |
+      | IoAllocateIrp       | the I/O manager | STATUS_INSUFFICIENT_RESOURCES |
+
+  @rule:DEV-3 @seed:002
+  Scenario: A device error after part of a transfer ends the read in an error, with no more bytes than the device moved
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the DMA test device refuses a data burst after 300 KiB
+    And "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 1 MiB + 9 bytes | 9                    |
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When the DMA test device refuses a data burst in the middle of it
+    And "app.exe" writes buffers of these sizes:
+      | size    |
+      | 512 KiB |
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When the DMA test device refuses a data burst at descriptor 2
+    And "app.exe" reads into buffers of these sizes:
+      | size  |
+      | 1 MiB |
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When "app.exe" reads into buffers of these sizes:
+      | size   |
+      | 64 KiB |
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @rule:PAGE-5 @seed:002
+  Scenario: A device surprise-removed part-way through a read: that read and the next fail cleanly
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the DMA test device is surprise-removed after 200 KiB
+    And "app.exe" reads into buffers of these sizes:
+      | size  |
+      | 1 MiB |
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When "app.exe" reads into buffers of these sizes:
+      | size   |
+      | 64 KiB |
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:SG-3 @rule:PAGE-5 @seed:001
+  Scenario: The scatter/gather list's execution routine runs later, from a DPC: reads and writes still complete intact
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 4 reads of 1 MiB in flight
+    And "app.exe" keeps 2 writes of 512 KiB in flight
+    And "app.exe" waits for its requests
+    And "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 3 MiB + 5 bytes | 17                   |
+    And "app.exe" keeps 3 reads of 2 MiB in flight
+    And "app.exe" closes its handle
+    Then every scatter/gather list the driver under test got has been put back exactly once
+    When every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And the workload passes every check

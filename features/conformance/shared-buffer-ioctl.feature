@@ -166,3 +166,108 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     And "app.exe" consumes 6 filled buffers
     And every application exits and the driver under test is unloaded
     Then the workload passes every check
+
+  @seed:000 @seed:003
+  Scenario Outline: A registration whose <call> fails once ends in <status>, leaves nothing locked, and the next one works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 1 call to <call> by the driver under test fails
+    And "app.exe" registers a shared queue of 4 entries
+    Then "app.exe"'s latest request failed with <status>
+    And "app.exe" has no pages locked for I/O
+    When allocations stop failing
+    And "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 2 buffers of 128 KiB
+    And "app.exe" consumes 4 filled buffers
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    @rule:MDL-1 @rule:PAGE-5
+    Examples: the queue's MDL and lock
+      | call                | status                        |
+      | IoAllocateMdl       | STATUS_INSUFFICIENT_RESOURCES |
+      | MmProbeAndLockPages | STATUS_INSUFFICIENT_RESOURCES |
+
+    @rule:MDL-3 @rule:PAGE-5
+    Examples: the queue's system address
+      | call                         | status                        |
+      | MmGetSystemAddressForMdlSafe | STATUS_INSUFFICIENT_RESOURCES |
+
+  @seed:000 @seed:003
+  Scenario Outline: A buffer whose <call> by <who> fails once as it is handed down ends in <status>, leaves nothing locked, and streaming goes on
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 1 buffers of 256 KiB
+    And the next 1 call to <call> by <who> fails
+    And "app.exe" hands down 1 buffers of 256 KiB
+    Then "app.exe"'s latest request failed with <status>
+    When allocations stop failing
+    And "app.exe" hands down 1 buffers of 256 KiB
+    And "app.exe" consumes 4 filled buffers
+    Then "app.exe" checked 4 fills against the device's stream
+    When "app.exe" closes its handle
+    Then "app.exe" has no pages locked for I/O
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    @rule:MDL-1 @rule:PAGE-5
+    Examples: the I/O manager's MDL, lock and IRP for the buffer
+      | call                | who             | status                        |
+      | IoAllocateMdl       | the I/O manager | STATUS_INSUFFICIENT_RESOURCES |
+      | IoAllocateIrp       | the I/O manager | STATUS_INSUFFICIENT_RESOURCES |
+
+    @rule:SG-3 @rule:PAGE-5
+    Examples: the buffer's scatter/gather list
+      | call                 | who                   | status                        |
+      | GetScatterGatherList | the driver under test | STATUS_INSUFFICIENT_RESOURCES |
+
+  @rule:DEV-3 @seed:000 @seed:002
+  Scenario: Device errors part-way through a fill: the fill is reported empty, and streaming goes on
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 2 buffers of 512 KiB
+    And the DMA test device refuses a data burst after 200 KiB
+    And "app.exe" consumes 3 filled buffers
+    And the DMA test device refuses a data burst in the middle of it
+    And "app.exe" consumes 3 filled buffers
+    And the DMA test device refuses a data burst at descriptor 3
+    And "app.exe" consumes 3 filled buffers
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @rule:PAGE-5 @seed:000 @seed:002
+  Scenario: A device surprise-removed part-way through a fill: every buffer is given back, and closing the handle ends the rest cleanly
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 2 buffers of 512 KiB
+    And "app.exe" consumes 2 filled buffers
+    And the DMA test device is surprise-removed after 100 KiB
+    And "app.exe" closes its handle
+    Then "app.exe" has no pages locked for I/O
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-6 @rule:SG-3 @seed:000
+  Scenario: The scatter/gather list's execution routine runs later, from a DPC: buffers are still filled over and over
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 3 buffers of 1 MiB
+    And "app.exe" consumes 9 filled buffers
+    Then "app.exe" checked 9 fills against the device's stream
+    And each buffer's scatter/gather list was built once, however often it was filled
+    When "app.exe" closes its handle
+    Then every scatter/gather list the driver under test got has been put back exactly once
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check

@@ -13,10 +13,13 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
   any other, exactly once (SG-3) (seed 001; REFERENCES.md, forward progress
   in real storage stacks).
 
-  Each scenario runs a workload against the driver under test while its
-  pool allocations fail or pool is gone, then checks that no request failed
+  Most scenarios run a workload against the driver under test while its
+  pool allocations fail or pool is gone, then check that no request failed
   for lack of resources, that every byte matches the device's stream, and
-  the rest of the conformance checks.
+  the rest of the conformance checks. The others close the handle or exit
+  with requests on the device, fail the device part-way through a request
+  (the request then ends in the device's error, never claiming bytes the
+  device did not move), or run the DMA execution routines later, from a DPC.
 
   Status: checked. The suite injects the failures and observes every
   request; the verifier stops the machine on a list put back twice or built
@@ -104,3 +107,133 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     Then every request completed with the status and length the rules require
     And nothing of the driver is left behind
     And the workload passes every check
+
+  @seed:001
+  Scenario Outline: A request whose <call> fails once still completes, through the reserve, and nothing leaks
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 1 call to <call> by the driver under test fails
+    And "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 2 MiB + 3 bytes | 11                   |
+    And "app.exe" writes buffers of these sizes:
+      | size    |
+      | 512 KiB |
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    When allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    @rule:SG-5 @rule:SG-3
+    Examples: the request's scatter/gather list
+      | call                               |
+      | GetScatterGatherList               |
+      | ExAllocatePoolWithTag:NonPagedPool |
+
+  @rule:SG-5 @rule:SG-4 @seed:001
+  Scenario: Building the list into the reserve fails too: the request waits and still completes
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 1 call to GetScatterGatherList by the driver under test fails
+    And the next 1 call to BuildScatterGatherList by the driver under test fails
+    And "app.exe" reads into buffers of these sizes:
+      | size  |
+      | 1 MiB |
+    Then no request failed for lack of resources
+    When allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-5 @rule:SG-3 @seed:001
+  Scenario: Closing the handle while the device moves a request ends every request and puts every list back
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 4 reads of 4 MiB in flight
+    And "app.exe" keeps 2 writes of 2 MiB in flight
+    And "app.exe" closes its handle
+    Then every scatter/gather list the driver under test got has been put back exactly once
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And no DMA touched memory the applications do not own
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:PAGE-5 @rule:SG-5 @seed:001
+  Scenario: The application exits while the device moves its requests, some of them in the reserve
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 2 calls to GetScatterGatherList by the driver under test fail
+    And "app.exe" keeps 4 reads of 2 MiB in flight
+    And the application "app.exe" exits
+    And allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @rule:SG-3 @seed:001 @seed:002
+  Scenario: A device error after part of a request ends it in an error claiming no more than the device moved, and the next request works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the DMA test device refuses a data burst after 1 MiB + 300 KiB
+    And "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 3 MiB + 5 bytes | 5                    |
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When the DMA test device refuses a data burst in the middle of it
+    And "app.exe" writes buffers of these sizes:
+      | size    |
+      | 768 KiB |
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    When the DMA test device refuses a data burst at descriptor 4
+    And "app.exe" reads into buffers of these sizes:
+      | size  |
+      | 1 MiB |
+    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    And every scatter/gather list the driver under test got has been put back exactly once
+    When "app.exe" reads into buffers of these sizes:
+      | size    |
+      | 256 KiB |
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:DEV-3 @rule:PAGE-5 @seed:001 @seed:002
+  Scenario: A device surprise-removed part-way through a request: that request and the next fail cleanly
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the DMA test device is surprise-removed after 1 MiB + 4 KiB
+    And "app.exe" reads into buffers of these sizes:
+      | size  |
+      | 2 MiB |
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When "app.exe" reads into buffers of these sizes:
+      | size   |
+      | 64 KiB |
+    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:SG-5 @rule:SG-3 @seed:001
+  Scenario: The scatter/gather list's execution routine runs later, from a DPC: every request completes, also through the reserve
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 4 reads of 2 MiB in flight
+    And "app.exe" waits for its requests
+    And every call to ExAllocatePoolWithTag:NonPagedPool by the driver under test fails
+    And "app.exe" keeps 4 reads of 1 MiB in flight
+    And "app.exe" keeps 2 writes of 768 KiB in flight
+    And "app.exe" waits for its requests
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    And every scatter/gather list the driver under test got has been put back exactly once
+    When allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then the workload passes every check

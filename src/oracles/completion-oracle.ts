@@ -7,20 +7,22 @@
  * diagnosis names the rule: the call that failed, or the device's error.
  *
  * The device's record of its transfers (the DMA trace's device log) says
- * which device error a request met, and a request that succeeded after one,
- * for bytes the device never moved, is a finding of its own.
+ * which device error a request met, and a request that claims, after one,
+ * bytes the device never moved is a finding of its own, whatever its status:
+ * success for them, or an error status whose byte count reaches past them.
  */
 import { describeDiagnosis } from '../diagnosis/diagnosis';
 import { Evidence, evidenceOf } from '../diagnosis/evidence';
 import { diagnoseRequestOutcome } from '../diagnosis/request-outcome-rules';
-import { STATUS, statusName } from '../machine/ntstatus';
+import { statusName } from '../machine/ntstatus';
 import { DeviceTransferLog, describeDeviceError } from '../pci/dma-transfer-log';
 import { TrackedRequest, unmetExpectation } from '../workload/request-ledger';
 import type { Workload } from '../workload/workload';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
 
 /**
- * Success after a device error breaks DEV-3: completion is what the device
+ * Success after a device error, or an error completion claiming more bytes
+ * than the device moved, breaks DEV-3: completion is what the device
  * signals (by interrupt or polling), and it signalled an error, so the
  * driver did not complete the request the way the device finished it. DEV-2
  * is about cutting transactions into transfers, not about their outcome.
@@ -31,7 +33,7 @@ export const SUCCESS_AFTER_DEVICE_ERROR_RULE = 'DEV-3';
 export function completionFinding(t: TrackedRequest, evidence: () => Evidence, log: DeviceTransferLog | null): OracleFinding | null {
   const unmet = unmetExpectation(t);
   if (!unmet) {
-    const overclaimed = log ? successAfterDeviceError(t, log) : null;
+    const overclaimed = log ? claimAfterDeviceError(t, log) : null;
     return overclaimed ? { oracle: 'completion', rule: SUCCESS_AFTER_DEVICE_ERROR_RULE, message: overclaimed } : null;
   }
   const d = diagnoseRequestOutcome(
@@ -65,10 +67,14 @@ export function completionOracle(workload: Workload): OracleFinding[] {
   return completionFindings(workload, false);
 }
 
-/** Why a request that succeeded claims bytes the device never moved after it reported an error for them, or null. */
-export function successAfterDeviceError(t: TrackedRequest, log: DeviceTransferLog): string | null {
+/**
+ * Why a finished request claims bytes the device never moved after it
+ * reported an error for them, or null. An error status does not excuse the
+ * claim: the application is told that many bytes arrived.
+ */
+export function claimAfterDeviceError(t: TrackedRequest, log: DeviceTransferLog): string | null {
   const r = t.request;
-  if (!r.done || r.status !== STATUS.SUCCESS || !t.stream) return null;
+  if (!r.done || r.information === 0 || !t.stream) return null;
   const shortfall = log.shortfallAfterError(t.stream, r.information);
   if (!shortfall) return null;
   return `${t.label} completed with ${statusName(r.status)} and ${r.information} byte(s) after ${describeDeviceError(shortfall.error)}; the device moved only ${shortfall.moved} of those bytes`;

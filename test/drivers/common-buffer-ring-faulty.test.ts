@@ -2,7 +2,8 @@
  * The faulty variants of reference driver 5 fail the way their declared rule
  * says: run-time contiguous allocation fails after fragmentation (CONT-2);
  * programming the physical address instead of the device-visible one is
- * stopped by the IOMMU (CONT-1).
+ * stopped by the IOMMU (CONT-1); a request the device failed part-way
+ * reports the unfinished batch as transferred (DEV-3).
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -17,6 +18,8 @@ import { DMA_OPTION } from '../../src/kernel/hal/user-dma-options';
 import { IOCTL_RING_SETUP, RING_SETUP_INPUT_BYTES, ringSetupInput } from '../../src/drivers/reference/common-buffer-ring';
 import runTime from '../../src/drivers/faulty/ring-contiguous-at-run-time';
 import physical from '../../src/drivers/faulty/ring-programs-physical-address';
+import claimsBatch from '../../src/drivers/faulty/ring-error-claims-batch';
+import ringReference from '../../src/drivers/reference/common-buffer-ring';
 import { fragmentPhysicalMemory } from '../../src/workload/memory-fragmentation';
 import { bootSmallMachine } from '../mm/machine-fixture';
 
@@ -53,5 +56,20 @@ describe('faulty variants of common-buffer-ring', () => {
     assert.equal(guarded.setUp().status, STATUS.SUCCESS);
     assert.throws(() => guarded.app.ReadFile(guarded.handle, guarded.app.allocate(128 * KiB)), (e: unknown) => e instanceof BugCheck && e.code === 0xe6);
     assert.equal(guarded.machine.verifier.findings[0]?.id, 'VER-IOMMU-FAULT');
+  });
+
+  it(`${claimsBatch.name} (${claimsBatch.breaksRule}) reports the failed batch as transferred, where the reference driver reports nothing`, () => {
+    const failedRead = (driver: DriverModule) => {
+      const s = start(driver);
+      assert.equal(s.setUp().status, STATUS.SUCCESS);
+      s.machine.dmaDevice.injectFault('master-abort', { at: 'after-bytes', bytes: 100 * KiB });
+      return s.app.ReadFile(s.handle, s.app.allocate(512 * KiB));
+    };
+    const faulty = failedRead(claimsBatch);
+    assert.equal(statusName(faulty.status), 'STATUS_IO_DEVICE_ERROR');
+    assert.ok(faulty.information > 100 * KiB, `it claims ${faulty.information} byte(s), more than the device moved`);
+    const reference = failedRead(ringReference);
+    assert.equal(statusName(reference.status), 'STATUS_IO_DEVICE_ERROR');
+    assert.equal(reference.information, 0);
   });
 });

@@ -74,6 +74,19 @@ describe('storage-forward-progress: forward progress (SG-5)', () => {
     app.CloseHandle(handle);
   });
 
+  it('a list that cannot be built into the reserve with nothing in flight is tried again later, and the request completes', () => {
+    const { machine, app, handle, device } = start();
+    machine.kernel.faults.add({ point: 'GetScatterGatherList', mode: { kind: 'nth', n: 1 }, callSite: storage.name });
+    machine.kernel.faults.add({ point: 'BuildScatterGatherList', mode: { kind: 'nth', n: 1 }, callSite: storage.name });
+    const buffer = app.allocate(STORAGE_MAXIMUM_TRANSFER, { offset: 9 });
+    const read = app.ReadFile(handle, buffer, undefined, { byteOffset: 0 });
+    assert.equal(statusName(read.status), 'STATUS_SUCCESS', read.describe());
+    assert.equal(app.firstPatternMismatch(buffer, device.pattern, 0), null);
+    assert.equal(machine.kernel.faults.injected.get('BuildScatterGatherList'), 1, 'building into the reserve really failed');
+    assert.deepEqual(machine.verifier.findings, []);
+    app.CloseHandle(handle);
+  });
+
   it('mixes pool lists and reserve lists when only some allocations fail, writes included', () => {
     const { machine, app, handle, device, adapter } = start();
     machine.kernel.faults.add({ point: 'ExAllocatePoolWithTag:NonPagedPool', mode: { kind: 'fraction', probability: 0.5 }, callSite: storage.name });

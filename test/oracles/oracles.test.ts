@@ -138,6 +138,19 @@ describe('the completion oracle and the device\'s errors', () => {
     assert.match(findings[0]!.message, /completed with STATUS_SUCCESS and 8192 byte\(s\) after device error MasterAbort at descriptor 1 .*the device moved only 4096 of those bytes/);
   });
 
+  it('an error completion claiming more bytes than the device moved before its error is a DEV-3 finding; one claiming what it moved is not', () => {
+    const over = finished(STATUS.IO_DEVICE_ERROR, 8192);
+    over.tracked.disturbances.add('device-fault');
+    over.log.add({ ...over.record, streamEnd: 4096, errorCode: DmaError.MasterAbort, errorName: 'MasterAbort', descriptor: 1 });
+    const findings = completionOracle(over.workload);
+    assert.deepEqual(rulesOf(findings), ['DEV-3']);
+    assert.match(findings[0]!.message, /completed with STATUS_IO_DEVICE_ERROR and 8192 byte\(s\) after device error MasterAbort .*the device moved only 4096 of those bytes/);
+    const exact = finished(STATUS.IO_DEVICE_ERROR, 4096);
+    exact.tracked.disturbances.add('device-fault');
+    exact.log.add({ ...exact.record, streamEnd: 4096, errorCode: DmaError.MasterAbort, errorName: 'MasterAbort', descriptor: 1 });
+    assert.deepEqual(completionOracle(exact.workload), []);
+  });
+
   it('success after an error the driver recovered from (the failed part ran again), or with no error, is no finding', () => {
     const { workload, log, record } = finished(STATUS.SUCCESS, 8192);
     assert.deepEqual(completionOracle(workload), []);

@@ -77,7 +77,7 @@ export interface OpenRings {
 }
 
 /** The request on the device and how far it has got. */
-interface RingRequest {
+export interface RingRequest {
   readonly irp: IRP;
   readonly write: boolean;
   readonly ring: readonly RingBuffer[];
@@ -223,6 +223,14 @@ export class RingDevice extends ReferenceDevice {
     else this.adapter!.DmaOperations.FreeCommonBuffer(this.adapter!, buffer.bytes, { QuadPart: buffer.logical }, buffer.va, (buffer.options & DMA_OPTION.ALLOW_CACHE) !== 0);
   }
 
+  /**
+   * The byte count of a request the device failed (DEV-3): none, since the
+   * batch's data stayed in the ring; never the batch the device did not finish.
+   */
+  protected bytesOnError(_request: RingRequest, _batchBytes: number): number {
+    return 0;
+  }
+
   /** The address the device is programmed with (CONT-1): the device-visible address the buffer came with. */
   protected deviceAddressOf(buffer: RingBuffer): number {
     return buffer.logical;
@@ -290,7 +298,7 @@ export class RingDevice extends ReferenceDevice {
         request.irp.Tail.Overlay.DriverContext[0] = null;
         // Cancelled: the request's handle was closed while it was under way.
         const outcome = !result.done ? (result.removed ? STATUS.DEVICE_NOT_CONNECTED : STATUS.IO_DEVICE_ERROR) : request.done === request.length ? STATUS.SUCCESS : STATUS.CANCELLED;
-        finished = { irp: request.irp, status: outcome, information: outcome === STATUS.SUCCESS ? request.done : 0 };
+        finished = { irp: request.irp, status: outcome, information: outcome === STATUS.SUCCESS ? request.done : this.bytesOnError(request, batchBytes) };
         this.startNext();
       } else {
         this.startBatch(request);

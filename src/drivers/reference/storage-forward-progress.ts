@@ -35,6 +35,8 @@ export const STORAGE_MAXIMUM_TRANSFER = 1 * MiB;
 export const STORAGE_RESERVE_TAG = 'SFPr';
 /** Assumption: a 1 MiB transfer takes well under a millisecond on the link; 100 ms without an interrupt means the device is stuck. */
 export const STORAGE_TRANSFER_TIMEOUT_MS = 100;
+/** Assumption: a list that could not be built with nothing of the driver's in flight is tried again this much later. */
+export const STORAGE_RETRY_MS = 1;
 
 /** One application request and how far it has got. */
 export interface StorageRequest {
@@ -79,6 +81,8 @@ export class StorageDevice extends ReferenceDevice {
   /** The transfer on the device. */
   active: StorageTransfer | null = null;
   readonly watchdog: TransferWatchdog;
+  /** Restarts the waiting requests when no list of the driver's will come back to do it. */
+  readonly retry: TransferWatchdog;
   /** Requests finished while the lock was held, completed once it is released. */
   private readonly finished: { request: StorageRequest; status: NtStatus; information: number }[] = [];
 
@@ -87,6 +91,7 @@ export class StorageDevice extends ReferenceDevice {
     k.KeInitializeSpinLock(this.lock);
     k.IoCsqInitialize(this.waiting, null);
     this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut(), () => this.registers?.progress() ?? 0);
+    this.retry = new TransferWatchdog(k, () => this.locked(() => this.restartWaiting()));
   }
 
   override ioFlags(): number {
@@ -111,6 +116,7 @@ export class StorageDevice extends ReferenceDevice {
   }
 
   override stop(): void {
+    this.retry.cancel();
     if (this.reserve) this.k.ExFreePoolWithTag(this.reserve.va, STORAGE_RESERVE_TAG);
     this.reserve = null;
     super.stop();
@@ -219,9 +225,11 @@ export class StorageDevice extends ReferenceDevice {
     if (NT_SUCCESS(status)) return;
     reserve.holder = null;
     transfer.inReserve = false;
-    // Map registers in use by other lists: wait for one of them to come back.
-    if (status === STATUS.INSUFFICIENT_RESOURCES && (this.active || this.mapped.length > 0)) this.waitForResources(transfer.request);
-    else this.finish(transfer.request, status);
+    if (status !== STATUS.INSUFFICIENT_RESOURCES) return this.finish(transfer.request, status);
+    // Map registers in use by other lists: wait for one of them to come back. With none in flight, nothing
+    // would restart the request, so a timer does (SG-5: it must not fail for lack of resources).
+    this.waitForResources(transfer.request);
+    if (!this.active && this.mapped.length === 0) this.retry.arm(STORAGE_RETRY_MS);
   }
 
   /** The request's next transfer waits for a list (lock held). */

@@ -81,6 +81,15 @@ export class Application {
     return this.asApplication(() => this.io.closeHandle(this.process, handle));
   }
 
+  /**
+   * DuplicateHandle into another application's process (as a handle a child
+   * inherits): both handles refer to the same open of the device, and the
+   * driver's cleanup comes only when the last of them closes.
+   */
+  DuplicateHandle(handle: number, target: Application): { status: NtStatus; handle: number | null } {
+    return this.asApplication(() => this.io.duplicateHandle(this.process, handle, target.process));
+  }
+
   // --- memory ----------------------------------------------------------------
 
   /** VirtualAlloc a buffer of `size` bytes, optionally starting `offset` bytes into its allocation. */

@@ -186,6 +186,11 @@ export class Application {
     return this.asApplication(() => this.io.cancelIo(this.process, handle));
   }
 
+  /** CancelIoEx: cancel one overlapped request of the handle; STATUS_NOT_FOUND once it has finished. */
+  CancelIoEx(handle: number, request: IoRequest): NtStatus {
+    return this.asApplication(() => this.io.cancelIoEx(this.process, handle, request));
+  }
+
   /** ExitProcess: close every handle, wait for outstanding I/O, then end (the kernel checks for locked pages). */
   exit(): void {
     this.io.exitProcess(this.process);

@@ -21,6 +21,8 @@ export class FILE_OBJECT {
   closed = false;
   /** The process that closed the last handle (IRP_MJ_CLEANUP ran in its context). */
   lastCloser: Process | null = null;
+  /** When IRP_MJ_CLOSE was sent (simulated ns). */
+  closeSentAtNs: number | null = null;
 
   constructor(
     /** A number that identifies the file object in reports. */

@@ -673,10 +673,21 @@ export class IoManager {
 
   /** CancelIo: cancel every unfinished request the process issued through the handle. */
   cancelIo(process: Process, handle: number): NtStatus {
+    return this.cancelIoEx(process, handle, null);
+  }
+
+  /**
+   * CancelIoEx: cancel one request the process issued through the handle (or
+   * every one, with null). A request that has already finished cannot be
+   * cancelled: STATUS_NOT_FOUND, as ERROR_NOT_FOUND.
+   */
+  cancelIoEx(process: Process, handle: number, request: IoRequest | null): NtStatus {
     this.assertRunning();
     const opened = this.fileFor(process, handle);
     if (typeof opened === 'number') return opened;
-    for (const irp of [...opened.outstanding]) if (irp.process === process) this.IoCancelIrp(irp);
+    const irps = [...opened.outstanding].filter((irp) => irp.process === process && (request === null || irp.request === request));
+    if (request !== null && irps.length === 0) return STATUS.NOT_FOUND;
+    for (const irp of irps) this.IoCancelIrp(irp);
     return STATUS.SUCCESS;
   }
 
@@ -732,6 +743,7 @@ export class IoManager {
     if (fileObject.handleCount > 0 || !fileObject.cleanedUp || fileObject.closed || fileObject.outstanding.size > 0) return;
     fileObject.closed = true;
     fileObject.lastCloser = lastCloser;
+    fileObject.closeSentAtNs = this.clock.now;
     this.openFiles.delete(fileObject);
     // Windows sends the close from whatever thread drops the last reference: the driver must not assume a process.
     this.issue(lastCloser, fileObject, 'close', IRP_MJ_CLOSE, 0, true, 'none', () => STATUS.SUCCESS, null);

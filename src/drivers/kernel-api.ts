@@ -16,7 +16,7 @@
  * forever is reported as hung instead of running forever.
  */
 import { BugCheck } from '../machine/bug-check';
-import { DISPATCH_LEVEL, Irql } from '../machine/irql';
+import { APC_LEVEL, DISPATCH_LEVEL, Irql } from '../machine/irql';
 import { NtStatus, RaisedStatus, STATUS } from '../machine/ntstatus';
 import { PAGE_SIZE, formatAddress, pageOf } from '../machine/units';
 import type { PciBus } from '../pci/bus';
@@ -37,6 +37,7 @@ import { KEVENT, KeClearEvent, KeInitializeEvent, KeReadStateEvent, KeResetEvent
 import type { KINTERRUPT, KINTERRUPT_MODE, KSERVICE_ROUTINE, KSYNCHRONIZE_ROUTINE } from '../kernel/io/interrupt';
 import type { IO_DPC_ROUTINE, IoManager } from '../kernel/io/io-manager';
 import { IRP, IoCopyCurrentIrpStackLocationToNext, IoGetCurrentIrpStackLocation, IoGetNextIrpStackLocation, IoMarkIrpPending, IoSetCancelRoutine, IoSetCompletionRoutine, IoSkipCurrentIrpStackLocation } from '../kernel/io/irp';
+import { KAPC_STATE, PEPROCESS } from '../kernel/io/process';
 import type { KSPIN_LOCK } from '../kernel/io/spin-lock';
 import type { KTIMER } from '../kernel/io/timer';
 import type { IO_WORKITEM, IO_WORKITEM_ROUTINE, WORK_QUEUE_TYPE } from '../kernel/io/work-item';
@@ -166,6 +167,24 @@ export function createKernelApi(deps: KernelApiDependencies) {
     /** Stop the machine, as a driver that detects fatal corruption may. */
     KeBugCheckEx: (BugCheckCode: number, P1: number, P2: number, P3: number, P4: number): never =>
       kernel.crash(new BugCheck(BugCheckCode, P1, P2, P3, P4, `driver ${cpu.currentDriver ?? 'kernel'} called KeBugCheckEx`)),
+
+    // --- processes -------------------------------------------------------------
+    /** The process whose context the caller runs in; null in a system thread or an arbitrary context (IRP_MJ_CLOSE, a DPC). */
+    IoGetCurrentProcess: (): PEPROCESS | null => cpu.currentProcess as PEPROCESS | null,
+    /** Whether the process has begun exiting: its address space is being or has been torn down. */
+    PsGetProcessExitProcessCalled: (Process: PEPROCESS): boolean => Process.exiting || Process.exited,
+    /** Attach to a process's address space (at or below APC_LEVEL), e.g. to undo a user mapping made in it. */
+    KeStackAttachProcess: (Process: PEPROCESS, ApcState: KAPC_STATE): void => {
+      if (cpu.irql > APC_LEVEL) throw new TypeError(`KeStackAttachProcess at IRQL ${cpu.irql}: it must be called at or below APC_LEVEL`);
+      if (Process.exited) throw new TypeError(`KeStackAttachProcess to ${Process.name}, which has exited: its address space is gone`);
+      if (ApcState.previous !== undefined) throw new TypeError('KeStackAttachProcess with a KAPC_STATE already in use: detach first');
+      ApcState.previous = cpu.switchProcess(Process);
+    },
+    KeUnstackDetachProcess: (ApcState: KAPC_STATE): void => {
+      if (ApcState.previous === undefined) throw new TypeError('KeUnstackDetachProcess with a KAPC_STATE that KeStackAttachProcess did not fill');
+      cpu.switchProcess(ApcState.previous);
+      ApcState.previous = undefined;
+    },
 
     // --- MDLs and locking ----------------------------------------------------
     IoAllocateMdl: (VirtualAddress: number, Length: number, SecondaryBuffer: boolean, ChargeQuota: boolean, Irp: IRP | null) =>

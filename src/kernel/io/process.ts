@@ -35,3 +35,12 @@ export class Process implements MmProcess, ProcessContext {
     return fileObject;
   }
 }
+
+/** PEPROCESS: a process as a driver holds it (IoGetCurrentProcess). */
+export type PEPROCESS = Process;
+
+/** KAPC_STATE: the context KeStackAttachProcess left, for KeUnstackDetachProcess to return to. */
+export class KAPC_STATE {
+  /** The process attached to before; undefined while not attached. */
+  previous: ProcessContext | null | undefined = undefined;
+}

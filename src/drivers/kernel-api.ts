@@ -51,6 +51,9 @@ export interface KernelApiDependencies {
   readonly bus?: PciBus | null;
 }
 
+/** INVALID_PROCESS_ATTACH_ATTEMPT: attaching to a process where or how it cannot be done. */
+const INVALID_PROCESS_ATTACH_ATTEMPT = 0x05;
+
 export type DEVICE_REGISTRY_PROPERTY = 'DevicePropertyBusNumber' | 'DevicePropertyAddress';
 export type BUS_DATA_TYPE = 'PCIConfiguration';
 
@@ -175,14 +178,16 @@ export function createKernelApi(deps: KernelApiDependencies) {
     PsGetProcessExitProcessCalled: (Process: PEPROCESS): boolean => Process.exiting || Process.exited,
     /** Attach to a process's address space (at or below APC_LEVEL), e.g. to undo a user mapping made in it. */
     KeStackAttachProcess: (Process: PEPROCESS, ApcState: KAPC_STATE): void => {
-      if (cpu.irql > APC_LEVEL) throw new TypeError(`KeStackAttachProcess at IRQL ${cpu.irql}: it must be called at or below APC_LEVEL`);
-      if (Process.exited) throw new TypeError(`KeStackAttachProcess to ${Process.name}, which has exited: its address space is gone`);
-      if (ApcState.previous !== undefined) throw new TypeError('KeStackAttachProcess with a KAPC_STATE already in use: detach first');
+      const refuse = (why: string) => kernel.crash(new BugCheck(INVALID_PROCESS_ATTACH_ATTEMPT, Process.processId, 0, cpu.irql, 0, `KeStackAttachProcess to ${Process.name} by ${cpu.currentDriver ?? 'kernel code'}: ${why}`));
+      if (cpu.irql > APC_LEVEL) refuse(`at IRQL ${cpu.irql}; it must be called at or below APC_LEVEL`);
+      if (Process.exited) refuse('the process has exited and its address space is gone');
+      if (ApcState.previous !== undefined) refuse('with a KAPC_STATE already in use (detach first)');
       ApcState.previous = cpu.switchProcess(Process);
     },
     KeUnstackDetachProcess: (ApcState: KAPC_STATE): void => {
-      if (ApcState.previous === undefined) throw new TypeError('KeUnstackDetachProcess with a KAPC_STATE that KeStackAttachProcess did not fill');
-      cpu.switchProcess(ApcState.previous);
+      const previous = ApcState.previous;
+      if (previous === undefined) return kernel.crash(new BugCheck(INVALID_PROCESS_ATTACH_ATTEMPT, 0, 0, cpu.irql, 1, `KeUnstackDetachProcess by ${cpu.currentDriver ?? 'kernel code'} with a KAPC_STATE that KeStackAttachProcess did not fill`));
+      cpu.switchProcess(previous);
       ApcState.previous = undefined;
     },
 

@@ -136,6 +136,13 @@ export class WorkloadApplication {
     this.duplicates.clear();
     this.app.exit();
     for (const f of lastOfOthers) if (f.cleanedUp) this.checkMappingsGone(f);
+    // Cleanup of its own opens ran before the address space went: a mapping still there then was never undone (CONT-6),
+    // unless another process still holds one of those opens, whose cleanup is yet to come.
+    if (!this.workload.machine.io.openFileObjects().some((f) => f.process === this.process && !f.cleanedUp)) {
+      for (const m of this.process.userMappingsAtExit) {
+        this.workload.leftAtClose.push({ rule: 'CONT-6', message: `MDL #${m.mdl.id} was still mapped into ${this.name} at 0x${m.va.toString(16)} when it exited, after the cleanup of its handle` });
+      }
+    }
   }
 
   /** CancelIo on the handle. */

@@ -8,7 +8,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS } from '../../src/machine/ntstatus';
-import { DO_BUFFERED_IO, DO_DIRECT_IO, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE } from '../../src/drivers/contract';
+import { DISPATCH_LEVEL, DO_BUFFERED_IO, DO_DIRECT_IO, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, KAPC_STATE } from '../../src/drivers/contract';
+import { BugCheck } from '../../src/machine/bug-check';
 import { majorFunctionName } from '../../src/kernel/io/major-function';
 import { IOCTL_PARK, IoTestBench, ioBench } from './io-fixture';
 
@@ -110,5 +111,43 @@ describe('IRP_MJ_CLOSE', () => {
     const handle = app.open('testdrv');
     app.CloseHandle(handle);
     assert.deepEqual(calls.map((c) => [c.major, c.process]), [['IRP_MJ_CREATE', 'app1'], ['IRP_MJ_CLEANUP', 'app1'], ['IRP_MJ_CLOSE', null]]);
+  });
+});
+
+describe('CancelIoEx', () => {
+  it('cancels the one request it names and leaves the others; a finished request is not found', () => {
+    const bench = ioBench({ flags: DO_BUFFERED_IO, cancelable: true, cleanup: 'complete-them' });
+    const app = bench.app();
+    const handle = app.open('testdrv');
+    const [first, second] = [1, 2].map(() => app.DeviceIoControl(handle, IOCTL_PARK, null, 0, null, 0, { overlapped: true }));
+
+    assert.equal(app.CancelIoEx(handle, second!), STATUS.SUCCESS);
+    app.waitFor(second!);
+    assert.equal(second!.status, STATUS.CANCELLED);
+    assert.equal(first!.done, false, 'the other request is still queued');
+    assert.equal(app.CancelIoEx(handle, second!), STATUS.NOT_FOUND);
+    app.CloseHandle(handle);
+    assert.equal(first!.status, STATUS.CANCELLED);
+  });
+});
+
+describe('KeStackAttachProcess', () => {
+  it('attaches to a process until KeUnstackDetachProcess, and stops the machine with 0x05 at DISPATCH_LEVEL', () => {
+    const bench = ioBench({ flags: DO_BUFFERED_IO });
+    const app = bench.app('owner');
+    const k = bench.state.k!;
+    const cpu = bench.machine.kernel.cpu;
+    const state = new KAPC_STATE();
+    cpu.inProcess(null, () => {
+      k.KeStackAttachProcess(app.process, state);
+      assert.equal(k.IoGetCurrentProcess(), app.process);
+      k.KeUnstackDetachProcess(state);
+      assert.equal(k.IoGetCurrentProcess(), null);
+    });
+    assert.throws(() => cpu.atIrql(DISPATCH_LEVEL, () => k.KeStackAttachProcess(app.process, new KAPC_STATE())), (e: unknown) => {
+      assert.ok(e instanceof BugCheck, String(e));
+      assert.equal(e.code, 0x05);
+      return true;
+    });
   });
 });

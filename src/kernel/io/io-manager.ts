@@ -8,10 +8,14 @@
  * requesting process's context at PASSIVE_LEVEL; it completes the IRP at once
  * or marks it pending and returns STATUS_PENDING; IoCompleteRequest unlocks
  * what the I/O manager locked (MDL-4) and the request finishes (buffers copied
- * back, the application's event set) in the caller's context. Closing a handle
- * sends IRP_MJ_CLEANUP, which must complete or cancel every request of the
- * handle; what the driver leaves pending the I/O manager cancels itself and
- * records as a finding. Process exit closes every handle, waits for the
+ * back, the application's event set) in the caller's context. Closing the
+ * last handle to a file object (handles are duplicated into other processes
+ * with DuplicateHandle) sends IRP_MJ_CLEANUP in the closing process's context,
+ * which must complete or cancel every request of the file object; what the
+ * driver leaves pending the I/O manager cancels itself and records as a
+ * finding. IRP_MJ_CLOSE follows when the last reference goes (the last
+ * request of the file object finishes), in no process's context. Process
+ * exit closes every handle, waits for the
  * process's requests, and then lets the kernel check for locked pages (0xCB /
  * 0x76, PAGE-5).
  *

@@ -26,7 +26,7 @@ Given('a machine that hands out page frames in physical order', function (this: 
   this.bootOptions.scatterFrames = false;
 });
 
-// The HAL then runs every execution routine of GetScatterGatherList and AllocateAdapterChannel from a DPC, after the call has returned.
+// The HAL then runs every execution routine of GetScatterGatherList, BuildScatterGatherList and AllocateAdapterChannel from a DPC, after the call has returned.
 Given('a machine that runs DMA execution routines later, from a DPC', function (this: ConformanceWorld) {
   this.bootOptions.deferDmaCallbacks = true;
 });

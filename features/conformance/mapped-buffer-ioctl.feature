@@ -236,3 +236,29 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     Then every byte matches the device's stream
     And nothing of the driver is left behind
     And the workload passes every check
+
+  @rule:CONT-6 @rule:PAGE-5 @seed:000
+  Scenario: A handle duplicated into another process and closed there last: the mapping still leaves the process it was made for
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "helper.exe" has opened the device
+    When "app.exe" maps a buffer of 256 KiB from the driver
+    And "app.exe" has the device fill its whole mapped buffer
+    And "app.exe" duplicates its handle into "helper.exe"
+    And "app.exe" closes its handle
+    And "helper.exe" closes its duplicate of "app.exe"'s handle
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:CONT-6 @rule:PAGE-5 @seed:000
+  Scenario: The process a buffer was mapped for exits while another process holds a duplicate of its handle
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "helper.exe" has opened the device
+    When "app.exe" maps a buffer of 256 KiB from the driver
+    And "app.exe" duplicates its handle into "helper.exe"
+    And the application "app.exe" exits
+    And "helper.exe" closes its duplicate of "app.exe"'s handle
+    And every application exits and the driver under test is unloaded
+    Then the workload passes every check

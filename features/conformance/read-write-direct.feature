@@ -408,3 +408,50 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When every application exits and the driver under test is unloaded
     Then every byte matches the device's stream
     And the workload passes every check
+
+  @rule:PAGE-5 @rule:PAGE-1 @seed:000
+  Scenario: The driver's close comes only after the requests of the handle have finished, cleanup having cancelled or finished them
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 3 reads of 4 MiB in flight
+    And "app.exe" closes its handle
+    Then the driver got IRP_MJ_CLOSE for "app.exe"'s handle only after the handle's last request finished
+    And every scatter/gather list the driver under test got has been put back exactly once
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:PAGE-5 @rule:PAGE-1 @seed:000
+  Scenario: A handle duplicated into another process and closed there last: cleanup runs in that process and ends the owner's requests
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "helper.exe" has opened the device
+    When "app.exe" keeps 3 reads of 1 MiB in flight
+    And "app.exe" duplicates its handle into "helper.exe"
+    And "app.exe" closes its handle
+    And "helper.exe" closes its duplicate of "app.exe"'s handle
+    Then the driver got IRP_MJ_CLOSE for "app.exe"'s handle only after the handle's last request finished
+    And every scatter/gather list the driver under test got has been put back exactly once
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:PAGE-5 @rule:SG-3 @seed:001
+  Scenario Outline: A read cancelled <when>, on a machine that delivers DMA execution routines later
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" starts a read of 256 KiB and cancels it after <delay> ns
+    And "app.exe" starts a read of 256 KiB and cancels it after <delay> ns
+    And "app.exe" waits for its requests
+    Then every scatter/gather list the driver under test got has been put back exactly once
+    And "app.exe" has no pages locked for I/O
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+    Examples:
+      | when                                      | delay  |
+      | in dispatch, before it is queued          | 0      |
+      | while it waits for its scatter/gather list | 50     |
+      | while the device moves it                 | 20000  |

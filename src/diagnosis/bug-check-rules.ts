@@ -24,6 +24,7 @@ const VERIFIER_SUB_CODES: Readonly<Record<number, string>> = {
 
 /** Other stop codes and the rule each guards. */
 const STOP_CODES: Readonly<Record<number, string>> = {
+  0x05: 'CONT-6', // attaching to a process (to undo a user mapping there) at raised IRQL or to one that is gone
   0x0a: 'PAGE-1', // pageable memory touched at DISPATCH_LEVEL or above
   0xd1: 'PAGE-1',
   0x1e: 'PAGE-3', // an exception the driver did not handle (a raised probe failure)

@@ -85,6 +85,8 @@ export type { DeviceResources, MemoryResource, PortResource, InterruptResource }
 export { DRIVER_OBJECT } from '../kernel/io/driver-object';
 export type { DRIVER_DISPATCH, DRIVER_UNLOAD } from '../kernel/io/driver-object';
 export { FILE_OBJECT } from '../kernel/io/file-object';
+export { KAPC_STATE } from '../kernel/io/process';
+export type { PEPROCESS } from '../kernel/io/process';
 export { IRP, SL_PENDING_RETURNED } from '../kernel/io/irp';
 export type { IO_STACK_LOCATION, DRIVER_CANCEL, IO_COMPLETION_ROUTINE } from '../kernel/io/irp';
 export {

@@ -16,7 +16,7 @@
  * forever is reported as hung instead of running forever.
  */
 import { BugCheck } from '../machine/bug-check';
-import { DISPATCH_LEVEL, Irql } from '../machine/irql';
+import { APC_LEVEL, DISPATCH_LEVEL, Irql } from '../machine/irql';
 import { NtStatus, RaisedStatus, STATUS } from '../machine/ntstatus';
 import { PAGE_SIZE, formatAddress, pageOf } from '../machine/units';
 import type { PciBus } from '../pci/bus';
@@ -37,6 +37,7 @@ import { KEVENT, KeClearEvent, KeInitializeEvent, KeReadStateEvent, KeResetEvent
 import type { KINTERRUPT, KINTERRUPT_MODE, KSERVICE_ROUTINE, KSYNCHRONIZE_ROUTINE } from '../kernel/io/interrupt';
 import type { IO_DPC_ROUTINE, IoManager } from '../kernel/io/io-manager';
 import { IRP, IoCopyCurrentIrpStackLocationToNext, IoGetCurrentIrpStackLocation, IoGetNextIrpStackLocation, IoMarkIrpPending, IoSetCancelRoutine, IoSetCompletionRoutine, IoSkipCurrentIrpStackLocation } from '../kernel/io/irp';
+import { KAPC_STATE, PEPROCESS } from '../kernel/io/process';
 import type { KSPIN_LOCK } from '../kernel/io/spin-lock';
 import type { KTIMER } from '../kernel/io/timer';
 import type { IO_WORKITEM, IO_WORKITEM_ROUTINE, WORK_QUEUE_TYPE } from '../kernel/io/work-item';
@@ -49,6 +50,9 @@ export interface KernelApiDependencies {
   /** The PCI bus, for register, port and configuration-space access. */
   readonly bus?: PciBus | null;
 }
+
+/** INVALID_PROCESS_ATTACH_ATTEMPT: attaching to a process where or how it cannot be done. */
+const INVALID_PROCESS_ATTACH_ATTEMPT = 0x05;
 
 export type DEVICE_REGISTRY_PROPERTY = 'DevicePropertyBusNumber' | 'DevicePropertyAddress';
 export type BUS_DATA_TYPE = 'PCIConfiguration';
@@ -166,6 +170,26 @@ export function createKernelApi(deps: KernelApiDependencies) {
     /** Stop the machine, as a driver that detects fatal corruption may. */
     KeBugCheckEx: (BugCheckCode: number, P1: number, P2: number, P3: number, P4: number): never =>
       kernel.crash(new BugCheck(BugCheckCode, P1, P2, P3, P4, `driver ${cpu.currentDriver ?? 'kernel'} called KeBugCheckEx`)),
+
+    // --- processes -------------------------------------------------------------
+    /** The process whose context the caller runs in; null in a system thread or an arbitrary context (IRP_MJ_CLOSE, a DPC). */
+    IoGetCurrentProcess: (): PEPROCESS | null => cpu.currentProcess as PEPROCESS | null,
+    /** Whether the process has begun exiting: its address space is being or has been torn down. */
+    PsGetProcessExitProcessCalled: (Process: PEPROCESS): boolean => Process.exiting || Process.exited,
+    /** Attach to a process's address space (at or below APC_LEVEL), e.g. to undo a user mapping made in it. */
+    KeStackAttachProcess: (Process: PEPROCESS, ApcState: KAPC_STATE): void => {
+      const refuse = (why: string) => kernel.crash(new BugCheck(INVALID_PROCESS_ATTACH_ATTEMPT, Process.processId, 0, cpu.irql, 0, `KeStackAttachProcess to ${Process.name} by ${cpu.currentDriver ?? 'kernel code'}: ${why}`));
+      if (cpu.irql > APC_LEVEL) refuse(`at IRQL ${cpu.irql}; it must be called at or below APC_LEVEL`);
+      if (Process.exited) refuse('the process has exited and its address space is gone');
+      if (ApcState.previous !== undefined) refuse('with a KAPC_STATE already in use (detach first)');
+      ApcState.previous = cpu.switchProcess(Process);
+    },
+    KeUnstackDetachProcess: (ApcState: KAPC_STATE): void => {
+      const previous = ApcState.previous;
+      if (previous === undefined) return kernel.crash(new BugCheck(INVALID_PROCESS_ATTACH_ATTEMPT, 0, 0, cpu.irql, 1, `KeUnstackDetachProcess by ${cpu.currentDriver ?? 'kernel code'} with a KAPC_STATE that KeStackAttachProcess did not fill`));
+      cpu.switchProcess(previous);
+      ApcState.previous = undefined;
+    },
 
     // --- MDLs and locking ----------------------------------------------------
     IoAllocateMdl: (VirtualAddress: number, Length: number, SecondaryBuffer: boolean, ChargeQuota: boolean, Irp: IRP | null) =>

@@ -44,7 +44,7 @@ export class Kernel {
     if (p.exited) return;
     const culprit = this.mdl.lockingMdlIn(p.addressSpace);
     this.mm.deleteAddressSpace(p.addressSpace, culprit ? { driver: culprit.lockedBy, mdlId: culprit.id } : null);
-    this.mdl.dropUserMappings(p);
+    p.userMappingsAtExit = this.mdl.dropUserMappings(p);
     p.exited = true;
     this.processes.delete(p);
   }

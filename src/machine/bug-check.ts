@@ -3,6 +3,7 @@
  * a stop code and four parameters. Nothing in the machine runs after one.
  */
 export const BUGCHECK_NAMES: Readonly<Record<number, string>> = {
+  0x05: 'INVALID_PROCESS_ATTACH_ATTEMPT',
   0x0a: 'IRQL_NOT_LESS_OR_EQUAL',
   0x1e: 'KMODE_EXCEPTION_NOT_HANDLED',
   0x35: 'NO_MORE_IRP_STACK_LOCATIONS',

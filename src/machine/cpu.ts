@@ -64,6 +64,13 @@ export class Cpu {
     }
   }
 
+  /** Switch to `process` until switched back (KeStackAttachProcess / KeUnstackDetachProcess); returns the process before. */
+  switchProcess(process: ProcessContext | null): ProcessContext | null {
+    const old = this.process;
+    this.process = process;
+    return old;
+  }
+
   /** Run `fn` attached to `process` (KeStackAttachProcess), so its user addresses resolve there. */
   inProcess<T>(process: ProcessContext | null, fn: () => T): T {
     const old = this.process;

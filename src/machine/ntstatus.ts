@@ -26,6 +26,7 @@ export const STATUS = {
   OBJECT_NAME_COLLISION: 0xc0000035,
   PROCESS_IS_TERMINATING: 0xc000010a,
   FILE_CLOSED: 0xc0000128,
+  NOT_FOUND: 0xc0000225,
 } as const;
 
 export type NtStatus = number;

@@ -15,6 +15,7 @@ import { Application, UserBuffer } from '../kernel/io/application';
 import type { IoRequest } from '../kernel/io/io-request';
 import { NtStatus, RaisedStatus, STATUS, statusName } from '../machine/ntstatus';
 import { PAGE_SIZE, formatBytes } from '../machine/units';
+import type { FILE_OBJECT } from '../kernel/io/file-object';
 import type { Process } from '../kernel/io/process';
 import type { StreamRange } from '../pci/dma-transfer-log';
 import { Expectation, TrackedRequest } from './request-ledger';
@@ -47,6 +48,10 @@ const ALLOCATION_GRANULARITY = 64 * 1024;
 export class WorkloadApplication {
   readonly app: Application;
   handle: number | null = null;
+  /** Handles this application holds to other applications' opens of the device (DuplicateHandle), by owner. */
+  readonly duplicates = new Map<WorkloadApplication, number>();
+  /** The open of the device whose handle this application closed last (the driver's IRP_MJ_CLOSE for it may come later). */
+  lastClosedOpen: FILE_OBJECT | null = null;
   private readonly named = new Map<string, UserBuffer>();
   private readonly reads: ReadInFlight[] = [];
   private readonly bufferOf = new Map<TrackedRequest, UserBuffer>();
@@ -90,25 +95,94 @@ export class WorkloadApplication {
     const handle = this.requireHandle();
     this.workload.disturb('handle-closed', this);
     this.handle = null;
+    return this.closeHandle(handle);
+  }
+
+  /**
+   * Close a handle of this process. When it was the file object's last
+   * (another process may have held a duplicate), cleanup has run here: the
+   * requests of the file object, whoever issued them, may be cancelled, and
+   * a mapping the driver made into the process that opened it must be gone
+   * (CONT-6), whichever process's context cleanup ran in.
+   */
+  private closeHandle(handle: number): NtStatus {
+    const fileObject = this.process.handles.get(handle);
+    if (fileObject?.process === this.process) this.lastClosedOpen = fileObject;
+    if (fileObject && fileObject.handleCount === 1) this.workload.ledger.disturb('handle-closed', (t) => t.request.irp?.fileObject === fileObject);
     const status = this.app.CloseHandle(handle);
-    // Cleanup has run in this process: a mapping the driver made into it must be gone now (CONT-6).
-    for (const m of this.workload.machine.kernel.mdl.outstandingUserMappings(this.process)) {
-      this.workload.leftAtClose.push({ rule: 'CONT-6', message: `MDL #${m.mdl.id} is still mapped into ${this.name} at 0x${m.va.toString(16)} after it closed its handle` });
-    }
+    if (fileObject?.cleanedUp) this.checkMappingsGone(fileObject);
     return status;
+  }
+
+  /** After the cleanup of a file object: no mapping is left in its opener, unless the opener has another open of the device that may own it. */
+  private checkMappingsGone(fileObject: FILE_OBJECT): void {
+    const owner = fileObject.process;
+    if (owner.exited) return; // its address space went with it
+    const io = this.workload.machine.io;
+    if (io.openFileObjects().some((f) => f !== fileObject && !f.cleanedUp && f.process === owner)) return;
+    for (const m of this.workload.machine.kernel.mdl.outstandingUserMappings(owner)) {
+      const closer = owner === this.process ? '' : ` (${this.name} closed the last handle, a duplicate)`;
+      this.workload.leftAtClose.push({ rule: 'CONT-6', message: `MDL #${m.mdl.id} is still mapped into ${owner.name} at 0x${m.va.toString(16)} after its handle was closed${closer}` });
+    }
   }
 
   /** ExitProcess: handles closed, outstanding I/O waited for, then the kernel checks for locked pages. */
   exit(): void {
     this.workload.disturb('process-exited', this);
     this.handle = null;
+    // Handles of other processes' opens (duplicates) close too: when one is the last, that open is cleaned up here.
+    const lastOfOthers = [...this.process.handles.values()].filter((f) => f.handleCount === 1 && f.process !== this.process);
+    for (const f of lastOfOthers) this.workload.ledger.disturb('handle-closed', (t) => t.request.irp?.fileObject === f);
+    this.duplicates.clear();
     this.app.exit();
+    for (const f of lastOfOthers) if (f.cleanedUp) this.checkMappingsGone(f);
+    // Cleanup of its own opens ran before the address space went: a mapping still there then was never undone (CONT-6),
+    // unless another process still holds one of those opens, whose cleanup is yet to come.
+    if (!this.workload.machine.io.openFileObjects().some((f) => f.process === this.process && !f.cleanedUp)) {
+      for (const m of this.process.userMappingsAtExit) {
+        this.workload.leftAtClose.push({ rule: 'CONT-6', message: `MDL #${m.mdl.id} was still mapped into ${this.name} at 0x${m.va.toString(16)} when it exited, after the cleanup of its handle` });
+      }
+    }
   }
 
   /** CancelIo on the handle. */
   cancelIo(): NtStatus {
     this.workload.disturb('cancelled', this);
     return this.app.CancelIo(this.requireHandle());
+  }
+
+  /**
+   * Let `delayNs` of simulated time pass (the machine runs meanwhile), then
+   * cancel one request with CancelIoEx: after 0 ns it is still in dispatch or
+   * queued, after a little it may wait for its map registers or list, later
+   * it is on the device or completing in the DPC.
+   */
+  cancelAfter(tracked: TrackedRequest, delayNs: number): NtStatus {
+    const handle = this.requireHandle();
+    if (delayNs > 0) this.workload.machine.kernel.clock.advance(delayNs);
+    this.workload.ledger.disturb('cancelled', (t) => t === tracked);
+    return this.app.CancelIoEx(handle, tracked.request);
+  }
+
+  /**
+   * DuplicateHandle of this application's handle into another application's
+   * process; the other application keeps the copy until it closes it or exits.
+   * The new handle there, or null when duplicating failed.
+   */
+  duplicateInto(target: WorkloadApplication): number | null {
+    if (target === this) throw new Error(`application ${this.name} cannot duplicate its handle into itself here: name another application`);
+    if (target.duplicates.has(this)) throw new Error(`application ${target.name} already holds a duplicate of ${this.name}'s handle`);
+    const copy = this.app.DuplicateHandle(this.requireHandle(), target.app).handle;
+    if (copy !== null) target.duplicates.set(this, copy);
+    return copy;
+  }
+
+  /** CloseHandle of the duplicate of `owner`'s handle this application holds. */
+  closeDuplicateOf(owner: WorkloadApplication): NtStatus {
+    const copy = this.duplicates.get(owner);
+    if (copy === undefined) throw new Error(`application ${this.name} holds no duplicate of ${owner.name}'s handle`);
+    this.duplicates.delete(owner);
+    return this.closeHandle(copy);
   }
 
   /** Wait for every request of the application still outstanding. */

@@ -24,6 +24,7 @@ describe('the rule of a bug check', () => {
     assert.equal(stop(0xc4, 0x85), 'PAGE-1');
     assert.equal(stop(0x3f, 0), 'MDL-3');
     assert.equal(stop(0x1e, 0xc0000005), 'PAGE-3');
+    assert.equal(stop(0x05, 0), 'CONT-6', 'attaching to a process to undo a user mapping where that cannot be done');
   });
 
   it('an unknown code falls back to the verifier family', () => {

@@ -17,8 +17,10 @@ class OneMappingForAllDevice extends MappedBufferDevice {
     return made;
   }
 
+  /** Believing the mapping is in every process, it unmaps it in whichever process's cleanup comes first. */
   protected override releaseBuffer(buffer: MappedBuffer): void {
-    super.releaseBuffer(buffer);
+    this.k.MmUnmapLockedPages(buffer.userVa, buffer.mdl);
+    this.freeBuffer(buffer);
     this.shared = null;
   }
 }

@@ -28,7 +28,10 @@ class UnmapsWhenTransferEndsDevice extends MappedBufferDevice {
     const open = this.releaseAfterTransfer;
     if (!open || this.active?.open === open) return;
     this.releaseAfterTransfer = null;
-    if (open.buffer) this.releaseBuffer(open.buffer);
+    if (open.buffer) {
+      this.k.MmUnmapLockedPages(open.buffer.userVa, open.buffer.mdl); // here, in the DPC: no process's context
+      this.freeBuffer(open.buffer);
+    }
     open.buffer = null;
   }
 }

@@ -15,15 +15,17 @@
  *   rebuilds for each transfer; a scatter/gather list maps it for the device
  *   and is put back once the device is done (SG-3). Transfers run one at a
  *   time, each cut into pieces one list may map (DEV-2).
- * - Cleanup (in the owning process's context): transfers of the handle are
- *   stopped or cancelled, the user mapping is undone, then the partial MDL
+ * - Cleanup (in the context of whichever process closed the last handle, the
+ *   owner's or, after DuplicateHandle, another's): transfers of the handle
+ *   are stopped or cancelled, the user mapping is undone in the process it
+ *   was made in (attached to it when need be), then the partial MDL
  *   is freed before the MDL it was built from (MDL-2), then the buffer.
  *
  * The interface is src/workload/mapped-buffer-interface.ts. The driver is
  * built from the named steps of MappedBufferDevice (its protected methods).
  */
-import { IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, NT_SUCCESS, RaisedStatus, STATUS } from '../contract';
-import type { DEVICE_OBJECT, FILE_OBJECT, IRP, KernelApi, MDL, NtStatus, SCATTER_GATHER_LIST } from '../contract';
+import { IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, KAPC_STATE, NT_SUCCESS, RaisedStatus, STATUS } from '../contract';
+import type { DEVICE_OBJECT, FILE_OBJECT, IRP, KernelApi, MDL, NtStatus, PEPROCESS, SCATTER_GATHER_LIST } from '../contract';
 import {
   IOCTL_MAPPED_MAP, IOCTL_MAPPED_TRANSFER, MAPPED_BUFFER_MAXIMUM, MAP_OUTPUT_BYTES, TRANSFER_INPUT_BYTES, TransferOrder, decodeTransferOrder, encodeMapOutput,
 } from '../../workload/mapped-buffer-interface';
@@ -46,6 +48,8 @@ export interface MappedBuffer {
   readonly partial: MDL;
   /** Where the buffer is mapped in the application, and for which MDL. */
   userVa: number;
+  /** The process the buffer is mapped into: cleanup may run in another one, after DuplicateHandle. */
+  owner: PEPROCESS | null;
 }
 
 /** What the driver keeps per handle (FILE_OBJECT.FsContext). */
@@ -133,7 +137,7 @@ export class MappedBufferDevice extends ReferenceDevice {
       return STATUS.INSUFFICIENT_RESOURCES;
     }
     k.MmBuildMdlForNonPagedPool(mdl);
-    const buffer: MappedBuffer = { systemVa, bytes, mdl, partial, userVa: 0 };
+    const buffer: MappedBuffer = { systemVa, bytes, mdl, partial, userVa: 0, owner: null };
     const status = this.mapIntoCaller(buffer);
     if (!NT_SUCCESS(status)) {
       k.IoFreeMdl(partial);
@@ -155,6 +159,7 @@ export class MappedBufferDevice extends ReferenceDevice {
       const va = this.k.MmMapLockedPagesSpecifyCache(buffer.mdl, 'UserMode', 'MmCached', null, false, 'NormalPagePriority');
       if (va === null) return STATUS.INSUFFICIENT_RESOURCES;
       buffer.userVa = va;
+      buffer.owner = this.k.IoGetCurrentProcess();
       return STATUS.SUCCESS;
     } catch (e) {
       if (e instanceof RaisedStatus) return e.status;
@@ -162,10 +167,34 @@ export class MappedBufferDevice extends ReferenceDevice {
     }
   }
 
-  /** Cleanup's part for the buffer, in the owning process: unmap, then the partial MDL before its source (MDL-2), then the memory. */
+  /** Cleanup's part for the buffer: unmap it from its process, then the partial MDL before its source (MDL-2), then the memory. */
   protected releaseBuffer(buffer: MappedBuffer): void {
-    this.k.MmUnmapLockedPages(buffer.userVa, buffer.mdl);
+    this.unmapFromOwner(buffer);
     this.freeBuffer(buffer);
+  }
+
+  /**
+   * Undo the user mapping in the process it was made in (CONT-6). Cleanup
+   * runs in the process that closed the last handle, which after
+   * DuplicateHandle or inheritance need not be that one: attach to it then.
+   * A process that has begun exiting takes its mappings with its address
+   * space, so there is nothing to undo from elsewhere.
+   */
+  protected unmapFromOwner(buffer: MappedBuffer): void {
+    const k = this.k;
+    const owner = buffer.owner;
+    if (owner === null || k.IoGetCurrentProcess() === owner) {
+      k.MmUnmapLockedPages(buffer.userVa, buffer.mdl);
+      return;
+    }
+    if (k.PsGetProcessExitProcessCalled(owner)) return;
+    const state = new KAPC_STATE();
+    k.KeStackAttachProcess(owner, state);
+    try {
+      k.MmUnmapLockedPages(buffer.userVa, buffer.mdl);
+    } finally {
+      k.KeUnstackDetachProcess(state);
+    }
   }
 
   /** The partial MDL before its source (MDL-2), then the memory: in any context, once no list is being built over them. */
@@ -191,8 +220,8 @@ export class MappedBufferDevice extends ReferenceDevice {
       completeRequest(k, stopped.irp, STATUS.CANCELLED);
     }
     if (open.buffer && waitingForList) {
-      // A list is still being built over the buffer: unmap it now, in its process (CONT-6); free it when the list comes.
-      k.MmUnmapLockedPages(open.buffer.userVa, open.buffer.mdl);
+      // A list is still being built over the buffer: unmap it now, from its process (CONT-6); free it when the list comes.
+      this.unmapFromOwner(open.buffer);
       waitingForList.releaseWhenMapped = open.buffer;
     } else if (open.buffer) {
       this.releaseBuffer(open.buffer);

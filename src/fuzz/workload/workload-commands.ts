@@ -444,4 +444,96 @@ export const workloadCommands: fc.Arbitrary<WorkloadCommand> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(null).map(() => new ReleasePool()) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom<DmaFaultInjection>('master-abort', 'hang', 'surprise-removal'), faultPoint).map(([f, p]) => new DeviceFault(f, p)) },
   { weight: 1, arbitrary: fc.constant(null).map(() => new FragmentMemory()) },
+  { weight: 2, arbitrary: cancelAfterCommand() },
+  { weight: 1, arbitrary: shareHandleCommand() },
 );
+
+// --- the handle life cycle and cancels at any point -------------------------------------------
+
+/**
+ * An overlapped transfer cancelled (CancelIoEx) after a drawn stretch of
+ * simulated time: at 0 ns it is still in dispatch or queued; after a few
+ * hundred ns it may wait for its map registers or scatter/gather list (at
+ * once with deferred DMA callbacks); later it is on the device or its DPC.
+ */
+class CancelAfter implements WorkloadCommand {
+  constructor(readonly i: number, readonly direction: Direction, readonly size: number, readonly delayNs: number) {}
+  check = (m: Readonly<WorkloadModel>) => openApps(m).some((k) => m.apps[k]!.pending < MAX_PENDING);
+  run(m: WorkloadModel, r: WorkloadReal): void {
+    const i = pickLive(openApps(m).filter((k) => m.apps[k]!.pending < MAX_PENDING), this.i);
+    const a = r.apps[i]!;
+    operate(r, `${a.app.name} starts an overlapped ${this.direction} of ${formatBytes(this.size)} and cancels it after ${this.delayNs} ns`, () => {
+      const started = r.protocol.transfer(a.app, this.direction, this.size, 0, true);
+      if (started) {
+        a.pending.push(started);
+        m.apps[i]!.pending++;
+      }
+      if (a.app.handle === null) return;
+      // A class whose transfer is no single request (hand-downs) has them all cancelled.
+      if (started) a.app.cancelAfter(started.tracked, this.delayNs);
+      else a.app.cancelIo();
+      r.protocol.afterCancel?.(a.app);
+    });
+  }
+  toString = () => `CancelAfter(${this.i}, ${this.direction} ${this.size} bytes, ${this.delayNs} ns)`;
+}
+
+/** What happens to a handle duplicated into another application. */
+type ShareEnd = 'copy-closed' | 'owner-closes-then-copy-closed' | 'owner-closes-then-holder-exits';
+
+/**
+ * An application duplicates its handle into another running application (as
+ * a child inherits one). The copy is closed, or the owner closes its own
+ * handle first so the copy is the last: cleanup then runs in the other
+ * application's context (or during its exit), while the owner may have
+ * requests in flight and a mapping the driver made for it.
+ */
+class ShareHandle implements WorkloadCommand {
+  constructor(readonly i: number, readonly j: number, readonly end: ShareEnd) {}
+  check = (m: Readonly<WorkloadModel>) => openApps(m).length > 0 && runningApps(m).length > 1;
+  run(m: WorkloadModel, r: WorkloadReal): void {
+    const i = pickLive(openApps(m), this.i);
+    const j = pickLive(runningApps(m).filter((k) => k !== i), this.j);
+    const owner = r.apps[i]!;
+    const holder = r.apps[j]!;
+    if (holder.app.duplicates.has(owner.app)) return; // it already holds one: nothing new to try
+    let copied = false;
+    operate(r, `${owner.app.name} duplicates its handle into ${holder.app.name}`, () => {
+      copied = owner.app.duplicateInto(holder.app) !== null;
+    });
+    if (!copied) return;
+    if (this.end !== 'copy-closed') {
+      m.apps[i]!.open = false;
+      operate(r, `${owner.app.name} closes its handle while ${holder.app.name} holds a duplicate`, () => {
+        if (owner.app.handle !== null) owner.app.close();
+      });
+    }
+    if (this.end === 'owner-closes-then-holder-exits') {
+      Object.assign(m.apps[j]!, { open: false, exited: true, pending: 0 });
+      holder.pending.length = 0;
+      operate(r, `${holder.app.name} exits holding the duplicate`, () => holder.app.exit());
+    } else {
+      operate(r, `${holder.app.name} closes the duplicate${this.end === 'copy-closed' ? '' : ', the last handle'}`, () => {
+        if (holder.app.duplicates.has(owner.app)) holder.app.closeDuplicateOf(owner.app);
+      });
+    }
+  }
+  toString = () => `ShareHandle(${this.i}, ${this.j}, ${this.end})`;
+}
+
+/** An overlapped transfer cancelled at a drawn point of its life (a function, so the arbitrary above can use it). */
+function cancelAfterCommand(): fc.Arbitrary<WorkloadCommand> {
+  // At once; while the request waits for map registers or its list; on the device or in its DPC.
+  const delayNs = fc.oneof(
+    { weight: 2, arbitrary: fc.constant(0) },
+    { weight: 2, arbitrary: fc.integer({ min: 1, max: 2_000 }) },
+    { weight: 2, arbitrary: fc.integer({ min: 2_001, max: 200_000 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 200_001, max: 20_000_000 }) },
+  );
+  return fc.tuple(app, direction, smallSize, delayNs).map(([i, d, s, t]) => new CancelAfter(i, d, s, t));
+}
+
+/** A handle duplicated into another application, and how it ends. */
+function shareHandleCommand(): fc.Arbitrary<WorkloadCommand> {
+  return fc.tuple(app, app, fc.constantFrom<ShareEnd>('copy-closed', 'owner-closes-then-copy-closed', 'owner-closes-then-holder-exits')).map(([i, j, e]) => new ShareHandle(i, j, e));
+}

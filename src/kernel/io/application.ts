@@ -81,6 +81,15 @@ export class Application {
     return this.asApplication(() => this.io.closeHandle(this.process, handle));
   }
 
+  /**
+   * DuplicateHandle into another application's process (as a handle a child
+   * inherits): both handles refer to the same open of the device, and the
+   * driver's cleanup comes only when the last of them closes.
+   */
+  DuplicateHandle(handle: number, target: Application): { status: NtStatus; handle: number | null } {
+    return this.asApplication(() => this.io.duplicateHandle(this.process, handle, target.process));
+  }
+
   // --- memory ----------------------------------------------------------------
 
   /** VirtualAlloc a buffer of `size` bytes, optionally starting `offset` bytes into its allocation. */
@@ -175,6 +184,11 @@ export class Application {
 
   CancelIo(handle: number): NtStatus {
     return this.asApplication(() => this.io.cancelIo(this.process, handle));
+  }
+
+  /** CancelIoEx: cancel one overlapped request of the handle; STATUS_NOT_FOUND once it has finished. */
+  CancelIoEx(handle: number, request: IoRequest): NtStatus {
+    return this.asApplication(() => this.io.cancelIoEx(this.process, handle, request));
   }
 
   /** ExitProcess: close every handle, wait for outstanding I/O, then end (the kernel checks for locked pages). */

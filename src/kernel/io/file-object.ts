@@ -13,15 +13,22 @@ export class FILE_OBJECT {
   FsContext2: any = null;
   /** Requests issued through this file object that have not finished yet. */
   readonly outstanding = new Set<IRP>();
+  /** Handles to the file object, in any process (DuplicateHandle adds one). */
+  handleCount = 0;
   /** IRP_MJ_CLEANUP has been sent: the last handle is gone. */
   cleanedUp = false;
-  /** IRP_MJ_CLOSE has been sent. */
+  /** IRP_MJ_CLOSE has been sent: no handle and no request holds the file object any more. */
   closed = false;
+  /** The process that closed the last handle (IRP_MJ_CLEANUP ran in its context). */
+  lastCloser: Process | null = null;
+  /** When IRP_MJ_CLOSE was sent (simulated ns). */
+  closeSentAtNs: number | null = null;
 
   constructor(
     /** A number that identifies the file object in reports. */
     readonly id: number,
     readonly DeviceObject: DEVICE_OBJECT,
+    /** The process that opened it (IRP_MJ_CREATE ran in its context). */
     readonly process: Process,
   ) {}
 }

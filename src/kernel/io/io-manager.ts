@@ -8,10 +8,14 @@
  * requesting process's context at PASSIVE_LEVEL; it completes the IRP at once
  * or marks it pending and returns STATUS_PENDING; IoCompleteRequest unlocks
  * what the I/O manager locked (MDL-4) and the request finishes (buffers copied
- * back, the application's event set) in the caller's context. Closing a handle
- * sends IRP_MJ_CLEANUP, which must complete or cancel every request of the
- * handle; what the driver leaves pending the I/O manager cancels itself and
- * records as a finding. Process exit closes every handle, waits for the
+ * back, the application's event set) in the caller's context. Closing the
+ * last handle to a file object (handles are duplicated into other processes
+ * with DuplicateHandle) sends IRP_MJ_CLEANUP in the closing process's context,
+ * which must complete or cancel every request of the file object; what the
+ * driver leaves pending the I/O manager cancels itself and records as a
+ * finding. IRP_MJ_CLOSE follows when the last reference goes (the last
+ * request of the file object finishes), in no process's context. Process
+ * exit closes every handle, waits for the
  * process's requests, and then lets the kernel check for locked pages (0xCB /
  * 0x76, PAGE-5).
  *
@@ -584,6 +588,7 @@ export class IoManager {
     const request = this.issue(process, fileObject, 'create', IRP_MJ_CREATE, 0, false, 'none', () => STATUS.SUCCESS);
     if (!request.succeeded) return { status: request.status, handle: null };
     this.openFiles.add(fileObject);
+    fileObject.handleCount = 1;
     return { status: request.status, handle: process.insertHandle(fileObject) };
   }
 
@@ -672,24 +677,55 @@ export class IoManager {
 
   /** CancelIo: cancel every unfinished request the process issued through the handle. */
   cancelIo(process: Process, handle: number): NtStatus {
+    return this.cancelIoEx(process, handle, null);
+  }
+
+  /**
+   * CancelIoEx: cancel one request the process issued through the handle (or
+   * every one, with null). A request that has already finished cannot be
+   * cancelled: STATUS_NOT_FOUND, as ERROR_NOT_FOUND.
+   */
+  cancelIoEx(process: Process, handle: number, request: IoRequest | null): NtStatus {
     this.assertRunning();
     const opened = this.fileFor(process, handle);
     if (typeof opened === 'number') return opened;
-    for (const irp of [...opened.outstanding]) if (irp.process === process) this.IoCancelIrp(irp);
+    const irps = [...opened.outstanding].filter((irp) => irp.process === process && (request === null || irp.request === request));
+    if (request !== null && irps.length === 0) return STATUS.NOT_FOUND;
+    for (const irp of irps) this.IoCancelIrp(irp);
     return STATUS.SUCCESS;
   }
 
   /**
-   * CloseHandle: IRP_MJ_CLEANUP; then the machine runs on until the handle's
+   * DuplicateHandle: a new handle in `target` to the same file object (as a
+   * handle a child inherits is). The driver is not told; IRP_MJ_CLEANUP comes
+   * only when the last handle to the file object closes, in the context of
+   * whichever process closes it.
+   */
+  duplicateHandle(source: Process, handle: number, target: Process): { status: NtStatus; handle: number | null } {
+    this.assertRunning();
+    const opened = this.fileFor(source, handle);
+    if (typeof opened === 'number') return { status: opened, handle: null };
+    if (target.exiting || target.exited) return { status: STATUS.PROCESS_IS_TERMINATING, handle: null };
+    opened.handleCount++;
+    return { status: STATUS.SUCCESS, handle: target.insertHandle(opened) };
+  }
+
+  /**
+   * CloseHandle. Closing a handle that is not the file object's last does
+   * nothing the driver sees. Closing the last sends IRP_MJ_CLEANUP in the
+   * closing process's context; then the machine runs on until the handle's
    * requests have finished or nothing more happens (a transfer already on
    * the device may finish by itself). Requests the driver is still sitting on
    * then were neither completed nor cancelled at cleanup: the I/O manager
-   * records that and cancels them, waits for them, and sends IRP_MJ_CLOSE.
+   * records that, cancels them and waits for them. IRP_MJ_CLOSE follows when
+   * the last reference goes (the last outstanding request finishes), in no
+   * process's context.
    */
   closeHandle(process: Process, handle: number): NtStatus {
     this.assertRunning();
     const fileObject = process.removeHandle(handle);
     if (!fileObject) return STATUS.INVALID_HANDLE;
+    if (--fileObject.handleCount > 0) return STATUS.SUCCESS;
     const driver = fileObject.DeviceObject.driverName;
     fileObject.cleanedUp = true;
     this.issue(process, fileObject, 'cleanup', IRP_MJ_CLEANUP, 0, false, 'none', () => STATUS.SUCCESS);
@@ -700,12 +736,21 @@ export class IoManager {
         `IRP_MJ_CLEANUP for handle ${handle} of ${process.name} returned while ${left.length} request(s) of that handle were neither completed nor cancelled nor in progress (${left.map((i) => `IRP #${i.id} ${majorFunctionName(i.stack[i.CurrentLocation]?.MajorFunction ?? 0)}`).join(', ')}); the I/O manager cancelled them`,
         left.map((i) => i.id));
       for (const irp of left) if (!irp.Cancel) this.IoCancelIrp(irp);
+      this.waitForIrps(left, driver, `completing the requests of handle ${handle} of ${process.name} after cleanup`);
     }
-    this.waitForFile(fileObject, `completing the requests of handle ${handle} of ${process.name} after cleanup`);
-    this.issue(process, fileObject, 'close', IRP_MJ_CLOSE, 0, false, 'none', () => STATUS.SUCCESS);
-    fileObject.closed = true;
-    this.openFiles.delete(fileObject);
+    this.dereferenceFile(fileObject, process);
     return STATUS.SUCCESS;
+  }
+
+  /** The file object lost a reference: when no handle and no request holds it any more, IRP_MJ_CLOSE goes to the driver. */
+  private dereferenceFile(fileObject: FILE_OBJECT, lastCloser: Process): void {
+    if (fileObject.handleCount > 0 || !fileObject.cleanedUp || fileObject.closed || fileObject.outstanding.size > 0) return;
+    fileObject.closed = true;
+    fileObject.lastCloser = lastCloser;
+    fileObject.closeSentAtNs = this.clock.now;
+    this.openFiles.delete(fileObject);
+    // Windows sends the close from whatever thread drops the last reference: the driver must not assume a process.
+    this.issue(lastCloser, fileObject, 'close', IRP_MJ_CLOSE, 0, true, 'none', () => STATUS.SUCCESS, null);
   }
 
   private unfinished(fileObject: FILE_OBJECT): IRP[] {
@@ -756,6 +801,8 @@ export class IoManager {
     overlapped: boolean,
     method: BufferMethod,
     setup: (irp: IRP, location: IO_STACK_LOCATION, buffers: RequestBuffers) => NtStatus,
+    /** The process the driver's dispatch routine runs in (null: a system thread). */
+    context: Process | null = process,
   ): IoRequest {
     const device = fileObject.DeviceObject;
     const driver = device.driverName;
@@ -764,7 +811,7 @@ export class IoManager {
     // (waiting and retrying), so the driver always gets IRP_MJ_CLEANUP and IRP_MJ_CLOSE and can give back what the handle held.
     const mustSucceed = major === IRP_MJ_CLEANUP || major === IRP_MJ_CLOSE;
     if (!mustSucceed && this.kernel.faults.shouldFail('IoAllocateIrp', IO_MANAGER_CALL_SITE)) return this.finishEarly(request, STATUS.INSUFFICIENT_RESOURCES);
-    const irp = new IRP(this.nextId('irp'), device.StackSize, process, fileObject);
+    const irp = new IRP(this.nextId('irp'), device.StackSize, context, fileObject);
     irp.RequestorMode = 'UserMode';
     irp.issuedAtNs = this.clock.now;
     irp.request = request;
@@ -774,15 +821,15 @@ export class IoManager {
     const location = IoGetNextIrpStackLocation(irp);
     location.MajorFunction = major;
     location.FileObject = fileObject;
-    const prepared = this.cpu.inDriver(null, () => this.cpu.inProcess(process, () => this.cpu.atIrql(PASSIVE_LEVEL, () => setup(irp, location, buffers))));
+    const prepared = this.cpu.inDriver(null, () => this.cpu.inProcess(context, () => this.cpu.atIrql(PASSIVE_LEVEL, () => setup(irp, location, buffers))));
     if (!NT_SUCCESS(prepared)) {
-      this.buffers.release(process, irp, buffers, prepared, 0);
+      this.buffers.release(context, irp, buffers, prepared, 0);
       irp.finished = true;
       return this.finishEarly(request, prepared);
     }
     this.outstanding.add(irp);
-    fileObject.outstanding.add(irp);
-    const returned = this.callDriver(device, irp, { irql: PASSIVE_LEVEL, process });
+    if (!fileObject.closed) fileObject.outstanding.add(irp);
+    const returned = this.callDriver(device, irp, { irql: PASSIVE_LEVEL, process: context });
     irp.dispatchReturned = true;
     this.afterDispatch(irp, returned);
     if (!overlapped) this.waitForRequest(request);
@@ -811,15 +858,17 @@ export class IoManager {
     if (irp.finished) return;
     irp.finished = true;
     const request = irp.request!;
-    const process = irp.process!;
+    const process = irp.process;
     const result = this.cpu.inDriver(null, () =>
       this.cpu.inProcess(process, () => this.cpu.atIrql(APC_LEVEL, () => this.buffers.release(process, irp, irp.buffers!, irp.IoStatus.Status, irp.IoStatus.Information))));
     if (result.overflow) {
       this.record('information-exceeds-buffer', request.driverName ?? 'unknown', `IRP #${irp.id} reported ${irp.IoStatus.Information} byte(s) for a ${irp.buffers!.copyOutLength}-byte buffer; only the buffer's size was copied`, [irp.id]);
     }
     this.outstanding.delete(irp);
-    irp.fileObject?.outstanding.delete(irp);
     this.settle(request, result.status, result.information);
+    const fileObject = irp.fileObject;
+    // The request's reference to the file object goes last, so a close it lets through comes after the request finished.
+    if (fileObject?.outstanding.delete(irp)) this.dereferenceFile(fileObject, request.process);
   }
 
   private finishEarly(request: IoRequest, status: NtStatus): IoRequest {
@@ -846,10 +895,10 @@ export class IoManager {
     return fileObject;
   }
 
-  private waitForFile(fileObject: FILE_OBJECT, what: string): void {
-    const pending = () => this.unfinished(fileObject);
+  private waitForIrps(irps: IRP[], driver: string, what: string): void {
+    const pending = () => irps.filter((irp) => !irp.finished);
     if (pending().length === 0) return;
-    this.runGuarded(() => pending().length === 0, fileObject.DeviceObject.driverName, `${what} (${pending().map((i) => `IRP #${i.id}${i.CancelRoutine ? '' : ' has no cancel routine'}`).join(', ')})`);
+    this.runGuarded(() => pending().length === 0, driver, `${what} (${pending().map((i) => `IRP #${i.id}${i.CancelRoutine ? '' : ' has no cancel routine'}`).join(', ')})`);
   }
 
   /** Run the clock until `done`; a stall or an exhausted budget is the driver hanging. */

@@ -6,6 +6,7 @@
 import { ProcessContext } from '../../machine/cpu';
 import { AddressSpace } from '../mm/address-space';
 import { MmProcess } from '../mm/memory-manager';
+import type { MDL } from '../mm/mdl';
 import type { FILE_OBJECT } from './file-object';
 
 /** Handle values start at 4 and step by 4, as Windows hands them out. */
@@ -15,6 +16,8 @@ export class Process implements MmProcess, ProcessContext {
   exited = false;
   /** The process has begun exiting: no new handles or requests. */
   exiting = false;
+  /** User mappings of MDLs still in place when the address space went (no driver undid them). */
+  userMappingsAtExit: readonly { readonly va: number; readonly mdl: MDL }[] = [];
   /** Open handles to file objects, by handle value. */
   readonly handles = new Map<number, FILE_OBJECT>();
   private nextHandle = 0;
@@ -34,4 +37,13 @@ export class Process implements MmProcess, ProcessContext {
     this.handles.delete(handle);
     return fileObject;
   }
+}
+
+/** PEPROCESS: a process as a driver holds it (IoGetCurrentProcess). */
+export type PEPROCESS = Process;
+
+/** KAPC_STATE: the context KeStackAttachProcess left, for KeUnstackDetachProcess to return to. */
+export class KAPC_STATE {
+  /** The process attached to before; undefined while not attached. */
+  previous: ProcessContext | null | undefined = undefined;
 }

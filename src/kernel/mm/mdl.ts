@@ -396,9 +396,15 @@ export class MdlRoutines {
     return [...this.userMappings.values()].filter((m) => !process || m.process === process).map((m) => ({ ...m }));
   }
 
-  /** Forget user mappings of a process that is going away (its address space goes with it). */
-  dropUserMappings(process: MmProcess): void {
-    for (const [key, m] of this.userMappings) if (m.process === process) this.userMappings.delete(key);
+  /** Forget user mappings of a process that is going away (its address space goes with it); returns those it had. */
+  dropUserMappings(process: MmProcess): { va: number; mdl: MDL }[] {
+    const dropped: { va: number; mdl: MDL }[] = [];
+    for (const [key, m] of this.userMappings) {
+      if (m.process !== process) continue;
+      dropped.push({ va: m.va, mdl: m.mdl });
+      this.userMappings.delete(key);
+    }
+    return dropped;
   }
 
   /**

@@ -90,7 +90,7 @@ function line(p) {
   const time = `${(p.milliseconds / 1000).toFixed(1)} s`;
   switch (p.outcome) {
     case 'found': {
-      const named = p.rule === p.breaksRule ? `names ${p.rule}` : `names ${p.rule ?? 'no rule'}${p.kind === 'faulty' ? `, not ${p.breaksRule}` : ''}`;
+      const named = p.rule === p.breaksRule ? `names ${p.rule}` : p.namedBrokenRule ? `names ${p.breaksRule}, rule ${p.rule}` : `names ${p.rule ?? 'no rule'}${p.kind === 'faulty' ? `, not ${p.breaksRule}` : ''}`;
       return `${p.kind === 'faulty' ? 'found   ' : 'FAILED  '} ${name} at run ${p.runsToFailure} of ${p.runs} (${named}; ${time})`;
     }
     case 'survived':

@@ -46,6 +46,8 @@ export interface Evidence {
   readonly eventsPending: number;
   /** Requests of the driver not completed yet. */
   readonly requestsOutstanding: number;
+  /** Of those, the ones in a cancelable queue (a cancel routine set): waiting for something, not dropped. */
+  readonly requestsQueued: number;
   readonly freeBytes: number;
   /** Applications of the workload that raised their working set (SetProcessWorkingSetSize). */
   readonly workingSetRaisedBy: readonly string[];
@@ -95,6 +97,7 @@ export function evidenceOf(workload: Workload): Evidence {
     },
     eventsPending: machine.clock.pending,
     requestsOutstanding: machine.io.outstandingRequests(workload.driverName).length,
+    requestsQueued: machine.io.outstandingRequests(workload.driverName).filter((r) => r.irp?.CancelRoutine).length,
     freeBytes: machine.physical.freeFrames * PAGE_SIZE,
     workingSetRaisedBy: [...workload.applications.values()].filter((a) => raised(a.process.addressSpace)).map((a) => a.name),
     cancelledRequestsOf: [...workload.applications.values()]

@@ -8,8 +8,10 @@
  *   DPC, no device event: the device never interrupted and the driver set no
  *   timeout to find out (DEV-3);
  * - the device idle with requests of the driver outstanding after
- *   allocations failed: nothing is in flight, so the requests sit in a queue
- *   nobody restarted when the reserve or the adapter came back (SG-5); with
+ *   allocations failed: nothing is in flight, so requests in a cancelable
+ *   queue sit there because nobody restarted them when the reserve or the
+ *   adapter came back (SG-5), and requests in no queue were dropped (PAGE-5
+ *   first); with
  *   lists still out besides, a reserve never handed back (SG-5, or a list
  *   never put back, SG-3); with no allocation failed, nothing was awaited: a
  *   request left pending (PAGE-5, or SG-5).
@@ -35,8 +37,11 @@ export function diagnoseHang(hang: HangObservation, evidence: Evidence): Diagnos
   if (evidence.requestsOutstanding > 0) {
     if (held === 0) {
       const failed = evidence.allocationFailuresInjected + evidence.adapters.reduce((n, a) => n + a.failedCalls.length, 0);
-      if (failed > 0) {
+      if (failed > 0 && evidence.requestsQueued > 0) {
         return certain('SG-5', `the device is idle and the driver holds no list or channel, yet ${evidence.requestsOutstanding} request(s) are outstanding after ${failed} allocation(s) failed: requests queued for resources were never restarted when the resources came back`);
+      }
+      if (failed > 0) {
+        return ambiguous(['PAGE-5', 'SG-5'], `the device is idle and the driver holds no list or channel; ${evidence.requestsOutstanding} request(s) are outstanding after ${failed} allocation(s) failed, but none sits in a cancelable queue: the driver dropped them when the allocation failed instead of completing them or queuing them for later`);
       }
       return ambiguous(['PAGE-5', 'SG-5'], `the device is idle and the driver holds no list or channel, yet ${evidence.requestsOutstanding} request(s) are outstanding, and no allocation failed, so none waited for resources: a request was left pending`);
     }

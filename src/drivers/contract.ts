@@ -51,7 +51,7 @@ export function isConformanceClass(value: unknown): value is ConformanceClass {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CONFORMANCE_CLASSES, value);
 }
 
-/** A rule ID of the catalog (RULES.md): a family and a name, e.g. PAGE-1 or VER-double-free. */
+/** A rule ID of the catalog (RULES.md): a family and a name, e.g. PAGE-1, or a verifier catalog entry such as VER-SG-DOUBLE-PUT. */
 export const RULE_ID_PATTERN = /^(PAGE|MDL|SG|CONT|DEV|VER)-[A-Za-z0-9-]+$/;
 
 export interface DriverModule {

@@ -73,10 +73,20 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
     runs: result.runs,
     runsToFailure: c?.runsToFailure ?? null,
     rule: c?.rule ?? null,
-    namedBrokenRule: c && base.breaksRule !== null ? c.rule === base.breaksRule : null,
+    namedBrokenRule: c && base.breaksRule !== null ? namesRule(c.rule, c.finding, base.breaksRule) : null,
     finding: c?.finding ?? null,
     why: null,
     replayCommand: c?.replayCommand ?? null,
     milliseconds: clock() - started,
   };
+}
+
+/**
+ * A counterexample names the rule a driver breaks when its rule is that
+ * rule; for a driver that breaks a verifier catalog entry, also when it
+ * names that entry (the finding gives the entry and the rule it guards).
+ */
+export function namesRule(rule: string | null, finding: string | null, breaksRule: string): boolean {
+  if (rule === breaksRule) return true;
+  return breaksRule.startsWith('VER-') && finding !== null && new RegExp(`\\b${breaksRule}\\b`).test(finding);
 }

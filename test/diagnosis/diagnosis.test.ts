@@ -23,6 +23,7 @@ function evidence(e: Partial<Omit<Evidence, 'frameOwner'>> & { owners?: Record<n
     device: { status: 'idle', removed: false, errors: [] },
     eventsPending: 0,
     requestsOutstanding: 0,
+    requestsQueued: 0,
     freeBytes: 64 * 1024 * 1024,
     workingSetRaisedBy: [],
     cancelledRequestsOf: [],
@@ -45,8 +46,12 @@ describe('diagnosis of a hang', () => {
     assert.deepEqual(d.candidates, ['DEV-3']);
   });
 
-  it('an idle device, nothing held, requests outstanding after allocations failed: a queue never restarted (SG-5)', () => {
-    assert.deepEqual(diagnoseHang(hang, evidence({ requestsOutstanding: 3, allocationFailuresInjected: 2 })).candidates, ['SG-5']);
+  it('an idle device, nothing held, requests queued after allocations failed: a queue never restarted (SG-5)', () => {
+    assert.deepEqual(diagnoseHang(hang, evidence({ requestsOutstanding: 3, requestsQueued: 3, allocationFailuresInjected: 2 })).candidates, ['SG-5']);
+  });
+
+  it('the same with the requests in no cancelable queue: dropped when the allocation failed (PAGE-5 before SG-5)', () => {
+    assert.deepEqual(diagnoseHang(hang, evidence({ requestsOutstanding: 1, requestsQueued: 0, allocationFailuresInjected: 2 })).candidates, ['PAGE-5', 'SG-5']);
   });
 
   it('the same with no allocation ever failed: nothing was awaited, a request left pending (PAGE-5 before SG-5)', () => {

@@ -109,7 +109,7 @@ export default driver;
       `unknown conformance class "fast-path" (${valid})`,
       'missing DriverEntry: a function (DriverObject, Kernel) => NTSTATUS',
       'AddDevice must be a function (DriverObject, PhysicalDeviceObject) => NTSTATUS, got a number',
-      'breaksRule must be a rule ID of the catalog such as PAGE-5 or VER-double-free (families PAGE, MDL, SG, CONT, DEV, VER), got the string "rule one"',
+      'breaksRule must be a rule ID of the catalog such as PAGE-5 or VER-SG-DOUBLE-PUT (families PAGE, MDL, SG, CONT, DEV, VER), got the string "rule one"',
     ]);
     assert.ok(e.message.startsWith('driver ./partial.js does not implement the driver contract:\n  - missing name'));
     assert.equal(e.message.split('\n').length, 6, 'one line per problem under the headline');
@@ -121,6 +121,8 @@ export default driver;
     assert.match(contractProblems({ ...base, conformanceClasses: [] }).join('\n'), /conformanceClasses is empty/);
     assert.match(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], DriverUnLoad() {} }).join('\n'), /unknown member "DriverUnLoad"/);
     assert.deepEqual(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], breaksRule: 'PAGE-5' }), []);
+    assert.deepEqual(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], breaksRule: 'VER-SG-DOUBLE-PUT' }), []);
+    assert.match(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], breaksRule: 'VER-double-free' }).join('\n'), /breaksRule VER-double-free is no entry of the DMA verifier's catalog .*VER-SG-DOUBLE-PUT/);
   });
 
   it('loadDriverFromWorldParameters: none named gives null; a named one is loaded', () => {

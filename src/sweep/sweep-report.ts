@@ -39,6 +39,10 @@ export function describeRun(run: SweepRun, modulePath: string, conformanceClass:
   ].join('\n');
 }
 
+/** Said when the run that failed no call fails too: its findings are no error-path bug, and may be behind the other failures. */
+export const ORDINARY_PATH_NOTE = 'the run that failed no call fails too: the driver breaks a rule on its ordinary path, not only on an error path; the other failures may be that same bug';
+
 export function formatSweep(sweep: ClassSweep, modulePath: string): string {
-  return [summaryLine(sweep), ...sweep.failures.map((run) => describeRun(run, modulePath, sweep.conformanceClass).split('\n').map((l) => `  ${l}`).join('\n'))].join('\n');
+  const ordinary = sweep.failures.some((run) => run.injected.length === 0) ? [`  ${ORDINARY_PATH_NOTE}`] : [];
+  return [summaryLine(sweep), ...ordinary, ...sweep.failures.map((run) => describeRun(run, modulePath, sweep.conformanceClass).split('\n').map((l) => `  ${l}`).join('\n'))].join('\n');
 }

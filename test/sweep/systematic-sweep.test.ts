@@ -15,7 +15,7 @@ import { rulesOf } from '../../src/oracles/oracle-finding';
 import { pointOfCallSite } from '../../src/sweep/call-site';
 import { NO_FAILURE, failNth } from '../../src/sweep/failure-plan';
 import { parseSweepArguments } from '../../src/sweep/sweep-command';
-import { formatSweep, replayCommand, summaryLine } from '../../src/sweep/sweep-report';
+import { ORDINARY_PATH_NOTE, formatSweep, replayCommand, summaryLine } from '../../src/sweep/sweep-report';
 import { runSweepPlan } from '../../src/sweep/sweep-run';
 import { SweepIncomplete, sweepClass } from '../../src/sweep/systematic-sweep';
 
@@ -130,6 +130,10 @@ describe('a driver whose bug is on an error path', () => {
     assert.equal(command, `npm run sweep -- --driver ${NO_RESERVE} --class storage-forward-progress --fail ${failure.plan.nth}`);
     assert.ok(text.includes(`call ${failure.injected[0]!.call} failed at ${failure.injected[0]!.site}`));
     assert.ok(text.includes(`[completion, SG-5]`) && text.includes(`replay: ${command}`));
+    assert.ok(!text.includes(ORDINARY_PATH_NOTE), 'the bug is on an error path only');
+    // A sweep whose run that failed nothing fails too says so first.
+    const withCleanFailure = { ...sweep, failures: [...sweep.failures, { ...sweep.runs.find((r) => r.injected.length === 0)!, findings: failure.findings }] };
+    assert.ok(formatSweep(withCleanFailure, NO_RESERVE).split('\n')[1]!.includes(ORDINARY_PATH_NOTE));
 
     const parsed = parseSweepArguments(command.split(' ').slice(4));
     assert.deepEqual(parsed.replay, failure.plan);

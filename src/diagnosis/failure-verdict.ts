@@ -16,7 +16,7 @@ import { ruleOfBugCheck } from './bug-check-rules';
 import { ruleOfEntry } from './verifier-finding-rules';
 
 export type FailureVerdict =
-  | { readonly kind: 'names'; readonly rule: string; readonly how: string }
+  | { readonly kind: 'names'; readonly rule: string; readonly how: string; readonly entries?: readonly string[] }
   /** A failed assertion that names no rule: it states the rule of the scenario it is in. */
   | { readonly kind: 'assertion' }
   | { readonly kind: 'broken'; readonly why: string };
@@ -37,12 +37,15 @@ export function failureVerdict(message: string, errorType: string | null = null,
   const stopNamed = name === 'BugCheck' || name === 'MachineStopped' || name === 'OutcomeNotExamined' || assertion;
   // Only a verdict the suite itself words counts: an assertion or a stop; a program error is broken whatever its text.
   if (!stopNamed) return { kind: 'broken', why: `${name ?? 'an error'} is no verdict on the driver` };
+  // The verifier catalog entries the message names, for a driver that declares it breaks one.
+  const entries = VIOLATION_CATALOG.filter((e) => new RegExp(`(?<![A-Za-z0-9-])${e.id}(?![A-Za-z0-9-])`).test(message));
+  const ids = entries.map((e) => e.id);
   const finding = FINDING.exec(message);
-  if (finding) return { kind: 'names', rule: finding[1]!, how: 'the first finding' };
+  if (finding) return { kind: 'names', rule: finding[1]!, how: 'the first finding', entries: ids };
   const stop = STOP.exec(message);
-  if (stop) return { kind: 'names', rule: ruleOfBugCheck({ code: parseInt(stop[1]!, 16), parameters: [parseInt(stop[2]!, 16), 0, 0, 0] }), how: `bug check 0x${stop[1]}` };
-  const entry = VIOLATION_CATALOG.find((e) => new RegExp(`(?<![A-Za-z0-9-])${e.id}(?![A-Za-z0-9-])`).test(message));
-  if (entry) return { kind: 'names', rule: ruleOfEntry(entry), how: `catalog entry ${entry.id}` };
+  if (stop) return { kind: 'names', rule: ruleOfBugCheck({ code: parseInt(stop[1]!, 16), parameters: [parseInt(stop[2]!, 16), 0, 0, 0] }), how: `bug check 0x${stop[1]}`, entries: ids };
+  const entry = entries[0];
+  if (entry) return { kind: 'names', rule: ruleOfEntry(entry), how: `catalog entry ${entry.id}`, entries: ids };
   if (assertion && inThenStep) return { kind: 'assertion' };
   return { kind: 'broken', why: assertion ? 'an assertion outside a Then step names no rule' : `${name} names no rule` };
 }
@@ -51,6 +54,8 @@ export function failureVerdict(message: string, errorType: string | null = null,
 export function verdictNames(verdict: FailureVerdict, rule: string, scenarioRules: readonly string[]): boolean {
   if (verdict.kind === 'names') {
     if (verdict.rule === rule) return true;
+    // A driver that breaks a verifier entry is named by a finding of that entry.
+    if (verdict.entries?.includes(rule)) return true;
     // A catalog ID names the rule of its entry.
     const entry = VIOLATION_CATALOG.find((e) => e.id === verdict.rule);
     return entry !== undefined && entry.rule === rule;

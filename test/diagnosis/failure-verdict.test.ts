@@ -6,7 +6,7 @@ import { failureVerdict, verdictNames } from '../../src/diagnosis/failure-verdic
 describe('the verdict of a failed scenario', () => {
   it('the first finding names the rule', () => {
     const v = failureVerdict('AssertionError: expected every request to complete, but:\n[completion, DEV-2] read #1 ended in STATUS_IO_DEVICE_ERROR\n[stop, PAGE-5] ...');
-    assert.deepEqual(v, { kind: 'names', rule: 'DEV-2', how: 'the first finding' });
+    assert.deepEqual(v, { kind: 'names', rule: 'DEV-2', how: 'the first finding', entries: [] });
     assert.equal(verdictNames(v, 'DEV-2', ['DEV-2']), true);
     assert.equal(verdictNames(v, 'MDL-4', ['MDL-4']), false);
   });
@@ -15,6 +15,13 @@ describe('the verdict of a failed scenario', () => {
     assert.equal((failureVerdict('BugCheck: bug check 0x4E PFN_LIST_CORRUPT (0x9A, 0x1, 0x0, 0x0): ...') as { rule: string }).rule, 'MDL-2');
     assert.equal((failureVerdict('AssertionError: expected no bug check, but the machine stopped with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION (0x6, 0x2, 0x2, 0x1): VER-SG-DOUBLE-PUT') as { rule: string }).rule, 'SG-3');
     assert.equal((failureVerdict('OutcomeNotExamined: step "the driver frees MDL \"parent\"" stopped the machine with bug check 0x4E PFN_LIST_CORRUPT (0x9A, 0x1, 0x0, 0x0): ..., and no Then step examined it before the next action ran') as { rule: string }).rule, 'MDL-2');
+  });
+
+  it('a driver that declares a verifier catalog entry is named by a finding of that entry, not by its neighbours', () => {
+    const v = failureVerdict('AssertionError: [stop, SG-3] the machine stopped: bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION (0x6, 0x2, 0x2, 0x1): VER-SG-DOUBLE-PUT: PutScatterGatherList of a list that was already put back');
+    assert.equal(verdictNames(v, 'VER-SG-DOUBLE-PUT', ['SG-3']), true);
+    assert.equal(verdictNames(v, 'SG-3', ['SG-3']), true);
+    assert.equal(verdictNames(v, 'VER-UNMAP-MISMATCH', ['SG-3']), false);
   });
 
   it('a program error of the suite or the simulator is broken, whatever rule its text mentions', () => {

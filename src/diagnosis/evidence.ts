@@ -74,6 +74,7 @@ export function evidenceOf(workload: Workload): Evidence {
   const adapters = workload.machine.hal.liveAdapters(workload.driverName);
   const all = [...new Set([...(workload.session?.adapters ?? []), ...adapters])];
   const liveMdls = new Set(machine.kernel.mdl.liveMdls().map((m) => m.id));
+  const outstanding = machine.io.outstandingRequests(workload.driverName);
   const raised = (as: AddressSpace) => as.workingSetMinimumPages > machine.config.workingSetMinimumPages;
   return {
     deviceAddressBits: device.addressBits,
@@ -96,8 +97,8 @@ export function evidenceOf(workload: Workload): Evidence {
       errors: device.transferLog.errors().map((r) => ({ code: r.errorCode as DmaErrorCode, address: r.errorAddress, atNs: r.endedNs })),
     },
     eventsPending: machine.clock.pending,
-    requestsOutstanding: machine.io.outstandingRequests(workload.driverName).length,
-    requestsQueued: machine.io.outstandingRequests(workload.driverName).filter((r) => r.irp?.CancelRoutine).length,
+    requestsOutstanding: outstanding.length,
+    requestsQueued: outstanding.filter((r) => r.irp?.CancelRoutine).length,
     freeBytes: machine.physical.freeFrames * PAGE_SIZE,
     workingSetRaisedBy: [...workload.applications.values()].filter((a) => raised(a.process.addressSpace)).map((a) => a.name),
     cancelledRequestsOf: [...workload.applications.values()]

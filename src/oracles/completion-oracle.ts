@@ -27,14 +27,14 @@ import { OracleFinding, diagnosedFinding } from './oracle-finding';
  * driver did not complete the request the way the device finished it. DEV-2
  * is about cutting transactions into transfers, not about their outcome.
  */
-export const SUCCESS_AFTER_DEVICE_ERROR_RULE = 'DEV-3';
+const CLAIM_AFTER_DEVICE_ERROR_RULE = 'DEV-3';
 
 /** The finding for one tracked request, or null when it met its expectation. */
 export function completionFinding(t: TrackedRequest, evidence: () => Evidence, log: DeviceTransferLog | null): OracleFinding | null {
   const unmet = unmetExpectation(t);
   if (!unmet) {
     const overclaimed = log ? claimAfterDeviceError(t, log) : null;
-    return overclaimed ? { oracle: 'completion', rule: SUCCESS_AFTER_DEVICE_ERROR_RULE, message: overclaimed } : null;
+    return overclaimed ? { oracle: 'completion', rule: CLAIM_AFTER_DEVICE_ERROR_RULE, message: overclaimed } : null;
   }
   const d = diagnoseRequestOutcome(
     { done: t.request.done, status: t.request.status, issuedAtNs: t.request.issuedAtNs, completedAtNs: t.request.completedAtNs, rule: t.rule, deviceFaultInjected: t.disturbances.has('device-fault') },

@@ -228,7 +228,6 @@ export class DmaTestDevice implements PciFunction {
   private pendingEvent: number | null = null;
   private hung = false;
   private hangArmed = false;
-  private masterAbortArmed = false;
   /** A fault waiting for its point in a transfer, and the device's byte count when it was armed. */
   private armed: { readonly fault: DmaFaultInjection; readonly point: DmaFaultPoint; readonly movedBefore: number } | null = null;
   private isRemoved = false;
@@ -314,19 +313,14 @@ export class DmaTestDevice implements PciFunction {
       throw new RangeError(`a fault at a descriptor needs an index from 0 to ${MAX_RING_DESCRIPTORS - 1}, got ${String(point.index)}`);
     }
     if (!['master-abort', 'hang', 'surprise-removal'].includes(fault)) throw new RangeError(`unknown fault injection "${String(fault)}"`);
-    if (point.at !== 'next') {
-      this.armed = { fault, point, movedBefore: this.totalDmaBytes };
-      return;
-    }
-    this.strike(fault);
+    if (point.at === 'next' && fault !== 'master-abort') return this.strike(fault);
+    // A master abort needs a data request to refuse: "now" is the next burst, before it moves anything.
+    this.armed = { fault, point: point.at === 'next' ? { at: 'after-bytes', bytes: 0 } : point, movedBefore: this.totalDmaBytes };
   }
 
-  /** The fault happens now. */
-  private strike(fault: DmaFaultInjection): void {
+  /** A hang or a removal happens now. */
+  private strike(fault: Exclude<DmaFaultInjection, 'master-abort'>): void {
     switch (fault) {
-      case 'master-abort':
-        this.masterAbortArmed = true;
-        return;
       case 'hang':
         if (this.run) this.stall();
         else this.hangArmed = true;
@@ -340,8 +334,6 @@ export class DmaTestDevice implements PciFunction {
         this.config.removed = true;
         this.connection?.interrupt.setLevel(false);
         return;
-      default:
-        throw new RangeError(`unknown fault injection "${String(fault)}"`);
     }
   }
 
@@ -512,7 +504,6 @@ export class DmaTestDevice implements PciFunction {
     this.run = null;
     this.hung = false;
     this.hangArmed = false;
-    this.masterAbortArmed = false;
     this.armed = null;
     this.control = 0;
     this.state = 'idle';
@@ -615,11 +606,6 @@ export class DmaTestDevice implements PciFunction {
     this.pendingEvent = null;
     const run = this.run!;
     const seg = run.segment!;
-    if (this.masterAbortArmed) {
-      this.masterAbortArmed = false;
-      this.bus().signalMasterAbort(at, n, !run.toDevice);
-      return this.fail(DmaError.MasterAbort, at);
-    }
     const allowed = this.bytesBeforeArmedFault(n);
     if (allowed < n) {
       // The fault strikes inside this burst: what comes before it still moves.

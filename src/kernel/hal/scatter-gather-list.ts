@@ -282,7 +282,7 @@ export class ScatterGatherLists {
   }
 
   /** The checks both Get and Build make; a status when the transfer cannot be mapped. */
-  private checkTransfer(routine: string, mdl: MDL, currentVa: number, length: number, writeToDevice: boolean): NtStatus | { pieces: readonly MdlPiece[]; pages: number } {
+  private checkTransfer(routine: string, mdl: MDL, currentVa: number, length: number, writeToDevice: boolean): NtStatus | TransferWalk {
     const a = this.adapter;
     if (!(mdl instanceof MDL)) throw new TypeError(`${routine}: Mdl must be an MDL from IoAllocateMdl`);
     if (!(length > 0)) {

@@ -188,6 +188,16 @@ class CancelRequests implements WorkloadCommand {
   toString = () => `CancelRequests(${this.i})`;
 }
 
+/** Application `i` starts an overlapped transfer of its class, counted as in flight until it is waited for. */
+function startOverlapped(m: WorkloadModel, r: WorkloadReal, i: number, direction: Direction, size: number): StartedTransfer | null {
+  const started = r.protocol.transfer(r.apps[i]!.app, direction, size, 0, true);
+  if (started) {
+    r.apps[i]!.pending.push(started);
+    m.apps[i]!.pending++;
+  }
+  return started;
+}
+
 /**
  * The application starts a burst of overlapped transfers and gives up on
  * them at once (CancelIo), as one does on shutdown or a timeout: the later
@@ -200,13 +210,7 @@ class CancelBurst implements WorkloadCommand {
     const i = pickLive(openApps(m).filter((k) => m.apps[k]!.pending + this.count <= MAX_PENDING), this.i);
     const a = r.apps[i]!;
     operate(r, `${a.app.name} starts ${this.count} overlapped ${this.direction}s of ${formatBytes(this.size)} and cancels them`, () => {
-      for (let n = 0; n < this.count && a.app.handle !== null; n++) {
-        const started = r.protocol.transfer(a.app, this.direction, this.size, 0, true);
-        if (started) {
-          a.pending.push(started);
-          m.apps[i]!.pending++;
-        }
-      }
+      for (let n = 0; n < this.count && a.app.handle !== null; n++) startOverlapped(m, r, i, this.direction, this.size);
       if (a.app.handle === null) return;
       a.app.cancelIo();
       r.protocol.afterCancel?.(a.app);
@@ -396,58 +400,6 @@ class FragmentMemory implements WorkloadCommand {
   toString = () => 'FragmentMemory';
 }
 
-// --- arbitraries --------------------------------------------------------------------------
-
-const app = fc.nat(MAX_APPLICATIONS - 1);
-/** The largest transfer of every class (1 byte to 8 MiB): a driver may refuse a longer one. */
-export const LARGEST_TRANSFER = 8 * MiB;
-
-/**
- * Mostly small (fast), some up to 512 KiB, a few up to 8 MiB; page multiples
- * give or take a byte or two; and the sizes where drivers cut transfers (the
- * device's and the drivers' longest transfers), give or take a byte, but
- * never past the largest transfer.
- */
-export const transferSize: fc.Arbitrary<number> = fc.oneof(
-  { weight: 10, arbitrary: fc.integer({ min: 1, max: 16 * KiB }) },
-  { weight: 3, arbitrary: fc.tuple(fc.integer({ min: 1, max: 64 }), fc.integer({ min: -2, max: 2 })).map(([p, d]) => Math.max(1, p * PAGE_SIZE + d)) },
-  { weight: 4, arbitrary: fc.integer({ min: 16 * KiB + 1, max: 512 * KiB }) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(64 * KiB, 1 * MiB, 4 * MiB, LARGEST_TRANSFER), fc.integer({ min: -1, max: 1 })).map(([s, d]) => Math.min(LARGEST_TRANSFER, s + d)) },
-  { weight: 1, arbitrary: fc.integer({ min: 512 * KiB + 1, max: LARGEST_TRANSFER }) },
-);
-const offsetIntoPage = fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2048, PAGE_SIZE - 1) }, { weight: 2, arbitrary: fc.nat(PAGE_SIZE - 1) });
-const direction = fc.constantFrom<Direction>('read', 'write');
-const smallSize = fc.integer({ min: 1, max: 64 * KiB });
-
-export const workloadCommands: fc.Arbitrary<WorkloadCommand> = fc.oneof(
-  { weight: 2, arbitrary: fc.constant(null).map(() => new OpenApplication()) },
-  { weight: 1, arbitrary: app.map((i) => new Reopen(i)) },
-  { weight: 16, arbitrary: fc.tuple(app, direction, transferSize, offsetIntoPage, fc.boolean()).map(([i, d, s, o, ov]) => new Transfer(i, d, s, o, ov)) },
-  { weight: 4, arbitrary: app.map((i) => new WaitForRequests(i)) },
-  { weight: 2, arbitrary: fc.tuple(app, fc.nat(7)).map(([i, k]) => new FreeBufferInFlight(i, k)) },
-  { weight: 1, arbitrary: app.map((i) => new CancelRequests(i)) },
-  { weight: 2, arbitrary: fc.tuple(app, direction, smallSize, fc.integer({ min: 2, max: 3 })).map(([i, d, s, n]) => new CancelBurst(i, d, s, n)) },
-  { weight: 1, arbitrary: app.map((i) => new SetUpAgain(i)) },
-  { weight: 2, arbitrary: app.map((i) => new CloseHandle(i)) },
-  { weight: 2, arbitrary: app.map((i) => new ExitProcess(i)) },
-  { weight: 3, arbitrary: fc.tuple(app, fc.constantFrom(...HOSTILE_KINDS), smallSize).map(([i, k, s]) => new Hostile(i, k, s)) },
-  { weight: 1, arbitrary: fc.tuple(app, smallSize).map(([i, s]) => new OverlappingReads(i, s)) },
-  { weight: 1, arbitrary: fc.tuple(app, smallSize, fc.nat(15)).map(([i, s, p]) => new ReadIntoLostPage(i, s, p)) },
-  { weight: 3, arbitrary: fc.constantFrom<MemoryPressure>('moderate', 'severe').map((l) => new MemoryPressureEvent(l)) },
-  {
-    weight: 4,
-    // Half the time every call fails until restored, else the next one to three calls.
-    arbitrary: fc.tuple(fc.nat(FAILURE_POINTS.length - 1), fc.nat(1), fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 1 })).map(([p, s, n]) => new FailAllocations(p, s, n)),
-  },
-  { weight: 2, arbitrary: fc.constant(null).map(() => new RestoreAllocations()) },
-  { weight: 1, arbitrary: fc.constant(null).map(() => new ExhaustPool()) },
-  { weight: 1, arbitrary: fc.constant(null).map(() => new ReleasePool()) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom<DmaFaultInjection>('master-abort', 'hang', 'surprise-removal'), faultPoint).map(([f, p]) => new DeviceFault(f, p)) },
-  { weight: 1, arbitrary: fc.constant(null).map(() => new FragmentMemory()) },
-  { weight: 2, arbitrary: cancelAfterCommand() },
-  { weight: 1, arbitrary: shareHandleCommand() },
-);
-
 // --- the handle life cycle and cancels at any point -------------------------------------------
 
 /**
@@ -463,11 +415,7 @@ class CancelAfter implements WorkloadCommand {
     const i = pickLive(openApps(m).filter((k) => m.apps[k]!.pending < MAX_PENDING), this.i);
     const a = r.apps[i]!;
     operate(r, `${a.app.name} starts an overlapped ${this.direction} of ${formatBytes(this.size)} and cancels it after ${this.delayNs} ns`, () => {
-      const started = r.protocol.transfer(a.app, this.direction, this.size, 0, true);
-      if (started) {
-        a.pending.push(started);
-        m.apps[i]!.pending++;
-      }
+      const started = startOverlapped(m, r, i, this.direction, this.size);
       if (a.app.handle === null) return;
       // A class whose transfer is no single request (hand-downs) has them all cancelled.
       if (started) a.app.cancelAfter(started.tracked, this.delayNs);
@@ -521,19 +469,66 @@ class ShareHandle implements WorkloadCommand {
   toString = () => `ShareHandle(${this.i}, ${this.j}, ${this.end})`;
 }
 
-/** An overlapped transfer cancelled at a drawn point of its life (a function, so the arbitrary above can use it). */
-function cancelAfterCommand(): fc.Arbitrary<WorkloadCommand> {
-  // At once; while the request waits for map registers or its list; on the device or in its DPC.
-  const delayNs = fc.oneof(
-    { weight: 2, arbitrary: fc.constant(0) },
-    { weight: 2, arbitrary: fc.integer({ min: 1, max: 2_000 }) },
-    { weight: 2, arbitrary: fc.integer({ min: 2_001, max: 200_000 }) },
-    { weight: 1, arbitrary: fc.integer({ min: 200_001, max: 20_000_000 }) },
-  );
-  return fc.tuple(app, direction, smallSize, delayNs).map(([i, d, s, t]) => new CancelAfter(i, d, s, t));
-}
+// --- arbitraries --------------------------------------------------------------------------
 
-/** A handle duplicated into another application, and how it ends. */
-function shareHandleCommand(): fc.Arbitrary<WorkloadCommand> {
-  return fc.tuple(app, app, fc.constantFrom<ShareEnd>('copy-closed', 'owner-closes-then-copy-closed', 'owner-closes-then-holder-exits')).map(([i, j, e]) => new ShareHandle(i, j, e));
-}
+const app = fc.nat(MAX_APPLICATIONS - 1);
+/** The largest transfer of every class (1 byte to 8 MiB): a driver may refuse a longer one. */
+export const LARGEST_TRANSFER = 8 * MiB;
+
+/**
+ * Mostly small (fast), some up to 512 KiB, a few up to 8 MiB; page multiples
+ * give or take a byte or two; and the sizes where drivers cut transfers (the
+ * device's and the drivers' longest transfers), give or take a byte, but
+ * never past the largest transfer.
+ */
+export const transferSize: fc.Arbitrary<number> = fc.oneof(
+  { weight: 10, arbitrary: fc.integer({ min: 1, max: 16 * KiB }) },
+  { weight: 3, arbitrary: fc.tuple(fc.integer({ min: 1, max: 64 }), fc.integer({ min: -2, max: 2 })).map(([p, d]) => Math.max(1, p * PAGE_SIZE + d)) },
+  { weight: 4, arbitrary: fc.integer({ min: 16 * KiB + 1, max: 512 * KiB }) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(64 * KiB, 1 * MiB, 4 * MiB, LARGEST_TRANSFER), fc.integer({ min: -1, max: 1 })).map(([s, d]) => Math.min(LARGEST_TRANSFER, s + d)) },
+  { weight: 1, arbitrary: fc.integer({ min: 512 * KiB + 1, max: LARGEST_TRANSFER }) },
+);
+const offsetIntoPage = fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2048, PAGE_SIZE - 1) }, { weight: 2, arbitrary: fc.nat(PAGE_SIZE - 1) });
+const direction = fc.constantFrom<Direction>('read', 'write');
+const smallSize = fc.integer({ min: 1, max: 64 * KiB });
+
+export const workloadCommands: fc.Arbitrary<WorkloadCommand> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(null).map(() => new OpenApplication()) },
+  { weight: 1, arbitrary: app.map((i) => new Reopen(i)) },
+  { weight: 16, arbitrary: fc.tuple(app, direction, transferSize, offsetIntoPage, fc.boolean()).map(([i, d, s, o, ov]) => new Transfer(i, d, s, o, ov)) },
+  { weight: 4, arbitrary: app.map((i) => new WaitForRequests(i)) },
+  { weight: 2, arbitrary: fc.tuple(app, fc.nat(7)).map(([i, k]) => new FreeBufferInFlight(i, k)) },
+  { weight: 1, arbitrary: app.map((i) => new CancelRequests(i)) },
+  { weight: 2, arbitrary: fc.tuple(app, direction, smallSize, fc.integer({ min: 2, max: 3 })).map(([i, d, s, n]) => new CancelBurst(i, d, s, n)) },
+  { weight: 1, arbitrary: app.map((i) => new SetUpAgain(i)) },
+  { weight: 2, arbitrary: app.map((i) => new CloseHandle(i)) },
+  { weight: 2, arbitrary: app.map((i) => new ExitProcess(i)) },
+  { weight: 3, arbitrary: fc.tuple(app, fc.constantFrom(...HOSTILE_KINDS), smallSize).map(([i, k, s]) => new Hostile(i, k, s)) },
+  { weight: 1, arbitrary: fc.tuple(app, smallSize).map(([i, s]) => new OverlappingReads(i, s)) },
+  { weight: 1, arbitrary: fc.tuple(app, smallSize, fc.nat(15)).map(([i, s, p]) => new ReadIntoLostPage(i, s, p)) },
+  { weight: 3, arbitrary: fc.constantFrom<MemoryPressure>('moderate', 'severe').map((l) => new MemoryPressureEvent(l)) },
+  {
+    weight: 4,
+    // Half the time every call fails until restored, else the next one to three calls.
+    arbitrary: fc.tuple(fc.nat(FAILURE_POINTS.length - 1), fc.nat(1), fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 1 })).map(([p, s, n]) => new FailAllocations(p, s, n)),
+  },
+  { weight: 2, arbitrary: fc.constant(null).map(() => new RestoreAllocations()) },
+  { weight: 1, arbitrary: fc.constant(null).map(() => new ExhaustPool()) },
+  { weight: 1, arbitrary: fc.constant(null).map(() => new ReleasePool()) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom<DmaFaultInjection>('master-abort', 'hang', 'surprise-removal'), faultPoint).map(([f, p]) => new DeviceFault(f, p)) },
+  { weight: 1, arbitrary: fc.constant(null).map(() => new FragmentMemory()) },
+  {
+    weight: 2,
+    // Cancelled at once; while the request waits for map registers or its list; on the device or in its DPC.
+    arbitrary: fc.tuple(app, direction, smallSize, fc.oneof(
+      { weight: 2, arbitrary: fc.constant(0) },
+      { weight: 2, arbitrary: fc.integer({ min: 1, max: 2_000 }) },
+      { weight: 2, arbitrary: fc.integer({ min: 2_001, max: 200_000 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 200_001, max: 20_000_000 }) },
+    )).map(([i, d, s, t]) => new CancelAfter(i, d, s, t)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(app, app, fc.constantFrom<ShareEnd>('copy-closed', 'owner-closes-then-copy-closed', 'owner-closes-then-holder-exits')).map(([i, j, e]) => new ShareHandle(i, j, e)),
+  },
+);

@@ -8,7 +8,7 @@
  * come from the arrays the booted machine actually holds.
  */
 import { Machine } from '../src/machine/machine';
-import { GiB } from '../src/machine/units';
+import { GiB } from '../src/contracts/units';
 import { FrameState } from '../src/kernel/mm/physical-memory';
 import { BenchResult } from './bench-result';
 import { collectGarbage, nowNs } from './support/timing';

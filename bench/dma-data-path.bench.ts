@@ -7,7 +7,7 @@
  * the same 8 MiB (one Uint8Array.set), measured in the same call.
  */
 import { Machine } from '../src/machine/machine';
-import { MiB } from '../src/machine/units';
+import { MiB } from '../src/contracts/units';
 import { BenchResult } from './bench-result';
 import { ScatterGatherDriver, holdsDevicePattern, residentUserBuffer } from './support/scatter-gather-transfer';
 import { median } from './statistics';

@@ -14,8 +14,8 @@
 import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DriverModule } from '../src/drivers/contract';
-import { loadDriverModule } from '../src/drivers/loader';
+import type { DriverModule } from '../src/personalities/wdm/contract';
+import { loadDriverModule } from '../src/personalities/wdm/loader';
 import { FuzzTarget } from '../src/fuzz/campaign';
 import { DEFAULT_SUITE_SEED } from '../src/fuzz/fuzz-settings';
 import { KERNEL_MODELS } from '../src/fuzz/kernel-models/kernel-model-catalog';

@@ -8,7 +8,7 @@
  * the unlock), measured in the same call.
  */
 import { Machine } from '../src/machine/machine';
-import { MiB, PAGE_SIZE } from '../src/machine/units';
+import { MiB, PAGE_SIZE } from '../src/contracts/units';
 import { BenchResult } from './bench-result';
 import { ScatterGatherDriver, residentUserBuffer } from './support/scatter-gather-transfer';
 import { median } from './statistics';

@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { GiB, MiB, PAGE_SIZE } from '../src/machine/units';
+import { GiB, MiB, PAGE_SIZE } from '../src/contracts/units';
 import { BenchResult } from './bench-result';
 import { MemorySample, RESULT_PREFIX, ScaleMeasurement } from './support/scale-workload';
 

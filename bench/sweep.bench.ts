@@ -6,9 +6,9 @@
  * also given against booting the same machine alone, measured in the same
  * call, the one figure that holds on a loaded machine.
  */
-import { bootConfigFor } from '../src/fuzz/workload/boot-variants';
-import { protocolFor } from '../src/fuzz/workload/class-protocols';
-import { driverModulesIn } from '../src/fuzz/workload/driver-catalog';
+import { bootConfigFor } from '../src/workload/boot-variants';
+import { protocolFor } from '../src/conformance/classes';
+import { driverModulesIn } from '../src/conformance/driver-finder';
 import { Machine } from '../src/machine/machine';
 import { SWEEP_MACHINE } from '../src/sweep/sweep-run';
 import { sweepClass } from '../src/sweep/systematic-sweep';
@@ -32,7 +32,7 @@ export async function run(): Promise<BenchResult[]> {
       const start = nowNs();
       const sweep = sweepClass(driver, protocol);
       const took = nowNs() - start;
-      if (sweep.failures.length > 0) throw new Error(`the sweep of reference driver ${driver.name} (${c}) found ${sweep.failures.length} failure(s): run npm run sweep -- --driver src/drivers/reference/${driver.name}.ts`);
+      if (sweep.failures.length > 0) throw new Error(`the sweep of reference driver ${driver.name} (${c}) found ${sweep.failures.length} failure(s): run npm run sweep -- --driver src/conformance/${c}/reference.ts`);
       runs += sweep.runs.length;
       ns += took;
       results.push({ name: `sweep of ${c} (${driver.name}): wall time`, value: took / 1e6, unit: 'ms wall clock', note: `${sweep.runs.length} runs, ${sweep.sites.length} call sites (${sweep.errorPathSites.length} only on an error path), ${sweep.cleanCalls} fallible calls in the clean run` });

@@ -1,11 +1,11 @@
 import {
   DEVICE_DESCRIPTION_VERSION3, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, FILE_DEVICE_UNKNOWN,
   IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_READ, IRP_MJ_WRITE, KDPC, KSPIN_LOCK, KTIMER, NT_SUCCESS, STATUS,
-} from '../src/drivers/contract';
+} from '../src/personalities/wdm/contract';
 import type {
   DEVICE_OBJECT, DMA_ADAPTER, DRIVER_OBJECT, DeviceResources, DriverModule, IRP, KernelApi, NtStatus, SCATTER_GATHER_LIST,
-} from '../src/drivers/contract';
-import { DESCRIPTOR_SIZE, DescriptorFlag, DmaCapability, DmaControl, DmaRegister, DmaState, DmaStatusBit } from '../src/pci/dma-device';
+} from '../src/personalities/wdm/contract';
+import { DESCRIPTOR_SIZE, DescriptorFlag, DmaCapability, DmaControl, DmaRegister, DmaState, DmaStatusBit } from '../src/contracts/dma-test-device-registers';
 
 const MAX_REQUEST = 8 * 1024 * 1024;
 const RING_DESCRIPTORS = 4096;

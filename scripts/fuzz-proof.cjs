@@ -1,7 +1,7 @@
 /**
  * The fuzzer proves itself (part of `npm test`): the workload fuzzer runs
- * with a fixed budget and seed against every faulty driver in
- * src/drivers/faulty and every reference driver in src/drivers/reference,
+ * with a fixed budget and seed against every faulty and every reference
+ * driver of the class folders (src/conformance/driver-finder.ts),
  * and the example driver of docs/driver-contract.md (docs/example-driver.ts,
  * a reference driver too: it must survive), in parallel child processes (one per CPU, each proving a share of the
  * drivers in turn).
@@ -17,13 +17,11 @@
  *
  *   node scripts/fuzz-proof.cjs [--runs N] [--operations N] [--seed S] [--jobs J] [driver module ...]
  */
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { ROOT } = require('./project-paths.cjs');
 
-const DRIVERS = path.join(ROOT, 'src', 'drivers');
 /** The documentation's example driver: what a driver author copies, so it is proved like the references. */
 const EXAMPLE_DRIVER = path.join(ROOT, 'docs', 'example-driver.ts');
 const RESULT_PREFIX = 'fuzz-proof-result ';
@@ -44,21 +42,18 @@ function parseArguments(argv) {
   return options;
 }
 
+/** The suite's drivers of a kind, from the driver finder. */
 function driverFiles(kind) {
-  const dir = path.join(DRIVERS, kind);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join(dir, f)) : [];
+  require('ts-node/register/transpile-only');
+  return require('../src/conformance/driver-finder').driverModulesIn(kind).map((d) => d.modulePath);
 }
 
 /** Worker: prove the given modules one after the other, one JSON line each. */
 function work(modules, budget) {
   require('ts-node/register/transpile-only');
   const { proveDriver, PROOF_BUDGET } = require('../src/fuzz/fuzzer-proof');
-  const { driverModulesIn } = require('../src/fuzz/workload/driver-catalog');
   const b = { ...PROOF_BUDGET, ...budget };
   for (const modulePath of modules) {
-    // Modules of shared parts export no driver: nothing to prove.
-    const kind = modulePath.includes(`${path.sep}faulty${path.sep}`) ? 'faulty' : 'reference';
-    if (!driverModulesIn(kind, path.dirname(modulePath)).some((d) => d.modulePath === modulePath)) continue;
     const proof = proveDriver(path.relative(ROOT, modulePath), b, () => Number(process.hrtime.bigint() / 1_000_000n));
     process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(proof)}\n`);
   }

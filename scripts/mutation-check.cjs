@@ -3,9 +3,8 @@
  *
  *   node scripts/mutation-check.cjs [name ...]
  *
- * Every driver module in src/drivers/reference and src/drivers/faulty is
- * found by looking (a module that exports no driver, such as shared parts,
- * is passed over). Each runs in its own cucumber process against
+ * Every reference and faulty driver of the class folders is found by
+ * src/conformance/driver-finder.ts. Each runs in its own cucumber process against
  * features/conformance, restricted to the scenarios of the classes it
  * claims:
  *
@@ -30,37 +29,27 @@
  * Names given on the command line keep only the drivers whose name or file
  * contains one of them.
  */
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { ROOT } = require('./project-paths.cjs');
 
 require('ts-node/register/transpile-only');
-const { driverFromModule } = require('../src/drivers/loader');
+const { suiteDrivers } = require('../src/conformance/driver-finder');
 const { failureVerdict, verdictNames } = require('../src/diagnosis/failure-verdict');
 
-const DRIVER_DIRECTORIES = [
-  { kind: 'reference', dir: path.join(ROOT, 'src', 'drivers', 'reference') },
-  { kind: 'faulty', dir: path.join(ROOT, 'src', 'drivers', 'faulty') },
-];
 const FEATURES = path.join(ROOT, 'features', 'conformance');
 
-/** Every driver module of both directories: kind, file, and the driver's declarations. */
+/** Every driver of the suite: kind, file, and the driver's declarations. */
 function discoverDrivers() {
-  const found = [];
-  for (const { kind, dir } of DRIVER_DIRECTORIES) {
-    if (!fs.existsSync(dir)) continue;
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
-      const full = path.join(dir, file);
-      const relative = path.relative(ROOT, full);
-      const exported = require(full);
-      if (exported.default === undefined && exported.driver === undefined) continue; // shared parts, not a driver
-      const driver = driverFromModule(exported, relative);
-      found.push({ kind, file: relative, path: full, name: driver.name, classes: [...driver.conformanceClasses], breaksRule: driver.breaksRule ?? null });
-    }
-  }
-  return found;
+  return suiteDrivers().map(({ kind, modulePath, driver }) => ({
+    kind,
+    file: path.relative(ROOT, modulePath),
+    path: modulePath,
+    name: driver.name,
+    classes: [...driver.conformanceClasses],
+    breaksRule: driver.breaksRule ?? null,
+  }));
 }
 
 /** The tag expression of the scenarios a driver is run against. */

@@ -13,8 +13,8 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { FOUR_GIB } from '../src/machine/boot-config';
 import { Machine } from '../src/machine/machine';
-import { PAGE_SIZE, formatBytes } from '../src/machine/units';
-import { USER_DMA_STATUS } from '../src/kernel/hal/user-dma-options';
+import { PAGE_SIZE, formatBytes } from '../src/contracts/units';
+import { USER_DMA_STATUS } from '../src/contracts/user-dma-options';
 import { dmaObjects } from '../src/scenarios/dma-scenario-objects';
 import {
   DeviceRun, finishRingTransfer, pagesWithZeroLengthDescriptor, receivedMasterAbort, runRingTransfer, runSingleTransfers, setBusMastering, startRingTransfer,

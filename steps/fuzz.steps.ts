@@ -11,12 +11,13 @@
  */
 import { Before, ITestCaseHookParameter, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { ConformanceClass, isConformanceClass } from '../src/drivers/contract';
+import { ConformanceClass } from '../src/personalities/wdm/contract';
+import { isConformanceClass } from '../src/conformance/classes';
 import { CampaignResult, FuzzTarget, formatCounterexample, runCampaign } from '../src/fuzz/campaign';
 import { budgetFor, fuzzSettingsFrom } from '../src/fuzz/fuzz-settings';
 import { kernelModelNamed } from '../src/fuzz/kernel-models/kernel-model-catalog';
 import { kernelModelTarget } from '../src/fuzz/kernel-models/kernel-model';
-import { suiteModuleOf } from '../src/fuzz/workload/driver-catalog';
+import { suiteModuleOf } from '../src/conformance/driver-finder';
 import { workloadFuzzTarget } from '../src/fuzz/workload/workload-fuzzer';
 import { attachJson, attachText } from './support/attach';
 import { classesOfTags, selectedDriver } from './support/driver-under-test';

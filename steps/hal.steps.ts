@@ -17,7 +17,7 @@ import { APC_LEVEL, DISPATCH_LEVEL, Irql, PASSIVE_LEVEL, irqlName } from '../src
 import { Machine } from '../src/machine/machine';
 import { STATUS, statusName } from '../src/machine/ntstatus';
 import { parseSize } from '../src/machine/size-expression';
-import { PAGE_SIZE, formatBytes } from '../src/machine/units';
+import { PAGE_SIZE, formatBytes } from '../src/contracts/units';
 import { ALLOCATION_ACTIONS, freeAdapterChannel, freeMapRegisters, requestAdapterChannel } from '../src/scenarios/adapter-channel-requests';
 import { reserveAllAddressSpace } from '../src/scenarios/address-space-exhaustion';
 import { cpuReadNs } from '../src/scenarios/cpu-access-time';

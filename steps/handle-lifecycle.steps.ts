@@ -8,17 +8,10 @@
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { statusName } from '../src/machine/ntstatus';
-import { formatBytes } from '../src/machine/units';
-import type { Workload } from '../src/workload/workload';
-import { failIfStopped, workloadOf } from './support/driver-under-test';
+import { formatBytes } from '../src/contracts/units';
+import { workloadOf } from './support/driver-under-test';
 import { ConformanceWorld } from './support/world';
-
-function perform<T>(world: ConformanceWorld, what: string, operation: (workload: Workload) => T): T | undefined {
-  const workload = workloadOf(world);
-  const value = workload.perform(what, () => operation(workload));
-  failIfStopped(workload);
-  return value;
-}
+import { perform } from './support/application-steps';
 
 When('{string} duplicates its handle into {string}', function (this: ConformanceWorld, owner: string, holder: string) {
   const workload = workloadOf(this);

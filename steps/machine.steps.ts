@@ -2,7 +2,7 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import { strict as assert } from 'node:assert';
 import { FOUR_GIB } from '../src/machine/boot-config';
-import { PAGE_SIZE, formatAddress } from '../src/machine/units';
+import { PAGE_SIZE, formatAddress } from '../src/contracts/units';
 import { FrameState } from '../src/kernel/mm/physical-memory';
 import { ConformanceWorld } from './support/world';
 

@@ -11,7 +11,7 @@ import { LOCK_OPERATION, MDL, MmGetMdlVirtualAddress } from '../src/kernel/mm/md
 import { APC_LEVEL, DEVICE_LEVEL, DISPATCH_LEVEL, Irql, PASSIVE_LEVEL } from '../src/machine/irql';
 import { Machine } from '../src/machine/machine';
 import { RaisedStatus } from '../src/machine/ntstatus';
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, formatBytes, pageOf } from '../src/machine/units';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, formatBytes, pageOf } from '../src/contracts/units';
 import { ReturnedNull, attempt, runningMachine } from './support/outcome';
 import { ScenarioBuffer, ScenarioMdl, ScenarioObjects, framesNow, inContextOf, objects, patternBytes, patternMismatch, rememberFrames } from './support/scenario-objects';
 import { ConformanceWorld } from './support/world';

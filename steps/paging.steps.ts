@@ -7,7 +7,7 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { MemoryPressure } from '../src/kernel/mm/memory-manager';
 import { PoolType } from '../src/kernel/mm/pool';
-import { formatBytes, PAGE_SIZE } from '../src/machine/units';
+import { formatBytes, PAGE_SIZE } from '../src/contracts/units';
 import { runningMachine } from './support/outcome';
 import { ScenarioBuffer, framesNow, inContextOf, objects, pageCountOf, patternBytes, patternMismatch, rememberFrames, writePattern } from './support/scenario-objects';
 import { ConformanceWorld } from './support/world';

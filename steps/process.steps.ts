@@ -6,7 +6,7 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { Process } from '../src/kernel/io/process';
 import { Machine } from '../src/machine/machine';
-import { formatBytes } from '../src/machine/units';
+import { formatBytes } from '../src/contracts/units';
 import { attempt, runningMachine } from './support/outcome';
 import { ScenarioBuffer, ScenarioObjects, objects, pageAddress, patternBytes, patternMismatch, writePattern } from './support/scenario-objects';
 import { ConformanceWorld } from './support/world';

@@ -6,9 +6,10 @@
  */
 import { Before, ITestCaseHookParameter, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { ConformanceClass, isConformanceClass } from '../src/drivers/contract';
-import { protocolFor } from '../src/fuzz/workload/class-protocols';
-import { suiteModuleOf } from '../src/fuzz/workload/driver-catalog';
+import { ConformanceClass } from '../src/personalities/wdm/contract';
+import { isConformanceClass } from '../src/conformance/classes';
+import { protocolFor } from '../src/conformance/classes';
+import { suiteModuleOf } from '../src/conformance/driver-finder';
 import { replayModulePath } from '../src/sweep/sweep-command';
 import { formatSweep } from '../src/sweep/sweep-report';
 import { ClassSweep, sweepClass } from '../src/sweep/systematic-sweep';

@@ -13,38 +13,14 @@ import { DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { STATUS, statusName } from '../src/machine/ntstatus';
 import { parseSize } from '../src/machine/size-expression';
-import { formatBytes } from '../src/machine/units';
+import { formatBytes } from '../src/contracts/units';
 import { CallSite, FailurePoint, failCalls, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
 import { guardedKernelBuffer } from '../src/workload/hostile-input';
-import { sharedBufferClientOf } from '../src/workload/shared-buffer-client';
-import { mappedBufferClientOf } from '../src/workload/mapped-buffer-client';
-import { MAPPED_BUFFER_MAXIMUM } from '../src/workload/mapped-buffer-interface';
 import { runMixedWorkload } from '../src/workload/mixed-workload';
-import type { TrackedRequest } from '../src/workload/request-ledger';
-import type { Workload } from '../src/workload/workload';
-import type { WorkloadApplication } from '../src/workload/workload-application';
 import { failIfStopped, workloadOf } from './support/driver-under-test';
 import { objects } from './support/scenario-objects';
+import { app, latestRequestOf, perform, remember, rememberedRequestOf } from './support/application-steps';
 import { ConformanceWorld } from './support/world';
-
-/** Run one operation of an application, failing the step if the machine stopped during it. */
-function perform<T>(world: ConformanceWorld, what: string, operation: (workload: Workload) => T): T | undefined {
-  const workload = workloadOf(world);
-  const value = workload.perform(what, () => operation(workload));
-  failIfStopped(workload);
-  return value;
-}
-
-function app(world: ConformanceWorld, name: string): WorkloadApplication {
-  return workloadOf(world).application(name);
-}
-
-/** The request of the application each "its latest request" step means. */
-const latestRequests = new WeakMap<WorkloadApplication, TrackedRequest>();
-
-function remember(application: WorkloadApplication, tracked: TrackedRequest | undefined): void {
-  if (tracked) latestRequests.set(application, tracked);
-}
 
 /** Rows of | size | offset into its page |, the offset optional (0). */
 function bufferRows(table: DataTable): { size: number; offset: number }[] {
@@ -180,7 +156,7 @@ When('{string} reads more than its {size} buffer holds', function (this: Conform
 
 When('{string} frees the buffer of its latest request while it is in flight', function (this: ConformanceWorld, name: string) {
   const a = app(this, name);
-  const latest = latestRequests.get(a);
+  const latest = rememberedRequestOf(a);
   if (!latest) throw new Error(`${name} has issued no request yet`);
   perform(this, `${name} frees the buffer of its latest request`, () => {
     const buffer = a.bufferOfRequest(latest);
@@ -189,18 +165,6 @@ When('{string} frees the buffer of its latest request while it is in flight', fu
   });
 });
 
-/**
- * The application's latest request: the one a step of this file remembered,
- * or a later one the ledger holds for its process (steps of other files,
- * such as the mapped-file class's, issue requests too).
- */
-function latestRequestOf(world: ConformanceWorld, a: WorkloadApplication): TrackedRequest | undefined {
-  const ledger = workloadOf(world).ledger.requests;
-  const remembered = latestRequests.get(a);
-  const last = ledger.filter((t) => t.request.process === a.process).pop();
-  if (!remembered || !last) return remembered ?? last;
-  return ledger.indexOf(last) > ledger.indexOf(remembered) ? last : remembered;
-}
 
 Then('{string}\'s latest request failed with {word}', function (this: ConformanceWorld, name: string, status: string) {
   const a = app(this, name);
@@ -270,123 +234,4 @@ When('the DMA test device refuses a data burst at descriptor {count}', function 
 
 When('the DMA test device is surprise-removed after {size}', function (this: ConformanceWorld, bytes: number) {
   perform(this, `the device is surprise-removed after ${formatBytes(bytes)}`, (w) => injectDeviceFault(w, 'surprise-removal', { at: 'after-bytes', bytes }));
-});
-
-// --- the shared-buffer class (seed 000's inverted call) ------------------------------------
-
-When('{string} registers a shared queue of {count} entries', function (this: ConformanceWorld, name: string, entries: number) {
-  const client = sharedBufferClientOf(app(this, name));
-  perform(this, `${name} registers a shared queue`, () => remember(client.app, client.registerQueue(entries)));
-});
-
-When('{string} registers a shared queue at a kernel address', function (this: ConformanceWorld, name: string) {
-  const client = sharedBufferClientOf(app(this, name));
-  perform(this, `${name} registers a shared queue at a kernel address`, (w) => {
-    const guard = guardedKernelBuffer(w, 4096);
-    if (!guard) throw new Error('non-paged pool has no room for a page of guarded kernel memory');
-    remember(client.app, client.registerQueueAt(guard.va, 4096, 'a kernel address'));
-  });
-});
-
-When('{string} registers a shared queue in memory it has freed', function (this: ConformanceWorld, name: string) {
-  const a = app(this, name);
-  const client = sharedBufferClientOf(a);
-  perform(this, `${name} registers a shared queue in freed memory`, () => {
-    const region = a.allocate(4096);
-    a.free(region);
-    remember(a, client.registerQueueAt(region.address, 4096, 'memory the application freed'));
-  });
-});
-
-When('{string} registers a shared queue too small for one entry', function (this: ConformanceWorld, name: string) {
-  const a = app(this, name);
-  const client = sharedBufferClientOf(a);
-  perform(this, `${name} registers a shared queue too small for one entry`, () => {
-    const region = a.allocate(20);
-    remember(a, client.registerQueueAt(region.address, 20, 'a region too small for one entry'));
-  });
-});
-
-When('{string} hands down {count} buffers of {size}', function (this: ConformanceWorld, name: string, count: number, size: number) {
-  const client = sharedBufferClientOf(app(this, name));
-  perform(this, `${name} hands down ${count} buffers of ${formatBytes(size)}`, () => {
-    for (const h of client.handDown(count, size)) remember(client.app, h.tracked);
-  });
-});
-
-When('{string} consumes {count} filled buffers', function (this: ConformanceWorld, name: string, count: number) {
-  const client = sharedBufferClientOf(app(this, name));
-  const consumed = perform(this, `${name} consumes ${count} filled buffers`, () => client.consume(count));
-  if (consumed !== undefined) expect(consumed.length, `fills ${name} was signalled`).to.equal(count);
-});
-
-Then('{string} checked {count} fills against the device\'s stream', function (this: ConformanceWorld, name: string, count: number) {
-  const client = sharedBufferClientOf(app(this, name));
-  expect(client.fillsChecked, `fills of ${name} checked against the stream (${client.emptyFills} were reported empty)`).to.equal(count);
-});
-
-Then('each buffer\'s scatter\\/gather list was built once, however often it was filled', function (this: ConformanceWorld) {
-  const workload = workloadOf(this);
-  const handed = [...workload.applications.values()].reduce((n, a) => n + sharedBufferClientOf(a).buffers.size, 0);
-  const built = workload.session?.adapters.reduce((n, a) => n + a.lists.allocatedCount, 0) ?? 0;
-  expect(built, `scatter/gather lists the driver got for ${handed} buffer(s) handed down`).to.be.at.most(handed);
-});
-
-// --- the mapped-buffer class ------------------------------------------------------------------
-
-When('{string} maps a buffer of {size} from the driver', function (this: ConformanceWorld, name: string, size: number) {
-  const client = mappedBufferClientOf(app(this, name));
-  perform(this, `${name} maps a buffer of ${formatBytes(size)}`, () => remember(client.app, client.map(size)));
-});
-
-When('{string} has the device fill its whole mapped buffer', function (this: ConformanceWorld, name: string) {
-  const client = mappedBufferClientOf(app(this, name));
-  perform(this, `${name} has the device fill its mapped buffer`, () => {
-    if (!client.view) throw new Error(`${name} has no mapped buffer`);
-    remember(client.app, client.fill(0, client.view.length));
-  });
-});
-
-When('{string} has the device fill {size} of its mapped buffer, {size} into it', function (this: ConformanceWorld, name: string, size: number, offset: number) {
-  const client = mappedBufferClientOf(app(this, name));
-  perform(this, `${name} has the device fill ${formatBytes(size)} of its mapped buffer`, () => remember(client.app, client.fill(offset, size)));
-});
-
-When('{string} starts the device filling its whole mapped buffer', function (this: ConformanceWorld, name: string) {
-  const client = mappedBufferClientOf(app(this, name));
-  perform(this, `${name} starts the device filling its mapped buffer`, () => {
-    if (!client.view) throw new Error(`${name} has no mapped buffer`);
-    remember(client.app, client.fill(0, client.view.length, true));
-  });
-});
-
-When('{string} has the device read {size} of its mapped buffer, {size} into it', function (this: ConformanceWorld, name: string, size: number, offset: number) {
-  const client = mappedBufferClientOf(app(this, name));
-  perform(this, `${name} has the device read ${formatBytes(size)} of its mapped buffer`, () => {
-    const sent = client.send(offset, size);
-    if (sent) remember(client.app, sent);
-  });
-});
-
-When('{string} asks the device to fill past the end of its mapped buffer', function (this: ConformanceWorld, name: string) {
-  const client = mappedBufferClientOf(app(this, name));
-  perform(this, `${name} asks for a fill past the end of its mapped buffer`, () => {
-    if (!client.view) throw new Error(`${name} has no mapped buffer`);
-    remember(client.app, client.transferOutside(client.view.length - 100, 4096));
-  });
-});
-
-When('{string} asks for a second mapped buffer', function (this: ConformanceWorld, name: string) {
-  const client = mappedBufferClientOf(app(this, name));
-  perform(this, `${name} asks for a second mapped buffer`, () => remember(client.app, client.map(4096, undefined, { kind: 'error', why: 'a second map request on one handle' })));
-});
-
-When('{string} asks for a mapped buffer with a {count}-byte output buffer', function (this: ConformanceWorld, name: string, outputBytes: number) {
-  const client = mappedBufferClientOf(app(this, name));
-  perform(this, `${name} asks for a mapped buffer with a short output buffer`, () => remember(client.app, client.map(4096, outputBytes, { kind: 'error', why: 'an output buffer too short for the mapping\'s address' })));
-});
-
-When('{string} asks for a mapped buffer larger than the class allows', function (this: ConformanceWorld, name: string) {
-  const client = mappedBufferClientOf(app(this, name));
-  perform(this, `${name} asks for a mapped buffer larger than the class allows`, () => remember(client.app, client.map(MAPPED_BUFFER_MAXIMUM + 4096, undefined, { kind: 'error', why: 'a size above the class\'s maximum' })));
 });

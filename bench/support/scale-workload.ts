@@ -17,7 +17,7 @@
  *   node --require ts-node/register/transpile-only bench/support/scale-workload.ts <buffers> <ceiling MiB>
  */
 import { Machine } from '../../src/machine/machine';
-import { GiB, MiB, PAGE_SIZE } from '../../src/machine/units';
+import { GiB, MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { MDL } from '../../src/kernel/mm/mdl';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { ScatterGatherDriver, holdsDevicePattern } from './scatter-gather-transfer';

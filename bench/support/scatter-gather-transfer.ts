@@ -17,14 +17,14 @@
 import { DISPATCH_LEVEL } from '../../src/machine/irql';
 import { Machine } from '../../src/machine/machine';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { Process } from '../../src/kernel/io/process';
 import { MDL } from '../../src/kernel/mm/mdl';
 import { DMA_ADAPTER, DmaAdapter, adapterOf } from '../../src/kernel/hal/dma-adapter';
 import { SCATTER_GATHER_LIST } from '../../src/kernel/hal/scatter-gather-list';
 import { READ_REGISTER_ULONG, WRITE_REGISTER_ULONG } from '../../src/kernel/hal/register-access';
 import { PciCommand, PciConfigOffset } from '../../src/pci/config-space';
-import { DESCRIPTOR_SIZE, DescriptorFlag, DmaControl, DmaInterrupt, DmaRegister } from '../../src/pci/dma-device';
+import { DESCRIPTOR_SIZE, DescriptorFlag, DmaControl, DmaInterrupt, DmaRegister } from '../../src/contracts/dma-test-device-registers';
 
 /** Descriptors the device accepts in one ring (docs/dma-device.md). */
 const MAX_RING_DESCRIPTORS = 4096;

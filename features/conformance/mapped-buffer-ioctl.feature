@@ -11,7 +11,7 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
   was built from (MDL-2).
 
   A driver of this class serves the interface of
-  src/workload/mapped-buffer-interface.ts. Each scenario then checks the
+  src/conformance/mapped-buffer-ioctl/interface.ts. Each scenario then checks the
   workload: no bug check, no verifier finding, the device's bytes seen
   through the mapping match its stream, every request completed as the
   rules require, no DMA outside the applications' and the kernel's memory,

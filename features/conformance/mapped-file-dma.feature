@@ -13,7 +13,7 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
 
   A driver of this class takes the view with the class's METHOD_NEITHER
   IOCTLs: the output buffer is the view, the input buffer the device stream
-  offset to start at (src/drivers/reference/mapped-file.ts).
+  offset to start at (src/conformance/mapped-file-dma/interface.ts).
 
   Status: checked. The suite drives the driver and observes the view, its
   frames and the file; the memory manager stops the machine when pages are

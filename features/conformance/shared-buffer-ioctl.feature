@@ -10,7 +10,7 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
   is only a hint (PAGE-2).
 
   A driver of this class serves the interface of
-  src/workload/shared-buffer-interface.ts: the application registers a
+  src/conformance/shared-buffer-ioctl/interface.ts: the application registers a
   queue, hands buffers down, waits for fills, reads the queue, checks each
   buffer and gives it back. Each scenario then checks the workload: no bug
   check, no verifier finding, every fill matches the device's stream, every

@@ -3,7 +3,7 @@
  * driver broke to cause each: what a reviewer reads from the device's error
  * register and error address.
  */
-import { DmaError, DmaErrorCode } from '../pci/dma-device';
+import { DmaError, DmaErrorCode } from '../contracts/dma-test-device-registers';
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { DeviceErrorEvidence, Evidence } from './evidence';
 import { diagnoseIommuFault } from './iommu-fault-rules';

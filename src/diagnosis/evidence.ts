@@ -9,8 +9,8 @@
 import type { FailedDmaCall } from '../kernel/hal/failed-dma-calls';
 import { AddressSpace } from '../kernel/mm/address-space';
 import { STATUS } from '../machine/ntstatus';
-import { PAGE_SIZE } from '../machine/units';
-import type { DmaErrorCode } from '../pci/dma-device';
+import { PAGE_SIZE } from '../contracts/units';
+import type { DmaErrorCode } from '../contracts/dma-test-device-registers';
 import type { Workload } from '../workload/workload';
 
 export type FrameOwnerEvidence =

@@ -7,7 +7,7 @@
  * given by physical address instead of through its scatter/gather list, which
  * only the adapter maps for the device (SG-1).
  */
-import { PAGE_SIZE } from '../machine/units';
+import { PAGE_SIZE } from '../contracts/units';
 import { describedWiderThanTheDevice } from './device-access-rules';
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';

@@ -14,7 +14,7 @@
  */
 import type { FailedDmaCall } from '../kernel/hal/failed-dma-calls';
 import { STATUS, statusName } from '../machine/ntstatus';
-import { formatBytes } from '../machine/units';
+import { formatBytes } from '../contracts/units';
 import { diagnoseDeviceError } from './device-error-rules';
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';

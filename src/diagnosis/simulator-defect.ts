@@ -11,8 +11,14 @@ import { BugCheck } from '../machine/bug-check';
 import { RaisedStatus } from '../machine/ntstatus';
 
 const SOURCE = path.resolve(__dirname, '..');
-/** Driver code inside the source tree: the reference and faulty drivers. */
-const DRIVER_MODULES = [path.join(SOURCE, 'drivers', 'reference'), path.join(SOURCE, 'drivers', 'faulty')];
+/** The driver kit the suite's drivers are built from is driver code too. */
+const DRIVER_KIT = path.join(SOURCE, 'personalities', 'wdm', 'driver-kit.ts');
+
+/** Driver code inside the source tree: each class's reference.ts and faulty/ drivers, and their kit. */
+function isDriverCode(file: string): boolean {
+  const [top, , inClass] = path.relative(SOURCE, file).split(path.sep);
+  return (top === 'conformance' && (inClass === 'reference.ts' || inClass === 'faulty')) || file === DRIVER_KIT;
+}
 
 export class SimulatorDefect extends Error {
   constructor(readonly bugCheck: BugCheck, readonly defect: Error) {
@@ -37,7 +43,7 @@ export function isSimulatorError(error: unknown): error is Error {
   if (!(error instanceof Error) || error instanceof RaisedStatus || error instanceof BugCheck) return false;
   const file = thrownFrom(error);
   if (!file || !file.startsWith(SOURCE + path.sep)) return false;
-  return !DRIVER_MODULES.some((d) => file.startsWith(d + path.sep));
+  return !isDriverCode(file);
 }
 
 /** The defect behind a stop, when the stop is the simulator's own failure; null for a verdict on the driver. */

@@ -4,7 +4,7 @@
  * for the verifier's own checks), so a new entry needs nothing here; for the
  * checks whose cause the entry alone does not settle, the evidence refines it.
  */
-import { PAGE_SIZE } from '../machine/units';
+import { PAGE_SIZE } from '../contracts/units';
 import { VIOLATION_CATALOG, ViolationEntry } from '../kernel/verifier/violation-catalog';
 import { diagnoseDeviceAccess } from './device-access-rules';
 import { Diagnosis, certain } from './diagnosis';

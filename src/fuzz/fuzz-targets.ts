@@ -4,8 +4,8 @@
  * with a budget of operations). A replay must choose the target with the
  * options the counterexample printed, since they shape what is generated.
  */
-import { isConformanceClass } from '../drivers/contract';
-import { loadDriverModule } from '../drivers/loader';
+import { isConformanceClass } from '../conformance/classes';
+import { loadDriverModule } from '../personalities/wdm/loader';
 import { FuzzTarget } from './campaign';
 import { kernelModelNamed } from './kernel-models/kernel-model-catalog';
 import { kernelModelTarget } from './kernel-models/kernel-model';

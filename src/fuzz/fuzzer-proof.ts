@@ -11,8 +11,8 @@
  * failing run is what "runs to the first failure" measures); its replay
  * command reproduces it, and `npm run fuzz` shrinks it.
  */
-import type { DriverModule } from '../drivers/contract';
-import { loadDriverModule } from '../drivers/loader';
+import type { DriverModule } from '../personalities/wdm/contract';
+import { loadDriverModule } from '../personalities/wdm/loader';
 import { runCampaign } from './campaign';
 import { ClassNotFuzzable, fuzzableClassOf, workloadFuzzTarget } from './workload/workload-fuzzer';
 

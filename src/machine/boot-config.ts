@@ -2,7 +2,7 @@
  * What the simulated machine looks like when it boots. Every scenario boots
  * its own machine from one of these; the seed makes the run repeatable.
  */
-import { GiB, MiB, PAGE_SIZE } from './units';
+import { GiB, MiB, PAGE_SIZE } from '../contracts/units';
 import type { DmaInstallConfiguration } from '../kernel/hal/boot-preallocation';
 
 export type VerifierMode = 'bugcheck' | 'record';

@@ -3,7 +3,7 @@
  * "4 GiB - 1 page", "2 pages", "1 byte", "0x2000 bytes". A malformed size is an error that names
  * the text and says what is accepted.
  */
-import { GiB, KiB, MiB, PAGE_SIZE } from './units';
+import { GiB, KiB, MiB, PAGE_SIZE } from '../contracts/units';
 
 const UNIT: Record<string, number> = {
   byte: 1, bytes: 1, b: 1,

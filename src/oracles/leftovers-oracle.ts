@@ -8,7 +8,7 @@
  * Each kind of leftover is filed under the rule the diagnosis gives it.
  */
 import { MDL_PAGES_LOCKED } from '../kernel/mm/mdl';
-import { formatAddress, formatBytes } from '../machine/units';
+import { formatAddress, formatBytes } from '../contracts/units';
 import type { Workload } from '../workload/workload';
 import type { OracleFinding } from './oracle-finding';
 import { LeftoverKind, diagnoseLeftover } from '../diagnosis/leftover-rules';

@@ -19,7 +19,7 @@ import { BootConfig, FOUR_GIB } from '../machine/boot-config';
 import { Clock } from '../machine/clock';
 import { COST } from '../machine/cost-model';
 import { Cpu } from '../machine/cpu';
-import { PAGE_SIZE } from '../machine/units';
+import { PAGE_SIZE } from '../contracts/units';
 import { FrameFlag, PhysicalMemory } from '../kernel/mm/physical-memory';
 import { Iommu, formatRequesterId } from '../kernel/hal/iommu';
 import { BarDescription, PciCommand, allOnes } from './config-space';

@@ -7,7 +7,7 @@
  * without touching host RAM.
  */
 import { SparseBytes } from '../machine/chunked-range';
-import { MiB, KiB } from '../machine/units';
+import { MiB, KiB } from '../contracts/units';
 import { PciConfigSpace, allOnes } from './config-space';
 import { AccessWidth, BusConnection, PciFunction } from './pci-function';
 

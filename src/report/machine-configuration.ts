@@ -6,7 +6,7 @@
  * boot configuration.
  */
 import type { BootConfig } from '../machine/boot-config';
-import { formatBytes } from '../machine/units';
+import { formatBytes } from '../contracts/units';
 
 export function describeMachineConfiguration(config: BootConfig): string {
   return [

@@ -10,7 +10,7 @@
  * are outlined, one colour per name.
  */
 import { FrameFlag, FrameState } from '../kernel/mm/physical-memory';
-import { PAGE_SIZE, formatBytes } from '../machine/units';
+import { PAGE_SIZE, formatBytes } from '../contracts/units';
 import { element, svgDocument, text, title } from './svg-markup';
 
 /** The part of the PFN database the picture reads (PhysicalMemory has it). */

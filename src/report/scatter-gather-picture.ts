@@ -9,7 +9,7 @@
  * buffer are drawn in red.
  */
 import type { SCATTER_GATHER_LIST } from '../kernel/hal/scatter-gather-list';
-import { PAGE_SIZE, formatAddress, formatBytes } from '../machine/units';
+import { PAGE_SIZE, formatAddress, formatBytes } from '../contracts/units';
 import { element, svgDocument, text, title } from './svg-markup';
 
 /** The buffer a list describes: where it starts and the frame of each of its pages (-1: not resident). */

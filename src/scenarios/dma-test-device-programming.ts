@@ -8,12 +8,12 @@
  */
 import { Machine } from '../machine/machine';
 import { COST } from '../machine/cost-model';
-import { PAGE_SIZE } from '../machine/units';
+import { PAGE_SIZE } from '../contracts/units';
 import { KDPC } from '../kernel/io/dpc';
 import { DmaAdapter } from '../kernel/hal/dma-adapter';
 import { READ_REGISTER_ULONG, WRITE_REGISTER_ULONG } from '../kernel/hal/register-access';
 import { PciCommand, PciConfigOffset, PciStatus } from '../pci/config-space';
-import { DESCRIPTOR_SIZE, DescriptorFlag, DmaControl, DmaErrorCode, DmaRegister, DmaStatusBit, dmaErrorName } from '../pci/dma-device';
+import { DESCRIPTOR_SIZE, DescriptorFlag, DmaControl, DmaErrorCode, DmaRegister, DmaStatusBit, dmaErrorName } from '../contracts/dma-test-device-registers';
 
 export type DmaDirection = 'to-device' | 'from-device';
 export type Completion = 'polling' | 'interrupt';

@@ -7,7 +7,7 @@
 import { Machine } from '../machine/machine';
 import { READ_PORT_BUFFER_ULONG, READ_REGISTER_BUFFER_ULONG, WRITE_REGISTER_BUFFER_ULONG } from '../kernel/hal/register-access';
 import { PciBus } from '../pci/bus';
-import { DmaPortRegister } from '../pci/dma-device';
+import { DmaPortRegister } from '../contracts/dma-test-device-registers';
 
 export interface BusAccess {
   readonly space: 'memory' | 'port';

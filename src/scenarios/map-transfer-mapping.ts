@@ -6,7 +6,7 @@
  * FreeAdapterChannel gives the channel and its registers back.
  */
 import { Machine } from '../machine/machine';
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES } from '../machine/units';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES } from '../contracts/units';
 import { DmaAdapter } from '../kernel/hal/dma-adapter';
 import { MapRegisterBase } from '../kernel/hal/map-registers';
 import { MDL, MmGetMdlVirtualAddress } from '../kernel/mm/mdl';

@@ -6,7 +6,7 @@
  * any run of free frames is long.
  */
 import { Machine } from '../machine/machine';
-import { PAGE_SIZE, formatAddress } from '../machine/units';
+import { PAGE_SIZE, formatAddress } from '../contracts/units';
 
 /** Null when every page of [va, va + length) follows the one before it in physical memory; else where it does not. */
 export function contiguityBreak(machine: Machine, va: number, length: number): string | null {

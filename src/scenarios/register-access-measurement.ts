@@ -8,7 +8,7 @@
  */
 import { Machine } from '../machine/machine';
 import { READ_PORT_ULONG, READ_REGISTER_ULONG, WRITE_REGISTER_ULONG, transferBlock } from '../kernel/hal/register-access';
-import { DmaPortRegister, DmaRegister } from '../pci/dma-device';
+import { DmaPortRegister, DmaRegister } from '../contracts/dma-test-device-registers';
 
 export const FIFO_READ_METHODS = [
   'single reads through the memory-mapped register',

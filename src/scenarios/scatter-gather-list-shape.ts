@@ -6,7 +6,7 @@
  * when the list is right, else a sentence saying where it is wrong.
  */
 import { FOUR_GIB } from '../machine/boot-config';
-import { PAGE_SIZE, formatAddress } from '../machine/units';
+import { PAGE_SIZE, formatAddress } from '../contracts/units';
 import { SCATTER_GATHER_ELEMENT } from '../kernel/hal/scatter-gather-list';
 import { MDL, MmGetMdlVirtualAddress } from '../kernel/mm/mdl';
 

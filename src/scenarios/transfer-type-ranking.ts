@@ -21,8 +21,8 @@ import { COST } from '../machine/cost-model';
 import { Machine } from '../machine/machine';
 import { Process } from '../kernel/io/process';
 import { READ_REGISTER_ULONG, WRITE_REGISTER_ULONG, transferBlock } from '../kernel/hal/register-access';
-import { DmaRegister } from '../pci/dma-device';
-import { DMA_OPTION, userDmaStatusName } from '../kernel/hal/user-dma-options';
+import { DmaRegister } from '../contracts/dma-test-device-registers';
+import { DMA_OPTION, userDmaStatusName } from '../contracts/user-dma-options';
 import { setBusMastering } from './dma-test-device-programming';
 import { openTestDevice, runTransaction } from './user-dma-application';
 

@@ -7,7 +7,7 @@
 import { Machine } from '../machine/machine';
 import { Process } from '../kernel/io/process';
 import { DmaBuffer, DmaTransaction, LockResult, UserDmaLibrary } from '../kernel/hal/user-dma-library';
-import { DMA_OPTION, USER_DMA_STATUS, UserDmaStatus, userDmaStatusName } from '../kernel/hal/user-dma-options';
+import { DMA_OPTION, USER_DMA_STATUS, UserDmaStatus, userDmaStatusName } from '../contracts/user-dma-options';
 import { Completion, DeviceTransferResult, runSingleTransfers } from './dma-test-device-programming';
 import type { LibraryUser } from './dma-scenario-objects';
 

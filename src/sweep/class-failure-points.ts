@@ -2,12 +2,12 @@
  * Which of the driver's calls the sweep fails for a class. Every fallible
  * call, unless the class's rules speak only of some: a storage driver must
  * make forward progress when its scatter/gather lists and pool fail (SG-5),
- * and its protocol names just those points (src/fuzz/workload/class-protocols.ts).
+ * and its protocol names just those points (its class's application.ts).
  * Such a class's other calls are failed only while the driver starts, where
  * refusing to start is always a correct answer. Calls the sweep does not
  * fail are not counted either, so every run fails a call until the last.
  */
-import type { ClassProtocol } from '../fuzz/workload/class-protocols';
+import type { ClassProtocol } from '../conformance/class-protocol';
 import { FAILURE_POINTS } from '../workload/machine-events';
 
 export type MayFail = (point: string, duringStart: boolean) => boolean;

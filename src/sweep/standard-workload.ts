@@ -14,8 +14,8 @@
  * part instead of the run.
  */
 import type { UserBuffer } from '../kernel/io/application';
-import { KiB } from '../machine/units';
-import type { ClassProtocol, Direction, StartedTransfer } from '../fuzz/workload/class-protocols';
+import { KiB } from '../contracts/units';
+import type { ClassProtocol, Direction, StartedTransfer } from '../conformance/class-protocol';
 import type { Workload } from '../workload/workload';
 import type { WorkloadApplication } from '../workload/workload-application';
 

@@ -13,9 +13,11 @@
  * Exit status: 0 when no run found anything, 1 when one did, 2 on a usage error.
  */
 import * as path from 'node:path';
-import { ConformanceClass, DriverModule, isConformanceClass } from '../drivers/contract';
-import { loadDriverModule } from '../drivers/loader';
-import { ClassProtocol, protocolFor } from '../fuzz/workload/class-protocols';
+import { ConformanceClass, DriverModule } from '../personalities/wdm/contract';
+import { isConformanceClass } from '../conformance/classes';
+import { loadDriverModule } from '../personalities/wdm/loader';
+import { ClassProtocol } from '../conformance/class-protocol';
+import { protocolFor } from '../conformance/classes';
 import type { FailurePlan } from './failure-plan';
 import { describeRun, formatSweep } from './sweep-report';
 import { runSweepPlan } from './sweep-run';

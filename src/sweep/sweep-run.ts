@@ -10,13 +10,13 @@
  * AddDevice or StartDevice) is a correct answer, not a finding; what the
  * driver leaves behind after it is (refused-start.ts).
  */
-import type { DriverModule } from '../drivers/contract';
-import type { ClassProtocol } from '../fuzz/workload/class-protocols';
-import { BootVariant, bootConfigFor } from '../fuzz/workload/boot-variants';
+import type { DriverModule } from '../personalities/wdm/contract';
+import type { ClassProtocol } from '../conformance/class-protocol';
+import { BootVariant, bootConfigFor } from '../workload/boot-variants';
 import { findingsAtEnd } from '../fuzz/workload/rule-checks';
 import { Machine } from '../machine/machine';
 import { NT_SUCCESS } from '../machine/ntstatus';
-import { MiB, KiB } from '../machine/units';
+import { MiB, KiB } from '../contracts/units';
 import type { OracleFinding } from '../oracles/oracle-finding';
 import { Workload } from '../workload/workload';
 import { DriverCallCounter, InjectedFailure } from './call-counter';

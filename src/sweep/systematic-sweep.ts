@@ -9,8 +9,8 @@
  * a site reached only on an error path (after a failure) gets a run of its
  * own, failing the call that led there and then the site's first call.
  */
-import type { DriverModule } from '../drivers/contract';
-import type { ClassProtocol } from '../fuzz/workload/class-protocols';
+import type { DriverModule } from '../personalities/wdm/contract';
+import type { ClassProtocol } from '../conformance/class-protocol';
 import { failNth } from './failure-plan';
 import { SweepRun, runSweepPlan } from './sweep-run';
 

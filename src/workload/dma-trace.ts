@@ -13,7 +13,7 @@
  */
 import { AddressSpace } from '../kernel/mm/address-space';
 import type { Machine } from '../machine/machine';
-import { formatAddress } from '../machine/units';
+import { formatAddress } from '../contracts/units';
 import type { DevicePeerAccess, DeviceRamAccess, DmaFault, DmaObserver } from '../pci/dma-observer';
 import type { DeviceTransferLog } from '../pci/dma-transfer-log';
 

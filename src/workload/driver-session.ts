@@ -5,9 +5,9 @@
  * holds shows up as left behind. What the machine had before the driver came
  * is remembered, so the leftovers check can tell the driver's share.
  */
-import type { DriverModule } from '../drivers/contract';
+import type { DriverModule } from '../personalities/wdm/contract';
 import type { DmaAdapter } from '../kernel/hal/dma-adapter';
-import { InstalledDriver, installDriver } from '../drivers/loader';
+import { InstalledDriver, installDriver } from '../personalities/wdm/loader';
 import type { Machine } from '../machine/machine';
 import { DmaTrace } from './dma-trace';
 

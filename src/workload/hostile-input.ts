@@ -4,7 +4,7 @@
  * filled with a recognisable pattern and guarded: after the workload it must
  * still hold exactly that, whatever the driver and the device did.
  */
-import { PAGE_SIZE, formatAddress } from '../machine/units';
+import { PAGE_SIZE, formatAddress } from '../contracts/units';
 import type { Workload } from './workload';
 
 export interface GuardedRange {

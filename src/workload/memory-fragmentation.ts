@@ -7,7 +7,7 @@
  */
 import type { Process } from '../kernel/io/process';
 import type { Machine } from '../machine/machine';
-import { PAGE_SIZE } from '../machine/units';
+import { PAGE_SIZE } from '../contracts/units';
 
 export interface Fragmentation {
   /** The process whose pages hold the scattered frames; memory is whole again when it exits. */

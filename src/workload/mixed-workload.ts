@@ -7,7 +7,7 @@
  * same mix.
  */
 import type { UserBuffer } from '../kernel/io/application';
-import { PAGE_SIZE } from '../machine/units';
+import { PAGE_SIZE } from '../contracts/units';
 import type { TrackedRequest } from './request-ledger';
 import type { WorkloadApplication } from './workload-application';
 

@@ -7,7 +7,7 @@
  * exhausted may fail before they reach the driver. A storage-style driver
  * must still finish the ones it already holds.
  */
-import { PAGE_SIZE } from '../machine/units';
+import { PAGE_SIZE } from '../contracts/units';
 import type { Workload } from './workload';
 
 /** The call site the pool is taken under, as "other drivers" of a busy machine. */

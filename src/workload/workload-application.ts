@@ -14,7 +14,7 @@
 import { Application, UserBuffer } from '../kernel/io/application';
 import type { IoRequest } from '../kernel/io/io-request';
 import { NtStatus, RaisedStatus, STATUS, statusName } from '../machine/ntstatus';
-import { PAGE_SIZE, formatBytes } from '../machine/units';
+import { PAGE_SIZE, formatBytes } from '../contracts/units';
 import type { FILE_OBJECT } from '../kernel/io/file-object';
 import type { Process } from '../kernel/io/process';
 import type { StreamRange } from '../pci/dma-transfer-log';

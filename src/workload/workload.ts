@@ -10,7 +10,7 @@
  * reads that have finished are checked against the device's stream while
  * their buffers still hold what the device wrote.
  */
-import type { DriverModule } from '../drivers/contract';
+import type { DriverModule } from '../personalities/wdm/contract';
 import type { Machine } from '../machine/machine';
 import { Rng } from '../machine/rng';
 import { DriverSession } from './driver-session';

@@ -6,49 +6,32 @@
  * scenario. It runs against the driver named by the world parameter
  * `driver` (`--world-parameters '{"driver":"./my-driver.ts"}'`, or
  * `npm run conformance -- --driver ./my-driver.ts`); without one, against
- * the reference driver that claims the class (src/drivers/reference, found
- * by looking, not from a list). A scenario for a class the driver does not
+ * the reference driver of the class (src/conformance/<class>/reference.ts,
+ * found by src/conformance/driver-finder.ts). A scenario for a class the driver does not
  * claim is skipped, and the report says why.
  *
  * A driver that cannot be loaded (no module at the path, a module that does
  * not implement the contract) stops the run before any scenario, with the
  * loader's message.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Before, BeforeAll, ITestCaseHookParameter } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import type { DriverModule } from '../../src/drivers/contract';
-import { isConformanceClass } from '../../src/drivers/contract';
-import { driverFromModule, loadDriverModule } from '../../src/drivers/loader';
+import type { DriverModule } from '../../src/personalities/wdm/contract';
+import { isConformanceClass } from '../../src/conformance/classes';
+import { loadDriverModule } from '../../src/personalities/wdm/loader';
+import { referenceDriverOf } from '../../src/conformance/driver-finder';
 import { describeFindings } from '../../src/oracles/oracle-finding';
 import { stopOracle } from '../../src/oracles/stop-oracle';
 import type { Workload } from '../../src/workload/workload';
 import { readWorldParameters } from './world-parameters';
 import type { ConformanceWorld } from './world';
 
-const REFERENCE_DRIVERS = path.resolve(__dirname, '..', '..', 'src', 'drivers', 'reference');
 const CLASS_TAG = /^@class:(.+)$/;
 
 /** The driver named by the world parameters, loaded once per run; undefined until BeforeAll ran, null when none was named. */
 let namedDriver: DriverModule | null | undefined;
-let referenceDrivers: DriverModule[] | undefined;
 const selected = new WeakMap<object, DriverModule>();
 const workloads = new WeakMap<object, Workload>();
-
-/**
- * The reference drivers: every module in src/drivers/reference that exports a
- * driver (modules of shared parts export none and are passed over).
- */
-export function findReferenceDrivers(directory: string = REFERENCE_DRIVERS): DriverModule[] {
-  const drivers: DriverModule[] = [];
-  for (const file of fs.readdirSync(directory).filter((f) => f.endsWith('.ts')).sort()) {
-    const exported = require(path.join(directory, file)) as Record<string, unknown>;
-    if (exported.default === undefined && exported.driver === undefined) continue;
-    drivers.push(driverFromModule(exported, path.join('src', 'drivers', 'reference', file)));
-  }
-  return drivers;
-}
 
 /** The conformance classes a scenario's tags name, in tag order. */
 export function classesOfTags(tags: readonly { readonly name: string }[]): string[] {
@@ -73,9 +56,9 @@ Before({ name: 'select the driver under test' }, function (this: ConformanceWorl
   if (namedDriver === undefined) namedDriver = driverNamedByParameters(this.parameters);
   let driver = namedDriver;
   if (!driver) {
-    referenceDrivers ??= findReferenceDrivers();
-    driver = referenceDrivers.find((d) => d.conformanceClasses.some((c) => classes.includes(c))) ?? null;
-    if (!driver) throw new Error(`no reference driver in src/drivers/reference claims ${classes.join(' or ')}; name a driver with --world-parameters '{"driver":"<path>"}'`);
+    const known = classes.filter(isConformanceClass);
+    driver = known.map((c) => referenceDriverOf(c)?.driver).find((d) => d !== undefined) ?? null;
+    if (!driver) throw new Error(`no reference driver in src/conformance/${classes.join(' or ')}/reference.ts; name a driver with --world-parameters '{"driver":"<path>"}'`);
   }
   if (!driver.conformanceClasses.some((c) => classes.includes(c))) {
     const why = `skipped: driver ${driver.name} does not claim ${classes.join(' or ')} (it claims ${driver.conformanceClasses.join(', ')})`;

@@ -14,7 +14,7 @@ import { AddressSpace } from '../../src/kernel/mm/address-space';
 import { MDL } from '../../src/kernel/mm/mdl';
 import { SimulatedFile } from '../../src/kernel/mm/section';
 import { Machine } from '../../src/machine/machine';
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, pageOf } from '../../src/machine/units';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, pageOf } from '../../src/contracts/units';
 
 export class UnknownScenarioObject extends Error {
   constructor(kind: string, name: string, known: readonly string[]) {

@@ -10,7 +10,7 @@ import { RequestObservation, diagnoseRequestOutcome } from '../../src/diagnosis/
 import { diagnoseVerifierFinding } from '../../src/diagnosis/verifier-finding-rules';
 import type { ViolationEntry } from '../../src/kernel/verifier/violation-catalog';
 import { STATUS } from '../../src/machine/ntstatus';
-import { DmaError } from '../../src/pci/dma-device';
+import { DmaError } from '../../src/contracts/dma-test-device-registers';
 
 const adapter = (a: Partial<AdapterEvidence> = {}): AdapterEvidence => ({ label: 'DMA adapter #1 of dma0', describedAs64Bit: false, listsOutstanding: 0, listsOutlivingTheirMdl: 0, channelsHeld: 0, mapRegistersHeld: 0, failedCalls: [], ...a });
 

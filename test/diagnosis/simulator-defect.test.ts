@@ -36,7 +36,7 @@ describe('a stop the simulator caused', () => {
 
   it('a program error in driver code, or a raised status, is the driver\'s', () => {
     const inDriver = new TypeError('Cannot read properties of null');
-    inDriver.stack = `TypeError: Cannot read properties of null\n    at Device.start (${path.resolve(__dirname, '../../src/drivers/faulty/some-driver.ts')}:10:5)`;
+    inDriver.stack = `TypeError: Cannot read properties of null\n    at Device.start (${path.resolve(__dirname, '../../src/conformance/read-write-direct/faulty/some-driver.ts')}:10:5)`;
     assert.equal(simulatorDefectOf(stopCausedBy(inDriver)), null);
     assert.equal(simulatorDefectOf(stopCausedBy(new RaisedStatus(STATUS.ACCESS_VIOLATION, 'probe'))), null);
     assert.equal(simulatorDefectOf(new BugCheck(0x4e, 0x9a, 0, 0, 0, 'no cause')), null);

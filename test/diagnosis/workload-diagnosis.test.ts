@@ -1,9 +1,9 @@
 /** The diagnosis on real workloads: the same symptom, told apart by what the machine shows. */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import claims64Bit from '../../src/drivers/faulty/direct-io-claims-64-bit';
-import noTransferTimeout from '../../src/drivers/faulty/direct-io-no-transfer-timeout';
-import directIo from '../../src/drivers/reference/direct-io';
+import claims64Bit from '../../src/conformance/read-write-direct/faulty/claims-64-bit';
+import noTransferTimeout from '../../src/conformance/read-write-direct/faulty/no-transfer-timeout';
+import directIo from '../../src/conformance/read-write-direct/reference';
 import { stopOracle } from '../../src/oracles/stop-oracle';
 import { injectDeviceFault } from '../../src/workload/machine-events';
 import { workloadWithApplication } from '../workload/workload-fixture';

@@ -5,8 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { DESCRIPTOR_SIZE, DescriptorFlag } from '../../src/pci/dma-device';
-import { descriptorsFor, encodeDescriptors } from '../../src/drivers/reference/driver-parts';
+import { DESCRIPTOR_SIZE, DescriptorFlag } from '../../src/contracts/dma-test-device-registers';
+import { descriptorsFor, encodeDescriptors } from '../../src/personalities/wdm/driver-kit';
 import { startWorkload } from '../workload/workload-fixture';
 
 describe('descriptors for a scatter/gather list', () => {

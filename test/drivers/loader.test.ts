@@ -11,15 +11,16 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { STATUS } from '../../src/machine/ntstatus';
-import { MiB } from '../../src/machine/units';
+import { MiB } from '../../src/contracts/units';
 import { Hal } from '../../src/kernel/hal/hal';
 import { Application } from '../../src/kernel/io/application';
-import { CONFORMANCE_CLASS_NAMES, DriverModule, KEVENT } from '../../src/drivers/contract';
-import { DriverLoadError, contractProblems, installDriver, loadDriverFromWorldParameters, loadDriverModule } from '../../src/drivers/loader';
+import { DriverModule, KEVENT } from '../../src/personalities/wdm/contract';
+import { CONFORMANCE_CLASS_NAMES } from '../../src/conformance/classes';
+import { DriverLoadError, contractProblems, installDriver, loadDriverFromWorldParameters, loadDriverModule } from '../../src/personalities/wdm/loader';
 import { DriverHang } from '../../src/kernel/io/driver-hang';
 import { DriverStartFailed } from '../../src/kernel/io/driver-start-failed';
 import { IoManager } from '../../src/kernel/io/io-manager';
-import { createKernelApi } from '../../src/drivers/kernel-api';
+import { createKernelApi } from '../../src/personalities/wdm/kernel-api-binding';
 import { adapterFor, bootHal } from '../hal/hal-fixture';
 import { bootSmallMachine } from '../mm/machine-fixture';
 
@@ -69,7 +70,7 @@ describe('loading a driver module', () => {
   });
 
   it('loads a TypeScript driver written against the contract', () => {
-    const contract = path.resolve(__dirname, '../../src/drivers/contract');
+    const contract = path.resolve(__dirname, '../../src/personalities/wdm/contract');
     const file = writeModule('typed.ts', `
 import { DriverModule, STATUS } from ${JSON.stringify(contract)};
 const driver: DriverModule = {

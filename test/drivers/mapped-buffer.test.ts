@@ -6,12 +6,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import mappedBuffer from '../../src/drivers/reference/mapped-buffer';
-import { KiB } from '../../src/machine/units';
+import mappedBuffer from '../../src/conformance/mapped-buffer-ioctl/reference';
+import { KiB } from '../../src/contracts/units';
 import { STATUS } from '../../src/machine/ntstatus';
 import { leftoversOracle } from '../../src/oracles/leftovers-oracle';
 import { failCalls } from '../../src/workload/machine-events';
-import { mappedBufferClientOf } from '../../src/workload/mapped-buffer-client';
+import { mappedBufferClientOf } from '../../src/conformance/mapped-buffer-ioctl/application';
 import { workloadWithApplication } from '../workload/workload-fixture';
 
 describe('the mapped-buffer driver under failing IRP allocations', () => {

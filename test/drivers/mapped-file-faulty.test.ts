@@ -8,14 +8,14 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { STATUS } from '../../src/machine/ntstatus';
-import { MiB } from '../../src/machine/units';
+import { MiB } from '../../src/contracts/units';
 import { Application, UserBuffer } from '../../src/kernel/io/application';
-import { installDriver } from '../../src/drivers/loader';
-import type { DriverModule } from '../../src/drivers/contract';
-import { IOCTL_MAPPED_FILE_FROM_DEVICE, MAPPED_FILE_STREAM_OFFSET_BYTES, mappedFileInput } from '../../src/drivers/reference/mapped-file';
-import neverUnlocks from '../../src/drivers/faulty/mapped-file-never-unlocks';
-import unlocksEarly from '../../src/drivers/faulty/mapped-file-unlocks-before-transfer-ends';
-import unguarded from '../../src/drivers/faulty/mapped-file-unguarded-probe';
+import { installDriver } from '../../src/personalities/wdm/loader';
+import type { DriverModule } from '../../src/personalities/wdm/contract';
+import { IOCTL_MAPPED_FILE_FROM_DEVICE, MAPPED_FILE_STREAM_OFFSET_BYTES, mappedFileInput } from '../../src/conformance/mapped-file-dma/interface';
+import neverUnlocks from '../../src/conformance/mapped-file-dma/faulty/never-unlocks';
+import unlocksEarly from '../../src/conformance/mapped-file-dma/faulty/unlocks-before-transfer-ends';
+import unguarded from '../../src/conformance/mapped-file-dma/faulty/unguarded-probe';
 import { bootSmallMachine } from '../mm/machine-fixture';
 
 function start(driver: DriverModule) {

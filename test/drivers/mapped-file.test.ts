@@ -8,11 +8,12 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS, statusName } from '../../src/machine/ntstatus';
-import { KiB, MiB, PAGE_SIZE } from '../../src/machine/units';
+import { KiB, MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { Application, UserBuffer } from '../../src/kernel/io/application';
-import { installDriver } from '../../src/drivers/loader';
-import type { DriverModule } from '../../src/drivers/contract';
-import mappedFile, { IOCTL_MAPPED_FILE_FROM_DEVICE, IOCTL_MAPPED_FILE_TO_DEVICE, MAPPED_FILE_STREAM_OFFSET_BYTES, mappedFileInput } from '../../src/drivers/reference/mapped-file';
+import { installDriver } from '../../src/personalities/wdm/loader';
+import type { DriverModule } from '../../src/personalities/wdm/contract';
+import mappedFile from '../../src/conformance/mapped-file-dma/reference';
+import { IOCTL_MAPPED_FILE_FROM_DEVICE, IOCTL_MAPPED_FILE_TO_DEVICE, MAPPED_FILE_STREAM_OFFSET_BYTES, mappedFileInput } from '../../src/conformance/mapped-file-dma/interface';
 import { bootSmallMachine } from '../mm/machine-fixture';
 
 function start(driver: DriverModule = mappedFile) {

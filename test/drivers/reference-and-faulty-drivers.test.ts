@@ -5,22 +5,22 @@
  * reference driver serves its class's interface end to end on a small machine.
  */
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { contractProblems } from '../../src/drivers/loader';
-import type { DriverModule } from '../../src/drivers/contract';
-import { RULE_ID_PATTERN } from '../../src/drivers/contract';
-import directIo from '../../src/drivers/reference/direct-io';
-import mappedBuffer from '../../src/drivers/reference/mapped-buffer';
-import sharedBuffer from '../../src/drivers/reference/shared-buffer';
+import { contractProblems } from '../../src/personalities/wdm/loader';
+import type { DriverModule } from '../../src/personalities/wdm/contract';
+import { RULE_ID_PATTERN } from '../../src/personalities/wdm/contract';
+import directIo from '../../src/conformance/read-write-direct/reference';
+import mappedBuffer from '../../src/conformance/mapped-buffer-ioctl/reference';
+import sharedBuffer from '../../src/conformance/shared-buffer-ioctl/reference';
 import { STATUS } from '../../src/machine/ntstatus';
-import { mappedBufferClientOf } from '../../src/workload/mapped-buffer-client';
-import { sharedBufferClientOf } from '../../src/workload/shared-buffer-client';
+import { mappedBufferClientOf } from '../../src/conformance/mapped-buffer-ioctl/application';
+import { sharedBufferClientOf } from '../../src/conformance/shared-buffer-ioctl/application';
 import { checkWorkload } from '../../src/oracles/conformance-oracles';
+import { CONFORMANCE_CLASS_NAMES } from '../../src/conformance/classes';
+import { driverModulesIn, referenceDriverOf } from '../../src/conformance/driver-finder';
 import { workloadWithApplication } from '../workload/workload-fixture';
 
-const FAULTY = path.resolve(__dirname, '../../src/drivers/faulty');
 const REFERENCES: Record<string, DriverModule> = { 'direct-io': directIo, 'shared-buffer': sharedBuffer, 'mapped-buffer': mappedBuffer };
 
 describe('the reference drivers', () => {
@@ -57,22 +57,22 @@ describe('the reference drivers', () => {
   });
 });
 
-describe('the faulty variants of these drivers', () => {
-  const files = fs.readdirSync(FAULTY).filter((f) => /^(direct-io|shared-buffer|mapped-buffer)-.*\.ts$/.test(f));
+describe('the faulty drivers of every class', () => {
+  const faulty = driverModulesIn('faulty');
 
-  it('there are some of each', () => {
-    for (const prefix of Object.keys(REFERENCES)) assert.ok(files.some((f) => f.startsWith(`${prefix}-`)), `a faulty variant of ${prefix}`);
+  it('every class has some', () => {
+    for (const c of CONFORMANCE_CLASS_NAMES) assert.ok(faulty.some((f) => f.folderClass === c), `a faulty driver of ${c}`);
   });
 
-  for (const file of files) {
-    it(`${file} names the rule it breaks and keeps its reference driver's class`, () => {
-      const driver = (require(path.join(FAULTY, file)) as { default: DriverModule }).default;
+  for (const { modulePath, driver, folderClass } of faulty) {
+    const file = path.relative(path.resolve(__dirname, '../..'), modulePath);
+    it(`${file} names the rule it breaks and claims its folder's class`, () => {
       assert.deepEqual(contractProblems(driver), []);
-      assert.equal(driver.name, file.replace(/\.ts$/, ''));
+      assert.ok(driver.name.endsWith(`-${path.basename(modulePath, '.ts')}`), `${driver.name} is named for its file`);
+      assert.notEqual(driver.name, referenceDriverOf(folderClass)!.driver.name);
       assert.match(driver.breaksRule ?? '', RULE_ID_PATTERN);
       assert.ok((driver.description ?? '').length > 20, 'a sentence saying what the mistake is');
-      const reference = Object.keys(REFERENCES).find((r) => file.startsWith(`${r}-`))!;
-      assert.deepEqual(driver.conformanceClasses, REFERENCES[reference]!.conformanceClasses);
+      assert.deepEqual(driver.conformanceClasses, [folderClass]);
     });
   }
 });

@@ -10,13 +10,13 @@ import { STATUS, statusName } from '../../src/machine/ntstatus';
 import { Application } from '../../src/kernel/io/application';
 import { DriverHang } from '../../src/kernel/io/driver-hang';
 import { IoRequest } from '../../src/kernel/io/io-request';
-import { installDriver } from '../../src/drivers/loader';
-import type { DriverModule } from '../../src/drivers/contract';
-import { STORAGE_MAXIMUM_TRANSFER } from '../../src/drivers/reference/storage-forward-progress';
-import noReserve from '../../src/drivers/faulty/storage-no-reserve';
-import sizedByGuess from '../../src/drivers/faulty/storage-reserve-sized-by-guess';
-import neverRestarted from '../../src/drivers/faulty/storage-waiting-never-restarted';
-import listNotPut from '../../src/drivers/faulty/storage-reserve-list-not-put';
+import { installDriver } from '../../src/personalities/wdm/loader';
+import type { DriverModule } from '../../src/personalities/wdm/contract';
+import { STORAGE_MAXIMUM_TRANSFER } from '../../src/conformance/storage-forward-progress/interface';
+import noReserve from '../../src/conformance/storage-forward-progress/faulty/no-reserve';
+import sizedByGuess from '../../src/conformance/storage-forward-progress/faulty/reserve-sized-by-guess';
+import neverRestarted from '../../src/conformance/storage-forward-progress/faulty/waiting-never-restarted';
+import listNotPut from '../../src/conformance/storage-forward-progress/faulty/reserve-list-not-put';
 import { bootSmallMachine } from '../mm/machine-fixture';
 
 /** Four unaligned reads of the longest transfer while every pool allocation of the driver fails. */

@@ -6,10 +6,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { MiB } from '../../src/machine/units';
-import storage from '../../src/drivers/reference/storage-forward-progress';
-import noReserve from '../../src/drivers/faulty/storage-no-reserve';
-import sizedByGuess from '../../src/drivers/faulty/storage-reserve-sized-by-guess';
+import { MiB } from '../../src/contracts/units';
+import storage from '../../src/conformance/storage-forward-progress/reference';
+import noReserve from '../../src/conformance/storage-forward-progress/faulty/no-reserve';
+import sizedByGuess from '../../src/conformance/storage-forward-progress/faulty/reserve-sized-by-guess';
 import { forwardProgressOracle } from '../../src/oracles/forward-progress-oracle';
 import { scatterGatherListAccounting, scatterGatherListsHandedOut } from '../../src/oracles/scatter-gather-list-accounting';
 import { exhaustNonPagedPool, poolIsExhausted, releaseNonPagedPool } from '../../src/workload/pool-exhaustion';

@@ -7,12 +7,13 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS, statusName } from '../../src/machine/ntstatus';
-import { KiB, MiB, PAGE_SIZE } from '../../src/machine/units';
+import { KiB, MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { Application } from '../../src/kernel/io/application';
-import { installDriver } from '../../src/drivers/loader';
-import type { DriverModule } from '../../src/drivers/contract';
+import { installDriver } from '../../src/personalities/wdm/loader';
+import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { DmaAdapter } from '../../src/kernel/hal/dma-adapter';
-import storage, { STORAGE_MAXIMUM_TRANSFER } from '../../src/drivers/reference/storage-forward-progress';
+import storage from '../../src/conformance/storage-forward-progress/reference';
+import { STORAGE_MAXIMUM_TRANSFER } from '../../src/conformance/storage-forward-progress/interface';
 import { bootSmallMachine } from '../mm/machine-fixture';
 
 function start(driver: DriverModule = storage) {

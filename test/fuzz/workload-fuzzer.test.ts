@@ -10,20 +10,22 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CONFORMANCE_CLASS_NAMES, DriverModule } from '../../src/drivers/contract';
-import { loadDriverModule } from '../../src/drivers/loader';
+import { DriverModule } from '../../src/personalities/wdm/contract';
+import { CONFORMANCE_CLASS_NAMES } from '../../src/conformance/classes';
+import { loadDriverModule } from '../../src/personalities/wdm/loader';
 import { formatCounterexample, runCampaign } from '../../src/fuzz/campaign';
 import { parseReplayToken } from '../../src/fuzz/replay-token';
-import { FRAGMENTABLE_RAM, bootVariants, describeBootVariant } from '../../src/fuzz/workload/boot-variants';
-import { HOSTILE_KINDS, protocolFor } from '../../src/fuzz/workload/class-protocols';
+import { FRAGMENTABLE_RAM, bootVariants, describeBootVariant } from '../../src/workload/boot-variants';
+import { HOSTILE_KINDS } from '../../src/conformance/class-protocol';
+import { protocolFor } from '../../src/conformance/classes';
 import { selectTarget } from '../../src/fuzz/fuzz-targets';
-import { driverModulesIn } from '../../src/fuzz/workload/driver-catalog';
+import { driverModulesIn } from '../../src/conformance/driver-finder';
 import { ClassNotFuzzable, finishWorkload, fuzzableClassOf, startWorkload, workloadFuzzTarget } from '../../src/fuzz/workload/workload-fuzzer';
-import { MiB, KiB } from '../../src/machine/units';
+import { MiB, KiB } from '../../src/contracts/units';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const UNGUARDED = 'src/drivers/faulty/mapped-file-unguarded-probe.ts';
-const REFERENCE = 'src/drivers/reference/mapped-file.ts';
+const UNGUARDED = 'src/conformance/mapped-file-dma/faulty/unguarded-probe.ts';
+const REFERENCE = 'src/conformance/mapped-file-dma/reference.ts';
 
 describe('the workload fuzzer', () => {
   it('finds a faulty driver, names the rule it breaks, and its replay command reproduces the case on the first run', () => {

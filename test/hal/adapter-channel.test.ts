@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../src/machine/irql';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { IO_ALLOCATION_ACTION } from '../../src/kernel/hal/adapter-channel';
 import { MapRegisterBase } from '../../src/kernel/hal/map-registers';
 import { adapterFor, assertFinding, bootHal, lockedMdl, physicalRuns, userBuffer } from './hal-fixture';

@@ -5,10 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { MiB, PAGE_SIZE } from '../../src/machine/units';
+import { MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { PreallocationConfigError, validateInstallConfiguration } from '../../src/kernel/hal/boot-preallocation';
 import { UserDmaLibrary } from '../../src/kernel/hal/user-dma-library';
-import { DMA_OPTION, USER_DMA_STATUS } from '../../src/kernel/hal/user-dma-options';
+import { DMA_OPTION, USER_DMA_STATUS } from '../../src/contracts/user-dma-options';
 import { bootHal } from './hal-fixture';
 
 const TO = DMA_OPTION.TO_DEVICE | DMA_OPTION.KERNEL_BUFFER_ALLOC; // 0x41

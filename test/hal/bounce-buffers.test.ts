@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { FOUR_GIB } from '../../src/machine/boot-config';
 import { DISPATCH_LEVEL } from '../../src/machine/irql';
 import { STATUS } from '../../src/machine/ntstatus';
-import { GiB, MiB, PAGE_SIZE } from '../../src/machine/units';
+import { GiB, MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { MDL } from '../../src/kernel/mm/mdl';
 import { MAXIMUM_BOUNCING_MAP_REGISTERS } from '../../src/kernel/hal/device-description';
 import { DmaAdapter, adapterOf } from '../../src/kernel/hal/dma-adapter';

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { FOUR_GIB } from '../../src/machine/boot-config';
 import { DEVICE_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../src/machine/irql';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { FrameFlag } from '../../src/kernel/mm/physical-memory';
 import { PHYSICAL_ADDRESS } from '../../src/kernel/hal/dma-adapter';
 import { adapterFor, assertFinding, bootHal, getList, lockedMdl, userBuffer } from './hal-fixture';

@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { DISPATCH_LEVEL } from '../../src/machine/irql';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { adapterFor, bootHal, lockedMdl, sumOfLengths, userBuffer } from './hal-fixture';
 import type { SCATTER_GATHER_LIST } from '../../src/kernel/hal/scatter-gather-list';
 

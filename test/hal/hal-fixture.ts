@@ -9,7 +9,7 @@ import { BugCheck } from '../../src/machine/bug-check';
 import { DISPATCH_LEVEL } from '../../src/machine/irql';
 import { Machine } from '../../src/machine/machine';
 import { NtStatus } from '../../src/machine/ntstatus';
-import { GiB, PAGE_SIZE } from '../../src/machine/units';
+import { GiB, PAGE_SIZE } from '../../src/contracts/units';
 import { Process } from '../../src/kernel/io/process';
 import { LOCK_OPERATION, MDL } from '../../src/kernel/mm/mdl';
 import { DEVICE_DESCRIPTION } from '../../src/kernel/hal/device-description';

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DISPATCH_LEVEL } from '../../src/machine/irql';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { MDL, MmGetMdlVirtualAddress } from '../../src/kernel/mm/mdl';
 import { DMA_ADAPTER } from '../../src/kernel/hal/dma-adapter';
 import { SCATTER_GATHER_LIST, scatterGatherListBytes } from '../../src/kernel/hal/scatter-gather-list';

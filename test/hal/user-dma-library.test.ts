@@ -8,10 +8,10 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { FOUR_GIB } from '../../src/machine/boot-config';
-import { MiB, PAGE_SIZE } from '../../src/machine/units';
+import { MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { FrameFlag } from '../../src/kernel/mm/physical-memory';
 import { DmaPage, UserDmaDevice, UserDmaLibrary, splitIntoTransfers } from '../../src/kernel/hal/user-dma-library';
-import { DMA_OPTION, USER_DMA_STATUS } from '../../src/kernel/hal/user-dma-options';
+import { DMA_OPTION, USER_DMA_STATUS } from '../../src/contracts/user-dma-options';
 import { HalMachine, assertFinding, bootHal, pattern, readUser, userBuffer } from './hal-fixture';
 
 function open(t: HalMachine, dma64Bit = true, maximumTransferLength = 64 * 1024): { lib: UserDmaLibrary; device: UserDmaDevice } {

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { NT_SUCCESS, STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { DO_BUFFERED_IO, DO_DIRECT_IO } from '../../src/kernel/io/device-object';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { ApplicationError } from '../../src/kernel/io/application';

@@ -7,9 +7,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { DO_BUFFERED_IO } from '../../src/kernel/io/device-object';
-import { CTL_CODE, METHOD_FROM_CTL_CODE, METHOD_IN_DIRECT } from '../../src/kernel/io/ioctl';
+import { CTL_CODE, METHOD_FROM_CTL_CODE, METHOD_IN_DIRECT } from '../../src/contracts/ioctl';
 import { IOCTL_ECHO_BUFFERED, IOCTL_ECHO_NEITHER, IOCTL_FILL_OUT_DIRECT, deviceBytes, ioBench } from './io-fixture';
 
 describe('buffered I/O', () => {

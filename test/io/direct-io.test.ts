@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { DO_DIRECT_IO } from '../../src/kernel/io/device-object';
 import { MDL_PAGES_LOCKED } from '../../src/kernel/mm/mdl';
 import { deviceBytes, ioBench } from './io-fixture';

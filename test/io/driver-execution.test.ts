@@ -21,8 +21,8 @@ import {
   KEVENT,
   KernelApi,
   NtStatus,
-} from '../../src/drivers/contract';
-import { installDriver } from '../../src/drivers/loader';
+} from '../../src/personalities/wdm/contract';
+import { installDriver } from '../../src/personalities/wdm/loader';
 import { Application } from '../../src/kernel/io/application';
 import { DriverHang } from '../../src/kernel/io/driver-hang';
 import { IoManager } from '../../src/kernel/io/io-manager';

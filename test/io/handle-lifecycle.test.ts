@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS } from '../../src/machine/ntstatus';
-import { DISPATCH_LEVEL, DO_BUFFERED_IO, DO_DIRECT_IO, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, KAPC_STATE } from '../../src/drivers/contract';
+import { DISPATCH_LEVEL, DO_BUFFERED_IO, DO_DIRECT_IO, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, KAPC_STATE } from '../../src/personalities/wdm/contract';
 import { BugCheck } from '../../src/machine/bug-check';
 import { majorFunctionName } from '../../src/kernel/io/major-function';
 import { IOCTL_PARK, IoTestBench, ioBench } from './io-fixture';

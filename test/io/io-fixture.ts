@@ -32,8 +32,8 @@ import {
   METHOD_NEITHER,
   METHOD_OUT_DIRECT,
   NtStatus,
-} from '../../src/drivers/contract';
-import { installDriver, InstalledDriver } from '../../src/drivers/loader';
+} from '../../src/personalities/wdm/contract';
+import { installDriver, InstalledDriver } from '../../src/personalities/wdm/loader';
 import { IoManager } from '../../src/kernel/io/io-manager';
 import { Application } from '../../src/kernel/io/application';
 import { bootSmallMachine } from '../mm/machine-fixture';

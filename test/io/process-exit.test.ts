@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { DO_DIRECT_IO } from '../../src/kernel/io/device-object';
 import { MachineStopped } from '../../src/kernel/io/io-manager';
 import { expectBugCheck } from '../mm/machine-fixture';

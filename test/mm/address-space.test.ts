@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE, pageOf } from '../../src/machine/units';
+import { PAGE_SIZE, pageOf } from '../../src/contracts/units';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { bootSmallMachine, expectRaised, touchedUserBuffer } from './machine-fixture';
 

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { APC_LEVEL, DEVICE_LEVEL, DISPATCH_LEVEL } from '../../src/machine/irql';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { bootSmallMachine, expectBugCheck, touchedUserBuffer } from './machine-fixture';
 
 describe('page faults and IRQL', () => {

@@ -9,7 +9,7 @@ import { BootConfig } from '../../src/machine/boot-config';
 import { BugCheck, hex } from '../../src/machine/bug-check';
 import { Machine } from '../../src/machine/machine';
 import { RaisedStatus, statusName } from '../../src/machine/ntstatus';
-import { MiB, PAGE_SIZE } from '../../src/machine/units';
+import { MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { Process } from '../../src/kernel/io/process';
 
 /** 256 MiB of RAM, small pools and paging file: boots in milliseconds. */

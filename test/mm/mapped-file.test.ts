@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Machine } from '../../src/machine/machine';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { Process } from '../../src/kernel/io/process';
 import { SimulatedFile } from '../../src/kernel/mm/section';
 import { bootSmallMachine, expectRaised, pattern } from './machine-fixture';

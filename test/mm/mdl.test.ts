@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { Machine } from '../../src/machine/machine';
 import { PASSIVE_LEVEL } from '../../src/machine/irql';
 import { STATUS } from '../../src/machine/ntstatus';
-import { MiB, PAGE_SIZE } from '../../src/machine/units';
+import { MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { MM_USER_PROBE_ADDRESS } from '../../src/kernel/mm/layout';
 import {
   MAXIMUM_MDL_LENGTH,

@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BootConfig, FOUR_GIB, defaultBootConfig } from '../../src/machine/boot-config';
 import { Machine } from '../../src/machine/machine';
-import { GiB, MiB, PAGE_SIZE } from '../../src/machine/units';
+import { GiB, MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { FrameOwner, FrameState, OutOfPhysicalMemory, PhysicalMemory } from '../../src/kernel/mm/physical-memory';
 import { bootSmallMachine } from './machine-fixture';
 

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { DEVICE_LEVEL, DISPATCH_LEVEL } from '../../src/machine/irql';
 import { Machine } from '../../src/machine/machine';
 import { STATUS } from '../../src/machine/ntstatus';
-import { MiB, PAGE_SIZE } from '../../src/machine/units';
+import { MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { PoolType } from '../../src/kernel/mm/pool';
 import { bootSmallMachine, expectBugCheck, expectRaised } from './machine-fixture';

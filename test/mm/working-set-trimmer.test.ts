@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE, pageOf } from '../../src/machine/units';
+import { PAGE_SIZE, pageOf } from '../../src/contracts/units';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { bootSmallMachine, expectBugCheck, expectRaised, framesOf, pattern, touchedUserBuffer } from './machine-fixture';
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { BugCheck } from '../../src/machine/bug-check';
 import { FOUR_GIB } from '../../src/machine/boot-config';
 import { COST } from '../../src/machine/cost-model';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { FrameFlag } from '../../src/kernel/mm/physical-memory';
 import { DmaObserver } from '../../src/pci/dma-observer';
-import { DmaBar, DmaRegister, DMA_DEVICE_ID_VALUE } from '../../src/pci/dma-device';
+import { DmaBar, DmaRegister, DMA_DEVICE_ID_VALUE } from '../../src/contracts/dma-test-device-registers';
 import { GpuBar } from '../../src/pci/gpu-device';
 import { bootPci, setBusMaster } from './pci-fixture';
 

@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { COST } from '../../src/machine/cost-model';
 import { SimulationStalled } from '../../src/machine/clock';
 import { DEVICE_LEVEL } from '../../src/machine/irql';
-import { GiB, PAGE_SIZE } from '../../src/machine/units';
+import { GiB, PAGE_SIZE } from '../../src/contracts/units';
 import { FrameFlag } from '../../src/kernel/mm/physical-memory';
 import { PciStatus } from '../../src/pci/config-space';
-import {
-  DescriptorFlag, DmaControl, DmaPortRegister, DmaError, DmaInterrupt, DmaRegister, DmaState, DmaStatusBit, DMA_DEVICE_ID_VALUE, describeFaultPoint,
-} from '../../src/pci/dma-device';
+import { describeFaultPoint } from '../../src/pci/dma-device';
+import { DescriptorFlag, DmaControl, DmaPortRegister, DmaError, DmaInterrupt, DmaRegister, DmaState, DmaStatusBit, DMA_DEVICE_ID_VALUE } from '../../src/contracts/dma-test-device-registers';
 import type { DmaFaultInjection, DmaFaultPoint } from '../../src/pci/dma-device';
 import { HARDWARE_INTERRUPT_STORM, STORM_LIMIT } from '../../src/pci/interrupt-line';
 import { isBugCheck } from '../../src/machine/bug-check';

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PAGE_SIZE } from '../../src/machine/units';
-import { DescriptorFlag, DmaControl, DmaError, dmaErrorName } from '../../src/pci/dma-device';
+import { PAGE_SIZE } from '../../src/contracts/units';
+import { DescriptorFlag, DmaControl, DmaError, dmaErrorName } from '../../src/contracts/dma-test-device-registers';
 import { DeviceTransferLog, DeviceTransferRecord, describeDeviceError } from '../../src/pci/dma-transfer-log';
 import { bootPci, setBusMaster, startRing, writeDescriptors } from './pci-fixture';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MiB, PAGE_SIZE } from '../../src/machine/units';
-import { DescriptorFlag, DmaControl } from '../../src/pci/dma-device';
+import { MiB, PAGE_SIZE } from '../../src/contracts/units';
+import { DescriptorFlag, DmaControl } from '../../src/contracts/dma-test-device-registers';
 import { GPU_ALLOCATION_ALIGNMENT, GpuDevice } from '../../src/pci/gpu-device';
 import { bootPci, setBusMaster, startRing, startSingle, writeDescriptors } from './pci-fixture';
 

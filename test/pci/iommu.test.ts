@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Clock } from '../../src/machine/clock';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { FrameFlag } from '../../src/kernel/mm/physical-memory';
 import { Iommu } from '../../src/kernel/hal/iommu';
 import { bootPci, setBusMaster } from './pci-fixture';

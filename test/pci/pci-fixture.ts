@@ -6,13 +6,14 @@
 import { defaultBootConfig } from '../../src/machine/boot-config';
 import { Clock } from '../../src/machine/clock';
 import { Cpu } from '../../src/machine/cpu';
-import { GiB, PAGE_SIZE } from '../../src/machine/units';
+import { GiB, PAGE_SIZE } from '../../src/contracts/units';
 import { FrameState, PhysicalMemory } from '../../src/kernel/mm/physical-memory';
 import { Iommu } from '../../src/kernel/hal/iommu';
 import { PciBus } from '../../src/pci/bus';
 import { PciCommand, PciConfigOffset } from '../../src/pci/config-space';
 import { RecordingDmaObserver } from '../../src/pci/dma-observer';
-import { DESCRIPTOR_SIZE, DmaControl, DmaRegister, DmaTestDevice, DmaTestDeviceOptions } from '../../src/pci/dma-device';
+import { DmaTestDevice, DmaTestDeviceOptions } from '../../src/pci/dma-device';
+import { DESCRIPTOR_SIZE, DmaControl, DmaRegister } from '../../src/contracts/dma-test-device-registers';
 import { GpuDevice } from '../../src/pci/gpu-device';
 import { READ_REGISTER_ULONG, WRITE_REGISTER_ULONG } from '../../src/kernel/hal/register-access';
 

@@ -5,7 +5,7 @@ import {
   READ_PORT_BUFFER_ULONG, READ_PORT_ULONG, READ_REGISTER_BUFFER_ULONG, READ_REGISTER_UCHAR, READ_REGISTER_ULONG,
   WRITE_PORT_BUFFER_ULONG, WRITE_REGISTER_BUFFER_ULONG, WRITE_REGISTER_ULONG, transferBlock,
 } from '../../src/kernel/hal/register-access';
-import { DmaPortRegister, DmaRegister } from '../../src/pci/dma-device';
+import { DmaPortRegister, DmaRegister } from '../../src/contracts/dma-test-device-registers';
 import { bootPci } from './pci-fixture';
 
 const ulongs = (bytes: Uint8Array) => Array.from({ length: bytes.length / 4 }, (_, i) => new DataView(bytes.buffer).getUint32(i * 4, true));

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { it } from 'node:test';
 import { defaultBootConfig } from '../../src/machine/boot-config';
-import { GiB } from '../../src/machine/units';
+import { GiB } from '../../src/contracts/units';
 import { describeMachineConfiguration } from '../../src/report/machine-configuration';
 
 it('describes a machine configuration by what decides a DMA outcome', () => {

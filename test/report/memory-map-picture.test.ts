@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { FrameFlag, FrameState } from '../../src/kernel/mm/physical-memory';
 import { Machine } from '../../src/machine/machine';
-import { GiB } from '../../src/machine/units';
+import { GiB } from '../../src/contracts/units';
 import { FrameDatabase, frameKind, framesPerCell, memoryMapCells, memoryMapPicture } from '../../src/report/memory-map-picture';
 import { assertWellFormedSvg } from './well-formed-xml';
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { DescribedBuffer, placeElements, scatterGatherPicture } from '../../src/report/scatter-gather-picture';
 import { assertWellFormedSvg } from './well-formed-xml';
 

@@ -6,11 +6,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { FOUR_GIB } from '../../src/machine/boot-config';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { cutToDeviceMaximum, descriptorRing, finishRingTransfer, receivedMasterAbort, runRingTransfer, runSingleTransfers, setBusMastering, startRingTransfer } from '../../src/scenarios/dma-test-device-programming';
 import { getScatterGatherList, putScatterGatherList } from '../../src/scenarios/scatter-gather-calls';
 import { bytesInFrames, deviceTransferThroughList, transferThroughNewList } from '../../src/scenarios/scatter-gather-transfer';
-import { DESCRIPTOR_SIZE, DescriptorFlag } from '../../src/pci/dma-device';
+import { DESCRIPTOR_SIZE, DescriptorFlag } from '../../src/contracts/dma-test-device-registers';
 import { DRIVER, adapter, boot, lockedBuffer, readBack } from './scenario-fixture';
 
 describe('device programming', () => {

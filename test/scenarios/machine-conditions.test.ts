@@ -6,8 +6,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { RaisedStatus, STATUS } from '../../src/machine/ntstatus';
-import { MiB, PAGE_SIZE } from '../../src/machine/units';
-import { DMA_OPTION, USER_DMA_STATUS } from '../../src/kernel/hal/user-dma-options';
+import { MiB, PAGE_SIZE } from '../../src/contracts/units';
+import { DMA_OPTION, USER_DMA_STATUS } from '../../src/contracts/user-dma-options';
 import { reserveAllAddressSpace } from '../../src/scenarios/address-space-exhaustion';
 import { cpuReadNs } from '../../src/scenarios/cpu-access-time';
 import { setBusMastering } from '../../src/scenarios/dma-test-device-programming';

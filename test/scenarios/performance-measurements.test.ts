@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { MiB, PAGE_SIZE } from '../../src/machine/units';
+import { MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { addressesIncrement, distinctAddresses, fifoTransferFromPort, memoryBlockTransferThroughWindow, watchBusAccesses } from '../../src/scenarios/fifo-and-block-transfers';
 import { prepareRequests } from '../../src/scenarios/lock-per-request-cost';
 import { blockWriteIntoMemoryWindow, fifoReadMethodNamed, measureFifoRead } from '../../src/scenarios/register-access-measurement';

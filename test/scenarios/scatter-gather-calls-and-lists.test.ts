@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { DISPATCH_LEVEL } from '../../src/machine/irql';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { requestAdapterChannel } from '../../src/scenarios/adapter-channel-requests';
 import { descriptionFor, getAdapterForTestDevice } from '../../src/scenarios/dma-adapter-request';
 import { DmaNames, dmaObjects } from '../../src/scenarios/dma-scenario-objects';

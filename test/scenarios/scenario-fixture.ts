@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { BootConfig } from '../../src/machine/boot-config';
 import { Machine } from '../../src/machine/machine';
-import { GiB } from '../../src/machine/units';
+import { GiB } from '../../src/contracts/units';
 import { Process } from '../../src/kernel/io/process';
 import { DmaAdapter } from '../../src/kernel/hal/dma-adapter';
 import { MDL } from '../../src/kernel/mm/mdl';

@@ -6,9 +6,9 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadDriverModule } from '../../src/drivers/loader';
-import { bootConfigFor } from '../../src/fuzz/workload/boot-variants';
-import { protocolFor } from '../../src/fuzz/workload/class-protocols';
+import { loadDriverModule } from '../../src/personalities/wdm/loader';
+import { bootConfigFor } from '../../src/workload/boot-variants';
+import { protocolFor } from '../../src/conformance/classes';
 import { Machine } from '../../src/machine/machine';
 import { STATUS } from '../../src/machine/ntstatus';
 import { describeFindings } from '../../src/oracles/oracle-finding';
@@ -31,7 +31,7 @@ describe('the example driver under the sweep', () => {
 
 describe('the storage reference driver when CalculateScatterGatherList fails at start', () => {
   it('refuses to start with the failure instead of allocating a reserve of no bytes', () => {
-    const driver = loadDriverModule('src/drivers/reference/storage-forward-progress.ts', ROOT);
+    const driver = loadDriverModule('src/conformance/storage-forward-progress/reference.ts', ROOT);
     const machine = Machine.boot(bootConfigFor(SWEEP_MACHINE, {}));
     machine.kernel.faults.add({ point: 'CalculateScatterGatherList', mode: { kind: 'nth', n: 1 }, callSite: driver.name });
     const workload = Workload.start(machine, driver);

@@ -6,16 +6,16 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { DriverModule, KernelApi, NT_SUCCESS, STATUS } from '../../src/drivers/contract';
-import { loadDriverModule } from '../../src/drivers/loader';
-import { protocolFor } from '../../src/fuzz/workload/class-protocols';
+import { DriverModule, KernelApi, NT_SUCCESS, STATUS } from '../../src/personalities/wdm/contract';
+import { loadDriverModule } from '../../src/personalities/wdm/loader';
+import { protocolFor } from '../../src/conformance/classes';
 import { rulesOf } from '../../src/oracles/oracle-finding';
 import { pointOfCallSite } from '../../src/sweep/call-site';
 import { runSweepPlan } from '../../src/sweep/sweep-run';
 import { sweepClass } from '../../src/sweep/systematic-sweep';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const directIo = loadDriverModule('src/drivers/reference/direct-io.ts', ROOT);
+const directIo = loadDriverModule('src/conformance/read-write-direct/reference.ts', ROOT);
 const readWrite = protocolFor('read-write-direct')!;
 
 /** The direct-I/O driver with a pool allocation of its own in StartDevice, freed by RemoveDevice only when the start succeeded. */

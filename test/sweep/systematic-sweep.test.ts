@@ -9,8 +9,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadDriverModule } from '../../src/drivers/loader';
-import { protocolFor } from '../../src/fuzz/workload/class-protocols';
+import { loadDriverModule } from '../../src/personalities/wdm/loader';
+import { protocolFor } from '../../src/conformance/classes';
 import { rulesOf } from '../../src/oracles/oracle-finding';
 import { pointOfCallSite } from '../../src/sweep/call-site';
 import { NO_FAILURE, failNth } from '../../src/sweep/failure-plan';
@@ -20,9 +20,9 @@ import { runSweepPlan } from '../../src/sweep/sweep-run';
 import { SweepIncomplete, sweepClass } from '../../src/sweep/systematic-sweep';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DIRECT_IO = 'src/drivers/reference/direct-io.ts';
+const DIRECT_IO = 'src/conformance/read-write-direct/reference.ts';
 /** Fails a request when GetScatterGatherList fails instead of using a reserve: right on every run that fails nothing. */
-const NO_RESERVE = 'src/drivers/faulty/storage-no-reserve.ts';
+const NO_RESERVE = 'src/conformance/storage-forward-progress/faulty/no-reserve.ts';
 
 const directIo = loadDriverModule(DIRECT_IO, ROOT);
 const readWrite = protocolFor('read-write-direct')!;
@@ -67,7 +67,7 @@ describe('counting the driver\'s fallible calls', () => {
 
 describe('the calls the sweep fails for a class', () => {
   it('fails only the points a forward-progress class names once the driver has started, and any call while it starts', () => {
-    const driver = loadDriverModule('src/drivers/reference/storage-forward-progress.ts', ROOT);
+    const driver = loadDriverModule('src/conformance/storage-forward-progress/reference.ts', ROOT);
     const sites = [...runSweepPlan(driver, storage, NO_FAILURE).callsAt.keys()];
     assert.ok(sites.includes('StartDevice -> CalculateScatterGatherList') && sites.includes('StartDevice -> IoGetDmaAdapter'), sites.join(', '));
     const afterStart = sites.filter((s) => !s.startsWith('StartDevice ') && !s.startsWith('DriverEntry ') && !s.startsWith('AddDevice '));

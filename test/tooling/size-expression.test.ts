@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { GiB, KiB, MiB, PAGE_SIZE } from '../../src/machine/units';
+import { GiB, KiB, MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { COUNT_PATTERN, HEX_PATTERN, MalformedNumber, MalformedSize, SIZE_PATTERN, parseCount, parseHex, parseSize } from '../../steps/support/step-value-parsers';
 
 /** Whether the whole text is what a parameter type's pattern would capture. */

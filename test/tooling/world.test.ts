@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultBootConfig } from '../../src/machine/boot-config';
-import { GiB, MiB } from '../../src/machine/units';
+import { GiB, MiB } from '../../src/contracts/units';
 import { BootOptionsAfterBoot, ConformanceWorld } from '../../steps/support/world';
 import { InvalidWorldParameters, readWorldParameters } from '../../steps/support/world-parameters';
 

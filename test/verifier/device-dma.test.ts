@@ -12,7 +12,7 @@ import { BootConfig, FOUR_GIB } from '../../src/machine/boot-config';
 import { BugCheck } from '../../src/machine/bug-check';
 import { DISPATCH_LEVEL } from '../../src/machine/irql';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { MDL } from '../../src/kernel/mm/mdl';
 import { DmaAdapter } from '../../src/kernel/hal/dma-adapter';
 import { SCATTER_GATHER_LIST } from '../../src/kernel/hal/scatter-gather-list';

@@ -5,7 +5,7 @@
  */
 import { Machine } from '../../src/machine/machine';
 import { PciCommand, PciConfigOffset } from '../../src/pci/config-space';
-import { DESCRIPTOR_SIZE, DescriptorFlag, DmaControl, DmaRegister } from '../../src/pci/dma-device';
+import { DESCRIPTOR_SIZE, DescriptorFlag, DmaControl, DmaRegister } from '../../src/contracts/dma-test-device-registers';
 import { WRITE_REGISTER_ULONG } from '../../src/kernel/hal/register-access';
 
 export function setBusMaster(machine: Machine, on: boolean): void {

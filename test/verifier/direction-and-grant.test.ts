@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { STATUS } from '../../src/machine/ntstatus';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { DISPATCH_LEVEL } from '../../src/machine/irql';
 import { HalMachine, adapterFor, bootHal, findingIds, getList, lockedMdl, userBuffer } from '../hal/hal-fixture';
 import { setBusMaster, startSingle, waitForDevice } from './device-fixture';

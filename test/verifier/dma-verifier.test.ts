@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { DeviceMapping, describeFinding } from '../../src/kernel/verifier/dma-verifier';
 import { DeviceRamAccess } from '../../src/pci/dma-observer';
 import { HalMachine, bootHal } from '../hal/hal-fixture';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { DISPATCH_LEVEL } from '../../src/machine/irql';
-import { PAGE_SIZE } from '../../src/machine/units';
+import { PAGE_SIZE } from '../../src/contracts/units';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { CATALOG_DOCUMENT_PATH, renderCatalogDocument } from '../../src/kernel/verifier/catalog-document';
 import { DOCUMENTED_E6_RANGE, PROJECT_E6_BASE } from '../../src/kernel/verifier/project-codes';

@@ -1,12 +1,12 @@
 /** The shared-buffer and mapped-buffer interfaces encode and decode what they say. */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { METHOD_BUFFERED, METHOD_FROM_CTL_CODE, METHOD_OUT_DIRECT } from '../../src/kernel/io/ioctl';
-import { IOCTL_MAPPED_MAP, IOCTL_MAPPED_TRANSFER, decodeMapOutput, decodeTransferOrder, encodeMapOutput, encodeTransferOrder } from '../../src/workload/mapped-buffer-interface';
+import { METHOD_BUFFERED, METHOD_FROM_CTL_CODE, METHOD_OUT_DIRECT } from '../../src/contracts/ioctl';
+import { IOCTL_MAPPED_MAP, IOCTL_MAPPED_TRANSFER, decodeMapOutput, decodeTransferOrder, encodeMapOutput, encodeTransferOrder } from '../../src/conformance/mapped-buffer-ioctl/interface';
 import {
   IOCTL_SHARED_BUFFER, IOCTL_SHARED_QUEUE, IOCTL_SHARED_RELEASE, IOCTL_SHARED_WAIT, decodeQueueEntry, decodeQueueRegistration, encodeQueueEntry,
   encodeQueueRegistration, queueBytes, queueCapacity,
-} from '../../src/workload/shared-buffer-interface';
+} from '../../src/conformance/shared-buffer-ioctl/interface';
 
 describe('the shared-buffer interface', () => {
   it('hands buffers down by METHOD_OUT_DIRECT and everything else buffered, with distinct codes', () => {

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/machine/rng';
-import { MiB, PAGE_SIZE } from '../../src/machine/units';
+import { MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { mixedRequests, runMixedWorkload } from '../../src/workload/mixed-workload';
 import { workloadWithApplication } from './workload-fixture';
 

@@ -4,8 +4,8 @@
  * test.
  */
 import type { BootConfig } from '../../src/machine/boot-config';
-import type { DriverModule } from '../../src/drivers/contract';
-import directIo from '../../src/drivers/reference/direct-io';
+import type { DriverModule } from '../../src/personalities/wdm/contract';
+import directIo from '../../src/conformance/read-write-direct/reference';
 import { Workload } from '../../src/workload/workload';
 import { bootSmallMachine } from '../mm/machine-fixture';
 

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { STATUS, statusName } from '../../src/machine/ntstatus';
-import { MiB } from '../../src/machine/units';
+import { MiB } from '../../src/contracts/units';
 import { failCalls, injectDeviceFault, restoreCalls } from '../../src/workload/machine-events';
 import { guardedKernelBuffer } from '../../src/workload/hostile-input';
 import { startWorkload, workloadWithApplication } from './workload-fixture';

@@ -14,7 +14,7 @@
  * held, a wrong count) is a verifier finding the model predicts.
  */
 import fc from 'fast-check';
-import { GiB, PAGE_SIZE } from '../../machine/units';
+import { GiB, PAGE_SIZE } from '../../contracts/units';
 import { DISPATCH_LEVEL } from '../../machine/irql';
 import { Machine } from '../../machine/machine';
 import { STATUS, statusName } from '../../machine/ntstatus';

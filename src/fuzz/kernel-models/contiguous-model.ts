@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import { Machine } from '../../machine/machine';
-import { PAGE_SIZE, formatAddress } from '../../machine/units';
+import { PAGE_SIZE, formatAddress } from '../../contracts/units';
 import { Process } from '../../kernel/io/process';
 import { FrameFlag, FrameState } from '../../kernel/mm/physical-memory';
 import { pickLive } from '../live-targets';

@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { BugCheck, hex } from '../../machine/bug-check';
 import { Machine } from '../../machine/machine';
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 import { Process } from '../../kernel/io/process';
 import { MDL, MDL_MAPPED_TO_SYSTEM_VA, MDL_PAGES_LOCKED, MDL_PARTIAL } from '../../kernel/mm/mdl';
 import { FrameState } from '../../kernel/mm/physical-memory';

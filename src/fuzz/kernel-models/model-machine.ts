@@ -5,7 +5,7 @@
  */
 import { BootConfig } from '../../machine/boot-config';
 import { Machine } from '../../machine/machine';
-import { MiB } from '../../machine/units';
+import { MiB } from '../../contracts/units';
 
 export function bootModelMachine(overrides: Partial<BootConfig> = {}): Machine {
   return Machine.boot({

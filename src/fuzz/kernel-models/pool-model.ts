@@ -18,7 +18,7 @@
 import fc from 'fast-check';
 import { hex } from '../../machine/bug-check';
 import { Machine } from '../../machine/machine';
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 import { FaultMode, FaultRule } from '../../kernel/fault-injector';
 import { MDL } from '../../kernel/mm/mdl';
 import { PoolType } from '../../kernel/mm/pool';

@@ -22,7 +22,7 @@ import fc from 'fast-check';
 import { DISPATCH_LEVEL } from '../../machine/irql';
 import { Machine } from '../../machine/machine';
 import { NtStatus, STATUS, statusName } from '../../machine/ntstatus';
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE } from '../../machine/units';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE } from '../../contracts/units';
 import { Process } from '../../kernel/io/process';
 import { MDL } from '../../kernel/mm/mdl';
 import { DMA_ADAPTER, DmaAdapter, adapterOf } from '../../kernel/hal/dma-adapter';

@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import type { UserBuffer } from '../../kernel/io/application';
 import type { MemoryPressure } from '../../kernel/mm/memory-manager';
-import { KiB, MiB, PAGE_SIZE, formatBytes } from '../../machine/units';
+import { KiB, MiB, PAGE_SIZE, formatBytes } from '../../contracts/units';
 import { describeFaultPoint } from '../../pci/dma-device';
 import type { DmaFaultInjection, DmaFaultPoint } from '../../pci/dma-device';
 import { FAILURE_POINTS, applyMemoryPressure, failCalls, injectDeviceFault, restoreCalls } from '../../workload/machine-events';
@@ -24,8 +24,8 @@ import { exhaustNonPagedPool, releaseNonPagedPool } from '../../workload/pool-ex
 import type { Workload } from '../../workload/workload';
 import type { WorkloadApplication } from '../../workload/workload-application';
 import { pickLive } from '../live-targets';
-import { BootVariant, FRAGMENTABLE_RAM } from './boot-variants';
-import { ClassProtocol, Direction, HOSTILE_KINDS, HostileKind, StartedTransfer } from './class-protocols';
+import { BootVariant, FRAGMENTABLE_RAM } from '../../workload/boot-variants';
+import { ClassProtocol, Direction, HOSTILE_KINDS, HostileKind, StartedTransfer } from '../../conformance/class-protocol';
 import { findingsDuringWorkload, requireNoFindings } from './rule-checks';
 
 export const MAX_APPLICATIONS = 3;

@@ -8,13 +8,14 @@
  */
 import * as path from 'node:path';
 import fc from 'fast-check';
-import type { ConformanceClass, DriverModule } from '../../drivers/contract';
+import type { ConformanceClass, DriverModule } from '../../personalities/wdm/contract';
 import { Machine } from '../../machine/machine';
 import { fragmentPhysicalMemory } from '../../workload/memory-fragmentation';
 import { Workload } from '../../workload/workload';
 import type { FuzzTarget } from '../campaign';
-import { BootVariant, bootConfigFor, bootVariants, describeBootVariant } from './boot-variants';
-import { ClassProtocol, protocolFor } from './class-protocols';
+import { BootVariant, bootConfigFor, bootVariants, describeBootVariant } from '../../workload/boot-variants';
+import { ClassProtocol } from '../../conformance/class-protocol';
+import { protocolFor } from '../../conformance/classes';
 import { findingsAtEnd, findingsDuringWorkload, requireNoFindings } from './rule-checks';
 import { WorkloadModel, WorkloadReal, openApplication, workloadCommands } from './workload-commands';
 

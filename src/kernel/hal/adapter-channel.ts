@@ -13,7 +13,7 @@
 import { COST } from '../../machine/cost-model';
 import { DISPATCH_LEVEL } from '../../machine/irql';
 import { NtStatus, STATUS } from '../../machine/ntstatus';
-import { PAGE_SIZE, formatAddress, pageOf } from '../../machine/units';
+import { PAGE_SIZE, formatAddress, pageOf } from '../../contracts/units';
 import { MDL, MmGetMdlVirtualAddress } from '../mm/mdl';
 import type { DeviceMapping } from '../verifier/dma-verifier';
 import type { DmaAdapter, Out, PHYSICAL_ADDRESS } from './dma-adapter';

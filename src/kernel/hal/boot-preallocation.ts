@@ -11,10 +11,10 @@
  * configuration reads like the INF lines it stands for.
  */
 import { COST } from '../../machine/cost-model';
-import { MiB, formatBytes } from '../../machine/units';
+import { MiB, formatBytes } from '../../contracts/units';
 import type { Kernel } from '../kernel';
 import { MAXIMUM_32BIT_ADDRESS, MAXIMUM_64BIT_ADDRESS } from './device-description';
-import { DMA_OPTION, MAXIMUM_PREALLOCATED_PER_DIRECTION, optionNames } from './user-dma-options';
+import { DMA_OPTION, MAXIMUM_PREALLOCATED_PER_DIRECTION, optionNames } from '../../contracts/user-dma-options';
 
 export interface DmaInstallConfiguration {
   DmaToDeviceCount?: number;

@@ -9,7 +9,7 @@
  */
 import { COST } from '../../machine/cost-model';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../machine/irql';
-import { formatAddress } from '../../machine/units';
+import { formatAddress } from '../../contracts/units';
 import type { MDL } from '../mm/mdl';
 import type { DeviceMapping } from '../verifier/dma-verifier';
 import type { DmaVerifier } from '../verifier/dma-verifier';

@@ -6,7 +6,7 @@
  * nothing else, and a 32-bit device reaches pages above 4 GiB through IOVAs
  * below it, so it needs no bounce buffers.
  */
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 import { IOVA_LIMIT, Iommu } from './iommu';
 
 /** A physical range to map for the device: at most one page, as the HAL maps page by page. */

@@ -4,7 +4,7 @@
  * device can reach and the number of map registers the adapter gets.
  */
 import { FOUR_GIB } from '../../machine/boot-config';
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 
 export const DEVICE_DESCRIPTION_VERSION = 0;
 export const DEVICE_DESCRIPTION_VERSION1 = 1;

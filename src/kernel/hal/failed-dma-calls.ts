@@ -7,7 +7,7 @@
  */
 import type { NtStatus } from '../../machine/ntstatus';
 import { NT_SUCCESS } from '../../machine/ntstatus';
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 import type { DMA_ADAPTER, DMA_OPERATIONS, DmaAdapter } from './dma-adapter';
 
 export interface FailedDmaCall {

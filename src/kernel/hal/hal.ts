@@ -5,7 +5,7 @@
  * the DMA verifier, which also watches the bus.
  */
 import { PASSIVE_LEVEL, irqlName } from '../../machine/irql';
-import { formatAddress } from '../../machine/units';
+import { formatAddress } from '../../contracts/units';
 import type { Kernel } from '../kernel';
 import type { MDL } from '../mm/mdl';
 import { DmaVerifier } from '../verifier/dma-verifier';

@@ -8,7 +8,7 @@
  * address, P4 type); this class only keeps the record, the verifier decides.
  */
 import { Clock } from '../../machine/clock';
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 
 export type IommuAccess = 'read' | 'write';
 

@@ -14,7 +14,7 @@
  */
 import { FOUR_GIB } from '../../machine/boot-config';
 import { COST } from '../../machine/cost-model';
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 import type { Kernel } from '../kernel';
 
 /** What AllocateAdapterChannel hands the execution routine; also held privately by every scatter/gather list. */

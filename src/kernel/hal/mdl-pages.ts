@@ -4,7 +4,7 @@
  * the first MDL and continues into the chained MDLs (MDL-5) until Length
  * bytes are covered.
  */
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, pageOf } from '../../machine/units';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, pageOf } from '../../contracts/units';
 import { MDL, MDL_PAGES_LOCKED, MDL_PARTIAL, MDL_SOURCE_IS_NONPAGED_POOL, MmGetMdlVirtualAddress } from '../mm/mdl';
 
 /** The part of one MDL a transfer covers. */

@@ -15,7 +15,7 @@ import { FOUR_GIB } from '../../machine/boot-config';
 import { COST } from '../../machine/cost-model';
 import { DISPATCH_LEVEL, HIGH_LEVEL } from '../../machine/irql';
 import { NtStatus, STATUS } from '../../machine/ntstatus';
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../machine/units';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../contracts/units';
 import { MDL } from '../mm/mdl';
 import type { DeviceMapping } from '../verifier/dma-verifier';
 import type { DmaAdapter } from './dma-adapter';

@@ -15,7 +15,7 @@
  */
 import { DISPATCH_LEVEL } from '../../machine/irql';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, formatAddress } from '../../machine/units';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, formatAddress } from '../../contracts/units';
 import type { GpuDevice } from '../../pci/gpu-device';
 import type { MmProcess } from '../mm/memory-manager';
 import { MDL } from '../mm/mdl';
@@ -26,7 +26,7 @@ import { DmaAdapter, DmaPhysicalDevice, adapterOf, identifyDevice } from './dma-
 import { DEVICE_DESCRIPTION_VERSION3, MAXIMUM_32BIT_ADDRESS } from './device-description';
 import type { Hal } from './hal';
 import { SCATTER_GATHER_LIST } from './scatter-gather-list';
-import { DMA_OPTION, PAGES_PER_LOW_LEVEL_LOCK, USER_DMA_STATUS, UserDmaStatus, optionNames } from './user-dma-options';
+import { DMA_OPTION, PAGES_PER_LOW_LEVEL_LOCK, USER_DMA_STATUS, UserDmaStatus, optionNames } from '../../contracts/user-dma-options';
 
 /** The kernel side of the library is a driver of its own; locked pages and leaks are charged to it. */
 export const USER_DMA_DRIVER = 'user-dma-library';

@@ -10,7 +10,7 @@
  */
 import { PASSIVE_LEVEL } from '../../machine/irql';
 import { NtStatus } from '../../machine/ntstatus';
-import { formatAddress } from '../../machine/units';
+import { formatAddress } from '../../contracts/units';
 import type { DataPattern } from '../../pci/data-pattern';
 import { statusName } from '../../machine/ntstatus';
 import { IoManager, ReadWriteOptions } from './io-manager';

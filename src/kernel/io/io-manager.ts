@@ -41,7 +41,7 @@ import { InterruptConnections, KINTERRUPT } from './interrupt';
 import { IoFinding, IoFindingKind } from './io-finding';
 import { IoRequest, RequestOperation } from './io-request';
 import { statusName } from '../../machine/ntstatus';
-import { METHOD_BUFFERED, METHOD_FROM_CTL_CODE, METHOD_IN_DIRECT, METHOD_NEITHER, METHOD_OUT_DIRECT } from './ioctl';
+import { METHOD_BUFFERED, METHOD_FROM_CTL_CODE, METHOD_IN_DIRECT, METHOD_NEITHER, METHOD_OUT_DIRECT } from '../../contracts/ioctl';
 import { IO_STACK_LOCATION, IRP, IoGetNextIrpStackLocation, newStackLocation } from './irp';
 import { IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, majorFunctionName } from './major-function';
 import type { Process } from './process';
@@ -59,7 +59,7 @@ export const DEFAULT_CLEANUP_GRACE_NS = 1e9;
 /** FILE_DEVICE_BUS_EXTENDER: the device type of the PCI bus's physical device objects. */
 const FILE_DEVICE_BUS_EXTENDER = 0x2a;
 
-/** The routines a driver provides, as the I/O manager calls them (the contract in src/drivers adds the rest). */
+/** The routines a driver provides, as the I/O manager calls them (the contract in src/personalities/wdm adds the rest). */
 export interface DriverEntryPoints {
   readonly name: string;
   DriverEntry(DriverObject: DRIVER_OBJECT, KernelApi: unknown): NtStatus;

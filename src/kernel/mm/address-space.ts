@@ -6,7 +6,7 @@
  * paging-file slot, and a missing PTE means "demand zero" for private memory
  * or "read from the file" for a mapped view.
  */
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 import { FrameOwner } from './physical-memory';
 import type { Section } from './section';
 

@@ -4,7 +4,7 @@
  * addresses: every virtual page number then fits the PFN database's 32-bit
  * owner-page field. User space and system space keep Windows' split and names.
  */
-import { GiB } from '../../machine/units';
+import { GiB } from '../../contracts/units';
 
 const TiB = 1024 * GiB;
 

@@ -9,7 +9,7 @@
 import { COST } from '../../machine/cost-model';
 import { APC_LEVEL, DISPATCH_LEVEL, irqlName } from '../../machine/irql';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../machine/units';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../contracts/units';
 import { AddressSpace } from './address-space';
 import { isSystemAddress } from './layout';
 import { CACHING_TYPES, KPROCESSOR_MODE, MEMORY_CACHING_TYPE, MemoryManager, MmProcess, PROCESSOR_MODES, oneOf } from './memory-manager';

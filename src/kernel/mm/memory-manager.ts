@@ -16,7 +16,7 @@ import { COST } from '../../machine/cost-model';
 import { Cpu } from '../../machine/cpu';
 import { APC_LEVEL, DISPATCH_LEVEL } from '../../machine/irql';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
-import { PAGE_SIZE, formatAddress, pageOf } from '../../machine/units';
+import { PAGE_SIZE, formatAddress, pageOf } from '../../contracts/units';
 import { FaultInjector } from '../fault-injector';
 import { AddressSpace, PTE_PAGEFILE, PTE_VALID, Protection, Region, RegionKind, pagefilePte, pteKind, ptePayload, validPte } from './address-space';
 import {

@@ -3,7 +3,7 @@
  * written here and read back on the next access. When it is full, pages stay
  * resident instead, as on a machine whose paging file cannot grow.
  */
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 
 export class PagingFile {
   readonly slotCount: number;

@@ -14,7 +14,7 @@
  */
 import { BootConfig, FOUR_GIB } from '../../machine/boot-config';
 import { forEachChunk } from '../../machine/chunked-range';
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 
 export const FrameState = {
   /** Not RAM: the device hole below 4 GiB or the first megabyte kept by firmware. */

@@ -6,7 +6,7 @@
  * pages back.
  */
 import { SparseBytes } from '../../machine/chunked-range';
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 import { FrameOwner } from './physical-memory';
 
 export class SimulatedFile {

@@ -3,7 +3,7 @@
  * space, mapping I/O space and contiguous memory all take runs of them; when
  * no run is long enough the mapping fails, even with memory free (MDL-3, CONT-5).
  */
-import { PAGE_SIZE } from '../../machine/units';
+import { PAGE_SIZE } from '../../contracts/units';
 import { SYSTEM_PTE_BASE } from './layout';
 
 export class SystemPtes {

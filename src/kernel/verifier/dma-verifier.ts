@@ -13,7 +13,7 @@
  */
 import { BugCheck, hex } from '../../machine/bug-check';
 import { PASSIVE_LEVEL } from '../../machine/irql';
-import { PAGE_SIZE, formatAddress } from '../../machine/units';
+import { PAGE_SIZE, formatAddress } from '../../contracts/units';
 import type { DeviceRamAccess, DevicePeerAccess, DmaFault, DmaObserver } from '../../pci/dma-observer';
 import type { Kernel } from '../kernel';
 import { DRIVER_VERIFIER_DMA_VIOLATION, ViolationId, violationEntry } from './violation-catalog';

@@ -1,0 +1,91 @@
+/**
+ * Steps of the boot-preallocated-contiguous class (seed 002): an
+ * application sets up a ring of contiguous DMA buffers with the driver under
+ * test, the machine runs long enough for physical memory to fragment, and
+ * the checks on which buffers the driver took (CONT-3), that run-time
+ * allocation has become impossible (CONT-2), that the buffers are
+ * contiguous for the CPU and the device (CONT-1), and what copying through
+ * them costs the CPU (CONT-7). The install configuration is the HAL steps'
+ * "the DMA test device's install configuration preallocates ...".
+ */
+import { Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { COST } from '../src/machine/cost-model';
+import { completionFinding, lazyEvidence } from '../src/oracles/completion-oracle';
+import { describeFindings } from '../src/oracles/oracle-finding';
+import { formatBytes } from '../src/contracts/units';
+import { fragmentPhysicalMemory } from '../src/workload/memory-fragmentation';
+import { parseRingOptions, preallocatedBuffersInUse, preallocatedBuffersNotContiguous, setUpRing } from '../src/conformance/boot-preallocated-contiguous/application';
+import { workloadOf } from './support/driver-under-test';
+import { ConformanceWorld } from './support/world';
+import { perform } from './support/application-steps';
+
+/** The CPU time of the latest read through a ring, split by the memory it touched. */
+const latestRingRead = new WeakMap<object, { bytes: number; uncachedNs: number }>();
+
+When('{string} sets up a ring of {count} buffer(s) of {size} with options {string}', function (this: ConformanceWorld, name: string, count: number, bytes: number, options: string) {
+  const flags = parseRingOptions(options);
+  perform(this, `${name} sets up a ring of ${count} buffer(s) of ${formatBytes(bytes)}`, (w) => setUpRing(w.application(name), count, bytes, flags));
+});
+
+Then('{string}\'s ring was set up', function (this: ConformanceWorld, name: string) {
+  const workload = workloadOf(this);
+  const setUp = workload.ledger.requests.filter((t) => t.request.process === workload.application(name).process && t.rule === 'CONT-3');
+  expect(setUp, `ring set-ups of ${name}`).to.not.be.empty;
+  const last = setUp[setUp.length - 1]!;
+  // A failed set-up names the rule the diagnosis finds (the call that failed), not only its status.
+  const finding = last.request.succeeded ? null : completionFinding(last, lazyEvidence(workload), workload.session?.trace.deviceLog ?? null);
+  if (finding) expect.fail(`expected ${name}'s ring to be set up, but:\n${describeFindings([finding])}`);
+  expect(last.request.succeeded, last.request.describe()).to.equal(true);
+});
+
+Then('{count} of the buffers preallocated at boot are in use', function (this: ConformanceWorld, count: number) {
+  expect(preallocatedBuffersInUse(workloadOf(this).machine), 'buffers preallocated at boot in use').to.equal(count);
+});
+
+Then('no buffer preallocated at boot is in use', function (this: ConformanceWorld) {
+  expect(preallocatedBuffersInUse(workloadOf(this).machine), 'buffers preallocated at boot in use').to.equal(0);
+});
+
+When('the machine has run long enough to fragment physical memory', function (this: ConformanceWorld) {
+  perform(this, 'a long-running process scatters its pages over physical memory', (w) => fragmentPhysicalMemory(w.machine));
+});
+
+Then('a contiguous buffer of {size} can no longer be allocated at run time', function (this: ConformanceWorld, bytes: number) {
+  const { machine } = workloadOf(this);
+  const va = machine.cpu.inDriver('another driver', () => machine.mm.MmAllocateContiguousMemorySpecifyCache(bytes, 0, 2 ** 32 - 1, 0, 'MmNonCached', 'another driver'));
+  if (va !== null) machine.cpu.inDriver('another driver', () => machine.mm.MmFreeContiguousMemory(va));
+  expect(va, `a run-time contiguous allocation of ${formatBytes(bytes)}`).to.equal(null);
+});
+
+Then('every buffer preallocated at boot in use is contiguous for the CPU and for the device', function (this: ConformanceWorld) {
+  const why = preallocatedBuffersNotContiguous(workloadOf(this).machine);
+  expect(why, 'a preallocated buffer in use that is not contiguous').to.equal(null);
+});
+
+When('{string} reads {size} through its ring', function (this: ConformanceWorld, name: string, bytes: number) {
+  const workload = workloadOf(this);
+  const before = workload.machine.clock.cpuTime('cpu:uncached');
+  perform(this, `${name} reads ${formatBytes(bytes)} through its ring`, (w) => {
+    const a = w.application(name);
+    a.read(a.allocate(bytes));
+  });
+  latestRingRead.set(this, { bytes, uncachedNs: workload.machine.clock.cpuTime('cpu:uncached') - before });
+});
+
+function latestRead(world: object): { bytes: number; uncachedNs: number } {
+  const read = latestRingRead.get(world);
+  if (!read) throw new Error('no application has read through its ring yet: say \'"app.exe" reads 1 MiB through its ring\' first');
+  return read;
+}
+
+Then('the CPU copied that read out of non-cached memory', function (this: ConformanceWorld) {
+  const { bytes, uncachedNs } = latestRead(this);
+  expect(uncachedNs, `simulated ns of uncached CPU access while ${formatBytes(bytes)} were read (at ${COST.uncachedCpuAccessPerByte.ns} ns per byte)`).to.be.at.least(bytes * COST.uncachedCpuAccessPerByte.ns);
+});
+
+Then('the CPU copied that read out of cached memory', function (this: ConformanceWorld) {
+  const { bytes, uncachedNs } = latestRead(this);
+  // Writing the device's descriptors into its non-cached ring is all the uncached work left.
+  expect(uncachedNs, `simulated ns of uncached CPU access while ${formatBytes(bytes)} were read`).to.be.below((bytes * COST.uncachedCpuAccessPerByte.ns) / 100);
+});

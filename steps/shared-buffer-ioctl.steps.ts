@@ -1,0 +1,72 @@
+/**
+ * Steps of the shared-buffer-ioctl class (seed 000's inverted call): an
+ * application registers a queue, hands buffers down once, consumes the fills
+ * the device makes into them, and registers hostile queue regions. Each step
+ * is one call into the class's application (src/conformance/shared-buffer-ioctl).
+ */
+import { Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { sharedBufferClientOf } from '../src/conformance/shared-buffer-ioctl/application';
+import { formatBytes } from '../src/contracts/units';
+import { guardedKernelBuffer } from '../src/workload/hostile-input';
+import { app, perform, remember } from './support/application-steps';
+import { workloadOf } from './support/driver-under-test';
+import { ConformanceWorld } from './support/world';
+
+When('{string} registers a shared queue of {count} entries', function (this: ConformanceWorld, name: string, entries: number) {
+  const client = sharedBufferClientOf(app(this, name));
+  perform(this, `${name} registers a shared queue`, () => remember(client.app, client.registerQueue(entries)));
+});
+
+When('{string} registers a shared queue at a kernel address', function (this: ConformanceWorld, name: string) {
+  const client = sharedBufferClientOf(app(this, name));
+  perform(this, `${name} registers a shared queue at a kernel address`, (w) => {
+    const guard = guardedKernelBuffer(w, 4096);
+    if (!guard) throw new Error('non-paged pool has no room for a page of guarded kernel memory');
+    remember(client.app, client.registerQueueAt(guard.va, 4096, 'a kernel address'));
+  });
+});
+
+When('{string} registers a shared queue in memory it has freed', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  const client = sharedBufferClientOf(a);
+  perform(this, `${name} registers a shared queue in freed memory`, () => {
+    const region = a.allocate(4096);
+    a.free(region);
+    remember(a, client.registerQueueAt(region.address, 4096, 'memory the application freed'));
+  });
+});
+
+When('{string} registers a shared queue too small for one entry', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  const client = sharedBufferClientOf(a);
+  perform(this, `${name} registers a shared queue too small for one entry`, () => {
+    const region = a.allocate(20);
+    remember(a, client.registerQueueAt(region.address, 20, 'a region too small for one entry'));
+  });
+});
+
+When('{string} hands down {count} buffers of {size}', function (this: ConformanceWorld, name: string, count: number, size: number) {
+  const client = sharedBufferClientOf(app(this, name));
+  perform(this, `${name} hands down ${count} buffers of ${formatBytes(size)}`, () => {
+    for (const h of client.handDown(count, size)) remember(client.app, h.tracked);
+  });
+});
+
+When('{string} consumes {count} filled buffers', function (this: ConformanceWorld, name: string, count: number) {
+  const client = sharedBufferClientOf(app(this, name));
+  const consumed = perform(this, `${name} consumes ${count} filled buffers`, () => client.consume(count));
+  if (consumed !== undefined) expect(consumed.length, `fills ${name} was signalled`).to.equal(count);
+});
+
+Then('{string} checked {count} fills against the device\'s stream', function (this: ConformanceWorld, name: string, count: number) {
+  const client = sharedBufferClientOf(app(this, name));
+  expect(client.fillsChecked, `fills of ${name} checked against the stream (${client.emptyFills} were reported empty)`).to.equal(count);
+});
+
+Then('each buffer\'s scatter\\/gather list was built once, however often it was filled', function (this: ConformanceWorld) {
+  const workload = workloadOf(this);
+  const handed = [...workload.applications.values()].reduce((n, a) => n + sharedBufferClientOf(a).buffers.size, 0);
+  const built = workload.session?.adapters.reduce((n, a) => n + a.lists.allocatedCount, 0) ?? 0;
+  expect(built, `scatter/gather lists the driver got for ${handed} buffer(s) handed down`).to.be.at.most(handed);
+});

@@ -1,0 +1,43 @@
+/**
+ * Steps of the storage-forward-progress class (seed 001): non-paged pool
+ * running out under the driver under test, and the checks that it still
+ * finished every request (SG-5) and put every scatter/gather list back
+ * exactly once (SG-3). Allocation failures injected at the driver's own
+ * call sites are the workload steps' "every call to ... by the driver under
+ * test fails".
+ */
+import { Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { describeFindings } from '../src/oracles/oracle-finding';
+import { forwardProgressOracle } from '../src/oracles/forward-progress-oracle';
+import { scatterGatherListAccounting, scatterGatherListsHandedOut } from '../src/oracles/scatter-gather-list-accounting';
+import { formatBytes } from '../src/contracts/units';
+import { exhaustNonPagedPool, releaseNonPagedPool } from '../src/workload/pool-exhaustion';
+import { failIfStopped, workloadOf } from './support/driver-under-test';
+import { ConformanceWorld } from './support/world';
+
+When('non-paged pool runs out', function (this: ConformanceWorld) {
+  const workload = workloadOf(this);
+  const taken = workload.perform('other drivers take the rest of non-paged pool', () => exhaustNonPagedPool(workload));
+  failIfStopped(workload);
+  expect(workload.machine.mm.nonPagedPool.hasRoom(1), `non-paged pool still has room after ${formatBytes(taken ?? 0)} were taken`).to.equal(false);
+});
+
+When('non-paged pool has room again', function (this: ConformanceWorld) {
+  const workload = workloadOf(this);
+  workload.perform('other drivers give non-paged pool back', () => releaseNonPagedPool(workload));
+  failIfStopped(workload);
+});
+
+Then('no request failed for lack of resources', function (this: ConformanceWorld) {
+  const findings = forwardProgressOracle(workloadOf(this));
+  if (findings.length > 0) expect.fail(`expected every request to complete in full while allocations failed, but:\n${describeFindings(findings)}`);
+});
+
+Then('every scatter\\/gather list the driver under test got has been put back exactly once', function (this: ConformanceWorld) {
+  const workload = workloadOf(this);
+  failIfStopped(workload);
+  expect(scatterGatherListsHandedOut(workload), 'scatter/gather lists the driver under test got').to.be.greaterThan(0);
+  const findings = scatterGatherListAccounting(workload);
+  if (findings.length > 0) expect.fail(`expected every scatter/gather list to be put back exactly once, but:\n${describeFindings(findings)}`);
+});

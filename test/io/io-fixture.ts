@@ -65,6 +65,8 @@ export interface TestDriverOptions {
   readonly cancelable?: boolean;
   /** What cleanup does with the handle's pending requests. */
   readonly cleanup?: 'complete-them' | 'ignore';
+  /** The timer completes one pending request per firing and re-arms while others wait: a device that serves one request at a time. */
+  readonly oneAtATime?: boolean;
   /** Pending requests are never completed by the driver (only by cancellation, if cancelable). */
   readonly neverComplete?: boolean;
   /** Returns STATUS_PENDING without IoMarkIrpPending. */
@@ -127,6 +129,10 @@ export function testDriver(options: TestDriverOptions): { driver: DriverModule; 
       if (!irp) break;
       irp.IoStatus.Status = transfer(state.device!, irp);
       k().IoCompleteRequest(irp, 0);
+      if (options.oneAtATime) {
+        if ((options.cancelable ? queue.irps.length : plain.length) > 0) k().KeSetTimer(timer, -options.completeAfterUs! * 10, dpc);
+        break;
+      }
     }
   }
 

@@ -108,6 +108,19 @@ describe('closing a handle', () => {
     assert.deepEqual(bench.io.findings, []);
   });
 
+  it('requests the driver works through one at a time are in progress, however long the queue takes after cleanup: no finding', () => {
+    // Four requests of 0.4 s each: the last finishes 1.6 s after cleanup, past one grace period, but one finishes in every period.
+    const bench = ioBench({ flags: DO_DIRECT_IO, completeAfterUs: 400_000, oneAtATime: true, cancelable: false, cleanup: 'ignore' });
+    const app = bench.app();
+    const handle = app.open('testdrv');
+    const reads = [0, 1, 2, 3].map(() => app.ReadFile(handle, app.allocate(4096), undefined, { overlapped: true }));
+
+    assert.equal(app.CloseHandle(handle), STATUS.SUCCESS);
+
+    for (const r of reads) assert.equal(r.status, STATUS.SUCCESS);
+    assert.deepEqual(bench.io.findings, []);
+  });
+
   it('a driver that ignores cleanup and never lets its requests be cancelled is reported as hung, by name', () => {
     const bench = ioBench({ flags: DO_BUFFERED_IO, cancelable: false, cleanup: 'ignore' });
     const app = bench.app();

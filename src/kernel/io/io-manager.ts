@@ -757,11 +757,22 @@ export class IoManager {
     return [...fileObject.outstanding].filter((irp) => !irp.finished);
   }
 
-  /** Let work already under way finish: until the handle's requests are done, the machine is idle, or the grace period ends. */
+  /**
+   * Let work already under way finish: until the handle's requests are done,
+   * the machine is idle, or a whole grace period passes in which none of them
+   * finishes. Requests the driver works through one after another (a queue
+   * behind a device that times each one out) are in progress however long
+   * the queue is; requests nothing finishes any more were left behind.
+   */
   private settleAfterCleanup(fileObject: FILE_OBJECT): void {
-    if (this.unfinished(fileObject).length === 0) return;
-    const deadline = this.clock.now + this.cleanupGraceNs;
-    this.clock.runUntil(() => this.unfinished(fileObject).length === 0 || this.clock.pending === 0 || this.clock.now >= deadline, 'letting requests in progress finish after cleanup');
+    let left = this.unfinished(fileObject).length;
+    while (left > 0 && this.clock.pending > 0) {
+      const deadline = this.clock.now + this.cleanupGraceNs;
+      const before = left;
+      this.clock.runUntil(() => this.unfinished(fileObject).length < before || this.clock.pending === 0 || this.clock.now >= deadline, 'letting requests in progress finish after cleanup');
+      left = this.unfinished(fileObject).length;
+      if (left === before) return;
+    }
   }
 
   /** Wait until an application's request has finished (hang-guarded). */

@@ -19,6 +19,8 @@ import { guardedKernelBuffer } from '../src/workload/hostile-input';
 import { runMixedWorkload } from '../src/workload/mixed-workload';
 import { failIfStopped, workloadOf } from './support/driver-under-test';
 import { objects } from './support/scenario-objects';
+import { completionFindingOf } from '../src/oracles/completion-oracle';
+import { describeFindings } from '../src/oracles/oracle-finding';
 import { app, latestRequestOf, perform, remember, rememberedRequestOf } from './support/application-steps';
 import { ConformanceWorld } from './support/world';
 
@@ -174,6 +176,19 @@ Then('{string}\'s latest request failed with {word}', function (this: Conformanc
   if (!known.includes(status)) throw new Error(`unknown status "${status}": the simulated kernel knows ${known.join(', ')}`);
   expect(latest.request.done, `${latest.label} has finished`).to.equal(true);
   expect(statusName(latest.request.status), latest.request.describe()).to.equal(status);
+});
+
+/**
+ * The latest request ended as the contract allows for what happened while it
+ * was outstanding (docs/driver-contract.md, "How a request must end"): the
+ * completion oracle judges it and names the rule, so a driver that retries,
+ * or fails with another status the contract allows, passes.
+ */
+Then('{string}\'s latest request ended as the contract allows', function (this: ConformanceWorld, name: string) {
+  const latest = latestRequestOf(this, app(this, name));
+  if (!latest) throw new Error(`${name} has issued no request yet`);
+  const finding = completionFindingOf(workloadOf(this), latest);
+  if (finding) expect.fail(`expected ${latest.label} to end as the contract allows, but:\n${describeFindings([finding])}`);
 });
 
 // --- machine events ------------------------------------------------------------------------------

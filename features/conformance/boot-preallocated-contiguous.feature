@@ -16,6 +16,12 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
   unless its options allow caching, which makes the copies dearer (CONT-7)
   (seed 002).
 
+  Where the contract allows several ways, each is conforming: a request
+  overtaken by a failed allocation, a device error or a removal may end in
+  any status docs/driver-contract.md ("How a request must end") lists for
+  that event, or succeed if the driver retried and got the data, so such
+  scenarios judge the request by that table ("ended as the contract
+  allows"), never by one driver's choice of status.
   Status: checked. The suite configures the preallocation, fragments
   memory, drives the driver, and observes which buffers it holds, how the
   device reaches them and what the copies cost.
@@ -83,8 +89,8 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
     And "app.exe" sets up a ring of 2 buffers of 64 KiB with options "TO_DEVICE"
     Then every buffer preallocated at boot in use is contiguous for the CPU and for the device
     When "app.exe" reads into buffers of these sizes:
-      | size             | offset into its page |
-      | 512 KiB + 9 bytes | 100                 |
+      | size              | offset into its page |
+      | 512 KiB + 9 bytes | 100                  |
     And "app.exe" writes buffers of these sizes:
       | size    |
       | 256 KiB |
@@ -117,12 +123,12 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
     Then the workload passes every check
 
   @seed:002 @seed:003
-  Scenario Outline: A request whose <call> by <who> fails once ends in <status>, leaks nothing, and the next one works
+  Scenario Outline: A request whose <call> by <who> fails once ends as the contract allows, leaks nothing, and the next one works
     Given the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
     When the next 1 call to <call> by <who> fails
     And <request>
-    Then "app.exe"'s latest request failed with <status>
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE"
     And "app.exe" reads into buffers of these sizes:
@@ -135,13 +141,13 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
 
     @rule:CONT-2 @rule:CONT-3
     Examples: a ring buffer allocated at run time
-      | call                 | who                   | request                                                                    | status                        |
-      | AllocateCommonBuffer | the driver under test | "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE" | STATUS_INSUFFICIENT_RESOURCES |
+      | call                 | who                   | request                                                                    |
+      | AllocateCommonBuffer | the driver under test | "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE" |
 
     @rule:CONT-4
     Examples: the I/O manager's IRP for the set-up
-      | call          | who             | request                                                                    | status                        |
-      | IoAllocateIrp | the I/O manager | "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE" | STATUS_INSUFFICIENT_RESOURCES |
+      | call          | who             | request                                                                    |
+      | IoAllocateIrp | the I/O manager | "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE" |
 
   @rule:CONT-4 @seed:002
   Scenario: A read whose system buffer the I/O manager cannot allocate ends in an error, and the next read works
@@ -152,7 +158,7 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
     And "app.exe" reads into buffers of these sizes:
       | size    |
       | 256 KiB |
-    Then "app.exe"'s latest request failed with STATUS_INSUFFICIENT_RESOURCES
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" reads into buffers of these sizes:
       | size    |
@@ -201,17 +207,17 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
     And "app.exe" reads into buffers of these sizes:
       | size            | offset into its page |
       | 1 MiB + 3 bytes | 5                    |
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When the DMA test device refuses a data burst in the middle of it
     And "app.exe" writes buffers of these sizes:
       | size    |
       | 512 KiB |
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When the DMA test device refuses a data burst at descriptor 3
     And "app.exe" reads into buffers of these sizes:
       | size    |
       | 256 KiB |
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" reads into buffers of these sizes:
       | size    |
       | 256 KiB |
@@ -229,11 +235,11 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
     And "app.exe" reads into buffers of these sizes:
       | size  |
       | 1 MiB |
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" reads into buffers of these sizes:
       | size   |
       | 64 KiB |
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And nothing of the driver is left behind

@@ -18,6 +18,12 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
   and nothing left behind once the driver is unloaded; the mapping itself
   must be gone as soon as its process has closed its handle.
 
+  Where the contract allows several ways, each is conforming: a request
+  overtaken by a failed allocation, a device error or a removal may end in
+  any status docs/driver-contract.md ("How a request must end") lists for
+  that event, or succeed if the driver retried and got the data, so such
+  scenarios judge the request by that table ("ended as the contract
+  allows"), never by one driver's choice of status.
   Status: checked.
 
   @rule:CONT-6 @rule:PAGE-1 @seed:000 @severity:critical
@@ -141,12 +147,12 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     And the workload passes every check
 
   @seed:000 @seed:003
-  Scenario Outline: A map request whose <call> fails once ends in <status>, leaves nothing allocated or mapped, and the next one works
+  Scenario Outline: A map request whose <call> fails once ends as the contract allows, leaves nothing allocated or mapped, and the next one works
     Given the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
     When the next 1 call to <call> by the driver under test fails
     And "app.exe" maps a buffer of 256 KiB from the driver
-    Then "app.exe"'s latest request failed with <status>
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" maps a buffer of 256 KiB from the driver
     And "app.exe" has the device fill its whole mapped buffer
@@ -157,18 +163,18 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
 
     @rule:CONT-4
     Examples: the buffer from non-paged pool
-      | call                                | status                        |
-      | ExAllocatePoolWithTag:NonPagedPool  | STATUS_INSUFFICIENT_RESOURCES |
+      | call                               |
+      | ExAllocatePoolWithTag:NonPagedPool |
 
     @rule:MDL-1
     Examples: the buffer's MDLs
-      | call          | status                        |
-      | IoAllocateMdl | STATUS_INSUFFICIENT_RESOURCES |
+      | call          |
+      | IoAllocateMdl |
 
     @rule:MDL-3 @rule:CONT-6
     Examples: the mapping into the application
-      | call                         | status                        |
-      | MmMapLockedPagesSpecifyCache | STATUS_INSUFFICIENT_RESOURCES |
+      | call                         |
+      | MmMapLockedPagesSpecifyCache |
 
   @rule:SG-3 @rule:MDL-2 @seed:000 @seed:001
   Scenario: A fill whose scatter/gather list cannot be had fails with an error status, and the next fill works
@@ -177,7 +183,7 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     When "app.exe" maps a buffer of 1 MiB from the driver
     And the next 1 call to GetScatterGatherList by the driver under test fails
     And "app.exe" has the device fill its whole mapped buffer
-    Then "app.exe"'s latest request failed with STATUS_INSUFFICIENT_RESOURCES
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" has the device fill 100 KiB of its mapped buffer, 3 bytes into it
     And every application exits and the driver under test is unloaded
@@ -192,13 +198,13 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     When "app.exe" maps a buffer of 2 MiB from the driver
     And the DMA test device refuses a data burst after 600 KiB
     And "app.exe" has the device fill its whole mapped buffer
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When the DMA test device refuses a data burst in the middle of it
     And "app.exe" has the device read 512 KiB of its mapped buffer, 4 KiB into it
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When the DMA test device refuses a data burst at descriptor 2
     And "app.exe" has the device fill its whole mapped buffer
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" has the device fill 64 KiB of its mapped buffer, 0 bytes into it
     And every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
@@ -212,9 +218,9 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     When "app.exe" maps a buffer of 2 MiB from the driver
     And the DMA test device is surprise-removed after 300 KiB
     And "app.exe" has the device fill its whole mapped buffer
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" has the device fill 64 KiB of its mapped buffer, 0 bytes into it
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" closes its handle
     And every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require

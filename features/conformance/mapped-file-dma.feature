@@ -15,6 +15,14 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
   IOCTLs: the output buffer is the view, the input buffer the device stream
   offset to start at (src/conformance/mapped-file-dma/interface.ts).
 
+  Where the contract allows several ways, each is conforming: a request
+  overtaken by a failed allocation, a device error or a removal may end in
+  any status docs/driver-contract.md ("How a request must end") lists for
+  that event, or succeed if the driver retried and got the data, so such
+  scenarios judge the request by that table ("ended as the contract
+  allows"), never by one driver's choice of status.
+  A driver may map its transfers with GetScatterGatherList,
+  BuildScatterGatherList or AllocateAdapterChannel and MapTransfer.
   Status: checked. The suite drives the driver and observes the view, its
   frames and the file; the memory manager stops the machine when pages are
   left locked at process exit.
@@ -135,13 +143,13 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     And the workload passes every check
 
   @seed:000 @seed:003
-  Scenario Outline: A fill whose <call> fails once ends in <status>, leaves the view unlocked, and the next fill works
+  Scenario Outline: A fill whose <call> fails once ends as the contract allows, leaves the view unlocked, and the next fill works
     Given the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
     And "app.exe" maps an empty file "a.dat" of 1 MiB
     When the next 1 call to <call> by the driver under test fails
     And "app.exe" has the device fill its view of "a.dat"
-    Then "app.exe"'s latest request failed with <status>
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" has the device fill its view of "a.dat"
     Then every byte matches the device's stream
@@ -151,14 +159,14 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
 
     @rule:MDL-1 @rule:PAGE-5
     Examples: the MDL and the lock of the view
-      | call                | status                        |
-      | IoAllocateMdl       | STATUS_INSUFFICIENT_RESOURCES |
-      | MmProbeAndLockPages | STATUS_INSUFFICIENT_RESOURCES |
+      | call                |
+      | IoAllocateMdl       |
+      | MmProbeAndLockPages |
 
     @rule:SG-3 @rule:PAGE-5
     Examples: the view's scatter/gather list
-      | call                 | status                        |
-      | GetScatterGatherList | STATUS_INSUFFICIENT_RESOURCES |
+      | call                 |
+      | GetScatterGatherList |
 
   @rule:PAGE-1 @rule:PAGE-5 @seed:000
   Scenario: The application exits while the device fills its view: the view stays locked until the device stops, then is unlocked once
@@ -183,10 +191,10 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     And "app.exe" maps a file "b.dat" of 1 MiB holding data for the device
     When the DMA test device refuses a data burst after 700 KiB
     And "app.exe" has the device fill its view of "a.dat"
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When the DMA test device refuses a data burst in the middle of it
     And "app.exe" has the device read its view of "b.dat"
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" has the device fill its view of "a.dat"
     And every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
@@ -200,9 +208,9 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     And "app.exe" maps an empty file "a.dat" of 2 MiB
     When the DMA test device is surprise-removed after 300 KiB
     And "app.exe" has the device fill its view of "a.dat"
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" has the device fill its view of "a.dat"
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And nothing of the driver is left behind

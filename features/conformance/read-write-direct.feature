@@ -16,6 +16,14 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
   once the applications have exited and the driver is unloaded nothing of it
   is left behind.
 
+  Where the contract allows several ways, each is conforming: a request
+  overtaken by a failed allocation, a device error or a removal may end in
+  any status docs/driver-contract.md ("How a request must end") lists for
+  that event, or succeed if the driver retried and got the data, so such
+  scenarios judge the request by that table ("ended as the contract
+  allows"), never by one driver's choice of status.
+  A driver may map its transfers with GetScatterGatherList,
+  BuildScatterGatherList or AllocateAdapterChannel and MapTransfer.
   Status: checked. The suite drives the driver and observes the machine;
   the verifier and the memory manager stop the machine on the misuses they
   enforce themselves.
@@ -25,21 +33,21 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     Given the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
     When "app.exe" reads into buffers of these sizes:
-      | size              | offset into its page |
-      | 1 byte            | 0                    |
-      | 13 bytes          | 4090                 |
-      | 4 KiB             | 0                    |
-      | 4 KiB + 1 byte    | 4095                 |
-      | 64 KiB + 3 bytes  | 7                    |
-      | 1 MiB + 7 bytes   | 333                  |
-      | 8 MiB             | 0                    |
-      | 8 MiB - 5 bytes   | 5                    |
+      | size             | offset into its page |
+      | 1 byte           | 0                    |
+      | 13 bytes         | 4090                 |
+      | 4 KiB            | 0                    |
+      | 4 KiB + 1 byte   | 4095                 |
+      | 64 KiB + 3 bytes | 7                    |
+      | 1 MiB + 7 bytes  | 333                  |
+      | 8 MiB            | 0                    |
+      | 8 MiB - 5 bytes  | 5                    |
     And "app.exe" writes buffers of these sizes:
-      | size              | offset into its page |
-      | 2 bytes           | 4095                 |
-      | 4 KiB - 1 byte    | 1                    |
-      | 300 KiB + 11 bytes| 2048                 |
-      | 8 MiB             | 12                   |
+      | size               | offset into its page |
+      | 2 bytes            | 4095                 |
+      | 4 KiB - 1 byte     | 1                    |
+      | 300 KiB + 11 bytes | 2048                 |
+      | 8 MiB              | 12                   |
     And every application exits and the driver under test is unloaded
     Then the workload passes every check
 
@@ -146,7 +154,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And "app.exe" reads into buffers of these sizes:
       | size    |
       | 256 KiB |
-    Then "app.exe"'s latest request failed with STATUS_INSUFFICIENT_RESOURCES
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" reads into buffers of these sizes:
       | size    |
@@ -175,8 +183,8 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | 256 KiB         | 0                    |
       | 3 MiB + 5 bytes | 17                   |
     And "app.exe" writes buffers of these sizes:
-      | size            | offset into its page |
-      | 2 MiB           | 4000                 |
+      | size  | offset into its page |
+      | 2 MiB | 4000                 |
     And "app.exe" keeps 3 reads of 1 MiB in flight
     And "app.exe" waits for its requests
     And every application exits and the driver under test is unloaded
@@ -194,8 +202,8 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | 1 MiB           | 100                  |
       | 3 MiB + 5 bytes | 17                   |
     And "app.exe" writes buffers of these sizes:
-      | size            | offset into its page |
-      | 2 MiB           | 4000                 |
+      | size  | offset into its page |
+      | 2 MiB | 4000                 |
     And every application exits and the driver under test is unloaded
     Then the DMA verifier and the I/O manager found nothing wrong
     And every request completed with the status and length the rules require
@@ -210,9 +218,9 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | 64 KiB          | 0                    |
       | 1 MiB + 3 bytes | 21                   |
     And "app.exe" writes buffers of these sizes:
-      | size            | offset into its page |
-      | 64 KiB          | 0                    |
-      | 512 KiB         | 4000                 |
+      | size    | offset into its page |
+      | 64 KiB  | 0                    |
+      | 512 KiB | 4000                 |
     And every application exits and the driver under test is unloaded
     Then the DMA verifier and the I/O manager found nothing wrong
     And the workload passes every check
@@ -319,14 +327,14 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And the workload passes every check
 
   @seed:001 @seed:003
-  Scenario Outline: A read whose <call> by <who> fails once ends in <status>, leaks nothing, and the next read works
+  Scenario Outline: A read whose <call> by <who> fails once ends as the contract allows, leaks nothing, and the next read works
     Given the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
     When the next 1 call to <call> by <who> fails
     And "app.exe" reads into buffers of these sizes:
       | size    | offset into its page |
       | 256 KiB | 100                  |
-    Then "app.exe"'s latest request failed with <status>
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" reads into buffers of these sizes:
       | size    | offset into its page |
@@ -337,14 +345,14 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
 
     @rule:SG-3
     Examples: the driver's scatter/gather list
-      | call                 | who                   | status                        |
-      | GetScatterGatherList | the driver under test | STATUS_INSUFFICIENT_RESOURCES |
+      | call                 | who                   |
+      | GetScatterGatherList | the driver under test |
 
     @rule:MDL-1 @rule:PAGE-3
     Examples: the I/O manager's MDL, lock and IRP for the application's buffer
-      | call                | who             | status                        |
-      | IoAllocateMdl       | the I/O manager | STATUS_INSUFFICIENT_RESOURCES |
-      | IoAllocateIrp       | the I/O manager | STATUS_INSUFFICIENT_RESOURCES |
+      | call          | who             |
+      | IoAllocateMdl | the I/O manager |
+      | IoAllocateIrp | the I/O manager |
 
   @rule:DEV-3 @seed:002
   Scenario: A device error after part of a transfer ends the read in an error, with no more bytes than the device moved
@@ -354,17 +362,17 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And "app.exe" reads into buffers of these sizes:
       | size            | offset into its page |
       | 1 MiB + 9 bytes | 9                    |
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When the DMA test device refuses a data burst in the middle of it
     And "app.exe" writes buffers of these sizes:
       | size    |
       | 512 KiB |
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When the DMA test device refuses a data burst at descriptor 2
     And "app.exe" reads into buffers of these sizes:
       | size  |
       | 1 MiB |
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" reads into buffers of these sizes:
       | size   |
       | 64 KiB |
@@ -381,11 +389,11 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And "app.exe" reads into buffers of these sizes:
       | size  |
       | 1 MiB |
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" reads into buffers of these sizes:
       | size   |
       | 64 KiB |
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And nothing of the driver is left behind
@@ -451,7 +459,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And the workload passes every check
 
     Examples:
-      | when                                      | delay  |
-      | in dispatch, before it is queued          | 0      |
-      | while it waits for its scatter/gather list | 50     |
-      | while the device moves it                 | 20000  |
+      | when                                       | delay |
+      | in dispatch, before it is queued           | 0     |
+      | while it waits for its scatter/gather list | 50    |
+      | while the device moves it                  | 20000 |

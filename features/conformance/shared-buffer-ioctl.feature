@@ -17,6 +17,12 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
   request completed as the rules require, no DMA outside the applications'
   memory, and nothing left behind once the driver is unloaded.
 
+  Where the contract allows several ways, each is conforming: a request
+  overtaken by a failed allocation, a device error or a removal may end in
+  any status docs/driver-contract.md ("How a request must end") lists for
+  that event, or succeed if the driver retried and got the data, so such
+  scenarios judge the request by that table ("ended as the contract
+  allows"), never by one driver's choice of status.
   Status: checked.
 
   @rule:PAGE-6 @rule:PAGE-1 @seed:000 @severity:critical
@@ -105,7 +111,7 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     And the application "app.exe" has opened the device
     When every call to MmGetSystemAddressForMdlSafe by the driver under test fails
     And "app.exe" registers a shared queue of 4 entries
-    Then "app.exe"'s latest request failed with STATUS_INSUFFICIENT_RESOURCES
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" registers a shared queue of 4 entries
     And "app.exe" hands down 2 buffers of 128 KiB
@@ -168,12 +174,12 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     Then the workload passes every check
 
   @seed:000 @seed:003
-  Scenario Outline: A registration whose <call> fails once ends in <status>, leaves nothing locked, and the next one works
+  Scenario Outline: A registration whose <call> fails once ends as the contract allows, leaves nothing locked, and the next one works
     Given the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
     When the next 1 call to <call> by the driver under test fails
     And "app.exe" registers a shared queue of 4 entries
-    Then "app.exe"'s latest request failed with <status>
+    Then "app.exe"'s latest request ended as the contract allows
     And "app.exe" has no pages locked for I/O
     When allocations stop failing
     And "app.exe" registers a shared queue of 4 entries
@@ -185,24 +191,24 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
 
     @rule:MDL-1 @rule:PAGE-5
     Examples: the queue's MDL and lock
-      | call                | status                        |
-      | IoAllocateMdl       | STATUS_INSUFFICIENT_RESOURCES |
-      | MmProbeAndLockPages | STATUS_INSUFFICIENT_RESOURCES |
+      | call                |
+      | IoAllocateMdl       |
+      | MmProbeAndLockPages |
 
     @rule:MDL-3 @rule:PAGE-5
     Examples: the queue's system address
-      | call                         | status                        |
-      | MmGetSystemAddressForMdlSafe | STATUS_INSUFFICIENT_RESOURCES |
+      | call                         |
+      | MmGetSystemAddressForMdlSafe |
 
   @seed:000 @seed:003
-  Scenario Outline: A buffer whose <call> by <who> fails once as it is handed down ends in <status>, leaves nothing locked, and streaming goes on
+  Scenario Outline: A buffer whose <call> by <who> fails once as it is handed down ends as the contract allows, leaves nothing locked, and streaming goes on
     Given the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
     When "app.exe" registers a shared queue of 4 entries
     And "app.exe" hands down 1 buffers of 256 KiB
     And the next 1 call to <call> by <who> fails
     And "app.exe" hands down 1 buffers of 256 KiB
-    Then "app.exe"'s latest request failed with <status>
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" hands down 1 buffers of 256 KiB
     And "app.exe" consumes 4 filled buffers
@@ -216,14 +222,14 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
 
     @rule:MDL-1 @rule:PAGE-5
     Examples: the I/O manager's MDL, lock and IRP for the buffer
-      | call                | who             | status                        |
-      | IoAllocateMdl       | the I/O manager | STATUS_INSUFFICIENT_RESOURCES |
-      | IoAllocateIrp       | the I/O manager | STATUS_INSUFFICIENT_RESOURCES |
+      | call          | who             |
+      | IoAllocateMdl | the I/O manager |
+      | IoAllocateIrp | the I/O manager |
 
     @rule:SG-3 @rule:PAGE-5
     Examples: the buffer's scatter/gather list
-      | call                 | who                   | status                        |
-      | GetScatterGatherList | the driver under test | STATUS_INSUFFICIENT_RESOURCES |
+      | call                 | who                   |
+      | GetScatterGatherList | the driver under test |
 
   @rule:DEV-3 @seed:000 @seed:002
   Scenario: Device errors part-way through a fill: the fill is reported empty, and streaming goes on

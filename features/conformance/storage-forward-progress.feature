@@ -21,6 +21,13 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
   (the request then ends in the device's error, never claiming bytes the
   device did not move), or run the DMA execution routines later, from a DPC.
 
+  Where the contract allows several ways, each is conforming: a request
+  overtaken by a failed allocation, a device error or a removal may end in
+  any status docs/driver-contract.md ("How a request must end") lists for
+  that event, or succeed if the driver retried and got the data, so such
+  scenarios judge the request by that table ("ended as the contract
+  allows"), never by one driver's choice of status.
+  Failing for lack of resources is the one choice this class does not have.
   Status: checked. The suite injects the failures and observes every
   request; the verifier stops the machine on a list put back twice or built
   over a list still in use.
@@ -69,14 +76,14 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     And the application "app.exe" has opened the device
     When every call to ExAllocatePoolWithTag:NonPagedPool by the driver under test fails
     And "app.exe" reads into buffers of these sizes:
-      | size             | offset into its page |
-      | 8 MiB            | 1                    |
-      | 8 MiB - 1 byte   | 4095                 |
-      | 1 MiB + 1 byte   | 2048                 |
-      | 64 KiB           | 4000                 |
+      | size           | offset into its page |
+      | 8 MiB          | 1                    |
+      | 8 MiB - 1 byte | 4095                 |
+      | 1 MiB + 1 byte | 2048                 |
+      | 64 KiB         | 4000                 |
     And "app.exe" writes buffers of these sizes:
-      | size             | offset into its page |
-      | 4 MiB            | 3                    |
+      | size  | offset into its page |
+      | 4 MiB | 3                    |
     Then no request failed for lack of resources
     And every byte matches the device's stream
     When every application exits and the driver under test is unloaded
@@ -182,17 +189,17 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     And "app.exe" reads into buffers of these sizes:
       | size            | offset into its page |
       | 3 MiB + 5 bytes | 5                    |
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When the DMA test device refuses a data burst in the middle of it
     And "app.exe" writes buffers of these sizes:
       | size    |
       | 768 KiB |
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When the DMA test device refuses a data burst at descriptor 4
     And "app.exe" reads into buffers of these sizes:
       | size  |
       | 1 MiB |
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     And every scatter/gather list the driver under test got has been put back exactly once
     When "app.exe" reads into buffers of these sizes:
       | size    |
@@ -210,11 +217,11 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     And "app.exe" reads into buffers of these sizes:
       | size  |
       | 2 MiB |
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" reads into buffers of these sizes:
       | size   |
       | 64 KiB |
-    Then "app.exe"'s latest request failed with STATUS_DEVICE_NOT_CONNECTED
+    Then "app.exe"'s latest request ended as the contract allows
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And nothing of the driver is left behind

@@ -63,6 +63,15 @@ export function completionFindings(workload: Workload, finishedOnly: boolean): O
   return findings;
 }
 
+/**
+ * The finding for one request of the workload, judged as the completion
+ * oracle judges every request: by the statuses the contract allows for what
+ * happened while it was outstanding, never by one implementation's choice.
+ */
+export function completionFindingOf(workload: Workload, t: TrackedRequest): OracleFinding | null {
+  return completionFinding(t, lazyEvidence(workload), workload.session?.trace.deviceLog ?? null);
+}
+
 export function completionOracle(workload: Workload): OracleFinding[] {
   return completionFindings(workload, false);
 }

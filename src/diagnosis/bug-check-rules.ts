@@ -5,6 +5,8 @@
  * the finding of its catalog entry (verifier-finding-rules.ts).
  */
 import { BugCheck } from '../machine/bug-check';
+import type { MemoryFault } from '../machine/memory-fault';
+import { formatAddress } from '../contracts/units';
 import { PROJECT_C4_LIST } from '../kernel/verifier/project-codes';
 import { DRIVER_VERIFIER_DMA_VIOLATION, VIOLATION_CATALOG } from '../kernel/verifier/violation-catalog';
 import { Diagnosis, certain } from './diagnosis';
@@ -51,11 +53,29 @@ export function ruleOfBugCheck(stop: Pick<BugCheck, 'code' | 'parameters'>): str
   return STOP_CODES[stop.code] ?? 'VER-*';
 }
 
-/** The rule a stop stands for, with the evidence of the machine it stopped. */
-export function diagnoseBugCheck(stop: Pick<BugCheck, 'code' | 'parameters'>, evidence: Evidence): Diagnosis {
+/**
+ * The rule a faulting access shows broken, from what it touched and where
+ * it ran; null when the fault says nothing beyond the stop code.
+ */
+function diagnoseFault(fault: MemoryFault): Diagnosis | null {
+  const at = formatAddress(fault.address);
+  switch (fault.reason) {
+    case 'no-process-context':
+      return certain('MDL-3', `user address ${at} was touched where no process is current; outside the requesting process a buffer is reached through its MDL's system address`);
+    case 'released-system-mapping':
+      return certain('MDL-3', `system address ${at} was MDL #${fault.mdlId}'s system mapping, used after the mapping was released`);
+    case 'user-memory-at-raised-irql':
+      return certain('PAGE-3', `user address ${at} was probed and locked at raised IRQL; a user buffer is probed and locked in the requesting process at PASSIVE_LEVEL or APC_LEVEL`);
+    case 'invalid-address':
+      return null;
+  }
+}
+
+/** The rule a stop stands for, with the evidence of the machine it stopped and of the access that stopped it. */
+export function diagnoseBugCheck(stop: Pick<BugCheck, 'code' | 'parameters'> & Partial<Pick<BugCheck, 'fault'>>, evidence: Evidence): Diagnosis {
   if (stop.code === DRIVER_VERIFIER_DMA_VIOLATION) {
     const entry = VIOLATION_CATALOG.find((e) => e.parameter1 === stop.parameters[0]);
     if (entry) return diagnoseVerifierFinding({ id: entry.id, parameters: stop.parameters }, evidence);
   }
-  return certain(ruleOfBugCheck(stop));
+  return (stop.fault && diagnoseFault(stop.fault)) ?? certain(ruleOfBugCheck(stop));
 }

@@ -2,6 +2,8 @@
  * A bug check stops the simulated machine, as KeBugCheckEx does on Windows:
  * a stop code and four parameters. Nothing in the machine runs after one.
  */
+import type { MemoryFault } from './memory-fault';
+
 export const BUGCHECK_NAMES: Readonly<Record<number, string>> = {
   0x05: 'INVALID_PROCESS_ATTACH_ATTEMPT',
   0x0a: 'IRQL_NOT_LESS_OR_EQUAL',
@@ -33,8 +35,12 @@ export class BugCheck extends Error {
   readonly stopName: string;
   /** Why the simulator stopped, in words, for the report. */
   readonly reason: string;
+  /** What the faulting access touched, when a memory access caused the stop. */
+  fault?: MemoryFault;
+  /** For 0x1E: whether driver code raised a status it did not catch, or failed with a program error of its own. */
+  exception?: 'raised-status' | 'program-error';
 
-  constructor(code: number, p1: number, p2: number, p3: number, p4: number, reason: string) {
+  constructor(code: number, p1: number, p2: number, p3: number, p4: number, reason: string, fault?: MemoryFault) {
     const stopName = BUGCHECK_NAMES[code] ?? 'UNKNOWN_BUGCHECK';
     super(`bug check ${hex(code)} ${stopName} (${[p1, p2, p3, p4].map(hex).join(', ')}): ${reason}`);
     this.name = 'BugCheck';
@@ -42,6 +48,7 @@ export class BugCheck extends Error {
     this.parameters = [p1, p2, p3, p4];
     this.stopName = stopName;
     this.reason = reason;
+    if (fault) this.fault = fault;
   }
 }
 

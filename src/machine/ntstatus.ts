@@ -1,4 +1,6 @@
 /** NTSTATUS values the simulated kernel returns or raises, with their documented names. */
+import type { MemoryFault } from './memory-fault';
+
 export const STATUS = {
   SUCCESS: 0x00000000,
   PENDING: 0x00000103,
@@ -46,7 +48,8 @@ export function NT_SUCCESS(s: NtStatus): boolean {
  * reports failure this way; a driver must catch it, as with __try/__except.
  */
 export class RaisedStatus extends Error {
-  constructor(readonly status: NtStatus, detail: string) {
+  /** `fault`: what the access touched, when the status was raised by a faulting access. */
+  constructor(readonly status: NtStatus, detail: string, readonly fault?: MemoryFault) {
     super(`${statusName(status)}: ${detail}`);
     this.name = 'RaisedStatus';
   }

@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Machine } from '../../src/machine/machine';
-import { PASSIVE_LEVEL } from '../../src/machine/irql';
+import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../src/machine/irql';
 import { STATUS } from '../../src/machine/ntstatus';
 import { MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { MM_USER_PROBE_ADDRESS } from '../../src/kernel/mm/layout';
@@ -165,6 +165,18 @@ describe('MmProbeAndLockPages (PAGE-1, PAGE-3)', () => {
     assert.equal(machine.physical.lockCount[kernelMdl.PfnArray[0]!], 1, 'KernelMode may lock a kernel address');
   });
 
+  it('stops the machine (0xC4/0x70) when a user buffer is probed at DISPATCH_LEVEL, as from a DPC, in no process or in its own', () => {
+    for (const inOwnProcess of [false, true]) {
+      const machine = bootSmallMachine();
+      const buffer = touchedUserBuffer(machine, 2);
+      const mdl = allocate(machine, buffer.va, buffer.bytes);
+      const probe = () => machine.cpu.atIrql(DISPATCH_LEVEL, () => machine.kernel.mdl.MmProbeAndLockPages(mdl, 'KernelMode', 'IoWriteAccess'));
+      const stop = expectBugCheck(machine, 0xc4, () => (inOwnProcess ? machine.cpu.inProcess(buffer.process, probe) : machine.cpu.inProcess(null, probe)), 0x70);
+      assert.deepEqual(stop.fault, { address: buffer.va, write: true, space: 'user', reason: 'user-memory-at-raised-irql' });
+      assertNothingLocked(machine, buffer);
+    }
+  });
+
   it('raises STATUS_IN_PAGE_ERROR when a page cannot be read back, unlocking the pages it had locked', () => {
     const machine = bootSmallMachine();
     const buffer = touchedUserBuffer(machine, 4);
@@ -226,6 +238,15 @@ describe('MmProbeAndLockPages (PAGE-1, PAGE-3)', () => {
 });
 
 describe('MmUnlockPages (PAGE-5)', () => {
+  it('unmaps the MDL\'s system mapping: a later access through that address stops the machine (0x50) naming the released mapping', () => {
+    const machine = bootSmallMachine();
+    const { mdl } = lockedBuffer(machine, 2);
+    const va = machine.kernel.mdl.MmGetSystemAddressForMdlSafe(mdl, 'NormalPagePriority')!;
+    machine.kernel.mdl.MmUnlockPages(mdl);
+    const stop = expectBugCheck(machine, 0x50, () => machine.mm.readVirtual(va + 8, 4));
+    assert.deepEqual(stop.fault, { address: Math.floor((va + 8) / PAGE_SIZE) * PAGE_SIZE, write: false, space: 'system', reason: 'released-system-mapping', mdlId: mdl.id });
+  });
+
   it('undoes the lock; the MDL can be locked again', () => {
     const machine = bootSmallMachine();
     const { buffer, mdl } = lockedBuffer(machine, 3);

@@ -58,7 +58,9 @@ export class DriverExecution {
       if (e instanceof SimulationStalled) throw e;
       const code = e instanceof RaisedStatus ? e.status : STATUS.ACCESS_VIOLATION;
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      const bugCheck = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, code, 0, 0, 0, `driver ${driver}: ${routine} did not handle an exception: ${message}`);
+      const fault = e instanceof RaisedStatus ? e.fault : undefined;
+      const bugCheck = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, code, 0, 0, 0, `driver ${driver}: ${routine} did not handle an exception: ${message}`, fault);
+      bugCheck.exception = e instanceof RaisedStatus ? 'raised-status' : 'program-error';
       if (e instanceof Error) (bugCheck as { cause?: unknown }).cause = e;
       this.crash(bugCheck);
     } finally {

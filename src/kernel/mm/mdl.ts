@@ -177,8 +177,17 @@ export class MdlRoutines {
     if (this.mm.faults.shouldFail('MmProbeAndLockPages', mdl.allocatedBy ?? '')) {
       throw new RaisedStatus(STATUS.INSUFFICIENT_RESOURCES, `MmProbeAndLockPages of ${formatAddress(va)}: not enough resources to lock ${mdl.pageCount} page(s)`);
     }
+    // User memory is pageable: it can be locked only at APC_LEVEL or below, whatever process is current (a DPC runs in none).
+    if (!isSystemAddress(va) && this.mm.cpu.irql > APC_LEVEL) {
+      this.mm.bugCheck(0xc4, 0x70, this.mm.cpu.irql, mdl.id, accessMode === 'UserMode' ? 1 : 0,
+        `MmProbeAndLockPages of user address ${formatAddress(va)} at IRQL ${irqlName(this.mm.cpu.irql)}: user memory is pageable and may be locked only at APC_LEVEL or below`,
+        { address: va, write: operation !== 'IoReadAccess', space: 'user', reason: 'user-memory-at-raised-irql' });
+    }
     const as = this.mm.spaceFor(va);
-    if (!as) throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `MmProbeAndLockPages of user address ${formatAddress(va)} with no process context`);
+    if (!as) {
+      throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `MmProbeAndLockPages of user address ${formatAddress(va)} with no process context`,
+        { address: va, write: operation !== 'IoReadAccess', space: 'user', reason: 'no-process-context' });
+    }
     const write = operation !== 'IoReadAccess';
     const frames = this.mm.lockRange(as, va, mdl.ByteCount, write, accessMode, mdl.id);
     mdl.PfnArray.length = 0;
@@ -441,6 +450,7 @@ export class MdlRoutines {
   private unmapSystem(mdl: MDL): void {
     const base = pageOf(mdl.MappedSystemVa) * PAGE_SIZE;
     this.mm.unmapFrames(this.mm.systemSpace, base);
+    this.mm.noteReleasedMdlMapping(base, mdl.PfnArray.length, mdl.id);
     mdl.MappedSystemVa = 0;
     mdl.MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED);
   }

@@ -9,6 +9,7 @@
  * is not resident really stops the machine.
  */
 import { BootConfig } from '../../machine/boot-config';
+import type { MemoryFault } from '../../machine/memory-fault';
 import { BugCheck } from '../../machine/bug-check';
 import { forEachChunk } from '../../machine/chunked-range';
 import { Clock } from '../../machine/clock';
@@ -93,8 +94,28 @@ export class MemoryManager {
     this.pagedPool = new Pool('PagedPool', config.pagedPoolBytes / PAGE_SIZE);
   }
 
-  bugCheck(code: number, p1: number, p2: number, p3: number, p4: number, reason: string): never {
-    return this.crash(new BugCheck(code, p1, p2, p3, p4, reason));
+  bugCheck(code: number, p1: number, p2: number, p3: number, p4: number, reason: string, fault?: MemoryFault): never {
+    return this.crash(new BugCheck(code, p1, p2, p3, p4, reason, fault));
+  }
+
+  /**
+   * System pages that were an MDL's system mapping until it was released,
+   * by page number: a later fault there is a use of the released mapping.
+   * A page mapped again for anything else leaves the record.
+   */
+  private readonly releasedMdlMappings = new Map<number, number>();
+
+  /** Note that MDL `mdlId`'s system mapping of `pages` pages at `va` is released. */
+  noteReleasedMdlMapping(va: number, pages: number, mdlId: number): void {
+    for (let i = 0; i < pages; i++) this.releasedMdlMappings.set(pageOf(va) + i, mdlId);
+  }
+
+  /** The fault an access to `va` makes, as evidence for the stop or the raised status it causes. */
+  private faultAt(va: number, write: boolean, as: AddressSpace | null): MemoryFault {
+    if (!as) return { address: va, write, space: 'user', reason: 'no-process-context' };
+    const mdlId = as.isSystem ? this.releasedMdlMappings.get(pageOf(va)) : undefined;
+    if (mdlId !== undefined) return { address: va, write, space: 'system', reason: 'released-system-mapping', mdlId };
+    return { address: va, write, space: as.isSystem ? 'system' : 'user', reason: 'invalid-address' };
   }
 
   // --- address spaces --------------------------------------------------------
@@ -194,7 +215,7 @@ export class MemoryManager {
    */
   resolvePage(va: number, write: boolean, as: AddressSpace | null = this.spaceFor(va)): number {
     if (!as) {
-      throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `user address ${formatAddress(va)} touched with no process context`);
+      throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `user address ${formatAddress(va)} touched with no process context`, this.faultAt(va, write, null));
     }
     const region = as.regionAt(va);
     const vpn = pageOf(va);
@@ -207,8 +228,10 @@ export class MemoryManager {
       this.bugCheck(0x0a, va, this.cpu.irql, write ? 1 : 0, 0, `page fault at IRQL ${this.cpu.irql}: ${formatAddress(va)}${region ? ` (${region.label})` : ''} ${why}`);
     }
     if (!accessible) {
-      if (as.isSystem) this.bugCheck(0x50, va, write ? 1 : 0, 0, 2, `system address ${formatAddress(va)} ${why}`);
-      throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `${write ? 'write to' : 'read of'} ${formatAddress(va)} in ${as.ownerName}: the address ${why}`);
+      const fault = this.faultAt(va, write, as);
+      const released = fault.mdlId !== undefined ? ` (it was MDL #${fault.mdlId}'s system mapping, released since)` : '';
+      if (as.isSystem) this.bugCheck(0x50, va, write ? 1 : 0, 0, 2, `system address ${formatAddress(va)} ${why}${released}`, fault);
+      throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `${write ? 'write to' : 'read of'} ${formatAddress(va)} in ${as.ownerName}: the address ${why}`, fault);
     }
     return this.pageIn(as, region, vpn, pte);
   }
@@ -637,6 +660,7 @@ export class MemoryManager {
     const va = as.isSystem ? this.systemPtes.reserve(pages) : as.findFreeRange(pages * PAGE_SIZE, ALLOCATION_GRANULARITY);
     if (va < 0) return -1;
     as.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: 'locked-mapping', protection: 'readwrite', committed: true, label });
+    if (as.isSystem) for (let i = 0; i < pages; i++) this.releasedMdlMappings.delete(pageOf(va) + i);
     frames.forEach((pfn, i) => {
       as.ptes.set(pageOf(va) + i, validPte(pfn));
       this.physical.shareCount[pfn]!++;

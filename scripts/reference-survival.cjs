@@ -1,0 +1,103 @@
+/**
+ * Correct drivers always pass: every reference driver of the class folders
+ * and docs/example-driver.ts run under the workload fuzzer at many seeds,
+ * each with a budget of workloads, and none may be judged to break a rule.
+ * A false verdict on a correct driver is the worst thing a conformance
+ * suite can do, and a single seed hides them (a storage queue behind a
+ * removed device failed only at seed 1), hence the campaign. Run by
+ * `npm run test:reference-survival` (and by .ci/run); longer than the
+ * fuzz proof of `npm test`, so it has its own command.
+ *
+ *   node scripts/reference-survival.cjs [--seeds N] [--first-seed S] [--runs R] [--jobs J] [driver module ...]
+ *
+ * Prints one line per driver and seed that failed, with its replay command,
+ * then `reference drivers survived: N/M at K seeds x R workloads`; exits
+ * non-zero unless every driver survived every seed.
+ */
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { ROOT } = require('./project-paths.cjs');
+
+const EXAMPLE_DRIVER = path.join(ROOT, 'docs', 'example-driver.ts');
+const RESULT_PREFIX = 'reference-survival-result ';
+const DEFAULTS = { seeds: 10, 'first-seed': 1, runs: 60 };
+
+function parseArguments(argv) {
+  const options = { ...DEFAULTS, modules: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const m = /^--(seeds|first-seed|runs|jobs)(?:=(.*))?$/.exec(a);
+    if (!m) {
+      if (a.startsWith('--')) throw new Error(`unknown option ${a} (options: --seeds N, --first-seed S, --runs R, --jobs J, then driver modules)`);
+      options.modules.push(path.resolve(a));
+      continue;
+    }
+    const value = m[2] ?? argv[++i];
+    if (value === undefined || !/^\d+$/.test(value) || (m[1] !== 'first-seed' && Number(value) < 1)) throw new Error(`--${m[1]} needs a whole number${m[1] === 'first-seed' ? '' : ' of at least 1'}, got ${value}`);
+    options[m[1]] = Number(value);
+  }
+  return options;
+}
+
+/** Worker: prove each (module, seed) pair in turn, one JSON line each. */
+function work(pairs, runs) {
+  require('ts-node/register/transpile-only');
+  const { proveDriver, PROOF_BUDGET } = require('../src/fuzz/fuzzer-proof');
+  for (const { modulePath, seed } of pairs) {
+    const proof = proveDriver(path.relative(ROOT, modulePath), { ...PROOF_BUDGET, runs, seed });
+    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ seed, proof })}\n`);
+  }
+}
+
+function runWorker(pairs, runs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [__filename, '--worker', JSON.stringify({ pairs, runs })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const results = out.split('\n').filter((l) => l.startsWith(RESULT_PREFIX)).map((l) => JSON.parse(l.slice(RESULT_PREFIX.length)));
+      if (code !== 0) reject(new Error(`a reference-survival worker exited with ${code}`));
+      else resolve(results);
+    });
+  });
+}
+
+async function main() {
+  const options = parseArguments(process.argv.slice(2));
+  let modules = options.modules;
+  if (modules.length === 0) {
+    require('ts-node/register/transpile-only');
+    modules = [...require('../src/conformance/driver-finder').driverModulesIn('reference').map((d) => d.modulePath), EXAMPLE_DRIVER];
+  }
+  const seeds = Array.from({ length: options.seeds }, (_, i) => options['first-seed'] + i);
+  const pairs = seeds.flatMap((seed) => modules.map((modulePath) => ({ modulePath, seed })));
+  const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), pairs.length));
+  const shares = Array.from({ length: jobs }, () => []);
+  pairs.forEach((p, i) => shares[i % jobs].push(p));
+  const started = Date.now();
+  const results = (await Promise.all(shares.map((share) => runWorker(share, options.runs)))).flat();
+  const failedDrivers = new Set();
+  for (const { seed, proof } of results.sort((a, b) => a.proof.driver.localeCompare(b.proof.driver) || a.seed - b.seed)) {
+    if (proof.outcome === 'survived') continue;
+    failedDrivers.add(proof.driver);
+    const what = proof.outcome === 'found' ? `judged to break ${proof.rule ?? 'a rule'} at run ${proof.runsToFailure}` : `could not be fuzzed: ${proof.why}`;
+    console.log(`FAILED   reference ${proof.driver} at seed ${seed}: ${what}`);
+    if (proof.finding) console.log(`    ${proof.finding.split('\n').slice(0, 2).join(' | ').slice(0, 400)}`);
+    if (proof.replayCommand) console.log(`    replay: ${proof.replayCommand}`);
+  }
+  const names = [...new Set(results.map((r) => r.proof.driver))];
+  console.log(`reference drivers survived: ${names.length - failedDrivers.size}/${names.length} at ${seeds.length} seeds (${seeds[0]}..${seeds[seeds.length - 1]}) x ${options.runs} workloads (${jobs} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return failedDrivers.size === 0 && names.length === modules.length ? 0 : 1;
+}
+
+if (process.argv[2] === '--worker') {
+  const { pairs, runs } = JSON.parse(process.argv[3]);
+  work(pairs, runs);
+} else {
+  main().then((code) => (process.exitCode = code), (e) => {
+    console.error(`reference-survival: ${e.message}`);
+    process.exitCode = 2;
+  });
+}

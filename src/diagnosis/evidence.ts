@@ -7,6 +7,7 @@
  * evidence without a machine.
  */
 import type { FailedDmaCall } from '../kernel/hal/failed-dma-calls';
+import type { FailedAllocation } from '../kernel/mm/failed-allocations';
 import { AddressSpace } from '../kernel/mm/address-space';
 import { STATUS } from '../machine/ntstatus';
 import { PAGE_SIZE } from '../contracts/units';
@@ -53,6 +54,8 @@ export interface Evidence {
   readonly workingSetRaisedBy: readonly string[];
   /** Applications of the workload that cancelled a request (CancelIo) which then ended cancelled: buffers they took back from the driver. */
   readonly cancelledRequestsOf: readonly string[];
+  /** The memory manager's allocations that failed, with why (fragmentation, no PTEs, pool limit, injected). */
+  readonly failedAllocations: readonly FailedAllocation[];
   /** Allocations made to fail so far (fault injection), besides the DMA calls that failed on their own. */
   readonly allocationFailuresInjected: number;
   frameOwner(pfn: number): FrameOwnerEvidence;
@@ -104,6 +107,7 @@ export function evidenceOf(workload: Workload): Evidence {
     cancelledRequestsOf: [...workload.applications.values()]
       .filter((a) => workload.ledger.requests.some((t) => t.request.process === a.process && t.disturbances.has('cancelled') && t.request.done && t.request.status === STATUS.CANCELLED))
       .map((a) => a.name),
+    failedAllocations: machine.mm.failedAllocations,
     allocationFailuresInjected: [...machine.kernel.faults.injected.values()].reduce((n, v) => n + v, 0),
     bounces: all.some((a) => a.mapRegisters.bouncing),
     processOfMdl(mdlId) {

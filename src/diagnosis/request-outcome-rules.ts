@@ -6,13 +6,16 @@
  * - BuildScatterGatherList refused the buffer (STATUS_BUFFER_TOO_SMALL): the
  *   list did not fit the reserve it was built into (SG-4);
  * - a mapping call needed more map registers than the adapter granted (SG-1);
- * - AllocateCommonBuffer failed while more memory than it asked for was free:
+ * - AllocateCommonBuffer failed while more memory than it asked for was free,
+ *   or the memory manager's contiguous allocation failed for fragmentation:
  *   contiguous memory asked for after start, on fragmented memory (CONT-2);
+ *   a pool limit or no system PTEs (CONT-4, CONT-5);
  * - the device reported an error: the device's error decides
  *   (device-error-rules.ts).
  * Without such a cause the request broke the rule its expectation guards.
  */
 import type { FailedDmaCall } from '../kernel/hal/failed-dma-calls';
+import type { FailedAllocation } from '../kernel/mm/failed-allocations';
 import { STATUS, statusName } from '../machine/ntstatus';
 import { formatBytes } from '../contracts/units';
 import { diagnoseDeviceError } from './device-error-rules';
@@ -45,6 +48,22 @@ function cause(call: FailedDmaCall, evidence: Evidence): Diagnosis | null {
   return null;
 }
 
+/** The rule a failed allocation of the memory manager shows broken; null when it was made to fail or says nothing about the driver. */
+function allocationCause(a: FailedAllocation): Diagnosis | null {
+  if (a.driver === null) return null;
+  switch (a.reason) {
+    case 'fragmented':
+      return certain('CONT-2', `${a.routine} of ${formatBytes(a.bytes)} by ${a.driver} failed after memory had fragmented, with enough memory free in all: contiguous memory comes from boot-time preallocation or from start`);
+    case 'no-system-ptes':
+      return certain('CONT-5', `${a.routine} of ${formatBytes(a.bytes)} by ${a.driver} found no run of system PTEs long enough to map it`);
+    case 'pool-exhausted':
+      return certain('CONT-4', `${a.routine} of ${formatBytes(a.bytes)} by ${a.driver} failed: the pool's limit was reached`);
+    case 'injected':
+    case 'no-memory':
+      return null;
+  }
+}
+
 export function diagnoseRequestOutcome(request: RequestObservation, evidence: Evidence): Diagnosis {
   if (!request.done) return certain('PAGE-5', 'the request never completed, so whatever it locked stays locked');
   if (request.status === STATUS.SUCCESS) return certain(request.rule);
@@ -53,6 +72,10 @@ export function diagnoseRequestOutcome(request: RequestObservation, evidence: Ev
   const causes: Diagnosis[] = [];
   for (const a of evidence.adapters) for (const call of a.failedCalls.filter((c) => within(c.atNs))) {
     const d = cause(call, evidence);
+    if (d) causes.push(d);
+  }
+  for (const a of evidence.failedAllocations.filter((x) => within(x.atNs))) {
+    const d = allocationCause(a);
     if (d) causes.push(d);
   }
   if (!request.deviceFaultInjected) for (const e of evidence.device.errors.filter((x) => within(x.atNs))) causes.push(diagnoseDeviceError(e, evidence));

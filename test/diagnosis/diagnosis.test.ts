@@ -27,6 +27,7 @@ function evidence(e: Partial<Omit<Evidence, 'frameOwner'>> & { owners?: Record<n
     freeBytes: 64 * 1024 * 1024,
     workingSetRaisedBy: [],
     cancelledRequestsOf: [],
+    failedAllocations: [],
     allocationFailuresInjected: 0,
     frameOwner: (pfn) => owners[pfn] ?? { kind: 'free' },
     bounces: false,
@@ -217,3 +218,21 @@ describe('a verifier finding maps to its rule through the catalog entry', () => 
     assert.equal(diagnoseVerifierFinding({ id: 'VER-OWN-CHECK', parameters: [0x2001, 0, 0, 0] }, evidence(), catalog).rule, 'VER-OWN-CHECK');
   });
 });
+
+describe('a request that failed for lack of memory, from the memory manager\'s failed allocations', () => {
+  const failed = (reason: 'fragmented' | 'injected' | 'no-system-ptes', driver: string | null = 'ring') =>
+    ({ routine: 'MmAllocateContiguousMemorySpecifyCache' as const, bytes: 65536, reason, driver, atNs: 1500 });
+
+  it('a contiguous allocation the driver made after memory fragmented is CONT-2, whatever rule the request guards', () => {
+    const d = diagnoseRequestOutcome(request({ rule: 'CONT-6' }), evidence({ failedAllocations: [failed('fragmented')] }));
+    assert.equal(d.rule, 'CONT-2');
+    assert.match(d.because, /fragmented/);
+  });
+
+  it('no run of system PTEs is CONT-5; an injected failure, or one outside the request\'s lifetime, says nothing', () => {
+    assert.equal(diagnoseRequestOutcome(request({ rule: 'CONT-6' }), evidence({ failedAllocations: [failed('no-system-ptes')] })).rule, 'CONT-5');
+    assert.equal(diagnoseRequestOutcome(request({ rule: 'CONT-6' }), evidence({ failedAllocations: [failed('injected')] })).rule, 'CONT-6');
+    assert.equal(diagnoseRequestOutcome(request({ rule: 'CONT-6' }), evidence({ failedAllocations: [{ ...failed('fragmented'), atNs: 5000 }] })).rule, 'CONT-6');
+  });
+});
+

@@ -10,6 +10,7 @@
  */
 import { BootConfig } from '../../machine/boot-config';
 import type { MemoryFault } from '../../machine/memory-fault';
+import { FAILED_ALLOCATIONS_KEPT, FailedAllocation, FailedAllocationReason } from './failed-allocations';
 import { BugCheck } from '../../machine/bug-check';
 import { forEachChunk } from '../../machine/chunked-range';
 import { Clock } from '../../machine/clock';
@@ -104,6 +105,14 @@ export class MemoryManager {
    * A page mapped again for anything else leaves the record.
    */
   private readonly releasedMdlMappings = new Map<number, number>();
+
+  /** Allocations that failed, with why (src/kernel/mm/failed-allocations.ts). */
+  readonly failedAllocations: FailedAllocation[] = [];
+
+  private noteFailedAllocation(routine: FailedAllocation['routine'], bytes: number, reason: FailedAllocationReason): null {
+    if (this.failedAllocations.length < FAILED_ALLOCATIONS_KEPT) this.failedAllocations.push({ routine, bytes, reason, driver: this.cpu.currentDriver, atNs: this.clock.now });
+    return null;
+  }
 
   /** Note that MDL `mdlId`'s system mapping of `pages` pages at `va` is released. */
   noteReleasedMdlMapping(va: number, pages: number, mdlId: number): void {
@@ -539,9 +548,10 @@ export class MemoryManager {
     const pool = this.poolOf(poolType);
     const pages = Math.ceil(numberOfBytes / PAGE_SIZE);
     this.clock.charge(COST.poolAllocate.ns, 'mm:pool');
-    if (this.faults.shouldFail(`ExAllocatePoolWithTag:${poolType}`, callSite) || !pool.hasRoom(pages)) {
+    const injected = this.faults.shouldFail(`ExAllocatePoolWithTag:${poolType}`, callSite);
+    if (injected || !pool.hasRoom(pages)) {
       pool.failures++;
-      return null;
+      return this.noteFailedAllocation(`ExAllocatePoolWithTag:${poolType}`, numberOfBytes, injected ? 'injected' : 'pool-exhausted');
     }
     const va = this.nextPoolVa[poolType];
     this.nextPoolVa[poolType] += (pages + 1) * PAGE_SIZE; // an unmapped guard page after each allocation
@@ -557,7 +567,7 @@ export class MemoryManager {
         if (pfn < 0) {
           this.releaseRegion(this.systemSpace, this.systemSpace.regionAt(va)!);
           pool.failures++;
-          return null;
+          return this.noteFailedAllocation(`ExAllocatePoolWithTag:${poolType}`, numberOfBytes, 'no-memory');
         }
         this.systemSpace.ptes.set(vpn, validPte(pfn));
         this.physical.shareCount[pfn] = 1;
@@ -599,14 +609,15 @@ export class MemoryManager {
       throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmAllocateContiguousMemorySpecifyCache: the boundary must be 0 or a power of two of at least one page, got ${boundaryAddressMultiple}`);
     }
     oneOf('MmAllocateContiguousMemorySpecifyCache cache type', cacheType, CACHING_TYPES);
-    if (this.faults.shouldFail('MmAllocateContiguousMemorySpecifyCache', callSite)) return null;
+    const routine = 'MmAllocateContiguousMemorySpecifyCache';
+    if (this.faults.shouldFail(routine, callSite)) return this.noteFailedAllocation(routine, numberOfBytes, 'injected');
     const pages = Math.ceil(numberOfBytes / PAGE_SIZE);
     const va = this.systemPtes.reserve(pages);
-    if (va < 0) return null;
+    if (va < 0) return this.noteFailedAllocation(routine, numberOfBytes, 'no-system-ptes');
     const first = this.physical.allocateContiguous(this.contiguousOwner, pages, lowestAcceptableAddress, highestAcceptableAddress, boundaryAddressMultiple);
     if (first < 0) {
       this.systemPtes.release(va, pages);
-      return null;
+      return this.noteFailedAllocation(routine, numberOfBytes, this.physical.freeFrames >= pages ? 'fragmented' : 'no-memory');
     }
     this.systemSpace.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: 'contiguous', protection: 'readwrite', committed: true, label: 'contiguous memory' });
     for (let i = 0; i < pages; i++) {

@@ -31,7 +31,7 @@ import type { DRIVER_OBJECT } from '../../kernel/io/driver-object';
 import type { KDPC } from '../../kernel/io/dpc';
 import type { KINTERRUPT } from '../../kernel/io/interrupt';
 import type { IRP } from '../../kernel/io/irp';
-import type { KernelApi } from './kernel-api-binding';
+import type { KernelApi } from './kernel-api';
 import type { ConformanceClass } from '../../conformance/classes';
 
 export type { ConformanceClass } from '../../conformance/classes';
@@ -59,7 +59,7 @@ export interface DriverModule {
 }
 
 // What a driver needs besides the kernel API object: types, structures and constants.
-export type { KernelApi } from './kernel-api-binding';
+export type { KernelApi } from './kernel-api';
 export type { NtStatus } from '../../machine/ntstatus';
 export { STATUS, NT_SUCCESS, RaisedStatus } from '../../machine/ntstatus';
 export { PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL, DEVICE_LEVEL } from '../../machine/irql';

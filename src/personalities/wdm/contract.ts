@@ -100,4 +100,5 @@ export { MDL_MAPPED_TO_SYSTEM_VA, MDL_PAGES_LOCKED, MDL_SOURCE_IS_NONPAGED_POOL,
 export type { DEVICE_DESCRIPTION } from '../../kernel/hal/device-description';
 export { DEVICE_DESCRIPTION_VERSION, DEVICE_DESCRIPTION_VERSION3 } from '../../kernel/hal/device-description';
 export type { DMA_ADAPTER, DMA_OPERATIONS, PHYSICAL_ADDRESS, Out } from '../../kernel/hal/dma-adapter';
+export type { MapRegisterBase } from '../../kernel/hal/map-registers';
 export type { SCATTER_GATHER_LIST, SCATTER_GATHER_ELEMENT } from '../../kernel/hal/scatter-gather-list';

@@ -355,11 +355,14 @@ export class TransferWatchdog {
 /** A dispatch routine of a reference device: one IRP of the major function (or IOCTL) it is declared for. */
 export type DeviceDispatchRoutine = (irp: IRP) => NtStatus;
 
-/** A device's dispatch routines by major function (IRP_MJ_*); an IRP of any other fails with STATUS_INVALID_DEVICE_REQUEST. */
-export type MajorFunctionTable = Readonly<Partial<Record<number, DeviceDispatchRoutine>>>;
+/** Dispatch routines by a number the IRP carries; an IRP whose number has none fails with STATUS_INVALID_DEVICE_REQUEST. */
+type DispatchTable = Readonly<Partial<Record<number, DeviceDispatchRoutine>>>;
 
-/** A device's IOCTL routines by control code; any other code fails with STATUS_INVALID_DEVICE_REQUEST. */
-export type IoControlTable = Readonly<Partial<Record<number, DeviceDispatchRoutine>>>;
+/** A device's dispatch routines by major function (IRP_MJ_*). */
+export type MajorFunctionTable = DispatchTable;
+
+/** A device's IOCTL routines by control code. */
+export type IoControlTable = DispatchTable;
 
 /**
  * The major functions DriverEntry registers for a reference driver. DriverEntry
@@ -373,7 +376,7 @@ const REFERENCE_MAJOR_FUNCTIONS = [IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_READ, IRP
  * adapter, the descriptor ring and bus mastering; the ISR acknowledges the
  * device and queues the DPC; RemoveDevice undoes StartDevice. A subclass
  * declares its dispatch routines in `majorFunctions` (a class field, so
- * `this.read` there is the method of the instance, a faulty variant's
+ * `this.readWrite` there resolves on the instance, a faulty variant's
  * override included) and writes `transferInterrupt` (the DPC's work). Its
  * protected methods are the named steps a faulty variant may replace.
  */
@@ -416,7 +419,7 @@ export abstract class ReferenceDevice {
     return completeRequest(this.k, irp, STATUS.SUCCESS);
   }
 
-  private dispatchBy(routines: Readonly<Partial<Record<number, DeviceDispatchRoutine>>>, key: number, irp: IRP): NtStatus {
+  private dispatchBy(routines: DispatchTable, key: number, irp: IRP): NtStatus {
     const routine = routines[key];
     return routine ? routine.call(this, irp) : completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
   }

@@ -65,6 +65,12 @@ export function referenceDriverOf(conformanceClass: ConformanceClass): DriverMod
   return file ? load(file, 'reference', conformanceClass) : null;
 }
 
+/** A faulty driver of a class by its module's name (the file name without .ts); null when the class's faulty/ has none. */
+export function faultyDriverOf(conformanceClass: ConformanceClass, name: string): DriverModuleFile | null {
+  const file = driverFilesOf(conformanceClass, 'faulty').find((f) => path.basename(f, '.ts') === name);
+  return file ? load(file, 'faulty', conformanceClass) : null;
+}
+
 /** The module a driver of the suite was loaded from, found by its name; null for a driver from elsewhere. */
 export function suiteModuleOf(driver: DriverModule): string | null {
   return suiteDrivers().find((m) => m.driver.name === driver.name)?.modulePath ?? null;

@@ -13,10 +13,10 @@
 import type { DriverModule } from '../personalities/wdm/contract';
 import type { ClassProtocol } from '../conformance/class-protocol';
 import { BootVariant, bootConfigFor } from '../workload/boot-variants';
-import { findingsAtEnd } from '../fuzz/workload/rule-checks';
 import { Machine } from '../machine/machine';
 import { NT_SUCCESS } from '../machine/ntstatus';
 import { MiB, KiB } from '../contracts/units';
+import { checkWorkload } from '../oracles/conformance-oracles';
 import type { OracleFinding } from '../oracles/oracle-finding';
 import { Workload } from '../workload/workload';
 import { DriverCallCounter, InjectedFailure } from './call-counter';
@@ -57,7 +57,7 @@ export function runSweepPlan(driver: DriverModule, protocol: ClassProtocol, plan
     w.conditions.delete('resources-failing');
   });
   w.finish();
-  const findings = [...findingsAtEnd(w), ...leftAfterRefusedStart(w), ...protocol.endOracles.flatMap((oracle) => oracle(w))];
+  const findings = [...checkWorkload(w), ...leftAfterRefusedStart(w), ...protocol.endOracles.flatMap((oracle) => oracle(w))];
   return { plan, calls: counter.calls, callsAt: counter.callsAt, injected: counter.injected, findings: findings.filter((f) => !excusedBy(w, counter.injected, f)) };
 }
 

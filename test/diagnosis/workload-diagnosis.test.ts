@@ -1,12 +1,14 @@
 /** The diagnosis on real workloads: the same symptom, told apart by what the machine shows. */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import claims64Bit from '../../src/conformance/read-write-direct/faulty/claims-64-bit';
-import noTransferTimeout from '../../src/conformance/read-write-direct/faulty/no-transfer-timeout';
-import directIo from '../../src/conformance/read-write-direct/reference';
 import { stopOracle } from '../../src/oracles/stop-oracle';
 import { injectDeviceFault } from '../../src/workload/machine-events';
 import { workloadWithApplication } from '../workload/workload-fixture';
+import { faultyDriverFor, referenceDriverFor } from '../drivers/suite-drivers';
+
+const claims64Bit = faultyDriverFor('read-write-direct', 'claims-64-bit');
+const noTransferTimeout = faultyDriverFor('read-write-direct', 'no-transfer-timeout');
+const directIo = referenceDriverFor('read-write-direct');
 
 const GiB = 1024 ** 3;
 

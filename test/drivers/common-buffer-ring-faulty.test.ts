@@ -16,12 +16,14 @@ import { installDriver } from '../../src/personalities/wdm/loader';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { DMA_OPTION } from '../../src/contracts/user-dma-options';
 import { IOCTL_RING_SETUP, RING_SETUP_INPUT_BYTES, ringSetupInput } from '../../src/conformance/boot-preallocated-contiguous/interface';
-import runTime from '../../src/conformance/boot-preallocated-contiguous/faulty/contiguous-at-run-time';
-import physical from '../../src/conformance/boot-preallocated-contiguous/faulty/programs-physical-address';
-import claimsBatch from '../../src/conformance/boot-preallocated-contiguous/faulty/error-claims-batch';
-import ringReference from '../../src/conformance/boot-preallocated-contiguous/reference';
 import { fragmentPhysicalMemory } from '../../src/workload/memory-fragmentation';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { faultyDriverFor, referenceDriverFor } from './suite-drivers';
+
+const runTime = faultyDriverFor('boot-preallocated-contiguous', 'contiguous-at-run-time');
+const physical = faultyDriverFor('boot-preallocated-contiguous', 'programs-physical-address');
+const claimsBatch = faultyDriverFor('boot-preallocated-contiguous', 'error-claims-batch');
+const ringReference = referenceDriverFor('boot-preallocated-contiguous');
 
 const BYTES = 64 * KiB;
 

@@ -14,10 +14,12 @@ import { Application } from '../../src/kernel/io/application';
 import { installDriver } from '../../src/personalities/wdm/loader';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { DMA_OPTION } from '../../src/contracts/user-dma-options';
-import ring from '../../src/conformance/boot-preallocated-contiguous/reference';
 import { IOCTL_RING_SETUP, RING_SETUP_INPUT_BYTES, ringSetupInput } from '../../src/conformance/boot-preallocated-contiguous/interface';
 import { fragmentPhysicalMemory } from '../../src/workload/memory-fragmentation';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { referenceDriverFor } from './suite-drivers';
+
+const ring = referenceDriverFor('boot-preallocated-contiguous');
 
 const FROM = DMA_OPTION.FROM_DEVICE | DMA_OPTION.KERNEL_BUFFER_ALLOC; // 0x21
 const TO = DMA_OPTION.TO_DEVICE | DMA_OPTION.KERNEL_BUFFER_ALLOC; // 0x41

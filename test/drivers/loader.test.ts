@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as ts from 'typescript';
 import { after, before, describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { STATUS } from '../../src/machine/ntstatus';
@@ -235,15 +236,29 @@ describe('docs/driver-contract.md and the kernel API', () => {
     return new Set([...doc.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)(?:\([^`]*\))?`/g)].map((m) => m[1]!));
   }
 
-  it('names every routine DriverEntry receives, and every routine of an adapter\'s DmaOperations', () => {
+  /** The members the declared KernelApi interface lists, read from its source. */
+  function declaredKernelApiMembers(): string[] {
+    const file = path.resolve(__dirname, '../../src/personalities/wdm/kernel-api.ts');
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022);
+    const declaration = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'KernelApi');
+    assert.ok(declaration, 'kernel-api.ts declares interface KernelApi');
+    return declaration.members.map((m) => (m.name && ts.isIdentifier(m.name) ? m.name.text : '?'));
+  }
+
+  it('binds exactly the routines the declared KernelApi lists', () => {
     const machine = bootSmallMachine();
-    const io = new IoManager(machine.kernel);
-    const api = createKernelApi({ kernel: machine.kernel, io, bus: machine.bus });
+    const api = createKernelApi({ kernel: machine.kernel, io: new IoManager(machine.kernel), bus: machine.bus });
+    const declared = declaredKernelApiMembers();
+    assert.ok(declared.includes('IoGetDmaAdapter') && declared.includes('takePreallocatedBuffer'), 'the members are read from the declaration');
+    assert.deepEqual(Object.keys(api).sort(), [...declared].sort());
+  });
+
+  it('names every routine of the declared KernelApi, and every routine of an adapter\'s DmaOperations', () => {
     const t = bootHal();
     const operations = adapterFor(t).DmaOperations;
     const documented = namesInDocument();
-    const members = [...Object.keys(api), ...Object.keys(operations)];
-    assert.ok(members.includes('takePreallocatedBuffer') && members.includes('GetScatterGatherList'), 'the members are read from the live objects');
+    const members = [...declaredKernelApiMembers(), ...Object.keys(operations)];
+    assert.ok(members.includes('takePreallocatedBuffer') && members.includes('GetScatterGatherList'), 'the members are read from the declaration and the live adapter');
     const missing = members.filter((name) => !documented.has(name));
     assert.deepEqual(missing, [], `docs/driver-contract.md ("The kernel API") does not mention: ${missing.join(', ')}`);
   });

@@ -6,13 +6,15 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import mappedBuffer from '../../src/conformance/mapped-buffer-ioctl/reference';
 import { KiB } from '../../src/contracts/units';
 import { STATUS } from '../../src/machine/ntstatus';
 import { leftoversOracle } from '../../src/oracles/leftovers-oracle';
 import { failCalls } from '../../src/workload/machine-events';
 import { mappedBufferClientOf } from '../../src/conformance/mapped-buffer-ioctl/application';
 import { workloadWithApplication } from '../workload/workload-fixture';
+import { referenceDriverFor } from './suite-drivers';
+
+const mappedBuffer = referenceDriverFor('mapped-buffer-ioctl');
 
 describe('the mapped-buffer driver under failing IRP allocations', () => {
   it('frees its buffer and MDLs when the process exits while every IoAllocateIrp of the I/O manager fails', () => {

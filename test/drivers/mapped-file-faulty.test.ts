@@ -13,10 +13,12 @@ import { Application, UserBuffer } from '../../src/kernel/io/application';
 import { installDriver } from '../../src/personalities/wdm/loader';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { IOCTL_MAPPED_FILE_FROM_DEVICE, MAPPED_FILE_STREAM_OFFSET_BYTES, mappedFileInput } from '../../src/conformance/mapped-file-dma/interface';
-import neverUnlocks from '../../src/conformance/mapped-file-dma/faulty/never-unlocks';
-import unlocksEarly from '../../src/conformance/mapped-file-dma/faulty/unlocks-before-transfer-ends';
-import unguarded from '../../src/conformance/mapped-file-dma/faulty/unguarded-probe';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { faultyDriverFor } from './suite-drivers';
+
+const neverUnlocks = faultyDriverFor('mapped-file-dma', 'never-unlocks');
+const unlocksEarly = faultyDriverFor('mapped-file-dma', 'unlocks-before-transfer-ends');
+const unguarded = faultyDriverFor('mapped-file-dma', 'unguarded-probe');
 
 function start(driver: DriverModule) {
   const machine = bootSmallMachine();

@@ -12,9 +12,11 @@ import { KiB, MiB, PAGE_SIZE } from '../../src/contracts/units';
 import { Application, UserBuffer } from '../../src/kernel/io/application';
 import { installDriver } from '../../src/personalities/wdm/loader';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
-import mappedFile from '../../src/conformance/mapped-file-dma/reference';
 import { IOCTL_MAPPED_FILE_FROM_DEVICE, IOCTL_MAPPED_FILE_TO_DEVICE, MAPPED_FILE_STREAM_OFFSET_BYTES, mappedFileInput } from '../../src/conformance/mapped-file-dma/interface';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { referenceDriverFor } from './suite-drivers';
+
+const mappedFile = referenceDriverFor('mapped-file-dma');
 
 function start(driver: DriverModule = mappedFile) {
   const machine = bootSmallMachine();

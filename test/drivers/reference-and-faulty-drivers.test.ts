@@ -10,9 +10,6 @@ import { describe, it } from 'node:test';
 import { contractProblems } from '../../src/personalities/wdm/loader';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { RULE_ID_PATTERN } from '../../src/personalities/wdm/contract';
-import directIo from '../../src/conformance/read-write-direct/reference';
-import mappedBuffer from '../../src/conformance/mapped-buffer-ioctl/reference';
-import sharedBuffer from '../../src/conformance/shared-buffer-ioctl/reference';
 import { STATUS } from '../../src/machine/ntstatus';
 import { mappedBufferClientOf } from '../../src/conformance/mapped-buffer-ioctl/application';
 import { sharedBufferClientOf } from '../../src/conformance/shared-buffer-ioctl/application';
@@ -20,6 +17,11 @@ import { checkWorkload } from '../../src/oracles/conformance-oracles';
 import { CONFORMANCE_CLASS_NAMES } from '../../src/conformance/classes';
 import { driverModulesIn, referenceDriverOf } from '../../src/conformance/driver-finder';
 import { workloadWithApplication } from '../workload/workload-fixture';
+import { referenceDriverFor } from './suite-drivers';
+
+const directIo = referenceDriverFor('read-write-direct');
+const mappedBuffer = referenceDriverFor('mapped-buffer-ioctl');
+const sharedBuffer = referenceDriverFor('shared-buffer-ioctl');
 
 const REFERENCES: Record<string, DriverModule> = { 'direct-io': directIo, 'shared-buffer': sharedBuffer, 'mapped-buffer': mappedBuffer };
 

@@ -13,11 +13,13 @@ import { IoRequest } from '../../src/kernel/io/io-request';
 import { installDriver } from '../../src/personalities/wdm/loader';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { STORAGE_MAXIMUM_TRANSFER } from '../../src/conformance/storage-forward-progress/interface';
-import noReserve from '../../src/conformance/storage-forward-progress/faulty/no-reserve';
-import sizedByGuess from '../../src/conformance/storage-forward-progress/faulty/reserve-sized-by-guess';
-import neverRestarted from '../../src/conformance/storage-forward-progress/faulty/waiting-never-restarted';
-import listNotPut from '../../src/conformance/storage-forward-progress/faulty/reserve-list-not-put';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { faultyDriverFor } from './suite-drivers';
+
+const noReserve = faultyDriverFor('storage-forward-progress', 'no-reserve');
+const sizedByGuess = faultyDriverFor('storage-forward-progress', 'reserve-sized-by-guess');
+const neverRestarted = faultyDriverFor('storage-forward-progress', 'waiting-never-restarted');
+const listNotPut = faultyDriverFor('storage-forward-progress', 'reserve-list-not-put');
 
 /** Four unaligned reads of the longest transfer while every pool allocation of the driver fails. */
 function underPoolFailure(driver: DriverModule): { requests: IoRequest[]; waited: () => void; machine: ReturnType<typeof bootSmallMachine> } {

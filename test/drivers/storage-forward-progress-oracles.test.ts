@@ -7,14 +7,16 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { MiB } from '../../src/contracts/units';
-import storage from '../../src/conformance/storage-forward-progress/reference';
-import noReserve from '../../src/conformance/storage-forward-progress/faulty/no-reserve';
-import sizedByGuess from '../../src/conformance/storage-forward-progress/faulty/reserve-sized-by-guess';
 import { forwardProgressOracle } from '../../src/oracles/forward-progress-oracle';
 import { scatterGatherListAccounting, scatterGatherListsHandedOut } from '../../src/oracles/scatter-gather-list-accounting';
 import { exhaustNonPagedPool, poolIsExhausted, releaseNonPagedPool } from '../../src/workload/pool-exhaustion';
 import { failCalls } from '../../src/workload/machine-events';
 import { workloadWithApplication } from '../workload/workload-fixture';
+import { faultyDriverFor, referenceDriverFor } from './suite-drivers';
+
+const storage = referenceDriverFor('storage-forward-progress');
+const noReserve = faultyDriverFor('storage-forward-progress', 'no-reserve');
+const sizedByGuess = faultyDriverFor('storage-forward-progress', 'reserve-sized-by-guess');
 
 describe('pool exhaustion', () => {
   it('takes every page that is left and keeps taking the ones given back, until released', () => {

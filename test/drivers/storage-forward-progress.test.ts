@@ -12,9 +12,11 @@ import { Application } from '../../src/kernel/io/application';
 import { installDriver } from '../../src/personalities/wdm/loader';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { DmaAdapter } from '../../src/kernel/hal/dma-adapter';
-import storage from '../../src/conformance/storage-forward-progress/reference';
 import { STORAGE_MAXIMUM_TRANSFER } from '../../src/conformance/storage-forward-progress/interface';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { referenceDriverFor } from './suite-drivers';
+
+const storage = referenceDriverFor('storage-forward-progress');
 
 function start(driver: DriverModule = storage) {
   const machine = bootSmallMachine();

@@ -5,9 +5,11 @@
  */
 import type { BootConfig } from '../../src/machine/boot-config';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
-import directIo from '../../src/conformance/read-write-direct/reference';
 import { Workload } from '../../src/workload/workload';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { referenceDriverFor } from '../drivers/suite-drivers';
+
+const directIo = referenceDriverFor('read-write-direct');
 
 export function startWorkload(overrides: Partial<BootConfig> = {}, driver: DriverModule = directIo): Workload {
   return Workload.start(bootSmallMachine(overrides), driver);

@@ -32,7 +32,7 @@ import type { DEVICE_OBJECT, FILE_OBJECT, IRP, KernelApi, NtStatus } from '../..
 import { DMA_OPTION } from '../../contracts/user-dma-options';
 import { MiB } from '../../contracts/units';
 import { IOCTL_RING_SETUP, RING_MAXIMUM_BUFFERS, RING_SETUP_INPUT_BYTES } from './interface';
-import { DeviceDescriptor, DriverIdentity, ReferenceDevice, TransferResult, TransferWatchdog, bufferedInput, completeRequest, referenceDriver, withSpinLock } from '../../personalities/wdm/driver-kit';
+import { DeviceDescriptor, DriverIdentity, MajorFunctionTable, ReferenceDevice, TransferResult, TransferWatchdog, bufferedInput, completeRequest, referenceDriver, withSpinLock } from '../../personalities/wdm/driver-kit';
 
 /** Assumption: a batch of ring buffers takes a few ms at most on the link; 100 ms without an interrupt means the device is stuck. */
 export const RING_TRANSFER_TIMEOUT_MS = 100;
@@ -88,25 +88,16 @@ export class RingDevice extends ReferenceDevice {
     return DO_BUFFERED_IO;
   }
 
-  dispatch(irp: IRP): NtStatus {
-    switch (this.k.IoGetCurrentIrpStackLocation(irp).MajorFunction) {
-      case IRP_MJ_CREATE:
-        return this.create(irp);
-      case IRP_MJ_CLOSE:
-        return this.close(irp);
-      case IRP_MJ_DEVICE_CONTROL:
-        return this.deviceControl(irp);
-      case IRP_MJ_READ:
-      case IRP_MJ_WRITE:
-        return this.readWrite(irp);
-      case IRP_MJ_CLEANUP:
-        return this.cleanup(irp);
-      default:
-        return completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
-    }
-  }
-
   // --- dispatch ------------------------------------------------------------------
+
+  protected override readonly majorFunctions: MajorFunctionTable = {
+    [IRP_MJ_CREATE]: this.create,
+    [IRP_MJ_CLOSE]: this.close,
+    [IRP_MJ_DEVICE_CONTROL]: this.deviceControl,
+    [IRP_MJ_READ]: this.readWrite,
+    [IRP_MJ_WRITE]: this.readWrite,
+    [IRP_MJ_CLEANUP]: this.cleanup,
+  };
 
   private create(irp: IRP): NtStatus {
     const fileObject = this.k.IoGetCurrentIrpStackLocation(irp).FileObject!;

@@ -30,7 +30,8 @@ import {
   IOCTL_MAPPED_MAP, IOCTL_MAPPED_TRANSFER, MAPPED_BUFFER_MAXIMUM, MAP_OUTPUT_BYTES, TRANSFER_INPUT_BYTES, TransferOrder, decodeTransferOrder, encodeMapOutput,
 } from './interface';
 import {
-  DriverIdentity, ReferenceDevice, TransferWatchdog, atDispatchLevel, bufferedInput, bufferedOutput, completeRequest, referenceDriver,
+  DriverIdentity, IoControlTable, MajorFunctionTable, ReferenceDevice, TransferWatchdog, atDispatchLevel, bufferedInput, bufferedOutput, completeRequest,
+  handleContextOf, referenceDriver,
 } from '../../personalities/wdm/driver-kit';
 
 const POOL_TAG = 'MapB';
@@ -85,27 +86,27 @@ export class MappedBufferDevice extends ReferenceDevice {
     this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
-  dispatch(irp: IRP): NtStatus {
-    const location = this.k.IoGetCurrentIrpStackLocation(irp);
-    switch (location.MajorFunction) {
-      case IRP_MJ_CREATE:
-        location.FileObject!.FsContext = { file: location.FileObject!, buffer: null } satisfies MappedOpen;
-        return completeRequest(this.k, irp, STATUS.SUCCESS);
-      case IRP_MJ_CLOSE:
-        return completeRequest(this.k, irp, STATUS.SUCCESS);
-      case IRP_MJ_CLEANUP:
-        return this.cleanup(irp, location.FileObject!.FsContext as MappedOpen);
-      case IRP_MJ_DEVICE_CONTROL: {
-        const open = location.FileObject!.FsContext as MappedOpen;
-        switch (location.Parameters.DeviceIoControl.IoControlCode) {
-          case IOCTL_MAPPED_MAP: return this.map(irp, open);
-          case IOCTL_MAPPED_TRANSFER: return this.transfer(irp, open);
-          default: return completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
-        }
-      }
-      default:
-        return completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
-    }
+  protected override readonly majorFunctions: MajorFunctionTable = {
+    [IRP_MJ_CREATE]: this.create,
+    [IRP_MJ_CLOSE]: this.completeWithSuccess,
+    [IRP_MJ_CLEANUP]: (irp) => this.cleanup(irp, this.openOf(irp)),
+    [IRP_MJ_DEVICE_CONTROL]: this.dispatchIoControl,
+  };
+
+  protected override readonly ioControls: IoControlTable = {
+    [IOCTL_MAPPED_MAP]: (irp) => this.map(irp, this.openOf(irp)),
+    [IOCTL_MAPPED_TRANSFER]: (irp) => this.transfer(irp, this.openOf(irp)),
+  };
+
+  /** IRP_MJ_CREATE: the handle's state, in its file object. */
+  private create(irp: IRP): NtStatus {
+    const file = this.k.IoGetCurrentIrpStackLocation(irp).FileObject!;
+    file.FsContext = { file, buffer: null } satisfies MappedOpen;
+    return completeRequest(this.k, irp, STATUS.SUCCESS);
+  }
+
+  private openOf(irp: IRP): MappedOpen {
+    return handleContextOf<MappedOpen>(this.k, irp);
   }
 
   // --- the named steps --------------------------------------------------------------
@@ -250,7 +251,7 @@ export class MappedBufferDevice extends ReferenceDevice {
     while (!this.active) {
       const irp = this.k.IoCsqRemoveNextIrp(this.queue, null);
       if (!irp) return;
-      const open = this.k.IoGetCurrentIrpStackLocation(irp).FileObject!.FsContext as MappedOpen;
+      const open = this.openOf(irp);
       if (!open.buffer) {
         completeRequest(this.k, irp, STATUS.INVALID_PARAMETER);
         continue;

@@ -26,7 +26,7 @@ import {
 import type { DEVICE_OBJECT, IRP, KernelApi, LOCK_OPERATION, MDL, NtStatus, SCATTER_GATHER_LIST } from '../../personalities/wdm/contract';
 import { MiB } from '../../contracts/units';
 import { IOCTL_MAPPED_FILE_FROM_DEVICE, IOCTL_MAPPED_FILE_TO_DEVICE, MAPPED_FILE_MAXIMUM_REQUEST, MAPPED_FILE_STREAM_OFFSET_BYTES } from './interface';
-import { DriverIdentity, ReferenceDevice, TransferResult, TransferWatchdog, atDispatchLevel, completeRequest, referenceDriver, withSpinLock } from '../../personalities/wdm/driver-kit';
+import { DriverIdentity, MajorFunctionTable, ReferenceDevice, TransferResult, TransferWatchdog, atDispatchLevel, completeRequest, referenceDriver, withSpinLock } from '../../personalities/wdm/driver-kit';
 
 /** Assumption: a transfer of at most 8 MiB takes a few ms on the link; 100 ms without an interrupt means the device is stuck. */
 export const MAPPED_FILE_TRANSFER_TIMEOUT_MS = 100;
@@ -73,19 +73,12 @@ export class MappedFileDevice extends ReferenceDevice {
     return Math.min(super.longestMappedTransfer, Math.max(PAGE_SIZE, ringBound));
   }
 
-  dispatch(irp: IRP): NtStatus {
-    switch (this.k.IoGetCurrentIrpStackLocation(irp).MajorFunction) {
-      case IRP_MJ_CREATE:
-      case IRP_MJ_CLOSE:
-        return completeRequest(this.k, irp, STATUS.SUCCESS);
-      case IRP_MJ_DEVICE_CONTROL:
-        return this.deviceControl(irp);
-      case IRP_MJ_CLEANUP:
-        return this.cleanup(irp);
-      default:
-        return completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
-    }
-  }
+  protected override readonly majorFunctions: MajorFunctionTable = {
+    [IRP_MJ_CREATE]: this.completeWithSuccess,
+    [IRP_MJ_CLOSE]: this.completeWithSuccess,
+    [IRP_MJ_DEVICE_CONTROL]: this.deviceControl,
+    [IRP_MJ_CLEANUP]: this.cleanup,
+  };
 
   /** The IOCTL, in the caller's context at PASSIVE_LEVEL: read the offset, lock the view, queue the request. */
   private deviceControl(irp: IRP): NtStatus {

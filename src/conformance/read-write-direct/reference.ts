@@ -29,7 +29,7 @@ import { DO_DIRECT_IO, IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_
 import type { DEVICE_OBJECT, IRP, KernelApi, MDL, NtStatus, SCATTER_GATHER_ELEMENT, SCATTER_GATHER_LIST } from '../../personalities/wdm/contract';
 import { MiB } from '../../contracts/units';
 import {
-  DriverIdentity, ReferenceDevice, TransferResult, TransferWatchdog, atDispatchLevel, completeRequest, referenceDriver, withSpinLock,
+  DriverIdentity, MajorFunctionTable, ReferenceDevice, TransferResult, TransferWatchdog, atDispatchLevel, completeRequest, referenceDriver, withSpinLock,
 } from '../../personalities/wdm/driver-kit';
 
 /** The longest request the driver serves; a longer one fails with STATUS_INVALID_PARAMETER. */
@@ -121,6 +121,14 @@ export class DirectIoDevice extends ReferenceDevice {
   active: DirectIoTransfer | null = null;
   readonly watchdog: TransferWatchdog;
 
+  protected override readonly majorFunctions: MajorFunctionTable = {
+    [IRP_MJ_CREATE]: this.completeWithSuccess,
+    [IRP_MJ_CLOSE]: this.completeWithSuccess,
+    [IRP_MJ_READ]: this.readWrite,
+    [IRP_MJ_WRITE]: this.readWrite,
+    [IRP_MJ_CLEANUP]: this.cleanup,
+  };
+
   constructor(k: KernelApi, fdo: DEVICE_OBJECT, pdo: DEVICE_OBJECT) {
     super(k, fdo, pdo);
     k.IoCsqInitialize(this.queue, null);
@@ -130,21 +138,6 @@ export class DirectIoDevice extends ReferenceDevice {
 
   override ioFlags(): number {
     return DO_DIRECT_IO;
-  }
-
-  dispatch(irp: IRP): NtStatus {
-    switch (this.k.IoGetCurrentIrpStackLocation(irp).MajorFunction) {
-      case IRP_MJ_CREATE:
-      case IRP_MJ_CLOSE:
-        return completeRequest(this.k, irp, STATUS.SUCCESS);
-      case IRP_MJ_READ:
-      case IRP_MJ_WRITE:
-        return this.readWrite(irp);
-      case IRP_MJ_CLEANUP:
-        return this.cleanup(irp);
-      default:
-        return completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
-    }
   }
 
   // --- the named steps --------------------------------------------------------------

@@ -39,7 +39,8 @@ import {
   decodeQueueRegistration, encodeQueueEntry, encodeU32, queueCapacity,
 } from './interface';
 import {
-  DriverIdentity, ReferenceDevice, TransferWatchdog, atDispatchLevel, bufferedInput, bufferedOutput, completeRequest, referenceDriver, withSpinLock,
+  DriverIdentity, IoControlTable, MajorFunctionTable, ReferenceDevice, TransferWatchdog, atDispatchLevel, bufferedInput, bufferedOutput, completeRequest,
+  handleContextOf, referenceDriver, withSpinLock,
 } from '../../personalities/wdm/driver-kit';
 
 /** The largest buffer the driver takes. */
@@ -133,29 +134,29 @@ export class SharedBufferDevice extends ReferenceDevice {
     this.watchdog = new TransferWatchdog(k, () => this.fillTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
-  dispatch(irp: IRP): NtStatus {
-    const location = this.k.IoGetCurrentIrpStackLocation(irp);
-    switch (location.MajorFunction) {
-      case IRP_MJ_CREATE:
-        location.FileObject!.FsContext = { file: location.FileObject!, queue: null, produced: 0, buffers: new Map() } satisfies SharedOpen;
-        return completeRequest(this.k, irp, STATUS.SUCCESS);
-      case IRP_MJ_CLOSE:
-        return completeRequest(this.k, irp, STATUS.SUCCESS);
-      case IRP_MJ_CLEANUP:
-        return this.cleanup(irp, location.FileObject!.FsContext as SharedOpen);
-      case IRP_MJ_DEVICE_CONTROL: {
-        const open = location.FileObject!.FsContext as SharedOpen;
-        switch (location.Parameters.DeviceIoControl.IoControlCode) {
-          case IOCTL_SHARED_QUEUE: return this.registerQueue(irp, open);
-          case IOCTL_SHARED_BUFFER: return this.handDown(irp, open);
-          case IOCTL_SHARED_RELEASE: return this.release(irp, open);
-          case IOCTL_SHARED_WAIT: return this.wait(irp, open);
-          default: return completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
-        }
-      }
-      default:
-        return completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
-    }
+  protected override readonly majorFunctions: MajorFunctionTable = {
+    [IRP_MJ_CREATE]: this.create,
+    [IRP_MJ_CLOSE]: this.completeWithSuccess,
+    [IRP_MJ_CLEANUP]: (irp) => this.cleanup(irp, this.openOf(irp)),
+    [IRP_MJ_DEVICE_CONTROL]: this.dispatchIoControl,
+  };
+
+  protected override readonly ioControls: IoControlTable = {
+    [IOCTL_SHARED_QUEUE]: (irp) => this.registerQueue(irp, this.openOf(irp)),
+    [IOCTL_SHARED_BUFFER]: (irp) => this.handDown(irp, this.openOf(irp)),
+    [IOCTL_SHARED_RELEASE]: (irp) => this.release(irp, this.openOf(irp)),
+    [IOCTL_SHARED_WAIT]: (irp) => this.wait(irp, this.openOf(irp)),
+  };
+
+  /** IRP_MJ_CREATE: the handle's state, in its file object. */
+  private create(irp: IRP): NtStatus {
+    const file = this.k.IoGetCurrentIrpStackLocation(irp).FileObject!;
+    file.FsContext = { file, queue: null, produced: 0, buffers: new Map() } satisfies SharedOpen;
+    return completeRequest(this.k, irp, STATUS.SUCCESS);
+  }
+
+  private openOf(irp: IRP): SharedOpen {
+    return handleContextOf<SharedOpen>(this.k, irp);
   }
 
   // --- the named steps --------------------------------------------------------------

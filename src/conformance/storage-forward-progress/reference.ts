@@ -26,7 +26,7 @@
  */
 import { DO_DIRECT_IO, IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_READ, IRP_MJ_WRITE, KSPIN_LOCK, NT_SUCCESS, STATUS } from '../../personalities/wdm/contract';
 import type { DEVICE_OBJECT, DeviceResources, IRP, KernelApi, MDL, NtStatus, SCATTER_GATHER_LIST } from '../../personalities/wdm/contract';
-import { DriverIdentity, ReferenceDevice, TransferResult, TransferWatchdog, completeRequest, referenceDriver, withSpinLock } from '../../personalities/wdm/driver-kit';
+import { DriverIdentity, MajorFunctionTable, ReferenceDevice, TransferResult, TransferWatchdog, completeRequest, referenceDriver, withSpinLock } from '../../personalities/wdm/driver-kit';
 import { STORAGE_MAXIMUM_TRANSFER } from './interface';
 
 /** Pool tag of the forward-progress reserve. */
@@ -122,20 +122,13 @@ export class StorageDevice extends ReferenceDevice {
 
   // --- dispatch ------------------------------------------------------------------
 
-  dispatch(irp: IRP): NtStatus {
-    switch (this.k.IoGetCurrentIrpStackLocation(irp).MajorFunction) {
-      case IRP_MJ_CREATE:
-      case IRP_MJ_CLOSE:
-        return completeRequest(this.k, irp, STATUS.SUCCESS);
-      case IRP_MJ_READ:
-      case IRP_MJ_WRITE:
-        return this.readWrite(irp);
-      case IRP_MJ_CLEANUP:
-        return this.cleanup(irp);
-      default:
-        return completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
-    }
-  }
+  protected override readonly majorFunctions: MajorFunctionTable = {
+    [IRP_MJ_CREATE]: this.completeWithSuccess,
+    [IRP_MJ_CLOSE]: this.completeWithSuccess,
+    [IRP_MJ_READ]: this.readWrite,
+    [IRP_MJ_WRITE]: this.readWrite,
+    [IRP_MJ_CLEANUP]: this.cleanup,
+  };
 
   private readWrite(irp: IRP): NtStatus {
     const k = this.k;

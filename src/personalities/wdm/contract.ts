@@ -31,7 +31,7 @@ import type { DRIVER_OBJECT } from '../../kernel/io/driver-object';
 import type { KDPC } from '../../kernel/io/dpc';
 import type { KINTERRUPT } from '../../kernel/io/interrupt';
 import type { IRP } from '../../kernel/io/irp';
-import type { KernelApi } from './kernel-api-binding';
+import type { KernelApi } from './kernel-api';
 import type { ConformanceClass } from '../../conformance/classes';
 
 export type { ConformanceClass } from '../../conformance/classes';
@@ -59,7 +59,7 @@ export interface DriverModule {
 }
 
 // What a driver needs besides the kernel API object: types, structures and constants.
-export type { KernelApi } from './kernel-api-binding';
+export type { KernelApi } from './kernel-api';
 export type { NtStatus } from '../../machine/ntstatus';
 export { STATUS, NT_SUCCESS, RaisedStatus } from '../../machine/ntstatus';
 export { PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL, DEVICE_LEVEL } from '../../machine/irql';
@@ -100,4 +100,5 @@ export { MDL_MAPPED_TO_SYSTEM_VA, MDL_PAGES_LOCKED, MDL_SOURCE_IS_NONPAGED_POOL,
 export type { DEVICE_DESCRIPTION } from '../../kernel/hal/device-description';
 export { DEVICE_DESCRIPTION_VERSION, DEVICE_DESCRIPTION_VERSION3 } from '../../kernel/hal/device-description';
 export type { DMA_ADAPTER, DMA_OPERATIONS, PHYSICAL_ADDRESS, Out } from '../../kernel/hal/dma-adapter';
+export type { MapRegisterBase } from '../../kernel/hal/map-registers';
 export type { SCATTER_GATHER_LIST, SCATTER_GATHER_ELEMENT } from '../../kernel/hal/scatter-gather-list';

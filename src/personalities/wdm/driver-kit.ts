@@ -15,7 +15,8 @@
  * - ReferenceDevice and referenceDriver: the skeleton of a WDM driver for the
  *   device (DriverEntry, AddDevice, StartDevice with adapter, ring and bus
  *   mastering, ISR that acknowledges and queues the DPC, RemoveDevice), so a
- *   driver writes only its dispatch routines and its DPC.
+ *   driver writes only its dispatch routines, declared in a table by major
+ *   function (and by IOCTL), and its DPC.
  *
  * A reference driver keeps its kernel API per driver object, not in a module
  * variable, so one module can serve several machines one after another.
@@ -52,6 +53,11 @@ export function completeRequest(k: KernelApi, irp: IRP, status: NtStatus, inform
   irp.IoStatus.Information = information;
   k.IoCompleteRequest(irp, 0);
   return status;
+}
+
+/** What the driver keeps per handle: the FsContext of the IRP's file object, which its IRP_MJ_CREATE routine set. */
+export function handleContextOf<T>(k: KernelApi, irp: IRP): T {
+  return k.IoGetCurrentIrpStackLocation(irp).FileObject!.FsContext as T;
 }
 
 /** Run `fn` holding the spin lock (at DISPATCH_LEVEL), releasing it however `fn` ends. */
@@ -346,15 +352,33 @@ export class TransferWatchdog {
 
 // --- the driver skeleton ------------------------------------------------------------------
 
-/** The major functions a reference device serves through its `dispatch` method. */
-const SERVED_MAJOR_FUNCTIONS = [IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_CLEANUP] as const;
+/** A dispatch routine of a reference device: one IRP of the major function (or IOCTL) it is declared for. */
+export type DeviceDispatchRoutine = (irp: IRP) => NtStatus;
+
+/** Dispatch routines by a number the IRP carries; an IRP whose number has none fails with STATUS_INVALID_DEVICE_REQUEST. */
+type DispatchTable = Readonly<Partial<Record<number, DeviceDispatchRoutine>>>;
+
+/** A device's dispatch routines by major function (IRP_MJ_*). */
+export type MajorFunctionTable = DispatchTable;
+
+/** A device's IOCTL routines by control code. */
+export type IoControlTable = DispatchTable;
+
+/**
+ * The major functions DriverEntry registers for a reference driver. DriverEntry
+ * runs before any device exists, so it registers one routine for each, and
+ * that routine takes the device's own table entry (`majorFunctions`).
+ */
+const REFERENCE_MAJOR_FUNCTIONS = [IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_CLEANUP] as const;
 
 /**
  * One started DMA test device of a reference driver. StartDevice gets the
  * adapter, the descriptor ring and bus mastering; the ISR acknowledges the
  * device and queues the DPC; RemoveDevice undoes StartDevice. A subclass
- * writes `dispatch` and `transferInterrupt` (the DPC's work). Its protected
- * methods are the named steps a faulty variant may replace.
+ * declares its dispatch routines in `majorFunctions` (a class field, so
+ * `this.readWrite` there resolves on the instance, a faulty variant's
+ * override included) and writes `transferInterrupt` (the DPC's work). Its
+ * protected methods are the named steps a faulty variant may replace.
  */
 export abstract class ReferenceDevice {
   registers: DmaTestDeviceRegisters | null = null;
@@ -370,8 +394,35 @@ export abstract class ReferenceDevice {
   /** The longest transfer the driver will map, for the adapter description. */
   protected abstract readonly maximumTransferLength: number;
 
-  /** An IRP of one of the served major functions. */
-  abstract dispatch(irp: IRP): NtStatus;
+  /**
+   * The device's dispatch routines by major function, e.g.
+   * `{ [IRP_MJ_CREATE]: this.completeWithSuccess, [IRP_MJ_READ]: this.readWrite }`;
+   * each is called with the device as `this`, so a method needs no binding.
+   */
+  protected readonly majorFunctions: MajorFunctionTable = {};
+
+  /** An IRP of one of REFERENCE_MAJOR_FUNCTIONS: the routine `majorFunctions` declares for it. */
+  dispatch(irp: IRP): NtStatus {
+    return this.dispatchBy(this.majorFunctions, this.k.IoGetCurrentIrpStackLocation(irp).MajorFunction, irp);
+  }
+
+  /** The device's IOCTL routines by control code, for a device whose `majorFunctions` gives IRP_MJ_DEVICE_CONTROL to `dispatchIoControl`. */
+  protected readonly ioControls: IoControlTable = {};
+
+  /** IRP_MJ_DEVICE_CONTROL routed by IOCTL: the routine `ioControls` declares for the IRP's control code. */
+  protected dispatchIoControl(irp: IRP): NtStatus {
+    return this.dispatchBy(this.ioControls, this.k.IoGetCurrentIrpStackLocation(irp).Parameters.DeviceIoControl.IoControlCode, irp);
+  }
+
+  /** A dispatch routine that completes the IRP with success: IRP_MJ_CREATE and IRP_MJ_CLOSE of a device that keeps nothing per handle. */
+  protected completeWithSuccess(irp: IRP): NtStatus {
+    return completeRequest(this.k, irp, STATUS.SUCCESS);
+  }
+
+  private dispatchBy(routines: DispatchTable, key: number, irp: IRP): NtStatus {
+    const routine = routines[key];
+    return routine ? routine.call(this, irp) : completeRequest(this.k, irp, STATUS.INVALID_DEVICE_REQUEST);
+  }
 
   /** The DPC's work after the ISR saw `pending` interrupt sources. */
   abstract transferInterrupt(pending: number): void;
@@ -464,7 +515,7 @@ export function referenceDriver(parts: ReferenceDriverParts): DriverModule {
 
     DriverEntry(DriverObject: DRIVER_OBJECT, Kernel: KernelApi): NtStatus {
       kernels.set(DriverObject, Kernel);
-      for (const major of SERVED_MAJOR_FUNCTIONS) DriverObject.MajorFunction[major] = (d, irp) => deviceOf(d).dispatch(irp);
+      for (const major of REFERENCE_MAJOR_FUNCTIONS) DriverObject.MajorFunction[major] = (d, irp) => deviceOf(d).dispatch(irp);
       return STATUS.SUCCESS;
     },
 

@@ -1,16 +1,8 @@
 /**
- * The kernel a driver under test sees: the documented routines (Io*, Mm*,
- * Ex*, Ke*, Rtl*, Probe*, the HAL's IoGetDmaAdapter and register access)
- * bound to one machine, and nothing else, so a driver reads like a WDM
- * driver. DriverEntry receives this object as its second argument.
- *
- * Two simulator conventions, both documented in docs/driver-contract.md:
- * - Out-parameters are objects (`{ value }`) or returned in a result object
- *   (IoCreateDevice returns `{ status, DeviceObject }`).
- * - Memory is reached through RtlCopyMemory and friends, whose source or
- *   destination may be a Uint8Array standing for a local variable; a C driver
- *   would dereference the pointer instead. Registers are reached by physical
- *   address (the resource's Start plus the register offset).
+ * The kernel API (kernel-api.ts) bound to one machine: each documented routine
+ * calls into the simulated kernel, I/O manager, HAL or PCI bus. The routines
+ * object must satisfy the declared KernelApi, so a routine added, dropped or
+ * retyped here without changing the contract does not compile.
  *
  * Every routine first checks the driver watchdog, so a driver that polls
  * forever is reported as hung instead of running forever.
@@ -41,6 +33,7 @@ import { KAPC_STATE, PEPROCESS } from '../../kernel/io/process';
 import type { KSPIN_LOCK } from '../../kernel/io/spin-lock';
 import type { KTIMER } from '../../kernel/io/timer';
 import type { IO_WORKITEM, IO_WORKITEM_ROUTINE, WORK_QUEUE_TYPE } from '../../kernel/io/work-item';
+import type { BUS_DATA_TYPE, DEVICE_REGISTRY_PROPERTY, KernelApi } from './kernel-api';
 
 export interface KernelApiDependencies {
   readonly kernel: Kernel;
@@ -54,8 +47,6 @@ export interface KernelApiDependencies {
 /** INVALID_PROCESS_ATTACH_ATTEMPT: attaching to a process where or how it cannot be done. */
 const INVALID_PROCESS_ATTACH_ATTEMPT = 0x05;
 
-export type DEVICE_REGISTRY_PROPERTY = 'DevicePropertyBusNumber' | 'DevicePropertyAddress';
-export type BUS_DATA_TYPE = 'PCIConfiguration';
 
 /** What the routines need but the machine lacks (no HAL, no bus): a clear error, not a crash of the simulator. */
 class NotOnThisMachine extends Error {
@@ -65,7 +56,7 @@ class NotOnThisMachine extends Error {
   }
 }
 
-export function createKernelApi(deps: KernelApiDependencies) {
+export function createKernelApi(deps: KernelApiDependencies): KernelApi {
   const { kernel, io } = deps;
   const { mm, mdl, cpu, clock } = kernel;
   const hal = (routine: string): Hal => {
@@ -291,7 +282,7 @@ export function createKernelApi(deps: KernelApiDependencies) {
     WRITE_REGISTER_BUFFER_ULONG: (Register: number, Buffer: Uint32Array, Count: number) => registers.WRITE_REGISTER_BUFFER_ULONG(bus('WRITE_REGISTER_BUFFER_ULONG'), Register, Buffer, Count),
     READ_PORT_BUFFER_ULONG: (Port: number, Buffer: Uint32Array, Count: number) => registers.READ_PORT_BUFFER_ULONG(bus('READ_PORT_BUFFER_ULONG'), Port, Buffer, Count),
     WRITE_PORT_BUFFER_ULONG: (Port: number, Buffer: Uint32Array, Count: number) => registers.WRITE_PORT_BUFFER_ULONG(bus('WRITE_PORT_BUFFER_ULONG'), Port, Buffer, Count),
-  };
+  } satisfies KernelApi;
 
   function probe(address: number, length: number, alignment: number, write: boolean): void {
     if (length === 0) return;
@@ -322,6 +313,3 @@ function watched<T extends Record<string, unknown>>(routines: T, check: () => vo
   }
   return Object.freeze(out) as T;
 }
-
-/** The object DriverEntry receives. */
-export type KernelApi = ReturnType<typeof createKernelApi>;

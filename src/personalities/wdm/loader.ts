@@ -22,7 +22,8 @@ import type { AttachedFunction, PciBus } from '../../pci/bus';
 import { VIOLATION_CATALOG } from '../../kernel/verifier/violation-catalog';
 import { DriverModule, RULE_ID_PATTERN } from './contract';
 import { CONFORMANCE_CLASS_NAMES, isConformanceClass } from '../../conformance/classes';
-import { KernelApi, createKernelApi } from './kernel-api-binding';
+import { createKernelApi } from './kernel-api-binding';
+import type { KernelApi } from './kernel-api';
 
 /** Why a module was rejected: it could not be found or loaded, or it does not implement the contract. */
 export type DriverLoadFailure = 'module' | 'contract';

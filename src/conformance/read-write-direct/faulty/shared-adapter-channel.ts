@@ -7,8 +7,7 @@
  * asks for the channel its own device object already holds.
  */
 import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE } from '../../../personalities/wdm/contract';
-import type { MDL, SCATTER_GATHER_ELEMENT } from '../../../personalities/wdm/contract';
-import type { MapRegisterBase } from '../../../kernel/hal/map-registers';
+import type { MDL, MapRegisterBase, SCATTER_GATHER_ELEMENT } from '../../../personalities/wdm/contract';
 import { DirectIoDevice, TransferMapping, directIoDriver } from '../reference';
 
 const adapterChannelMapping: TransferMapping = {

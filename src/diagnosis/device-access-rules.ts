@@ -13,6 +13,7 @@
  *   requests and so taken their buffers back (PAGE-1 first); without a raised
  *   working set, plain missing locking (PAGE-1).
  */
+import { PAGE_SIZE } from '../contracts/units';
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
 
@@ -55,6 +56,23 @@ export function diagnoseDeviceAccess(rule: string, pfn: number | null, evidence:
     return ambiguous(['PAGE-2', 'PAGE-1'], `${where}, and ${raiser.name} raised its working set: the driver relied on the working set to keep the page resident, a hint the trimmer may ignore, and no lock held it`);
   }
   return certain(rule);
+}
+
+/**
+ * DMA to an address no buffer of the driver's mapped for the device
+ * (`address`, 0 when not known). On a machine without an IOMMU the address is
+ * a physical one: when it falls in kernel memory (pool, say), the driver
+ * programmed the device with the CPU physical address of its own allocation,
+ * which no adapter mapped for the device, instead of a common buffer's device
+ * address (CONT-1) or a scatter/gather list's (SG-1).
+ */
+export function diagnoseDmaOutsideBuffers(rule: string, address: number, evidence: Evidence): Diagnosis {
+  const pfn = address > 0 ? Math.floor(address / PAGE_SIZE) : null;
+  if (pfn !== null && !evidence.iommu && !describedWiderThanTheDevice(evidence) && evidence.frameOwner(pfn).kind === 'system') {
+    const at = `0x${address.toString(16).toUpperCase()}`;
+    return ambiguous(['CONT-1', 'SG-1', rule], `the device reached ${at}, the physical address of kernel memory no adapter mapped for it: the device was programmed with the CPU physical address of an allocation instead of the device address of a common buffer or a scatter/gather list`);
+  }
+  return diagnoseDeviceAccess(rule, pfn, evidence);
 }
 
 /**

@@ -4,9 +4,8 @@
  * for the verifier's own checks), so a new entry needs nothing here; for the
  * checks whose cause the entry alone does not settle, the evidence refines it.
  */
-import { PAGE_SIZE } from '../contracts/units';
 import { VIOLATION_CATALOG, ViolationEntry } from '../kernel/verifier/violation-catalog';
-import { diagnoseDeviceAccess } from './device-access-rules';
+import { diagnoseDeviceAccess, diagnoseDmaOutsideBuffers } from './device-access-rules';
 import { Diagnosis, certain } from './diagnosis';
 import type { Evidence } from './evidence';
 import { diagnoseIommuFault } from './iommu-fault-rules';
@@ -38,7 +37,7 @@ export function diagnoseVerifierFinding(finding: VerifierObservation, evidence: 
       // P3 is the frame a device touched (0 when found at map time, before any DMA).
       return diagnoseDeviceAccess(rule, p3 > 0 ? p3 : null, evidence, finding.parameters[1]);
     case 'VER-DMA-OUTSIDE-BUFFER':
-      return diagnoseDeviceAccess(rule, p3 > 0 ? Math.floor(p3 / PAGE_SIZE) : null, evidence);
+      return diagnoseDmaOutsideBuffers(rule, p3, evidence);
     case 'VER-IOMMU-FAULT':
       return diagnoseIommuFault(rule, p3, evidence);
     case 'VER-ADAPTER-RELEASED-WITH-SG-LISTS':

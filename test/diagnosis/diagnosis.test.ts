@@ -180,6 +180,14 @@ describe('diagnosis of DMA where it must not go', () => {
     // An address that is nobody's memory says nothing more than the catalog entry.
     assert.equal(diagnoseVerifierFinding({ id: 'VER-IOMMU-FAULT', parameters: [0x26, 8, 0x12345000, 1] }, e).rule, 'VER-IOMMU-FAULT');
   });
+
+  it('DMA outside every buffer, at the physical address of kernel memory on a machine without an IOMMU: programmed with the physical address (CONT-1)', () => {
+    const e = evidence({ iommu: false, owners: { 0xdff90: { kind: 'system' } } });
+    const d = diagnoseVerifierFinding({ id: 'VER-DMA-OUTSIDE-BUFFER', parameters: [0x0f, 0, 0xdff90000, 1] }, e);
+    assert.deepEqual(d.candidates, ['CONT-1', 'SG-1', 'VER-DMA-OUTSIDE-BUFFER']);
+    assert.match(d.because, /physical address of kernel memory/);
+    assert.equal(diagnoseVerifierFinding({ id: 'VER-DMA-OUTSIDE-BUFFER', parameters: [0x0f, 0, 0x12345000, 1] }, e).rule, 'VER-DMA-OUTSIDE-BUFFER', 'nobody\'s memory says nothing more');
+  });
 });
 
 describe('diagnosis of lists left out', () => {

@@ -372,7 +372,7 @@ When('a device writes the pattern {string} through MDL {string}', function (this
   const m = objects(this).mdls.get(mdlName);
   const data = patternBytes(pattern, offsetInBuffer(m), m.mdl.ByteCount);
   // Bus-master DMA: physical addresses only, no page faults, no CPU context.
-  for (const piece of physicalPieces(m.mdl)) machine.physical.write(piece.pa, data, piece.at, piece.length);
+  for (const piece of physicalPieces(m.mdl)) machine.physical.write(piece.pa, data, piece.at, piece.length, 'device');
   if (offsetInBuffer(m) === 0 && m.mdl.ByteCount === m.buffer.length) m.buffer.pattern = pattern;
 });
 

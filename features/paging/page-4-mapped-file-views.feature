@@ -29,3 +29,21 @@ Feature: PAGE-4 Locking a mapped file view reads it in; flushing writes the devi
     But the file "capture.dat" still holds the pattern "old"
     When the process flushes view "V"
     Then the file "capture.dat" holds the pattern "new"
+
+  @rule:PAGE-4 @seed:000
+  Scenario: A device write into a view locked only for read access never reaches the file
+    # A device's write sets no dirty bit: the memory manager marks a locked page modified when an MDL locked for
+    # write (or modify) access is unlocked. Locked for read access, the device's data stays in the frames and is lost.
+    Given the driver "grab.sys" has locked view "V" for read access
+    When a device writes the pattern "new" through MDL "V"
+    And the driver "grab.sys" unlocks MDL "V"
+    And the process flushes view "V"
+    Then the file "capture.dat" still holds the pattern "old"
+
+  @rule:PAGE-4 @seed:000
+  Scenario: A device write into a view locked for write access reaches the file once unlocked and flushed
+    Given the driver "grab.sys" has locked view "V" for write access
+    When a device writes the pattern "new" through MDL "V"
+    And the driver "grab.sys" unlocks MDL "V"
+    And the process flushes view "V"
+    Then the file "capture.dat" holds the pattern "new"

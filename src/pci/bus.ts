@@ -266,7 +266,7 @@ export class PciBus {
         this.observer.onDeviceAccess({ device: entry.requesterId, deviceName: fn.name, busAddress: bus, physicalAddress: pa, pfn, length: n, write, atNs: this.clock.now });
         this.physical.flags[pfn]! |= FrameFlag.DmaTouched;
         if (write) {
-          this.physical.write(pa, buffer, done, n); // marks the frame Dirty
+          this.physical.write(pa, buffer, done, n, 'device'); // modified only through the MDL that locked it, at unlock
           this.stats.dmaBytesToRam += n;
         } else {
           this.physical.read(pa, n, buffer, done);

@@ -18,6 +18,8 @@ import { ALL_FAILURES, ClassProtocol } from '../class-protocol';
 import { guardedKernelBuffer } from '../../workload/hostile-input';
 import type { TrackedRequest } from '../../workload/request-ledger';
 import type { Workload } from '../../workload/workload';
+import { STATUS } from '../../machine/ntstatus';
+import type { OracleFinding } from '../../oracles/oracle-finding';
 import type { WorkloadApplication } from '../../workload/workload-application';
 
 /** A file an application has mapped, and the stretch of the stream it is meant to hold. */
@@ -57,7 +59,31 @@ export function deviceFillsView(view: FileView, overlapped = false): TrackedRequ
   const tracked = app.track(request, `the device fills ${app.name}'s view of "${view.fileName}" (${formatBytes(buffer.length)}, stream offset ${view.streamOffset})`,
     { kind: 'success', length: buffer.length }, 'PAGE-4', buffer, { offset: view.streamOffset, length: buffer.length });
   app.expectStream(tracked, buffer, view.streamOffset, 'PAGE-1');
+  const fills = filledViews.get(app.workload) ?? [];
+  filledViews.set(app.workload, [...fills, { view, tracked }]);
   return tracked;
+}
+
+/** The views the device was asked to fill, per workload: where the end of the workload looks for the data in the files. */
+const filledViews = new WeakMap<Workload, readonly { view: FileView; tracked: TrackedRequest }[]>();
+
+/**
+ * PAGE-4, where the user finally reads the data: once every application has
+ * exited, each view the device filled in a request that succeeded has gone
+ * back to its file (flushed, trimmed or unmapped, its modified pages are
+ * written), so the file must hold the device's data. A view locked for read
+ * access while the device wrote into it is never marked modified, and the
+ * file keeps what it had.
+ */
+export function filledViewsReachTheirFiles(workload: Workload): OracleFinding[] {
+  const findings: OracleFinding[] = [];
+  for (const { view, tracked } of filledViews.get(workload) ?? []) {
+    const r = tracked.request;
+    if (!r.done || r.status !== STATUS.SUCCESS || r.information !== view.buffer.length) continue;
+    const mismatch = fileStreamMismatch(view);
+    if (mismatch) findings.push({ oracle: 'data', rule: 'PAGE-4', message: `after ${tracked.label} succeeded, the file on disk does not hold the device's data: ${mismatch}` });
+  }
+  return findings;
 }
 
 /** The device reads the whole view (the file's data); the request must succeed, and the device checks every byte. */
@@ -121,7 +147,7 @@ export const mappedFileDmaProtocol: ClassProtocol = {
   pageInErrorsFailRequests: false,
   overlappingReads: false,
   ...ALL_FAILURES,
-  endOracles: [],
+  endOracles: [filledViewsReachTheirFiles],
   afterOpen: () => true,
   transfer(app, direction, size, _offsetIntoPage, overlapped) {
     const view = mapFileView(app, nextFileName(app, 'view'), size, direction === 'read' ? 'empty' : 'device stream');

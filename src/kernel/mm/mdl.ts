@@ -13,7 +13,7 @@ import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from
 import { AddressSpace } from './address-space';
 import { isSystemAddress } from './layout';
 import { CACHING_TYPES, KPROCESSOR_MODE, MEMORY_CACHING_TYPE, MemoryManager, MmProcess, PROCESSOR_MODES, oneOf } from './memory-manager';
-import { FrameState } from './physical-memory';
+import { FrameFlag, FrameState } from './physical-memory';
 import { PROJECT_C4_CODES } from '../verifier/project-codes';
 
 export const MDL_MAPPED_TO_SYSTEM_VA = 0x0001;
@@ -219,6 +219,9 @@ export class MdlRoutines {
     }
     this.checkNoLivePartials(mdl, 'unlocked');
     if (mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) this.unmapSystem(mdl);
+    // The pages of a lock for write access are modified now, whoever wrote them (a device's DMA sets no dirty bit);
+    // those of a lock for read access are not, so a device write into them never reaches the file or the paging file.
+    if (mdl.MdlFlags & MDL_WRITE_OPERATION) for (const pfn of mdl.PfnArray) this.mm.physical.flags[pfn]! |= FrameFlag.Dirty;
     for (const pfn of mdl.PfnArray) this.mm.unlockFrame(pfn, mdl.lockedIn!);
     mdl.MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_WRITE_OPERATION);
     this.locked.delete(mdl);

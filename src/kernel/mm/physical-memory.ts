@@ -209,14 +209,20 @@ export class PhysicalMemory {
     return this.contents.get(pfn);
   }
 
-  /** The page's bytes for writing, created on first write. */
-  pageForWrite(pfn: number): Uint8Array {
+  /**
+   * The page's bytes for writing, created on first write. A CPU write marks
+   * the frame modified, as the processor sets the PTE's dirty bit; a device's
+   * write does not (`markDirty` false): no PTE sees DMA, and the memory
+   * manager marks such pages modified only when an MDL locked for write
+   * access is unlocked.
+   */
+  pageForWrite(pfn: number, markDirty = true): Uint8Array {
     let p = this.contents.get(pfn);
     if (!p) {
       p = new Uint8Array(PAGE_SIZE);
       this.contents.set(pfn, p);
     }
-    this.flags[pfn]! |= FrameFlag.Dirty;
+    if (markDirty) this.flags[pfn]! |= FrameFlag.Dirty;
     return p;
   }
 
@@ -241,13 +247,14 @@ export class PhysicalMemory {
     return out;
   }
 
-  write(physicalAddress: number, data: Uint8Array, from = 0, length = data.length - from): void {
+  /** Write bytes at a physical address; `by` 'device' leaves the frames' modified state alone (see pageForWrite). */
+  write(physicalAddress: number, data: Uint8Array, from = 0, length = data.length - from, by: 'cpu' | 'device' = 'cpu'): void {
     this.checkRange('write', physicalAddress, length);
     if (!Number.isSafeInteger(from) || from < 0 || from + length > data.length) {
       throw new RangeError(`physical write: bytes ${from}..${from + length} lie outside the ${data.length}-byte source`);
     }
     forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
-      this.pageForWrite(pfn).set(data.subarray(from + done, from + done + n), off);
+      this.pageForWrite(pfn, by === 'cpu').set(data.subarray(from + done, from + done + n), off);
     });
   }
 

@@ -195,6 +195,12 @@ export class PeerToPeerDevice extends ReferenceDevice {
     this.registers!.abort();
   }
 
+  /** Undo the peer mapping of a transfer cleanup stopped: now, or once the list being built over it arrives. */
+  protected releaseStopped(stopped: PeerTransfer): void {
+    if (stopped.listPending) stopped.releaseWhenMapped = true;
+    else this.unmapPeer(stopped.mapping);
+  }
+
   /** Cleanup of a handle: cancel its queued transfers, stop the one on the device, then give back what that one held. */
   protected cleanup(irp: IRP, file: FILE_OBJECT): NtStatus {
     const k = this.k;
@@ -208,8 +214,7 @@ export class PeerToPeerDevice extends ReferenceDevice {
       const stopped = this.active;
       this.active = null;
       this.putList(stopped);
-      if (stopped.listPending) stopped.releaseWhenMapped = true;
-      else this.unmapPeer(stopped.mapping);
+      this.releaseStopped(stopped);
       completeRequest(k, stopped.irp, STATUS.CANCELLED);
     }
     completeRequest(k, irp, STATUS.SUCCESS);

@@ -8,8 +8,7 @@
  * through the GPU's driver; whether they went device to device is read from
  * the bus's count of peer-to-peer bytes.
  */
-import { PAGE_SIZE, formatAddress, formatBytes } from '../../contracts/units';
-import { MiB, KiB } from '../../contracts/units';
+import { KiB, MiB, PAGE_SIZE, formatAddress, formatBytes } from '../../contracts/units';
 import type { GpuAllocation, GpuDevice } from '../../pci/gpu-device';
 import type { OracleFinding } from '../../oracles/oracle-finding';
 import { guardedKernelBuffer } from '../../workload/hostile-input';

@@ -76,7 +76,7 @@ export interface PeerTransfer {
 
 export class PeerToPeerDevice extends ReferenceDevice {
   protected readonly maximumTransferLength = P2P_TRANSFER_MAXIMUM;
-  /** Transfers waiting for the device, each with its peer mapping in DriverContext[0]. */
+  /** Transfers waiting for the device, each with its order in DriverContext[0] and its peer mapping in DriverContext[1]. */
   readonly queue = new IO_CSQ();
   active: PeerTransfer | null = null;
   readonly watchdog: TransferWatchdog;

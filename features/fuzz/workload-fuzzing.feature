@@ -52,3 +52,8 @@ Feature: Random and hostile workloads against the driver under test
   Scenario: A driver buffer mapped into the application under random workloads
     When the workload fuzzer runs 6 random workloads of up to 25 operations against the driver under test
     Then no rule is violated
+
+  @class:peer-to-peer-dma @rule:DEV-6 @rule:VER-IOMMU-FAULT @rule:MDL-3
+  Scenario: Device-to-device transfers into GPU memory under random workloads
+    When the workload fuzzer runs 6 random workloads of up to 25 operations against the driver under test
+    Then no rule is violated

@@ -48,3 +48,8 @@ Feature: Every fallible call of the driver fails once, one run at a time
   Scenario: A mapped-buffer driver survives the failure of each of its calls
     When the sweep fails each fallible call of the driver under test in turn
     Then the sweep finds no failure
+
+  @class:peer-to-peer-dma @rule:DEV-6 @rule:MDL-1 @rule:SG-3
+  Scenario: A peer-to-peer driver survives the failure of each of its calls
+    When the sweep fails each fallible call of the driver under test in turn
+    Then the sweep finds no failure

@@ -12,6 +12,7 @@ import type { ClassProtocol } from './class-protocol';
 import { bootPreallocatedContiguousProtocol } from './boot-preallocated-contiguous/application';
 import { mappedBufferIoctlProtocol } from './mapped-buffer-ioctl/application';
 import { mappedFileDmaProtocol } from './mapped-file-dma/application';
+import { peerToPeerDmaProtocol } from './peer-to-peer-dma/application';
 import { readWriteDirectProtocol } from './read-write-direct/application';
 import { sharedBufferIoctlProtocol } from './shared-buffer-ioctl/application';
 import { storageForwardProgressProtocol } from './storage-forward-progress/application';
@@ -55,6 +56,11 @@ const TABLE = {
     description: 'DMA into a mapped file view the application then flushes to the file',
     seeds: ['000'],
     protocol: mappedFileDmaProtocol,
+  },
+  'peer-to-peer-dma': {
+    description: 'the device moves data straight into or out of another PCI device\'s memory BAR the application names, device to device',
+    seeds: ['000', '002'],
+    protocol: peerToPeerDmaProtocol,
   },
 } as const satisfies Record<string, ConformanceClassEntry>;
 

@@ -24,6 +24,8 @@ export const MDL_PARTIAL = 0x0010;
 export const MDL_PARTIAL_HAS_BEEN_MAPPED = 0x0020;
 export const MDL_IO_PAGE_READ = 0x0040;
 export const MDL_WRITE_OPERATION = 0x0080;
+/** The MDL describes device memory (a BAR mapped by MmMapIoSpace), which has no entry in the PFN database. */
+export const MDL_IO_SPACE = 0x0800;
 export const MDL_MAPPING_CAN_FAIL = 0x2000;
 
 /** The largest buffer one MDL may describe on current Windows. */
@@ -230,13 +232,22 @@ export class MdlRoutines {
   /**
    * MmBuildMdlForNonPagedPool: fill in the frames of a non-paged buffer; it
    * cannot fail, and is valid only for non-paged memory (PAGE-7): on pageable
-   * memory it is verifier stop 0xC4/0x7F.
+   * memory it is verifier stop 0xC4/0x7F. Device memory mapped into system
+   * space by MmMapIoSpace is not pageable either: its page numbers are the
+   * device's, and the MDL is marked MDL_IO_SPACE, as on Windows.
    */
   MmBuildMdlForNonPagedPool(mdl: MDL): void {
     this.checkLive(mdl, 'MmBuildMdlForNonPagedPool');
     const va = MmGetMdlVirtualAddress(mdl);
     const frames: number[] = [];
+    let ioSpace = false;
     for (let vpn = pageOf(va); vpn <= pageOf(va + mdl.ByteCount - 1); vpn++) {
+      const devicePfn = isSystemAddress(va) ? this.ioSpacePfn(vpn * PAGE_SIZE) : -1;
+      if (devicePfn >= 0) {
+        frames.push(devicePfn);
+        ioSpace = true;
+        continue;
+      }
       const pfn = this.mm.translate(vpn * PAGE_SIZE, isSystemAddress(va) ? this.mm.systemSpace : this.mm.spaceFor(va));
       if (!isSystemAddress(va) || pfn < 0 || this.mm.physical.state[pfn] !== FrameState.NonPaged) {
         this.verifierStop(0x7f, this.mm.cpu.irql, mdl.id, mdl.MdlFlags, `MmBuildMdlForNonPagedPool over ${formatAddress(vpn * PAGE_SIZE)}, which is not non-paged memory`);
@@ -245,8 +256,15 @@ export class MdlRoutines {
     }
     mdl.PfnArray.length = 0;
     mdl.PfnArray.push(...frames);
-    mdl.MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+    mdl.MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL | (ioSpace ? MDL_IO_SPACE : 0);
     mdl.MappedSystemVa = va;
+  }
+
+  /** The device page behind a system address MmMapIoSpace mapped, or -1 (RAM, or not I/O space). */
+  private ioSpacePfn(va: number): number {
+    if (this.mm.systemSpace.regionAt(va)?.kind !== 'io-space') return -1;
+    const pfn = Math.floor(this.mm.physicalAddressOf(va, this.mm.systemSpace) / PAGE_SIZE);
+    return this.mm.physical.isRam(pfn) ? -1 : pfn;
   }
 
   /**

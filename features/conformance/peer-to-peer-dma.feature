@@ -30,7 +30,10 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
   one per request, and cut a transfer into pieces of any size the device
   and its adapter allow; at cleanup it may abort the handle's transfer or
   wait for it to end, as long as the device has stopped before the request
-  completes and the mapping goes.
+  completes and the mapping goes. A request overtaken by a failed
+  allocation or a device error may end in any status the contract's
+  completion table allows for that event, or succeed if the driver retried
+  ("ended as the contract allows").
 
   Status: checked; enforced behind an IOMMU (the verifier's IOMMU check).
 
@@ -155,14 +158,14 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
     And the workload passes every check
 
   @seed:000 @seed:003
-  Scenario Outline: A transfer whose <call> fails once ends in <status>, leaves nothing mapped, and the next one works
+  Scenario Outline: A transfer whose <call> fails once ends as the contract allows, leaves nothing mapped, and the next one works
     Given a machine with the GPU the peer-to-peer class needs
     And the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
     When "app.exe" gets 256 KiB of GPU memory from the GPU's allocator
     And the next 1 call to <call> by the driver under test fails
     And "app.exe" has the device write its whole GPU memory
-    Then "app.exe"'s latest request failed with <status>
+    Then "app.exe"'s latest request ended as the contract allows
     When allocations stop failing
     And "app.exe" has the device write its whole GPU memory
     And every application exits and the driver under test is unloaded
@@ -172,13 +175,13 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
 
     @rule:MDL-1
     Examples: the MDL over the GPU memory
-      | call          | status                        |
-      | IoAllocateMdl | STATUS_INSUFFICIENT_RESOURCES |
+      | call          |
+      | IoAllocateMdl |
 
     @rule:SG-3
     Examples: the scatter/gather list
-      | call                 | status                        |
-      | GetScatterGatherList | STATUS_INSUFFICIENT_RESOURCES |
+      | call                 |
+      | GetScatterGatherList |
 
   @rule:DEV-3 @seed:002
   Scenario: A device error part-way through a transfer ends it in an error, and the next transfer works
@@ -188,7 +191,7 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
     When "app.exe" gets 2 MiB of GPU memory from the GPU's allocator
     And the DMA test device refuses a data burst after 600 KiB
     And "app.exe" has the device write its whole GPU memory
-    Then "app.exe"'s latest request failed with STATUS_IO_DEVICE_ERROR
+    Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" has the device write 64 KiB into its GPU memory, 0 bytes into it
     And every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require

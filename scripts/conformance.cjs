@@ -12,6 +12,7 @@ const { spawnSync } = require('node:child_process');
 const { ROOT, CUCUMBER_BIN } = require('./project-paths.cjs');
 const { clearResults } = require('./clear-results.cjs');
 const { generateReport, ReportError } = require('./report.cjs');
+const { compiledDriverPath } = require('./c-driver.cjs');
 
 require('ts-node/register/transpile-only');
 const { readWorldParameters } = require('../steps/support/world-parameters');
@@ -50,11 +51,12 @@ function parseArguments(argv) {
   return { worldParameters, cucumberArgs };
 }
 
-function main() {
+async function main() {
   let options;
   let checked;
   try {
     options = parseArguments(process.argv.slice(2));
+    if (options.worldParameters.driver !== undefined) options.worldParameters.driver = await compiledDriverPath(options.worldParameters.driver);
     // Check the parameters once here, rather than failing every scenario with the same message.
     checked = readWorldParameters(options.worldParameters, process.cwd());
   } catch (e) {
@@ -84,4 +86,4 @@ function main() {
   return suiteStatus !== 0 ? suiteStatus : reportStatus;
 }
 
-process.exitCode = main();
+main().then((status) => { process.exitCode = status; });

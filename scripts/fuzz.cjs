@@ -101,12 +101,13 @@ function runCampaign(options) {
   return run.status ?? 1;
 }
 
-function main() {
+async function main() {
   let options;
   try {
     options = parseArguments(process.argv.slice(2));
+    if (options.driver !== undefined) options.driver = await require('./c-driver.cjs').compiledDriverPath(options.driver);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!(e instanceof UsageError) && !(e && e.name === 'CCompileError')) throw e;
     console.error(`fuzz: ${e.message}`);
     return 2;
   }
@@ -121,4 +122,4 @@ function main() {
   }
 }
 
-process.exitCode = main();
+main().then((status) => { process.exitCode = status; });

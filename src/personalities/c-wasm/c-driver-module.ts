@@ -120,7 +120,7 @@ class CDriverInstance {
   private cFunctionOf(e: Error): string | null {
     for (const line of (e.stack ?? '').split('\n')) {
       const named = /at (\S+) \(wasm:\/\/.*wasm-function\[(\d+)\]/.exec(line);
-      if (named) return named[1]!.startsWith('$') ? named[1]!.slice(1) : named[1]!;
+      if (named) return named[1]!.replace(/^\$/, '').replace(/^.*\.wasm\./, ''); // V8 prefixes the module's name ("driver.wasm.")
       const bare = /wasm-function\[(\d+)\]/.exec(line);
       if (bare) return this.functionNames.get(Number(bare[1])) ?? `wasm-function[${bare[1]}]`;
     }

@@ -405,6 +405,10 @@ WDM_KERNEL_IMPORT(IoMarkIrpPending) VOID IoMarkIrpPending(PIRP Irp);
 WDM_KERNEL_IMPORT(IoCallDriver) NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 WDM_KERNEL_IMPORT(IoSkipCurrentIrpStackLocation) VOID IoSkipCurrentIrpStackLocation(PIRP Irp);
 
+WDM_KERNEL_IMPORT(IoSetCancelRoutine) PDRIVER_CANCEL IoSetCancelRoutine(PIRP Irp, PDRIVER_CANCEL CancelRoutine);
+WDM_KERNEL_IMPORT(IoAcquireCancelSpinLock) VOID IoAcquireCancelSpinLock(PKIRQL Irql);
+WDM_KERNEL_IMPORT(IoReleaseCancelSpinLock) VOID IoReleaseCancelSpinLock(KIRQL Irql);
+
 WDM_KERNEL_IMPORT(IoCsqInitialize) NTSTATUS IoCsqInitialize(PIO_CSQ Csq, PIO_CSQ_COMPLETE_CANCELED_IRP CompleteCanceledIrp);
 WDM_KERNEL_IMPORT(IoCsqInsertIrp) VOID IoCsqInsertIrp(PIO_CSQ Csq, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context);
 WDM_KERNEL_IMPORT(IoCsqRemoveNextIrp) PIRP IoCsqRemoveNextIrp(PIO_CSQ Csq, PVOID PeekContext);
@@ -426,18 +430,48 @@ WDM_KERNEL_IMPORT(KeAcquireSpinLock) VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock
 WDM_KERNEL_IMPORT(KeReleaseSpinLock) VOID KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql);
 WDM_KERNEL_IMPORT(KeAcquireSpinLockAtDpcLevel) VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock);
 WDM_KERNEL_IMPORT(KeReleaseSpinLockFromDpcLevel) VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock);
+WDM_KERNEL_IMPORT(KeRaiseIrql) VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql);
+WDM_KERNEL_IMPORT(KeLowerIrql) VOID KeLowerIrql(KIRQL NewIrql);
 WDM_KERNEL_IMPORT(KeBugCheckEx) __attribute__((noreturn)) VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4);
 
 WDM_KERNEL_IMPORT(IoAllocateMdl) PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp);
 WDM_KERNEL_IMPORT(IoFreeMdl) VOID IoFreeMdl(PMDL Mdl);
+WDM_KERNEL_IMPORT(IoBuildPartialMdl) VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length);
+WDM_KERNEL_IMPORT(MmProbeAndLockPages) VOID MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation);
 WDM_KERNEL_IMPORT(MmUnlockPages) VOID MmUnlockPages(PMDL MemoryDescriptorList);
 WDM_KERNEL_IMPORT(MmBuildMdlForNonPagedPool) VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList);
 WDM_KERNEL_IMPORT(MmGetSystemAddressForMdlSafe) PVOID MmGetSystemAddressForMdlSafe(PMDL Mdl, ULONG Priority);
+WDM_KERNEL_IMPORT(MmMapLockedPagesSpecifyCache) PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode, MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress, ULONG BugCheckOnFailure, ULONG Priority);
 WDM_KERNEL_IMPORT(MmUnmapLockedPages) VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList);
+
+typedef struct _EPROCESS *PEPROCESS, *PRKPROCESS;
+typedef struct _KAPC_STATE { ULONG_PTR Opaque[6]; } KAPC_STATE, *PKAPC_STATE, *PRKAPC_STATE;
+WDM_KERNEL_IMPORT(IoGetCurrentProcess) PEPROCESS IoGetCurrentProcess(void);
+WDM_KERNEL_IMPORT(PsGetProcessExitProcessCalled) BOOLEAN PsGetProcessExitProcessCalled(PEPROCESS Process);
+WDM_KERNEL_IMPORT(KeStackAttachProcess) VOID KeStackAttachProcess(PRKPROCESS Process, PRKAPC_STATE ApcState);
+WDM_KERNEL_IMPORT(KeUnstackDetachProcess) VOID KeUnstackDetachProcess(PRKAPC_STATE ApcState);
+
+WDM_KERNEL_IMPORT(ProbeForRead) VOID ProbeForRead(PVOID Address, SIZE_T Length, ULONG Alignment);
+WDM_KERNEL_IMPORT(ProbeForWrite) VOID ProbeForWrite(PVOID Address, SIZE_T Length, ULONG Alignment);
+
+/*
+ * No structured exception handling on wasm. Where a WDK driver writes
+ *   __try { MmProbeAndLockPages(Mdl, UserMode, IoWriteAccess); } __except (EXCEPTION_EXECUTE_HANDLER) { Status = GetExceptionCode(); }
+ * a C driver here writes
+ *   Status = WDM_TRY_STATUS(MmProbeAndLockPages(Mdl, UserMode, IoWriteAccess));
+ * The host runs the call; a status it raises is returned (STATUS_SUCCESS when none) instead of unwinding.
+ * A raise outside WDM_TRY_STATUS is unhandled, as outside __try.
+ */
+WDM_KERNEL_IMPORT(__wdm_try_begin) VOID __wdm_try_begin(void);
+WDM_KERNEL_IMPORT(__wdm_try_end) NTSTATUS __wdm_try_end(void);
+#define WDM_TRY_STATUS(Call) (__wdm_try_begin(), (void)(Call), __wdm_try_end())
 
 WDM_KERNEL_IMPORT(ExAllocatePoolWithTag) PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
 WDM_KERNEL_IMPORT(ExFreePoolWithTag) VOID ExFreePoolWithTag(PVOID P, ULONG Tag);
 WDM_KERNEL_IMPORT(MmMapIoSpace) PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, MEMORY_CACHING_TYPE CacheType);
+/* Boot-preallocated contiguous DMA buffers (the suite's own routines, no Windows names: README, CONT-3). */
+WDM_KERNEL_IMPORT(takePreallocatedBuffer) PVOID takePreallocatedBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, ULONG Options, PPHYSICAL_ADDRESS LogicalAddress);
+WDM_KERNEL_IMPORT(returnPreallocatedBuffer) VOID returnPreallocatedBuffer(PDMA_ADAPTER DmaAdapter, PVOID VirtualAddress);
 WDM_KERNEL_IMPORT(MmUnmapIoSpace) VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes);
 
 WDM_KERNEL_IMPORT(IoGetDmaAdapter) PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject, PDEVICE_DESCRIPTION DeviceDescription, PULONG NumberOfMapRegisters);

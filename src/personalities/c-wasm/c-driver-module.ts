@@ -19,6 +19,7 @@ import { FrameAliases } from './frame-aliases';
 import { GlueContext, buildImports, contextToC } from './import-glue';
 import { KernelStructures, LAYOUT } from './kernel-structures';
 import { LinearMemory } from './linear-memory';
+import { SourceLineTable, readSourceLines, sourceLineAt } from './source-lines';
 import type { Kernel } from '../../kernel/kernel';
 import { installingKernel } from '../installing-kernel';
 
@@ -54,7 +55,7 @@ class CDriverInstance {
   private readonly stackPointer: WebAssembly.Global;
   private readonly functionNames: Map<number, string>;
 
-  constructor(module: WebAssembly.Module, kernelApi: KernelApi, private readonly kernel: Kernel, functionNames: Map<number, string>) {
+  constructor(module: WebAssembly.Module, kernelApi: KernelApi, private readonly kernel: Kernel, functionNames: Map<number, string>, private readonly sourceLines: SourceLineTable | null) {
     this.functionNames = functionNames;
     const late: { glue?: GlueContext } = {};
     const imports = buildImports(new Proxy({} as GlueContext, { get: (_t, key) => (late.glue as unknown as Record<string | symbol, unknown>)[key] }));
@@ -116,9 +117,12 @@ class CDriverInstance {
     }
   }
 
-  /** The innermost C function of a trap's stack, by the wasm name section. */
+  /** The innermost C function of a trap's stack: its source place from the compile's line table, else its name from the wasm name section. */
   private cFunctionOf(e: Error): string | null {
     for (const line of (e.stack ?? '').split('\n')) {
+      const offset = /wasm-function\[\d+\]:0x([0-9a-f]+)/.exec(line);
+      const place = offset && this.sourceLines ? sourceLineAt(this.sourceLines, parseInt(offset[1]!, 16)) : null;
+      if (place) return `${place.function} (${place.file}:${place.line})`;
       const named = /at (\S+) \(wasm:\/\/.*wasm-function\[(\d+)\]/.exec(line);
       if (named) return named[1]!.replace(/^\$/, '').replace(/^.*\.wasm\./, ''); // V8 prefixes the module's name ("driver.wasm.")
       const bare = /wasm-function\[(\d+)\]/.exec(line);
@@ -160,6 +164,7 @@ export function cDriverModule(wasmPath: string): { driver: DriverModule; problem
   const claims = readDriverClaims(module);
   const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   const functionNames = readFunctionNames(module);
+  const sourceLines = readSourceLines(wasmPath);
   const problems: string[] = [];
   if (!claims) problems.push('no DMA_CONFORMANCE_DRIVER("name", "class,...", "description") in the driver: the suite reads the driver\'s name and classes from it');
   for (const required of ['memory', '__indirect_function_table', '__stack_pointer', '__heap_base']) {
@@ -181,7 +186,7 @@ export function cDriverModule(wasmPath: string): { driver: DriverModule; problem
     DriverEntry(DriverObject: DRIVER_OBJECT, Kernel: KernelApi): NtStatus {
       const kernel = installingKernel();
       if (!kernel) throw new Error('internal: a C driver is loaded by installDriver, which names its machine\'s kernel');
-      const instance = new CDriverInstance(module, Kernel, kernel, functionNames);
+      const instance = new CDriverInstance(module, Kernel, kernel, functionNames, sourceLines);
       instances.set(DriverObject, instance);
       const status = call(instance, 'DriverEntry', [instance.glue.structures.pointerTo(DriverObject), 0]);
       instance.readDriverObject(DriverObject);

@@ -11,6 +11,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { codeSection, sourceLineTable, sourceLinesPath } from './source-lines';
 
 /** The project root: the folder holding include/ and .cache/. */
 export const PROJECT_ROOT = path.resolve(__dirname, '../../..');
@@ -62,10 +63,18 @@ export function cachedWasmPath(sourcePaths: readonly string[], workingDirectory:
 }
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
-type RunClang = (args: string[], files: Tree, options: { stderr: (b: Uint8Array | null) => void; stdout: (b: Uint8Array | null) => void; synchronously?: boolean; fetchProgress?: () => void }) => Promise<Tree> | Tree | undefined;
+type RunOptions = { stderr?: (b: Uint8Array | null) => void; stdout?: (b: Uint8Array | null) => void; fetchProgress?: () => void };
+type Command = (args: string[] | null, files: Tree, options: RunOptions) => Promise<Tree> | Tree | undefined;
 
 // A dynamic import that ts-node's CommonJS output keeps as one: @yowasp/clang is an ES module.
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ runClang: RunClang }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ runClang: Command; runLLVM: Command; commands: Record<string, Command> }>;
+
+/** Collects a tool's output as text. */
+function textSink(): { write: (b: Uint8Array | null) => void; readonly text: string } {
+  const decoder = new TextDecoder();
+  let text = '';
+  return { write: (b) => { if (b) text += decoder.decode(b, { stream: true }); }, get text() { return text; } };
+}
 
 /** Compile one or several .c files into one driver module (cached). Throws CCompileError with the diagnostics. */
 export async function compileCDriver(sourcePaths: readonly string[], workingDirectory: string = process.cwd()): Promise<CompiledCDriver> {
@@ -82,20 +91,27 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
     for (const part of parts.slice(0, -1)) folder = (folder[part] ??= {}) as Tree;
     folder[parts[parts.length - 1]!] = fs.readFileSync(p, 'utf8');
   });
-  const { runClang } = await importEsm('@yowasp/clang');
-  const decoder = new TextDecoder();
-  let diagnostics = '';
-  const collect = (b: Uint8Array | null) => { if (b) diagnostics += decoder.decode(b, { stream: true }); };
+  const { runClang, runLLVM, commands } = await importEsm('@yowasp/clang');
+  await runLLVM(null, {}, { fetchProgress: () => undefined }); // load LLVM without its progress lines
+  const diagnostics = textSink();
   let out: Tree | undefined;
   try {
-    out = await runClang(['clang', ...C_DRIVER_FLAGS, '-Iinclude', ...names, '-o', 'driver.wasm'], tree, { stderr: collect, stdout: collect, fetchProgress: () => undefined });
+    out = await runClang(['clang', ...C_DRIVER_FLAGS, '-Iinclude', ...names, '-o', 'driver.wasm'], tree, { stderr: diagnostics.write, stdout: diagnostics.write });
   } catch (e) {
-    if (e && typeof e === 'object' && 'code' in e) throw new CCompileError(sourcePaths, diagnostics || String(e));
+    if (e && typeof e === 'object' && 'code' in e) throw new CCompileError(sourcePaths, diagnostics.text || String(e));
     throw e;
   }
   const wasm = out?.['driver.wasm'];
-  if (!(wasm instanceof Uint8Array)) throw new CCompileError(sourcePaths, diagnostics || 'the compiler produced no driver.wasm');
+  if (!(wasm instanceof Uint8Array)) throw new CCompileError(sourcePaths, diagnostics.text || 'the compiler produced no driver.wasm');
   fs.mkdirSync(C_DRIVER_CACHE_DIR, { recursive: true });
+  const code = codeSection(wasm);
+  if (code) {
+    // Every code offset's C function and file:line, looked up now: the workers that run the driver must not run LLVM.
+    const answers = textSink();
+    const offsets = Array.from({ length: code.size }, (_, i) => `0x${i.toString(16)}`);
+    await commands.symbolizer!(['--obj=driver.wasm', ...offsets], { 'driver.wasm': wasm }, { stdout: answers.write, stderr: () => undefined });
+    fs.writeFileSync(sourceLinesPath(wasmPath), JSON.stringify(sourceLineTable(code.start, answers.text.trim().split('\n\n'))));
+  }
   const temporary = `${wasmPath}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, wasm);
   fs.renameSync(temporary, wasmPath); // atomic: a concurrent run never loads half a file

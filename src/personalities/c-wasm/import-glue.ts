@@ -13,7 +13,8 @@ import { IO_CSQ } from '../../kernel/io/cancel-safe-queue';
 import type { DEVICE_DESCRIPTION } from '../../kernel/hal/device-description';
 import type { DMA_ADAPTER, DMA_OPERATIONS } from '../../kernel/hal/dma-adapter';
 import type { MDL } from '../../kernel/mm/mdl';
-import { STATUS } from '../../machine/ntstatus';
+import { RaisedStatus, STATUS } from '../../machine/ntstatus';
+import { KAPC_STATE } from '../../kernel/io/process';
 import type { KernelApi } from '../wdm/kernel-api-binding';
 import type { DEVICE_OBJECT } from '../../kernel/io/device-object';
 import type { DRIVER_OBJECT } from '../../kernel/io/driver-object';
@@ -42,14 +43,36 @@ const STORAGE_TYPES: Record<string, () => object> = {
   KTIMER: () => new KTIMER(),
   KEVENT: () => new KEVENT(),
   IO_CSQ: () => new IO_CSQ(),
+  KAPC_STATE: () => new KAPC_STATE(),
 };
+
+/**
+ * WDM_TRY_STATUS (wdm.h), the stand-in for __try/__except around a routine that raises: while
+ * `depth` > 0 a raised status is kept here and the routine returns as if it had done nothing.
+ */
+interface CaughtRaise {
+  depth: number;
+  status: number;
+}
 
 type WasmValue = number | bigint;
 
 export function buildImports(g: GlueContext): { kernel: Record<string, (...a: WasmValue[]) => WasmValue | void>; dma: Record<string, (...a: WasmValue[]) => WasmValue | void> } {
-  const kernel: Record<string, (...a: WasmValue[]) => WasmValue | void> = {};
+  const caught: CaughtRaise = { depth: 0, status: 0 };
+  const kernel: Record<string, (...a: WasmValue[]) => WasmValue | void> = {
+    __wdm_try_begin: () => {
+      caught.depth++;
+      caught.status = 0;
+    },
+    __wdm_try_end: () => {
+      caught.depth = Math.max(0, caught.depth - 1);
+      const status = caught.status;
+      caught.status = 0;
+      return status | 0;
+    },
+  };
   const dma: Record<string, (...a: WasmValue[]) => WasmValue | void> = {};
-  for (const signature of ROUTINE_SIGNATURES) (signature.module === 'kernel' ? kernel : dma)[signature.name] = importFor(g, signature);
+  for (const signature of ROUTINE_SIGNATURES) (signature.module === 'kernel' ? kernel : dma)[signature.name] = importFor(g, signature, caught);
   return { kernel, dma };
 }
 
@@ -86,15 +109,26 @@ function registerFromC(g: GlueContext, pointer: number, routine: string): number
   return token.address;
 }
 
+/** One wrapper per C function and shape, so the kernel sees the same routine each time (IoSetCancelRoutine compares them). */
+const wrappers = new WeakMap<GlueContext, Map<string, (...args: unknown[]) => unknown>>();
+const indexOfWrapper = new WeakMap<(...args: unknown[]) => unknown, number>();
+
 function callbackFromC(g: GlueContext, index: number, shape: string): ((...args: unknown[]) => unknown) | null {
   if (index === 0) return null;
   const callback = CALLBACKS[shape];
   if (!callback) throw new Error(`internal: unknown callback shape ${shape}`);
-  return (...args: unknown[]) => {
+  let known = wrappers.get(g);
+  if (!known) wrappers.set(g, (known = new Map()));
+  const existing = known.get(`${shape}:${index}`);
+  if (existing) return existing;
+  const wrapper = (...args: unknown[]) => {
     const values = callback.params.map((kind, i) => (kind === 'object' ? g.structures.pointerTo(args[i] as object | null) : contextToC(g, args[i])));
     const result = g.callC(index, values);
     return shape === 'DRIVER_CONTROL' ? ENUMS.IO_ALLOCATION_ACTION![result] ?? result : undefined;
   };
+  known.set(`${shape}:${index}`, wrapper);
+  indexOfWrapper.set(wrapper, index);
+  return wrapper;
 }
 
 function readDeviceDescription(g: GlueContext, at: number): DEVICE_DESCRIPTION {
@@ -116,7 +150,7 @@ function readUnicodeString(g: GlueContext, at: number): string | null {
   return g.linear.readCString16(v.getUint32(at + 4, true), v.getUint16(at, true));
 }
 
-function importFor(g: GlueContext, s: RoutineSignature): (...a: WasmValue[]) => WasmValue | void {
+function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (...a: WasmValue[]) => WasmValue | void {
   const special = SPECIAL[s.name];
   if (special) return (...a) => special(g, a.map(Number));
   const sret = s.returns === 'large';
@@ -168,7 +202,14 @@ function importFor(g: GlueContext, s: RoutineSignature): (...a: WasmValue[]) => 
     const target = s.module === 'dma' ? ((args[0] as DMA_ADAPTER).DmaOperations as unknown as Record<string, (...x: unknown[]) => unknown>) : (g.kernel as unknown as Record<string, (...x: unknown[]) => unknown>);
     const routine = target[s.name];
     if (typeof routine !== 'function') throw new Error(`${s.name}: the simulated kernel does not offer it`);
-    const result = routine.apply(target, args);
+    let result: unknown;
+    try {
+      result = routine.apply(target, args);
+    } catch (e) {
+      if (!(e instanceof RaisedStatus) || caught.depth === 0) throw e;
+      caught.status = e.status;
+      return s.returns === 'u64' ? 0n : s.returns === 'void' || s.returns === 'large' ? undefined : 0;
+    }
     const v = g.linear.view;
     for (const out of outs) {
       if (out.at === 0) continue;
@@ -183,11 +224,12 @@ function importFor(g: GlueContext, s: RoutineSignature): (...a: WasmValue[]) => 
       case 'bool': return result ? 1 : 0;
       case 'u64': return BigInt(Number(result ?? 0));
       case 'object': return g.structures.pointerTo(result as object | null);
+      case 'callback': return result ? indexOfWrapper.get(result as (...args: unknown[]) => unknown) ?? 0 : 0;
       case 'system-address': {
         if (result === null || result === undefined) return 0;
-        const lengthParam = byName.get(s.length!)!;
-        const length = s.length === 'Mdl' ? (() => { const m = args[0] as MDL; return m.ByteCount; })() : lengthParam;
-        return g.aliases.alias(result as number, length);
+        const at = s.params.findIndex((param) => param.name === s.length);
+        const length = s.params[at]!.kind === 'object' ? (args[at] as MDL).ByteCount : byName.get(s.length!)!;
+        return g.structures.pointerForAddress(result as number, length);
       }
       case 'register-range': {
         if (result === null || result === undefined) return 0;
@@ -204,7 +246,10 @@ function importFor(g: GlueContext, s: RoutineSignature): (...a: WasmValue[]) => 
 }
 
 /** Routines whose simulated shape returns a record where wdm.h has out-parameters. */
-const SPECIAL: Record<string, (g: GlueContext, a: number[]) => number> = {
+const SPECIAL: Record<string, (g: GlueContext, a: number[]) => number | void> = {
+  IoAcquireCancelSpinLock(g, [irql]) {
+    g.linear.view.setUint8(irql!, g.kernel.IoAcquireCancelSpinLock());
+  },
   IoCreateDevice(g, [driverObject, extensionSize, deviceName, deviceType, characteristics, exclusive, out]) {
     const driver = g.structures.objectAt(driverObject!) as DRIVER_OBJECT;
     const { status, DeviceObject } = g.kernel.IoCreateDevice(driver, extensionSize!, readUnicodeString(g, deviceName!), deviceType!, characteristics!, exclusive !== 0);

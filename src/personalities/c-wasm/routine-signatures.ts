@@ -38,6 +38,8 @@ export type ParamKind =
   | 'out-u32' | 'out-u8' | 'out-large';
 
 export type ReturnKind = 'void' | 'u32' | 'i32' | 'bool' | 'u8' | 'u64' | 'object'
+  /** A function pointer the kernel held (IoSetCancelRoutine's previous routine): its table index. */
+  | 'callback'
   /** A system address C will dereference: aliased for `length` bytes (the parameter named by `length`). */
   | 'system-address'
   /** A register range: a token that traps on dereference. */
@@ -87,6 +89,7 @@ export const CALLBACKS: Readonly<Record<string, { readonly params: readonly ('ob
   DRIVER_CONTROL: { params: ['object', 'object', 'context', 'context'], returns: 'u32' },
   KDEFERRED_ROUTINE: { params: ['storage', 'context', 'context', 'context'], returns: 'void' },
   IO_CSQ_COMPLETE_CANCELED_IRP: { params: ['storage', 'object'], returns: 'void' },
+  DRIVER_CANCEL: { params: ['object', 'object'], returns: 'void' },
 };
 
 export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
@@ -101,6 +104,8 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   k('IoMarkIrpPending', [p('Irp', 'object')]),
   k('IoCallDriver', [p('DeviceObject', 'object'), p('Irp', 'object')], 'i32'),
   k('IoSkipCurrentIrpStackLocation', [p('Irp', 'object')]),
+  k('IoSetCancelRoutine', [p('Irp', 'object'), p('CancelRoutine', 'callback', { of: 'DRIVER_CANCEL' })], 'callback'),
+  k('IoReleaseCancelSpinLock', [p('Irql', 'u8')]),
   // --- cancel-safe queues
   k('IoCsqInitialize', [p('Csq', 'storage', { of: 'IO_CSQ' }), p('CompleteCanceledIrp', 'callback', { of: 'IO_CSQ_COMPLETE_CANCELED_IRP' })], 'i32'),
   k('IoCsqInsertIrp', [p('Csq', 'storage', { of: 'IO_CSQ' }), p('Irp', 'object'), p('Context', 'context')]),
@@ -123,18 +128,33 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   k('KeReleaseSpinLock', [p('SpinLock', 'storage', { of: 'KSPIN_LOCK' }), p('NewIrql', 'u8')]),
   k('KeAcquireSpinLockAtDpcLevel', [p('SpinLock', 'storage', { of: 'KSPIN_LOCK' })]),
   k('KeReleaseSpinLockFromDpcLevel', [p('SpinLock', 'storage', { of: 'KSPIN_LOCK' })]),
+  k('KeRaiseIrql', [p('NewIrql', 'u8'), p('OldIrql', 'out-u8')]),
+  k('KeLowerIrql', [p('NewIrql', 'u8')]),
   k('KeBugCheckEx', [p('BugCheckCode', 'u32'), p('P1', 'u32'), p('P2', 'u32'), p('P3', 'u32'), p('P4', 'u32')]),
   // --- MDLs
   k('IoAllocateMdl', [p('VirtualAddress', 'address'), p('Length', 'u32'), p('SecondaryBuffer', 'bool'), p('ChargeQuota', 'bool'), p('Irp', 'object')], 'object'),
   k('IoFreeMdl', [p('Mdl', 'object', { releases: true })]),
+  k('IoBuildPartialMdl', [p('SourceMdl', 'object'), p('TargetMdl', 'object'), p('VirtualAddress', 'address'), p('Length', 'u32')]),
+  k('MmProbeAndLockPages', [p('MemoryDescriptorList', 'object'), p('AccessMode', 'enum', { of: 'KPROCESSOR_MODE' }), p('Operation', 'enum', { of: 'LOCK_OPERATION' })]),
   k('MmUnlockPages', [p('MemoryDescriptorList', 'object')]),
   k('MmBuildMdlForNonPagedPool', [p('MemoryDescriptorList', 'object')]),
   k('MmGetSystemAddressForMdlSafe', [p('Mdl', 'object'), p('Priority', 'enum', { of: 'MM_PAGE_PRIORITY' })], 'system-address', { length: 'Mdl' }),
+  k('MmMapLockedPagesSpecifyCache', [p('MemoryDescriptorList', 'object'), p('AccessMode', 'enum', { of: 'KPROCESSOR_MODE' }), p('CacheType', 'enum', { of: 'MEMORY_CACHING_TYPE' }), p('RequestedAddress', 'context'), p('BugCheckOnFailure', 'bool'), p('Priority', 'enum', { of: 'MM_PAGE_PRIORITY' })], 'system-address', { length: 'MemoryDescriptorList' }),
   k('MmUnmapLockedPages', [p('BaseAddress', 'address', { releases: true }), p('MemoryDescriptorList', 'object')]),
+  // --- processes
+  k('IoGetCurrentProcess', [], 'object'),
+  k('PsGetProcessExitProcessCalled', [p('Process', 'object')], 'bool'),
+  k('KeStackAttachProcess', [p('Process', 'object'), p('ApcState', 'storage', { of: 'KAPC_STATE' })]),
+  k('KeUnstackDetachProcess', [p('ApcState', 'storage', { of: 'KAPC_STATE' })]),
+  // --- probing user buffers (they raise: see WDM_TRY_STATUS in wdm.h)
+  k('ProbeForRead', [p('Address', 'address'), p('Length', 'u32'), p('Alignment', 'u32')]),
+  k('ProbeForWrite', [p('Address', 'address'), p('Length', 'u32'), p('Alignment', 'u32')]),
   // --- memory
   k('ExAllocatePoolWithTag', [p('PoolType', 'enum', { of: 'POOL_TYPE' }), p('NumberOfBytes', 'u32'), p('Tag', 'u32')], 'system-address', { length: 'NumberOfBytes' }),
   k('ExFreePoolWithTag', [p('P', 'address', { releases: true }), p('Tag', 'u32')]),
   k('MmMapIoSpace', [p('PhysicalAddress', 'large'), p('NumberOfBytes', 'u32'), p('CacheType', 'enum', { of: 'MEMORY_CACHING_TYPE' })], 'register-range', { length: 'NumberOfBytes' }),
+  k('takePreallocatedBuffer', [p('DmaAdapter', 'object'), p('Length', 'u32'), p('Options', 'u32'), p('LogicalAddress', 'out-large')], 'system-address', { length: 'Length' }),
+  k('returnPreallocatedBuffer', [p('DmaAdapter', 'object'), p('VirtualAddress', 'address', { releases: true })]),
   k('MmUnmapIoSpace', [p('BaseAddress', 'address'), p('NumberOfBytes', 'u32')]),
   // --- HAL
   k('IoGetDmaAdapter', [p('PhysicalDeviceObject', 'object'), p('DeviceDescription', 'device-description'), p('NumberOfMapRegisters', 'out-u32')], 'object'),

@@ -14,6 +14,10 @@ import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { protocolFor } from '../../src/conformance/classes';
 import { NO_FAILURE } from '../../src/sweep/failure-plan';
 import { runSweepPlan } from '../../src/sweep/sweep-run';
+import { installDriver } from '../../src/personalities/wdm/loader';
+import { IoManager } from '../../src/kernel/io/io-manager';
+import { DriverStartFailed } from '../../src/kernel/io/driver-start-failed';
+import { bootSmallMachine } from '../mm/machine-fixture';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const readWrite = protocolFor('read-write-direct')!;
@@ -45,6 +49,30 @@ describe('a C driver', () => {
       assert.match(e.message, /broken\.c:2:\d+: error: expected expression/);
       return true;
     });
+  });
+
+  it('WDM_TRY_STATUS returns the status a routine raised, where a WDK driver writes __try/__except', async () => {
+    // ProbeForRead of a system address (pool) raises STATUS_ACCESS_VIOLATION; DriverEntry returns what WDM_TRY_STATUS caught.
+    const file = scratchC('probe.c', [
+      '#include <wdm.h>',
+      'DMA_CONFORMANCE_DRIVER("probe", "read-write-direct", "Returns the status ProbeForRead raised.");',
+      'DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {',
+      '  PVOID pool = ExAllocatePoolWithTag(NonPagedPool, 64, 0x20206f54);',
+      '  NTSTATUS status = WDM_TRY_STATUS(ProbeForRead(pool, 64, 1));',
+      '  NTSTATUS none = WDM_TRY_STATUS(KeStallExecutionProcessor(1));',
+      '  ExFreePoolWithTag(pool, 0x20206f54);',
+      '  return none == STATUS_SUCCESS ? status : STATUS_UNSUCCESSFUL;',
+      '}',
+      'DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) { return STATUS_SUCCESS; }',
+      'DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM_RESOURCE_LIST Resources) { return STATUS_SUCCESS; }',
+      '',
+    ].join('\n'));
+    await compileCDriver([file], path.dirname(file));
+    const driver = loadDriverModule(file, path.dirname(file));
+    const machine = bootSmallMachine();
+    const io = new IoManager(machine.kernel);
+    assert.throws(() => installDriver({ kernel: machine.kernel, io, bus: machine.bus }, driver, []),
+      (e: unknown) => e instanceof DriverStartFailed && e.status === 0xc0000005);
   });
 
   it('a register read by plain dereference is a bug check naming the C function', async () => {

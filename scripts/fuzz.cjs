@@ -104,10 +104,13 @@ function runCampaign(options) {
 async function main() {
   let options;
   try {
-    options = parseArguments(process.argv.slice(2));
-    if (options.driver !== undefined) options.driver = await require('./c-driver.cjs').compiledDriverPath(options.driver);
+    const { compiledDriverPath, takeCheckedOption } = require('./c-driver.cjs');
+    const argv = process.argv.slice(2);
+    const checked = takeCheckedOption(argv);
+    options = parseArguments(argv);
+    if (options.driver !== undefined || checked) options.driver = await compiledDriverPath(options.driver, checked);
   } catch (e) {
-    if (!(e instanceof UsageError) && !(e && e.name === 'CCompileError')) throw e;
+    if (!(e instanceof UsageError) && !(e && ['CCompileError', 'CheckedBuildUsage'].includes(e.name))) throw e;
     console.error(`fuzz: ${e.message}`);
     return 2;
   }

@@ -9,17 +9,18 @@
  */
 require('ts-node/register/transpile-only');
 const { parseSweepArguments, runSweepCommand } = require('../src/sweep/sweep-command');
-const { compiledDriverPath } = require('./c-driver.cjs');
+const { compiledDriverPath, takeCheckedOption } = require('./c-driver.cjs');
 
 async function main() {
   try {
     const argv = process.argv.slice(2);
+    const checked = takeCheckedOption(argv);
     const at = argv.findIndex((a) => a === '--driver' || a.startsWith('--driver='));
-    if (at >= 0 && argv[at] === '--driver' && argv[at + 1] !== undefined) argv[at + 1] = await compiledDriverPath(argv[at + 1]);
-    else if (at >= 0) argv[at] = `--driver=${await compiledDriverPath(argv[at].slice('--driver='.length))}`;
+    if (at >= 0 && argv[at] === '--driver' && argv[at + 1] !== undefined) argv[at + 1] = await compiledDriverPath(argv[at + 1], checked);
+    else if (at >= 0) argv[at] = `--driver=${await compiledDriverPath(argv[at].slice('--driver='.length), checked)}`;
     return runSweepCommand(parseSweepArguments(argv));
   } catch (e) {
-    if (e && ['SweepUsageError', 'DriverLoadError', 'SweepIncomplete', 'RangeError', 'CCompileError'].includes(e.name)) {
+    if (e && ['SweepUsageError', 'DriverLoadError', 'SweepIncomplete', 'RangeError', 'CCompileError', 'CheckedBuildUsage'].includes(e.name)) {
       console.error(`sweep: ${e.message}`);
       return 2;
     }

@@ -91,4 +91,21 @@ describe('a C driver', () => {
     const line = source.split('\n').findIndex((l) => l.includes('return *(volatile ULONG *)')) + 1;
     assert.match(stop.message, new RegExp(`C function ReadRegister \\(plain-dereference\\.c:${line}\\)`));
   });
+
+  it('a write after FreeCommonBuffer passes the plain build and stops a checked build, naming the C function and line', async () => {
+    const source = fs.readFileSync(path.join(ROOT, 'docs/example-driver.c'), 'utf8').replace(
+      '  if (ext->Adapter) ext->Adapter->DmaOperations->PutDmaAdapter(ext->Adapter);',
+      '  if (ext->Ring) ext->Ring[0].Flags = 0;\n  if (ext->Adapter) ext->Adapter->DmaOperations->PutDmaAdapter(ext->Adapter);',
+    );
+    const file = scratchC('use-after-free.c', source);
+    const line = source.split('\n').indexOf('  if (ext->Ring) ext->Ring[0].Flags = 0;') + 1;
+    assert.ok(line > 0);
+    const plain = await compileCDriver([file], path.dirname(file));
+    assert.deepEqual(runSweepPlan(loadDriverModule(plain.wasmPath), readWrite, NO_FAILURE).findings, []);
+    const checked = await compileCDriver([file], path.dirname(file), { checked: true });
+    assert.notEqual(checked.wasmPath, plain.wasmPath);
+    const stop = runSweepPlan(loadDriverModule(checked.wasmPath), readWrite, NO_FAILURE).findings.find((f) => f.oracle === 'stop');
+    assert.ok(stop, 'the checked build was not stopped');
+    assert.match(stop.message, new RegExp(`0x50 PAGE_FAULT_IN_NONPAGED_AREA .*C function RemoveDevice \\(use-after-free\\.c:${line}\\) wrote 4 byte\\(s\\) .*use after free`));
+  });
 });

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { BugCheck } from '../../machine/bug-check';
-import type { NtStatus } from '../../machine/ntstatus';
+import { NtStatus, RaisedStatus, STATUS } from '../../machine/ntstatus';
 import type { DEVICE_OBJECT } from '../../kernel/io/device-object';
 import type { DRIVER_OBJECT } from '../../kernel/io/driver-object';
 import type { DeviceResources } from '../../kernel/io/device-resources';
@@ -19,6 +19,7 @@ import { FrameAliases } from './frame-aliases';
 import { GlueContext, buildImports, contextToC } from './import-glue';
 import { KernelStructures, LAYOUT } from './kernel-structures';
 import { LinearMemory } from './linear-memory';
+import { checkedAccessImports } from './checked-access';
 import { SourceLineTable, readSourceLines, sourceLineAt } from './source-lines';
 import type { Kernel } from '../../kernel/kernel';
 import { installingKernel } from '../installing-kernel';
@@ -26,6 +27,8 @@ import { installingKernel } from '../installing-kernel';
 /** KMODE_EXCEPTION_NOT_HANDLED: C faulted (a trap) with no handler, as a wild dereference does on Windows. */
 const KMODE_EXCEPTION_NOT_HANDLED = 0x1e;
 const STATUS_ACCESS_VIOLATION = 0xc0000005;
+/** PAGE_FAULT_IN_NONPAGED_AREA: what Windows stops with when a driver touches freed special pool or a wild address. */
+const PAGE_FAULT_IN_NONPAGED_AREA = 0x50;
 
 export interface CDriverClaims {
   readonly name: string;
@@ -59,7 +62,8 @@ class CDriverInstance {
     this.functionNames = functionNames;
     const late: { glue?: GlueContext } = {};
     const imports = buildImports(new Proxy({} as GlueContext, { get: (_t, key) => (late.glue as unknown as Record<string | symbol, unknown>)[key] }));
-    const instance = new WebAssembly.Instance(module, imports as unknown as WebAssembly.Imports);
+    const env = checkedAccessImports(module, () => this.glue.linear, (what, address, size, write) => this.badAccess(what, address, size, write));
+    const instance = new WebAssembly.Instance(module, { ...imports, env } as unknown as WebAssembly.Imports);
     this.exports = instance.exports as Record<string, unknown>;
     this.table = this.exports.__indirect_function_table as WebAssembly.Table;
     this.stackPointer = this.exports.__stack_pointer as WebAssembly.Global;
@@ -73,6 +77,16 @@ class CDriverInstance {
     late.glue = this.glue;
   }
 
+  /** A checked build's access check failed: the machine stops, naming the C function and line of the access. */
+  private badAccess(what: string, address: number, size: number, write: boolean): never {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 50; // down to the C frame that made the access, below the checking calls
+    const stack = new Error();
+    Error.stackTraceLimit = limit;
+    const where = this.cFunctionOf(stack) ?? 'the driver';
+    return this.kernel.crash(new BugCheck(PAGE_FAULT_IN_NONPAGED_AREA, address, write ? 1 : 0, 0, 0, `C function ${where} ${write ? 'wrote' : 'read'} ${size} byte(s) at 0x${address.toString(16)}: ${what} (checked build)`));
+  }
+
   /** Call an exported entry point. */
   callExport(name: string, args: number[]): number {
     return this.guarded(name, () => (this.exports[name] as (...a: number[]) => number)(...args));
@@ -80,7 +94,7 @@ class CDriverInstance {
 
   callIndex(index: number, args: number[]): number {
     const fn = this.table.get(index) as ((...a: number[]) => number) | null;
-    if (!fn) throw new Error(`the C driver called back through function pointer ${index}, which is no function`);
+    if (!fn) throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `the C driver gave the kernel function pointer ${index}, which is no function`);
     return this.guarded(`function pointer ${index}`, () => fn(...args));
   }
 
@@ -117,16 +131,16 @@ class CDriverInstance {
     }
   }
 
-  /** The innermost C function of a trap's stack: its source place from the compile's line table, else its name from the wasm name section. */
+  /** The innermost C function of a stack (a trap's, or a checked access's), with its file:line from the compile's line table. */
   private cFunctionOf(e: Error): string | null {
     for (const line of (e.stack ?? '').split('\n')) {
-      const offset = /wasm-function\[\d+\]:0x([0-9a-f]+)/.exec(line);
-      const place = offset && this.sourceLines ? sourceLineAt(this.sourceLines, parseInt(offset[1]!, 16)) : null;
-      if (place) return `${place.function} (${place.file}:${place.line})`;
-      const named = /at (\S+) \(wasm:\/\/.*wasm-function\[(\d+)\]/.exec(line);
-      if (named) return named[1]!.replace(/^\$/, '').replace(/^.*\.wasm\./, ''); // V8 prefixes the module's name ("driver.wasm.")
-      const bare = /wasm-function\[(\d+)\]/.exec(line);
-      if (bare) return this.functionNames.get(Number(bare[1])) ?? `wasm-function[${bare[1]}]`;
+      const frame = /wasm-function\[(\d+)\]:0x([0-9a-f]+)/.exec(line);
+      if (!frame) continue;
+      // V8 names the frame from the name section, prefixed with the module's name ("driver.wasm.").
+      const named = /at (\S+) \(wasm:/.exec(line)?.[1]?.replace(/^\$/, '').replace(/^.*\.wasm\./, '');
+      const name = named ?? this.functionNames.get(Number(frame[1])) ?? `wasm-function[${frame[1]}]`;
+      const place = this.sourceLines ? sourceLineAt(this.sourceLines, parseInt(frame[2]!, 16)) : null;
+      return place ? `${place.function || name} (${place.file}:${place.line})` : name;
     }
     return null;
   }

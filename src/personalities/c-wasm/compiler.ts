@@ -26,6 +26,25 @@ export const C_DRIVER_FLAGS: readonly string[] = [
   '-Wl,--stack-first', '-Wl,-z,stack-size=65536',
 ];
 
+/**
+ * A checked build (`--checked`): AddressSanitizer's instrumentation makes every load and store call
+ * an imported __asan_loadN/__asan_storeN(address), which the host answers from what it knows is live
+ * (checked-access.ts); the driver-level -fsanitize flag is refused for wasm32, the cc1 one is not.
+ */
+export const CHECKED_BUILD_FLAGS: readonly string[] = [
+  '-Xclang', '-fsanitize=address', '-mllvm', '-asan-instrumentation-with-call-threshold=0',
+  '-mllvm', '-asan-globals=0', '-mllvm', '-asan-stack=0', '-Wl,--allow-undefined',
+];
+
+export interface CompileOptions {
+  /** Instrument every memory access (a checked build). */
+  readonly checked?: boolean;
+}
+
+function flagsFor(options: CompileOptions): readonly string[] {
+  return options.checked ? [...C_DRIVER_FLAGS, ...CHECKED_BUILD_FLAGS] : C_DRIVER_FLAGS;
+}
+
 /** The compiler rejected the sources; the message is its diagnostics, each with file and line. */
 export class CCompileError extends Error {
   constructor(readonly sources: readonly string[], readonly diagnostics: string) {
@@ -52,14 +71,14 @@ function nameInTree(absolute: string, workingDirectory: string, index: number): 
 }
 
 /** The cache path a set of sources compiles to (whether or not it exists yet). */
-export function cachedWasmPath(sourcePaths: readonly string[], workingDirectory: string = process.cwd()): string {
+export function cachedWasmPath(sourcePaths: readonly string[], workingDirectory: string = process.cwd(), options: CompileOptions = {}): string {
   const absolute = sourcePaths.map((p) => path.resolve(workingDirectory, p));
   const hash = crypto.createHash('sha256');
-  hash.update(JSON.stringify(C_DRIVER_FLAGS));
+  hash.update(JSON.stringify(flagsFor(options)));
   for (const [name, text] of shippedHeaders()) hash.update(`\0header ${name}\0${text}`);
   absolute.forEach((p, i) => hash.update(`\0source ${nameInTree(p, workingDirectory, i)}\0${fs.readFileSync(p, 'utf8')}`));
   const stem = path.basename(absolute[0]!, '.c');
-  return path.join(C_DRIVER_CACHE_DIR, `${stem}-${hash.digest('hex').slice(0, 16)}.wasm`);
+  return path.join(C_DRIVER_CACHE_DIR, `${stem}${options.checked ? '-checked' : ''}-${hash.digest('hex').slice(0, 16)}.wasm`);
 }
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
@@ -77,10 +96,10 @@ function textSink(): { write: (b: Uint8Array | null) => void; readonly text: str
 }
 
 /** Compile one or several .c files into one driver module (cached). Throws CCompileError with the diagnostics. */
-export async function compileCDriver(sourcePaths: readonly string[], workingDirectory: string = process.cwd()): Promise<CompiledCDriver> {
+export async function compileCDriver(sourcePaths: readonly string[], workingDirectory: string = process.cwd(), options: CompileOptions = {}): Promise<CompiledCDriver> {
   if (sourcePaths.length === 0) throw new Error('compileCDriver: no C source given');
   const absolute = sourcePaths.map((p) => path.resolve(workingDirectory, p));
-  const wasmPath = cachedWasmPath(sourcePaths, workingDirectory);
+  const wasmPath = cachedWasmPath(sourcePaths, workingDirectory, options);
   if (fs.existsSync(wasmPath)) return { wasmPath, cached: true };
 
   const tree: Tree = { include: Object.fromEntries(shippedHeaders()) };
@@ -96,7 +115,7 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   const diagnostics = textSink();
   let out: Tree | undefined;
   try {
-    out = await runClang(['clang', ...C_DRIVER_FLAGS, '-Iinclude', ...names, '-o', 'driver.wasm'], tree, { stderr: diagnostics.write, stdout: diagnostics.write });
+    out = await runClang(['clang', ...flagsFor(options), '-Iinclude', ...names, '-o', 'driver.wasm'], tree, { stderr: diagnostics.write, stdout: diagnostics.write });
   } catch (e) {
     if (e && typeof e === 'object' && 'code' in e) throw new CCompileError(sourcePaths, diagnostics.text || String(e));
     throw e;

@@ -57,6 +57,17 @@ interface CaughtRaise {
 
 type WasmValue = number | bigint;
 
+/**
+ * A C driver passed what the routine cannot take (its own memory where a kernel address belongs, a pointer
+ * to no kernel structure): an access violation in the routine, unhandled, as on Windows (0x1E), and a
+ * verdict on the driver, not a defect of the simulator.
+ */
+class DriverMisuse extends RaisedStatus {
+  constructor(detail: string) {
+    super(STATUS.ACCESS_VIOLATION, detail);
+  }
+}
+
 export function buildImports(g: GlueContext): { kernel: Record<string, (...a: WasmValue[]) => WasmValue | void>; dma: Record<string, (...a: WasmValue[]) => WasmValue | void> } {
   const caught: CaughtRaise = { depth: 0, status: 0 };
   const kernel: Record<string, (...a: WasmValue[]) => WasmValue | void> = {
@@ -97,12 +108,12 @@ function addressFromC(g: GlueContext, pointer: number, routine: string): number 
   if (system !== null) return system;
   const token = g.tokens.decode(pointer);
   if (token) return token.address;
-  throw new Error(`${routine}: 0x${pointer.toString(16)} is the C driver's own memory, not a kernel address`);
+  throw new DriverMisuse(`${routine}: 0x${pointer.toString(16)} is the C driver's own memory, not a kernel address`);
 }
 
 function registerFromC(g: GlueContext, pointer: number, routine: string): number {
   const token = g.tokens.decode(pointer);
-  if (!token || token.kind !== 'register') throw new Error(`${routine}: 0x${pointer.toString(16)} is no register address from MmMapIoSpace`);
+  if (!token || token.kind !== 'register') throw new DriverMisuse(`${routine}: 0x${pointer.toString(16)} is no register address from MmMapIoSpace`);
   for (const [va, range] of g.ioSpace) {
     if (token.address >= va && token.address < va + range.length) return range.physical + (token.address - va);
   }
@@ -170,7 +181,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
         case 'large-record': return { QuadPart: Number(g.linear.view.getBigInt64(n, true)) };
         case 'object': {
           const o = n === 0 ? null : g.structures.objectAt(n);
-          if (n !== 0 && !o) throw new Error(`${s.name}: ${param.name} 0x${n.toString(16)} is no kernel structure the kernel gave the driver`);
+          if (n !== 0 && !o) throw new DriverMisuse(`${s.name}: ${param.name} 0x${n.toString(16)} is no kernel structure the kernel gave the driver`);
           if (o) {
             g.structures.absorb(o);
             if (param.releases) g.structures.forget(o);
@@ -192,7 +203,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
         case 'enum': {
           const names = ENUMS[param.of!]!;
           const name = names[n] ?? names[n & 0xffff];
-          if (name === undefined) throw new Error(`${s.name}: ${param.name} ${n} is no ${param.of} value`);
+          if (name === undefined) throw new DriverMisuse(`${s.name}: ${param.name} ${n} is no ${param.of} value`);
           return name;
         }
         case 'out-u32': case 'out-u8': { const box = { value: 0 }; outs.push({ param, at: n, box }); return box; }

@@ -13,7 +13,14 @@ const WASM_PAGE = 65536;
 /** Grow in steps of this much: each growth re-binds every aliased frame. */
 const GROWTH_STEP = 16 * 1024 * 1024;
 
+/** What the host knows of an 8-byte granule of its heap, for a checked build's access checks. */
+export const Granule = { NeverAllocated: 0, Live: 1, Freed: 2 } as const;
+export type GranuleState = (typeof Granule)[keyof typeof Granule];
+
 export class LinearMemory {
+  /** C's own stack and data lie below this; the host's heap starts here. */
+  readonly heapStart: number;
+  private granules: Uint8Array;
   private top: number;
   private readonly freeBlocks = new Map<number, number[]>();
   private readonly growthListeners: (() => void)[] = [];
@@ -23,6 +30,8 @@ export class LinearMemory {
 
   constructor(readonly memory: WebAssembly.Memory, heapBase: number) {
     this.top = align(heapBase, 16);
+    this.heapStart = this.top;
+    this.granules = new Uint8Array(Math.max(0, memory.buffer.byteLength - this.heapStart) / 8 + 1);
     this.buffer = memory.buffer;
     this.u8 = new Uint8Array(this.buffer);
     this.dv = new DataView(this.buffer);
@@ -55,6 +64,7 @@ export class LinearMemory {
     if (reuse && reuse.length > 0) {
       const address = reuse.pop()!;
       this.bytes.fill(0, address, address + rounded);
+      this.mark(address, rounded, Granule.Live);
       return address;
     }
     const address = align(this.top, alignment);
@@ -64,18 +74,39 @@ export class LinearMemory {
       const wanted = align(end + GROWTH_STEP, WASM_PAGE);
       this.memory.grow((wanted - this.memory.buffer.byteLength) / WASM_PAGE);
       this.refreshViews();
+      const granules = new Uint8Array((this.memory.buffer.byteLength - this.heapStart) / 8 + 1);
+      granules.set(this.granules);
+      this.granules = granules;
       for (const listener of this.growthListeners) listener();
     }
     this.top = end;
+    this.mark(address, rounded, Granule.Live);
     return address;
   }
 
   release(address: number, size: number, alignment = 8): void {
     const rounded = align(Math.max(size, 1), alignment >= PAGE_SIZE ? PAGE_SIZE : 8);
     const key = blockKey(rounded, alignment);
+    this.mark(address, rounded, Granule.Freed);
     const list = this.freeBlocks.get(key) ?? [];
     list.push(address);
     this.freeBlocks.set(key, list);
+  }
+
+  /** The state of the first granule of [address, address + size) that is not live, or Live when all are. */
+  stateOf(address: number, size: number): GranuleState {
+    if (address + size <= this.heapStart) return Granule.Live;
+    const first = Math.max(0, address - this.heapStart) >> 3;
+    const last = (address + Math.max(size, 1) - 1 - this.heapStart) >> 3;
+    for (let g = first; g <= last; g++) {
+      const state = (this.granules[g] ?? Granule.NeverAllocated) as GranuleState;
+      if (state !== Granule.Live) return state;
+    }
+    return Granule.Live;
+  }
+
+  private mark(address: number, size: number, state: GranuleState): void {
+    this.granules.fill(state, (address - this.heapStart) >> 3, (address + size - this.heapStart + 7) >> 3);
   }
 
   readCString16(address: number, bytes: number): string {

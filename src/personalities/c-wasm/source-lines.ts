@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 
 export interface SourceLine {
+  /** The inlined function the place lies in; '' when it is the stack frame's own function. */
   readonly function: string;
   readonly file: string;
   readonly line: number;
@@ -46,11 +47,18 @@ export function codeSection(wasm: Uint8Array): { start: number; size: number } |
   return null;
 }
 
-/** Build the table from llvm-symbolizer's answers, one block ("function\nfile:line:column") per code offset. */
+/**
+ * Build the table from llvm-symbolizer's answers, one block per code offset: "function\nfile:line:column",
+ * innermost first when code was inlined. Only an inlined function's name is kept (it comes from DWARF);
+ * the outermost name comes from a symbol lookup this LLVM gets wrong for wasm, and the trap's stack
+ * names that function correctly anyway (''  here).
+ */
 export function sourceLineTable(codeStart: number, blocks: readonly string[]): SourceLineTable {
   const runs: [number, string, string, number][] = [];
   blocks.forEach((block, offset) => {
-    const [fn = '??', where = '??:0:0'] = block.split('\n');
+    const lines = block.split('\n');
+    const fn = lines.length > 2 ? lines[0]! : '';
+    const where = lines[1] ?? '??:0:0';
     const m = /^(.*):(\d+):\d+$/.exec(where);
     const file = (m?.[1] ?? '??').replace(/^\//, '');
     const line = Number(m?.[2] ?? 0);

@@ -108,4 +108,14 @@ describe('a C driver', () => {
     assert.ok(stop, 'the checked build was not stopped');
     assert.match(stop.message, new RegExp(`0x50 PAGE_FAULT_IN_NONPAGED_AREA .*C function RemoveDevice \\(use-after-free\\.c:${line}\\) wrote 4 byte\\(s\\) .*use after free`));
   });
+
+  it('a C driver that never puts its scatter/gather lists back is found out for SG-3', async () => {
+    const put = '  ext->Adapter->DmaOperations->PutScatterGatherList(ext->Adapter, ext->Current.List, ext->Current.Write);  /* before the IRP completes */';
+    const original = fs.readFileSync(path.join(ROOT, 'docs/example-driver.c'), 'utf8');
+    assert.ok(original.includes(put));
+    const file = scratchC('never-puts-lists.c', original.replace(put, ''));
+    await compileCDriver([file], path.dirname(file));
+    const run = runSweepPlan(loadDriverModule(file, path.dirname(file)), readWrite, NO_FAILURE);
+    assert.ok(run.findings.some((f) => f.rule === 'SG-3'), `no SG-3 finding among ${JSON.stringify(run.findings)}`);
+  });
 });

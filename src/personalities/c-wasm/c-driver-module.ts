@@ -98,7 +98,7 @@ class CDriverInstance {
     return this.guarded(`function pointer ${index}`, () => fn(...args));
   }
 
-  /** After DriverEntry: the dispatch routines and DriverUnload C stored in its DRIVER_OBJECT. */
+  /** After DriverEntry: the dispatch routines and the DriverUnload C stored in its DRIVER_OBJECT. */
   readDriverObject(driverObject: DRIVER_OBJECT): void {
     const at = this.glue.structures.pointerTo(driverObject);
     const v = this.glue.linear.view;
@@ -111,6 +111,8 @@ class CDriverInstance {
         return result >>> 0;
       };
     }
+    const unload = v.getUint32(at + LAYOUT.DRIVER_OBJECT.DriverUnload, true);
+    if (unload !== 0) driverObject.DriverUnload = (o: DRIVER_OBJECT) => { this.callIndex(unload, [this.glue.structures.pointerTo(o)]); };
   }
 
   /**

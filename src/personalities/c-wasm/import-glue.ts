@@ -11,7 +11,7 @@ import { KSPIN_LOCK } from '../../kernel/io/spin-lock';
 import { KTIMER } from '../../kernel/io/timer';
 import { IO_CSQ } from '../../kernel/io/cancel-safe-queue';
 import type { DEVICE_DESCRIPTION } from '../../kernel/hal/device-description';
-import type { DMA_ADAPTER, DMA_OPERATIONS } from '../../kernel/hal/dma-adapter';
+import type { DMA_ADAPTER } from '../../kernel/hal/dma-adapter';
 import type { MDL } from '../../kernel/mm/mdl';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { KAPC_STATE } from '../../kernel/io/process';
@@ -283,4 +283,3 @@ const SPECIAL: Record<string, (g: GlueContext, a: number[]) => number | void> = 
   },
 };
 
-export type { DMA_OPERATIONS };

@@ -76,7 +76,7 @@ export class KernelStructures {
 
   /** The linear address of an object's copy, written now (null: 0). */
   pointerTo(o: object | null | undefined): number {
-    if (o === null || o === undefined) return 0;
+    if (typeof o !== 'object' || o === null) return 0; // what the kernel passes where a structure may be (an execution routine's Irp) can be nothing
     const known = this.addresses.get(o);
     if (known !== undefined) {
       this.refresh(o, known);

@@ -1,7 +1,7 @@
 /**
  * Runs the conformance suite and writes the Allure report.
  *
- *   npm run conformance [-- --driver <module path>] [-- other cucumber options, e.g. --tags @rule:PAGE-1]
+ *   npm run conformance [-- --driver <module path> [--checked]] [-- other cucumber options, e.g. --tags @rule:PAGE-1]
  *
  * The report is written even when scenarios fail; the exit status is the
  * suite's (non-zero when any scenario failed), or the report's when the suite
@@ -12,6 +12,7 @@ const { spawnSync } = require('node:child_process');
 const { ROOT, CUCUMBER_BIN } = require('./project-paths.cjs');
 const { clearResults } = require('./clear-results.cjs');
 const { generateReport, ReportError } = require('./report.cjs');
+const { compiledDriverPath, takeCheckedOption } = require('./c-driver.cjs');
 
 require('ts-node/register/transpile-only');
 const { readWorldParameters } = require('../steps/support/world-parameters');
@@ -50,11 +51,14 @@ function parseArguments(argv) {
   return { worldParameters, cucumberArgs };
 }
 
-function main() {
+async function main() {
   let options;
   let checked;
   try {
-    options = parseArguments(process.argv.slice(2));
+    const argv = process.argv.slice(2);
+    const checkedBuild = takeCheckedOption(argv);
+    options = parseArguments(argv);
+    if (options.worldParameters.driver !== undefined || checkedBuild) options.worldParameters.driver = await compiledDriverPath(options.worldParameters.driver, checkedBuild);
     // Check the parameters once here, rather than failing every scenario with the same message.
     checked = readWorldParameters(options.worldParameters, process.cwd());
   } catch (e) {
@@ -84,4 +88,4 @@ function main() {
   return suiteStatus !== 0 ? suiteStatus : reportStatus;
 }
 
-process.exitCode = main();
+main().then((status) => { process.exitCode = status; });

@@ -101,12 +101,16 @@ function runCampaign(options) {
   return run.status ?? 1;
 }
 
-function main() {
+async function main() {
   let options;
   try {
-    options = parseArguments(process.argv.slice(2));
+    const { compiledDriverPath, takeCheckedOption } = require('./c-driver.cjs');
+    const argv = process.argv.slice(2);
+    const checked = takeCheckedOption(argv);
+    options = parseArguments(argv);
+    if (options.driver !== undefined || checked) options.driver = await compiledDriverPath(options.driver, checked);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!(e instanceof UsageError) && !(e && ['CCompileError', 'CheckedBuildUsage'].includes(e.name))) throw e;
     console.error(`fuzz: ${e.message}`);
     return 2;
   }
@@ -121,4 +125,4 @@ function main() {
   }
 }
 
-process.exitCode = main();
+main().then((status) => { process.exitCode = status; });

@@ -9,12 +9,18 @@
  */
 require('ts-node/register/transpile-only');
 const { parseSweepArguments, runSweepCommand } = require('../src/sweep/sweep-command');
+const { compiledDriverPath, takeCheckedOption } = require('./c-driver.cjs');
 
-function main() {
+async function main() {
   try {
-    return runSweepCommand(parseSweepArguments(process.argv.slice(2)));
+    const argv = process.argv.slice(2);
+    const checked = takeCheckedOption(argv);
+    const at = argv.findIndex((a) => a === '--driver' || a.startsWith('--driver='));
+    if (at >= 0 && argv[at] === '--driver' && argv[at + 1] !== undefined) argv[at + 1] = await compiledDriverPath(argv[at + 1], checked);
+    else if (at >= 0) argv[at] = `--driver=${await compiledDriverPath(argv[at].slice('--driver='.length), checked)}`;
+    return runSweepCommand(parseSweepArguments(argv));
   } catch (e) {
-    if (e && ['SweepUsageError', 'DriverLoadError', 'SweepIncomplete', 'RangeError'].includes(e.name)) {
+    if (e && ['SweepUsageError', 'DriverLoadError', 'SweepIncomplete', 'RangeError', 'CCompileError', 'CheckedBuildUsage'].includes(e.name)) {
       console.error(`sweep: ${e.message}`);
       return 2;
     }
@@ -22,4 +28,4 @@ function main() {
   }
 }
 
-process.exitCode = main();
+main().then((status) => { process.exitCode = status; });

@@ -5,7 +5,7 @@
  * options the counterexample printed, since they shape what is generated.
  */
 import { isConformanceClass } from '../conformance/classes';
-import { loadDriverModule } from '../personalities/wdm/loader';
+import { loadDriverModule } from '../personalities/driver-loader';
 import { FuzzTarget } from './campaign';
 import { kernelModelNamed } from './kernel-models/kernel-model-catalog';
 import { kernelModelTarget } from './kernel-models/kernel-model';

@@ -12,7 +12,7 @@
  * command reproduces it, and `npm run fuzz` shrinks it.
  */
 import type { DriverModule } from '../personalities/wdm/contract';
-import { loadDriverModule } from '../personalities/wdm/loader';
+import { loadDriverModule } from '../personalities/driver-loader';
 import { runCampaign } from './campaign';
 import { ClassNotFuzzable, fuzzableClassOf, workloadFuzzTarget } from './workload/workload-fuzzer';
 

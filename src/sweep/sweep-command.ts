@@ -15,7 +15,7 @@
 import * as path from 'node:path';
 import { ConformanceClass, DriverModule } from '../personalities/wdm/contract';
 import { isConformanceClass } from '../conformance/classes';
-import { loadDriverModule } from '../personalities/wdm/loader';
+import { loadDriverModule } from '../personalities/driver-loader';
 import { ClassProtocol } from '../conformance/class-protocol';
 import { protocolFor } from '../conformance/classes';
 import type { FailurePlan } from './failure-plan';

@@ -18,7 +18,7 @@ import { Before, BeforeAll, ITestCaseHookParameter } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { isConformanceClass } from '../../src/conformance/classes';
-import { loadDriverModule } from '../../src/personalities/wdm/loader';
+import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { referenceDriverOf } from '../../src/conformance/driver-finder';
 import { describeFindings } from '../../src/oracles/oracle-finding';
 import { stopOracle } from '../../src/oracles/stop-oracle';

@@ -24,6 +24,7 @@ import { DriverModule, RULE_ID_PATTERN } from './contract';
 import { CONFORMANCE_CLASS_NAMES, isConformanceClass } from '../../conformance/classes';
 import { createKernelApi } from './kernel-api-binding';
 import type { KernelApi } from './kernel-api';
+import { whileInstalling } from '../installing-kernel';
 
 /** Why a module was rejected: it could not be found or loaded, or it does not implement the contract. */
 export type DriverLoadFailure = 'module' | 'contract';
@@ -173,7 +174,7 @@ export interface InstalledDriver {
  */
 export function installDriver(host: DriverHost, driver: DriverModule, functions: readonly AttachedFunction[]): InstalledDriver {
   const kernelApi = createKernelApi({ kernel: host.kernel, io: host.io, hal: host.hal ?? null, bus: host.bus ?? null });
-  const driverObject = host.io.loadDriver(driver, kernelApi);
+  const driverObject = whileInstalling(host.kernel, () => host.io.loadDriver(driver, kernelApi));
   const devices = functions.map((fn) => host.io.addDevice(driverObject, fn));
   return { driver, driverObject, devices, kernelApi };
 }

@@ -1,0 +1,244 @@
+/**
+ * A compiled C driver as the suite's DriverModule: the same shape a
+ * TypeScript driver has, so conformance, fuzz and sweep run it unchanged.
+ *
+ * Every DriverEntry (one per machine) instantiates the module afresh, so each
+ * machine's driver has its own globals and memory; the later entry points
+ * find that instance through the DRIVER_OBJECT they concern.
+ */
+import * as fs from 'node:fs';
+import { BugCheck } from '../../machine/bug-check';
+import { NtStatus, RaisedStatus, STATUS } from '../../machine/ntstatus';
+import type { DEVICE_OBJECT } from '../../kernel/io/device-object';
+import type { DRIVER_OBJECT } from '../../kernel/io/driver-object';
+import type { DeviceResources } from '../../kernel/io/device-resources';
+import type { DriverModule } from '../wdm/contract';
+import type { KernelApi } from '../wdm/kernel-api';
+import { AddressTokens } from './address-tokens';
+import { FrameAliases } from './frame-aliases';
+import { GlueContext, buildImports, contextToC } from './import-glue';
+import { KernelStructures, LAYOUT } from './kernel-structures';
+import { LinearMemory } from './linear-memory';
+import { checkedAccessImports } from './checked-access';
+import { SourceLineTable, readSourceLines, sourceLineAt } from './source-lines';
+import type { Kernel } from '../../kernel/kernel';
+import { installingKernel } from '../installing-kernel';
+
+/** KMODE_EXCEPTION_NOT_HANDLED: C faulted (a trap) with no handler, as a wild dereference does on Windows. */
+const KMODE_EXCEPTION_NOT_HANDLED = 0x1e;
+const STATUS_ACCESS_VIOLATION = 0xc0000005;
+/** PAGE_FAULT_IN_NONPAGED_AREA: what Windows stops with when a driver touches freed special pool or a wild address. */
+const PAGE_FAULT_IN_NONPAGED_AREA = 0x50;
+
+export interface CDriverClaims {
+  readonly name: string;
+  readonly conformanceClasses: readonly string[];
+  readonly description?: string;
+}
+
+/** The claims the DMA_CONFORMANCE_DRIVER macro put in the module's custom section, or null when it has none. */
+export function readDriverClaims(module: WebAssembly.Module): CDriverClaims | null {
+  const sections = WebAssembly.Module.customSections(module, 'dma_conformance_driver');
+  if (sections.length === 0) return null;
+  const fields = new Map<string, string>();
+  for (const line of Buffer.from(sections[0]!).toString('utf8').split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  const classes = (fields.get('classes') ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+  const description = fields.get('description');
+  return { name: fields.get('name') ?? '', conformanceClasses: classes, ...(description ? { description } : {}) };
+}
+
+/** One instance of the driver, on one machine. */
+class CDriverInstance {
+  readonly glue: GlueContext;
+  private readonly exports: Record<string, unknown>;
+  private readonly table: WebAssembly.Table;
+  private readonly stackPointer: WebAssembly.Global;
+  private readonly functionNames: Map<number, string>;
+
+  constructor(module: WebAssembly.Module, kernelApi: KernelApi, private readonly kernel: Kernel, functionNames: Map<number, string>, private readonly sourceLines: SourceLineTable | null) {
+    this.functionNames = functionNames;
+    const late: { glue?: GlueContext } = {};
+    const imports = buildImports(new Proxy({} as GlueContext, { get: (_t, key) => (late.glue as unknown as Record<string | symbol, unknown>)[key] }));
+    const env = checkedAccessImports(module, () => this.glue.linear, (what, address, size, write) => this.badAccess(what, address, size, write));
+    const instance = new WebAssembly.Instance(module, { ...imports, env } as unknown as WebAssembly.Imports);
+    this.exports = instance.exports as Record<string, unknown>;
+    this.table = this.exports.__indirect_function_table as WebAssembly.Table;
+    this.stackPointer = this.exports.__stack_pointer as WebAssembly.Global;
+    const heapBase = Number((this.exports.__heap_base as WebAssembly.Global).value);
+    const linear = new LinearMemory(this.exports.memory as WebAssembly.Memory, heapBase);
+    const aliases = new FrameAliases(kernel.mm, linear);
+    const tokens = new AddressTokens();
+    const dmaOperations = typeof this.exports.__wdm_dma_operations === 'function' ? (this.exports.__wdm_dma_operations as () => number)() : 0;
+    const structures = new KernelStructures(linear, aliases, tokens, dmaOperations);
+    this.glue = { kernel: kernelApi, linear, structures, aliases, tokens, ioSpace: new Map(), callC: (index, args) => this.callIndex(index, args) };
+    late.glue = this.glue;
+  }
+
+  /** A checked build's access check failed: the machine stops, naming the C function and line of the access. */
+  private badAccess(what: string, address: number, size: number, write: boolean): never {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 50; // down to the C frame that made the access, below the checking calls
+    const stack = new Error();
+    Error.stackTraceLimit = limit;
+    const where = this.cFunctionOf(stack) ?? 'the driver';
+    return this.kernel.crash(new BugCheck(PAGE_FAULT_IN_NONPAGED_AREA, address, write ? 1 : 0, 0, 0, `C function ${where} ${write ? 'wrote' : 'read'} ${size} byte(s) at 0x${address.toString(16)}: ${what} (checked build)`));
+  }
+
+  /** Call an exported entry point. */
+  callExport(name: string, args: number[]): number {
+    return this.guarded(name, () => (this.exports[name] as (...a: number[]) => number)(...args));
+  }
+
+  callIndex(index: number, args: number[]): number {
+    const fn = this.table.get(index) as ((...a: number[]) => number) | null;
+    if (!fn) throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `the C driver gave the kernel function pointer ${index}, which is no function`);
+    return this.guarded(`function pointer ${index}`, () => fn(...args));
+  }
+
+  /** After DriverEntry: the dispatch routines and the DriverUnload C stored in its DRIVER_OBJECT. */
+  readDriverObject(driverObject: DRIVER_OBJECT): void {
+    const at = this.glue.structures.pointerTo(driverObject);
+    const v = this.glue.linear.view;
+    for (let major = 0; major < LAYOUT.DRIVER_OBJECT.MajorFunctionCount; major++) {
+      const index = v.getUint32(at + LAYOUT.DRIVER_OBJECT.MajorFunction + 4 * major, true);
+      if (index === 0) continue;
+      driverObject.MajorFunction[major] = (device: DEVICE_OBJECT, irp) => {
+        const result = this.callIndex(index, [this.glue.structures.pointerTo(device), this.glue.structures.pointerTo(irp)]);
+        this.glue.structures.absorb(irp);
+        return result >>> 0;
+      };
+    }
+    const unload = v.getUint32(at + LAYOUT.DRIVER_OBJECT.DriverUnload, true);
+    if (unload !== 0) driverObject.DriverUnload = (o: DRIVER_OBJECT) => { this.callIndex(unload, [this.glue.structures.pointerTo(o)]); };
+  }
+
+  /**
+   * Run C: a JS exception (a bug check raised in a kernel routine) unwinding through C frames leaves
+   * C's shadow stack pointer where it was, so it is restored; a trap in C is a bug check naming the C function.
+   */
+  private guarded(what: string, run: () => number): number {
+    const sp = this.stackPointer.value;
+    try {
+      return run();
+    } catch (e) {
+      this.stackPointer.value = sp;
+      if (e instanceof WebAssembly.RuntimeError) {
+        const where = this.cFunctionOf(e) ?? what;
+        return this.kernel.crash(new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, STATUS_ACCESS_VIOLATION, 0, 0, 0, `C function ${where} of the driver trapped: ${e.message} (a dereference of a user address, a register or unmapped memory, or another fault)`));
+      }
+      throw e;
+    }
+  }
+
+  /** The innermost C function of a stack (a trap's, or a checked access's), with its file:line from the compile's line table. */
+  private cFunctionOf(e: Error): string | null {
+    for (const line of (e.stack ?? '').split('\n')) {
+      const frame = /wasm-function\[(\d+)\]:0x([0-9a-f]+)/.exec(line);
+      if (!frame) continue;
+      // V8 names the frame from the name section, prefixed with the module's name ("driver.wasm.").
+      const named = /at (\S+) \(wasm:/.exec(line)?.[1]?.replace(/^\$/, '').replace(/^.*\.wasm\./, '');
+      const name = named ?? this.functionNames.get(Number(frame[1])) ?? `wasm-function[${frame[1]}]`;
+      const place = this.sourceLines ? sourceLineAt(this.sourceLines, parseInt(frame[2]!, 16)) : null;
+      return place ? `${place.function || name} (${place.file}:${place.line})` : name;
+    }
+    return null;
+  }
+}
+
+/** Function names from the wasm "name" section (subsection 1), by function index. */
+function readFunctionNames(module: WebAssembly.Module): Map<number, string> {
+  const names = new Map<number, string>();
+  const section = WebAssembly.Module.customSections(module, 'name')[0];
+  if (!section) return names;
+  const bytes = new Uint8Array(section);
+  let at = 0;
+  const leb = () => { let r = 0, shift = 0, b; do { b = bytes[at++]!; r |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80); return r >>> 0; };
+  while (at < bytes.length) {
+    const id = bytes[at++]!;
+    const size = leb();
+    const end = at + size;
+    if (id === 1) {
+      const count = leb();
+      for (let i = 0; i < count; i++) {
+        const index = leb();
+        const length = leb();
+        names.set(index, Buffer.from(bytes.subarray(at, at + length)).toString('utf8'));
+        at += length;
+      }
+    }
+    at = end;
+  }
+  return names;
+}
+
+/** The DriverModule of a compiled C driver (.wasm); `problems` lists what it lacks of the contract. */
+export function cDriverModule(wasmPath: string): { driver: DriverModule; problems: string[] } {
+  const module = new WebAssembly.Module(fs.readFileSync(wasmPath));
+  const claims = readDriverClaims(module);
+  const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  const functionNames = readFunctionNames(module);
+  const sourceLines = readSourceLines(wasmPath);
+  const problems: string[] = [];
+  if (!claims) problems.push('no DMA_CONFORMANCE_DRIVER("name", "class,...", "description") in the driver: the suite reads the driver\'s name and classes from it');
+  for (const required of ['memory', '__indirect_function_table', '__stack_pointer', '__heap_base']) {
+    if (!exported.has(required)) problems.push(`the module does not export ${required} (compile it with the suite's flags)`);
+  }
+  const instances = new WeakMap<DRIVER_OBJECT, CDriverInstance>();
+  const of = (driverObject: DRIVER_OBJECT): CDriverInstance => {
+    const instance = instances.get(driverObject);
+    if (!instance) throw new Error(`the C driver has not been loaded into ${driverObject.DriverName} (DriverEntry did not run)`);
+    return instance;
+  };
+  const device = (d: DEVICE_OBJECT) => of(d.DriverObject);
+  const call = (i: CDriverInstance, name: string, args: number[]) => i.callExport(name, args);
+
+  const driver: Record<string, unknown> = {
+    name: claims?.name ?? '',
+    conformanceClasses: claims?.conformanceClasses ?? [],
+    ...(claims?.description ? { description: claims.description } : {}),
+    DriverEntry(DriverObject: DRIVER_OBJECT, Kernel: KernelApi): NtStatus {
+      const kernel = installingKernel();
+      if (!kernel) throw new Error('internal: a C driver is loaded by installDriver, which names its machine\'s kernel');
+      const instance = new CDriverInstance(module, Kernel, kernel, functionNames, sourceLines);
+      instances.set(DriverObject, instance);
+      const status = call(instance, 'DriverEntry', [instance.glue.structures.pointerTo(DriverObject), 0]);
+      instance.readDriverObject(DriverObject);
+      return status >>> 0;
+    },
+    AddDevice(DriverObject: DRIVER_OBJECT, Pdo: DEVICE_OBJECT): NtStatus {
+      const i = of(DriverObject);
+      const s = i.glue.structures;
+      const status = call(i, 'AddDevice', [s.pointerTo(DriverObject), s.pointerTo(Pdo)]);
+      for (let d = DriverObject.DeviceObject; d; d = d.NextDevice) s.absorb(d);
+      return status >>> 0;
+    },
+    StartDevice(DeviceObject: DEVICE_OBJECT, Resources: DeviceResources): NtStatus {
+      const i = device(DeviceObject);
+      const list = i.glue.structures.writeResources(Resources);
+      try {
+        return call(i, 'StartDevice', [i.glue.structures.pointerTo(DeviceObject), list.pointer]) >>> 0;
+      } finally {
+        i.glue.linear.release(list.pointer, list.size);
+      }
+    },
+  };
+  if (exported.has('RemoveDevice')) driver.RemoveDevice = (d: DEVICE_OBJECT) => { const i = device(d); call(i, 'RemoveDevice', [i.glue.structures.pointerTo(d)]); };
+  if (exported.has('InterruptService')) {
+    driver.InterruptService = (interrupt: object, context: unknown) => {
+      const i = device(context as DEVICE_OBJECT);
+      return call(i, 'InterruptService', [i.glue.structures.pointerTo(interrupt), contextToC(i.glue, context)]) !== 0;
+    };
+  }
+  if (exported.has('DpcForIsr')) {
+    driver.DpcForIsr = (dpc: object, d: DEVICE_OBJECT, irp: object | null, context: unknown) => {
+      const i = device(d);
+      const s = i.glue.structures;
+      call(i, 'DpcForIsr', [s.pointerTo(dpc), s.pointerTo(d), s.pointerTo(irp), contextToC(i.glue, context)]);
+    };
+  }
+  if (exported.has('DriverUnload')) driver.DriverUnload = (o: DRIVER_OBJECT) => { const i = of(o); call(i, 'DriverUnload', [i.glue.structures.pointerTo(o)]); };
+  return { driver: driver as unknown as DriverModule, problems };
+}

@@ -1,0 +1,46 @@
+/**
+ * A checked build's access checks: AddressSanitizer's instrumentation calls
+ * __asan_loadN / __asan_storeN(address) before every load and store, and the
+ * host answers from what it knows of the driver's memory: C's own stack and
+ * data, and the host-allocated blocks (device extensions, kernel structures,
+ * shared system pages) while they are live. A block the kernel took back (a
+ * freed common buffer or pool block, a scatter/gather list put back, the
+ * resource list after StartDevice) is a use after free; an address the host
+ * never handed out is a wild access; a token is a user address or register.
+ * The plain build lets the first two pass silently.
+ */
+import { Granule, LINEAR_MEMORY_LIMIT, LinearMemory } from './linear-memory';
+
+export type BadAccess = (what: string, address: number, size: number, write: boolean) => never;
+
+type EnvImport = (...args: number[]) => number | void;
+
+/** The "env" imports of a module built with CHECKED_BUILD_FLAGS (an empty object for a plain build). */
+export function checkedAccessImports(module: WebAssembly.Module, linear: () => LinearMemory, bad: BadAccess): Record<string, EnvImport> {
+  const imports: Record<string, EnvImport> = {};
+  for (const entry of WebAssembly.Module.imports(module)) {
+    if (entry.module !== 'env' || entry.kind !== 'function') continue;
+    const sized = /^__asan_(load|store)(\d+)(?:_noabort)?$/.exec(entry.name);
+    const variable = /^__asan_(load|store)N(?:_noabort)?$/.exec(entry.name);
+    if (sized) {
+      const write = sized[1] === 'store';
+      const size = Number(sized[2]);
+      imports[entry.name] = (address: number) => check(linear(), address >>> 0, size, write, bad);
+    } else if (variable) {
+      const write = variable[1] === 'store';
+      imports[entry.name] = (address: number, size: number) => check(linear(), address >>> 0, size >>> 0, write, bad);
+    } else if (entry.name.startsWith('__asan_')) {
+      imports[entry.name] = () => 0; // the runtime's set-up and bookkeeping calls: nothing to do here
+    } else {
+      imports[entry.name] = () => { throw new Error(`the C driver calls ${entry.name}, which neither the driver nor include/wdm.h defines`); };
+    }
+  }
+  return imports;
+}
+
+function check(linear: LinearMemory, address: number, size: number, write: boolean, bad: BadAccess): void {
+  if (address >= LINEAR_MEMORY_LIMIT) bad('a user address or a register, which C must pass to the kernel instead of dereferencing', address, size, write);
+  const state = linear.stateOf(address, size);
+  if (state === Granule.Live) return;
+  bad(state === Granule.Freed ? 'memory the driver no longer owns (freed, put back or unmapped): a use after free' : 'memory no one allocated', address, size, write);
+}

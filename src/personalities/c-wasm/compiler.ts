@@ -1,0 +1,138 @@
+/**
+ * Compiling a C driver to WebAssembly with @yowasp/clang (Clang/LLD built to
+ * WebAssembly: nothing to install, nothing downloaded at run time).
+ *
+ * The .wasm is cached under .cache/c-drivers/, keyed by a hash of the
+ * sources, the shipped headers (include/) and the flags: compiling costs
+ * seconds of CPU (the first compile in a process also compiles LLVM itself),
+ * so the scripts compile once in their main process and the cucumber workers
+ * only load the cached file.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { codeSection, sourceLineTable, sourceLinesPath } from './source-lines';
+
+/** The project root: the folder holding include/ and .cache/. */
+export const PROJECT_ROOT = path.resolve(__dirname, '../../..');
+export const C_INCLUDE_DIR = path.join(PROJECT_ROOT, 'include');
+export const C_DRIVER_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'c-drivers');
+
+/** Freestanding wasm32; the exports let the host call function pointers and restore C's shadow stack after a bug check. */
+export const C_DRIVER_FLAGS: readonly string[] = [
+  '--target=wasm32-unknown-unknown', '-O2', '-g', '-ffreestanding', '-nostdlib', '-fno-builtin',
+  '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter',
+  '-Wl,--no-entry', '-Wl,--export-table', '-Wl,--export=__stack_pointer', '-Wl,--export=__heap_base',
+  '-Wl,--stack-first', '-Wl,-z,stack-size=65536',
+];
+
+/**
+ * A checked build (`--checked`): AddressSanitizer's instrumentation makes every load and store call
+ * an imported __asan_loadN/__asan_storeN(address), which the host answers from what it knows is live
+ * (checked-access.ts); the driver-level -fsanitize flag is refused for wasm32, the cc1 one is not.
+ */
+export const CHECKED_BUILD_FLAGS: readonly string[] = [
+  '-Xclang', '-fsanitize=address', '-mllvm', '-asan-instrumentation-with-call-threshold=0',
+  '-mllvm', '-asan-globals=0', '-mllvm', '-asan-stack=0', '-Wl,--allow-undefined',
+];
+
+export interface CompileOptions {
+  /** Instrument every memory access (a checked build). */
+  readonly checked?: boolean;
+}
+
+function flagsFor(options: CompileOptions): readonly string[] {
+  return options.checked ? [...C_DRIVER_FLAGS, ...CHECKED_BUILD_FLAGS] : C_DRIVER_FLAGS;
+}
+
+/** The compiler rejected the sources; the message is its diagnostics, each with file and line. */
+export class CCompileError extends Error {
+  constructor(readonly sources: readonly string[], readonly diagnostics: string) {
+    super(`C driver ${sources.join(' ')} does not compile:\n${diagnostics.trimEnd()}`);
+    this.name = 'CCompileError';
+  }
+}
+
+export interface CompiledCDriver {
+  readonly wasmPath: string;
+  /** False when this call ran the compiler. */
+  readonly cached: boolean;
+}
+
+/** The headers shipped with the suite, by name, in a stable order. */
+function shippedHeaders(): [string, string][] {
+  return fs.readdirSync(C_INCLUDE_DIR).filter((f) => f.endsWith('.h')).sort().map((f) => [f, fs.readFileSync(path.join(C_INCLUDE_DIR, f), 'utf8')]);
+}
+
+/** How a source is named inside the compiler's file tree, and so in its diagnostics: relative to the working directory when inside it. */
+function nameInTree(absolute: string, workingDirectory: string, index: number): string {
+  const relative = path.relative(workingDirectory, absolute);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? `driver${index}/${path.basename(absolute)}` : relative.split(path.sep).join('/');
+}
+
+/** The cache path a set of sources compiles to (whether or not it exists yet). */
+export function cachedWasmPath(sourcePaths: readonly string[], workingDirectory: string = process.cwd(), options: CompileOptions = {}): string {
+  const absolute = sourcePaths.map((p) => path.resolve(workingDirectory, p));
+  const hash = crypto.createHash('sha256');
+  hash.update(JSON.stringify(flagsFor(options)));
+  for (const [name, text] of shippedHeaders()) hash.update(`\0header ${name}\0${text}`);
+  absolute.forEach((p, i) => hash.update(`\0source ${nameInTree(p, workingDirectory, i)}\0${fs.readFileSync(p, 'utf8')}`));
+  const stem = path.basename(absolute[0]!, '.c');
+  return path.join(C_DRIVER_CACHE_DIR, `${stem}${options.checked ? '-checked' : ''}-${hash.digest('hex').slice(0, 16)}.wasm`);
+}
+
+type Tree = { [name: string]: Tree | string | Uint8Array };
+type RunOptions = { stderr?: (b: Uint8Array | null) => void; stdout?: (b: Uint8Array | null) => void; fetchProgress?: () => void };
+type Command = (args: string[] | null, files: Tree, options: RunOptions) => Promise<Tree> | Tree | undefined;
+
+// A dynamic import that ts-node's CommonJS output keeps as one: @yowasp/clang is an ES module.
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ runClang: Command; runLLVM: Command; commands: Record<string, Command> }>;
+
+/** Collects a tool's output as text. */
+function textSink(): { write: (b: Uint8Array | null) => void; readonly text: string } {
+  const decoder = new TextDecoder();
+  let text = '';
+  return { write: (b) => { if (b) text += decoder.decode(b, { stream: true }); }, get text() { return text; } };
+}
+
+/** Compile one or several .c files into one driver module (cached). Throws CCompileError with the diagnostics. */
+export async function compileCDriver(sourcePaths: readonly string[], workingDirectory: string = process.cwd(), options: CompileOptions = {}): Promise<CompiledCDriver> {
+  if (sourcePaths.length === 0) throw new Error('compileCDriver: no C source given');
+  const absolute = sourcePaths.map((p) => path.resolve(workingDirectory, p));
+  const wasmPath = cachedWasmPath(sourcePaths, workingDirectory, options);
+  if (fs.existsSync(wasmPath)) return { wasmPath, cached: true };
+
+  const tree: Tree = { include: Object.fromEntries(shippedHeaders()) };
+  const names = absolute.map((p, i) => nameInTree(p, workingDirectory, i));
+  absolute.forEach((p, i) => {
+    const parts = names[i]!.split('/');
+    let folder = tree;
+    for (const part of parts.slice(0, -1)) folder = (folder[part] ??= {}) as Tree;
+    folder[parts[parts.length - 1]!] = fs.readFileSync(p, 'utf8');
+  });
+  const { runClang, runLLVM, commands } = await importEsm('@yowasp/clang');
+  await runLLVM(null, {}, { fetchProgress: () => undefined }); // load LLVM without its progress lines
+  const diagnostics = textSink();
+  let out: Tree | undefined;
+  try {
+    out = await runClang(['clang', ...flagsFor(options), '-Iinclude', ...names, '-o', 'driver.wasm'], tree, { stderr: diagnostics.write, stdout: diagnostics.write });
+  } catch (e) {
+    if (e && typeof e === 'object' && 'code' in e) throw new CCompileError(sourcePaths, diagnostics.text || String(e));
+    throw e;
+  }
+  const wasm = out?.['driver.wasm'];
+  if (!(wasm instanceof Uint8Array)) throw new CCompileError(sourcePaths, diagnostics.text || 'the compiler produced no driver.wasm');
+  fs.mkdirSync(C_DRIVER_CACHE_DIR, { recursive: true });
+  const code = codeSection(wasm);
+  if (code) {
+    // Every code offset's C function and file:line, looked up now: the workers that run the driver must not run LLVM.
+    const answers = textSink();
+    const offsets = Array.from({ length: code.size }, (_, i) => `0x${i.toString(16)}`);
+    await commands.symbolizer!(['--obj=driver.wasm', ...offsets], { 'driver.wasm': wasm }, { stdout: answers.write, stderr: () => undefined });
+    fs.writeFileSync(sourceLinesPath(wasmPath), JSON.stringify(sourceLineTable(code.start, answers.text.trim().split('\n\n'))));
+  }
+  const temporary = `${wasmPath}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, wasm);
+  fs.renameSync(temporary, wasmPath); // atomic: a concurrent run never loads half a file
+  return { wasmPath, cached: false };
+}

@@ -15,6 +15,7 @@
  */
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
+import type { RuleRef } from '../rules/rule-ref';
 
 /** The 32-bit device was described to the HAL as 64-bit, when it was. */
 export function describedWiderThanTheDevice(evidence: Evidence): string | null {
@@ -38,7 +39,7 @@ function workingSetRaiser(pfn: number, evidence: Evidence): { name: string; trim
  * `rule` caught: an unlocked frame (PAGE-1), a frame outside every mapping, a
  * frame the applications do not own.
  */
-export function diagnoseDeviceAccess(rule: string, pfn: number | null, evidence: Evidence, mdlId?: number): Diagnosis {
+export function diagnoseDeviceAccess(rule: RuleRef, pfn: number | null, evidence: Evidence, mdlId?: number): Diagnosis {
   const truncated = describedWiderThanTheDevice(evidence);
   if (truncated) return certain('SG-6', truncated);
   // Found at map time there is no frame yet, but the MDL says whose buffer it is.
@@ -61,7 +62,7 @@ export function diagnoseDeviceAccess(rule: string, pfn: number | null, evidence:
  * Bytes the device moved that differ from the stream (`rule` is what the
  * check guards; `streamOffset`, where known, the first byte that differs).
  */
-export function diagnoseDataMismatch(rule: string, evidence: Evidence, streamOffset?: number): Diagnosis {
+export function diagnoseDataMismatch(rule: RuleRef, evidence: Evidence, streamOffset?: number): Diagnosis {
   const truncated = describedWiderThanTheDevice(evidence);
   if (truncated) return certain('SG-6', truncated);
   const early = streamOffset === undefined ? null : evidence.completedBeforeDevice(streamOffset);

@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { describeFailure } from './rule-violation';
 import { ReplayToken, formatReplayToken } from './replay-token';
+import type { RuleRef } from '../rules/rule-ref';
 
 export interface FuzzTarget {
   /** How reports name the target: "kernel model mdl", "driver direct-io". */
@@ -43,7 +44,7 @@ export interface Counterexample {
   /** The other generated values of the case (a boot configuration, say). */
   readonly inputs: readonly string[];
   /** The rule the case breaks, when the failure names one. */
-  readonly rule: string | null;
+  readonly rule: RuleRef | null;
   /** What the machine, the verifier or an oracle reported. */
   readonly finding: string;
   /** Which run (counted from 1) failed first, before shrinking. */

@@ -15,6 +15,7 @@ import type { DriverModule } from '../personalities/wdm/contract';
 import { loadDriverModule } from '../personalities/wdm/loader';
 import { runCampaign } from './campaign';
 import { ClassNotFuzzable, fuzzableClassOf, workloadFuzzTarget } from './workload/workload-fuzzer';
+import type { RuleRef } from '../rules/rule-ref';
 
 export interface ProofBudget {
   readonly runs: number;
@@ -29,14 +30,14 @@ export interface DriverProof {
   readonly modulePath: string;
   readonly driver: string;
   readonly kind: 'reference' | 'faulty';
-  readonly breaksRule: string | null;
+  readonly breaksRule: RuleRef | null;
   readonly conformanceClass: string | null;
   /** found: a counterexample; survived: none in the budget; unreachable: the fuzzer cannot drive the driver at all. */
   readonly outcome: 'found' | 'survived' | 'unreachable';
   readonly runs: number;
   readonly runsToFailure: number | null;
   /** The rule the counterexample names. */
-  readonly rule: string | null;
+  readonly rule: RuleRef | null;
   /** A faulty driver's counterexample names the rule the driver breaks; null when nothing was found or the driver is a reference. */
   readonly namedBrokenRule: boolean | null;
   readonly finding: string | null;

@@ -10,6 +10,8 @@ import { evidenceOf } from '../diagnosis/evidence';
 import { diagnoseHang } from '../diagnosis/hang-rules';
 import { DriverHang } from '../kernel/io/driver-hang';
 import { hex } from '../machine/bug-check';
+import { entryOfVerifierStop } from '../kernel/verifier/violation-catalog';
+import type { VerifierEntryId } from '../rules/rule-ref';
 import type { Workload } from '../workload/workload';
 import { describeStop } from '../workload/workload-stop';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
@@ -29,7 +31,8 @@ export function stopOracle(workload: Workload): OracleFinding[] {
   const during = stop ? describeStop(stop) : `the machine stopped with ${bugCheck.message}`;
   const skipped = workload.skipped.length > 0 ? ` (then ${workload.skipped.length} operation(s) did not run: ${workload.skipped.slice(0, 3).join('; ')}${workload.skipped.length > 3 ? '; ...' : ''})` : '';
   const d = diagnoseBugCheck(bugCheck, evidence);
-  return [diagnosedFinding('stop', d, `${during}${describeDiagnosis(d)}${skipped}`)];
+  const entry = entryOfVerifierStop(bugCheck);
+  return [diagnosedFinding('stop', d, `${during}${describeDiagnosis(d)}${skipped}`, { bugCheck: bugCheck.code, ...(entry ? { entry: entry.id as VerifierEntryId } : {}) })];
 }
 
 /** The bug check code in the report's words, for tests and messages. */

@@ -13,11 +13,12 @@ import type { VerifierFinding } from '../kernel/verifier/dma-verifier';
 import { DRIVER_VERIFIER_DMA_VIOLATION, isViolationId, violationEntry } from '../kernel/verifier/violation-catalog';
 import { MONOSPACE, svgDocument, text } from './svg-markup';
 import { wrapText } from './text-wrap';
+import type { RuleId } from '../rules/rule-catalog';
 
 export interface FindingCard {
   readonly id: string;
   readonly title: string;
-  readonly rule: string;
+  readonly rule: RuleId;
   readonly bugCheckCode: number;
   readonly parameters: readonly [number, number, number, number];
   /** What parameters 2 to 4 mean for this entry. */

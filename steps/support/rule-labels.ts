@@ -4,25 +4,17 @@
  * The Allure formatter (configured in cucumber.cjs) copies tags written on the
  * Feature and Scenario lines: `@rule:PAGE-1` becomes the story, `@severity:x`
  * the severity, `@seed:003` a link. It cannot take part of a tag, so the
- * epic (the rule family: PAGE in PAGE-1) is derived here; and it does not see
+ * epic (the rule family: PAGE in PAGE-1, titled from the rule catalog) is derived here; and it does not see
  * tags written on a `Rule:` block or on `Examples:`, so their story, severity
  * and seed links come from here too.
  */
 import type { ITestCaseHookParameter } from '@cucumber/cucumber';
+import { RULE_FAMILY_NAMES, RuleFamily, familyOfId, familyTitle } from '../../src/rules/rule-catalog';
+import { RuleRef, isRuleRef } from '../../src/rules/rule-ref';
 
 type Pickle = ITestCaseHookParameter['pickle'];
 type GherkinDocument = ITestCaseHookParameter['gherkinDocument'];
 
-/** The rule families of the catalog (RULES.md), with the titles shown as epics. */
-export const RULE_FAMILIES = {
-  PAGE: 'Paging and locking',
-  MDL: 'MDLs',
-  SG: 'Scatter/gather and adapters',
-  CONT: 'Contiguous and common buffers',
-  DEV: 'Devices and transfers',
-  VER: 'Verifier catalog',
-} as const;
-export type RuleFamily = keyof typeof RULE_FAMILIES;
 
 export interface TagLabel {
   readonly name: 'epic' | 'story' | 'severity';
@@ -31,7 +23,7 @@ export interface TagLabel {
 
 export class MalformedRuleTag extends Error {
   constructor(tag: string, why: string) {
-    super(`malformed rule tag "${tag}": ${why}. Write rule tags like @rule:PAGE-1 or @rule:VER-double-free (families: ${Object.keys(RULE_FAMILIES).join(', ')})`);
+    super(`malformed rule tag "${tag}": ${why}. Write rule tags like @rule:PAGE-1 or @rule:VER-SG-DOUBLE-PUT, with an ID of docs/RULES.md or docs/verifier-catalog.md (families: ${RULE_FAMILY_NAMES.join(', ')})`);
     this.name = 'MalformedRuleTag';
   }
 }
@@ -39,18 +31,24 @@ export class MalformedRuleTag extends Error {
 const RULE_TAG = /^@rule:(.*)$/;
 const RULE_ID = /^([A-Z]+)-[A-Za-z0-9-]+$/;
 
-/** The family of a rule ID such as PAGE-1 or VER-double-free. */
-export function ruleFamily(tag: string): RuleFamily {
+/** The rule (or verifier catalog entry) a tag such as @rule:PAGE-1 names; refuses an ID the catalogs do not have. */
+export function ruleOfTag(tag: string): RuleRef {
   const id = RULE_TAG.exec(tag)?.[1] ?? '';
   const m = RULE_ID.exec(id);
   if (!m) throw new MalformedRuleTag(tag, 'the rule ID is not FAMILY-name');
-  const family = m[1]!;
-  if (!(family in RULE_FAMILIES)) throw new MalformedRuleTag(tag, `unknown rule family "${family}"`);
-  return family as RuleFamily;
+  if (familyOfId(id) === null) throw new MalformedRuleTag(tag, `unknown rule family "${m[1]}"`);
+  if (!isRuleRef(id)) throw new MalformedRuleTag(tag, `${id} is no rule of the catalog nor a verifier catalog entry`);
+  return id;
 }
 
+/** The family of a tag's rule: PAGE for @rule:PAGE-1, VER for a verifier catalog entry. */
+export function ruleFamily(tag: string): RuleFamily {
+  return familyOfId(ruleOfTag(tag))!;
+}
+
+/** The epic of a family, with its title from the catalog (src/rules/rule-catalog.ts). */
 export function epicTitle(family: RuleFamily): string {
-  return `${family}: ${RULE_FAMILIES[family]}`;
+  return familyTitle(family);
 }
 
 /** Ids of the tags written on the Feature line and on the scenario's own line. */

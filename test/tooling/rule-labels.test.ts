@@ -25,7 +25,7 @@ Feature: labels
     Given a step
 
   Rule: a rule block
-    @rule:VER-double-free
+    @rule:VER-SG-DOUBLE-PUT
     Scenario: tagged inside a rule block
       Given a step
 
@@ -71,6 +71,9 @@ describe('Allure labels from rule tags', () => {
     assert.equal(ruleFamily('@rule:CONT-7'), 'CONT');
     assert.throws(() => ruleFamily('@rule:PGE-1'), (e: unknown) => e instanceof MalformedRuleTag && /"@rule:PGE-1": unknown rule family "PGE"/.test(e.message));
     assert.throws(() => ruleFamily('@rule:PAGE'), /"@rule:PAGE": the rule ID is not FAMILY-name/);
+    assert.equal(ruleFamily('@rule:VER-SG-DOUBLE-PUT'), 'VER');
+    assert.throws(() => ruleFamily('@rule:PAGE-9'), /"@rule:PAGE-9": PAGE-9 is no rule of the catalog nor a verifier catalog entry/);
+    assert.throws(() => ruleFamily('@rule:VER-double-free'), /VER-double-free is no rule of the catalog/);
     const bad = compile('@rule:page-1\nFeature: f\n  Scenario: s\n    Given a step\n');
     assert.throws(() => ruleLabels(bad.pickle('s'), bad.document), MalformedRuleTag);
   });

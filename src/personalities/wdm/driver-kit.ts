@@ -29,6 +29,7 @@ import type {
   KernelApi, NtStatus, SCATTER_GATHER_ELEMENT,
 } from './contract';
 import { DESCRIPTOR_SIZE, DescriptorFlag, DmaCapability, DmaControl, DmaError, DmaRegister, DmaState, DmaStatusBit, MAX_RING_DESCRIPTORS } from '../../contracts/dma-test-device-registers';
+import type { RuleRef } from '../../rules/rule-ref';
 
 const TWO_32 = 2 ** 32;
 const PCI_COMMAND = 0x04;
@@ -41,7 +42,7 @@ export interface DriverIdentity {
   readonly name: string;
   readonly description: string;
   /** For a deliberately faulty variant: the rule it breaks. */
-  readonly breaksRule?: string;
+  readonly breaksRule?: RuleRef;
 }
 
 // --- requests -------------------------------------------------------------------------

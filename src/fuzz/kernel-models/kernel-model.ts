@@ -13,7 +13,7 @@ export interface KernelModel<Model extends object, Real> {
   readonly name: string;
   /** What is modelled, in a few words. */
   readonly title: string;
-  /** The RULES.md IDs the model's checks guard. */
+  /** The IDs (docs/RULES.md) the model's checks guard. */
   readonly rules: readonly RuleRef[];
   readonly commands: fc.Arbitrary<fc.Command<Model, Real>>;
   readonly maxCommands: number;

@@ -5,12 +5,17 @@
  * breaks without reading a stack trace.
  */
 import { BugCheck, hex } from '../machine/bug-check';
-import type { RuleRef } from '../rules/rule-ref';
+import { OracleFinding, entriesOf } from '../oracles/oracle-finding';
+import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
 
 export class RuleViolation extends Error {
-  constructor(readonly rule: RuleRef, readonly finding: string) {
+  /** The oracles' findings behind it, when they decided it (rule-checks.ts): the verifier entries are read from these. */
+  readonly findings: readonly OracleFinding[];
+
+  constructor(readonly rule: RuleRef, readonly finding: string, findings: readonly OracleFinding[] = []) {
     super(`${rule} broken: ${finding}`);
     this.name = 'RuleViolation';
+    this.findings = findings;
   }
 }
 
@@ -42,9 +47,19 @@ export function requireStop(rule: RuleRef, kernel: { readonly stopped: BugCheck 
   return caught;
 }
 
+export interface FailureDescription {
+  readonly rule: RuleRef | null;
+  readonly finding: string;
+  /** The verifier catalog entries behind the failure's findings. */
+  readonly entries?: readonly VerifierEntryId[];
+}
+
 /** The rule and the finding of whatever a run failed with, for the counterexample. */
-export function describeFailure(error: unknown): { rule: RuleRef | null; finding: string } {
-  if (error instanceof RuleViolation) return { rule: error.rule, finding: error.finding };
+export function describeFailure(error: unknown): FailureDescription {
+  if (error instanceof RuleViolation) {
+    const entries = entriesOf(error.findings);
+    return { rule: error.rule, finding: error.finding, ...(entries.length > 0 ? { entries } : {}) };
+  }
   if (error instanceof BugCheck) return { rule: null, finding: `unexpected bug check ${hex(error.code)} ${error.stopName} (${error.parameters.map(hex).join(', ')}): ${error.reason}` };
   if (error instanceof Error) return { rule: null, finding: `${error.name}: ${error.message}` };
   return { rule: null, finding: String(error) };

@@ -1,16 +1,24 @@
 /**
- * Allure labels derived from a scenario's tags at run time.
+ * Allure labels derived from a scenario's tags and, once it has failed, from
+ * the findings of its failure.
  *
- * The Allure formatter (configured in cucumber.cjs) copies tags written on the
- * Feature and Scenario lines: `@rule:PAGE-1` becomes the story, `@severity:x`
- * the severity, `@seed:003` a link. It cannot take part of a tag, so the
- * epic (the rule family: PAGE in PAGE-1, titled from the rule catalog) is derived here; and it does not see
- * tags written on a `Rule:` block or on `Examples:`, so their story, severity
- * and seed links come from here too.
+ * The Behaviors tab groups results by epic (the rule family, titled from the
+ * rule catalog, src/rules/rule-catalog.ts) and story (the rule). A passing
+ * scenario is filed under the rules of its tags; a failed one under the rule
+ * its diagnosis named (a double put in a PAGE scenario shows under SG-3),
+ * which is only known at its end, so both are given by the report's After
+ * hook (`behaviorLabels`), not copied from the tags by the formatter.
+ *
+ * The Allure formatter (configured in cucumber.cjs) copies `@severity:x` and
+ * `@seed:003` written on the Feature and Scenario lines; it does not see
+ * tags written on a `Rule:` block or on `Examples:`, so their severity and
+ * seed links come from here (`ruleLabels`, which also refuses a rule tag the
+ * catalog does not have).
  */
 import type { ITestCaseHookParameter } from '@cucumber/cucumber';
 import { RULE_FAMILY_NAMES, RuleFamily, familyOfId, familyTitle } from '../../src/rules/rule-catalog';
 import { RuleRef, isRuleRef } from '../../src/rules/rule-ref';
+import type { OracleFinding } from '../../src/oracles/oracle-finding';
 
 type Pickle = ITestCaseHookParameter['pickle'];
 type GherkinDocument = ITestCaseHookParameter['gherkinDocument'];
@@ -68,27 +76,54 @@ function tagIdsSeenByFormatter(pickle: Pickle, document: GherkinDocument): Set<s
   return ids;
 }
 
+/** Labels without repeats, in order of first appearance. */
+function distinct(labels: readonly TagLabel[]): TagLabel[] {
+  const seen = new Set<string>();
+  return labels.filter((l) => {
+    const key = `${l.name}=${l.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** At the start of a scenario: every rule tag checked against the catalog, and the severity of tags the formatter does not see. */
 export function ruleLabels(pickle: Pickle, document: GherkinDocument): TagLabel[] {
   const labels: TagLabel[] = [];
-  const seen = new Set<string>();
-  const add = (label: TagLabel) => {
-    const key = `${label.name}=${label.value}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      labels.push(label);
-    }
-  };
   const formatterIds = tagIdsSeenByFormatter(pickle, document);
   for (const tag of pickle.tags) {
-    const copiedByFormatter = formatterIds.has(tag.astNodeId);
-    if (RULE_TAG.test(tag.name)) {
-      add({ name: 'epic', value: epicTitle(ruleFamily(tag.name)) });
-      if (!copiedByFormatter) add({ name: 'story', value: tag.name.replace(RULE_TAG, '$1') });
-    } else if (tag.name.startsWith('@severity:') && !copiedByFormatter) {
-      add({ name: 'severity', value: tag.name.slice('@severity:'.length) });
-    }
+    if (RULE_TAG.test(tag.name)) ruleOfTag(tag.name);
+    else if (tag.name.startsWith('@severity:') && !formatterIds.has(tag.astNodeId)) labels.push({ name: 'severity', value: tag.name.slice('@severity:'.length) });
   }
-  return labels;
+  return distinct(labels);
+}
+
+function ruleBehavior(rule: RuleRef): TagLabel[] {
+  return [
+    { name: 'epic', value: epicTitle(familyOfId(rule)!) },
+    { name: 'story', value: rule },
+  ];
+}
+
+/**
+ * At the end of a scenario: epic and story. A failure with findings is filed
+ * under the rule of its first finding (the diagnosis's verdict); anything
+ * else under the rules of its tags (a tag the catalog lacks is left out: the
+ * scenario's Before hook failed on it already).
+ */
+export function behaviorLabels(pickle: Pickle, findings: readonly OracleFinding[] | null): TagLabel[] {
+  const verdict = findings?.[0];
+  if (verdict) return ruleBehavior(verdict.rule);
+  const rules = pickle.tags.filter((t) => RULE_TAG.test(t.name)).flatMap((t) => {
+    try {
+      return [ruleOfTag(t.name)];
+    } catch {
+      return [];
+    }
+  });
+  const epics = rules.map((r) => ruleBehavior(r)[0]!);
+  const stories = rules.map((r) => ruleBehavior(r)[1]!);
+  return distinct([...epics, ...stories]);
 }
 
 export interface TagLink {

@@ -14,12 +14,19 @@ import { AssertionError } from 'chai';
 import type { RuleRef } from '../rules/rule-ref';
 import { OracleFinding, describeFindings } from './oracle-finding';
 
-/** "broken rule SG-3 (verifier VER-SG-DOUBLE-PUT)": the first finding's rule and what stands behind it. */
+/** How the first line of a findings error starts; the report's categories match what follows it. */
+export const FINDINGS_HEADLINE = 'broken rule ';
+
+/**
+ * "broken rule SG-3 (verifier VER-SG-DOUBLE-PUT)", "broken rule PAGE-5 (bug
+ * check 0xCB)", "broken rule DEV-2": the first finding's rule and what
+ * stands behind it, followed by ": " in the message.
+ */
 export function findingsHeadline(findings: readonly OracleFinding[]): string {
   const first = findings[0];
   if (!first) return 'no finding';
   const source = first.entry !== undefined ? ` (verifier ${first.entry})` : first.bugCheck !== undefined ? ` (bug check 0x${first.bugCheck.toString(16).toUpperCase()})` : '';
-  return `broken rule ${first.rule}${source}`;
+  return `${FINDINGS_HEADLINE}${first.rule}${source}`;
 }
 
 export class RuleFindingsError extends AssertionError<Record<string, unknown>> {

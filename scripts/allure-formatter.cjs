@@ -85,8 +85,9 @@ class ConformanceAllureFormatter extends AllureCucumberReporter {
     const message = result.exception?.message ?? result.message ?? 'no message';
     const at = data.timestamp.seconds * 1000 + Math.floor(data.timestamp.nanos / 1e6);
     // An assertion that fails in a hook is a verdict, like one in a step (steps/support/outcome.ts
-    // fails a scenario that left an outcome unexamined this way); any other error is broken.
-    const status = /AssertionError/.test(result.exception?.type ?? '') ? 'failed' : 'broken';
+    // fails a scenario that left an outcome unexamined this way, with a RuleFindingsError for a stop);
+    // any other error is broken.
+    const status = /^(?:AssertionError|RuleFindingsError)$/.test(result.exception?.type ?? '') ? 'failed' : 'broken';
     this.allureRuntime.updateTest(testUuid, (test) => {
       test.steps.push({
         name: `${kind} hook "${this.getHookName(testStep.hookId)}" failed`,

@@ -1,7 +1,8 @@
 /**
  * Finds feature steps that no step definition matches (undefined) or that
- * several match (ambiguous), and rule tags that name no rule family, each
- * with its feature file and line.
+ * several match (ambiguous), and rule tags that name no rule of the catalog
+ * (docs/RULES.md) nor a verifier catalog entry, each with its feature file
+ * and line.
  *
  *   node scripts/check-steps.cjs [--messages <file.ndjson>] [--require <support file>] [feature paths ...]
  *

@@ -85,7 +85,8 @@ function line(p) {
   const time = `${(p.milliseconds / 1000).toFixed(1)} s`;
   switch (p.outcome) {
     case 'found': {
-      const named = p.rule === p.breaksRule ? `names ${p.rule}` : p.namedBrokenRule ? `names ${p.breaksRule}, rule ${p.rule}` : `names ${p.rule ?? 'no rule'}${p.kind === 'faulty' ? `, not ${p.breaksRule}` : ''}`;
+      // The rule and the verifier entries are the counterexample's data (src/fuzz/fuzzer-proof.ts), not read from its text.
+      const named = p.rule === p.breaksRule ? `names ${p.rule}` : p.namedBrokenRule ? `names ${p.breaksRule}, rule ${p.rule}` : `names ${p.rule ?? 'no rule'}${p.entries.length > 0 ? ` (${p.entries.join(', ')})` : ''}${p.kind === 'faulty' ? `, not ${p.breaksRule}` : ''}`;
       return `${p.kind === 'faulty' ? 'found   ' : 'FAILED  '} ${name} at run ${p.runsToFailure} of ${p.runs} (${named}; ${time})`;
     }
     case 'survived':

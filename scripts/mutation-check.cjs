@@ -11,13 +11,16 @@
  * - a reference driver must pass every one of them;
  * - a faulty driver declares the rule it breaks (breaksRule) and must be
  *   rejected FOR THAT RULE by at least one failing scenario tagged with it
- *   (only those scenarios are run for it): the failure's first finding names
- *   the rule (or a verifier catalog entry of that rule, or a stop whose code
- *   stands for it), or a Then step's assertion that names no rule failed in
+ *   (only those scenarios are run for it): the first of the findings the
+ *   failure carried names the rule (or a verifier catalog entry of that
+ *   rule), or a Then step's assertion that carried no findings failed in
  *   the scenario that states it. A failure that names another rule does not
  *   count, and neither does a broken run: a program error of the suite or
  *   the simulator (a plain Error or TypeError, a stop the simulator caused),
- *   an undefined step (src/diagnosis/failure-verdict.ts reads the message).
+ *   an undefined step. The findings are data: the JSON attachment the
+ *   report's hook gives a failed scenario (steps/support/failure-findings.ts),
+ *   read from the message stream's attachment envelopes; no message text is
+ *   read for a rule (src/diagnosis/failure-verdict.ts judges the data).
  *
  * Drivers are spread over worker processes, as many as the machine has
  * processors; each worker loads the support code once and runs its drivers
@@ -58,9 +61,25 @@ function tagExpression(driver) {
   return driver.kind === 'faulty' ? `(${classes}) and @rule:${driver.breaksRule}` : `(${classes})`;
 }
 
+/** Kept equal to FINDINGS_ATTACHMENT in steps/support/failure-findings.ts. */
+const FINDINGS_ATTACHMENT = 'rule findings';
+/** The media type of the Allure runtime's messages, which carry its attachments through cucumber's stream. */
+const ALLURE_RUNTIME_MESSAGE = 'application/vnd.allure.message+json';
+
+/** The findings an attachment envelope carries, or null when it is not the findings attachment. */
+function findingsOfAttachment(attachment) {
+  if (attachment.mediaType !== ALLURE_RUNTIME_MESSAGE) return null;
+  const body = JSON.parse(attachment.body);
+  for (const m of Array.isArray(body) ? body : [body]) {
+    if (m.type !== 'attachment_content' || m.data?.name !== FINDINGS_ATTACHMENT || m.data.contentType !== 'application/json') continue;
+    return JSON.parse(Buffer.from(m.data.content, m.data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8'));
+  }
+  return null;
+}
+
 const STATUS_RANK = { UNKNOWN: 0, PASSED: 1, SKIPPED: 2, PENDING: 3, UNDEFINED: 4, AMBIGUOUS: 5, FAILED: 6 };
 
-/** Per scenario: name, location, tags, worst step status and the first error (message, type, whether a Then step raised it); plus run-level errors. */
+/** Per scenario: name, location, tags, worst step status, the first error (message, type, whether a Then step raised it) and the findings attached to it; plus run-level errors. */
 function readResults(ndjson) {
   const pickles = new Map();
   const testCases = new Map();
@@ -81,18 +100,25 @@ function readResults(ndjson) {
     else if (e.testCaseStarted) started.set(e.testCaseStarted.id, e.testCaseStarted.testCaseId);
     else if (e.testStepFinished) {
       const pickleId = testCases.get(started.get(e.testStepFinished.testCaseStartedId));
-      const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, fullMessage: null, errorType: null, inThenStep: false };
+      const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, inThenStep: false, findings: null };
       const s = e.testStepFinished.testStepResult;
       if (STATUS_RANK[s.status] > STATUS_RANK[r.status]) r.status = s.status;
       if (s.status === 'FAILED' && r.message === null) {
-        r.fullMessage = s.message ?? s.exception?.message ?? '';
-        r.message = r.fullMessage.split('\n').filter((l) => l.trim() !== '').slice(0, 2).join(' / ');
+        r.message = (s.message ?? s.exception?.message ?? '').split('\n').filter((l) => l.trim() !== '').slice(0, 2).join(' / ');
         r.errorType = s.exception?.type ?? null;
         // An After hook's assertion (an outcome nobody examined) is a check of the scenario, like a Then step's.
         const type = stepTypes.get(e.testStepFinished.testStepId);
         r.inThenStep = type === 'Outcome' || type === 'Hook' || type === 'Unknown' || type === undefined;
       }
       results.set(pickleId, r);
+    } else if (e.attachment && e.attachment.testCaseStartedId) {
+      const findings = findingsOfAttachment(e.attachment);
+      if (findings) {
+        const pickleId = testCases.get(started.get(e.attachment.testCaseStartedId));
+        const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, inThenStep: false, findings: null };
+        r.findings = findings;
+        results.set(pickleId, r);
+      }
     } else if (e.testRunHookFinished && e.testRunHookFinished.result.status === 'FAILED') {
       runErrors.push(e.testRunHookFinished.result.message ?? 'a BeforeAll or AfterAll hook failed');
     } else if (e.testRunFinished && e.testRunFinished.exception) {
@@ -107,7 +133,7 @@ function readResults(ndjson) {
     tags: p.tags.map((t) => t.name),
     status: results.get(p.id)?.status ?? 'UNKNOWN',
     message: results.get(p.id)?.message ?? null,
-    fullMessage: results.get(p.id)?.fullMessage ?? null,
+    findings: results.get(p.id)?.findings ?? null,
     errorType: results.get(p.id)?.errorType ?? null,
     inThenStep: results.get(p.id)?.inThenStep ?? false,
   }));
@@ -203,7 +229,7 @@ function judge({ driver, seconds, scenarios, runErrors }) {
     return { ok: false, line: `faulty ${driver.name} breaks ${driver.breaksRule}: NOT rejected: all ${scenarios.length} scenario(s) tagged @rule:${driver.breaksRule} passed (${count('SKIPPED')} skipped) [${time}]` };
   }
   const judged = failing.map((s) => {
-    const verdict = failureVerdict(s.fullMessage ?? '', s.errorType, s.inThenStep);
+    const verdict = failureVerdict({ findings: s.findings, errorType: s.errorType, inThenStep: s.inThenStep });
     const rules = s.tags.filter((t) => t.startsWith('@rule:')).map((t) => t.slice('@rule:'.length));
     return { scenario: s, verdict, forItsRule: verdictNames(verdict, driver.breaksRule, rules) };
   });

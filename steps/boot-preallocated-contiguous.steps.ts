@@ -12,7 +12,7 @@ import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { COST } from '../src/machine/cost-model';
 import { completionFinding, lazyEvidence } from '../src/oracles/completion-oracle';
-import { describeFindings } from '../src/oracles/oracle-finding';
+import { RuleFindingsError } from '../src/oracles/rule-findings-error';
 import { formatBytes } from '../src/contracts/units';
 import { fragmentPhysicalMemory } from '../src/workload/memory-fragmentation';
 import { parseRingOptions, preallocatedBuffersInUse, preallocatedBuffersNotContiguous, setUpRing } from '../src/conformance/boot-preallocated-contiguous/application';
@@ -35,7 +35,7 @@ Then('{string}\'s ring was set up', function (this: ConformanceWorld, name: stri
   const last = setUp[setUp.length - 1]!;
   // A failed set-up names the rule the diagnosis finds (the call that failed), not only its status.
   const finding = last.request.succeeded ? null : completionFinding(last, lazyEvidence(workload), workload.session?.trace.deviceLog ?? null);
-  if (finding) expect.fail(`expected ${name}'s ring to be set up, but:\n${describeFindings([finding])}`);
+  if (finding) throw new RuleFindingsError(`expected ${name}'s ring to be set up`, [finding]);
   expect(last.request.succeeded, last.request.describe()).to.equal(true);
 });
 

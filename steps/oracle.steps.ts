@@ -1,18 +1,17 @@
 /**
  * Steps that check a workload with the oracles (src/oracles): each fails
- * with every finding, each finding naming the rule it guards.
+ * with every finding as data (RuleFindingsError), each naming the rule it guards.
  */
 import { Then } from '@cucumber/cucumber';
-import { expect } from 'chai';
 import { checkWorkload } from '../src/oracles/conformance-oracles';
-import { OracleName, describeFindings } from '../src/oracles/oracle-finding';
+import type { OracleName } from '../src/oracles/oracle-finding';
+import { failOnFindings } from '../src/oracles/rule-findings-error';
 import { workloadOf } from './support/driver-under-test';
 import { ConformanceWorld } from './support/world';
 
 function expectNoFindings(world: ConformanceWorld, oracles: readonly OracleName[] | undefined, what: string): void {
   const workload = workloadOf(world);
-  const findings = checkWorkload(workload, oracles);
-  if (findings.length > 0) expect.fail(`${what}, but:\n${describeFindings(findings)}`);
+  failOnFindings(what, checkWorkload(workload, oracles));
 }
 
 Then('the DMA verifier and the I\\/O manager found nothing wrong', function (this: ConformanceWorld) {

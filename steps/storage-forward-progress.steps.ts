@@ -8,7 +8,7 @@
  */
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { describeFindings } from '../src/oracles/oracle-finding';
+import { failOnFindings } from '../src/oracles/rule-findings-error';
 import { forwardProgressOracle } from '../src/oracles/forward-progress-oracle';
 import { scatterGatherListAccounting, scatterGatherListsHandedOut } from '../src/oracles/scatter-gather-list-accounting';
 import { formatBytes } from '../src/contracts/units';
@@ -31,7 +31,7 @@ When('non-paged pool has room again', function (this: ConformanceWorld) {
 
 Then('no request failed for lack of resources', function (this: ConformanceWorld) {
   const findings = forwardProgressOracle(workloadOf(this));
-  if (findings.length > 0) expect.fail(`expected every request to complete in full while allocations failed, but:\n${describeFindings(findings)}`);
+  failOnFindings('expected every request to complete in full while allocations failed', findings);
 });
 
 Then('every scatter\\/gather list the driver under test got has been put back exactly once', function (this: ConformanceWorld) {
@@ -39,5 +39,5 @@ Then('every scatter\\/gather list the driver under test got has been put back ex
   failIfStopped(workload);
   expect(scatterGatherListsHandedOut(workload), 'scatter/gather lists the driver under test got').to.be.greaterThan(0);
   const findings = scatterGatherListAccounting(workload);
-  if (findings.length > 0) expect.fail(`expected every scatter/gather list to be put back exactly once, but:\n${describeFindings(findings)}`);
+  failOnFindings('expected every scatter/gather list to be put back exactly once', findings);
 });

@@ -1,6 +1,6 @@
 /**
  * The rule of the catalog a bug check stands for, so a stop during a
- * workload is reported against the rule the driver broke (RULES.md;
+ * workload is reported against the rule the driver broke (docs/RULES.md;
  * REFERENCES.md for the codes). A DMA verifier stop (0xE6) is diagnosed as
  * the finding of its catalog entry (verifier-finding-rules.ts).
  */
@@ -8,13 +8,15 @@ import { BugCheck } from '../machine/bug-check';
 import type { MemoryFault } from '../machine/memory-fault';
 import { formatAddress } from '../contracts/units';
 import { PROJECT_C4_LIST } from '../kernel/verifier/project-codes';
-import { DRIVER_VERIFIER_DMA_VIOLATION, VIOLATION_CATALOG } from '../kernel/verifier/violation-catalog';
+import { DRIVER_VERIFIER_DMA_VIOLATION, entryOfVerifierStop } from '../kernel/verifier/violation-catalog';
 import { Diagnosis, certain } from './diagnosis';
 import type { Evidence } from './evidence';
 import { diagnoseVerifierFinding, ruleOfEntry } from './verifier-finding-rules';
+import type { RuleId } from '../rules/rule-catalog';
+import type { RuleRef } from '../rules/rule-ref';
 
 /** Driver Verifier's 0xC4 sub-codes (parameter 1) and the rule each guards. */
-const VERIFIER_SUB_CODES: Readonly<Record<number, string>> = {
+const VERIFIER_SUB_CODES: Readonly<Record<number, RuleId>> = {
   0x00: 'CONT-4', 0x01: 'CONT-4', 0x02: 'CONT-4',
   0x70: 'PAGE-1', 0x76: 'MDL-3', 0x77: 'CONT-6', 0x78: 'PAGE-5',
   0x7c: 'PAGE-5', 0x7d: 'PAGE-7', 0x7f: 'PAGE-7',
@@ -25,7 +27,7 @@ const VERIFIER_SUB_CODES: Readonly<Record<number, string>> = {
 };
 
 /** Other stop codes and the rule each guards. */
-const STOP_CODES: Readonly<Record<number, string>> = {
+const STOP_CODES: Readonly<Record<number, RuleId>> = {
   0x05: 'CONT-6', // attaching to a process (to undo a user mapping there) at raised IRQL or to one that is gone
   0x0a: 'PAGE-1', // pageable memory touched at DISPATCH_LEVEL or above
   0xd1: 'PAGE-1',
@@ -42,10 +44,10 @@ const STOP_CODES: Readonly<Record<number, string>> = {
 };
 
 /** The rule a stop code and parameter 1 stand for, from the code alone. */
-export function ruleOfBugCheck(stop: Pick<BugCheck, 'code' | 'parameters'>): string {
+export function ruleOfBugCheck(stop: Pick<BugCheck, 'code' | 'parameters'>): RuleRef {
   const [p1] = stop.parameters;
   if (stop.code === DRIVER_VERIFIER_DMA_VIOLATION) {
-    const entry = VIOLATION_CATALOG.find((e) => e.parameter1 === p1);
+    const entry = entryOfVerifierStop(stop);
     return entry ? ruleOfEntry(entry) : 'VER-*';
   }
   if (stop.code === 0x4e) return p1 === 0x9a ? 'MDL-2' : 'PAGE-5';
@@ -73,9 +75,7 @@ function diagnoseFault(fault: MemoryFault): Diagnosis | null {
 
 /** The rule a stop stands for, with the evidence of the machine it stopped and of the access that stopped it. */
 export function diagnoseBugCheck(stop: Pick<BugCheck, 'code' | 'parameters'> & Partial<Pick<BugCheck, 'fault'>>, evidence: Evidence): Diagnosis {
-  if (stop.code === DRIVER_VERIFIER_DMA_VIOLATION) {
-    const entry = VIOLATION_CATALOG.find((e) => e.parameter1 === stop.parameters[0]);
-    if (entry) return diagnoseVerifierFinding({ id: entry.id, parameters: stop.parameters }, evidence);
-  }
+  const entry = entryOfVerifierStop(stop);
+  if (entry) return diagnoseVerifierFinding({ id: entry.id, parameters: stop.parameters }, evidence);
   return (stop.fault && diagnoseFault(stop.fault)) ?? certain(ruleOfBugCheck(stop));
 }

@@ -16,6 +16,7 @@
 import { PAGE_SIZE } from '../contracts/units';
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
+import type { RuleRef } from '../rules/rule-ref';
 
 /** The 32-bit device was described to the HAL as 64-bit, when it was. */
 export function describedWiderThanTheDevice(evidence: Evidence): string | null {
@@ -39,7 +40,7 @@ function workingSetRaiser(pfn: number, evidence: Evidence): { name: string; trim
  * `rule` caught: an unlocked frame (PAGE-1), a frame outside every mapping, a
  * frame the applications do not own.
  */
-export function diagnoseDeviceAccess(rule: string, pfn: number | null, evidence: Evidence, mdlId?: number): Diagnosis {
+export function diagnoseDeviceAccess(rule: RuleRef, pfn: number | null, evidence: Evidence, mdlId?: number): Diagnosis {
   const truncated = describedWiderThanTheDevice(evidence);
   if (truncated) return certain('SG-6', truncated);
   // Found at map time there is no frame yet, but the MDL says whose buffer it is.
@@ -66,7 +67,7 @@ export function diagnoseDeviceAccess(rule: string, pfn: number | null, evidence:
  * which no adapter mapped for the device, instead of a common buffer's device
  * address (CONT-1) or a scatter/gather list's (SG-1).
  */
-export function diagnoseDmaOutsideBuffers(rule: string, address: number, evidence: Evidence): Diagnosis {
+export function diagnoseDmaOutsideBuffers(rule: RuleRef, address: number, evidence: Evidence): Diagnosis {
   const pfn = address > 0 ? Math.floor(address / PAGE_SIZE) : null;
   if (pfn !== null && !evidence.iommu && !describedWiderThanTheDevice(evidence) && evidence.frameOwner(pfn).kind === 'system') {
     const at = `0x${address.toString(16).toUpperCase()}`;
@@ -79,7 +80,7 @@ export function diagnoseDmaOutsideBuffers(rule: string, address: number, evidenc
  * Bytes the device moved that differ from the stream (`rule` is what the
  * check guards; `streamOffset`, where known, the first byte that differs).
  */
-export function diagnoseDataMismatch(rule: string, evidence: Evidence, streamOffset?: number): Diagnosis {
+export function diagnoseDataMismatch(rule: RuleRef, evidence: Evidence, streamOffset?: number): Diagnosis {
   const truncated = describedWiderThanTheDevice(evidence);
   if (truncated) return certain('SG-6', truncated);
   const early = streamOffset === undefined ? null : evidence.completedBeforeDevice(streamOffset);

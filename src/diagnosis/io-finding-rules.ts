@@ -4,8 +4,9 @@
  */
 import type { IoFindingKind } from '../kernel/io/io-finding';
 import { Diagnosis, certain } from './diagnosis';
+import type { RuleRef } from '../rules/rule-ref';
 
-const IO_FINDING_RULES: Record<IoFindingKind, string> = {
+const IO_FINDING_RULES: Record<IoFindingKind, RuleRef> = {
   'cleanup-left-requests-pending': 'PAGE-5',
   'pending-not-marked': 'MDL-4',
   'returned-without-completing': 'MDL-4',

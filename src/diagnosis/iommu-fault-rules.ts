@@ -11,8 +11,9 @@ import { PAGE_SIZE } from '../contracts/units';
 import { describedWiderThanTheDevice } from './device-access-rules';
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
+import type { RuleRef } from '../rules/rule-ref';
 
-export function diagnoseIommuFault(rule: string, busAddress: number, evidence: Evidence): Diagnosis {
+export function diagnoseIommuFault(rule: RuleRef, busAddress: number, evidence: Evidence): Diagnosis {
   const truncated = describedWiderThanTheDevice(evidence);
   if (truncated) return certain('SG-6', truncated);
   if (!evidence.iommu) return certain(rule);

@@ -4,6 +4,7 @@
  * (SG-3), an adapter never released (SG-1), ...
  */
 import { Diagnosis, certain } from './diagnosis';
+import type { RuleRef } from '../rules/rule-ref';
 
 export const LEFTOVER_RULES = {
   /** The driver is still loaded, so what it holds cannot be told from what it leaks. */
@@ -22,7 +23,7 @@ export const LEFTOVER_RULES = {
   'contiguous-not-freed': 'CONT-2',
   'system-ptes-held': 'MDL-3',
   'interrupt-connected': 'DEV-3',
-} as const;
+} as const satisfies Record<string, RuleRef>;
 
 export type LeftoverKind = keyof typeof LEFTOVER_RULES;
 

@@ -10,6 +10,7 @@
  */
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
+import type { RuleRef } from '../rules/rule-ref';
 
 function outlived(evidence: Evidence): number {
   return evidence.adapters.reduce((n, a) => n + a.listsOutlivingTheirMdl, 0);
@@ -20,7 +21,7 @@ function listsOutstanding(evidence: Evidence): number {
 }
 
 /** PutDmaAdapter with lists outstanding (the catalog files it under `rule`, SG-1). */
-export function diagnoseAdapterReleasedWithLists(rule: string, evidence: Evidence): Diagnosis {
+export function diagnoseAdapterReleasedWithLists(rule: RuleRef, evidence: Evidence): Diagnosis {
   const stale = outlived(evidence);
   if (stale > 0) return certain('SG-3', `${stale} list(s) not put back were built for MDLs already freed: their requests completed, and the lists were never put back`);
   if (evidence.requestsOutstanding === 0) {
@@ -35,7 +36,7 @@ export function diagnoseAdapterReleasedWithLists(rule: string, evidence: Evidenc
  * yet, so more lists out than the other outstanding requests can hold means
  * one of them outlived its request.
  */
-export function diagnoseListBufferInUse(rule: string, evidence: Evidence): Diagnosis {
+export function diagnoseListBufferInUse(rule: RuleRef, evidence: Evidence): Diagnosis {
   const stale = outlived(evidence);
   if (stale > 0) return certain('SG-3', `${stale} list(s) not put back were built for MDLs already freed: their requests completed, and the list in the buffer was never put back`);
   if (evidence.device.status !== 'busy') {

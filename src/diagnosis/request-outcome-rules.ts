@@ -21,6 +21,7 @@ import { formatBytes } from '../contracts/units';
 import { diagnoseDeviceError } from './device-error-rules';
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
+import type { RuleRef } from '../rules/rule-ref';
 
 export interface RequestObservation {
   readonly done: boolean;
@@ -29,7 +30,7 @@ export interface RequestObservation {
   /** When it completed; null while outstanding. */
   readonly completedAtNs: number | null;
   /** The rule the request's expectation guards. */
-  readonly rule: string;
+  readonly rule: RuleRef;
   /** The device was made to fail on purpose while the request was outstanding: its errors are the test's, not the driver's. */
   readonly deviceFaultInjected: boolean;
 }

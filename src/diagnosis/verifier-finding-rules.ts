@@ -10,10 +10,11 @@ import { Diagnosis, certain } from './diagnosis';
 import type { Evidence } from './evidence';
 import { diagnoseIommuFault } from './iommu-fault-rules';
 import { diagnoseAdapterReleasedWithLists, diagnoseListBufferInUse } from './list-rules';
+import type { RuleRef } from '../rules/rule-ref';
 
 /** The rule a catalog entry's check guards: its own ID for the verifier's checks (VER-*). */
-export function ruleOfEntry(entry: Pick<ViolationEntry, 'id' | 'rule'>): string {
-  return entry.rule === 'VER-*' ? entry.id : entry.rule;
+export function ruleOfEntry(entry: Pick<ViolationEntry, 'id' | 'rule'>): RuleRef {
+  return entry.rule === 'VER-*' ? (entry.id as RuleRef) : entry.rule;
 }
 
 /** The catalog entry of an ID, or null for an ID the catalog does not have. */
@@ -29,7 +30,8 @@ export interface VerifierObservation {
 
 export function diagnoseVerifierFinding(finding: VerifierObservation, evidence: Evidence, catalog: readonly ViolationEntry[] = VIOLATION_CATALOG): Diagnosis {
   const entry = catalogEntry(finding.id, catalog);
-  if (!entry) return certain(finding.id);
+  // An ID no catalog has: the verifier's checks as a whole.
+  if (!entry) return certain('VER-*', `${finding.id} is no entry of the verifier catalog`);
   const rule = ruleOfEntry(entry);
   const p3 = finding.parameters[2] ?? 0;
   switch (entry.id) {

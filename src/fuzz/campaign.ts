@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { describeFailure } from './rule-violation';
 import { ReplayToken, formatReplayToken } from './replay-token';
+import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
 
 export interface FuzzTarget {
   /** How reports name the target: "kernel model mdl", "driver direct-io". */
@@ -43,7 +44,9 @@ export interface Counterexample {
   /** The other generated values of the case (a boot configuration, say). */
   readonly inputs: readonly string[];
   /** The rule the case breaks, when the failure names one. */
-  readonly rule: string | null;
+  readonly rule: RuleRef | null;
+  /** The verifier catalog entries behind the failure's findings. */
+  readonly entries: readonly VerifierEntryId[];
   /** What the machine, the verifier or an oracle reported. */
   readonly finding: string;
   /** Which run (counted from 1) failed first, before shrinking. */
@@ -90,7 +93,7 @@ export function runCampaign(target: FuzzTarget, settings: CampaignSettings): Cam
   const steps = sequence ? [...sequence].filter((c) => (c as { hasRan?: boolean }).hasRan !== false).map(String) : [];
   const inputs = values.filter((v) => v !== sequence).map((v) => fc.stringify(v));
   const path = details.counterexamplePath ?? replay?.path ?? '0';
-  const { rule, finding } = describeFailure(details.errorInstance);
+  const { rule, finding, entries = [] } = describeFailure(details.errorInstance);
   const replayToken = formatReplayToken({ seed, path, replayPath });
   return {
     target: target.name,
@@ -105,6 +108,7 @@ export function runCampaign(target: FuzzTarget, settings: CampaignSettings): Cam
       steps,
       inputs,
       rule,
+      entries,
       finding,
       runsToFailure: Number(path.split(':')[0]) + 1,
       shrinks: details.numShrinks,

@@ -15,6 +15,7 @@ import type { DriverModule } from '../personalities/wdm/contract';
 import { loadDriverModule } from '../personalities/driver-loader';
 import { runCampaign } from './campaign';
 import { ClassNotFuzzable, fuzzableClassOf, workloadFuzzTarget } from './workload/workload-fuzzer';
+import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
 
 export interface ProofBudget {
   readonly runs: number;
@@ -29,14 +30,16 @@ export interface DriverProof {
   readonly modulePath: string;
   readonly driver: string;
   readonly kind: 'reference' | 'faulty';
-  readonly breaksRule: string | null;
+  readonly breaksRule: RuleRef | null;
   readonly conformanceClass: string | null;
   /** found: a counterexample; survived: none in the budget; unreachable: the fuzzer cannot drive the driver at all. */
   readonly outcome: 'found' | 'survived' | 'unreachable';
   readonly runs: number;
   readonly runsToFailure: number | null;
   /** The rule the counterexample names. */
-  readonly rule: string | null;
+  readonly rule: RuleRef | null;
+  /** The verifier catalog entries behind its findings. */
+  readonly entries: readonly VerifierEntryId[];
   /** A faulty driver's counterexample names the rule the driver breaks; null when nothing was found or the driver is a reference. */
   readonly namedBrokenRule: boolean | null;
   readonly finding: string | null;
@@ -61,7 +64,7 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
     conformanceClass = fuzzableClassOf(driver).conformanceClass;
   } catch (e) {
     if (!(e instanceof ClassNotFuzzable)) throw e;
-    return { ...base, conformanceClass: driver.conformanceClasses.join(', '), outcome: 'unreachable', runs: 0, runsToFailure: null, rule: null, namedBrokenRule: null, finding: null, why: e.message, replayCommand: null, milliseconds: clock() - started };
+    return { ...base, conformanceClass: driver.conformanceClasses.join(', '), outcome: 'unreachable', runs: 0, runsToFailure: null, rule: null, entries: [], namedBrokenRule: null, finding: null, why: e.message, replayCommand: null, milliseconds: clock() - started };
   }
   const target = workloadFuzzTarget({ driver, modulePath, operations: budget.operations });
   const result = runCampaign(target, { seed: budget.seed, runs: budget.runs, shrink: false });
@@ -73,7 +76,8 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
     runs: result.runs,
     runsToFailure: c?.runsToFailure ?? null,
     rule: c?.rule ?? null,
-    namedBrokenRule: c && base.breaksRule !== null ? namesRule(c.rule, c.finding, base.breaksRule) : null,
+    entries: c?.entries ?? [],
+    namedBrokenRule: c && base.breaksRule !== null ? namesRule(c.rule, c.entries, base.breaksRule) : null,
     finding: c?.finding ?? null,
     why: null,
     replayCommand: c?.replayCommand ?? null,
@@ -83,10 +87,11 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
 
 /**
  * A counterexample names the rule a driver breaks when its rule is that
- * rule; for a driver that breaks a verifier catalog entry, also when it
- * names that entry (the finding gives the entry and the rule it guards).
+ * rule; for a driver that breaks a verifier catalog entry, also when a
+ * finding behind it is of that entry (the entry and the rule it guards are
+ * both data of the finding).
  */
-export function namesRule(rule: string | null, finding: string | null, breaksRule: string): boolean {
+export function namesRule(rule: RuleRef | null, entries: readonly VerifierEntryId[], breaksRule: RuleRef): boolean {
   if (rule === breaksRule) return true;
-  return breaksRule.startsWith('VER-') && finding !== null && new RegExp(`\\b${breaksRule}\\b`).test(finding);
+  return (entries as readonly RuleRef[]).includes(breaksRule);
 }

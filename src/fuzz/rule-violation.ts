@@ -1,25 +1,31 @@
 /**
  * What a fuzz command reports when the machine does not behave as the rules
- * say: the rule broken (a RULES.md ID) and what was seen. A counterexample
+ * say: the rule broken (an ID of docs/RULES.md or of the verifier catalog) and what was seen. A counterexample
  * names both, so a reader knows which documented rule the shrunk sequence
  * breaks without reading a stack trace.
  */
 import { BugCheck, hex } from '../machine/bug-check';
+import { OracleFinding, entriesOf } from '../oracles/oracle-finding';
+import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
 
 export class RuleViolation extends Error {
-  constructor(readonly rule: string, readonly finding: string) {
+  /** The oracles' findings behind it, when they decided it (rule-checks.ts): the verifier entries are read from these. */
+  readonly findings: readonly OracleFinding[];
+
+  constructor(readonly rule: RuleRef, readonly finding: string, findings: readonly OracleFinding[] = []) {
     super(`${rule} broken: ${finding}`);
     this.name = 'RuleViolation';
+    this.findings = findings;
   }
 }
 
 /** Fail with `rule` when `condition` does not hold. */
-export function requireRule(rule: string, condition: boolean, finding: () => string): asserts condition {
+export function requireRule(rule: RuleRef, condition: boolean, finding: () => string): asserts condition {
   if (!condition) throw new RuleViolation(rule, finding());
 }
 
 /** Fail with `rule` when the machine's value differs from the model's. */
-export function requireEqual<T>(rule: string, actual: T, expected: T, what: string): void {
+export function requireEqual<T>(rule: RuleRef, actual: T, expected: T, what: string): void {
   if (!Object.is(actual, expected)) throw new RuleViolation(rule, `${what}: the machine has ${String(actual)}, the model expects ${String(expected)}`);
 }
 
@@ -27,7 +33,7 @@ export function requireEqual<T>(rule: string, actual: T, expected: T, what: stri
  * Run `fn`, which must stop the machine with bug check `code` and parameter 1
  * `p1`, recorded by the kernel as its stop. Fails with `rule` otherwise.
  */
-export function requireStop(rule: string, kernel: { readonly stopped: BugCheck | null }, code: number, p1: number, fn: () => void): BugCheck {
+export function requireStop(rule: RuleRef, kernel: { readonly stopped: BugCheck | null }, code: number, p1: number, fn: () => void): BugCheck {
   let caught: unknown;
   try {
     fn();
@@ -41,9 +47,19 @@ export function requireStop(rule: string, kernel: { readonly stopped: BugCheck |
   return caught;
 }
 
+export interface FailureDescription {
+  readonly rule: RuleRef | null;
+  readonly finding: string;
+  /** The verifier catalog entries behind the failure's findings. */
+  readonly entries?: readonly VerifierEntryId[];
+}
+
 /** The rule and the finding of whatever a run failed with, for the counterexample. */
-export function describeFailure(error: unknown): { rule: string | null; finding: string } {
-  if (error instanceof RuleViolation) return { rule: error.rule, finding: error.finding };
+export function describeFailure(error: unknown): FailureDescription {
+  if (error instanceof RuleViolation) {
+    const entries = entriesOf(error.findings);
+    return { rule: error.rule, finding: error.finding, ...(entries.length > 0 ? { entries } : {}) };
+  }
   if (error instanceof BugCheck) return { rule: null, finding: `unexpected bug check ${hex(error.code)} ${error.stopName} (${error.parameters.map(hex).join(', ')}): ${error.reason}` };
   if (error instanceof Error) return { rule: null, finding: `${error.name}: ${error.message}` };
   return { rule: null, finding: String(error) };

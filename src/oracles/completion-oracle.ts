@@ -29,6 +29,17 @@ import { OracleFinding, diagnosedFinding } from './oracle-finding';
  */
 const CLAIM_AFTER_DEVICE_ERROR_RULE = 'DEV-3';
 
+/**
+ * A request a scenario expects to end in one status (hostile input that must
+ * fail with STATUS_X): a finding under the request's rule when it has not
+ * finished or ended otherwise, null when it ended so.
+ */
+export function statusFinding(t: TrackedRequest, expectedStatus: string): OracleFinding | null {
+  if (!t.request.done) return { oracle: 'completion', rule: t.rule, message: `${t.label} has not finished; expected ${expectedStatus}` };
+  const ended = statusName(t.request.status);
+  return ended === expectedStatus ? null : { oracle: 'completion', rule: t.rule, message: `${t.label} ended with ${ended}, expected ${expectedStatus}: ${t.request.describe()}` };
+}
+
 /** The finding for one tracked request, or null when it met its expectation. */
 export function completionFinding(t: TrackedRequest, evidence: () => Evidence, log: DeviceTransferLog | null): OracleFinding | null {
   const unmet = unmetExpectation(t);

@@ -1,24 +1,42 @@
 /**
  * What an oracle found wrong after (or during) a workload: which check, the
- * rule of the catalog (RULES.md) the diagnosis (src/diagnosis) names, and
+ * rule of the catalog (docs/RULES.md) the diagnosis (src/diagnosis) names, and
  * what happened, in words a driver writer can act on.
  */
 import type { Diagnosis } from '../diagnosis/diagnosis';
+import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
 
 export type OracleName = 'stop' | 'verifier' | 'data' | 'completion' | 'leftovers' | 'ownership';
 
 export interface OracleFinding {
   readonly oracle: OracleName;
   /** The rule ID broken, e.g. PAGE-1 or VER-SG-DOUBLE-PUT; the most likely one when the evidence leaves several. */
-  readonly rule: string;
+  readonly rule: RuleRef;
   /** Every rule the evidence allows, most likely first, when it leaves more than one. */
-  readonly candidates?: readonly string[];
+  readonly candidates?: readonly RuleRef[];
+  /** The DMA verifier catalog entry behind the finding, when a verifier check made it. */
+  readonly entry?: VerifierEntryId;
+  /** The stop code, when the finding is a bug check. */
+  readonly bugCheck?: number;
   readonly message: string;
 }
 
+/** What a finding says besides its rule: the verifier entry or the stop behind it. */
+export interface FindingSource {
+  readonly entry?: VerifierEntryId;
+  readonly bugCheck?: number;
+}
+
 /** A finding filed under its diagnosis. */
-export function diagnosedFinding(oracle: OracleName, d: Diagnosis, message: string): OracleFinding {
-  return d.candidates.length > 1 ? { oracle, rule: d.rule, candidates: d.candidates, message } : { oracle, rule: d.rule, message };
+export function diagnosedFinding(oracle: OracleName, d: Diagnosis, message: string, source: FindingSource = {}): OracleFinding {
+  return {
+    oracle,
+    rule: d.rule,
+    ...(d.candidates.length > 1 ? { candidates: d.candidates } : {}),
+    ...(source.entry !== undefined ? { entry: source.entry } : {}),
+    ...(source.bugCheck !== undefined ? { bugCheck: source.bugCheck } : {}),
+    message,
+  };
 }
 
 /** More findings than this of one oracle are summarised in a count. */
@@ -37,6 +55,11 @@ export function describeFindings(findings: readonly OracleFinding[]): string {
 }
 
 /** The rules the findings name, without repeats, in order of first appearance. */
-export function rulesOf(findings: readonly OracleFinding[]): string[] {
+export function rulesOf(findings: readonly OracleFinding[]): RuleRef[] {
   return [...new Set(findings.map((f) => f.rule))];
+}
+
+/** The verifier catalog entries behind the findings, without repeats, in order of first appearance. */
+export function entriesOf(findings: readonly OracleFinding[]): VerifierEntryId[] {
+  return [...new Set(findings.flatMap((f) => (f.entry !== undefined ? [f.entry] : [])))];
 }

@@ -4,12 +4,14 @@
  * its code (and for a verifier stop, its catalog entry and the machine's
  * state) stands for; for a hang, what the driver was waiting for.
  */
-import { diagnoseBugCheck } from '../diagnosis/bug-check-rules';
+import { diagnoseBugCheck, ruleOfBugCheck } from '../diagnosis/bug-check-rules';
 import { certain, describeDiagnosis } from '../diagnosis/diagnosis';
 import { evidenceOf } from '../diagnosis/evidence';
 import { diagnoseHang } from '../diagnosis/hang-rules';
 import { DriverHang } from '../kernel/io/driver-hang';
-import { hex } from '../machine/bug-check';
+import { BugCheck, hex } from '../machine/bug-check';
+import { entryOfVerifierStop } from '../kernel/verifier/violation-catalog';
+import type { VerifierEntryId } from '../rules/rule-ref';
 import type { Workload } from '../workload/workload';
 import { describeStop } from '../workload/workload-stop';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
@@ -29,7 +31,18 @@ export function stopOracle(workload: Workload): OracleFinding[] {
   const during = stop ? describeStop(stop) : `the machine stopped with ${bugCheck.message}`;
   const skipped = workload.skipped.length > 0 ? ` (then ${workload.skipped.length} operation(s) did not run: ${workload.skipped.slice(0, 3).join('; ')}${workload.skipped.length > 3 ? '; ...' : ''})` : '';
   const d = diagnoseBugCheck(bugCheck, evidence);
-  return [diagnosedFinding('stop', d, `${during}${describeDiagnosis(d)}${skipped}`)];
+  const entry = entryOfVerifierStop(bugCheck);
+  return [diagnosedFinding('stop', d, `${during}${describeDiagnosis(d)}${skipped}`, { bugCheck: bugCheck.code, ...(entry ? { entry: entry.id as VerifierEntryId } : {}) })];
+}
+
+/**
+ * A stop seen outside a workload (a kernel-rule scenario's step ran into
+ * it): the rule its code stands for, with the code and the verifier entry
+ * behind it as data.
+ */
+export function stopFinding(stop: BugCheck, message: string): OracleFinding {
+  const entry = entryOfVerifierStop(stop);
+  return diagnosedFinding('stop', certain(ruleOfBugCheck(stop)), message, { bugCheck: stop.code, ...(entry ? { entry: entry.id as VerifierEntryId } : {}) });
 }
 
 /** The bug check code in the report's words, for tests and messages. */

@@ -6,18 +6,19 @@
  *
  * A finding comes either from the verifier's record (verifier mode 'record')
  * or from the bug check the verifier stopped the machine with (mode
- * 'bugcheck'), whose reason starts with the catalog ID.
+ * 'bugcheck'): 0xE6 whose parameter 1 is the catalog entry's.
  */
 import { BUGCHECK_NAMES, BugCheck } from '../machine/bug-check';
 import type { VerifierFinding } from '../kernel/verifier/dma-verifier';
-import { DRIVER_VERIFIER_DMA_VIOLATION, isViolationId, violationEntry } from '../kernel/verifier/violation-catalog';
+import { entryOfVerifierStop, violationEntry } from '../kernel/verifier/violation-catalog';
 import { MONOSPACE, svgDocument, text } from './svg-markup';
 import { wrapText } from './text-wrap';
+import type { RuleId } from '../rules/rule-catalog';
 
 export interface FindingCard {
   readonly id: string;
   readonly title: string;
-  readonly rule: string;
+  readonly rule: RuleId;
   readonly bugCheckCode: number;
   readonly parameters: readonly [number, number, number, number];
   /** What parameters 2 to 4 mean for this entry. */
@@ -50,14 +51,12 @@ export function findingCard(f: VerifierFinding, stoppedTheMachine: boolean): Fin
   };
 }
 
-const CATALOG_REASON = /^(VER-[A-Z0-9]+(?:-[A-Z0-9]+)*): ([\s\S]*)$/;
-
-/** The finding behind a verifier bug check (0xE6 whose reason names a catalog entry); null for any other stop. */
+/** The finding behind a verifier bug check (0xE6 with a catalog entry's parameter 1); null for any other stop. */
 export function findingCardOfBugCheck(stop: BugCheck): FindingCard | null {
-  if (stop.code !== DRIVER_VERIFIER_DMA_VIOLATION) return null;
-  const m = CATALOG_REASON.exec(stop.reason);
-  if (!m || !isViolationId(m[1]!)) return null;
-  const entry = violationEntry(m[1]);
+  const entry = entryOfVerifierStop(stop);
+  if (!entry) return null;
+  // The verifier words its reason "<ID>: <details>" (dma-verifier.ts); the card shows the details once.
+  const prefix = `${entry.id}: `;
   return {
     id: entry.id,
     title: entry.title,
@@ -65,7 +64,7 @@ export function findingCardOfBugCheck(stop: BugCheck): FindingCard | null {
     bugCheckCode: stop.code,
     parameters: stop.parameters,
     parameterMeaning: entry.parameters,
-    details: m[2]!,
+    details: stop.reason.startsWith(prefix) ? stop.reason.slice(prefix.length) : stop.reason,
     windows: entry.windows,
     linux: entry.linux,
     atNs: null,

@@ -13,6 +13,7 @@
 import type { OracleFinding } from '../oracles/oracle-finding';
 import type { Workload } from '../workload/workload';
 import { stopFrom } from '../workload/workload-stop';
+import type { RuleRef } from '../rules/rule-ref';
 
 export function finishRefusedStart(workload: Workload): void {
   const { machine } = workload;
@@ -35,7 +36,7 @@ export function leftAfterRefusedStart(workload: Workload): OracleFinding[] {
   const { machine, driverName } = workload;
   if (workload.stop?.kind !== 'start failed' || machine.kernel.stopped) return [];
   const pool = [machine.mm.nonPagedPool, machine.mm.pagedPool].flatMap((p) => [...p.allocations.values()]).filter((a) => a.driver === driverName);
-  const counts: [rule: string, count: number, what: string][] = [
+  const counts: [rule: RuleRef, count: number, what: string][] = [
     ['CONT-4', pool.length, 'pool allocation(s)'],
     ['MDL-1', machine.kernel.mdl.liveMdls(driverName).length, 'MDL(s)'],
     ['CONT-2', machine.mm.contiguousAllocations().filter((c) => c.driver === driverName).length, 'contiguous allocation(s)'],

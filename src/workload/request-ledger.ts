@@ -12,6 +12,7 @@
 import type { IoRequest } from '../kernel/io/io-request';
 import { NT_SUCCESS, NtStatus, STATUS, statusName } from '../machine/ntstatus';
 import type { StreamRange } from '../pci/dma-transfer-log';
+import type { RuleRef } from '../rules/rule-ref';
 
 /** Something that happened to a request while it was outstanding, which widens what it may end in. */
 export type Disturbance =
@@ -43,7 +44,7 @@ export interface TrackedRequest {
   readonly label: string;
   readonly expectation: Expectation;
   /** The rule the expectation guards. */
-  readonly rule: string;
+  readonly rule: RuleRef;
   readonly disturbances: Set<Disturbance>;
   /** The stretch of the device's stream the request moves, when it moves one: how its device errors are found. */
   readonly stream: StreamRange | null;
@@ -62,7 +63,7 @@ const ALLOWED_BY: Record<Disturbance, readonly NtStatus[]> = {
 export class RequestLedger {
   readonly requests: TrackedRequest[] = [];
 
-  track(request: IoRequest, label: string, expectation: Expectation, rule: string, stream: StreamRange | null = null): TrackedRequest {
+  track(request: IoRequest, label: string, expectation: Expectation, rule: RuleRef, stream: StreamRange | null = null): TrackedRequest {
     const tracked: TrackedRequest = { request, label, expectation, rule, disturbances: new Set(), stream };
     this.requests.push(tracked);
     return tracked;

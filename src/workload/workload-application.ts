@@ -20,6 +20,7 @@ import type { Process } from '../kernel/io/process';
 import type { StreamRange } from '../pci/dma-transfer-log';
 import { Expectation, TrackedRequest } from './request-ledger';
 import type { Workload } from './workload';
+import type { RuleRef } from '../rules/rule-ref';
 
 /** A read (or anything else that fills a buffer with the device's stream) whose data is checked when it finishes. */
 interface ReadInFlight {
@@ -28,7 +29,7 @@ interface ReadInFlight {
   readonly streamOffset: number;
   /** Where in the buffer the stream starts. */
   readonly at: number;
-  readonly rule: string;
+  readonly rule: RuleRef;
   checked: boolean;
 }
 
@@ -40,7 +41,7 @@ export interface TransferOptions {
 }
 
 /** The rules the normal outcome and the data of a direct-I/O transfer guard. */
-export const READ_WRITE_RULES = { completion: 'MDL-4', data: 'PAGE-1' } as const;
+export const READ_WRITE_RULES = { completion: 'MDL-4', data: 'PAGE-1' } as const satisfies Record<string, RuleRef>;
 
 /** Allocations of an application start on this granularity (VirtualAlloc's 64 KiB). */
 const ALLOCATION_GRANULARITY = 64 * 1024;
@@ -277,14 +278,14 @@ export class WorkloadApplication {
   }
 
   /** Track a request; `buffer` is the memory it uses, if any. */
-  track(request: IoRequest, label: string, expectation: Expectation, rule: string, buffer?: UserBuffer, stream: StreamRange | null = null): TrackedRequest {
+  track(request: IoRequest, label: string, expectation: Expectation, rule: RuleRef, buffer?: UserBuffer, stream: StreamRange | null = null): TrackedRequest {
     const tracked = this.workload.track(request, label, expectation, rule, stream);
     if (buffer) this.bufferOf.set(tracked, buffer);
     return tracked;
   }
 
   /** Once the request has finished successfully, `buffer` (from `at`) must hold the stream from `streamOffset` for the bytes it reports. */
-  expectStream(tracked: TrackedRequest, buffer: UserBuffer, streamOffset: number, rule: string, at = 0): void {
+  expectStream(tracked: TrackedRequest, buffer: UserBuffer, streamOffset: number, rule: RuleRef, at = 0): void {
     this.reads.push({ tracked, buffer, streamOffset, at, rule, checked: false });
     if (tracked.request.done) this.checkFinishedReads();
   }

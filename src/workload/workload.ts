@@ -18,12 +18,13 @@ import type { GuardedRange } from './hostile-input';
 import { Disturbance, RequestLedger, TrackedRequest } from './request-ledger';
 import { WorkloadApplication } from './workload-application';
 import { WorkloadStop, describeStop, stopFrom } from './workload-stop';
+import type { RuleRef } from '../rules/rule-ref';
 
 /** A check of bytes the device moved, made when they were still in place. */
 export interface DataCheck {
   readonly label: string;
   /** The rule the check guards. */
-  readonly rule: string;
+  readonly rule: RuleRef;
   /** Null when every byte matched; otherwise where and how they differ. */
   readonly mismatch: string | null;
 }
@@ -39,7 +40,7 @@ export class Workload {
   readonly dataChecks: DataCheck[] = [];
   readonly applications = new Map<string, WorkloadApplication>();
   /** What was found left behind at the moment it had to be gone (a user mapping after its process's cleanup). */
-  readonly leftAtClose: { readonly rule: string; readonly message: string }[] = [];
+  readonly leftAtClose: { readonly rule: RuleRef; readonly message: string }[] = [];
   /** Kernel memory passed as hostile input, which must come out unchanged. */
   readonly guards: GuardedRange[] = [];
   /** Disturbances in force now: requests issued while they last are disturbed by them too. */

@@ -15,12 +15,11 @@
  * loader's message.
  */
 import { Before, BeforeAll, ITestCaseHookParameter } from '@cucumber/cucumber';
-import { expect } from 'chai';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { isConformanceClass } from '../../src/conformance/classes';
 import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { referenceDriverOf } from '../../src/conformance/driver-finder';
-import { describeFindings } from '../../src/oracles/oracle-finding';
+import { RuleFindingsError } from '../../src/oracles/rule-findings-error';
 import { stopOracle } from '../../src/oracles/stop-oracle';
 import type { Workload } from '../../src/workload/workload';
 import { readWorldParameters } from './world-parameters';
@@ -95,5 +94,5 @@ export function hasWorkload(world: object): boolean {
 
 /** Fail the step when the workload has stopped: the stop is a conformance failure of its own, named by its rule. */
 export function failIfStopped(workload: Workload): void {
-  if (workload.stop) expect.fail(describeFindings(stopOracle(workload)));
+  if (workload.stop) throw new RuleFindingsError('expected the machine to keep running', stopOracle(workload));
 }

@@ -2,14 +2,16 @@
  * Scenario hooks. Cucumber gives every scenario a fresh ConformanceWorld (and
  * so a fresh machine); these hooks add what the report needs around it:
  *
- * - the rule family as the epic (and labels the formatter cannot see), and
- *   the feature folder and feature as the suites;
+ * - the suites (the feature folder and feature) and the labels the formatter
+ *   cannot see at the start; at the end, the epic and story: the rule the
+ *   diagnosis named for a failure with findings, else the rules of the tags;
  * - the driver under test and the machine configuration as parameters;
  * - the bug check screen whenever the scenario's machine stopped, whether
  *   the scenario expected the stop or not (this is the one place it is
  *   attached);
- * - when the scenario failed: the DMA verifier's findings and the physical
- *   memory map with the scenario's buffers and MDLs outlined. A passing
+ * - when the scenario failed: its findings as JSON (FINDINGS_ATTACHMENT, what
+ *   scripts/mutation-check.cjs reads), the DMA verifier's findings and the
+ *   physical memory map with the scenario's buffers and MDLs outlined. A passing
  *   scenario skips them, which keeps passing runs fast;
  * - when a step matched no step definition: what to do about it.
  */
@@ -22,7 +24,7 @@ import { describeMachineConfiguration } from '../../src/report/machine-configura
 import { FindingCard, findingCard, findingCardOfBugCheck } from '../../src/report/verifier-finding-picture';
 import { attachBugCheckScreen, attachJson, attachMemoryMap, attachVerifierFinding, recordedFindings } from './attach';
 import { addReportParameters } from './report-parameters';
-import { ruleLabels, seedLinks } from './rule-labels';
+import { behaviorLabels, ruleLabels, seedLinks } from './rule-labels';
 import { suiteLabels } from './suite-labels';
 import { ConformanceWorld } from './world';
 
@@ -110,7 +112,13 @@ After({ name: REPORT_HOOK }, async function (this: ConformanceWorld, scenario: I
   }
   const stop = stopOf(this, scenario.error);
   if (stop) await attachBugCheckScreen(stop);
-  if (scenario.result?.status !== Status.FAILED) return;
+  const failed = scenario.result?.status === Status.FAILED;
+  // Loaded here, not at the top: it imports outcome.ts and driver-under-test.ts, which register hooks (see stopOf).
+  const { FINDINGS_ATTACHMENT, failureFindings } = require('./failure-findings') as typeof import('./failure-findings');
+  const findings = failed ? failureFindings(this, scenario.error, stop) : null;
+  await labels(...behaviorLabels(scenario.pickle, findings));
+  if (!failed) return;
+  if (findings) await attachJson(FINDINGS_ATTACHMENT, findings);
   const cards = findingCards(this, stop);
   for (const card of cards.slice(0, MAX_FINDING_PICTURES)) await attachVerifierFinding(card);
   if (cards.length > MAX_FINDING_PICTURES) await attachJson(`all ${cards.length} verifier findings`, cards);

@@ -19,6 +19,9 @@ import { expect } from 'chai';
 import { BugCheck, isBugCheck } from '../../src/machine/bug-check';
 import { Machine } from '../../src/machine/machine';
 import { RaisedStatus } from '../../src/machine/ntstatus';
+import { RuleFindingsError } from '../../src/oracles/rule-findings-error';
+import { stopFinding } from '../../src/oracles/stop-oracle';
+import { noteFailure } from './failure-record';
 import { ConformanceWorld } from './world';
 
 export type Outcome =
@@ -187,5 +190,11 @@ After({ name: 'every recorded outcome was examined' }, function (this: Conforman
   // A scenario that failed already reports its own error; this check is for ones that would pass.
   if (result?.status !== Status.PASSED) return;
   const left = outcomes(this).recorded.filter((r) => !r.examined && r.outcome.kind !== 'completed');
-  if (left.length > 0) expect.fail(new OutcomeNotExamined(left, 'before the scenario ended').message);
+  if (left.length === 0) return;
+  // A stop nobody examined is a finding of the rule its code stands for; anything else fails as a plain assertion.
+  const stops = left.flatMap((r) => (r.outcome.kind === 'bug check' ? [stopFinding(r.outcome.stop, `${describeRecorded(r)}, and no Then step examined it before the scenario ended`)] : []));
+  if (stops.length === 0) expect.fail(new OutcomeNotExamined(left, 'before the scenario ended').message);
+  const error = new RuleFindingsError('expected every stop to be examined by a Then step', stops);
+  noteFailure(this, error);
+  throw error;
 });

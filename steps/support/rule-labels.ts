@@ -1,28 +1,28 @@
 /**
- * Allure labels derived from a scenario's tags at run time.
+ * Allure labels derived from a scenario's tags and, once it has failed, from
+ * the findings of its failure.
  *
- * The Allure formatter (configured in cucumber.cjs) copies tags written on the
- * Feature and Scenario lines: `@rule:PAGE-1` becomes the story, `@severity:x`
- * the severity, `@seed:003` a link. It cannot take part of a tag, so the
- * epic (the rule family: PAGE in PAGE-1) is derived here; and it does not see
- * tags written on a `Rule:` block or on `Examples:`, so their story, severity
- * and seed links come from here too.
+ * The Behaviors tab groups results by epic (the rule family, titled from the
+ * rule catalog, src/rules/rule-catalog.ts) and story (the rule). A passing
+ * scenario is filed under the rules of its tags; a failed one under the rule
+ * its diagnosis named (a double put in a PAGE scenario shows under SG-3),
+ * which is only known at its end, so both are given by the report's After
+ * hook (`behaviorLabels`), not copied from the tags by the formatter.
+ *
+ * The Allure formatter (configured in cucumber.cjs) copies `@severity:x` and
+ * `@seed:003` written on the Feature and Scenario lines; it does not see
+ * tags written on a `Rule:` block or on `Examples:`, so their severity and
+ * seed links come from here (`ruleLabels`, which also refuses a rule tag the
+ * catalog does not have).
  */
 import type { ITestCaseHookParameter } from '@cucumber/cucumber';
+import { RULE_FAMILY_NAMES, RuleFamily, familyOfId, familyTitle } from '../../src/rules/rule-catalog';
+import { RuleRef, isRuleRef } from '../../src/rules/rule-ref';
+import type { OracleFinding } from '../../src/oracles/oracle-finding';
 
 type Pickle = ITestCaseHookParameter['pickle'];
 type GherkinDocument = ITestCaseHookParameter['gherkinDocument'];
 
-/** The rule families of the catalog (RULES.md), with the titles shown as epics. */
-export const RULE_FAMILIES = {
-  PAGE: 'Paging and locking',
-  MDL: 'MDLs',
-  SG: 'Scatter/gather and adapters',
-  CONT: 'Contiguous and common buffers',
-  DEV: 'Devices and transfers',
-  VER: 'Verifier catalog',
-} as const;
-export type RuleFamily = keyof typeof RULE_FAMILIES;
 
 export interface TagLabel {
   readonly name: 'epic' | 'story' | 'severity';
@@ -31,7 +31,7 @@ export interface TagLabel {
 
 export class MalformedRuleTag extends Error {
   constructor(tag: string, why: string) {
-    super(`malformed rule tag "${tag}": ${why}. Write rule tags like @rule:PAGE-1 or @rule:VER-double-free (families: ${Object.keys(RULE_FAMILIES).join(', ')})`);
+    super(`malformed rule tag "${tag}": ${why}. Write rule tags like @rule:PAGE-1 or @rule:VER-SG-DOUBLE-PUT, with an ID of docs/RULES.md or docs/verifier-catalog.md (families: ${RULE_FAMILY_NAMES.join(', ')})`);
     this.name = 'MalformedRuleTag';
   }
 }
@@ -39,18 +39,24 @@ export class MalformedRuleTag extends Error {
 const RULE_TAG = /^@rule:(.*)$/;
 const RULE_ID = /^([A-Z]+)-[A-Za-z0-9-]+$/;
 
-/** The family of a rule ID such as PAGE-1 or VER-double-free. */
-export function ruleFamily(tag: string): RuleFamily {
+/** The rule (or verifier catalog entry) a tag such as @rule:PAGE-1 names; refuses an ID the catalogs do not have. */
+export function ruleOfTag(tag: string): RuleRef {
   const id = RULE_TAG.exec(tag)?.[1] ?? '';
   const m = RULE_ID.exec(id);
   if (!m) throw new MalformedRuleTag(tag, 'the rule ID is not FAMILY-name');
-  const family = m[1]!;
-  if (!(family in RULE_FAMILIES)) throw new MalformedRuleTag(tag, `unknown rule family "${family}"`);
-  return family as RuleFamily;
+  if (familyOfId(id) === null) throw new MalformedRuleTag(tag, `unknown rule family "${m[1]}"`);
+  if (!isRuleRef(id)) throw new MalformedRuleTag(tag, `${id} is no rule of the catalog nor a verifier catalog entry`);
+  return id;
 }
 
+/** The family of a tag's rule: PAGE for @rule:PAGE-1, VER for a verifier catalog entry. */
+export function ruleFamily(tag: string): RuleFamily {
+  return familyOfId(ruleOfTag(tag))!;
+}
+
+/** The epic of a family, with its title from the catalog (src/rules/rule-catalog.ts). */
 export function epicTitle(family: RuleFamily): string {
-  return `${family}: ${RULE_FAMILIES[family]}`;
+  return familyTitle(family);
 }
 
 /** Ids of the tags written on the Feature line and on the scenario's own line. */
@@ -70,27 +76,54 @@ function tagIdsSeenByFormatter(pickle: Pickle, document: GherkinDocument): Set<s
   return ids;
 }
 
+/** Labels without repeats, in order of first appearance. */
+function distinct(labels: readonly TagLabel[]): TagLabel[] {
+  const seen = new Set<string>();
+  return labels.filter((l) => {
+    const key = `${l.name}=${l.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** At the start of a scenario: every rule tag checked against the catalog, and the severity of tags the formatter does not see. */
 export function ruleLabels(pickle: Pickle, document: GherkinDocument): TagLabel[] {
   const labels: TagLabel[] = [];
-  const seen = new Set<string>();
-  const add = (label: TagLabel) => {
-    const key = `${label.name}=${label.value}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      labels.push(label);
-    }
-  };
   const formatterIds = tagIdsSeenByFormatter(pickle, document);
   for (const tag of pickle.tags) {
-    const copiedByFormatter = formatterIds.has(tag.astNodeId);
-    if (RULE_TAG.test(tag.name)) {
-      add({ name: 'epic', value: epicTitle(ruleFamily(tag.name)) });
-      if (!copiedByFormatter) add({ name: 'story', value: tag.name.replace(RULE_TAG, '$1') });
-    } else if (tag.name.startsWith('@severity:') && !copiedByFormatter) {
-      add({ name: 'severity', value: tag.name.slice('@severity:'.length) });
-    }
+    if (RULE_TAG.test(tag.name)) ruleOfTag(tag.name);
+    else if (tag.name.startsWith('@severity:') && !formatterIds.has(tag.astNodeId)) labels.push({ name: 'severity', value: tag.name.slice('@severity:'.length) });
   }
-  return labels;
+  return distinct(labels);
+}
+
+function ruleBehavior(rule: RuleRef): TagLabel[] {
+  return [
+    { name: 'epic', value: epicTitle(familyOfId(rule)!) },
+    { name: 'story', value: rule },
+  ];
+}
+
+/**
+ * At the end of a scenario: epic and story. A failure with findings is filed
+ * under the rule of its first finding (the diagnosis's verdict); anything
+ * else under the rules of its tags (a tag the catalog lacks is left out: the
+ * scenario's Before hook failed on it already).
+ */
+export function behaviorLabels(pickle: Pickle, findings: readonly OracleFinding[] | null): TagLabel[] {
+  const verdict = findings?.[0];
+  if (verdict) return ruleBehavior(verdict.rule);
+  const rules = pickle.tags.filter((t) => RULE_TAG.test(t.name)).flatMap((t) => {
+    try {
+      return [ruleOfTag(t.name)];
+    } catch {
+      return [];
+    }
+  });
+  const epics = rules.map((r) => ruleBehavior(r)[0]!);
+  const stories = rules.map((r) => ruleBehavior(r)[1]!);
+  return distinct([...epics, ...stories]);
 }
 
 export interface TagLink {

@@ -1,40 +1,47 @@
-/** What a failed scenario's message names, for the strict mutation check. */
+/** What a failed scenario's data names, for the strict mutation check. */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { failureVerdict, verdictNames } from '../../src/diagnosis/failure-verdict';
+import type { OracleFinding } from '../../src/oracles/oracle-finding';
+
+const completion: OracleFinding = { oracle: 'completion', rule: 'DEV-2', message: 'read #1 ended in STATUS_IO_DEVICE_ERROR' };
+const doublePut: OracleFinding = { oracle: 'stop', rule: 'SG-3', entry: 'VER-SG-DOUBLE-PUT', bugCheck: 0xe6, message: 'the machine stopped: bug check 0xE6 ...' };
 
 describe('the verdict of a failed scenario', () => {
-  it('the first finding names the rule', () => {
-    const v = failureVerdict('AssertionError: expected every request to complete, but:\n[completion, DEV-2] read #1 ended in STATUS_IO_DEVICE_ERROR\n[stop, PAGE-5] ...');
-    assert.deepEqual(v, { kind: 'names', rule: 'DEV-2', how: 'the first finding', entries: [] });
+  it('the first finding names the rule, whatever the others and the message say', () => {
+    const v = failureVerdict({ findings: [completion, { oracle: 'stop', rule: 'PAGE-5', message: '[completion, MDL-4] in the text' }], errorType: 'RuleFindingsError', inThenStep: true });
+    assert.deepEqual(v, { kind: 'names', rule: 'DEV-2', how: 'the first finding (completion)', entries: [] });
     assert.equal(verdictNames(v, 'DEV-2', ['DEV-2']), true);
     assert.equal(verdictNames(v, 'MDL-4', ['MDL-4']), false);
-  });
-
-  it('a stop names the rule of its code, a verifier stop the rule of its catalog entry', () => {
-    assert.equal((failureVerdict('BugCheck: bug check 0x4E PFN_LIST_CORRUPT (0x9A, 0x1, 0x0, 0x0): ...') as { rule: string }).rule, 'MDL-2');
-    assert.equal((failureVerdict('AssertionError: expected no bug check, but the machine stopped with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION (0x6, 0x2, 0x2, 0x1): VER-SG-DOUBLE-PUT') as { rule: string }).rule, 'SG-3');
-    assert.equal((failureVerdict('OutcomeNotExamined: step "the driver frees MDL \"parent\"" stopped the machine with bug check 0x4E PFN_LIST_CORRUPT (0x9A, 0x1, 0x0, 0x0): ..., and no Then step examined it before the next action ran') as { rule: string }).rule, 'MDL-2');
+    assert.equal(verdictNames(v, 'PAGE-5', ['PAGE-5']), false, 'a later finding is not the verdict');
   });
 
   it('a driver that declares a verifier catalog entry is named by a finding of that entry, not by its neighbours', () => {
-    const v = failureVerdict('AssertionError: [stop, SG-3] the machine stopped: bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION (0x6, 0x2, 0x2, 0x1): VER-SG-DOUBLE-PUT: PutScatterGatherList of a list that was already put back');
+    const v = failureVerdict({ findings: [doublePut], errorType: 'RuleFindingsError', inThenStep: false });
+    assert.deepEqual(v, { kind: 'names', rule: 'SG-3', how: 'the first finding (stop, VER-SG-DOUBLE-PUT)', entries: ['VER-SG-DOUBLE-PUT'] });
     assert.equal(verdictNames(v, 'VER-SG-DOUBLE-PUT', ['SG-3']), true);
     assert.equal(verdictNames(v, 'SG-3', ['SG-3']), true);
     assert.equal(verdictNames(v, 'VER-UNMAP-MISMATCH', ['SG-3']), false);
   });
 
-  it('a program error of the suite or the simulator is broken, whatever rule its text mentions', () => {
-    assert.equal(failureVerdict('TypeError: Cannot read properties of undefined (reading \'Address\')').kind, 'broken');
-    assert.equal(failureVerdict('SimulatorDefect: the simulator failed (not a verdict on the driver): TypeError: x (it stopped the machine with bug check 0x1E) [stop, PAGE-3]').kind, 'broken');
-    assert.equal(failureVerdict('Error: [stop, SG-3] looks like a finding').kind, 'broken');
+  it('a verifier entry named as the rule stands for the rule it belongs to', () => {
+    const v = failureVerdict({ findings: [{ oracle: 'verifier', rule: 'VER-SG-DOUBLE-PUT', message: 'm' }], errorType: 'RuleFindingsError', inThenStep: true });
+    assert.equal(verdictNames(v, 'SG-3', []), true);
+    assert.equal(verdictNames(v, 'SG-2', []), false);
   });
 
-  it('a Then step\'s assertion that names no rule states its scenario\'s rule; outside a Then step it is broken', () => {
-    const v = failureVerdict('AssertionError: pages of "app.exe" locked for I/O: expected 1 to equal +0');
+  it('a program error of the suite or the simulator is broken, whatever its message', () => {
+    assert.deepEqual(failureVerdict({ findings: null, errorType: 'TypeError', inThenStep: true }), { kind: 'broken', why: 'TypeError is no verdict on the driver' });
+    assert.equal(failureVerdict({ findings: null, errorType: 'SimulatorDefect', inThenStep: true }).kind, 'broken');
+    assert.equal(failureVerdict({ findings: null, errorType: null, inThenStep: true }).kind, 'broken');
+  });
+
+  it('a Then step\'s assertion with no findings states its scenario\'s rule; outside a Then step it is broken', () => {
+    const v = failureVerdict({ findings: null, errorType: 'AssertionError', inThenStep: true });
     assert.deepEqual(v, { kind: 'assertion' });
     assert.equal(verdictNames(v, 'PAGE-5', ['PAGE-5']), true);
     assert.equal(verdictNames(v, 'PAGE-5', ['PAGE-1']), false);
-    assert.equal(failureVerdict('AssertionError: opening the device: expected STATUS_NO_MEMORY to equal STATUS_SUCCESS', null, false).kind, 'broken');
+    assert.equal(failureVerdict({ findings: null, errorType: 'AssertionError', inThenStep: false }).kind, 'broken');
+    assert.equal(failureVerdict({ findings: [], errorType: 'AssertionError', inThenStep: false }).kind, 'broken', 'an empty list names nothing');
   });
 });

@@ -24,6 +24,7 @@ import { IoManager } from '../../src/kernel/io/io-manager';
 import { createKernelApi } from '../../src/personalities/wdm/kernel-api-binding';
 import { adapterFor, bootHal } from '../hal/hal-fixture';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { ruleRefProblem } from '../../src/rules/rule-ref';
 
 const VALID_DRIVER = `
 module.exports.default = {
@@ -111,7 +112,7 @@ export default driver;
       `unknown conformance class "fast-path" (${valid})`,
       'missing DriverEntry: a function (DriverObject, Kernel) => NTSTATUS',
       'AddDevice must be a function (DriverObject, PhysicalDeviceObject) => NTSTATUS, got a number',
-      'breaksRule must be a rule ID of the catalog such as PAGE-5 or VER-SG-DOUBLE-PUT (families PAGE, MDL, SG, CONT, DEV, VER), got the string "rule one"',
+      `breaksRule must name a rule of the catalog such as PAGE-5, or a verifier catalog entry such as VER-SG-DOUBLE-PUT: ${ruleRefProblem('rule one')}`,
     ]);
     assert.ok(e.message.startsWith('driver ./partial.js does not implement the driver contract:\n  - missing name'));
     assert.equal(e.message.split('\n').length, 6, 'one line per problem under the headline');
@@ -124,7 +125,9 @@ export default driver;
     assert.match(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], DriverUnLoad() {} }).join('\n'), /unknown member "DriverUnLoad"/);
     assert.deepEqual(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], breaksRule: 'PAGE-5' }), []);
     assert.deepEqual(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], breaksRule: 'VER-SG-DOUBLE-PUT' }), []);
-    assert.match(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], breaksRule: 'VER-double-free' }).join('\n'), /breaksRule VER-double-free is no entry of the DMA verifier's catalog .*VER-SG-DOUBLE-PUT/);
+    assert.match(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], breaksRule: 'VER-double-free' }).join('\n'), /"VER-double-free" is no rule of the catalog \(docs\/RULES\.md\) nor a verifier catalog entry .*the rules are PAGE-1, .*DEV-8, VER-\*; the verifier entries are VER-UNLOCKED-DMA, .*VER-SG-DOUBLE-PUT/);
+    // Well formed, but the catalog has no such rule.
+    assert.match(contractProblems({ ...base, conformanceClasses: ['read-write-direct'], breaksRule: 'PAGE-9' }).join('\n'), /breaksRule must name a rule of the catalog .*"PAGE-9" is no rule of the catalog/);
   });
 
   it('loadDriverFromWorldParameters: none named gives null; a named one is loaded', () => {

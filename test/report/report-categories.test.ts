@@ -4,6 +4,8 @@ import { VIOLATION_CATALOG } from '../../src/kernel/verifier/violation-catalog';
 import { BUGCHECK_NAMES, BugCheck } from '../../src/machine/bug-check';
 import { MalformedSize, parseSize } from '../../src/machine/size-expression';
 import { reportCategories } from '../../src/report/report-categories';
+import { RuleFindingsError } from '../../src/oracles/rule-findings-error';
+import { RULE_CATALOG, RULE_IDS } from '../../src/rules/rule-catalog';
 import { MalformedRuleTag, ruleFamily } from '../../steps/support/rule-labels';
 import { UnknownScenarioObject } from '../../steps/support/scenario-objects';
 import { MalformedNumber } from '../../steps/support/step-value-parsers';
@@ -77,6 +79,26 @@ describe('report categories', () => {
       'Product failure: verifier finding DRIVER_VERIFIER_DMA_VIOLATION (no catalog entry named)',
     ]);
     assert.deepEqual(categoriesOf('failed', 'AssertionError: rule broken: 3 bytes differ\n\nexpected 1'), ['Product failure: rule broken (an assertion failed)']);
+  });
+
+  it('files a failed check by the findings it carried: verifier entry, else stop code, else rule; never by what the text below mentions', () => {
+    const doublePut = new RuleFindingsError('expected no verifier finding', [
+      { oracle: 'stop', rule: 'SG-3', entry: 'VER-SG-DOUBLE-PUT', bugCheck: 0xe6, message: 'bug check 0x4E PFN_LIST_CORRUPT mentioned, VER-UNLOCKED-DMA too' },
+      { oracle: 'data', rule: 'PAGE-1', message: 'the machine stopped with bug check 0xCB' },
+    ]);
+    const entry = VIOLATION_CATALOG.find((e) => e.id === 'VER-SG-DOUBLE-PUT')!;
+    assert.deepEqual(categoriesOf('failed', shown(doublePut)), [`Product failure: verifier VER-SG-DOUBLE-PUT (${entry.title})`]);
+    const leftLocked = new RuleFindingsError('expected every stop to be examined', [{ oracle: 'stop', rule: 'PAGE-5', bugCheck: 0xcb, message: 'VER-SG-DOUBLE-PUT in passing' }]);
+    assert.deepEqual(categoriesOf('failed', shown(leftLocked)), ['Product failure: bug check 0xCB DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS']);
+    const unknownStop = new RuleFindingsError('expected the machine to keep running', [{ oracle: 'stop', rule: 'VER-*', bugCheck: 0x1234, message: 'm' }]);
+    assert.deepEqual(categoriesOf('failed', shown(unknownStop)), ['Product failure: bug check with an unknown code']);
+    const data = new RuleFindingsError('expected every byte to match', [{ oracle: 'data', rule: 'DEV-2', message: 'DRIVER_VERIFIER_DMA_VIOLATION and bug check 0x4E PFN_LIST_CORRUPT (0x9A' }]);
+    assert.deepEqual(categoriesOf('failed', shown(data)), [`Product failure: rule DEV-2 broken (${RULE_CATALOG['DEV-2'].title})`]);
+    // A verifier entry named as the rule, with no stop behind it (an I/O manager check of a leak).
+    const leak = new RuleFindingsError('expected nothing left behind', [{ oracle: 'leftovers', rule: 'VER-LEAK-AT-UNLOAD', message: 'm' }]);
+    assert.deepEqual(categoriesOf('failed', shown(leak)), [`Product failure: verifier VER-LEAK-AT-UNLOAD (${VIOLATION_CATALOG.find((e) => e.id === 'VER-LEAK-AT-UNLOAD')!.title})`]);
+    const names = categories.map((c) => c.name);
+    for (const id of RULE_IDS) assert.ok(names.includes(`Product failure: rule ${id} broken (${RULE_CATALOG[id].title})`), id);
   });
 
   it('files suite and feature problems as test defects, each under its own kind', () => {

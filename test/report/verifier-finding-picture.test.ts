@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import type { VerifierFinding } from '../../src/kernel/verifier/dma-verifier';
-import { violationEntry } from '../../src/kernel/verifier/violation-catalog';
+import { VIOLATION_CATALOG, violationEntry } from '../../src/kernel/verifier/violation-catalog';
 import { findingCard, findingCardOfBugCheck, verifierFindingPicture } from '../../src/report/verifier-finding-picture';
 import { assertWellFormedSvg } from './well-formed-xml';
 
@@ -21,6 +21,11 @@ describe('a DMA verifier finding', () => {
     assert.equal(findingCardOfBugCheck(new BugCheck(0x4e, 0, 0, 0, 0, 'VER-UNLOCKED-DMA: not a verifier stop')), null);
     assert.equal(findingCardOfBugCheck(new BugCheck(0xe6, 0, 0, 0, 0, 'VER-NO-SUCH-CHECK: x')), null);
     assert.equal(findingCardOfBugCheck(new BugCheck(0xe6, 0, 0, 0, 0, 'no catalog ID here')), null);
+    // The entry is the stop's parameter 1, which is the catalog's data; the reason's words decide nothing.
+    const byParameter = findingCardOfBugCheck(new BugCheck(0xe6, 0x06, 2, 2, 1, 'a reason that names no entry'));
+    assert.deepEqual([byParameter?.id, byParameter?.rule, byParameter?.details], ['VER-SG-DOUBLE-PUT', 'SG-3', 'a reason that names no entry']);
+    const parameter1s = VIOLATION_CATALOG.map((e) => e.parameter1);
+    assert.equal(new Set(parameter1s).size, parameter1s.length, 'every entry has a parameter 1 of its own');
   });
 
   it('draws the catalog entry, the four parameters, what they mean and what happened', () => {

@@ -123,8 +123,11 @@ describe('Allure results of a run', () => {
   it('labels the scenario with epic, story, severity and suites, links the seed, and records driver and machine', () => {
     const r = result('the machine stops');
     const label = (name: string) => r.labels.filter((l) => l.name === name).map((l) => l.value);
-    assert.deepEqual(label('epic'), ['MDL: MDLs']);
-    assert.deepEqual(label('story'), ['MDL-2']);
+    // Tagged MDL-2, but it failed with 0x4E parameter 1 0x99, which stands for PAGE-5: filed under the diagnosed rule.
+    assert.deepEqual(label('epic'), ['PAGE: Paging and locking']);
+    assert.deepEqual(label('story'), ['PAGE-5']);
+    const passed = result('an expected stop passes and shows its screen');
+    assert.deepEqual(passed.labels.filter((l) => l.name === 'story').map((l) => l.value), ['MDL-2'], 'a passing scenario is filed under its tags');
     assert.deepEqual(label('severity'), ['critical']);
     assert.deepEqual(label('suite'), ['what the report records']);
     assert.deepEqual(r.links, [{ url: 'seed:003', type: 'seed' }]);
@@ -133,6 +136,17 @@ describe('Allure results of a run', () => {
     assert.match(parameter('machine')?.value ?? '', /^8 GiB RAM, seed 1, IOMMU off, verifier stops the machine.* \(not booted\)$/);
     assert.equal(parameter('machine')?.excluded, true, 'the machine does not split the scenario\'s history');
     assert.match(result('an expected stop passes and shows its screen').parameters.find((p) => p.name === 'machine')?.value ?? '', /^1 GiB RAM, seed 1,/);
+  });
+
+  it('a failed scenario carries its findings as a JSON attachment; one without findings carries none', () => {
+    const json = (r: AllureResult) =>
+      r.steps.flatMap((s) => s.attachments ?? []).filter((a) => a.type === 'application/json' && a.name === 'rule findings').map((a) => JSON.parse(fs.readFileSync(path.join(resultsDir, a.source), 'utf8')));
+    const [findings] = json(result('the machine stops'));
+    assert.deepEqual(findings.map((f: { oracle: string; rule: string; bugCheck: number }) => [f.oracle, f.rule, f.bugCheck]), [['stop', 'PAGE-5', 0x4e]]);
+    const [unexamined] = json(result('a later step runs into a stop nobody examined'));
+    assert.deepEqual([unexamined[0].rule, unexamined[0].bugCheck], ['MDL-2', 0x4e], 'a parent MDL freed under its partial MDL');
+    assert.deepEqual(json(result('a step nobody defined')), []);
+    assert.deepEqual(json(result('an outcome nobody examined')), [], 'a raised status left unexamined is a plain assertion');
   });
 
   it('an undefined step makes the scenario broken, not passed, names the step and says what to do', () => {

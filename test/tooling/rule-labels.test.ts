@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { generateMessages } from '@cucumber/gherkin';
-import { MalformedRuleTag, ruleFamily, ruleLabels, seedLinks } from '../../steps/support/rule-labels';
+import { MalformedRuleTag, behaviorLabels, ruleFamily, ruleLabels, seedLinks } from '../../steps/support/rule-labels';
 
 /** The document and the pickles (scenarios as run) of a Gherkin text. */
 function compile(text: string) {
@@ -25,7 +25,7 @@ Feature: labels
     Given a step
 
   Rule: a rule block
-    @rule:VER-double-free
+    @rule:VER-SG-DOUBLE-PUT
     Scenario: tagged inside a rule block
       Given a step
 
@@ -38,26 +38,44 @@ Feature: labels
 describe('Allure labels from rule tags', () => {
   const { document, pickle } = compile(FEATURE);
 
-  it('gives every rule family an epic, and leaves the story of Feature and Scenario tags to the formatter', () => {
-    assert.deepEqual(ruleLabels(pickle('tagged on the scenario line'), document), [
+  it('files a scenario that did not fail with findings under the families and rules of its tags, titled from the catalog', () => {
+    assert.deepEqual(behaviorLabels(pickle('tagged on the scenario line'), null), [
       { name: 'epic', value: 'PAGE: Paging and locking' },
       { name: 'epic', value: 'MDL: MDLs' },
+      { name: 'story', value: 'PAGE-1' },
+      { name: 'story', value: 'MDL-2' },
+    ]);
+    assert.deepEqual(behaviorLabels(pickle('no tags of its own'), []), [
+      { name: 'epic', value: 'PAGE: Paging and locking' },
+      { name: 'epic', value: 'SG: Scatter/gather and adapters' },
+      { name: 'story', value: 'PAGE-1' },
+      { name: 'story', value: 'SG-3' },
     ]);
   });
 
-  it('adds story and severity for tags the formatter does not see (Rule: blocks)', () => {
-    assert.deepEqual(ruleLabels(pickle('no tags of its own'), document), [
-      { name: 'epic', value: 'PAGE: Paging and locking' },
+  it('files a failure with findings under the rule the diagnosis named, not under the tags', () => {
+    const doublePut = { oracle: 'stop' as const, rule: 'SG-3' as const, entry: 'VER-SG-DOUBLE-PUT' as const, message: 'a list put back twice' };
+    assert.deepEqual(behaviorLabels(pickle('tagged on the scenario line'), [doublePut, { oracle: 'data', rule: 'PAGE-1', message: 'm' }]), [
       { name: 'epic', value: 'SG: Scatter/gather and adapters' },
       { name: 'story', value: 'SG-3' },
-      { name: 'severity', value: 'minor' },
     ]);
+    assert.deepEqual(behaviorLabels(pickle('tagged on the scenario line'), [{ oracle: 'verifier', rule: 'VER-IOMMU-FAULT', message: 'm' }]), [
+      { name: 'epic', value: 'VER: Verifier catalog' },
+      { name: 'story', value: 'VER-IOMMU-FAULT' },
+    ]);
+  });
+
+  it('adds the severity of tags the formatter does not see (Rule: blocks), and nothing for those it does', () => {
+    assert.deepEqual(ruleLabels(pickle('no tags of its own'), document), [{ name: 'severity', value: 'minor' }]);
+    assert.deepEqual(ruleLabels(pickle('tagged on the scenario line'), document), []);
   });
 
   it('treats a scenario inside a rule block like any other for its own tags', () => {
-    assert.deepEqual(ruleLabels(pickle('tagged inside a rule block'), document), [
+    assert.deepEqual(behaviorLabels(pickle('tagged inside a rule block'), null), [
       { name: 'epic', value: 'PAGE: Paging and locking' },
       { name: 'epic', value: 'VER: Verifier catalog' },
+      { name: 'story', value: 'PAGE-1' },
+      { name: 'story', value: 'VER-SG-DOUBLE-PUT' },
     ]);
   });
 
@@ -71,6 +89,9 @@ describe('Allure labels from rule tags', () => {
     assert.equal(ruleFamily('@rule:CONT-7'), 'CONT');
     assert.throws(() => ruleFamily('@rule:PGE-1'), (e: unknown) => e instanceof MalformedRuleTag && /"@rule:PGE-1": unknown rule family "PGE"/.test(e.message));
     assert.throws(() => ruleFamily('@rule:PAGE'), /"@rule:PAGE": the rule ID is not FAMILY-name/);
+    assert.equal(ruleFamily('@rule:VER-SG-DOUBLE-PUT'), 'VER');
+    assert.throws(() => ruleFamily('@rule:PAGE-9'), /"@rule:PAGE-9": PAGE-9 is no rule of the catalog nor a verifier catalog entry/);
+    assert.throws(() => ruleFamily('@rule:VER-double-free'), /VER-double-free is no rule of the catalog/);
     const bad = compile('@rule:page-1\nFeature: f\n  Scenario: s\n    Given a step\n');
     assert.throws(() => ruleLabels(bad.pickle('s'), bad.document), MalformedRuleTag);
   });

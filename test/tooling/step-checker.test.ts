@@ -32,7 +32,16 @@ const dir = temporaryFolder({
     '      | 1 GiB |',
     '',
   ].join('\n'),
-  'tagged.feature': ['Feature: tagged', '  @rule:PGE-1', '  Scenario: a misspelt rule family', '    Then no RAM lies above 4 GiB', ''].join('\n'),
+  'tagged.feature': [
+    'Feature: tagged',
+    '  @rule:PGE-1',
+    '  Scenario: a misspelt rule family',
+    '    Then no RAM lies above 4 GiB',
+    '  @rule:PAGE-9',
+    '  Scenario: a rule the catalog does not have',
+    '    Then no RAM lies above 4 GiB',
+    '',
+  ].join('\n'),
   // A second definition of a real step's text makes that step ambiguous.
   'duplicate.steps.cjs': `const { Given } = require(${JSON.stringify(CUCUMBER_MODULE)});\nGiven('a machine with 1 GiB of RAM', function () {});\n`,
 });
@@ -60,8 +69,10 @@ describe('the step checker (scripts/check-steps.cjs)', { concurrency: true }, ()
     assert.match(run.output, /matched by steps\/machine\.steps\.ts:\d+ "a machine with \{size\} of RAM"/);
     assert.match(run.output, /matched by .*duplicate\.steps\.cjs:2 "a machine with 1 GiB of RAM"/);
     assert.match(run.output, /rule tag {3}\S*tagged\.feature:2 {2}malformed rule tag "@rule:PGE-1": unknown rule family "PGE"/);
+    // Well formed, but no rule of the catalog (docs/RULES.md).
+    assert.match(run.output, /rule tag {3}\S*tagged\.feature:5 {2}malformed rule tag "@rule:PAGE-9": PAGE-9 is no rule of the catalog nor a verifier catalog entry/);
     // "Given a machine with 1 GiB of RAM" is in three of the features, so all three are ambiguous.
-    assert.match(run.output, /4 feature file\(s\), 4 scenario\(s\), 7 step\(s\): 2 undefined, 3 ambiguous, 1 malformed rule tag\(s\)/);
+    assert.match(run.output, /4 feature file\(s\), 5 scenario\(s\), 8 step\(s\): 2 undefined, 3 ambiguous, 2 malformed rule tag\(s\)/);
   });
 
   it('refuses an option it does not know', async () => {

@@ -17,9 +17,10 @@ import { IOCTL_MAPPED_MAP, IOCTL_MAPPED_TRANSFER, MAP_OUTPUT_BYTES, TRANSFER_INP
 import type { Expectation, TrackedRequest } from '../../workload/request-ledger';
 import { encodeU32 } from '../../contracts/little-endian';
 import type { WorkloadApplication } from '../../workload/workload-application';
+import type { RuleRef } from '../../rules/rule-ref';
 
 /** The rules the class's requests and data guard. */
-export const MAPPED_BUFFER_RULES = { map: 'CONT-6', transfer: 'DEV-2', data: 'CONT-6' } as const;
+export const MAPPED_BUFFER_RULES = { map: 'CONT-6', transfer: 'DEV-2', data: 'CONT-6' } as const satisfies Record<string, RuleRef>;
 
 export class MappedBufferClient {
   /** The buffer as this process sees it, once mapped. */

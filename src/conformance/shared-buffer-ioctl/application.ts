@@ -25,9 +25,10 @@ import {
   decodeQueueEntry, encodeQueueRegistration, encodeU32, queueBytes, queueCapacity,
 } from './interface';
 import type { WorkloadApplication } from '../../workload/workload-application';
+import type { RuleRef } from '../../rules/rule-ref';
 
 /** The rules the class's requests guard. */
-export const SHARED_BUFFER_RULES = { queue: 'PAGE-3', buffer: 'PAGE-5', data: 'PAGE-1', signal: 'PAGE-6' } as const;
+export const SHARED_BUFFER_RULES = { queue: 'PAGE-3', buffer: 'PAGE-5', data: 'PAGE-1', signal: 'PAGE-6' } as const satisfies Record<string, RuleRef>;
 
 interface HandedDown {
   readonly id: number;

@@ -6,14 +6,15 @@
  */
 import fc from 'fast-check';
 import { FuzzTarget } from '../campaign';
+import type { RuleRef } from '../../rules/rule-ref';
 
 export interface KernelModel<Model extends object, Real> {
   /** Short name used on the command line: `npm run fuzz -- --model <name>`. */
   readonly name: string;
   /** What is modelled, in a few words. */
   readonly title: string;
-  /** The RULES.md IDs the model's checks guard. */
-  readonly rules: readonly string[];
+  /** The IDs (docs/RULES.md) the model's checks guard. */
+  readonly rules: readonly RuleRef[];
   readonly commands: fc.Arbitrary<fc.Command<Model, Real>>;
   readonly maxCommands: number;
   setup(): { model: Model; real: Real };

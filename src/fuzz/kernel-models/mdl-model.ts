@@ -21,6 +21,7 @@ import { pickLive } from '../live-targets';
 import { requireEqual, requireRule, requireStop } from '../rule-violation';
 import { KernelModel } from './kernel-model';
 import { bootModelMachine } from './model-machine';
+import type { RuleRef } from '../../rules/rule-ref';
 
 export const MDL_BUFFER_PAGES = 6;
 const MAX_LIVE_MDLS = 16;
@@ -258,7 +259,7 @@ class Touch implements MdlCommand {
 
 // --- illegal commands: each finds or makes its target, then must stop the machine ---
 
-function expectStop(m: MdlModel, r: MdlReal, rule: string, code: number, p1: number, fn: () => void): BugCheck {
+function expectStop(m: MdlModel, r: MdlReal, rule: RuleRef, code: number, p1: number, fn: () => void): BugCheck {
   m.stopped = true;
   return requireStop(rule, r.machine.kernel, code, p1, fn);
 }

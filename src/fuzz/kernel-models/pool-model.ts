@@ -26,6 +26,7 @@ import { pickLive } from '../live-targets';
 import { requireEqual, requireRule, requireStop } from '../rule-violation';
 import { KernelModel } from './kernel-model';
 import { bootModelMachine } from './model-machine';
+import type { RuleRef } from '../../rules/rule-ref';
 
 const POOL_PAGES = 48;
 const MAX_RULES = 4;
@@ -114,7 +115,7 @@ function countInjected(m: PoolModel, point: string): void {
  * fires or the pool has no room; where a fraction rule may fire, the
  * injector's own count says whether it did.
  */
-function requireOutcome(rule: string, what: string, succeeded: boolean, decision: 'fail' | 'pass' | 'either', injected: boolean, room: boolean, pagesLeft: number, pages: number): void {
+function requireOutcome(rule: RuleRef, what: string, succeeded: boolean, decision: 'fail' | 'pass' | 'either', injected: boolean, room: boolean, pagesLeft: number, pages: number): void {
   const fires = decision === 'fail' || (decision === 'either' && injected);
   requireRule(rule, decision !== 'pass' || !injected, () => `${what}: a failure was injected although no armed rule fires for this call`);
   if (succeeded) requireRule(rule, !fires && room, () => `${what} succeeded, but ${fires ? 'an armed fault rule fires for it' : `the pool has ${pagesLeft} page(s) left for ${pages}`}`);

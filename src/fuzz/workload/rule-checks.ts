@@ -20,8 +20,8 @@ export function findingsAtEnd(workload: Workload): OracleFinding[] {
   return checkWorkload(workload);
 }
 
-/** Throw the findings as a rule violation (the first finding's rule), or do nothing when there are none. */
+/** Throw the findings as a rule violation (the first finding's rule, the findings as data), or do nothing when there are none. */
 export function requireNoFindings(findings: readonly OracleFinding[], when: string): void {
   if (findings.length === 0) return;
-  throw new RuleViolation(findings[0]!.rule, `${when}:\n${describeFindings(findings)}`);
+  throw new RuleViolation(findings[0]!.rule, `${when}:\n${describeFindings(findings)}`, findings);
 }

@@ -26,7 +26,7 @@ export function renderCatalogDocument(): string {
     '<!-- Generated from src/kernel/verifier/violation-catalog.ts and project-codes.ts by src/kernel/verifier/catalog-document.ts; do not edit by hand. -->',
     '',
     'Every violation the DMA verifier detects. A scenario that checks one is tagged',
-    '`@rule:<ID>`; the "Rule" column names the RULES.md rule the check guards.',
+    '`@rule:<ID>`; the "Rule" column names the rule of docs/RULES.md the check guards.',
     '',
     `With \`verifierMode: 'bugcheck'\` a finding stops the machine with bug check ${hex(DRIVER_VERIFIER_DMA_VIOLATION)}`,
     '(DRIVER_VERIFIER_DMA_VIOLATION) and the parameters below; with `\'record\'` it is only',

@@ -17,6 +17,7 @@ import { PAGE_SIZE, formatAddress } from '../../contracts/units';
 import type { DeviceRamAccess, DevicePeerAccess, DmaFault, DmaObserver } from '../../pci/dma-observer';
 import type { Kernel } from '../kernel';
 import { DRIVER_VERIFIER_DMA_VIOLATION, ViolationId, violationEntry } from './violation-catalog';
+import type { RuleId } from '../../rules/rule-catalog';
 
 /** A range of device-visible (bus) addresses. */
 export interface DeviceRange {
@@ -42,7 +43,7 @@ export interface DeviceMapping {
 
 export interface VerifierFinding {
   readonly id: ViolationId;
-  readonly rule: string;
+  readonly rule: RuleId;
   readonly bugCheckCode: number;
   /** Parameters 1..4 as the bug check would carry them. */
   readonly parameters: readonly [number, number, number, number];

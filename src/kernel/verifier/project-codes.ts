@@ -26,6 +26,7 @@ export const DOCUMENTED_C4_RANGES: readonly (readonly [number, number])[] = [
   // DDI compliance and NDIS/WIFI rules: the whole 0x000RXXXX space.
   [0x10000, 0xfffff],
 ];
+import type { RuleId } from '../../rules/rule-catalog';
 
 /** Parameter-1 values Microsoft documents for bug check 0xE6, inclusive. */
 export const DOCUMENTED_E6_RANGE: readonly [number, number] = [0x00, 0x26];
@@ -39,8 +40,8 @@ export const PROJECT_E6_BASE = 0x1000;
 export interface ProjectCode {
   readonly parameter1: number;
   readonly title: string;
-  /** The RULES.md rule the check guards, or VER-* when it guards no numbered rule. */
-  readonly rule: string;
+  /** The rule of the catalog (docs/RULES.md) the check guards, or VER-* when it guards no numbered rule. */
+  readonly rule: RuleId;
   /** Meaning of parameters 2..4. */
   readonly parameters: string;
   /** The routine that stops the machine. */

@@ -1,6 +1,6 @@
 /**
  * The DMA verifier's catalog: every violation it detects, the rule it guards
- * (RULES.md), what a real tool reports for it, and where it is detected.
+ * (docs/RULES.md), what a real tool reports for it, and where it is detected.
  *
  * In 'bugcheck' mode a finding stops the machine with bug check 0xE6
  * (DRIVER_VERIFIER_DMA_VIOLATION) and `parameter1`. Where Windows has its own
@@ -9,6 +9,7 @@
  * and `windows` says "none", so nobody mistakes it for a Windows code.
  */
 import { PROJECT_E6_BASE } from './project-codes';
+import type { RuleId } from '../../rules/rule-catalog';
 
 export const DRIVER_VERIFIER_DMA_VIOLATION = 0xe6;
 
@@ -18,8 +19,8 @@ export const PROJECT_PARAMETER_BASE = PROJECT_E6_BASE;
 export interface ViolationEntry {
   readonly id: string;
   readonly title: string;
-  /** The RULES.md rule the check guards. */
-  readonly rule: string;
+  /** The rule of the catalog (docs/RULES.md) the check guards; VER-* for the verifier's own checks. */
+  readonly rule: RuleId;
   /** Bug check 0xE6 parameter 1 used when the verifier stops the machine. */
   readonly parameter1: number;
   /** What Windows Driver Verifier reports, or "none". */
@@ -297,4 +298,10 @@ export function violationEntry(id: ViolationId): ViolationEntry {
 
 export function isViolationId(id: string): id is ViolationId {
   return byId.has(id);
+}
+
+/** The entry behind a verifier stop: bug check 0xE6 whose parameter 1 is the entry's; null for any other stop. */
+export function entryOfVerifierStop(stop: { readonly code: number; readonly parameters: readonly number[] }): ViolationEntry | null {
+  if (stop.code !== DRIVER_VERIFIER_DMA_VIOLATION) return null;
+  return entries.find((e) => e.parameter1 === stop.parameters[0]) ?? null;
 }

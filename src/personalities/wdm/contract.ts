@@ -33,19 +33,19 @@ import type { KINTERRUPT } from '../../kernel/io/interrupt';
 import type { IRP } from '../../kernel/io/irp';
 import type { KernelApi } from './kernel-api';
 import type { ConformanceClass } from '../../conformance/classes';
+import type { RuleRef } from '../../rules/rule-ref';
+
+export type { RuleRef } from '../../rules/rule-ref';
 
 export type { ConformanceClass } from '../../conformance/classes';
-
-/** A rule ID of the catalog (RULES.md): a family and a name, e.g. PAGE-1, or a verifier catalog entry such as VER-SG-DOUBLE-PUT. */
-export const RULE_ID_PATTERN = /^(PAGE|MDL|SG|CONT|DEV|VER)-[A-Za-z0-9-]+$/;
 
 export interface DriverModule {
   /** The driver's name: reports, bug checks and findings name it. */
   readonly name: string;
   /** The classes of scenarios the driver claims to pass; the others are skipped for it, with the reason. */
   readonly conformanceClasses: readonly ConformanceClass[];
-  /** A deliberately faulty driver names the rule it breaks (e.g. "PAGE-5"); the mutation check expects that rule's scenarios to reject it. */
-  readonly breaksRule?: string;
+  /** A deliberately faulty driver names the rule it breaks (e.g. "PAGE-5", docs/RULES.md) or a verifier catalog entry; the mutation check expects that rule's scenarios to reject it. */
+  readonly breaksRule?: RuleRef;
   /** One sentence for the report. */
   readonly description?: string;
 

@@ -27,8 +27,7 @@ import {
 } from './contract';
 import type {
   ConformanceClass, DEVICE_DESCRIPTION, DEVICE_OBJECT, DMA_ADAPTER, DRIVER_OBJECT, DeviceResources, DriverModule, IRP, KSPIN_LOCK,
-  KernelApi, NtStatus, SCATTER_GATHER_ELEMENT,
-} from './contract';
+  KernelApi, NtStatus, SCATTER_GATHER_ELEMENT, RuleRef } from './contract';
 import { DESCRIPTOR_SIZE, DescriptorFlag, DmaCapability, DmaControl, DmaError, DmaRegister, DmaState, DmaStatusBit, MAX_RING_DESCRIPTORS } from '../../contracts/dma-test-device-registers';
 
 const TWO_32 = 2 ** 32;
@@ -42,7 +41,7 @@ export interface DriverIdentity {
   readonly name: string;
   readonly description: string;
   /** For a deliberately faulty variant: the rule it breaks. */
-  readonly breaksRule?: string;
+  readonly breaksRule?: RuleRef;
 }
 
 // --- requests -------------------------------------------------------------------------

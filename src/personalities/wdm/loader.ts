@@ -19,8 +19,8 @@ import type { DRIVER_OBJECT } from '../../kernel/io/driver-object';
 import type { IoManager } from '../../kernel/io/io-manager';
 import type { Kernel } from '../../kernel/kernel';
 import type { AttachedFunction, PciBus } from '../../pci/bus';
-import { VIOLATION_CATALOG } from '../../kernel/verifier/violation-catalog';
-import { DriverModule, RULE_ID_PATTERN } from './contract';
+import { DriverModule } from './contract';
+import { isRuleRef, ruleRefProblem } from '../../rules/rule-ref';
 import { CONFORMANCE_CLASS_NAMES, isConformanceClass } from '../../conformance/classes';
 import { createKernelApi } from './kernel-api-binding';
 import type { KernelApi } from './kernel-api';
@@ -95,10 +95,8 @@ export function contractProblems(candidate: unknown): string[] {
     if (d[routine] !== undefined && typeof d[routine] !== 'function') problems.push(`${routine} must be a function ${shape} when present, got ${describeValue(d[routine])}`);
   }
 
-  if (d.breaksRule !== undefined && (typeof d.breaksRule !== 'string' || !RULE_ID_PATTERN.test(d.breaksRule))) {
-    problems.push(`breaksRule must be a rule ID of the catalog such as PAGE-5 or VER-SG-DOUBLE-PUT (families PAGE, MDL, SG, CONT, DEV, VER), got ${describeValue(d.breaksRule)}`);
-  } else if (typeof d.breaksRule === 'string' && d.breaksRule.startsWith('VER-') && !VIOLATION_CATALOG.some((e) => e.id === d.breaksRule)) {
-    problems.push(`breaksRule ${d.breaksRule} is no entry of the DMA verifier's catalog (docs/verifier-catalog.md); the entries are ${VIOLATION_CATALOG.map((e) => e.id).join(', ')}`);
+  if (d.breaksRule !== undefined && !isRuleRef(d.breaksRule)) {
+    problems.push(`breaksRule must name a rule of the catalog such as PAGE-5, or a verifier catalog entry such as VER-SG-DOUBLE-PUT: ${ruleRefProblem(d.breaksRule)}`);
   }
   if (d.description !== undefined && typeof d.description !== 'string') problems.push(`description must be a string when present, got ${describeValue(d.description)}`);
 

@@ -121,6 +121,8 @@ describe('the Allure report in a browser', () => {
     await expandTree();
     await page.getByText(FAILING, { exact: true }).first().click();
     await expectVisible(`Categories: ${CATEGORY}`, 'the scenario\'s category line');
+    // Its findings as data, for whoever reads the results after the report.
+    await expectVisible('rule findings', 'the findings attachment');
   });
 
   it('shows the bug check screen and the memory map as SVG pictures', async () => {

@@ -1,7 +1,10 @@
 /**
  * Runs the conformance suite and writes the Allure report.
  *
- *   npm run conformance [-- --driver <module path>] [-- other cucumber options, e.g. --tags @rule:PAGE-1]
+ *   npm run conformance [-- --driver <module path>] [--driver-time-budget <seconds>] [-- other cucumber options, e.g. --tags @rule:PAGE-1]
+ *
+ * --driver-time-budget: the wall-clock seconds one call into driver code may
+ * run before it is stopped as not returning (default 10).
  *
  * The report is written even when scenarios fail; the exit status is the
  * suite's (non-zero when any scenario failed), or the report's when the suite
@@ -18,7 +21,7 @@ const { readWorldParameters } = require('../steps/support/world-parameters');
 
 class UsageError extends Error {}
 
-/** Splits our own options (--driver, --world-parameters) from cucumber's. */
+/** Splits our own options (--driver, --driver-time-budget, --world-parameters) from cucumber's. */
 function parseArguments(argv) {
   let worldParameters = {};
   const cucumberArgs = [];
@@ -34,6 +37,10 @@ function parseArguments(argv) {
     };
     if (a === '--driver' || a.startsWith('--driver=')) {
       worldParameters = { ...worldParameters, driver: valueOf('--driver') };
+    } else if (a === '--driver-time-budget' || a.startsWith('--driver-time-budget=')) {
+      const seconds = Number(valueOf('--driver-time-budget'));
+      if (!(seconds > 0)) throw new UsageError('--driver-time-budget needs a positive number of seconds');
+      worldParameters = { ...worldParameters, driverTimeBudget: seconds };
     } else if (a === '--world-parameters' || a.startsWith('--world-parameters=')) {
       const text = valueOf('--world-parameters');
       try {

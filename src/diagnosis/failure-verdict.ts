@@ -9,7 +9,8 @@
  *   rule of its entry;
  * - a failed assertion of a Then step states the rule of its scenario;
  * - anything else (a program error of the suite or the simulator, an
- *   undefined step, a stop the simulator caused) is broken: no verdict.
+ *   undefined step, a stop the simulator caused, a driver routine that did
+ *   not return) is broken: it names no rule.
  */
 import { VIOLATION_CATALOG } from '../kernel/verifier/violation-catalog';
 import { ruleOfBugCheck } from './bug-check-rules';
@@ -31,6 +32,8 @@ function errorName(message: string): string | null {
 }
 
 export function failureVerdict(message: string, errorType: string | null = null, inThenStep = true): FailureVerdict {
+  // A routine that did not return (the wall-clock watchdog stopped it) is a verdict on the driver, but judges no rule.
+  if (errorType === 'DriverSpinning' || /^DriverSpinning: /.test(message.trimStart())) return { kind: 'broken', why: 'the driver did not return: no rule was judged' };
   const name = errorType ?? errorName(message);
   const assertion = name === 'AssertionError' || ASSERTION.test(message.trimStart());
   // A stop that a step ran into, or that no Then step examined, is a verdict the suite words too.

@@ -1,6 +1,7 @@
 /**
  * The Allure categories (categories.json): how failures are sorted in the
- * report's Categories tab. Product failures come first (the driver or the
+ * report's Categories tab. A driver routine that did not return comes first
+ * (a verdict on the driver that judges no rule), then product failures (the driver or the
  * simulated kernel broke a rule: one category per verifier catalog entry, one
  * per bug check code, then plain broken rules), then test defects (the suite
  * or a feature is wrong: an undefined step, bad input in a feature, a bad
@@ -38,6 +39,9 @@ export const TEST_DEFECT_ERRORS = {
 
 const FAILED = ['failed', 'broken'] as const;
 
+/** Driver code that did not return within the wall-clock budget: a verdict on the driver, but no rule it broke. */
+const DRIVER_DID_NOT_RETURN = 'DriverSpinning';
+
 function hex(code: number): string {
   return '0x' + code.toString(16).toUpperCase();
 }
@@ -57,7 +61,7 @@ const UNDEFINED_STEP = "(?:(?:undefined|ambiguous) step: |.*doesn't have an impl
 
 export function reportCategories(catalog: readonly ViolationEntry[], bugCheckNames: Readonly<Record<number, string>> = BUGCHECK_NAMES): ReportCategory[] {
   const defectErrors = Object.values(TEST_DEFECT_ERRORS).flat();
-  const notTestDefect = `(?!${UNDEFINED_STEP}|(?:${defectErrors.join('|')}): )`;
+  const notTestDefect = `(?!${UNDEFINED_STEP}|(?:${[...defectErrors, DRIVER_DID_NOT_RETURN].join('|')}): )`;
   const anyCatalogId = catalog.length > 0 ? `(?!.*(?:${catalog.map((e) => wholeId(e.id)).join('|')}))` : '';
 
   const verifierEntries = catalog.map((e) => ({
@@ -80,6 +84,11 @@ export function reportCategories(catalog: readonly ViolationEntry[], bugCheckNam
   }));
   const noKnownStop = `(?!${STOP_PREFIX}0x[0-9A-F]+ )`;
   return [
+    {
+      name: 'Driver did not return: a routine ran past the wall-clock budget (no rule was judged)',
+      matchedStatuses: FAILED,
+      messageRegex: `(?s)${DRIVER_DID_NOT_RETURN}: .*`,
+    },
     ...verifierEntries,
     ...bugChecks,
     {

@@ -30,6 +30,14 @@ describe('the verdict of a failed scenario', () => {
     assert.equal(failureVerdict('Error: [stop, SG-3] looks like a finding').kind, 'broken');
   });
 
+  it('a driver routine that did not return names no rule, whatever its text mentions, even in a Then step', () => {
+    const message = 'DriverSpinning: the driver [stop, SG-3] bug check 0x4E PFN_LIST_CORRUPT (0x9A did not return: DpcForIsr ran more than 10 s of wall-clock time';
+    for (const v of [failureVerdict(message), failureVerdict(message, 'DriverSpinning', true)]) {
+      assert.deepEqual(v, { kind: 'broken', why: 'the driver did not return: no rule was judged' });
+      assert.equal(verdictNames(v, 'SG-3', ['SG-3']), false);
+    }
+  });
+
   it('a Then step\'s assertion that names no rule states its scenario\'s rule; outside a Then step it is broken', () => {
     const v = failureVerdict('AssertionError: pages of "app.exe" locked for I/O: expected 1 to equal +0');
     assert.deepEqual(v, { kind: 'assertion' });

@@ -92,8 +92,14 @@ async function main() {
   const worldParameters = checked.driver ? { ...options.worldParameters, driver: checked.driver } : options.worldParameters;
 
   clearResults();
+  // Cucumber's option parser ends the process on an option it does not know; the report must still say the run failed.
+  const onRefusedOptions = (code) => {
+    if (code !== 0) failedBeforeAnyScenario('cucumber refused its options (its message is above)', code);
+  };
+  process.once('exit', onRefusedOptions);
   // The driver is named as the user gave it, so the messages show their path.
   const why = await preflight({ driver: options.worldParameters.driver, cucumberArgs: options.cucumberArgs });
+  process.off('exit', onRefusedOptions);
   if (why) return failedBeforeAnyScenario(why, 2);
   const cucumberArgs = [CUCUMBER_BIN, '--profile', 'default', ...options.cucumberArgs];
   if (Object.keys(worldParameters).length > 0) cucumberArgs.push('--world-parameters', JSON.stringify(worldParameters));

@@ -77,6 +77,14 @@ describe('a conformance run that fails before any scenario', { concurrency: true
     assertFailedBeforeAnyScenario(await conformance('path-line', ['features/nope.feature:12']), 'no feature file at features/nope.feature:12');
   });
 
+  it('an option cucumber does not know: cucumber\'s message, and the report says the run failed', async () => {
+    const run = await conformance('option', ['--nonsense']);
+    assert.equal(run.status, 1, run.output);
+    assert.match(run.output, /unknown option '--nonsense'\nconformance: cucumber refused its options \(its message is above\)\n/);
+    assert.match(fs.readFileSync(path.join(run.report, 'index.html'), 'utf8'), /This run failed before any scenario/);
+    assert.equal(fs.existsSync(path.join(run.report, 'data')), false, "the previous run's report is gone");
+  });
+
   it('a driver time budget that is not a positive number', async () => {
     assertFailedBeforeAnyScenario(await conformance('budget', ['--driver-time-budget', 'soon']), '--driver-time-budget needs a positive number of seconds');
   });

@@ -2,7 +2,8 @@
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const REPORTS = path.join(ROOT, 'reports');
+// The tooling tests point the runner elsewhere (DMA_CONFORMANCE_REPORTS), so they never replace a user's report.
+const REPORTS = process.env.DMA_CONFORMANCE_REPORTS ? path.resolve(process.env.DMA_CONFORMANCE_REPORTS) : path.join(ROOT, 'reports');
 
 module.exports = {
   ROOT,

@@ -9,7 +9,8 @@
  * - a failed assertion of a Then step that carried no findings states the
  *   rule of its scenario;
  * - anything else (a program error of the suite or the simulator, an
- *   assertion outside a Then step) is broken: no verdict.
+ *   assertion outside a Then step, a driver routine that did not return) is
+ *   broken: no verdict on a rule.
  *
  * Nothing here reads a rule out of a message.
  */
@@ -33,6 +34,8 @@ export type FailureVerdict =
   | { readonly kind: 'broken'; readonly why: string };
 
 export function failureVerdict(failed: FailedScenario): FailureVerdict {
+  // A routine that did not return (the wall-clock watchdog stopped it) is a verdict on the driver, but judges no rule.
+  if (failed.errorType === 'DriverSpinning') return { kind: 'broken', why: 'the driver did not return: no rule was judged' };
   const first = failed.findings?.[0];
   if (first) {
     const entry = first.entry !== undefined ? `, ${first.entry}` : '';

@@ -11,13 +11,17 @@
  * claim is skipped, and the report says why.
  *
  * A driver that cannot be loaded (no module at the path, a module that does
- * not implement the contract) stops the run before any scenario, with the
- * loader's message.
+ * not compile or does not implement the contract) stops the run before any
+ * scenario, with the loader's message.
+ *
+ * The world parameter `driverTimeBudget` (seconds) sets the wall-clock
+ * watchdog's budget for one call into driver code (src/kernel/io/wall-clock-watchdog.ts).
  */
 import { Before, BeforeAll, ITestCaseHookParameter } from '@cucumber/cucumber';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
 import { isConformanceClass } from '../../src/conformance/classes';
 import { loadDriverModule } from '../../src/personalities/driver-loader';
+import { setDriverTimeBudget } from '../../src/kernel/io/wall-clock-watchdog';
 import { referenceDriverOf } from '../../src/conformance/driver-finder';
 import { RuleFindingsError } from '../../src/oracles/rule-findings-error';
 import { stopOracle } from '../../src/oracles/stop-oracle';
@@ -39,6 +43,7 @@ export function classesOfTags(tags: readonly { readonly name: string }[]): strin
 
 function driverNamedByParameters(raw: unknown): DriverModule | null {
   const parameters = readWorldParameters(raw);
+  if (parameters.driverTimeBudget !== undefined) setDriverTimeBudget(parameters.driverTimeBudget);
   return parameters.driver ? loadDriverModule(parameters.driver) : null;
 }
 

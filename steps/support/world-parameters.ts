@@ -14,6 +14,8 @@ export interface WorldParameters {
   readonly seed?: number;
   /** Installed RAM of every machine booted in the run, unless a scenario says otherwise. */
   readonly ramBytes?: number;
+  /** Wall-clock seconds one call into driver code may run before it is stopped as spinning (the watchdog's default when absent). */
+  readonly driverTimeBudget?: number;
 }
 
 export class InvalidWorldParameters extends Error {
@@ -28,6 +30,7 @@ export const WORLD_PARAMETER_KEYS = {
   driver: 'module path of the driver under test, relative to the working directory',
   seed: 'integer seed of the simulated machines',
   ram: 'installed RAM as a size ("16 GiB") or a number of bytes',
+  driverTimeBudget: 'wall-clock seconds one call into driver code may run before the run stops it as spinning (default 10)',
 } as const;
 
 export function readWorldParameters(raw: unknown, workingDirectory: string = process.cwd()): WorldParameters {
@@ -35,7 +38,7 @@ export function readWorldParameters(raw: unknown, workingDirectory: string = pro
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidWorldParameters(['expected a JSON object']);
   const given = raw as Record<string, unknown>;
   const problems: string[] = [];
-  const result: { driver?: string; seed?: number; ramBytes?: number } = {};
+  const result: { driver?: string; seed?: number; ramBytes?: number; driverTimeBudget?: number } = {};
 
   for (const key of Object.keys(given)) {
     if (!(key in WORLD_PARAMETER_KEYS)) {
@@ -75,6 +78,14 @@ export function readWorldParameters(raw: unknown, workingDirectory: string = pro
       }
     } else {
       problems.push(`"ram" must be a size such as "16 GiB" or a number of bytes, got ${JSON.stringify(given.ram)}`);
+    }
+  }
+
+  if (given.driverTimeBudget !== undefined) {
+    if (typeof given.driverTimeBudget === 'number' && Number.isFinite(given.driverTimeBudget) && given.driverTimeBudget > 0) {
+      result.driverTimeBudget = given.driverTimeBudget;
+    } else {
+      problems.push(`"driverTimeBudget" must be a positive number of seconds, got ${JSON.stringify(given.driverTimeBudget)}`);
     }
   }
 

@@ -36,6 +36,12 @@ describe('the verdict of a failed scenario', () => {
     assert.equal(failureVerdict({ findings: null, errorType: null, inThenStep: true }).kind, 'broken');
   });
 
+  it('a driver routine that did not return names no rule, even in a Then step', () => {
+    const v = failureVerdict({ findings: null, errorType: 'DriverSpinning', inThenStep: true });
+    assert.deepEqual(v, { kind: 'broken', why: 'the driver did not return: no rule was judged' });
+    assert.equal(verdictNames(v, 'SG-3', ['SG-3']), false);
+  });
+
   it('a Then step\'s assertion with no findings states its scenario\'s rule; outside a Then step it is broken', () => {
     const v = failureVerdict({ findings: null, errorType: 'AssertionError', inThenStep: true });
     assert.deepEqual(v, { kind: 'assertion' });

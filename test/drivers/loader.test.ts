@@ -93,8 +93,18 @@ export default driver;
   });
 
   it('a module that fails to load is rejected with its error', () => {
-    const e = loadError(() => loadDriverModule(writeModule('broken.js', 'module.exports = {;'), dir));
-    assert.match(e.message, /^driver \.\/broken\.js: the module at .*broken\.js failed to load: /);
+    const e = loadError(() => loadDriverModule(writeModule('throws.js', 'throw new Error("no device here");'), dir));
+    assert.match(e.message, /^driver \.\/throws\.js: the module at .*throws\.js failed to load: no device here$/);
+  });
+
+  it('a module that does not compile is rejected with every diagnostic, each with its file, line and column', () => {
+    const e = loadError(() => loadDriverModule(writeModule('broken.ts', 'const a = 1 +;\nexport default a;\nconst b = );\n'), dir));
+    assert.equal(e.failure, 'compile');
+    const lines = e.message.split('\n');
+    assert.equal(lines[0], 'driver ./broken.ts does not compile:');
+    assert.ok(lines.length >= 3, `every diagnostic is listed, not the first only: ${e.message}`);
+    assert.match(lines[1]!, /^ {2}- .*broken\.ts\(1,14\): error TS1109: Expression expected\.$/);
+    assert.match(lines[2]!, /^ {2}- .*broken\.ts\(3,11\): error TS1109: Expression expected\.$/);
   });
 
   it('a module with no default or "driver" export is rejected listing what it exports', () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { VIOLATION_CATALOG } from '../../src/kernel/verifier/violation-catalog';
 import { BUGCHECK_NAMES, BugCheck } from '../../src/machine/bug-check';
 import { MalformedSize, parseSize } from '../../src/machine/size-expression';
+import { DriverSpinning } from '../../src/kernel/io/driver-spinning';
 import { reportCategories } from '../../src/report/report-categories';
 import { RuleFindingsError } from '../../src/oracles/rule-findings-error';
 import { RULE_CATALOG, RULE_IDS } from '../../src/rules/rule-catalog';
@@ -57,6 +58,13 @@ describe('report categories', () => {
     assert.deepEqual(categoriesOf('failed', "AssertionError: parameter 2 of bug check 0x4E PFN_LIST_CORRUPT (0x99, 0x1234, 0x0, 0x0): r: expected '0x1234' to equal '0x5'"), [
       'Product failure: rule broken (an assertion failed)',
     ]);
+  });
+
+  it('files a driver routine that did not return under its own category, even when its text names a rule or a stop', () => {
+    const spinning = new DriverSpinning('bug check 0x4E VER-SG-DOUBLE-PUT DRIVER_VERIFIER_DMA_VIOLATION', 'DpcForIsr', 10);
+    for (const status of ['failed', 'broken']) {
+      assert.deepEqual(categoriesOf(status, shown(spinning)), ['Driver did not return: a routine ran past the wall-clock budget (no rule was judged)']);
+    }
   });
 
   it('has one category for every known bug check code and every verifier catalog entry', () => {

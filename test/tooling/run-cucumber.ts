@@ -22,10 +22,10 @@ export function temporaryFolder(files: Record<string, string>): string {
   return dir;
 }
 
-/** Runs node with the arguments in the project folder; asynchronous, so tests can run side by side. */
-export function runNode(args: readonly string[]): Promise<ChildRun> {
+/** Runs node with the arguments in the project folder (with `env` added to the environment); asynchronous, so tests can run side by side. */
+export function runNode(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT });
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -27,12 +27,19 @@ describe('world parameters', () => {
       () => readWorldParameters({ drvier: 'x', seed: 1.5, ram: '8 MeB', driver: './no/such/driver.ts' }, ROOT),
       (e: unknown) =>
         e instanceof InvalidWorldParameters &&
-        e.message.includes('unknown parameter "drvier" (accepted: driver, seed, ram)') &&
+        e.message.includes('unknown parameter "drvier" (accepted: driver, seed, ram, driverTimeBudget)') &&
         e.message.includes('"seed" must be an integer, got 1.5') &&
         e.message.includes('"ram": malformed size "8 MeB"') &&
         e.message.includes('"driver": no module at ./no/such/driver.ts'),
     );
     assert.throws(() => readWorldParameters([1], ROOT), /expected a JSON object/);
+  });
+
+  it('reads the driver time budget in seconds, and rejects one that is not a positive number', () => {
+    assert.equal(readWorldParameters({ driverTimeBudget: 2.5 }, ROOT).driverTimeBudget, 2.5);
+    for (const bad of [0, -1, '10', null]) {
+      assert.throws(() => readWorldParameters({ driverTimeBudget: bad }, ROOT), /"driverTimeBudget" must be a positive number of seconds/);
+    }
   });
 });
 

@@ -9,6 +9,9 @@
  * raised status, or STATUS_ACCESS_VIOLATION for a program error such as
  * dereferencing null). A routine that spends more simulated time than the
  * watchdog allows (polling or stalling forever) is reported as a DriverHang.
+ * A routine that never returns to the kernel (a loop that spins) cannot be
+ * seen by that watchdog; the wall-clock watchdog, armed here around each
+ * outermost call, stops it with DriverSpinning.
  */
 import { BugCheck } from '../../machine/bug-check';
 import { Clock, SimulationStalled } from '../../machine/clock';
@@ -16,6 +19,8 @@ import { Cpu, ProcessContext } from '../../machine/cpu';
 import { Irql } from '../../machine/irql';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { DriverHang } from './driver-hang';
+import { DriverSpinning } from './driver-spinning';
+import { armWallClockWatchdog, disarmWallClockWatchdog } from './wall-clock-watchdog';
 
 export const KMODE_EXCEPTION_NOT_HANDLED = 0x1e;
 
@@ -49,6 +54,7 @@ export class DriverExecution {
   run<T>(driver: string, routine: string, context: DriverCallContext, fn: () => T): T {
     const outer = this.frames[0];
     this.frames.push({ driver, routine, deadlineNs: outer ? outer.deadlineNs : this.clock.now + this.watchdogNs });
+    const armed = armWallClockWatchdog(driver, routine);
     try {
       const inIrql = context.irql === undefined ? fn : () => this.cpu.atIrql(context.irql!, fn);
       const inProcess = context.process === undefined ? inIrql : () => this.cpu.inProcess(context.process!, inIrql);
@@ -56,14 +62,17 @@ export class DriverExecution {
     } catch (e) {
       if (e instanceof BugCheck) this.crash(e);
       if (e instanceof SimulationStalled) throw e;
+      // Not an exception of the driver's: the run stops it, and says so.
+      if (e instanceof DriverSpinning) throw e;
       const code = e instanceof RaisedStatus ? e.status : STATUS.ACCESS_VIOLATION;
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       const fault = e instanceof RaisedStatus ? e.fault : undefined;
       const bugCheck = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, code, 0, 0, 0, `driver ${driver}: ${routine} did not handle an exception: ${message}`, fault);
       bugCheck.exception = e instanceof RaisedStatus ? 'raised-status' : 'program-error';
       if (e instanceof Error) (bugCheck as { cause?: unknown }).cause = e;
-      this.crash(bugCheck);
+      return this.crash(bugCheck);
     } finally {
+      if (armed) disarmWallClockWatchdog();
       this.frames.pop();
     }
   }

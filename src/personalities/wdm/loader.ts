@@ -5,11 +5,15 @@
  *
  * A module that cannot be used is rejected before any scenario runs, with ONE
  * error (DriverLoadError) that lists every problem: the path that does not
- * exist (with the path it resolved to), the export that is missing, each
+ * exist (with the path it resolved to), every compiler diagnostic of a module
+ * that does not compile, the export that is missing, each
  * member that is missing or of the wrong kind, each unknown conformance class
  * (with the valid ones). A driver whose DriverEntry fails, raises or hangs is
  * reported with its name and what happened (DriverStartFailed, a bug check,
  * DriverHang), never by crashing the runner.
+ *
+ * The driver's own code is instrumented as it is loaded (instrumented-require.ts)
+ * so that a routine that never returns is stopped by the wall-clock watchdog.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,15 +29,24 @@ import { CONFORMANCE_CLASS_NAMES, isConformanceClass } from '../../conformance/c
 import { createKernelApi } from './kernel-api-binding';
 import type { KernelApi } from './kernel-api';
 import { whileInstalling } from '../installing-kernel';
+import { DriverCompileError, requireInstrumented } from './instrumented-require';
+import { armWallClockWatchdog, disarmWallClockWatchdog } from '../../kernel/io/wall-clock-watchdog';
+import { DriverSpinning } from '../../kernel/io/driver-spinning';
 
-/** Why a module was rejected: it could not be found or loaded, or it does not implement the contract. */
-export type DriverLoadFailure = 'module' | 'contract';
+/** Why a module was rejected: it could not be found or loaded, it does not compile, or it does not implement the contract. */
+export type DriverLoadFailure = 'module' | 'compile' | 'contract';
+
+const HEADLINES: Record<DriverLoadFailure, string> = {
+  module: 'cannot be loaded',
+  compile: 'does not compile',
+  contract: 'does not implement the driver contract',
+};
 
 export class DriverLoadError extends Error {
   constructor(readonly modulePath: string, readonly problems: readonly string[], readonly failure: DriverLoadFailure = 'module') {
-    super(failure === 'contract'
-      ? `driver ${modulePath} does not implement the driver contract:\n${problems.map((p) => `  - ${p}`).join('\n')}`
-      : `driver ${modulePath}: ${problems.join('; ')}`);
+    super(failure === 'module'
+      ? `driver ${modulePath}: ${problems.join('; ')}`
+      : `driver ${modulePath} ${HEADLINES[failure]}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'DriverLoadError';
   }
 }
@@ -134,11 +147,17 @@ export function loadDriverModule(modulePath: string, workingDirectory: string = 
   }
   if (!fs.statSync(resolved).isFile()) throw new DriverLoadError(modulePath, [`${resolved} is not a file`]);
   let exported: unknown;
+  // Code a module runs as it loads is driver code too: a loop there must not hang the run.
+  const armed = armWallClockWatchdog(modulePath, 'module initialization');
   try {
-    exported = require(resolved);
+    exported = requireInstrumented(resolved);
   } catch (e) {
+    if (e instanceof DriverCompileError) throw new DriverLoadError(modulePath, e.diagnostics, 'compile');
+    if (e instanceof DriverSpinning) throw e;
     const hint = resolved.endsWith('.ts') && !require.extensions['.ts'] ? ' (a TypeScript driver needs ts-node: run it through the suite\'s commands, or node --require ts-node/register)' : '';
     throw new DriverLoadError(modulePath, [`the module at ${resolved} failed to load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}${hint}`]);
+  } finally {
+    if (armed) disarmWallClockWatchdog();
   }
   return driverFromModule(exported, modulePath);
 }

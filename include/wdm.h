@@ -86,6 +86,20 @@ typedef struct _UNICODE_STRING { USHORT Length; USHORT MaximumLength; PWSTR Buff
           ".ascii \"description=" Description "\\n\"\n" \
           ".text\n")
 
+/*
+ * The same claims for one of the suite's deliberately faulty drivers
+ * (the .c files of src/conformance/CLASS/faulty/), plus the rule it breaks (e.g.
+ * "SG-3"): the mutation check and the fuzzer's proof expect that rule to
+ * reject it.
+ */
+#define DMA_CONFORMANCE_FAULTY_DRIVER(Name, Classes, Description, BreaksRule) \
+  __asm__(".section .custom_section.dma_conformance_driver,\"\",@\n" \
+          ".ascii \"name=" Name "\\n\"\n" \
+          ".ascii \"classes=" Classes "\\n\"\n" \
+          ".ascii \"description=" Description "\\n\"\n" \
+          ".ascii \"breaksRule=" BreaksRule "\\n\"\n" \
+          ".text\n")
+
 /* --- memory: system addresses are plain C pointers ------------------------------ */
 
 __attribute__((weak)) void *memcpy(void *d, const void *s, SIZE_T n) { UCHAR *o = d; const UCHAR *i = s; while (n--) *o++ = *i++; return d; }

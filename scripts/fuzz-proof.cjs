@@ -100,6 +100,7 @@ async function main() {
   const options = parseArguments(process.argv.slice(2));
   const budget = {};
   for (const k of ['runs', 'operations', 'seed']) if (options[k] !== undefined) budget[k] = options[k];
+  await require('./prepare-drivers.cjs').prepareSuiteDrivers(); // the workers load a C driver's .c from the compiled module
   const modules = options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference'), EXAMPLE_DRIVER];
   const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), modules.length));
   // References run their whole budget; faulty drivers usually stop early: deal the references out first.

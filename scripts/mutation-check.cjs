@@ -40,15 +40,16 @@ const { ROOT } = require('./project-paths.cjs');
 require('ts-node/register/transpile-only');
 const { suiteDrivers } = require('../src/conformance/driver-finder');
 const { failureVerdict, verdictNames } = require('../src/diagnosis/failure-verdict');
+const { prepareSuiteDrivers } = require('./prepare-drivers.cjs');
 
 const FEATURES = path.join(ROOT, 'features', 'conformance');
 
 /** Every driver of the suite: kind, file, and the driver's declarations. */
 function discoverDrivers() {
-  return suiteDrivers().map(({ kind, modulePath, driver }) => ({
+  return suiteDrivers().map(({ kind, modulePath, runPath, driver }) => ({
     kind,
     file: path.relative(ROOT, modulePath),
-    path: modulePath,
+    path: runPath, // a C driver's compiled module, as npm run conformance hands it to the world
     name: driver.name,
     classes: [...driver.conformanceClasses],
     breaksRule: driver.breaksRule ?? null,
@@ -249,6 +250,7 @@ function judge({ driver, seconds, scenarios, runErrors }) {
 async function main() {
   const filters = process.argv.slice(2);
   const started = Date.now();
+  await prepareSuiteDrivers();
   let drivers = discoverDrivers();
   if (filters.length > 0) drivers = drivers.filter((d) => filters.some((f) => d.name.includes(f) || d.file.includes(f)));
   if (drivers.length === 0) {

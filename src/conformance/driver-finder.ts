@@ -1,7 +1,11 @@
 /**
  * The suite's own drivers, found in the class folders the class table lists:
  * src/conformance/<class>/reference.ts, the class's reference driver, and
- * src/conformance/<class>/faulty/*.ts, each breaking one rule. Every tool
+ * src/conformance/<class>/faulty/*.ts or *.c (one C file is one driver,
+ * declared by DMA_CONFORMANCE_FAULTY_DRIVER), each breaking one rule. A C
+ * driver loads from its compiled module, so a tool compiles the suite's C
+ * drivers once, in its main process, before it loads or spreads drivers
+ * (compileSuiteCDrivers, scripts/prepare-drivers.cjs). Every tool
  * that needs the suite's drivers (the conformance run without --driver, the
  * fuzzer's proof, the mutation check, the sweep's benchmark, replay commands)
  * asks here; nothing else scans a folder for drivers.
@@ -10,6 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DriverModule } from '../personalities/wdm/contract';
 import { driverFromModule } from '../personalities/wdm/loader';
+import { loadCDriver } from '../personalities/c-wasm/loader';
+import { PROJECT_ROOT, cachedWasmPath, compileCDriver } from '../personalities/c-wasm/compiler';
 import { CONFORMANCE_CLASS_NAMES, ConformanceClass } from './classes';
 
 export const CONFORMANCE_DIRECTORY = __dirname;
@@ -17,8 +23,10 @@ export const CONFORMANCE_DIRECTORY = __dirname;
 export type SuiteDriverKind = 'reference' | 'faulty';
 
 export interface DriverModuleFile {
-  /** Absolute path of the module. */
+  /** Absolute path of the module (a .ts module or a .c source). */
   readonly modulePath: string;
+  /** The path to run it by (a world's `driver` parameter, the fuzzer's module): the compiled .wasm of a C driver, modulePath otherwise. */
+  readonly runPath: string;
   readonly driver: DriverModule;
   readonly kind: SuiteDriverKind;
   /** The class whose folder holds the module. */
@@ -34,7 +42,36 @@ export function driverFilesOf(conformanceClass: ConformanceClass, kind: SuiteDri
   }
   const faulty = path.join(folder, 'faulty');
   if (!fs.existsSync(faulty)) return [];
-  return fs.readdirSync(faulty).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join(faulty, f));
+  return fs.readdirSync(faulty).filter((f) => f.endsWith('.ts') || f.endsWith('.c')).sort().map((f) => path.join(faulty, f));
+}
+
+/** Whether a driver file of the suite is C source. */
+export function isCDriverFile(modulePath: string): boolean {
+  return modulePath.endsWith('.c');
+}
+
+/** The module's name: its file name without .ts or .c. */
+export function driverFileName(modulePath: string): string {
+  return path.basename(modulePath).replace(/\.(ts|c)$/, '');
+}
+
+/** The C driver files of every class folder, in the table's order. */
+export function suiteCDriverFiles(): string[] {
+  return CONFORMANCE_CLASS_NAMES.flatMap((c) => driverFilesOf(c, 'faulty')).filter(isCDriverFile);
+}
+
+/**
+ * Compile every C driver of the class folders (cached by hash in .cache/c-drivers/), so that
+ * loading them, here or in a worker, finds the compiled module. Resolves with source -> .wasm.
+ */
+export async function compileSuiteCDrivers(onCompiled: (source: string, wasmPath: string, cached: boolean) => void = () => undefined): Promise<Map<string, string>> {
+  const compiled = new Map<string, string>();
+  for (const source of suiteCDriverFiles()) {
+    const { wasmPath, cached } = await compileCDriver([source], PROJECT_ROOT);
+    compiled.set(source, wasmPath);
+    onCompiled(source, wasmPath, cached);
+  }
+  return compiled;
 }
 
 const loaded = new Map<string, DriverModuleFile>();
@@ -42,8 +79,12 @@ const loaded = new Map<string, DriverModuleFile>();
 function load(modulePath: string, kind: SuiteDriverKind, folderClass: ConformanceClass): DriverModuleFile {
   let file = loaded.get(modulePath);
   if (!file) {
-    const exported = require(modulePath) as Record<string, unknown>;
-    file = { modulePath, kind, folderClass, driver: driverFromModule(exported, modulePath) };
+    if (isCDriverFile(modulePath)) {
+      file = { modulePath, runPath: cachedWasmPath([modulePath], PROJECT_ROOT), kind, folderClass, driver: loadCDriver(modulePath, PROJECT_ROOT) };
+    } else {
+      const exported = require(modulePath) as Record<string, unknown>;
+      file = { modulePath, runPath: modulePath, kind, folderClass, driver: driverFromModule(exported, modulePath) };
+    }
     loaded.set(modulePath, file);
   }
   return file;
@@ -65,13 +106,19 @@ export function referenceDriverOf(conformanceClass: ConformanceClass): DriverMod
   return file ? load(file, 'reference', conformanceClass) : null;
 }
 
-/** A faulty driver of a class by its module's name (the file name without .ts); null when the class's faulty/ has none. */
+/** A faulty driver of a class by its module's name (the file name without .ts or .c); null when the class's faulty/ has none. */
 export function faultyDriverOf(conformanceClass: ConformanceClass, name: string): DriverModuleFile | null {
-  const file = driverFilesOf(conformanceClass, 'faulty').find((f) => path.basename(f, '.ts') === name);
+  const file = driverFilesOf(conformanceClass, 'faulty').find((f) => driverFileName(f) === name);
   return file ? load(file, 'faulty', conformanceClass) : null;
 }
 
 /** The module a driver of the suite was loaded from, found by its name; null for a driver from elsewhere. */
 export function suiteModuleOf(driver: DriverModule): string | null {
-  return suiteDrivers().find((m) => m.driver.name === driver.name)?.modulePath ?? null;
+  // The references first, and one file at a time: a C driver is loaded (from its compiled module) only when no earlier one matched.
+  for (const kind of ['reference', 'faulty'] as const) {
+    for (const c of CONFORMANCE_CLASS_NAMES) {
+      for (const f of driverFilesOf(c, kind)) if (load(f, kind, c).driver.name === driver.name) return f;
+    }
+  }
+  return null;
 }

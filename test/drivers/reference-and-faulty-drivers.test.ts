@@ -15,7 +15,7 @@ import { mappedBufferClientOf } from '../../src/conformance/mapped-buffer-ioctl/
 import { sharedBufferClientOf } from '../../src/conformance/shared-buffer-ioctl/application';
 import { checkWorkload } from '../../src/oracles/conformance-oracles';
 import { CONFORMANCE_CLASS_NAMES } from '../../src/conformance/classes';
-import { driverModulesIn, referenceDriverOf } from '../../src/conformance/driver-finder';
+import { compileSuiteCDrivers, driverFileName, driverModulesIn, referenceDriverOf } from '../../src/conformance/driver-finder';
 import { workloadWithApplication } from '../workload/workload-fixture';
 import { referenceDriverFor } from './suite-drivers';
 
@@ -59,7 +59,8 @@ describe('the reference drivers', () => {
   });
 });
 
-describe('the faulty drivers of every class', () => {
+describe('the faulty drivers of every class', async () => {
+  await compileSuiteCDrivers(); // a C driver loads from its compiled module
   const faulty = driverModulesIn('faulty');
 
   it('every class has some', () => {
@@ -70,7 +71,7 @@ describe('the faulty drivers of every class', () => {
     const file = path.relative(path.resolve(__dirname, '../..'), modulePath);
     it(`${file} names the rule it breaks and claims its folder's class`, () => {
       assert.deepEqual(contractProblems(driver), []);
-      assert.ok(driver.name.endsWith(`-${path.basename(modulePath, '.ts')}`), `${driver.name} is named for its file`);
+      assert.ok(driver.name.endsWith(`-${driverFileName(modulePath)}`), `${driver.name} is named for its file`);
       assert.notEqual(driver.name, referenceDriverOf(folderClass)!.driver.name);
       assert.ok(isRuleRef(driver.breaksRule), `${driver.name} breaks a rule of the catalog, not ${driver.breaksRule}`);
       assert.ok((driver.description ?? '').length > 20, 'a sentence saying what the mistake is');

@@ -34,6 +34,8 @@ export interface CDriverClaims {
   readonly name: string;
   readonly conformanceClasses: readonly string[];
   readonly description?: string;
+  /** A faulty driver's declared rule (DMA_CONFORMANCE_FAULTY_DRIVER). */
+  readonly breaksRule?: string;
 }
 
 /** The claims the DMA_CONFORMANCE_DRIVER macro put in the module's custom section, or null when it has none. */
@@ -47,7 +49,8 @@ export function readDriverClaims(module: WebAssembly.Module): CDriverClaims | nu
   }
   const classes = (fields.get('classes') ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
   const description = fields.get('description');
-  return { name: fields.get('name') ?? '', conformanceClasses: classes, ...(description ? { description } : {}) };
+  const breaksRule = fields.get('breaksRule')?.trim();
+  return { name: fields.get('name') ?? '', conformanceClasses: classes, ...(description ? { description } : {}), ...(breaksRule ? { breaksRule } : {}) };
 }
 
 /** One instance of the driver, on one machine. */
@@ -199,6 +202,7 @@ export function cDriverModule(wasmPath: string): { driver: DriverModule; problem
     name: claims?.name ?? '',
     conformanceClasses: claims?.conformanceClasses ?? [],
     ...(claims?.description ? { description: claims.description } : {}),
+    ...(claims?.breaksRule ? { breaksRule: claims.breaksRule } : {}),
     DriverEntry(DriverObject: DRIVER_OBJECT, Kernel: KernelApi): NtStatus {
       const kernel = installingKernel();
       if (!kernel) throw new Error('internal: a C driver is loaded by installDriver, which names its machine\'s kernel');

@@ -5,6 +5,7 @@
  * report is replaced by a page that says why. The runner writes into a
  * temporary reports folder here (DMA_CONFORMANCE_REPORTS).
  */
+import { CONFORMANCE_CLASS_NAMES } from '../../src/conformance/classes';
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -61,7 +62,7 @@ describe('a conformance run that fails before any scenario', { concurrency: true
     const run = await conformance('contract', ['--driver', path.join(dir, 'half-driver.ts')]);
     assertFailedBeforeAnyScenario(run, [
       `driver ${path.join(dir, 'half-driver.ts')} does not implement the driver contract:`,
-      '  - unknown conformance class "teleport" (valid: read-write-direct, shared-buffer-ioctl, mapped-buffer-ioctl, storage-forward-progress, boot-preallocated-contiguous, mapped-file-dma)',
+      `  - unknown conformance class "teleport" (valid: ${CONFORMANCE_CLASS_NAMES.join(', ')})`,
       '  - missing AddDevice: a function (DriverObject, PhysicalDeviceObject) => NTSTATUS',
       '  - missing StartDevice: a function (DeviceObject, Resources) => NTSTATUS',
     ].join('\n'));

@@ -24,6 +24,8 @@ const { ROOT } = require('./project-paths.cjs');
 
 /** The documentation's example driver: what a driver author copies, so it is proved like the references. */
 const EXAMPLE_DRIVER = path.join(ROOT, 'docs', 'example-driver.ts');
+/** Its C port (docs/example-driver.c), proved the same way: what a C driver author starts from. */
+const EXAMPLE_C_DRIVER = path.join(ROOT, 'docs', 'example-driver.c');
 const RESULT_PREFIX = 'fuzz-proof-result ';
 
 function parseArguments(argv) {
@@ -101,7 +103,8 @@ async function main() {
   const budget = {};
   for (const k of ['runs', 'operations', 'seed']) if (options[k] !== undefined) budget[k] = options[k];
   await require('./prepare-drivers.cjs').prepareSuiteDrivers(); // the workers load a C driver's .c from the compiled module
-  const modules = options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference'), EXAMPLE_DRIVER];
+  await require('./c-driver.cjs').compiledDriverPath(EXAMPLE_C_DRIVER);
+  const modules = options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference'), EXAMPLE_DRIVER, EXAMPLE_C_DRIVER];
   const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), modules.length));
   // References run their whole budget; faulty drivers usually stop early: deal the references out first.
   const ordered = [...modules].sort((a, b) => Number(a.includes(`${path.sep}faulty${path.sep}`)) - Number(b.includes(`${path.sep}faulty${path.sep}`)));

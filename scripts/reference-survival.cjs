@@ -1,6 +1,6 @@
 /**
  * Correct drivers always pass: every reference driver of the class folders
- * and docs/example-driver.ts run under the workload fuzzer at many seeds,
+ * and the example drivers (docs/example-driver.ts and .c) run under the workload fuzzer at many seeds,
  * each with a budget of workloads, and none may be judged to break a rule.
  * A false verdict on a correct driver is the worst thing a conformance
  * suite can do, and a single seed hides them (a storage queue behind a
@@ -19,7 +19,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { ROOT } = require('./project-paths.cjs');
 
-const EXAMPLE_DRIVER = path.join(ROOT, 'docs', 'example-driver.ts');
+const EXAMPLE_DRIVERS = [path.join(ROOT, 'docs', 'example-driver.ts'), path.join(ROOT, 'docs', 'example-driver.c')];
 const RESULT_PREFIX = 'reference-survival-result ';
 const DEFAULTS = { seeds: 10, 'first-seed': 1, runs: 60 };
 
@@ -69,8 +69,10 @@ async function main() {
   let modules = options.modules;
   if (modules.length === 0) {
     require('ts-node/register/transpile-only');
-    modules = [...require('../src/conformance/driver-finder').driverModulesIn('reference').map((d) => d.modulePath), EXAMPLE_DRIVER];
+    modules = [...require('../src/conformance/driver-finder').driverModulesIn('reference').map((d) => d.modulePath), ...EXAMPLE_DRIVERS];
   }
+  // C drivers are compiled here, once; the workers load them from the cache.
+  for (const m of modules) if (m.endsWith('.c')) await require('./c-driver.cjs').compiledDriverPath(m);
   const seeds = Array.from({ length: options.seeds }, (_, i) => options['first-seed'] + i);
   const pairs = seeds.flatMap((seed) => modules.map((modulePath) => ({ modulePath, seed })));
   const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), pairs.length));

@@ -101,8 +101,9 @@ export class SharedBufferClient {
     if (!this.queue) throw new Error(`application ${this.app.name} has no shared queue`);
     const consumed: QueueEntry[] = [];
     while (consumed.length < count) {
-      // Once every hand-down has failed or been cancelled, no buffer is left to fill: waiting would hang the application, not the driver.
-      if (![...this.buffers.values()].some((b) => !b.tracked.request.done || b.tracked.request.status === STATUS.SUCCESS)) break;
+      // The driver fills only buffers whose hand-down it still holds: once every hand-down has ended (failed, cancelled, or completed
+      // at the cleanup of an earlier handle), no buffer is left to fill, and waiting would hang the application, not the driver.
+      if (![...this.buffers.values()].some((b) => !b.tracked.request.done)) break;
       const produced = this.waitForEntries();
       if (produced === null) break;
       while (this.seen < produced && consumed.length < count) {

@@ -733,7 +733,7 @@ export class IoManager {
     const left = this.unfinished(fileObject);
     if (left.length > 0) {
       this.record('cleanup-left-requests-pending', driver,
-        `IRP_MJ_CLEANUP for handle ${handle} of ${process.name} returned while ${left.length} request(s) of that handle were neither completed nor cancelled nor in progress (${left.map((i) => `IRP #${i.id} ${majorFunctionName(i.stack[i.CurrentLocation]?.MajorFunction ?? 0)}`).join(', ')}); the I/O manager cancelled them`,
+        `IRP_MJ_CLEANUP for handle ${handle} of ${process.name} returned while ${left.length} request(s) of that handle were neither completed nor cancelled nor in progress (${left.map((i) => `IRP #${i.id}, ${i.request?.operation ?? majorFunctionName(i.stack[i.CurrentLocation]?.MajorFunction ?? 0)}`).join(', ')}); the I/O manager cancelled them`,
         left.map((i) => i.id));
       for (const irp of left) if (!irp.Cancel) this.IoCancelIrp(irp);
       this.waitForIrps(left, driver, `completing the requests of handle ${handle} of ${process.name} after cleanup`);
@@ -758,21 +758,26 @@ export class IoManager {
   }
 
   /**
-   * Let work already under way finish: until the handle's requests are done,
-   * the machine is idle, or a whole grace period passes in which none of them
-   * finishes. Requests the driver works through one after another (a queue
-   * behind a device that times each one out) are in progress however long
-   * the queue is; requests nothing finishes any more were left behind.
+   * Let work already under way finish: until the driver has completed the
+   * handle's requests, the machine is idle, or a whole grace period passes
+   * in which it completes none of them. Requests the driver works through
+   * one after another (a queue behind a device that times each one out) are
+   * in progress however long the queue is; requests it completes no more
+   * were left behind. A request the driver completed finishes in its
+   * caller's context right after (an event due at once), so those are let
+   * finish too.
    */
   private settleAfterCleanup(fileObject: FILE_OBJECT): void {
-    let left = this.unfinished(fileObject).length;
+    const withDriver = () => this.unfinished(fileObject).filter((irp) => !irp.completed).length;
+    let left = withDriver();
     while (left > 0 && this.clock.pending > 0) {
       const deadline = this.clock.now + this.cleanupGraceNs;
       const before = left;
-      this.clock.runUntil(() => this.unfinished(fileObject).length < before || this.clock.pending === 0 || this.clock.now >= deadline, 'letting requests in progress finish after cleanup');
-      left = this.unfinished(fileObject).length;
-      if (left === before) return;
+      this.clock.runUntil(() => withDriver() < before || this.clock.pending === 0 || this.clock.now >= deadline, 'letting requests in progress finish after cleanup');
+      left = withDriver();
+      if (left === before) break;
     }
+    this.clock.runUntil(() => this.unfinished(fileObject).every((irp) => !irp.completed) || this.clock.pending === 0, 'finishing the requests completed after cleanup');
   }
 
   /** Wait until an application's request has finished (hang-guarded). */

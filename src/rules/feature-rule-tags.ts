@@ -55,3 +55,8 @@ export function scenariosOfFeature(text: string, uri: string): TaggedScenario[] 
 export function taggedScenarios(dir = join(PROJECT_ROOT, 'features')): TaggedScenario[] {
   return featureFiles(dir).flatMap((file) => scenariosOfFeature(readFileSync(file, 'utf8'), relative(PROJECT_ROOT, file).split('\\').join('/')));
 }
+
+/** The conformance classes whose scenarios are tagged with the rule or with one of its verifier entries (`ruleOf` maps a tag to its rule), sorted. */
+export function classesChecking(rule: string, scenarios: readonly TaggedScenario[], ruleOf: (tag: string) => string | null): string[] {
+  return [...new Set(scenarios.filter((s) => s.rules.some((r) => ruleOf(r) === rule)).flatMap((s) => s.classes))].sort();
+}

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { VIOLATION_CATALOG } from '../kernel/verifier/violation-catalog';
 import { RULE_FAMILIES, RULE_FAMILY_NAMES, RuleId, familyTitle, ruleEntry, rulesOfFamily } from './rule-catalog';
 import type { TaggedScenario } from './feature-rule-tags';
-import { PROJECT_ROOT } from './feature-rule-tags';
+import { PROJECT_ROOT, classesChecking } from './feature-rule-tags';
+import { isRuleRef, ruleOfRef } from './rule-ref';
 
 export const RULES_DOCUMENT_PATH = join(PROJECT_ROOT, 'docs', 'RULES.md');
 
@@ -28,13 +29,14 @@ function scenarioLine(id: string, scenarios: readonly TaggedScenario[]): string 
 function ruleSection(id: RuleId, scenarios: readonly TaggedScenario[]): string[] {
   const rule = ruleEntry(id);
   const entries = VIOLATION_CATALOG.filter((e) => e.rule === id);
+  const classes = classesChecking(id, scenarios, (tag) => (isRuleRef(tag) ? ruleOfRef(tag) : null));
   const lines = [
     `### ${id}: ${rule.title}`,
     '',
     rule.statement,
     '',
     `- Sources: ${seeds(rule.sources)}`,
-    `- Conformance classes: ${rule.classes.length === 0 ? 'none (kernel rule scenarios only)' : rule.classes.join(', ')}`,
+    `- Conformance classes: ${classes.length === 0 ? 'none (kernel rule scenarios only)' : classes.join(', ')}`,
     `- Scenarios tagged \`@rule:${id}\`: ${scenarioLine(id, scenarios)}`,
   ];
   if (entries.length > 0) {

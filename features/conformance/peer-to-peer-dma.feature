@@ -142,6 +142,22 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
     Then nothing of the driver is left behind
     And the workload passes every check
 
+  @rule:MDL-3 @seed:000
+  Scenario: Transfers cancelled while they wait for the device give back their mapping of the GPU memory
+    Given a machine with the GPU the peer-to-peer class needs
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" gets 8 MiB of GPU memory from the GPU's allocator
+    And "app.exe" starts the device writing its whole GPU memory
+    And "app.exe" starts the device writing its whole GPU memory
+    And "app.exe" starts the device writing its whole GPU memory
+    And "app.exe" cancels its requests
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And every request completed with the status and length the rules require
+    And the workload passes every check
+
   @rule:SG-3 @rule:MDL-3 @seed:000
   Scenario: The application exits while the device writes its GPU memory, with the execution routines run later, from a DPC
     Given a machine that runs DMA execution routines later, from a DPC

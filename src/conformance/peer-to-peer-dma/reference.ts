@@ -85,7 +85,7 @@ export class PeerToPeerDevice extends ReferenceDevice {
 
   constructor(k: KernelApi, fdo: DEVICE_OBJECT, pdo: DEVICE_OBJECT) {
     super(k, fdo, pdo);
-    k.IoCsqInitialize(this.queue, null);
+    k.IoCsqInitialize(this.queue, (_csq, irp) => this.cancelledWhileQueued(irp));
     this.watchdog = new TransferWatchdog(k, () => this.transferTimedOut(), () => this.registers?.progress() ?? 0);
   }
 
@@ -201,13 +201,16 @@ export class PeerToPeerDevice extends ReferenceDevice {
     else this.unmapPeer(stopped.mapping);
   }
 
+  /** A transfer cancelled while it waited for the device (CancelIo, cleanup): give back its peer mapping, then complete it cancelled. */
+  protected cancelledWhileQueued(irp: IRP): void {
+    this.unmapPeer(irp.Tail.Overlay.DriverContext[1] as PeerMapping);
+    completeRequest(this.k, irp, STATUS.CANCELLED);
+  }
+
   /** Cleanup of a handle: cancel its queued transfers, stop the one on the device, then give back what that one held. */
   protected cleanup(irp: IRP, file: FILE_OBJECT): NtStatus {
     const k = this.k;
-    for (let q = k.IoCsqRemoveNextIrp(this.queue, file); q; q = k.IoCsqRemoveNextIrp(this.queue, file)) {
-      this.unmapPeer(q.Tail.Overlay.DriverContext[1] as PeerMapping);
-      completeRequest(k, q, STATUS.CANCELLED);
-    }
+    for (let q = k.IoCsqRemoveNextIrp(this.queue, file); q; q = k.IoCsqRemoveNextIrp(this.queue, file)) this.cancelledWhileQueued(q);
     if (this.active?.file === file) {
       this.stopOnDevice();
       this.watchdog.cancel();

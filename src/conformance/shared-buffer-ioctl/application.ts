@@ -34,6 +34,8 @@ interface HandedDown {
   readonly id: number;
   readonly buffer: UserBuffer;
   readonly tracked: TrackedRequest;
+  /** The queue registered when it was handed down: a buffer of an earlier handle's queue is not this handle's to wait for. */
+  readonly queue: UserBuffer | null;
 }
 
 export class SharedBufferClient {
@@ -85,7 +87,7 @@ export class SharedBufferClient {
       const request = this.app.app.DeviceIoControl(this.handle, IOCTL_SHARED_BUFFER, input, 4, buffer, size, { overlapped: true });
       this.app.free(input);
       const tracked = this.app.track(request, `hand-down of ${this.app.name}'s buffer ${id} (${formatBytes(size)})`, { kind: 'success-or-cancelled', length: 0 }, SHARED_BUFFER_RULES.buffer, buffer);
-      const handed = { id, buffer, tracked };
+      const handed = { id, buffer, tracked, queue: this.queue };
       this.buffers.set(id, handed);
       out.push(handed);
     }
@@ -101,9 +103,9 @@ export class SharedBufferClient {
     if (!this.queue) throw new Error(`application ${this.app.name} has no shared queue`);
     const consumed: QueueEntry[] = [];
     while (consumed.length < count) {
-      // The driver fills only buffers whose hand-down it still holds: once every hand-down has ended (failed, cancelled, or completed
-      // at the cleanup of an earlier handle), no buffer is left to fill, and waiting would hang the application, not the driver.
-      if (![...this.buffers.values()].some((b) => !b.tracked.request.done)) break;
+      // Once every hand-down of the current queue has failed or been cancelled, no buffer is left to fill, and waiting would hang
+      // the application, not the driver. Buffers handed down under an earlier handle's queue went back at its cleanup.
+      if (![...this.buffers.values()].some((b) => b.queue === this.queue && (!b.tracked.request.done || b.tracked.request.status === STATUS.SUCCESS))) break;
       const produced = this.waitForEntries();
       if (produced === null) break;
       while (this.seen < produced && consumed.length < count) {

@@ -19,14 +19,13 @@
  */
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { proveInWorkers } = require('./proof-workers.cjs');
 const { ROOT } = require('./project-paths.cjs');
 
 /** The documentation's example driver: what a driver author copies, so it is proved like the references. */
 const EXAMPLE_DRIVER = path.join(ROOT, 'docs', 'example-driver.ts');
 /** Its C port (docs/example-driver.c), proved the same way: what a C driver author starts from. */
 const EXAMPLE_C_DRIVER = path.join(ROOT, 'docs', 'example-driver.c');
-const RESULT_PREFIX = 'fuzz-proof-result ';
 
 function parseArguments(argv) {
   const options = { modules: [] };
@@ -48,31 +47,6 @@ function parseArguments(argv) {
 function driverFiles(kind) {
   require('ts-node/register/transpile-only');
   return require('../src/conformance/driver-finder').driverModulesIn(kind).map((d) => d.modulePath);
-}
-
-/** Worker: prove the given modules one after the other, one JSON line each. */
-function work(modules, budget) {
-  require('ts-node/register/transpile-only');
-  const { proveDriver, PROOF_BUDGET } = require('../src/fuzz/fuzzer-proof');
-  const b = { ...PROOF_BUDGET, ...budget };
-  for (const modulePath of modules) {
-    const proof = proveDriver(path.relative(ROOT, modulePath), b, () => Number(process.hrtime.bigint() / 1_000_000n));
-    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(proof)}\n`);
-  }
-}
-
-function runWorker(modules, budget) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [__filename, '--worker', JSON.stringify({ modules, budget })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const results = out.split('\n').filter((l) => l.startsWith(RESULT_PREFIX)).map((l) => JSON.parse(l.slice(RESULT_PREFIX.length)));
-      if (code !== 0) reject(new Error(`a fuzz-proof worker exited with ${code}${out.trim() ? `:\n${out.trim()}` : ''}`));
-      else resolve(results);
-    });
-  });
 }
 
 function median(values) {
@@ -108,10 +82,8 @@ async function main() {
   const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), modules.length));
   // References run their whole budget; faulty drivers usually stop early: deal the references out first.
   const ordered = [...modules].sort((a, b) => Number(a.includes(`${path.sep}faulty${path.sep}`)) - Number(b.includes(`${path.sep}faulty${path.sep}`)));
-  const shares = Array.from({ length: jobs }, () => []);
-  ordered.forEach((m, i) => shares[i % jobs].push(m));
   const started = Date.now();
-  const proofs = (await Promise.all(shares.map((share) => runWorker(share, budget)))).flat();
+  const proofs = (await proveInWorkers(ordered.map((modulePath) => ({ modulePath, budget })), jobs)).map((r) => r.proof);
   proofs.sort((a, b) => a.kind.localeCompare(b.kind) || a.driver.localeCompare(b.driver));
 
   for (const p of proofs) console.log(line(p));
@@ -138,12 +110,7 @@ async function main() {
   return missed.length === 0 && failedReferences.length === 0 && named.length === faulty.length ? 0 : 1;
 }
 
-if (process.argv[2] === '--worker') {
-  const { modules, budget } = JSON.parse(process.argv[3]);
-  work(modules, budget);
-} else {
-  main().then((code) => (process.exitCode = code), (e) => {
-    console.error(`fuzz-proof: ${e.message}`);
-    process.exitCode = 2;
-  });
-}
+main().then((code) => (process.exitCode = code), (e) => {
+  console.error(`fuzz-proof: ${e.message}`);
+  process.exitCode = 2;
+});

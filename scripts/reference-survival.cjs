@@ -16,11 +16,10 @@
  */
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { proveInWorkers } = require('./proof-workers.cjs');
 const { ROOT } = require('./project-paths.cjs');
 
 const EXAMPLE_DRIVERS = [path.join(ROOT, 'docs', 'example-driver.ts'), path.join(ROOT, 'docs', 'example-driver.c')];
-const RESULT_PREFIX = 'reference-survival-result ';
 const DEFAULTS = { seeds: 10, 'first-seed': 1, runs: 60 };
 
 function parseArguments(argv) {
@@ -40,30 +39,6 @@ function parseArguments(argv) {
   return options;
 }
 
-/** Worker: prove each (module, seed) pair in turn, one JSON line each. */
-function work(pairs, runs) {
-  require('ts-node/register/transpile-only');
-  const { proveDriver, PROOF_BUDGET } = require('../src/fuzz/fuzzer-proof');
-  for (const { modulePath, seed } of pairs) {
-    const proof = proveDriver(path.relative(ROOT, modulePath), { ...PROOF_BUDGET, runs, seed });
-    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ seed, proof })}\n`);
-  }
-}
-
-function runWorker(pairs, runs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [__filename, '--worker', JSON.stringify({ pairs, runs })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const results = out.split('\n').filter((l) => l.startsWith(RESULT_PREFIX)).map((l) => JSON.parse(l.slice(RESULT_PREFIX.length)));
-      if (code !== 0) reject(new Error(`a reference-survival worker exited with ${code}`));
-      else resolve(results);
-    });
-  });
-}
-
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   let modules = options.modules;
@@ -74,12 +49,10 @@ async function main() {
   // C drivers are compiled here, once; the workers load them from the cache.
   for (const m of modules) if (m.endsWith('.c')) await require('./c-driver.cjs').compiledDriverPath(m);
   const seeds = Array.from({ length: options.seeds }, (_, i) => options['first-seed'] + i);
-  const pairs = seeds.flatMap((seed) => modules.map((modulePath) => ({ modulePath, seed })));
-  const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), pairs.length));
-  const shares = Array.from({ length: jobs }, () => []);
-  pairs.forEach((p, i) => shares[i % jobs].push(p));
+  const items = seeds.flatMap((seed) => modules.map((modulePath) => ({ modulePath, budget: { runs: options.runs, seed } })));
+  const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), items.length));
   const started = Date.now();
-  const results = (await Promise.all(shares.map((share) => runWorker(share, options.runs)))).flat();
+  const results = (await proveInWorkers(items, jobs)).map(({ item, proof }) => ({ seed: item.budget.seed, proof }));
   const failedDrivers = new Set();
   for (const { seed, proof } of results.sort((a, b) => a.proof.driver.localeCompare(b.proof.driver) || a.seed - b.seed)) {
     if (proof.outcome === 'survived') continue;
@@ -94,12 +67,7 @@ async function main() {
   return failedDrivers.size === 0 && names.length === modules.length ? 0 : 1;
 }
 
-if (process.argv[2] === '--worker') {
-  const { pairs, runs } = JSON.parse(process.argv[3]);
-  work(pairs, runs);
-} else {
-  main().then((code) => (process.exitCode = code), (e) => {
-    console.error(`reference-survival: ${e.message}`);
-    process.exitCode = 2;
-  });
-}
+main().then((code) => (process.exitCode = code), (e) => {
+  console.error(`reference-survival: ${e.message}`);
+  process.exitCode = 2;
+});

@@ -671,7 +671,7 @@ export class MemoryManager {
     const va = as.isSystem ? this.systemPtes.reserve(pages) : as.findFreeRange(pages * PAGE_SIZE, ALLOCATION_GRANULARITY);
     if (va < 0) return -1;
     as.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: 'locked-mapping', protection: 'readwrite', committed: true, label });
-    if (as.isSystem) for (let i = 0; i < pages; i++) this.releasedMdlMappings.delete(pageOf(va) + i);
+    if (as.isSystem && this.releasedMdlMappings.size > 0) for (let i = 0; i < pages; i++) this.releasedMdlMappings.delete(pageOf(va) + i);
     frames.forEach((pfn, i) => {
       as.ptes.set(pageOf(va) + i, validPte(pfn));
       this.physical.shareCount[pfn]!++;

@@ -9,44 +9,18 @@
  * elements become descriptors of a ring in a common buffer the device reads.
  */
 #include <wdm.h>
+#include <dma-conformance/dma-test-device.h>  /* the device's registers (docs/dma-device.md) */
 
 DMA_CONFORMANCE_DRIVER("example-direct-c", "read-write-direct", "The minimal direct-I/O driver of docs/driver-contract.md, written in C.");
 
-/* The DMA test device's registers (docs/dma-device.md). */
-#define REG_CAPABILITIES 0x04
-#define REG_CONTROL 0x08
-#define REG_STATUS 0x0c
-#define REG_INTERRUPT_STATUS 0x10
-#define REG_INTERRUPT_ACK 0x18
-#define REG_RING_BASE_LOW 0x20
-#define REG_RING_BASE_HIGH 0x24
-#define REG_RING_COUNT 0x28
-#define REG_RING_PROGRESS 0x2c
-#define REG_MAX_TRANSFER_LENGTH 0x3c
-#define REG_STREAM_OFFSET_LOW 0x40
-#define REG_STREAM_OFFSET_HIGH 0x44
-#define REG_BYTES_TRANSFERRED 0x48
-#define REGISTERS_LENGTH 0x100
-#define CONTROL_START 0x02
-#define CONTROL_ABORT 0x04
-#define CONTROL_INTERRUPT_ENABLE 0x08
-#define CONTROL_MODE_DESCRIPTOR_RING 0x10
-#define CONTROL_HOST_TO_DEVICE 0x20
-#define STATUS_STATE_MASK 0x3
-#define STATE_DONE 2
-#define CAPABILITY_64BIT 0x1
-#define DESCRIPTOR_LAST 0x1
-
 #define MAX_REQUEST (8 * 1024 * 1024)
-#define RING_DESCRIPTORS 4096
 #define PCI_COMMAND 0x04
 #define PCI_COMMAND_BUS_MASTER 0x4
 #define TRANSFER_TIMEOUT_MS 100   /* a transfer that makes no progress for this long is aborted */
 #define ALL_ONES 0xffffffffu      /* what every register of a surprise-removed device reads */
 #define NO_PROGRESS_YET (~0ull)
 
-typedef struct _DESCRIPTOR { ULONGLONG Address; ULONG Length; ULONG Flags; } DESCRIPTOR;
-_Static_assert(sizeof(DESCRIPTOR) == 16, "the device's descriptor is 16 bytes");
+#define REGISTERS_LENGTH 0x100  /* the registers the driver maps of BAR0 */
 
 /* The request on the device; it runs as pieces of at most LongestPiece bytes, one list each. */
 typedef struct _CURRENT_REQUEST {
@@ -64,7 +38,7 @@ typedef struct _DEVICE_EXTENSION {
   ULONG MaxTransfer;          /* the device's MAX_TRANSFER_LENGTH */
   ULONG LongestPiece;         /* the most one list may map: one page less than the map registers */
   PDMA_ADAPTER Adapter;
-  DESCRIPTOR *Ring;
+  DMA_DESCRIPTOR *Ring;
   PHYSICAL_ADDRESS RingLogical;
   IO_CSQ Queue;
   KSPIN_LOCK Lock;
@@ -121,14 +95,14 @@ static VOID ProgramDevice(PDEVICE_OBJECT DeviceObject, PIRP Unused, PSCATTER_GAT
       ext->Ring[n].Flags = 0;
     }
   }
-  ext->Ring[n - 1].Flags = DESCRIPTOR_LAST;
+  ext->Ring[n - 1].Flags = DMA_DESCRIPTOR_LAST;
   ULONGLONG offset = (ULONGLONG)IoGetCurrentIrpStackLocation(irp)->Parameters.Read.ByteOffset.QuadPart + ext->Current.Done;
-  WriteRegister(ext, REG_RING_BASE_LOW, ext->RingLogical.LowPart);
-  WriteRegister(ext, REG_RING_BASE_HIGH, (ULONG)ext->RingLogical.HighPart);
-  WriteRegister(ext, REG_RING_COUNT, n);
-  WriteRegister(ext, REG_STREAM_OFFSET_LOW, (ULONG)offset);
-  WriteRegister(ext, REG_STREAM_OFFSET_HIGH, (ULONG)(offset >> 32));
-  WriteRegister(ext, REG_CONTROL, CONTROL_INTERRUPT_ENABLE | CONTROL_MODE_DESCRIPTOR_RING | (ext->Current.Write ? CONTROL_HOST_TO_DEVICE : 0) | CONTROL_START);
+  WriteRegister(ext, DMA_REG_RING_BASE_LOW, ext->RingLogical.LowPart);
+  WriteRegister(ext, DMA_REG_RING_BASE_HIGH, (ULONG)ext->RingLogical.HighPart);
+  WriteRegister(ext, DMA_REG_RING_COUNT, n);
+  WriteRegister(ext, DMA_REG_STREAM_OFFSET_LOW, (ULONG)offset);
+  WriteRegister(ext, DMA_REG_STREAM_OFFSET_HIGH, (ULONG)(offset >> 32));
+  WriteRegister(ext, DMA_REG_CONTROL, DMA_CONTROL_INTERRUPT_ENABLE | DMA_CONTROL_MODE_DESCRIPTOR_RING | (ext->Current.Write ? DMA_CONTROL_DIRECTION_HOST_TO_DEVICE : 0) | DMA_CONTROL_START);
   ext->LastProgress = NO_PROGRESS_YET;
   SetTimeout(ext);
 }
@@ -170,17 +144,17 @@ static VOID WatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgume
   PDEVICE_OBJECT device = DeferredContext;
   PDEVICE_EXTENSION ext = device->DeviceExtension;
   if (!ext->Current.Irp || !ext->Current.List) return;
-  if (ReadRegister(ext, REG_STATUS) == ALL_ONES) {
+  if (ReadRegister(ext, DMA_REG_STATUS) == ALL_ONES) {
     PieceEnded(device, STATUS_DEVICE_NOT_CONNECTED, 0);
     return;
   }
-  ULONGLONG progress = ReadRegister(ext, REG_BYTES_TRANSFERRED) + ((ULONGLONG)ReadRegister(ext, REG_RING_PROGRESS) << 32);
+  ULONGLONG progress = ReadRegister(ext, DMA_REG_BYTES_TRANSFERRED) + ((ULONGLONG)ReadRegister(ext, DMA_REG_RING_PROGRESS) << 32);
   if (progress != ext->LastProgress) {  /* still moving: give it another period */
     ext->LastProgress = progress;
     SetTimeout(ext);
     return;
   }
-  WriteRegister(ext, REG_CONTROL, CONTROL_INTERRUPT_ENABLE | CONTROL_ABORT);  /* keep interrupts on to hear the error */
+  WriteRegister(ext, DMA_REG_CONTROL, DMA_CONTROL_INTERRUPT_ENABLE | DMA_CONTROL_ABORT);  /* keep interrupts on to hear the error */
   SetTimeout(ext);  /* no interrupt by then: look again (removed?) */
 }
 
@@ -275,8 +249,8 @@ DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM
   ext->RegistersLength = bar0->u.Memory.Length < REGISTERS_LENGTH ? bar0->u.Memory.Length : REGISTERS_LENGTH;
   ext->Registers = MmMapIoSpace(bar0->u.Memory.Start, ext->RegistersLength, MmNonCached);
   if (!ext->Registers) return STATUS_INSUFFICIENT_RESOURCES;
-  ext->MaxTransfer = ReadRegister(ext, REG_MAX_TRANSFER_LENGTH);
-  ULONG capabilities = ReadRegister(ext, REG_CAPABILITIES);
+  ext->MaxTransfer = ReadRegister(ext, DMA_REG_MAX_TRANSFER_LENGTH);
+  ULONG capabilities = ReadRegister(ext, DMA_REG_CAPABILITIES);
 
   DEVICE_DESCRIPTION description;
   RtlZeroMemory(&description, sizeof description);
@@ -286,12 +260,12 @@ DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM
   description.InterfaceType = PCIBus;
   description.MaximumLength = MAX_REQUEST;
   description.Dma32BitAddresses = TRUE;
-  description.Dma64BitAddresses = (capabilities & CAPABILITY_64BIT) != 0;
+  description.Dma64BitAddresses = (capabilities & DMA_CAPABILITY_ADDRESSING_64BIT) != 0;
   ULONG mapRegisters = 0;
   ext->Adapter = IoGetDmaAdapter(ext->Pdo, &description, &mapRegisters);
   if (!ext->Adapter) return STATUS_INSUFFICIENT_RESOURCES;
   ext->LongestPiece = (mapRegisters > 1 ? mapRegisters - 1 : 1) * PAGE_SIZE;  /* an unaligned piece spans one page more */
-  ext->Ring = ext->Adapter->DmaOperations->AllocateCommonBuffer(ext->Adapter, RING_DESCRIPTORS * sizeof(DESCRIPTOR), &ext->RingLogical, FALSE);
+  ext->Ring = ext->Adapter->DmaOperations->AllocateCommonBuffer(ext->Adapter, DMA_MAX_RING_DESCRIPTORS * sizeof(DMA_DESCRIPTOR), &ext->RingLogical, FALSE);
   if (!ext->Ring) return STATUS_INSUFFICIENT_RESOURCES;
   SetBusMaster(ext->Pdo, TRUE);
   return STATUS_SUCCESS;
@@ -300,22 +274,22 @@ DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM
 DRIVER_EXPORT(InterruptService) BOOLEAN InterruptService(PKINTERRUPT Interrupt, PVOID ServiceContext) {
   PDEVICE_OBJECT device = ServiceContext;
   PDEVICE_EXTENSION ext = device->DeviceExtension;
-  ULONG pending = ReadRegister(ext, REG_INTERRUPT_STATUS);
+  ULONG pending = ReadRegister(ext, DMA_REG_INTERRUPT_STATUS);
   if (pending == 0 || pending == ALL_ONES) return FALSE;  /* not ours (a removed device raises nothing) */
-  WriteRegister(ext, REG_INTERRUPT_ACK, pending);
+  WriteRegister(ext, DMA_REG_INTERRUPT_ACK, pending);
   IoRequestDpc(device, NULL, (PVOID)(ULONG_PTR)pending);
   return TRUE;
 }
 
 DRIVER_EXPORT(DpcForIsr) VOID DpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  ULONG status = ReadRegister(ext, REG_STATUS);
-  ULONG moved = ReadRegister(ext, REG_BYTES_TRANSFERRED);
+  ULONG status = ReadRegister(ext, DMA_REG_STATUS);
+  ULONG moved = ReadRegister(ext, DMA_REG_BYTES_TRANSFERRED);
   if (status == ALL_ONES) {  /* removed since it interrupted */
     PieceEnded(DeviceObject, STATUS_DEVICE_NOT_CONNECTED, 0);
     return;
   }
-  PieceEnded(DeviceObject, (status & STATUS_STATE_MASK) == STATE_DONE ? STATUS_SUCCESS : STATUS_IO_DEVICE_ERROR, moved);
+  PieceEnded(DeviceObject, (status & DMA_STATUS_STATE_MASK) == DMA_STATE_DONE ? STATUS_SUCCESS : STATUS_IO_DEVICE_ERROR, moved);
 }
 
 DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {
@@ -323,7 +297,7 @@ DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {
   KeCancelTimer(&ext->WatchdogTimer);
   KeRemoveQueueDpc(&ext->WatchdogDpc);
   SetBusMaster(ext->Pdo, FALSE);
-  if (ext->Ring) ext->Adapter->DmaOperations->FreeCommonBuffer(ext->Adapter, RING_DESCRIPTORS * sizeof(DESCRIPTOR), ext->RingLogical, ext->Ring, FALSE);
+  if (ext->Ring) ext->Adapter->DmaOperations->FreeCommonBuffer(ext->Adapter, DMA_MAX_RING_DESCRIPTORS * sizeof(DMA_DESCRIPTOR), ext->RingLogical, ext->Ring, FALSE);
   if (ext->Adapter) ext->Adapter->DmaOperations->PutDmaAdapter(ext->Adapter);
   if (ext->Registers) MmUnmapIoSpace(ext->Registers, ext->RegistersLength);
   IoDetachDevice(ext->Pdo);

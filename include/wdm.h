@@ -100,6 +100,18 @@ typedef struct _UNICODE_STRING { USHORT Length; USHORT MaximumLength; PWSTR Buff
           ".ascii \"breaksRule=" BreaksRule "\\n\"\n" \
           ".text\n")
 
+/*
+ * A faulty variant of a driver is that driver's sources plus one more file
+ * that declares DMA_CONFORMANCE_FAULTY_DRIVER and defines, again, the one
+ * routine that carries the bug (the suite's own faulty C drivers are variants
+ * of their class's reference.c). A routine a variant may replace is marked
+ * DMA_CONFORMANCE_REPLACEABLE in the driver: a weak definition, so the
+ * variant's definition wins at link time, and the compiler keeps every call
+ * to it a call. When a module carries both claims, the faulty driver's are
+ * the module's.
+ */
+#define DMA_CONFORMANCE_REPLACEABLE __attribute__((weak, noinline))
+
 /* --- memory: system addresses are plain C pointers ------------------------------ */
 
 __attribute__((weak)) void *memcpy(void *d, const void *s, SIZE_T n) { UCHAR *o = d; const UCHAR *i = s; while (n--) *o++ = *i++; return d; }

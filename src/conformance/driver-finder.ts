@@ -1,8 +1,12 @@
 /**
  * The suite's own drivers, found in the class folders the class table lists:
- * src/conformance/<class>/reference.ts, the class's reference driver, and
- * src/conformance/<class>/faulty/*.ts or *.c (one C file is one driver,
- * declared by DMA_CONFORMANCE_FAULTY_DRIVER), each breaking one rule. A C
+ * src/conformance/<class>/reference.ts and reference.c, the class's reference
+ * drivers (TypeScript, and C as its writers ship it), and
+ * src/conformance/<class>/faulty/*.ts or *.c, each breaking one rule. A
+ * faulty .c is a variant of the class's reference.c (include/wdm.h,
+ * DMA_CONFORMANCE_REPLACEABLE): compiled together with it, it replaces the
+ * routine that carries the bug and declares DMA_CONFORMANCE_FAULTY_DRIVER
+ * (a class without reference.c has whole-driver faulty .c files). A C
  * driver loads from its compiled module, so a tool compiles the suite's C
  * drivers once, in its main process, before it loads or spreads drivers
  * (compileSuiteCDrivers, scripts/prepare-drivers.cjs). Every tool
@@ -36,10 +40,7 @@ export interface DriverModuleFile {
 /** The module files of one kind of driver in one class's folder, in name order. */
 export function driverFilesOf(conformanceClass: ConformanceClass, kind: SuiteDriverKind): string[] {
   const folder = path.join(CONFORMANCE_DIRECTORY, conformanceClass);
-  if (kind === 'reference') {
-    const file = path.join(folder, 'reference.ts');
-    return fs.existsSync(file) ? [file] : [];
-  }
+  if (kind === 'reference') return ['reference.ts', 'reference.c'].map((f) => path.join(folder, f)).filter((f) => fs.existsSync(f));
   const faulty = path.join(folder, 'faulty');
   if (!fs.existsSync(faulty)) return [];
   return fs.readdirSync(faulty).filter((f) => f.endsWith('.ts') || f.endsWith('.c')).sort().map((f) => path.join(faulty, f));
@@ -55,9 +56,16 @@ export function driverFileName(modulePath: string): string {
   return path.basename(modulePath).replace(/\.(ts|c)$/, '');
 }
 
-/** The C driver files of every class folder, in the table's order. */
+/** The C driver files of every class folder (references, then faulty drivers), in the table's order. */
 export function suiteCDriverFiles(): string[] {
-  return CONFORMANCE_CLASS_NAMES.flatMap((c) => driverFilesOf(c, 'faulty')).filter(isCDriverFile);
+  return (['reference', 'faulty'] as const).flatMap((kind) => CONFORMANCE_CLASS_NAMES.flatMap((c) => driverFilesOf(c, kind))).filter(isCDriverFile);
+}
+
+/** The sources a suite C driver compiles from: a faulty variant links its class's reference.c first. */
+export function cSourcesOfSuiteDriver(modulePath: string): string[] {
+  const reference = path.join(path.dirname(path.dirname(modulePath)), 'reference.c');
+  const isVariant = path.basename(path.dirname(modulePath)) === 'faulty' && fs.existsSync(reference);
+  return isVariant ? [reference, modulePath] : [modulePath];
 }
 
 /**
@@ -67,7 +75,7 @@ export function suiteCDriverFiles(): string[] {
 export async function compileSuiteCDrivers(onCompiled: (source: string, wasmPath: string, cached: boolean) => void = () => undefined): Promise<Map<string, string>> {
   const compiled = new Map<string, string>();
   for (const source of suiteCDriverFiles()) {
-    const { wasmPath, cached } = await compileCDriver([source], PROJECT_ROOT);
+    const { wasmPath, cached } = await compileCDriver(cSourcesOfSuiteDriver(source), PROJECT_ROOT);
     compiled.set(source, wasmPath);
     onCompiled(source, wasmPath, cached);
   }
@@ -80,7 +88,8 @@ function load(modulePath: string, kind: SuiteDriverKind, folderClass: Conformanc
   let file = loaded.get(modulePath);
   if (!file) {
     if (isCDriverFile(modulePath)) {
-      file = { modulePath, runPath: cachedWasmPath([modulePath], PROJECT_ROOT), kind, folderClass, driver: loadCDriver(modulePath, PROJECT_ROOT) };
+      const sources = cSourcesOfSuiteDriver(modulePath);
+      file = { modulePath, runPath: cachedWasmPath(sources, PROJECT_ROOT), kind, folderClass, driver: loadCDriver(sources.join(','), PROJECT_ROOT) };
     } else {
       const exported = require(modulePath) as Record<string, unknown>;
       file = { modulePath, runPath: modulePath, kind, folderClass, driver: driverFromModule(exported, modulePath) };

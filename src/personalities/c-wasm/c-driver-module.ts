@@ -38,19 +38,38 @@ export interface CDriverClaims {
   readonly breaksRule?: string;
 }
 
-/** The claims the DMA_CONFORMANCE_DRIVER macro put in the module's custom section, or null when it has none. */
-export function readDriverClaims(module: WebAssembly.Module): CDriverClaims | null {
-  const sections = WebAssembly.Module.customSections(module, 'dma_conformance_driver');
-  if (sections.length === 0) return null;
-  const fields = new Map<string, string>();
-  for (const line of Buffer.from(sections[0]!).toString('utf8').split('\n')) {
+/** One DMA_CONFORMANCE_DRIVER or DMA_CONFORMANCE_FAULTY_DRIVER record: its lines, from "name=" on. */
+function claimRecords(text: string): Map<string, string>[] {
+  const records: Map<string, string>[] = [];
+  for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
-    if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 1));
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq);
+    if (key === 'name' || records.length === 0) records.push(new Map());
+    records[records.length - 1]!.set(key, line.slice(eq + 1));
   }
+  return records;
+}
+
+function claimsOf(fields: Map<string, string>): CDriverClaims {
   const classes = (fields.get('classes') ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
   const description = fields.get('description');
   const breaksRule = fields.get('breaksRule')?.trim();
   return { name: fields.get('name') ?? '', conformanceClasses: classes, ...(description ? { description } : {}), ...(breaksRule ? { breaksRule } : {}) };
+}
+
+/**
+ * The claims the DMA_CONFORMANCE_DRIVER macro put in the module's custom section, or null when it has none.
+ * A faulty variant links its driver's sources, whose claims come along: the faulty driver's claims are the module's.
+ * Two claims of the same kind are a problem the contract check reports (`conflicting`).
+ */
+export function readDriverClaims(module: WebAssembly.Module): (CDriverClaims & { readonly conflicting?: readonly string[] }) | null {
+  const text = WebAssembly.Module.customSections(module, 'dma_conformance_driver').map((s) => Buffer.from(s).toString('utf8')).join('\n');
+  const records = claimRecords(text).map(claimsOf);
+  if (records.length === 0) return null;
+  const faulty = records.filter((r) => r.breaksRule !== undefined);
+  const chosen = faulty.length > 0 ? faulty : records;
+  return chosen.length === 1 ? chosen[0]! : { ...chosen[0]!, conflicting: chosen.map((r) => r.name) };
 }
 
 /** One instance of the driver, on one machine. */
@@ -186,6 +205,7 @@ export function cDriverModule(wasmPath: string): { driver: DriverModule; problem
   const sourceLines = readSourceLines(wasmPath);
   const problems: string[] = [];
   if (!claims) problems.push('no DMA_CONFORMANCE_DRIVER("name", "class,...", "description") in the driver: the suite reads the driver\'s name and classes from it');
+  if (claims?.conflicting) problems.push(`the driver's sources declare ${claims.conflicting.length} drivers (${claims.conflicting.join(', ')}): one DMA_CONFORMANCE_DRIVER per driver, or one DMA_CONFORMANCE_FAULTY_DRIVER in a faulty variant`);
   for (const required of ['memory', '__indirect_function_table', '__stack_pointer', '__heap_base']) {
     if (!exported.has(required)) problems.push(`the module does not export ${required} (compile it with the suite's flags)`);
   }

@@ -59,15 +59,41 @@ export interface CompiledCDriver {
   readonly cached: boolean;
 }
 
-/** The headers shipped with the suite, by name, in a stable order. */
+/** The .h files under a folder (and its subfolders), as [path relative to it with '/', text], in a stable order. */
+function headersUnder(folder: string, recursive: boolean): [string, string][] {
+  if (!fs.existsSync(folder)) return [];
+  const found: [string, string][] = [];
+  for (const entry of fs.readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory() && recursive) found.push(...headersUnder(full, true).map(([name, text]): [string, string] => [`${entry.name}/${name}`, text]));
+    else if (entry.isFile() && entry.name.endsWith('.h')) found.push([entry.name, fs.readFileSync(full, 'utf8')]);
+  }
+  return found;
+}
+
+/** The headers shipped with the suite (include/ and its subfolders: <wdm.h>, <dma-conformance/...>), by name, in a stable order. */
 function shippedHeaders(): [string, string][] {
-  return fs.readdirSync(C_INCLUDE_DIR).filter((f) => f.endsWith('.h')).sort().map((f) => [f, fs.readFileSync(path.join(C_INCLUDE_DIR, f), 'utf8')]);
+  return headersUnder(C_INCLUDE_DIR, true);
+}
+
+/**
+ * The driver's own headers: every .h beside one of its sources, so that `#include "driver.h"` (and a
+ * variant's `#include "../reference.h"`) finds them; absolute path -> text, in a stable order.
+ */
+function headersBesideSources(absoluteSources: readonly string[]): [string, string][] {
+  const folders = [...new Set(absoluteSources.map((s) => path.dirname(s)))].sort();
+  return folders.flatMap((folder) => headersUnder(folder, false).map(([name, text]): [string, string] => [path.join(folder, name), text]));
 }
 
 /** How a source is named inside the compiler's file tree, and so in its diagnostics: relative to the working directory when inside it. */
 function nameInTree(absolute: string, workingDirectory: string, index: number): string {
   const relative = path.relative(workingDirectory, absolute);
   return relative.startsWith('..') || path.isAbsolute(relative) ? `driver${index}/${path.basename(absolute)}` : relative.split(path.sep).join('/');
+}
+
+/** The index of the first source in the header's folder: a header outside the working directory sits beside that source in the tree. */
+function folderIndex(absoluteSources: readonly string[], header: string): number {
+  return Math.max(0, absoluteSources.findIndex((s) => path.dirname(s) === path.dirname(header)));
 }
 
 /** The cache path a set of sources compiles to (whether or not it exists yet). */
@@ -77,6 +103,7 @@ export function cachedWasmPath(sourcePaths: readonly string[], workingDirectory:
   hash.update(JSON.stringify(flagsFor(options)));
   for (const [name, text] of shippedHeaders()) hash.update(`\0header ${name}\0${text}`);
   absolute.forEach((p, i) => hash.update(`\0source ${nameInTree(p, workingDirectory, i)}\0${fs.readFileSync(p, 'utf8')}`));
+  for (const [file, text] of headersBesideSources(absolute)) hash.update(`\0own header ${nameInTree(file, workingDirectory, folderIndex(absolute, file))}\0${text}`);
   const stem = path.basename(absolute[0]!, '.c');
   return path.join(C_DRIVER_CACHE_DIR, `${stem}${options.checked ? '-checked' : ''}-${hash.digest('hex').slice(0, 16)}.wasm`);
 }
@@ -102,14 +129,17 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   const wasmPath = cachedWasmPath(sourcePaths, workingDirectory, options);
   if (fs.existsSync(wasmPath)) return { wasmPath, cached: true };
 
-  const tree: Tree = { include: Object.fromEntries(shippedHeaders()) };
-  const names = absolute.map((p, i) => nameInTree(p, workingDirectory, i));
-  absolute.forEach((p, i) => {
-    const parts = names[i]!.split('/');
+  const tree: Tree = {};
+  const place = (name: string, text: string): void => {
+    const parts = name.split('/');
     let folder = tree;
     for (const part of parts.slice(0, -1)) folder = (folder[part] ??= {}) as Tree;
-    folder[parts[parts.length - 1]!] = fs.readFileSync(p, 'utf8');
-  });
+    folder[parts[parts.length - 1]!] = text;
+  };
+  for (const [name, text] of shippedHeaders()) place(`include/${name}`, text);
+  const names = absolute.map((p, i) => nameInTree(p, workingDirectory, i));
+  absolute.forEach((p, i) => place(names[i]!, fs.readFileSync(p, 'utf8')));
+  for (const [file, text] of headersBesideSources(absolute)) place(nameInTree(file, workingDirectory, folderIndex(absolute, file)), text);
   const { runClang, runLLVM, commands } = await importEsm('@yowasp/clang');
   await runLLVM(null, {}, { fetchProgress: () => undefined }); // load LLVM without its progress lines
   const diagnostics = textSink();

@@ -24,6 +24,7 @@ import { SourceLineTable, readSourceLines, sourceLineAt } from './source-lines';
 import type { Kernel } from '../../kernel/kernel';
 import { setPlaceFinderOf } from '../driver-places';
 import { DriverPlace, formatDriverPlace } from '../../machine/driver-place';
+import { spinGuard } from '../../kernel/io/wall-clock-watchdog';
 import { installingKernel } from '../installing-kernel';
 
 /** KMODE_EXCEPTION_NOT_HANDLED: C faulted (a trap) with no handler, as a wild dereference does on Windows. */
@@ -87,7 +88,8 @@ class CDriverInstance {
     const late: { glue?: GlueContext } = {};
     const imports = buildImports(new Proxy({} as GlueContext, { get: (_t, key) => (late.glue as unknown as Record<string | symbol, unknown>)[key] }));
     const env = checkedAccessImports(module, () => this.glue.linear, (what, address, size, write) => this.badAccess(what, address, size, write));
-    const instance = new WebAssembly.Instance(module, { ...imports, env } as unknown as WebAssembly.Imports);
+    // The watchdog's check (include/wdm.h): a routine past its wall-clock budget throws DriverSpinning out through C.
+    const instance = new WebAssembly.Instance(module, { ...imports, env, watchdog: { check: spinGuard } } as unknown as WebAssembly.Imports);
     this.exports = instance.exports as Record<string, unknown>;
     this.table = this.exports.__indirect_function_table as WebAssembly.Table;
     this.stackPointer = this.exports.__stack_pointer as WebAssembly.Global;

@@ -18,12 +18,14 @@ export const PROJECT_ROOT = path.resolve(__dirname, '../../..');
 export const C_INCLUDE_DIR = path.join(PROJECT_ROOT, 'include');
 export const C_DRIVER_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'c-drivers');
 
-/** Freestanding wasm32; the exports let the host call function pointers and restore C's shadow stack after a bug check. */
+/** Freestanding wasm32; the exports let the host call function pointers and restore C's shadow stack after a bug check; the coverage hooks make a spinning routine stoppable. */
 export const C_DRIVER_FLAGS: readonly string[] = [
   '--target=wasm32-unknown-unknown', '-O2', '-g', '-ffreestanding', '-nostdlib', '-fno-builtin',
   '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter',
   '-Wl,--no-entry', '-Wl,--export-table', '-Wl,--export=__stack_pointer', '-Wl,--export=__heap_base',
   '-Wl,--stack-first', '-Wl,-z,stack-size=65536',
+  // Every edge of the driver's control flow counts towards the wall-clock watchdog's check (include/wdm.h).
+  '-fsanitize-coverage=trace-pc-guard,no-prune',
 ];
 
 /**

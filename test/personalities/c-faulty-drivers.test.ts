@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { cSourcesOfSuiteDriver, compileSuiteCDrivers, driverFilesOf, driverModulesIn, faultyDriverOf, suiteCDriverFiles } from '../../src/conformance/driver-finder';
 import { PROJECT_ROOT, cachedWasmPath } from '../../src/personalities/c-wasm/compiler';
+import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { isRuleRef } from '../../src/rules/rule-ref';
 
 const CLASS_FOLDER = path.resolve(__dirname, '..', '..', 'src', 'conformance', 'read-write-direct');
@@ -72,6 +73,13 @@ describe('the C drivers of the class folders', () => {
       assert.equal(file.runPath, compiled.get(file.modulePath), 'run by its compiled module');
       assert.ok(file.runPath.endsWith('.wasm') && fs.existsSync(file.runPath));
       assert.equal(faultyDriverOf('read-write-direct', stem)?.driver.name, file.driver.name, 'found by its file name too');
+    }
+  });
+
+  it('a variant loads by its sources, the class\'s reference.c first (as the fuzz proof hands it on)', () => {
+    for (const stem of Object.keys(DECLARED)) {
+      const sources = cSourcesOfSuiteDriver(path.join(FOLDER, `${stem}.c`));
+      assert.equal(loadDriverModule(sources.join(','), PROJECT_ROOT).name, `direct-io-c-${stem}`);
     }
   });
 

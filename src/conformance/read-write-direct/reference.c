@@ -34,7 +34,7 @@ DMA_CONFORMANCE_DRIVER("read-write-direct-reference-c", "read-write-direct",
 #define ALL_ONES 0xffffffffu        /* what every register of a surprise-removed device reads */
 #define PCI_COMMAND_OFFSET 0x04     /* the command register in PCI configuration space */
 #define PCI_ENABLE_BUS_MASTER 0x0004
-/* A transfer's descriptors: one per element, plus one per MaxTransfer of its length; keep both halves of the ring's room. */
+/* Units of min(MaxTransfer, PAGE_SIZE) a transfer may span: its descriptors (at most one per element, one per page, and one per MaxTransfer) then fit the ring. */
 #define RING_HALF (DMA_MAX_RING_DESCRIPTORS / 2 - 1)
 
 static ULONG ReadRegister(PDEVICE_EXTENSION Ext, ULONG Offset) {

@@ -87,6 +87,28 @@ function headersBesideSources(absoluteSources: readonly string[]): [string, stri
   return folders.flatMap((folder) => headersUnder(folder, false).map(([name, text]): [string, string] => [path.join(folder, name), text]));
 }
 
+/**
+ * The compiler's file system (@yowasp/clang's) skips a `..` in a path, so a
+ * source's `#include "../reference.h"` is looked up as `reference.h` in the
+ * source's own folder. Each header beside a source is therefore also placed,
+ * by the same name, in the folders below it that hold another source (where
+ * none of that name is): tree name -> text.
+ */
+export function parentHeaderCopies(sourceNames: readonly string[], headers: readonly [string, string][]): [string, string][] {
+  const taken = new Set(headers.map(([name]) => name));
+  const copies: [string, string][] = [];
+  for (const folder of [...new Set(sourceNames.map((n) => path.posix.dirname(n)))].sort()) {
+    for (const [name, text] of headers) {
+      const copy = path.posix.join(folder, path.posix.basename(name));
+      if (folder.startsWith(`${path.posix.dirname(name)}/`) && !taken.has(copy)) {
+        taken.add(copy);
+        copies.push([copy, text]);
+      }
+    }
+  }
+  return copies;
+}
+
 /** How a source is named inside the compiler's file tree, and so in its diagnostics: relative to the working directory when inside it. */
 function nameInTree(absolute: string, workingDirectory: string, index: number): string {
   const relative = path.relative(workingDirectory, absolute);
@@ -141,7 +163,9 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   for (const [name, text] of shippedHeaders()) place(`include/${name}`, text);
   const names = absolute.map((p, i) => nameInTree(p, workingDirectory, i));
   absolute.forEach((p, i) => place(names[i]!, fs.readFileSync(p, 'utf8')));
-  for (const [file, text] of headersBesideSources(absolute)) place(nameInTree(file, workingDirectory, folderIndex(absolute, file)), text);
+  const own = headersBesideSources(absolute).map(([file, text]): [string, string] => [nameInTree(file, workingDirectory, folderIndex(absolute, file)), text]);
+  for (const [name, text] of own) place(name, text);
+  for (const [name, text] of parentHeaderCopies(names, own)) place(name, text);
   const { runClang, runLLVM, commands } = await importEsm('@yowasp/clang');
   await runLLVM(null, {}, { fetchProgress: () => undefined }); // load LLVM without its progress lines
   const diagnostics = textSink();

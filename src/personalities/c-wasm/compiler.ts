@@ -133,7 +133,7 @@ export function cachedWasmPath(sourcePaths: readonly string[], workingDirectory:
 }
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
-type RunOptions = { stderr?: (b: Uint8Array | null) => void; stdout?: (b: Uint8Array | null) => void; fetchProgress?: () => void };
+type RunOptions = { stdin?: (length: number) => Uint8Array | null; stderr?: (b: Uint8Array | null) => void; stdout?: (b: Uint8Array | null) => void; fetchProgress?: () => void };
 type Command = (args: string[] | null, files: Tree, options: RunOptions) => Promise<Tree> | Tree | undefined;
 
 // A dynamic import that ts-node's CommonJS output keeps as one: @yowasp/clang is an ES module.
@@ -182,10 +182,20 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   const code = codeSection(wasm);
   if (code) {
     // Every code offset's C function and file:line, looked up now: the workers that run the driver must not run LLVM.
+    // The offsets go in on standard input: the command line's argument area is too small for a large driver's.
     const answers = textSink();
-    const offsets = Array.from({ length: code.size }, (_, i) => `0x${i.toString(16)}`);
-    await commands.symbolizer!(['--obj=driver.wasm', ...offsets], { 'driver.wasm': wasm }, { stdout: answers.write, stderr: () => undefined });
-    fs.writeFileSync(sourceLinesPath(wasmPath), JSON.stringify(sourceLineTable(code.start, answers.text.trim().split('\n\n'))));
+    const input = new TextEncoder().encode(Array.from({ length: code.size }, (_, i) => `0x${i.toString(16)}\n`).join(''));
+    let read = 0;
+    const stdin = (length: number): Uint8Array | null => {
+      if (read >= input.length) return null;
+      const chunk = input.subarray(read, read + length);
+      read += chunk.length;
+      return chunk;
+    };
+    await commands.symbolizer!(['--obj=driver.wasm'], { 'driver.wasm': wasm }, { stdin, stdout: answers.write, stderr: () => undefined });
+    const blocks = answers.text.trim().split('\n\n');
+    if (blocks.length !== code.size) throw new Error(`internal: the symbolizer answered for ${blocks.length} of ${code.size} code offsets`);
+    fs.writeFileSync(sourceLinesPath(wasmPath), JSON.stringify(sourceLineTable(code.start, blocks)));
   }
   const temporary = `${wasmPath}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, wasm);

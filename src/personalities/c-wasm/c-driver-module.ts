@@ -19,12 +19,13 @@ import { FrameAliases } from './frame-aliases';
 import { GlueContext, buildImports, contextToC } from './import-glue';
 import { KernelStructures, LAYOUT } from './kernel-structures';
 import { LinearMemory } from './linear-memory';
-import { checkedAccessImports } from './checked-access';
+import { BadAccessKind, checkedAccessImports } from './checked-access';
 import { SourceLineTable, readSourceLines, sourceLineAt } from './source-lines';
 import type { Kernel } from '../../kernel/kernel';
 import { setPlaceFinderOf } from '../driver-places';
 import { DriverPlace, formatDriverPlace } from '../../machine/driver-place';
 import { spinGuard } from '../../kernel/io/wall-clock-watchdog';
+import { DISPATCH_LEVEL } from '../../machine/irql';
 import { installingKernel } from '../installing-kernel';
 
 /** KMODE_EXCEPTION_NOT_HANDLED: C faulted (a trap) with no handler, as a wild dereference does on Windows. */
@@ -32,6 +33,8 @@ const KMODE_EXCEPTION_NOT_HANDLED = 0x1e;
 const STATUS_ACCESS_VIOLATION = 0xc0000005;
 /** PAGE_FAULT_IN_NONPAGED_AREA: what Windows stops with when a driver touches freed special pool or a wild address. */
 const PAGE_FAULT_IN_NONPAGED_AREA = 0x50;
+/** DRIVER_IRQL_NOT_LESS_OR_EQUAL: pageable memory touched at DISPATCH_LEVEL or above. */
+const DRIVER_IRQL_NOT_LESS_OR_EQUAL = 0xd1;
 
 export interface CDriverClaims {
   readonly name: string;
@@ -87,7 +90,7 @@ class CDriverInstance {
     this.functionNames = functionNames;
     const late: { glue?: GlueContext } = {};
     const imports = buildImports(new Proxy({} as GlueContext, { get: (_t, key) => (late.glue as unknown as Record<string | symbol, unknown>)[key] }));
-    const env = checkedAccessImports(module, () => this.glue.linear, (what, address, size, write) => this.badAccess(what, address, size, write));
+    const env = checkedAccessImports(module, () => this.glue.linear, (what, address, size, write, kind) => this.badAccess(what, address, size, write, kind), (address, size) => this.pageableAtRaisedIrql(address, size));
     // The watchdog's check (include/wdm.h): a routine past its wall-clock budget throws DriverSpinning out through C.
     const instance = new WebAssembly.Instance(module, { ...imports, env, watchdog: { check: spinGuard } } as unknown as WebAssembly.Imports);
     this.exports = instance.exports as Record<string, unknown>;
@@ -104,13 +107,28 @@ class CDriverInstance {
   }
 
   /** A checked build's access check failed: the machine stops, naming the C function and line of the access. */
-  private badAccess(what: string, address: number, size: number, write: boolean): never {
+  private badAccess(what: string, address: number, size: number, write: boolean, kind: BadAccessKind = 'not-owned'): never {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 50; // down to the C frame that made the access, below the checking calls
     const stack = new Error();
     Error.stackTraceLimit = limit;
     const where = this.cFunctionOf(stack) ?? 'the driver';
-    return this.kernel.crash(new BugCheck(PAGE_FAULT_IN_NONPAGED_AREA, address, write ? 1 : 0, 0, 0, `C function ${where} ${write ? 'wrote' : 'read'} ${size} byte(s) at 0x${address.toString(16)}: ${what} (checked build)`));
+    const reason = `C function ${where} ${write ? 'wrote' : 'read'} ${size} byte(s) at 0x${address.toString(16)}: ${what} (checked build)`;
+    const stop = kind === 'pageable-at-raised-irql'
+      ? new BugCheck(DRIVER_IRQL_NOT_LESS_OR_EQUAL, this.glue.aliases.systemOf(address) ?? address, this.kernel.cpu.irql, write ? 1 : 0, 0, reason)
+      : new BugCheck(PAGE_FAULT_IN_NONPAGED_AREA, address, write ? 1 : 0, 0, 0, reason);
+    const place = cPlaceOf(stack.stack ?? '', this.functionNames, this.sourceLines);
+    if (place && place.line > 0) stop.place = place;
+    return this.kernel.crash(stop);
+  }
+
+  /** Paged pool touched at DISPATCH_LEVEL or above: why, or null. */
+  private pageableAtRaisedIrql(address: number, size: number): string | null {
+    if (this.kernel.cpu.irql < DISPATCH_LEVEL) return null;
+    const va = this.glue.aliases.systemOf(address);
+    if (va === null) return null;
+    const region = this.kernel.mm.systemSpace.regionAt(va) ?? this.kernel.mm.systemSpace.regionAt(va + size - 1);
+    return region?.kind === 'paged-pool' ? `paged pool (${region.label}) touched at IRQL ${this.kernel.cpu.irql}: pageable memory may not be touched at DISPATCH_LEVEL or above` : null;
   }
 
   /** Call an exported entry point. */

@@ -15,21 +15,11 @@ import { compileCDriver } from '../../src/personalities/c-wasm/compiler';
 import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { installDriver } from '../../src/personalities/wdm/loader';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { minimalCDriver } from './minimal-c-driver';
 
 let dir: string;
 
-function driverWhoseEntry(body: string): string {
-  return `#include <wdm.h>
-DMA_CONFORMANCE_DRIVER("c-checked-fixture", "read-write-direct", "A driver with one bad access in DriverEntry.");
-DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
-${body}
-  return STATUS_SUCCESS;
-}
-DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) { return STATUS_SUCCESS; }
-DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM_RESOURCE_LIST Resources) { return STATUS_SUCCESS; }
-DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {}
-`;
-}
+const driverWhoseEntry = (body: string): string => minimalCDriver('c-checked-fixture', 'A driver with one bad access in DriverEntry.', body);
 
 /** Compile (plain or checked) and start the driver: the stop it ends with, or null. */
 async function stopOf(name: string, source: string, checked: boolean): Promise<BugCheck | null> {

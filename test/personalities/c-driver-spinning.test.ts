@@ -17,22 +17,12 @@ import { compileCDriver } from '../../src/personalities/c-wasm/compiler';
 import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { installDriver } from '../../src/personalities/wdm/loader';
 import { bootSmallMachine } from '../mm/machine-fixture';
+import { minimalCDriver } from './minimal-c-driver';
 
 const BUDGET_SECONDS = 0.2;
 let dir: string;
 
-function spinningDriver(loop: string): string {
-  return `#include <wdm.h>
-DMA_CONFORMANCE_DRIVER("c-spinner", "read-write-direct", "A driver whose DriverEntry never returns.");
-DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
-  ${loop}
-  return STATUS_SUCCESS;
-}
-DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) { return STATUS_SUCCESS; }
-DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM_RESOURCE_LIST Resources) { return STATUS_SUCCESS; }
-DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {}
-`;
-}
+const spinningDriver = (loop: string): string => minimalCDriver('c-spinner', 'A driver whose DriverEntry never returns.', `  ${loop}`);
 
 describe('the wall-clock watchdog and C drivers', () => {
   before(() => {

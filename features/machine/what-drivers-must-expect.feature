@@ -75,6 +75,12 @@ Feature: What the simulated machine does that drivers must expect
     And "app.exe" cancels its reads through the driver "keeper.sys"
     Then every read the driver "keeper.sys" keeps is marked cancelled
 
+  @rule:PAGE-5 @seed:003
+  Scenario: An IRP completed with its cancel routine still set is a finding of the I/O manager
+    Given the driver "careless.sys" is started, whose read routine completes each read with its cancel routine still set
+    When "app.exe" reads 4 KiB through the driver "careless.sys"
+    Then the I/O manager found completed-with-cancel-routine against the driver "careless.sys"
+
   @rule:MDL-4 @seed:003
   Scenario: An IRP completed twice before its completion finished stops the machine
     Given the driver "twice.sys" is started, whose read routine completes each read twice

@@ -36,7 +36,7 @@ const CLAIM_AFTER_DEVICE_ERROR_RULE = 'DEV-3';
  * finished or ended otherwise, null when it ended so.
  */
 export function statusFinding(t: TrackedRequest, expectedStatus: string): OracleFinding | null {
-  if (!detectionEnabled('EXPECTED-STATUS')) return null;
+  if (!detectionEnabled('COMPLETION-ORACLE')) return null;
   if (!t.request.done) return { oracle: 'completion', rule: t.rule, message: `${t.label} has not finished; expected ${expectedStatus}` };
   const ended = statusName(t.request.status);
   return ended === expectedStatus ? null : { oracle: 'completion', rule: t.rule, message: `${t.label} ended with ${ended}, expected ${expectedStatus}: ${t.request.describe()}` };

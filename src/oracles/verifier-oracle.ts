@@ -21,7 +21,7 @@ export function verifierOracle(workload: Workload): OracleFinding[] {
     const d = diagnoseVerifierFinding(f, evidence!);
     findings.push(diagnosedFinding('verifier', d, `the DMA verifier found ${f.id}: ${f.details}${describeDiagnosis(d)}`, { entry: f.id }));
   }
-  for (const f of detectionEnabled('IO-FINDINGS-ORACLE') ? machine.io.findingsOf(workload.driverName) : []) {
+  for (const f of machine.io.findingsOf(workload.driverName)) {
     findings.push(diagnosedFinding('verifier', diagnoseIoFinding(f.kind), `the I/O manager found ${f.kind}: ${f.detail}`));
   }
   return findings;

@@ -938,6 +938,7 @@ export class IoManager {
   }
 
   private record(kind: IoFindingKind, driver: string, detail: string, irpIds: number[]): void {
+    if (!detectionEnabled('IO-MANAGER-FINDINGS')) return;
     this.findings.push({ kind, driver, detail, atNs: this.clock.now, irpIds });
   }
 

@@ -3,16 +3,18 @@
  *
  *   node scripts/detection-proof.cjs [id ...]
  *
- * For each detection of src/kernel/detections/detection-registry.ts, switch
- * it off (src/kernel/detections/detection-switch.ts) and run only the proofs
- * the registry lists for it, in this process through cucumber's API:
+ * For each detection of src/kernel/detections/detection-registry.ts, run
+ * only the proofs the registry lists for it, in this process through
+ * cucumber's API, first with every detection on and then with that one
+ * switched off (src/kernel/detections/detection-switch.ts):
  *
  * - a scenario, or the scenarios a tag expression selects under a feature
- *   path, notices when one of them FAILS (an undefined or ambiguous step does
- *   not count);
- * - a faulty driver notices when every scenario of its classes tagged with
- *   the rule it declares breaking now passes: the mutation check would no
- *   longer reject it.
+ *   path, notices when one that passed now FAILS (an undefined or ambiguous
+ *   step does not count);
+ * - a faulty driver, run against the scenarios of its class tagged with the
+ *   rule it declares breaking (or the one the proof names), notices when a
+ *   scenario that rejected it for that rule, as the mutation check judges
+ *   (src/diagnosis/failure-verdict.ts), no longer does.
  *
  * A detection is proven when one of its proofs notices. Detections are spread
  * over worker processes, as many as the machine has processors; each worker
@@ -25,6 +27,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { ROOT } = require('./project-paths.cjs');
+const { scriptOrWorker } = require('./script-or-worker.cjs');
 
 require('ts-node/register/transpile-only');
 const { DETECTIONS } = require('../src/kernel/detections/detection-registry');
@@ -250,19 +253,4 @@ async function main() {
   return proven === detections.length ? 0 : 1;
 }
 
-if (process.argv[2] === '--worker') {
-  process.once('message', (ids) => {
-    const detections = ids.map((id) => DETECTIONS.find((d) => d.id === id));
-    work(detections, (result) => process.send(result)).then(() => process.disconnect(), (e) => {
-      console.error(e.stack ?? String(e));
-      process.exit(2);
-    });
-  });
-} else {
-  main().then((code) => {
-    process.exitCode = code;
-  }, (e) => {
-    console.error(`detection-proof: ${e.stack ?? e}`);
-    process.exitCode = 2;
-  });
-}
+scriptOrWorker('detection-proof', main, (ids, report) => work(ids.map((id) => DETECTIONS.find((d) => d.id === id)), report));

@@ -15,11 +15,12 @@ import type { VerifierEntryId } from '../rules/rule-ref';
 import type { Workload } from '../workload/workload';
 import { describeStop } from '../workload/workload-stop';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 export function stopOracle(workload: Workload): OracleFinding[] {
   const stop = workload.stop;
   const stopped = workload.machine.kernel.stopped;
-  if (!stop && !stopped) return [];
+  if ((!stop && !stopped) || !detectionEnabled('STOP-ORACLE')) return [];
   if (stop?.kind === 'start failed') return [diagnosedFinding('stop', certain('SG-1'), describeStop(stop))];
   const evidence = evidenceOf(workload);
   if (stop?.kind === 'hang') {

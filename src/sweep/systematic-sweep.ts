@@ -14,6 +14,7 @@ import type { DriverModule } from '../personalities/wdm/contract';
 import type { ClassProtocol } from '../conformance/class-protocol';
 import { failNth } from './failure-plan';
 import { SweepRun, runSweepPlan } from './sweep-run';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 /** More runs than this for one class means a workload whose calls never end: the sweep stops and says so. */
 export const DEFAULT_MAX_RUNS = 5000;
@@ -68,7 +69,7 @@ export function sweepClass(driver: DriverModule, protocol: ClassProtocol, option
     if (run.injected.length === 0) clean = run;
   }
   const cleanRun: SweepRun = clean;
-  const errorPathSites = [...firstReachedIn.keys()].filter((site) => !cleanRun.callsAt.has(site));
+  const errorPathSites = detectionEnabled('SWEEP-ERROR-PATH-SITES') ? [...firstReachedIn.keys()].filter((site) => !cleanRun.callsAt.has(site)) : [];
   for (const site of errorPathSites) record(runSweepPlan(driver, protocol, { nth: firstReachedIn.get(site)!, site }, options.machine));
   return {
     conformanceClass: protocol.conformanceClass,

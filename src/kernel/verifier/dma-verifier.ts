@@ -19,6 +19,7 @@ import type { Kernel } from '../kernel';
 import { DRIVER_VERIFIER_DMA_VIOLATION, ViolationId, violationEntry } from './violation-catalog';
 import type { RuleId } from '../../rules/rule-catalog';
 import type { DriverPlace } from '../../machine/driver-place';
+import { detectionEnabled } from '../detections/detection-switch';
 
 /** A range of device-visible (bus) addresses. */
 export interface DeviceRange {
@@ -78,6 +79,7 @@ export class DmaVerifier implements DmaObserver {
    * machine then stops with 0xE6 and this call does not return.
    */
   report(id: ViolationId, p2: number, p3: number, p4: number, details: string): void {
+    if (!detectionEnabled(id)) return;
     const entry = violationEntry(id);
     const place = this.kernel.placeInDriver();
     const finding: VerifierFinding = {

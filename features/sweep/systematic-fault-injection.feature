@@ -23,6 +23,16 @@ Feature: Every fallible call of the driver fails once, one run at a time
   Scenario: A direct-I/O driver survives the failure of each of its calls
     When the sweep fails each fallible call of the driver under test in turn
     Then the sweep finds no failure
+
+  @class:read-write-direct @rule:SG-1 @rule:SG-3
+  Scenario: A call site only an error path reaches gets a run of its own
+    The sweep's machine grants an adapter at most 16 map registers, so that a
+    request moves in pieces and the calls of later pieces are failed too.
+    With the map registers it asks for, a driver may map a next piece only
+    after a failed mapping: such a site gets a run that fails its first call.
+    Given the sweep's HAL grants every DMA adapter the map registers its driver asks for
+    When the sweep fails each fallible call of the driver under test in turn
+    Then the sweep finds no failure
     And the sweep also failed the first call at each call site only an error path reaches
 
   @class:storage-forward-progress @rule:SG-5 @rule:SG-3 @rule:PAGE-5

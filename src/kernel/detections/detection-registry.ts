@@ -142,7 +142,7 @@ const detections = [
     id: 'SWEEP-ERROR-PATH-SITES',
     detects: 'the sweep also fails the first call at each call site only an earlier failure reaches',
     site: 'systematicSweep (src/sweep/systematic-sweep.ts)',
-    proofs: [{ feature: 'features/sweep/systematic-fault-injection.feature', scenario: 'A direct-I/O driver survives the failure of each of its calls' }],
+    proofs: [{ feature: 'features/sweep/systematic-fault-injection.feature', scenario: 'A call site only an error path reaches gets a run of its own' }],
   },
   {
     id: 'COMPLETE-TWICE-BEFORE-FINISH',

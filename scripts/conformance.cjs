@@ -79,6 +79,23 @@ function failedBeforeAnyScenario(why, status) {
   return status;
 }
 
+/**
+ * The driver's verdict, one line per class it claims, from the run's results (src/verdict/), and
+ * reports/verdict.json and reports/verdict-junit.xml for a team's CI.
+ */
+function printVerdict(driverPath, asGiven) {
+  const { loadDriverModule } = require('../src/personalities/driver-loader');
+  const { readScenarioOutcomes } = require('../src/verdict/allure-outcomes');
+  const { classVerdicts, verdictLine } = require('../src/verdict/driver-verdict');
+  const { writeVerdictFiles } = require('../src/verdict/verdict-files');
+  const driver = loadDriverModule(driverPath);
+  const verdicts = classVerdicts(readScenarioOutcomes(ALLURE_RESULTS), driver.conformanceClasses);
+  console.log(`\nVerdict for ${driver.name} (${asGiven}):`);
+  for (const v of verdicts) console.log(`  ${verdictLine(v)}`);
+  const files = writeVerdictFiles(path.dirname(ALLURE_RESULTS), { name: driver.name, path: asGiven }, verdicts);
+  console.log(`  (${files.map((f) => path.relative(process.cwd(), f)).join(', ')})`);
+}
+
 async function main() {
   let options;
   let checked;
@@ -111,6 +128,8 @@ async function main() {
   if (suite.error) throw suite.error;
   const suiteStatus = suite.status ?? 1;
   if (!hasResults()) return failedBeforeAnyScenario(`cucumber exited with ${suiteStatus} before running any scenario (its output above says why)`, suiteStatus || 1);
+
+  if (checked.driver) printVerdict(checked.driver, options.worldParameters.driver);
 
   let reportStatus = 0;
   try {

@@ -131,6 +131,7 @@ __attribute__((weak)) int memcmp(const void *a, const void *b, SIZE_T n) {
 #define RtlZeroMemory(Destination, Length) memset((Destination), 0, (Length))
 #define RtlFillMemory(Destination, Length, Fill) memset((Destination), (Fill), (Length))
 #define RtlEqualMemory(Source1, Source2, Length) (!memcmp((Source1), (Source2), (Length)))
+#define CONTAINING_RECORD(Address, Type, Field) ((Type *)((PCHAR)(Address) - __builtin_offsetof(Type, Field)))
 
 /* --- kernel structures ------------------------------------------------------------ */
 

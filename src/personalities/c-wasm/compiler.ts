@@ -78,7 +78,9 @@ function shippedHeaders(): [string, string][] {
 
 /**
  * The driver's own headers: every .h beside one of its sources, so that `#include "driver.h"` (and a
- * variant's `#include "../reference.h"`) finds them; absolute path -> text, in a stable order.
+ * variant's `#include "../reference.h"`) finds them; absolute path -> text, in a stable order. The
+ * compiler's file tree skips a `..`, so each source's folder is also a quoted-include folder of the
+ * compile, where the variant's `../reference.h` is found as `reference.h`.
  */
 function headersBesideSources(absoluteSources: readonly string[]): [string, string][] {
   const folders = [...new Set(absoluteSources.map((s) => path.dirname(s)))].sort();
@@ -145,7 +147,8 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   const diagnostics = textSink();
   let out: Tree | undefined;
   try {
-    out = await runClang(['clang', ...flagsFor(options), '-Iinclude', ...names, '-o', 'driver.wasm'], tree, { stderr: diagnostics.write, stdout: diagnostics.write });
+    const ownFolders = [...new Set(names.map((name) => path.posix.dirname(name)))].flatMap((folder) => ['-iquote', folder]);
+    out = await runClang(['clang', ...flagsFor(options), '-Iinclude', ...ownFolders, ...names, '-o', 'driver.wasm'], tree, { stderr: diagnostics.write, stdout: diagnostics.write });
   } catch (e) {
     if (e && typeof e === 'object' && 'code' in e) throw new CCompileError(sourcePaths, diagnostics.text || String(e));
     throw e;

@@ -258,6 +258,21 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
 
 /** Routines whose simulated shape returns a record where wdm.h has out-parameters. */
 const SPECIAL: Record<string, (g: GlueContext, a: number[]) => number | void> = {
+  /**
+   * The simulated routine returns { status, scatterGatherListSize, numberOfMapRegisters }. With no MDL only
+   * CurrentVa's offset in its page counts (any number will do, as on Windows); with one it is an address in it.
+   */
+  CalculateScatterGatherList(g, [adapter, mdl, currentVa, length, listSize, mapRegisters]) {
+    const dmaAdapter = g.structures.objectAt(adapter!) as DMA_ADAPTER | undefined;
+    if (!dmaAdapter) throw new DriverMisuse(`CalculateScatterGatherList: DmaAdapter 0x${adapter!.toString(16)} is no adapter the kernel gave the driver`);
+    const mdlObject = mdl ? (g.structures.objectAt(mdl) as MDL | undefined) : null;
+    if (mdlObject === undefined) throw new DriverMisuse(`CalculateScatterGatherList: Mdl 0x${mdl!.toString(16)} is no kernel structure the kernel gave the driver`);
+    const va = mdlObject ? addressFromC(g, currentVa!, 'CalculateScatterGatherList') : currentVa! >>> 0;
+    const result = dmaAdapter.DmaOperations.CalculateScatterGatherList(dmaAdapter, mdlObject, va, length! >>> 0);
+    if (listSize) g.linear.view.setUint32(listSize, result.scatterGatherListSize >>> 0, true);
+    if (mapRegisters) g.linear.view.setUint32(mapRegisters, result.numberOfMapRegisters >>> 0, true);
+    return result.status | 0;
+  },
   IoAcquireCancelSpinLock(g, [irql]) {
     g.linear.view.setUint8(irql!, g.kernel.IoAcquireCancelSpinLock());
   },

@@ -68,11 +68,23 @@ static inline VOID DmaDeviceSetBusMaster(PDMA_REFERENCE_DEVICE Device, BOOLEAN O
   HalSetBusDataByOffset(PCIConfiguration, 0, slot, &command, DMA_REFERENCE_PCI_COMMAND, sizeof command);
 }
 
-/* AddDevice's part: the watchdog's timer and DPC (the DPC routine is the driver's). */
-static inline VOID DmaDeviceInitialize(PDMA_REFERENCE_DEVICE Device, PDEVICE_OBJECT Pdo, PKDEFERRED_ROUTINE Watchdog, PVOID Context) {
-  Device->Pdo = Pdo;
-  KeInitializeTimer(&Device->WatchdogTimer);
-  KeInitializeDpc(&Device->WatchdogDpc, Watchdog, Context);
+/*
+ * AddDevice's part: the FDO, whose zeroed extension of ExtensionSize bytes
+ * begins with its DMA_REFERENCE_DEVICE, attached over the PDO with IoFlags
+ * (DO_DIRECT_IO or DO_BUFFERED_IO), and the watchdog's timer and DPC (the
+ * DPC routine is the driver's; its context is the extension). The driver
+ * sets up the rest of its extension, then clears DO_DEVICE_INITIALIZING.
+ */
+static inline NTSTATUS DmaDeviceAdd(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo, ULONG ExtensionSize, ULONG IoFlags, PKDEFERRED_ROUTINE Watchdog, PDEVICE_OBJECT *Fdo) {
+  NTSTATUS status = IoCreateDevice(DriverObject, ExtensionSize, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, Fdo);
+  if (!NT_SUCCESS(status)) return status;
+  PDMA_REFERENCE_DEVICE device = (*Fdo)->DeviceExtension;
+  device->Pdo = Pdo;
+  KeInitializeTimer(&device->WatchdogTimer);
+  KeInitializeDpc(&device->WatchdogDpc, Watchdog, device);
+  (*Fdo)->Flags |= IoFlags;
+  IoAttachDeviceToDeviceStack(*Fdo, Pdo);
+  return STATUS_SUCCESS;
 }
 
 /*
@@ -178,6 +190,20 @@ static inline ULONG DmaDeviceAcknowledge(PDMA_REFERENCE_DEVICE Device) {
   return pending;
 }
 
+/* The ISR, for a device extension that begins with its DMA_REFERENCE_DEVICE: acknowledge the device, leave the rest to the DPC. */
+static inline BOOLEAN DmaDeviceInterrupt(PDEVICE_OBJECT Fdo) {
+  ULONG pending = DmaDeviceAcknowledge((PDMA_REFERENCE_DEVICE)Fdo->DeviceExtension);
+  if (!pending) return FALSE;
+  IoRequestDpc(Fdo, NULL, (PVOID)(ULONG_PTR)pending);
+  return TRUE;
+}
+
+/* The DPC's question: did the transfer end? Not when the interrupt was an aborted transfer's, seen after the next one started. */
+static inline BOOLEAN DmaDeviceTransferEnded(PDMA_REFERENCE_DEVICE Device, DMA_TRANSFER_RESULT *Result) {
+  *Result = DmaDeviceResult(Device);
+  return !Result->Busy;
+}
+
 /* Stop a stuck transfer: the device ends it in Error and interrupts (interrupts stay enabled to hear it). */
 static inline VOID DmaDeviceAbort(PDMA_REFERENCE_DEVICE Device) {
   DmaDeviceWrite(Device, DMA_REG_CONTROL, DMA_CONTROL_INTERRUPT_ENABLE | DMA_CONTROL_ABORT);
@@ -222,6 +248,21 @@ static inline BOOLEAN DmaDeviceStalled(PDMA_REFERENCE_DEVICE Device) {
     return FALSE;
   }
   return TRUE;
+}
+
+/*
+ * The watchdog DPC's question, for a transfer under way: did it end without
+ * an interrupt (a device that is gone never interrupts again)? A device stuck
+ * for a whole period is aborted, so it ends the transfer with an error and
+ * interrupts; the watchdog looks again a period later.
+ */
+static inline BOOLEAN DmaDeviceEndedSilently(PDMA_REFERENCE_DEVICE Device, DMA_TRANSFER_RESULT *Result) {
+  if (!DmaDeviceStalled(Device)) return FALSE;
+  *Result = DmaDeviceResult(Device);
+  if (!Result->Busy) return TRUE;
+  DmaDeviceAbort(Device);
+  DmaDeviceArmWatchdog(Device, Device->WatchdogMs);
+  return FALSE;
 }
 
 #endif

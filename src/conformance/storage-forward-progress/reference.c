@@ -249,17 +249,11 @@ static VOID StorageActiveEnded(PSTORAGE_DEVICE_EXTENSION Ext, DMA_TRANSFER_RESUL
   StorageUnlock(Ext, oldIrql);
 }
 
-/* The watchdog's DPC: a device stuck for a whole period is aborted (it then interrupts with an error); one that is gone never interrupts, so its transfer ends here. */
+/* The watchdog's DPC: a transfer that ended without an interrupt (the device is gone) ends here. */
 static VOID StorageWatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2) {
   PSTORAGE_DEVICE_EXTENSION ext = DeferredContext;
-  if (!ext->Active || !DmaDeviceStalled(&ext->Device)) return;
-  DMA_TRANSFER_RESULT result = DmaDeviceResult(&ext->Device);
-  if (result.Busy) {
-    DmaDeviceAbort(&ext->Device);
-    DmaDeviceArmWatchdog(&ext->Device, STORAGE_TRANSFER_TIMEOUT_MS);  /* no interrupt by then: look again */
-    return;
-  }
-  StorageActiveEnded(ext, result);
+  DMA_TRANSFER_RESULT result;
+  if (ext->Active && DmaDeviceEndedSilently(&ext->Device, &result)) StorageActiveEnded(ext, result);
 }
 
 /* The retry timer's DPC: try the waiting requests again. */
@@ -317,17 +311,14 @@ DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUN
 
 DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) {
   PDEVICE_OBJECT fdo;
-  NTSTATUS status = IoCreateDevice(DriverObject, sizeof(STORAGE_DEVICE_EXTENSION), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &fdo);
+  NTSTATUS status = DmaDeviceAdd(DriverObject, Pdo, sizeof(STORAGE_DEVICE_EXTENSION), DO_DIRECT_IO, StorageWatchdogExpired, &fdo);
   if (!NT_SUCCESS(status)) return status;
-  PSTORAGE_DEVICE_EXTENSION ext = fdo->DeviceExtension;  /* zeroed */
+  PSTORAGE_DEVICE_EXTENSION ext = fdo->DeviceExtension;
   ext->Fdo = fdo;
-  DmaDeviceInitialize(&ext->Device, Pdo, StorageWatchdogExpired, ext);
   KeInitializeSpinLock(&ext->Lock);
   IoCsqInitialize(&ext->Waiting, StorageWaitingCancelled);
   KeInitializeTimer(&ext->RetryTimer);
   KeInitializeDpc(&ext->RetryDpc, StorageRetryExpired, ext);
-  fdo->Flags |= DO_DIRECT_IO;
-  IoAttachDeviceToDeviceStack(fdo, Pdo);
   fdo->Flags &= ~DO_DEVICE_INITIALIZING;
   return STATUS_SUCCESS;
 }
@@ -347,19 +338,13 @@ DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM
 }
 
 DRIVER_EXPORT(InterruptService) BOOLEAN InterruptService(PKINTERRUPT Interrupt, PVOID ServiceContext) {
-  PDEVICE_OBJECT fdo = ServiceContext;
-  PSTORAGE_DEVICE_EXTENSION ext = fdo->DeviceExtension;
-  ULONG pending = DmaDeviceAcknowledge(&ext->Device);
-  if (!pending) return FALSE;
-  IoRequestDpc(fdo, NULL, (PVOID)(ULONG_PTR)pending);
-  return TRUE;
+  return DmaDeviceInterrupt(ServiceContext);  /* ServiceContext: the FDO, whose extension begins with its DMA_REFERENCE_DEVICE */
 }
 
 DRIVER_EXPORT(DpcForIsr) VOID DpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context) {
   PSTORAGE_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  DMA_TRANSFER_RESULT result = DmaDeviceResult(&ext->Device);
-  if (result.Busy) return;  /* the interrupt of an aborted transfer, seen after the next one started */
-  StorageActiveEnded(ext, result);
+  DMA_TRANSFER_RESULT result;
+  if (DmaDeviceTransferEnded(&ext->Device, &result)) StorageActiveEnded(ext, result);
 }
 
 DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {

@@ -11,11 +11,8 @@
  * failing run is what "runs to the first failure" measures); its replay
  * command reproduces it, and `npm run fuzz` shrinks it.
  */
-import * as path from 'node:path';
 import type { DriverModule } from '../personalities/wdm/contract';
 import { loadDriverModule } from '../personalities/driver-loader';
-import { isCDriverPath } from '../personalities/c-wasm/loader';
-import { cSourcesOfSuiteDriver } from '../conformance/driver-finder';
 import { runCampaign } from './campaign';
 import { ClassNotFuzzable, fuzzableClassOf, workloadFuzzTarget } from './workload/workload-fuzzer';
 import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
@@ -54,9 +51,7 @@ export interface DriverProof {
 
 export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDGET, clock: () => number = () => 0): DriverProof {
   const started = clock();
-  // A faulty C variant (faulty/<name>.c) is its class's reference.c with the variant linked after it.
-  const sources = isCDriverPath(modulePath) ? cSourcesOfSuiteDriver(modulePath).map((source) => path.relative(process.cwd(), source)).join(',') : modulePath;
-  const driver: DriverModule = loadDriverModule(sources);
+  const driver: DriverModule = loadDriverModule(modulePath);
   const base = {
     modulePath,
     driver: driver.name,
@@ -71,7 +66,7 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
     if (!(e instanceof ClassNotFuzzable)) throw e;
     return { ...base, conformanceClass: driver.conformanceClasses.join(', '), outcome: 'unreachable', runs: 0, runsToFailure: null, rule: null, entries: [], namedBrokenRule: null, finding: null, why: e.message, replayCommand: null, milliseconds: clock() - started };
   }
-  const target = workloadFuzzTarget({ driver, modulePath: sources, operations: budget.operations });
+  const target = workloadFuzzTarget({ driver, modulePath, operations: budget.operations });
   const result = runCampaign(target, { seed: budget.seed, runs: budget.runs, shrink: false });
   const c = result.counterexample;
   return {

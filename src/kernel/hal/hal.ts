@@ -114,7 +114,7 @@ export class Hal {
     const device = identifyDevice(physicalDeviceObject);
     const addressing = this.addressingFor(device.requesterId, highest);
     const bouncing = !addressing.remapped && highest < this.kernel.physical.highRamTop - 1;
-    const granted = Math.min(mapRegistersAskedFor(deviceDescription), bouncing ? MAXIMUM_BOUNCING_MAP_REGISTERS : MAXIMUM_MAP_REGISTERS);
+    const granted = Math.min(mapRegistersAskedFor(deviceDescription), bouncing ? MAXIMUM_BOUNCING_MAP_REGISTERS : MAXIMUM_MAP_REGISTERS, this.kernel.config.mapRegisterLimit);
     const id = ++this.adapterCount;
     const registers = MapRegisterFile.create(this.kernel, id, granted, highest, bouncing);
     if (!registers) return fail('no bounce page below 4 GiB could be reserved for a device with 32-bit addressing');

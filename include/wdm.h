@@ -144,11 +144,18 @@ WDM_NOT_INSTRUMENTED __attribute__((weak)) int memcmp(const void *a, const void 
   for (; n; n--, x++, y++) if (*x != *y) return *x - *y;
   return 0;
 }
-#define RtlCopyMemory(Destination, Source, Length) memcpy((Destination), (Source), (Length))
-#define RtlMoveMemory(Destination, Source, Length) memmove((Destination), (Source), (Length))
+/*
+ * The CPU's copies of system memory cost simulated time, non-cached memory
+ * more (CONT-7): RtlCopyMemory and RtlMoveMemory are made by the host, which
+ * charges them (ranges may overlap). A plain memcpy, or a load or store, of
+ * the same memory costs nothing.
+ */
+WDM_KERNEL_IMPORT(RtlCopyMemory) VOID RtlCopyMemory(PVOID Destination, const VOID *Source, SIZE_T Length);
+WDM_KERNEL_IMPORT(RtlMoveMemory) VOID RtlMoveMemory(PVOID Destination, const VOID *Source, SIZE_T Length);
 #define RtlZeroMemory(Destination, Length) memset((Destination), 0, (Length))
 #define RtlFillMemory(Destination, Length, Fill) memset((Destination), (Fill), (Length))
 #define RtlEqualMemory(Source1, Source2, Length) (!memcmp((Source1), (Source2), (Length)))
+#define CONTAINING_RECORD(Address, Type, Field) ((Type *)((PCHAR)(Address) - __builtin_offsetof(Type, Field)))
 
 /* --- kernel structures ------------------------------------------------------------ */
 

@@ -256,8 +256,41 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
   };
 }
 
-/** Routines whose simulated shape returns a record where wdm.h has out-parameters. */
+/** Memory C names for a copy: the simulated address of system memory or a user token (charged as the CPU's), else C's own bytes. */
+function copyOperand(g: GlueContext, pointer: number, length: number): number | Uint8Array {
+  const system = g.aliases.systemOf(pointer);
+  if (system !== null) return system;
+  const token = g.tokens.decode(pointer);
+  if (token?.kind === 'user') return token.address;
+  if (token) throw new DriverMisuse(`a copy through 0x${pointer.toString(16)}, a register address: registers are read with READ_REGISTER_*`);
+  return g.linear.slice(pointer, length);
+}
+
+/** RtlCopyMemory / RtlMoveMemory: the kernel's copy, which charges the CPU for the system memory it touches (CONT-7). */
+function copyMemory(g: GlueContext, [destination, source, length]: number[]): void {
+  const n = length! >>> 0;
+  if (n > 0) g.kernel.RtlCopyMemory(copyOperand(g, destination!, n), copyOperand(g, source!, n), n);
+}
+
+/** Routines whose simulated shape returns a record where wdm.h has out-parameters, and the charged copies. */
 const SPECIAL: Record<string, (g: GlueContext, a: number[]) => number | void> = {
+  RtlCopyMemory: copyMemory,
+  RtlMoveMemory: copyMemory,
+  /**
+   * The simulated routine returns { status, scatterGatherListSize, numberOfMapRegisters }. With no MDL only
+   * CurrentVa's offset in its page counts (any number will do, as on Windows); with one it is an address in it.
+   */
+  CalculateScatterGatherList(g, [adapter, mdl, currentVa, length, listSize, mapRegisters]) {
+    const dmaAdapter = g.structures.objectAt(adapter!) as DMA_ADAPTER | undefined;
+    if (!dmaAdapter) throw new DriverMisuse(`CalculateScatterGatherList: DmaAdapter 0x${adapter!.toString(16)} is no adapter the kernel gave the driver`);
+    const mdlObject = mdl ? (g.structures.objectAt(mdl) as MDL | undefined) : null;
+    if (mdlObject === undefined) throw new DriverMisuse(`CalculateScatterGatherList: Mdl 0x${mdl!.toString(16)} is no kernel structure the kernel gave the driver`);
+    const va = mdlObject ? addressFromC(g, currentVa!, 'CalculateScatterGatherList') : currentVa! >>> 0;
+    const result = dmaAdapter.DmaOperations.CalculateScatterGatherList(dmaAdapter, mdlObject, va, length! >>> 0);
+    if (listSize) g.linear.view.setUint32(listSize, result.scatterGatherListSize >>> 0, true);
+    if (mapRegisters) g.linear.view.setUint32(mapRegisters, result.numberOfMapRegisters >>> 0, true);
+    return result.status | 0;
+  },
   IoAcquireCancelSpinLock(g, [irql]) {
     g.linear.view.setUint8(irql!, g.kernel.IoAcquireCancelSpinLock());
   },

@@ -156,6 +156,8 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   k('takePreallocatedBuffer', [p('DmaAdapter', 'object'), p('Length', 'u32'), p('Options', 'u32'), p('LogicalAddress', 'out-large')], 'system-address', { length: 'Length' }),
   k('returnPreallocatedBuffer', [p('DmaAdapter', 'object'), p('VirtualAddress', 'address', { releases: true })]),
   k('MmUnmapIoSpace', [p('BaseAddress', 'address'), p('NumberOfBytes', 'u32')]),
+  k('RtlCopyMemory', [p('Destination', 'u32'), p('Source', 'u32'), p('Length', 'u32')]),
+  k('RtlMoveMemory', [p('Destination', 'u32'), p('Source', 'u32'), p('Length', 'u32')]),
   // --- HAL
   k('IoGetDmaAdapter', [p('PhysicalDeviceObject', 'object'), p('DeviceDescription', 'device-description'), p('NumberOfMapRegisters', 'out-u32')], 'object'),
   k('HalGetBusDataByOffset', [p('BusDataType', 'enum', { of: 'BUS_DATA_TYPE' }), p('BusNumber', 'u32'), p('SlotNumber', 'u32'), p('Buffer', 'bytes', { of: 'Length' }), p('Offset', 'u32'), p('Length', 'u32')], 'u32'),

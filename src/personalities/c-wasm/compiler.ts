@@ -96,6 +96,15 @@ function folderIndex(absoluteSources: readonly string[], header: string): number
   return Math.max(0, absoluteSources.findIndex((s) => path.dirname(s) === path.dirname(header)));
 }
 
+/**
+ * The compiler's in-memory file system cannot walk "..": a quoted include that climbs (a variant's
+ * `#include "../reference.h"`) is written as its path from the tree's root, which -iquote . finds.
+ * Only the directive's text changes, so every line keeps its number.
+ */
+export function withClimbingIncludesRooted(text: string, nameInTree: string): string {
+  return text.replace(/^(\s*#\s*include\s*)"([^"]*\.\.[^"]*)"/gm, (_m, head: string, target: string) => `${head}"${path.posix.normalize(path.posix.join(path.posix.dirname(nameInTree), target))}"`);
+}
+
 /** The cache path a set of sources compiles to (whether or not it exists yet). */
 export function cachedWasmPath(sourcePaths: readonly string[], workingDirectory: string = process.cwd(), options: CompileOptions = {}): string {
   const absolute = sourcePaths.map((p) => path.resolve(workingDirectory, p));
@@ -138,14 +147,14 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   };
   for (const [name, text] of shippedHeaders()) place(`include/${name}`, text);
   const names = absolute.map((p, i) => nameInTree(p, workingDirectory, i));
-  absolute.forEach((p, i) => place(names[i]!, fs.readFileSync(p, 'utf8')));
+  absolute.forEach((p, i) => place(names[i]!, withClimbingIncludesRooted(fs.readFileSync(p, 'utf8'), names[i]!)));
   for (const [file, text] of headersBesideSources(absolute)) place(nameInTree(file, workingDirectory, folderIndex(absolute, file)), text);
   const { runClang, runLLVM, commands } = await importEsm('@yowasp/clang');
   await runLLVM(null, {}, { fetchProgress: () => undefined }); // load LLVM without its progress lines
   const diagnostics = textSink();
   let out: Tree | undefined;
   try {
-    out = await runClang(['clang', ...flagsFor(options), '-Iinclude', ...names, '-o', 'driver.wasm'], tree, { stderr: diagnostics.write, stdout: diagnostics.write });
+    out = await runClang(['clang', ...flagsFor(options), '-Iinclude', '-iquote', '.', ...names, '-o', 'driver.wasm'], tree, { stderr: diagnostics.write, stdout: diagnostics.write });
   } catch (e) {
     if (e && typeof e === 'object' && 'code' in e) throw new CCompileError(sourcePaths, diagnostics.text || String(e));
     throw e;

@@ -37,6 +37,7 @@ export class FrameAliases {
       const pa = this.mm.physicalAddressOf((first + i) * PAGE_SIZE);
       if (pa < 0) throw new Error(`system address ${formatAddress((first + i) * PAGE_SIZE)} handed to C is not resident`);
       const pfn = Math.floor(pa / PAGE_SIZE);
+      if (this.aliasedFrames.has(pfn)) this.forgetIfFreed(pfn);
       if (this.aliasedFrames.has(pfn)) throw new Error(`frame ${pfn} behind ${formatAddress((first + i) * PAGE_SIZE)} is already shared with C at another address: a second system mapping of the same pages is not supported`);
       pfns.push(pfn);
     }
@@ -75,6 +76,22 @@ export class FrameAliases {
       this.aliasedFrames.delete(pfn);
       this.byLinearPage.delete(range.linear / PAGE_SIZE + i);
       this.byVaPage.delete(range.va / PAGE_SIZE + i);
+    });
+    this.linear.release(range.linear, range.pfns.length * PAGE_SIZE, PAGE_SIZE);
+  }
+
+  /**
+   * A frame aliased for a range the kernel freed behind C's back (a METHOD_BUFFERED system buffer the I/O
+   * manager freed at completion) and now mapped again: the old range is gone, so its alias goes, without
+   * writing C's stale copy over the frame's new contents.
+   */
+  private forgetIfFreed(pfn: number): void {
+    const range = this.byLinearPage.get(Math.floor(this.aliasedFrames.get(pfn)! / PAGE_SIZE));
+    if (!range || range.pfns.every((f, i) => this.mm.physicalAddressOf(range.va + i * PAGE_SIZE) === f * PAGE_SIZE)) return;
+    range.pfns.forEach((f, i) => {
+      if (this.aliasedFrames.get(f) === range.linear + i * PAGE_SIZE) this.aliasedFrames.delete(f);
+      this.byLinearPage.delete(range.linear / PAGE_SIZE + i);
+      if (this.byVaPage.get(range.va / PAGE_SIZE + i) === range) this.byVaPage.delete(range.va / PAGE_SIZE + i);
     });
     this.linear.release(range.linear, range.pfns.length * PAGE_SIZE, PAGE_SIZE);
   }

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { compileCDriver } from '../../src/personalities/c-wasm/compiler';
+import { compileCDriver, withClimbingIncludesRooted } from '../../src/personalities/c-wasm/compiler';
 import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { protocolFor } from '../../src/conformance/classes';
 import { NO_FAILURE } from '../../src/sweep/failure-plan';
@@ -65,6 +65,11 @@ describe('C drivers and IOCTL requests', () => {
       '  IoReleaseCancelSpinLock(irql);',
       '  return irql == PASSIVE_LEVEL && held == DISPATCH_LEVEL ? STATUS_SUCCESS : STATUS_UNSUCCESSFUL;',
     ]);
+  });
+
+  it('a variant\'s #include "../reference.h" is written from the tree\'s root, keeping every line in place', () => {
+    const text = '#include <wdm.h>\n#include "../reference.h"\n  # include "./near.h"\nint x;\n';
+    assert.equal(withClimbingIncludesRooted(text, 'src/conformance/c/faulty/v.c'), '#include <wdm.h>\n#include "src/conformance/c/reference.h"\n  # include "./near.h"\nint x;\n');
   });
 
   it('the shared-buffer C reference runs its class\'s workload with nothing found', async () => {

@@ -303,6 +303,14 @@ WDM_OFFSET_CHECK(DEVICE_OBJECT, DeviceExtension, 40);
 #define DO_DEVICE_INITIALIZING 0x0080
 #define DO_POWER_PAGABLE 0x2000
 #define FILE_DEVICE_UNKNOWN 0x00000022
+#define METHOD_BUFFERED 0
+#define METHOD_IN_DIRECT 1
+#define METHOD_OUT_DIRECT 2
+#define METHOD_NEITHER 3
+#define FILE_ANY_ACCESS 0
+#define FILE_READ_ACCESS 0x0001
+#define FILE_WRITE_ACCESS 0x0002
+#define CTL_CODE(DeviceType, Function, Method, Access) (((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
 
 /* Resources StartDevice receives (the translated list). */
 #define CmResourceTypePort 1
@@ -501,6 +509,17 @@ WDM_KERNEL_IMPORT(IoGetCurrentProcess) PEPROCESS IoGetCurrentProcess(void);
 WDM_KERNEL_IMPORT(PsGetProcessExitProcessCalled) BOOLEAN PsGetProcessExitProcessCalled(PEPROCESS Process);
 WDM_KERNEL_IMPORT(KeStackAttachProcess) VOID KeStackAttachProcess(PRKPROCESS Process, PRKAPC_STATE ApcState);
 WDM_KERNEL_IMPORT(KeUnstackDetachProcess) VOID KeUnstackDetachProcess(PRKAPC_STATE ApcState);
+
+/*
+ * An address carried as data in a request (a u64 field of an IOCTL's input or
+ * output), for a wasm32 driver: Ptr64ToPtr gives a pointer C can pass back to
+ * the kernel but never dereference (as a user address: a kernel address in
+ * user data stays a value to probe, never C's memory); PtrToPtr64 gives the
+ * address behind such a pointer, or behind a user mapping's pointer, for the
+ * application to use. The WDK's versions cast; here they translate.
+ */
+WDM_KERNEL_IMPORT(Ptr64ToPtr) PVOID Ptr64ToPtr(ULONGLONG Pointer);
+WDM_KERNEL_IMPORT(PtrToPtr64) ULONGLONG PtrToPtr64(PVOID Pointer);
 
 WDM_KERNEL_IMPORT(ProbeForRead) VOID ProbeForRead(PVOID Address, SIZE_T Length, ULONG Alignment);
 WDM_KERNEL_IMPORT(ProbeForWrite) VOID ProbeForWrite(PVOID Address, SIZE_T Length, ULONG Alignment);

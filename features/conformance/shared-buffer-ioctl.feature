@@ -105,9 +105,12 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     Given the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
     When "app.exe" registers a shared queue at a kernel address
-    And "app.exe" registers a shared queue in memory it has freed
-    And "app.exe" registers a shared queue too small for one entry
-    And "app.exe" registers a shared queue of 2 entries
+    Then "app.exe"'s latest request ended as the contract allows
+    When "app.exe" registers a shared queue in memory it has freed
+    Then "app.exe"'s latest request ended as the contract allows
+    When "app.exe" registers a shared queue too small for one entry
+    Then "app.exe"'s latest request ended as the contract allows
+    When "app.exe" registers a shared queue of 2 entries
     And "app.exe" hands down 2 buffers of 64 KiB
     And "app.exe" consumes 4 filled buffers
     And every application exits and the driver under test is unloaded

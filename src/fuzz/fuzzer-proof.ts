@@ -13,6 +13,7 @@
  */
 import type { DriverModule } from '../personalities/wdm/contract';
 import { loadDriverModule } from '../personalities/driver-loader';
+import { cSourcesOfSuiteDriver, isCDriverFile } from '../conformance/driver-finder';
 import { runCampaign } from './campaign';
 import { ClassNotFuzzable, fuzzableClassOf, workloadFuzzTarget } from './workload/workload-fuzzer';
 import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
@@ -51,7 +52,8 @@ export interface DriverProof {
 
 export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDGET, clock: () => number = () => 0): DriverProof {
   const started = clock();
-  const driver: DriverModule = loadDriverModule(modulePath);
+  // A faulty C driver of a class folder is a variant: it runs linked with its class's reference.c.
+  const driver: DriverModule = loadDriverModule(isCDriverFile(modulePath) ? cSourcesOfSuiteDriver(modulePath).join(',') : modulePath);
   const base = {
     modulePath,
     driver: driver.name,

@@ -57,7 +57,7 @@ describe('the C drivers of the class folders', () => {
 
   it('each faulty .c is compiled once into the cache together with its class\'s reference.c, and loads with the name, class and rule it declares', () => {
     const listed = driverModulesIn('faulty').filter((d) => d.modulePath.endsWith('.c'));
-    assert.equal(listed.length, suiteCDriverFiles().filter((f) => path.basename(path.dirname(f)) === 'faulty').length);
+    assert.equal(listed.length, suiteCDriverFiles().filter((f) => path.basename(path.dirname(f)) === 'faulty').length, 'every faulty .c is listed (reference.c files are reference drivers)');
     for (const [stem, rule] of Object.entries(DECLARED)) {
       const file = listed.find((d) => d.modulePath === path.join(FOLDER, `${stem}.c`));
       assert.ok(file, `${stem}.c is found`);

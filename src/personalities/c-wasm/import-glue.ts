@@ -12,6 +12,7 @@ import { KTIMER } from '../../kernel/io/timer';
 import { IO_CSQ } from '../../kernel/io/cancel-safe-queue';
 import type { DEVICE_DESCRIPTION } from '../../kernel/hal/device-description';
 import type { DMA_ADAPTER } from '../../kernel/hal/dma-adapter';
+import { MDL_MAPPED_TO_SYSTEM_VA, MDL_SOURCE_IS_NONPAGED_POOL } from '../../kernel/mm/mdl';
 import type { MDL } from '../../kernel/mm/mdl';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { KAPC_STATE } from '../../kernel/io/process';
@@ -101,6 +102,11 @@ export function contextToC(g: GlueContext, value: unknown): number {
   return 0;
 }
 
+/** An MDL's system mapping is about to end: C's alias of it goes (a pool MDL's "mapping" is the pool itself, C's until freed). */
+function unaliasSystemMapping(g: GlueContext, mdl: MDL): void {
+  if ((mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) && !(mdl.MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) && mdl.MappedSystemVa) g.aliases.unalias(mdl.MappedSystemVa);
+}
+
 /** The simulated address behind a pointer C passes as memory: aliased system memory or a token; C's own memory has none. */
 function addressFromC(g: GlueContext, pointer: number, routine: string): number {
   if (pointer === 0) return 0;
@@ -175,6 +181,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
       const n = Number(value) >>> 0;
       switch (param.kind) {
         case 'u32': case 'u8': return n;
+        case 'u64': return Number(BigInt.asUintN(64, BigInt(value)));
         case 'i32': return n | 0;
         case 'bool': return n !== 0;
         case 'large': return Number(g.linear.view.getBigInt64(n, true));
@@ -185,6 +192,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
           if (o && g.structures.hasCopy(o)) {
             g.structures.absorb(o);
             if (param.releases) g.structures.forget(o);
+            if (param.unmaps) unaliasSystemMapping(g, o as MDL);
           }
           return o;
         }
@@ -273,7 +281,7 @@ function copyMemory(g: GlueContext, [destination, source, length]: number[]): vo
 }
 
 /** Routines whose simulated shape returns a record where wdm.h has out-parameters, and the charged copies. */
-const SPECIAL: Record<string, (g: GlueContext, a: number[]) => number | void> = {
+const SPECIAL: Record<string, (g: GlueContext, a: number[]) => number | bigint | void> = {
   RtlCopyMemory: copyMemory,
   RtlMoveMemory: copyMemory,
   /**
@@ -293,6 +301,13 @@ const SPECIAL: Record<string, (g: GlueContext, a: number[]) => number | void> = 
   },
   IoAcquireCancelSpinLock(g, [irql]) {
     g.linear.view.setUint8(irql!, g.kernel.IoAcquireCancelSpinLock());
+  },
+  // An address from request data: a token C may pass back but not dereference, whatever the address (a kernel one is probed, never C's).
+  Ptr64ToPtr(g, [pointer]) {
+    return pointer ? g.tokens.tokenOf(pointer, 1, 'user') : 0;
+  },
+  PtrToPtr64(g, [pointer]) {
+    return BigInt(addressFromC(g, pointer! >>> 0, 'PtrToPtr64'));
   },
   IoCreateDevice(g, [driverObject, extensionSize, deviceName, deviceType, characteristics, exclusive, out]) {
     const driver = g.structures.objectAt(driverObject!) as DRIVER_OBJECT;

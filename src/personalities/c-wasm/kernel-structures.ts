@@ -17,6 +17,7 @@ import { FILE_OBJECT } from '../../kernel/io/file-object';
 import { IRP, IO_STACK_LOCATION } from '../../kernel/io/irp';
 import { IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL } from '../../kernel/io/major-function';
 import { MDL } from '../../kernel/mm/mdl';
+import { METHOD_IN_DIRECT, METHOD_OUT_DIRECT } from '../../contracts/ioctl';
 import type { DMA_ADAPTER } from '../../kernel/hal/dma-adapter';
 import type { SCATTER_GATHER_LIST } from '../../kernel/hal/scatter-gather-list';
 import type { DeviceResources } from '../../kernel/io/device-resources';
@@ -291,10 +292,15 @@ export class KernelStructures {
   }
 }
 
-/** The METHOD_BUFFERED system buffer's size: the larger of the request's input and output. */
+/**
+ * The system buffer's size: METHOD_BUFFERED's holds the larger of the request's input and output;
+ * METHOD_IN_DIRECT's and METHOD_OUT_DIRECT's only the input (the output buffer is the request's MDL).
+ */
 function systemBufferLength(s: IO_STACK_LOCATION): number {
   if (s.MajorFunction === IRP_MJ_DEVICE_CONTROL || s.MajorFunction === IRP_MJ_INTERNAL_DEVICE_CONTROL) {
-    return Math.max(1, s.Parameters.DeviceIoControl.InputBufferLength, s.Parameters.DeviceIoControl.OutputBufferLength);
+    const c = s.Parameters.DeviceIoControl;
+    const direct = (c.IoControlCode & 3) === METHOD_IN_DIRECT || (c.IoControlCode & 3) === METHOD_OUT_DIRECT;
+    return Math.max(1, c.InputBufferLength, direct ? 0 : c.OutputBufferLength);
   }
   return Math.max(1, s.Parameters.Read.Length);
 }

@@ -10,6 +10,8 @@
 /** How a wasm argument becomes the kernel routine's argument. */
 export type ParamKind =
   | 'u32' | 'i32' | 'bool' | 'u8'
+  /** A ULONGLONG (a BigInt in wasm). */
+  | 'u64'
   /** A by-value LARGE_INTEGER / PHYSICAL_ADDRESS: a pointer to a copy. */
   | 'large'
   /** The same, where the simulated routine takes a PHYSICAL_ADDRESS record ({ QuadPart }). */
@@ -54,6 +56,8 @@ export interface Param {
   readonly of?: string;
   /** Before the call (a freed range or a list put back is no longer C's): 'release' unshares the address or forgets the copy. */
   readonly releases?: boolean;
+  /** An MDL whose system mapping the call ends (MmUnlockPages unmaps it too): C's alias of that mapping goes before the call. */
+  readonly unmaps?: boolean;
 }
 
 export interface RoutineSignature {
@@ -106,6 +110,7 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   k('IoSkipCurrentIrpStackLocation', [p('Irp', 'object')]),
   k('IoSetCancelRoutine', [p('Irp', 'object'), p('CancelRoutine', 'callback', { of: 'DRIVER_CANCEL' })], 'callback'),
   k('IoReleaseCancelSpinLock', [p('Irql', 'u8')]),
+  k('IoAcquireCancelSpinLock', [p('Irql', 'u32')]),
   // --- cancel-safe queues
   k('IoCsqInitialize', [p('Csq', 'storage', { of: 'IO_CSQ' }), p('CompleteCanceledIrp', 'callback', { of: 'IO_CSQ_COMPLETE_CANCELED_IRP' })], 'i32'),
   k('IoCsqInsertIrp', [p('Csq', 'storage', { of: 'IO_CSQ' }), p('Irp', 'object'), p('Context', 'context')]),
@@ -136,7 +141,7 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   k('IoFreeMdl', [p('Mdl', 'object', { releases: true })]),
   k('IoBuildPartialMdl', [p('SourceMdl', 'object'), p('TargetMdl', 'object'), p('VirtualAddress', 'address'), p('Length', 'u32')]),
   k('MmProbeAndLockPages', [p('MemoryDescriptorList', 'object'), p('AccessMode', 'enum', { of: 'KPROCESSOR_MODE' }), p('Operation', 'enum', { of: 'LOCK_OPERATION' })]),
-  k('MmUnlockPages', [p('MemoryDescriptorList', 'object')]),
+  k('MmUnlockPages', [p('MemoryDescriptorList', 'object', { unmaps: true })]),
   k('MmBuildMdlForNonPagedPool', [p('MemoryDescriptorList', 'object')]),
   k('MmGetSystemAddressForMdlSafe', [p('Mdl', 'object'), p('Priority', 'enum', { of: 'MM_PAGE_PRIORITY' })], 'system-address', { length: 'Mdl' }),
   k('MmMapLockedPagesSpecifyCache', [p('MemoryDescriptorList', 'object'), p('AccessMode', 'enum', { of: 'KPROCESSOR_MODE' }), p('CacheType', 'enum', { of: 'MEMORY_CACHING_TYPE' }), p('RequestedAddress', 'context'), p('BugCheckOnFailure', 'bool'), p('Priority', 'enum', { of: 'MM_PAGE_PRIORITY' })], 'system-address', { length: 'MemoryDescriptorList' }),
@@ -149,6 +154,9 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   // --- probing user buffers (they raise: see WDM_TRY_STATUS in wdm.h)
   k('ProbeForRead', [p('Address', 'address'), p('Length', 'u32'), p('Alignment', 'u32')]),
   k('ProbeForWrite', [p('Address', 'address'), p('Length', 'u32'), p('Alignment', 'u32')]),
+  // --- addresses carried as request data (wdm.h: a wasm32 driver's pointers are tokens, not the addresses)
+  k('Ptr64ToPtr', [p('Pointer', 'u64')], 'u32'),
+  k('PtrToPtr64', [p('Pointer', 'address')], 'u64'),
   // --- memory
   k('ExAllocatePoolWithTag', [p('PoolType', 'enum', { of: 'POOL_TYPE' }), p('NumberOfBytes', 'u32'), p('Tag', 'u32')], 'system-address', { length: 'NumberOfBytes' }),
   k('ExFreePoolWithTag', [p('P', 'address', { releases: true }), p('Tag', 'u32')]),

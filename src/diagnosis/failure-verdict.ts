@@ -6,11 +6,10 @@
  *   steps/support/hooks.ts): the first one is the diagnosis's verdict, and
  *   the verifier catalog entries behind them name what a driver that
  *   declares an entry broke;
- * - a failed assertion of a Then step that carried no findings states the
- *   rule of its scenario;
  * - anything else (a program error of the suite or the simulator, an
- *   assertion outside a Then step, a driver routine that did not return) is
- *   broken: no verdict on a rule.
+ *   assertion that carried no findings, a driver routine that did not
+ *   return) is broken: no verdict on a rule. A scenario's tags never stand
+ *   in for a finding: a check that judges the driver names its rule as data.
  *
  * Nothing here reads a rule out of a message.
  */
@@ -23,14 +22,10 @@ export interface FailedScenario {
   readonly findings: readonly OracleFinding[] | null;
   /** The failing error's type, as cucumber reports it ("AssertionError", "TypeError", ...). */
   readonly errorType: string | null;
-  /** Whether a Then step (or an After hook's check) raised it. */
-  readonly inThenStep: boolean;
 }
 
 export type FailureVerdict =
   | { readonly kind: 'names'; readonly rule: RuleRef; readonly how: string; readonly entries: readonly VerifierEntryId[] }
-  /** A failed assertion that names no rule: it states the rule of the scenario it is in. */
-  | { readonly kind: 'assertion' }
   | { readonly kind: 'broken'; readonly why: string };
 
 export function failureVerdict(failed: FailedScenario): FailureVerdict {
@@ -41,20 +36,16 @@ export function failureVerdict(failed: FailedScenario): FailureVerdict {
     const entry = first.entry !== undefined ? `, ${first.entry}` : '';
     return { kind: 'names', rule: first.rule, how: `the first finding (${first.oracle}${entry})`, entries: entriesOf(failed.findings!) };
   }
-  // chai's expect.fail and expect(...) throw AssertionError: a check the suite worded, with no findings to name.
-  const assertion = failed.errorType === 'AssertionError';
-  if (assertion && failed.inThenStep) return { kind: 'assertion' };
-  return { kind: 'broken', why: assertion ? 'an assertion outside a Then step names no rule' : `${failed.errorType ?? 'an error'} is no verdict on the driver` };
+  // chai's expect.fail and expect(...) throw AssertionError: a check the suite worded, with no rule as data.
+  return { kind: 'broken', why: failed.errorType === 'AssertionError' ? 'an assertion that carried no findings names no rule' : `${failed.errorType ?? 'an error'} is no verdict on the driver` };
 }
 
-/** True when the verdict rejects a driver that breaks `rule`, in a scenario tagged with `scenarioRules`. */
-export function verdictNames(verdict: FailureVerdict, rule: RuleRef, scenarioRules: readonly string[]): boolean {
-  if (verdict.kind === 'names') {
-    if (verdict.rule === rule) return true;
-    // A driver that breaks a verifier entry is named by a finding of that entry.
-    if ((verdict.entries as readonly string[]).includes(rule)) return true;
-    // A verifier entry named as the rule stands for the rule it belongs to.
-    return isRuleRef(verdict.rule) && ruleOfRef(verdict.rule) === rule && verdict.rule !== ruleOfRef(verdict.rule);
-  }
-  return verdict.kind === 'assertion' && scenarioRules.includes(rule);
+/** True when the verdict rejects a driver that breaks `rule`: a finding of the failure names it. */
+export function verdictNames(verdict: FailureVerdict, rule: RuleRef): boolean {
+  if (verdict.kind !== 'names') return false;
+  if (verdict.rule === rule) return true;
+  // A driver that breaks a verifier entry is named by a finding of that entry.
+  if ((verdict.entries as readonly string[]).includes(rule)) return true;
+  // A verifier entry named as the rule stands for the rule it belongs to.
+  return isRuleRef(verdict.rule) && ruleOfRef(verdict.rule) === rule && verdict.rule !== ruleOfRef(verdict.rule);
 }

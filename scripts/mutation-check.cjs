@@ -15,7 +15,8 @@
  *   failure carried names the rule (or a verifier catalog entry of that
  *   rule). A failure that names another rule does not count, and neither
  *   does one that carried no findings (an assertion, which names no rule
- *   however the scenario is tagged) or a broken run: a program error of the
+ *   however the scenario is tagged), a crash of the driver (a program error
+ *   in its code, which breaks no rule: the `driver crash` attachment) or a broken run: a program error of the
  *   suite or the simulator (a plain Error or TypeError, a stop the simulator
  *   caused), an undefined step. The findings are data: the JSON attachment the
  *   report's hook gives a failed scenario (steps/support/failure-findings.ts),
@@ -47,7 +48,7 @@ const { scriptOrWorker } = require('./script-or-worker.cjs');
 
 require('ts-node/register/transpile-only');
 const { suiteDrivers } = require('../src/conformance/driver-finder');
-const { failureVerdict, verdictNames } = require('../src/diagnosis/failure-verdict');
+const { describeVerdict, failureVerdict, verdictNames } = require('../src/diagnosis/failure-verdict');
 const { ruleOfRef } = require('../src/rules/rule-ref');
 const { prepareSuiteDrivers } = require('./prepare-drivers.cjs');
 
@@ -71,17 +72,18 @@ function tagExpression(driver) {
   return driver.kind === 'faulty' ? `(${classes}) and @rule:${driver.breaksRule}` : `(${classes})`;
 }
 
-/** Kept equal to FINDINGS_ATTACHMENT in steps/support/failure-findings.ts. */
+/** Kept equal to FINDINGS_ATTACHMENT and CRASH_ATTACHMENT in steps/support/failure-findings.ts. */
 const FINDINGS_ATTACHMENT = 'rule findings';
+const CRASH_ATTACHMENT = 'driver crash';
 /** The media type of the Allure runtime's messages, which carry its attachments through cucumber's stream. */
 const ALLURE_RUNTIME_MESSAGE = 'application/vnd.allure.message+json';
 
-/** The findings an attachment envelope carries, or null when it is not the findings attachment. */
-function findingsOfAttachment(attachment) {
+/** The JSON attachment `name` an attachment envelope carries, or null when it is not that attachment. */
+function jsonAttachment(attachment, name) {
   if (attachment.mediaType !== ALLURE_RUNTIME_MESSAGE) return null;
   const body = JSON.parse(attachment.body);
   for (const m of Array.isArray(body) ? body : [body]) {
-    if (m.type !== 'attachment_content' || m.data?.name !== FINDINGS_ATTACHMENT || m.data.contentType !== 'application/json') continue;
+    if (m.type !== 'attachment_content' || m.data?.name !== name || m.data.contentType !== 'application/json') continue;
     return JSON.parse(Buffer.from(m.data.content, m.data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8'));
   }
   return null;
@@ -89,7 +91,7 @@ function findingsOfAttachment(attachment) {
 
 const STATUS_RANK = { UNKNOWN: 0, PASSED: 1, SKIPPED: 2, PENDING: 3, UNDEFINED: 4, AMBIGUOUS: 5, FAILED: 6 };
 
-/** Per scenario: name, location, tags, worst step status, the first error (message, type) and the findings attached to it; plus run-level errors and the rules each class's scenarios are tagged with. */
+/** Per scenario: name, location, tags, worst step status, the first error (message, type) and the findings or the driver's crash attached to it; plus run-level errors and the rules each class's scenarios are tagged with. */
 function readResults(ndjson) {
   const pickles = new Map();
   const testCases = new Map();
@@ -104,7 +106,7 @@ function readResults(ndjson) {
     else if (e.testCaseStarted) started.set(e.testCaseStarted.id, e.testCaseStarted.testCaseId);
     else if (e.testStepFinished) {
       const pickleId = testCases.get(started.get(e.testStepFinished.testCaseStartedId));
-      const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, findings: null };
+      const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, findings: null, crash: null };
       const s = e.testStepFinished.testStepResult;
       if (STATUS_RANK[s.status] > STATUS_RANK[r.status]) r.status = s.status;
       if (s.status === 'FAILED' && r.message === null) {
@@ -113,11 +115,13 @@ function readResults(ndjson) {
       }
       results.set(pickleId, r);
     } else if (e.attachment && e.attachment.testCaseStartedId) {
-      const findings = findingsOfAttachment(e.attachment);
-      if (findings) {
+      const findings = jsonAttachment(e.attachment, FINDINGS_ATTACHMENT);
+      const crash = jsonAttachment(e.attachment, CRASH_ATTACHMENT);
+      if (findings || crash) {
         const pickleId = testCases.get(started.get(e.attachment.testCaseStartedId));
-        const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, findings: null };
-        r.findings = findings;
+        const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, findings: null, crash: null };
+        if (findings) r.findings = findings;
+        if (crash) r.crash = crash;
         results.set(pickleId, r);
       }
     } else if (e.testRunHookFinished && e.testRunHookFinished.result.status === 'FAILED') {
@@ -135,6 +139,7 @@ function readResults(ndjson) {
     status: results.get(p.id)?.status ?? 'UNKNOWN',
     message: results.get(p.id)?.message ?? null,
     findings: results.get(p.id)?.findings ?? null,
+    crash: results.get(p.id)?.crash ?? null,
     errorType: results.get(p.id)?.errorType ?? null,
   }));
   return { scenarios, runErrors, classRules: classRulesOf([...pickles.values()]) };
@@ -244,19 +249,19 @@ function judge({ driver, seconds, scenarios, runErrors }) {
   const judged = judgeFailures(failing);
   const rejecting = judged.filter((j) => verdictNames(j.verdict, driver.breaksRule));
   if (rejecting.length === 0) {
-    const why = judged.slice(0, 3).map((j) => `"${j.scenario.name}" ${j.verdict.kind === 'names' ? `names ${j.verdict.rule} (${j.verdict.how})` : `is broken (${j.verdict.why})`}${j.scenario.message ? `: ${j.scenario.message.slice(0, 200)}` : ''}`).join('; ');
+    const why = judged.slice(0, 3).map((j) => `"${j.scenario.name}" ${describeVerdict(j.verdict)}${j.scenario.message ? `: ${j.scenario.message.slice(0, 200)}` : ''}`).join('; ');
     return { ok: false, line: `faulty ${driver.name} breaks ${driver.breaksRule}: NOT rejected for its rule: ${failing.length} failing scenario(s), none naming ${driver.breaksRule}: ${why} [${time}]` };
   }
   const first = rejecting[0];
   return {
     ok: true,
-    line: `faulty ${driver.name} breaks ${driver.breaksRule}: rejected for its rule by ${rejecting.length}/${scenarios.length} scenario(s) (${failing.length} failing), first "${first.scenario.name}" names ${first.verdict.rule} (${first.verdict.how})${first.scenario.message ? `: ${first.scenario.message.slice(0, 240)}` : ''} [${time}]`,
+    line: `faulty ${driver.name} breaks ${driver.breaksRule}: rejected for its rule by ${rejecting.length}/${scenarios.length} scenario(s) (${failing.length} failing), first "${first.scenario.name}" ${describeVerdict(first.verdict)}${first.scenario.message ? `: ${first.scenario.message.slice(0, 240)}` : ''} [${time}]`,
   };
 }
 
 /** Each failing scenario with the verdict its data gives (src/diagnosis/failure-verdict.ts). */
 function judgeFailures(failing) {
-  return failing.map((s) => ({ scenario: s, verdict: failureVerdict({ findings: s.findings, errorType: s.errorType }) }));
+  return failing.map((s) => ({ scenario: s, verdict: failureVerdict({ findings: s.findings, crash: s.crash, errorType: s.errorType }) }));
 }
 
 /** The rules a faulty driver does not declare, to relabel it with: every rule its classes' scenarios are tagged with, but its own rule and that rule's verifier entries. */

@@ -54,11 +54,12 @@ describe('counterexamples', () => {
   });
 
   it('describe a failure that names no rule by what it is', () => {
-    assert.deepEqual(describeFailure(new RuleViolation('PAGE-1', 'DMA into a free frame')), { rule: 'PAGE-1', finding: 'DMA into a free frame' });
+    assert.deepEqual(describeFailure(new RuleViolation('PAGE-1', 'DMA into a free frame')), { kind: 'finding', rule: 'PAGE-1', finding: 'DMA into a free frame' });
     const stop = describeFailure(new BugCheck(0x4e, 0x9a, 1, 2, 3, 'parent freed under a partial MDL'));
     assert.equal(stop.rule, null);
+    assert.equal(stop.kind, 'broken', 'a stop that escaped the oracles is no finding');
     assert.match(stop.finding, /bug check 0x4E PFN_LIST_CORRUPT \(0x9A, 0x1, 0x2, 0x3\): parent freed/);
-    assert.deepEqual(describeFailure(new TypeError('x is not a function')), { rule: null, finding: 'TypeError: x is not a function' });
+    assert.deepEqual(describeFailure(new TypeError('x is not a function')), { kind: 'broken', rule: null, finding: 'TypeError: x is not a function' });
   });
 
   it('report no counterexample when every run passes', () => {

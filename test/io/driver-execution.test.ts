@@ -21,6 +21,7 @@ import { DriverHang } from '../../src/kernel/io/driver-hang';
 import { IoManager } from '../../src/kernel/io/io-manager';
 import { bootSmallMachine, expectBugCheck } from '../mm/machine-fixture';
 import { driverWithRead } from '../../src/scenarios/driver-with-read';
+import { driverCrashOf } from '../../src/diagnosis/driver-crash';
 
 function start(driver: DriverModule) {
   const machine = bootSmallMachine();
@@ -86,7 +87,9 @@ describe('driver failures', () => {
       throw new TypeError('Cannot read properties of null');
     }));
     const bc = expectBugCheck(machine, 0x1e, () => app.ReadFile(handle, app.allocate(8)), STATUS.ACCESS_VIOLATION);
-    assert.match(bc.reason, /driver thrower: IRP_MJ_READ dispatch did not handle an exception: TypeError/);
+    assert.match(bc.reason, /driver thrower crashed in IRP_MJ_READ dispatch: TypeError/);
+    // A program error of the driver's own: a crash, as data, named by no rule (not PAGE-3, which 0x1E alone would say).
+    assert.deepEqual(driverCrashOf(bc), { driver: 'thrower', routine: 'IRP_MJ_READ dispatch', exception: 'TypeError: Cannot read properties of null', bugCheck: 0x1e });
   });
 
   it('a raised status the driver does not catch is 0x1E with that status', () => {

@@ -9,13 +9,14 @@
  * - a crash (the JSON of the driver's crash, src/diagnosis/driver-crash.ts):
  *   a verdict on the driver, in the routine that threw, of no rule;
  * - anything else (a program error of the suite or the simulator, an
- *   assertion that carried no findings, a driver routine that did not
- *   return) is broken: no verdict on a rule. A scenario's tags never stand
+ *   assertion that carried no findings, a precondition about the machine
+ *   that failed, a driver routine that did not return) is broken: no verdict on a rule. A scenario's tags never stand
  *   in for a finding: a check that judges the driver names its rule as data.
  *
  * Nothing here reads a rule out of a message.
  */
 import { DriverCrash, describeCrash } from './driver-crash';
+import { MachinePreconditionFailed } from './machine-precondition';
 import { entriesOf } from '../oracles/oracle-finding';
 import type { OracleFinding } from '../oracles/oracle-finding';
 import { RuleRef, VerifierEntryId, isRuleRef, ruleOfRef } from '../rules/rule-ref';
@@ -38,6 +39,7 @@ export type FailureVerdict =
 export function failureVerdict(failed: FailedScenario): FailureVerdict {
   // A routine that did not return (the wall-clock watchdog stopped it) is a verdict on the driver, but judges no rule.
   if (failed.errorType === 'DriverSpinning') return { kind: 'broken', why: 'the driver did not return: no rule was judged' };
+  if (failed.errorType === MachinePreconditionFailed.name) return { kind: 'broken', why: 'a precondition about the machine failed: no verdict on the driver' };
   if (failed.crash) return { kind: 'crashed', crash: failed.crash };
   const first = failed.findings?.[0];
   if (first) {

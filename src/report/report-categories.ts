@@ -45,6 +45,7 @@ export const TEST_DEFECT_ERRORS = {
   'invalid world parameter': ['InvalidWorldParameters'],
   'a step names an object the scenario does not have, or names one twice': ['UnknownScenarioObject', 'DuplicateScenarioObject'],
   'boot option set after the machine booted': ['BootOptionsAfterBoot'],
+  'a precondition about the machine does not hold': ['MachinePreconditionFailed'],
 } as const;
 
 const FAILED = ['failed', 'broken'] as const;

@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { failureVerdict, verdictNames } from '../../src/diagnosis/failure-verdict';
+import { MachinePreconditionFailed } from '../../src/diagnosis/machine-precondition';
 import type { OracleFinding } from '../../src/oracles/oracle-finding';
 
 const completion: OracleFinding = { oracle: 'completion', rule: 'DEV-2', message: 'read #1 ended in STATUS_IO_DEVICE_ERROR' };
@@ -40,6 +41,12 @@ describe('the verdict of a failed scenario', () => {
     const v = failureVerdict({ findings: null, errorType: 'DriverSpinning' });
     assert.deepEqual(v, { kind: 'broken', why: 'the driver did not return: no rule was judged' });
     assert.equal(verdictNames(v, 'SG-3'), false);
+  });
+
+  it('a precondition about the machine that failed is broken: no verdict on the driver', () => {
+    const v = failureVerdict({ findings: null, errorType: new MachinePreconditionFailed('memory has not fragmented').name });
+    assert.deepEqual(v, { kind: 'broken', why: 'a precondition about the machine failed: no verdict on the driver' });
+    assert.equal(verdictNames(v, 'CONT-2'), false);
   });
 
   it('an assertion that carried no findings names no rule, whatever its scenario is tagged with', () => {

@@ -62,6 +62,14 @@ describe('counterexamples', () => {
     assert.deepEqual(describeFailure(new TypeError('x is not a function')), { kind: 'broken', rule: null, finding: 'TypeError: x is not a function' });
   });
 
+  it('say whether the failure is a finding or a broken run, which is no verdict', () => {
+    assert.equal(runCampaign(counting, { seed: 99, runs: 100, shrink: false }).counterexample?.failure, 'finding');
+    const broken: FuzzTarget = { ...counting, property: () => fc.property(fc.integer(), () => { throw new TypeError('x is not a function'); }) };
+    const c = runCampaign(broken, { seed: 1, runs: 5, shrink: false }).counterexample;
+    assert.equal(c?.failure, 'broken');
+    assert.match(formatCounterexample(c!), /rule broken: \(none: the run broke, no verdict on the driver\)/);
+  });
+
   it('report no counterexample when every run passes', () => {
     const passing: FuzzTarget = { ...counting, property: () => fc.property(fc.commands([fc.constant(new Add(0))], { maxCommands: 5 }), (commands) => fc.modelRun(() => ({ model: { value: 0 }, real: { value: 0 } }), commands)) };
     const result = runCampaign(passing, { seed: 3, runs: 20 });

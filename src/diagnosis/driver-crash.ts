@@ -9,6 +9,7 @@
  * the rule of what raised it (bug-check-rules.ts).
  */
 import { BugCheck, describeThrownIn } from '../machine/bug-check';
+import type { DriverPlace } from '../machine/driver-place';
 import { KMODE_EXCEPTION_NOT_HANDLED } from '../kernel/io/driver-execution';
 import { diagnoseFault } from './bug-check-rules';
 import { simulatorDefectOf } from './simulator-defect';
@@ -19,6 +20,8 @@ export interface DriverCrash {
   readonly routine: string;
   readonly exception: string;
   readonly bugCheck: number;
+  /** Where in the driver's source, when the stack named it. */
+  readonly place?: DriverPlace;
 }
 
 /** The crash a stop stands for, or null when the stop is a verdict of a rule (or the simulator's own defect). */
@@ -26,7 +29,7 @@ export function driverCrashOf(stop: BugCheck): DriverCrash | null {
   if (stop.code !== KMODE_EXCEPTION_NOT_HANDLED || stop.exception !== 'program-error' || !stop.thrownIn) return null;
   if (stop.fault && diagnoseFault(stop.fault)) return null;
   if (simulatorDefectOf(stop)) return null;
-  return { ...stop.thrownIn, bugCheck: stop.code };
+  return { ...stop.thrownIn, bugCheck: stop.code, ...(stop.place ? { place: stop.place } : {}) };
 }
 
 /** "driver drv crashed in IRP_MJ_READ: TypeError: ..." */

@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { DEVICE_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../src/machine/irql';
-import { STATUS } from '../../src/machine/ntstatus';
+import { RaisedStatus, STATUS } from '../../src/machine/ntstatus';
 import {
   DEVICE_OBJECT,
   DriverModule,
@@ -99,7 +99,18 @@ describe('driver failures', () => {
       void irp;
       return STATUS.SUCCESS;
     }));
-    expectBugCheck(machine, 0x1e, () => app.ReadFile(handle, app.allocate(8)), STATUS.ACCESS_VIOLATION);
+    const bc = expectBugCheck(machine, 0x1e, () => app.ReadFile(handle, app.allocate(8)), STATUS.ACCESS_VIOLATION);
+    assert.equal(driverCrashOf(bc), null, 'a probe failure the driver did not catch is the rule of the probe, not a crash');
+  });
+
+  it('a raised status that is the driver\'s own program error (what no routine can take) is a crash', () => {
+    const { machine, app, handle } = start(driverWithRead('misuser', () => {
+      const misuse = new RaisedStatus(STATUS.ACCESS_VIOLATION, 'KeAcquireSpinLock: 0x10 is no kernel structure the kernel gave the driver');
+      misuse.programError = true;
+      throw misuse;
+    }));
+    const bc = expectBugCheck(machine, 0x1e, () => app.ReadFile(handle, app.allocate(8)), STATUS.ACCESS_VIOLATION);
+    assert.equal(driverCrashOf(bc)?.routine, 'IRP_MJ_READ dispatch');
   });
 
   it('completing an IRP twice stops the machine with 0x44', () => {

@@ -69,9 +69,10 @@ export class DriverExecution {
       const fault = e instanceof RaisedStatus ? e.fault : undefined;
       const thrownIn = { driver, routine, exception: message };
       // A program error of the driver's own is a crash; a raised status it did not catch is what raised it.
-      const reason = e instanceof RaisedStatus ? `driver ${driver}: ${routine} did not handle an exception: ${message}` : describeThrownIn(thrownIn);
+      const raised = e instanceof RaisedStatus && !e.programError;
+      const reason = raised ? `driver ${driver}: ${routine} did not handle an exception: ${message}` : describeThrownIn(thrownIn);
       const bugCheck = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, code, 0, 0, 0, reason, fault);
-      bugCheck.exception = e instanceof RaisedStatus ? 'raised-status' : 'program-error';
+      bugCheck.exception = raised ? 'raised-status' : 'program-error';
       bugCheck.thrownIn = thrownIn;
       if (e instanceof Error) (bugCheck as { cause?: unknown }).cause = e;
       return this.crash(bugCheck);

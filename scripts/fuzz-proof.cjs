@@ -8,6 +8,9 @@
  *
  * Prints one line per driver, then
  *   fuzzer found: N/M faulty drivers (median runs to the first failure: R)
+ * (only a counterexample whose failure is a finding counts as found: a
+ * crash of the driver names no rule, and a broken run, a program error of
+ * the suite or the simulator, is no verdict on the driver)
  *   fuzzer named the broken rule: N/M
  * (the second counts the counterexamples whose rule is the one the faulty
  * driver declares it breaks), and which faulty drivers no workload can
@@ -72,6 +75,12 @@ function line(p) {
       const named = p.rule === p.breaksRule ? `names ${p.rule}` : p.namedBrokenRule ? `names ${p.breaksRule}, rule ${p.rule}` : `names ${p.rule ?? 'no rule'}${p.entries.length > 0 ? ` (${p.entries.join(', ')})` : ''}${p.kind === 'faulty' ? `, not ${p.breaksRule}` : ''}`;
       return `${p.kind === 'faulty' ? 'found   ' : 'FAILED  '} ${name} at run ${p.runsToFailure} of ${p.runs} (${named}; ${time})`;
     }
+    case 'crashed':
+    case 'broken': {
+      // No finding: a crash names no rule, a broken run is no verdict on the driver; neither counts as found.
+      const what = p.outcome === 'crashed' ? 'the driver crashed, naming no rule' : 'the run broke, no verdict on the driver';
+      return `${p.kind === 'faulty' ? 'NO FIND ' : 'FAILED  '} ${name} at run ${p.runsToFailure} of ${p.runs} (${what}; ${time})`;
+    }
     case 'survived':
       return `${p.kind === 'faulty' ? 'MISSED  ' : 'survived'} ${name} ${p.runs} runs (${time})`;
     default:
@@ -99,7 +108,8 @@ async function main() {
   const found = faulty.filter((p) => p.outcome === 'found');
   const unreachable = faulty.filter((p) => p.outcome === 'unreachable');
   const missed = faulty.filter((p) => p.outcome === 'survived');
-  const failedReferences = references.filter((p) => p.outcome === 'found');
+  const noFinding = faulty.filter((p) => p.outcome === 'crashed' || p.outcome === 'broken');
+  const failedReferences = references.filter((p) => p.outcome !== 'survived');
   const runsToFailure = median(found.map((p) => p.runsToFailure));
   console.log(`fuzzer found: ${found.length}/${faulty.length} faulty drivers (median runs to the first failure: ${runsToFailure ?? 'none'})`);
   const named = found.filter((p) => p.namedBrokenRule === true);
@@ -107,14 +117,15 @@ async function main() {
   for (const p of found.filter((f) => f.namedBrokenRule !== true)) console.log(`  NAMED ANOTHER RULE: ${p.driver} breaks ${p.breaksRule}, its counterexample names ${p.rule ?? 'no rule'}`);
   for (const p of unreachable) console.log(`  not reachable by a workload: ${p.driver} (${p.breaksRule}): ${p.why}`);
   for (const p of missed) console.log(`  MISSED within the budget: ${p.driver} (${p.breaksRule})`);
+  for (const p of noFinding) console.log(`  NOT FOUND: ${p.driver} (${p.breaksRule}): its counterexample is ${p.outcome === 'crashed' ? 'a crash of the driver' : 'a broken run'}, not a finding`);
   console.log(`reference drivers: ${references.length - failedReferences.length}/${references.length} survived the same budget`);
-  for (const p of [...failedReferences, ...found.filter((f) => f.namedBrokenRule !== true)]) {
+  for (const p of [...failedReferences, ...found.filter((f) => f.namedBrokenRule !== true), ...noFinding]) {
     const finding = p.finding?.split('\n').slice(0, 2).join(' | ') ?? '';
     console.log(`  ${p.driver}: ${finding.length > 240 ? `${finding.slice(0, 237)}...` : finding}\n    replay: ${p.replayCommand}`);
   }
   const b = proofs[0]?.budget;
   if (b) console.log(`(budget: ${b.runs} workload(s) of up to ${b.operations} operations per driver, seed ${b.seed}; ${jobs} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return missed.length === 0 && failedReferences.length === 0 && named.length === faulty.length ? 0 : 1;
+  return missed.length === 0 && noFinding.length === 0 && failedReferences.length === 0 && named.length === faulty.length ? 0 : 1;
 }
 
 main().then((code) => (process.exitCode = code), (e) => {

@@ -13,11 +13,12 @@
  *   rejected FOR THAT RULE by at least one failing scenario tagged with it
  *   (only those scenarios are run for it): the first of the findings the
  *   failure carried names the rule (or a verifier catalog entry of that
- *   rule), or a Then step's assertion that carried no findings failed in
- *   the scenario that states it. A failure that names another rule does not
- *   count, and neither does a broken run: a program error of the suite or
- *   the simulator (a plain Error or TypeError, a stop the simulator caused),
- *   an undefined step. The findings are data: the JSON attachment the
+ *   rule). A failure that names another rule does not count, and neither
+ *   does one that carried no findings (an assertion, which names no rule
+ *   however the scenario is tagged), a crash of the driver (a program error
+ *   in its code, which breaks no rule: the `driver crash` attachment) or a broken run: a program error of the
+ *   suite or the simulator (a plain Error or TypeError, a stop the simulator
+ *   caused), an undefined step. The findings are data: the JSON attachment the
  *   report's hook gives a failed scenario (steps/support/failure-findings.ts),
  *   read from the message stream's attachment envelopes; no message text is
  *   read for a rule (src/diagnosis/failure-verdict.ts judges the data).
@@ -26,9 +27,16 @@
  * processors; each worker loads the support code once and runs its drivers
  * one after another through cucumber's API, reading the results from the
  * message stream. One line per driver, then
- * `faulty drivers rejected for their rule: N/M`; the exit status is non-zero
- * unless every faulty driver was rejected for its rule and every reference
- * driver passed.
+ * `faulty drivers rejected for their rule: N/M`.
+ *
+ * Decoys: each faulty driver's run is judged again as if the driver
+ * declared another rule of its classes (every rule their scenarios are
+ * tagged with, but its own and the verifier entries of its own), from the
+ * same run's findings; no decoy may be credited, so a rejection is the
+ * findings naming the rule, not the scenario being tagged with it:
+ * `decoys credited: 0/N`. The exit status is non-zero unless every faulty
+ * driver was rejected for its rule, no decoy was credited and every
+ * reference driver passed.
  * Names given on the command line keep only the drivers whose name or file
  * contains one of them.
  */
@@ -40,7 +48,8 @@ const { scriptOrWorker } = require('./script-or-worker.cjs');
 
 require('ts-node/register/transpile-only');
 const { suiteDrivers } = require('../src/conformance/driver-finder');
-const { failureVerdict, verdictNames } = require('../src/diagnosis/failure-verdict');
+const { describeVerdict, failureVerdict, verdictNames } = require('../src/diagnosis/failure-verdict');
+const { ruleOfRef } = require('../src/rules/rule-ref');
 const { prepareSuiteDrivers } = require('./prepare-drivers.cjs');
 
 const FEATURES = path.join(ROOT, 'features', 'conformance');
@@ -63,17 +72,18 @@ function tagExpression(driver) {
   return driver.kind === 'faulty' ? `(${classes}) and @rule:${driver.breaksRule}` : `(${classes})`;
 }
 
-/** Kept equal to FINDINGS_ATTACHMENT in steps/support/failure-findings.ts. */
+/** Kept equal to FINDINGS_ATTACHMENT and CRASH_ATTACHMENT in steps/support/failure-findings.ts. */
 const FINDINGS_ATTACHMENT = 'rule findings';
+const CRASH_ATTACHMENT = 'driver crash';
 /** The media type of the Allure runtime's messages, which carry its attachments through cucumber's stream. */
 const ALLURE_RUNTIME_MESSAGE = 'application/vnd.allure.message+json';
 
-/** The findings an attachment envelope carries, or null when it is not the findings attachment. */
-function findingsOfAttachment(attachment) {
+/** The JSON attachment `name` an attachment envelope carries, or null when it is not that attachment. */
+function jsonAttachment(attachment, name) {
   if (attachment.mediaType !== ALLURE_RUNTIME_MESSAGE) return null;
   const body = JSON.parse(attachment.body);
   for (const m of Array.isArray(body) ? body : [body]) {
-    if (m.type !== 'attachment_content' || m.data?.name !== FINDINGS_ATTACHMENT || m.data.contentType !== 'application/json') continue;
+    if (m.type !== 'attachment_content' || m.data?.name !== name || m.data.contentType !== 'application/json') continue;
     return JSON.parse(Buffer.from(m.data.content, m.data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8'));
   }
   return null;
@@ -81,12 +91,10 @@ function findingsOfAttachment(attachment) {
 
 const STATUS_RANK = { UNKNOWN: 0, PASSED: 1, SKIPPED: 2, PENDING: 3, UNDEFINED: 4, AMBIGUOUS: 5, FAILED: 6 };
 
-/** Per scenario: name, location, tags, worst step status, the first error (message, type, whether a Then step raised it) and the findings attached to it; plus run-level errors. */
+/** Per scenario: name, location, tags, worst step status, the first error (message, type) and the findings or the driver's crash attached to it; plus run-level errors and the rules each class's scenarios are tagged with. */
 function readResults(ndjson) {
   const pickles = new Map();
   const testCases = new Map();
-  /** Test step ID -> the type of its pickle step ('Context', 'Action', 'Outcome'); hooks have none. */
-  const stepTypes = new Map();
   const started = new Map();
   const results = new Map();
   const runErrors = [];
@@ -94,31 +102,26 @@ function readResults(ndjson) {
     if (line.trim() === '') continue;
     const e = JSON.parse(line);
     if (e.pickle) pickles.set(e.pickle.id, e.pickle);
-    else if (e.testCase) {
-      testCases.set(e.testCase.id, e.testCase.pickleId);
-      const pickleSteps = new Map((pickles.get(e.testCase.pickleId)?.steps ?? []).map((st) => [st.id, st.type]));
-      for (const ts of e.testCase.testSteps ?? []) stepTypes.set(ts.id, ts.pickleStepId ? pickleSteps.get(ts.pickleStepId) ?? 'Unknown' : 'Hook');
-    }
+    else if (e.testCase) testCases.set(e.testCase.id, e.testCase.pickleId);
     else if (e.testCaseStarted) started.set(e.testCaseStarted.id, e.testCaseStarted.testCaseId);
     else if (e.testStepFinished) {
       const pickleId = testCases.get(started.get(e.testStepFinished.testCaseStartedId));
-      const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, inThenStep: false, findings: null };
+      const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, findings: null, crash: null };
       const s = e.testStepFinished.testStepResult;
       if (STATUS_RANK[s.status] > STATUS_RANK[r.status]) r.status = s.status;
       if (s.status === 'FAILED' && r.message === null) {
         r.message = (s.message ?? s.exception?.message ?? '').split('\n').filter((l) => l.trim() !== '').slice(0, 2).join(' / ');
         r.errorType = s.exception?.type ?? null;
-        // An After hook's assertion (an outcome nobody examined) is a check of the scenario, like a Then step's.
-        const type = stepTypes.get(e.testStepFinished.testStepId);
-        r.inThenStep = type === 'Outcome' || type === 'Hook' || type === 'Unknown' || type === undefined;
       }
       results.set(pickleId, r);
     } else if (e.attachment && e.attachment.testCaseStartedId) {
-      const findings = findingsOfAttachment(e.attachment);
-      if (findings) {
+      const findings = jsonAttachment(e.attachment, FINDINGS_ATTACHMENT);
+      const crash = jsonAttachment(e.attachment, CRASH_ATTACHMENT);
+      if (findings || crash) {
         const pickleId = testCases.get(started.get(e.attachment.testCaseStartedId));
-        const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, inThenStep: false, findings: null };
-        r.findings = findings;
+        const r = results.get(pickleId) ?? { status: 'UNKNOWN', message: null, errorType: null, findings: null, crash: null };
+        if (findings) r.findings = findings;
+        if (crash) r.crash = crash;
         results.set(pickleId, r);
       }
     } else if (e.testRunHookFinished && e.testRunHookFinished.result.status === 'FAILED') {
@@ -136,10 +139,23 @@ function readResults(ndjson) {
     status: results.get(p.id)?.status ?? 'UNKNOWN',
     message: results.get(p.id)?.message ?? null,
     findings: results.get(p.id)?.findings ?? null,
+    crash: results.get(p.id)?.crash ?? null,
     errorType: results.get(p.id)?.errorType ?? null,
-    inThenStep: results.get(p.id)?.inThenStep ?? false,
   }));
-  return { scenarios, runErrors };
+  return { scenarios, runErrors, classRules: classRulesOf([...pickles.values()]) };
+}
+
+/** Class -> the rules its scenarios are tagged with, from every parsed scenario (kept by the tag expression or not). */
+function classRulesOf(pickles) {
+  const byClass = {};
+  for (const p of pickles) {
+    const tags = p.tags.map((t) => t.name);
+    const rules = tags.filter((t) => t.startsWith('@rule:')).map((t) => t.slice('@rule:'.length));
+    for (const c of tags.filter((t) => t.startsWith('@class:')).map((t) => t.slice('@class:'.length))) {
+      byClass[c] = [...new Set([...(byClass[c] ?? []), ...rules])].sort();
+    }
+  }
+  return byClass;
 }
 
 /**
@@ -230,22 +246,36 @@ function judge({ driver, seconds, scenarios, runErrors }) {
   if (failing.length === 0) {
     return { ok: false, line: `faulty ${driver.name} breaks ${driver.breaksRule}: NOT rejected: all ${scenarios.length} scenario(s) tagged @rule:${driver.breaksRule} passed (${count('SKIPPED')} skipped) [${time}]` };
   }
-  const judged = failing.map((s) => {
-    const verdict = failureVerdict({ findings: s.findings, errorType: s.errorType, inThenStep: s.inThenStep });
-    const rules = s.tags.filter((t) => t.startsWith('@rule:')).map((t) => t.slice('@rule:'.length));
-    return { scenario: s, verdict, forItsRule: verdictNames(verdict, driver.breaksRule, rules) };
-  });
-  const rejecting = judged.filter((j) => j.forItsRule);
+  const judged = judgeFailures(failing);
+  const rejecting = judged.filter((j) => verdictNames(j.verdict, driver.breaksRule));
   if (rejecting.length === 0) {
-    const why = judged.slice(0, 3).map((j) => `"${j.scenario.name}" ${j.verdict.kind === 'names' ? `names ${j.verdict.rule} (${j.verdict.how})` : `is broken (${j.verdict.why})`}${j.scenario.message ? `: ${j.scenario.message.slice(0, 200)}` : ''}`).join('; ');
+    const why = judged.slice(0, 3).map((j) => `"${j.scenario.name}" ${describeVerdict(j.verdict)}${j.scenario.message ? `: ${j.scenario.message.slice(0, 200)}` : ''}`).join('; ');
     return { ok: false, line: `faulty ${driver.name} breaks ${driver.breaksRule}: NOT rejected for its rule: ${failing.length} failing scenario(s), none naming ${driver.breaksRule}: ${why} [${time}]` };
   }
   const first = rejecting[0];
-  const how = first.verdict.kind === 'names' ? `names ${first.verdict.rule} (${first.verdict.how})` : 'a Then step of the scenario failed';
   return {
     ok: true,
-    line: `faulty ${driver.name} breaks ${driver.breaksRule}: rejected for its rule by ${rejecting.length}/${scenarios.length} scenario(s) (${failing.length} failing), first "${first.scenario.name}" ${how}${first.scenario.message ? `: ${first.scenario.message.slice(0, 240)}` : ''} [${time}]`,
+    line: `faulty ${driver.name} breaks ${driver.breaksRule}: rejected for its rule by ${rejecting.length}/${scenarios.length} scenario(s) (${failing.length} failing), first "${first.scenario.name}" ${describeVerdict(first.verdict)}${first.scenario.message ? `: ${first.scenario.message.slice(0, 240)}` : ''} [${time}]`,
   };
+}
+
+/** Each failing scenario with the verdict its data gives (src/diagnosis/failure-verdict.ts). */
+function judgeFailures(failing) {
+  return failing.map((s) => ({ scenario: s, verdict: failureVerdict({ findings: s.findings, crash: s.crash, errorType: s.errorType }) }));
+}
+
+/** The rules a faulty driver does not declare, to relabel it with: every rule its classes' scenarios are tagged with, but its own rule and that rule's verifier entries. */
+function decoyRules(driver, classRules) {
+  const own = ruleOfRef(driver.breaksRule);
+  const tagged = new Set(driver.classes.flatMap((c) => classRules[c] ?? []));
+  return [...tagged].filter((r) => r !== driver.breaksRule && ruleOfRef(r) !== own).sort();
+}
+
+/** The decoys of a faulty driver's run that its failures would credit: each names a rule the driver does not declare. */
+function creditedDecoys({ driver, scenarios, classRules }) {
+  const judged = judgeFailures(scenarios.filter((s) => s.status === 'FAILED'));
+  const decoys = decoyRules(driver, classRules ?? {});
+  return { decoys: decoys.length, credited: decoys.filter((rule) => judged.some((j) => verdictNames(j.verdict, rule))) };
 }
 
 async function main() {
@@ -271,7 +301,16 @@ async function main() {
   console.log(`reference drivers passed: ${referencesPassed}/${references.length}`);
   console.log(`time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`faulty drivers rejected for their rule: ${rejected}/${faulty.length}`);
-  return referencesPassed === references.length && rejected === faulty.length ? 0 : 1;
+  const decoys = results.filter((r) => r.driver.kind === 'faulty' && r.driver.breaksRule).map((r) => ({ driver: r.driver, ...creditedDecoys(r) }));
+  const decoyCount = decoys.reduce((n, d) => n + d.decoys, 0);
+  const credited = decoys.filter((d) => d.credited.length > 0);
+  const creditedCount = credited.reduce((n, d) => n + d.credited.length, 0);
+  for (const d of credited) console.log(`FAIL faulty ${d.driver.name} breaks ${d.driver.breaksRule}: relabelled as breaking ${d.credited.join(', ')}, it was rejected for that rule too`);
+  console.log(`decoys credited: ${creditedCount}/${decoyCount}`);
+  return referencesPassed === references.length && rejected === faulty.length && creditedCount === 0 ? 0 : 1;
 }
 
-scriptOrWorker('mutation-check', main, runDrivers);
+// A test requires the judging only; run as a script, it is the check or one of its workers.
+module.exports = { judge, creditedDecoys, decoyRules, readResults };
+
+if (require.main === module) scriptOrWorker('mutation-check', main, runDrivers);

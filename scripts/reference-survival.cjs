@@ -57,7 +57,11 @@ async function main() {
   for (const { seed, proof } of results.sort((a, b) => a.proof.driver.localeCompare(b.proof.driver) || a.seed - b.seed)) {
     if (proof.outcome === 'survived') continue;
     failedDrivers.add(proof.driver);
-    const what = proof.outcome === 'found' ? `judged to break ${proof.rule ?? 'a rule'} at run ${proof.runsToFailure}` : `could not be fuzzed: ${proof.why}`;
+    const what = {
+      found: `judged to break ${proof.rule ?? 'a rule'} at run ${proof.runsToFailure}`,
+      crashed: `crashed at run ${proof.runsToFailure} (no rule named)`,
+      broken: `its run broke at run ${proof.runsToFailure} (a program error of the suite or the simulator, no verdict on the driver)`,
+    }[proof.outcome] ?? `could not be fuzzed: ${proof.why}`;
     console.log(`FAILED   reference ${proof.driver} at seed ${seed}: ${what}`);
     if (proof.finding) console.log(`    ${proof.finding.split('\n').slice(0, 2).join(' | ').slice(0, 400)}`);
     if (proof.replayCommand) console.log(`    replay: ${proof.replayCommand}`);

@@ -10,6 +10,7 @@
  */
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
+import { requireMachine } from '../src/diagnosis/machine-precondition';
 import { COST } from '../src/machine/cost-model';
 import { completionFinding, lazyEvidence } from '../src/oracles/completion-oracle';
 import { RuleFindingsError } from '../src/oracles/rule-findings-error';
@@ -55,7 +56,8 @@ Then('a contiguous buffer of {size} can no longer be allocated at run time', fun
   const { machine } = workloadOf(this);
   const va = machine.cpu.inDriver('another driver', () => machine.mm.MmAllocateContiguousMemorySpecifyCache(bytes, 0, 2 ** 32 - 1, 0, 'MmNonCached', 'another driver'));
   if (va !== null) machine.cpu.inDriver('another driver', () => machine.mm.MmFreeContiguousMemory(va));
-  expect(va, `a run-time contiguous allocation of ${formatBytes(bytes)}`).to.equal(null);
+  // A check of the machine, not of the driver: it failing makes the scenario broken, never a verdict.
+  requireMachine(va === null, () => `a run-time contiguous allocation of ${formatBytes(bytes)} still succeeds: memory has not fragmented`);
 });
 
 Then('every buffer preallocated at boot in use is contiguous for the CPU and for the device', function (this: ConformanceWorld) {

@@ -10,7 +10,8 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { formatBytes } from '../src/contracts/units';
-import { FileContents, FileView, deviceFillsView, deviceReadsView, fileStreamMismatch, flushView, mapFileView, passUnmappedView } from '../src/conformance/mapped-file-dma/application';
+import { FileContents, FileView, deviceFillsView, deviceReadsView, fileDataFindings, fileStreamMismatch, flushView, mapFileView, passUnmappedView } from '../src/conformance/mapped-file-dma/application';
+import { failOnFindings } from '../src/oracles/rule-findings-error';
 import { objects } from './support/scenario-objects';
 import { ConformanceWorld } from './support/world';
 import { perform } from './support/application-steps';
@@ -75,7 +76,7 @@ When('{string} flushes its view of {string}', function (this: ConformanceWorld, 
 });
 
 Then('the file {string} holds the device\'s data', function (this: ConformanceWorld, fileName: string) {
-  expect(fileStreamMismatch(viewOf(this, fileName)), `where the file "${fileName}" differs from the device's data`).to.equal(null);
+  failOnFindings(`expected the file "${fileName}" to hold the device's data`, fileDataFindings(viewOf(this, fileName), `once the view of "${fileName}" went back to its file`));
 });
 
 Then('the file {string} does not hold the device\'s data yet', function (this: ConformanceWorld, fileName: string) {

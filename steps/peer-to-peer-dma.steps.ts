@@ -6,9 +6,8 @@
  * application (src/conformance/peer-to-peer-dma).
  */
 import { Given, Then, When } from '@cucumber/cucumber';
-import { expect } from 'chai';
 import { formatBytes } from '../src/contracts/units';
-import { describeFindings } from '../src/oracles/oracle-finding';
+import { failOnFindings } from '../src/oracles/rule-findings-error';
 import { deviceToDeviceOracle, peerToPeerClientOf, peerToPeerDmaProtocol } from '../src/conformance/peer-to-peer-dma/application';
 import { app, perform, remember } from './support/application-steps';
 import { workloadOf } from './support/driver-under-test';
@@ -61,6 +60,5 @@ When('{string} asks for a transfer of {size} into host RAM passed as a BAR', fun
 });
 
 Then('every byte the driver reported went from device to device', function (this: ConformanceWorld) {
-  const findings = deviceToDeviceOracle(workloadOf(this));
-  if (findings.length > 0) expect.fail(`expected every transfer to go device to device, but:\n${describeFindings(findings)}`);
+  failOnFindings('expected every transfer to go device to device', deviceToDeviceOracle(workloadOf(this)));
 });

@@ -6,7 +6,8 @@
  */
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { sharedBufferClientOf } from '../src/conformance/shared-buffer-ioctl/application';
+import { listsBuiltOncePerBuffer, sharedBufferClientOf } from '../src/conformance/shared-buffer-ioctl/application';
+import { failOnFindings } from '../src/oracles/rule-findings-error';
 import { formatBytes } from '../src/contracts/units';
 import { guardedKernelBuffer } from '../src/workload/hostile-input';
 import { app, perform, remember } from './support/application-steps';
@@ -65,8 +66,5 @@ Then('{string} checked {count} fills against the device\'s stream', function (th
 });
 
 Then('each buffer\'s scatter\\/gather list was built once, however often it was filled', function (this: ConformanceWorld) {
-  const workload = workloadOf(this);
-  const handed = [...workload.applications.values()].reduce((n, a) => n + sharedBufferClientOf(a).buffers.size, 0);
-  const built = workload.session?.adapters.reduce((n, a) => n + a.lists.allocatedCount, 0) ?? 0;
-  expect(built, `scatter/gather lists the driver got for ${handed} buffer(s) handed down`).to.be.at.most(handed);
+  failOnFindings('expected one scatter/gather list per buffer handed down', listsBuiltOncePerBuffer(workloadOf(this)));
 });

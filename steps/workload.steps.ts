@@ -22,7 +22,6 @@ import { RuleFindingsError } from '../src/oracles/rule-findings-error';
 import { failIfStopped, workloadOf } from './support/driver-under-test';
 import { objects } from './support/scenario-objects';
 import { completionFindingOf } from '../src/oracles/completion-oracle';
-import { describeFindings } from '../src/oracles/oracle-finding';
 import { app, latestRequestOf, perform, remember, rememberedRequestOf } from './support/application-steps';
 import { ConformanceWorld } from './support/world';
 
@@ -190,7 +189,7 @@ Then('{string}\'s latest request ended as the contract allows', function (this: 
   const latest = latestRequestOf(this, app(this, name));
   if (!latest) throw new Error(`${name} has issued no request yet`);
   const finding = completionFindingOf(workloadOf(this), latest);
-  if (finding) expect.fail(`expected ${latest.label} to end as the contract allows, but:\n${describeFindings([finding])}`);
+  if (finding) throw new RuleFindingsError(`expected ${latest.label} to end as the contract allows`, [finding]);
 });
 
 // --- machine events ------------------------------------------------------------------------------

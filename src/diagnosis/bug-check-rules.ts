@@ -31,7 +31,7 @@ const STOP_CODES: Readonly<Record<number, RuleId>> = {
   0x05: 'CONT-6', // attaching to a process (to undo a user mapping there) at raised IRQL or to one that is gone
   0x0a: 'PAGE-1', // pageable memory touched at DISPATCH_LEVEL or above
   0xd1: 'PAGE-1',
-  0x1e: 'PAGE-3', // an exception the driver did not handle (a raised probe failure)
+  0x1e: 'PAGE-3', // a raised status the driver did not handle (a probe failure); a program error is a crash (driver-crash.ts)
   0x3f: 'MDL-3', // no system PTEs, and the mapping was told to bug check
   0x40: 'MDL-2', // partial MDL outside its source
   0x44: 'MDL-4', // a request completed twice
@@ -59,7 +59,7 @@ export function ruleOfBugCheck(stop: Pick<BugCheck, 'code' | 'parameters'>): Rul
  * The rule a faulting access shows broken, from what it touched and where
  * it ran; null when the fault says nothing beyond the stop code.
  */
-function diagnoseFault(fault: MemoryFault): Diagnosis | null {
+export function diagnoseFault(fault: MemoryFault): Diagnosis | null {
   const at = formatAddress(fault.address);
   switch (fault.reason) {
     case 'no-process-context':

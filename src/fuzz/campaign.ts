@@ -9,7 +9,7 @@
  * arbitrary itself is given the path (seed and path alone do not suffice).
  */
 import fc from 'fast-check';
-import { describeFailure } from './rule-violation';
+import { FailureKind, describeFailure } from './rule-violation';
 import { ReplayToken, formatReplayToken } from './replay-token';
 import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
 
@@ -43,6 +43,8 @@ export interface Counterexample {
   readonly steps: readonly string[];
   /** The other generated values of the case (a boot configuration, say). */
   readonly inputs: readonly string[];
+  /** What the case failed with: a finding of a rule, the driver's crash, or a broken run (no verdict on the driver). */
+  readonly failure: FailureKind;
   /** The rule the case breaks, when the failure names one. */
   readonly rule: RuleRef | null;
   /** The verifier catalog entries behind the failure's findings. */
@@ -93,7 +95,7 @@ export function runCampaign(target: FuzzTarget, settings: CampaignSettings): Cam
   const steps = sequence ? [...sequence].filter((c) => (c as { hasRan?: boolean }).hasRan !== false).map(String) : [];
   const inputs = values.filter((v) => v !== sequence).map((v) => fc.stringify(v));
   const path = details.counterexamplePath ?? replay?.path ?? '0';
-  const { rule, finding, entries = [] } = describeFailure(details.errorInstance);
+  const { kind: failure, rule, finding, entries = [] } = describeFailure(details.errorInstance);
   const replayToken = formatReplayToken({ seed, path, replayPath });
   return {
     target: target.name,
@@ -107,6 +109,7 @@ export function runCampaign(target: FuzzTarget, settings: CampaignSettings): Cam
       replayPath,
       steps,
       inputs,
+      failure,
       rule,
       entries,
       finding,
@@ -122,7 +125,7 @@ export function runCampaign(target: FuzzTarget, settings: CampaignSettings): Cam
 export function formatCounterexample(c: Counterexample): string {
   const lines = [
     `counterexample for ${c.target}`,
-    `  rule broken: ${c.rule ?? '(none named)'}`,
+    `  rule broken: ${c.rule ?? (c.failure === 'crash' ? '(none: the driver crashed)' : c.failure === 'broken' ? '(none: the run broke, no verdict on the driver)' : '(none named)')}`,
     `  finding:     ${c.finding}`,
     `  seed: ${c.seed}   path: ${c.path}   replayPath: ${c.replayPath}`,
     `  first failing run: ${c.runsToFailure}; shrunk in ${c.shrinks} step(s) to ${c.steps.length} command(s):`,

@@ -15,6 +15,7 @@ import type { DriverModule } from '../personalities/wdm/contract';
 import { loadDriverModule } from '../personalities/driver-loader';
 import { cSourcesOfSuiteDriver, isCDriverFile } from '../conformance/driver-finder';
 import { runCampaign } from './campaign';
+import type { FailureKind } from './rule-violation';
 import { ClassNotFuzzable, fuzzableClassOf, workloadFuzzTarget } from './workload/workload-fuzzer';
 import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
 
@@ -33,8 +34,14 @@ export interface DriverProof {
   readonly kind: 'reference' | 'faulty';
   readonly breaksRule: RuleRef | null;
   readonly conformanceClass: string | null;
-  /** found: a counterexample; survived: none in the budget; unreachable: the fuzzer cannot drive the driver at all. */
-  readonly outcome: 'found' | 'survived' | 'unreachable';
+  /**
+   * found: a counterexample whose failure is a finding; crashed: one where the
+   * driver crashed (no rule named); broken: one where the run broke (a
+   * program error of the suite or the simulator, no verdict on the driver);
+   * survived: none in the budget; unreachable: the fuzzer cannot drive the
+   * driver at all.
+   */
+  readonly outcome: 'found' | 'crashed' | 'broken' | 'survived' | 'unreachable';
   readonly runs: number;
   readonly runsToFailure: number | null;
   /** The rule the counterexample names. */
@@ -49,6 +56,8 @@ export interface DriverProof {
   readonly budget: ProofBudget;
   readonly milliseconds: number;
 }
+
+const OUTCOME_OF_FAILURE: Readonly<Record<FailureKind, DriverProof['outcome']>> = { finding: 'found', crash: 'crashed', broken: 'broken' };
 
 export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDGET, clock: () => number = () => 0): DriverProof {
   const started = clock();
@@ -74,12 +83,12 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
   return {
     ...base,
     conformanceClass,
-    outcome: c ? 'found' : 'survived',
+    outcome: !c ? 'survived' : OUTCOME_OF_FAILURE[c.failure],
     runs: result.runs,
     runsToFailure: c?.runsToFailure ?? null,
     rule: c?.rule ?? null,
     entries: c?.entries ?? [],
-    namedBrokenRule: c && base.breaksRule !== null ? namesRule(c.rule, c.entries, base.breaksRule) : null,
+    namedBrokenRule: c && base.breaksRule !== null ? c.failure === 'finding' && namesRule(c.rule, c.entries, base.breaksRule) : null,
     finding: c?.finding ?? null,
     why: null,
     replayCommand: c?.replayCommand ?? null,

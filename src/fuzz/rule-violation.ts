@@ -5,6 +5,7 @@
  * breaks without reading a stack trace.
  */
 import { BugCheck, hex } from '../machine/bug-check';
+import { DriverCrashed } from '../oracles/driver-crashed';
 import { OracleFinding, entriesOf } from '../oracles/oracle-finding';
 import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
 
@@ -47,20 +48,31 @@ export function requireStop(rule: RuleRef, kernel: { readonly stopped: BugCheck 
   return caught;
 }
 
+/**
+ * What kind of failure a run ended in: a finding of a rule (a verdict on the
+ * driver or the machine, with its rule as data), the driver's crash (a
+ * verdict on the driver that names no rule), or a broken run (a program
+ * error of the suite or the simulator, a stop that escaped the oracles),
+ * which says nothing about the driver.
+ */
+export type FailureKind = 'finding' | 'crash' | 'broken';
+
 export interface FailureDescription {
+  readonly kind: FailureKind;
   readonly rule: RuleRef | null;
   readonly finding: string;
   /** The verifier catalog entries behind the failure's findings. */
   readonly entries?: readonly VerifierEntryId[];
 }
 
-/** The rule and the finding of whatever a run failed with, for the counterexample. */
+/** The kind, the rule and the finding of whatever a run failed with, for the counterexample. */
 export function describeFailure(error: unknown): FailureDescription {
   if (error instanceof RuleViolation) {
     const entries = entriesOf(error.findings);
-    return { rule: error.rule, finding: error.finding, ...(entries.length > 0 ? { entries } : {}) };
+    return { kind: 'finding', rule: error.rule, finding: error.finding, ...(entries.length > 0 ? { entries } : {}) };
   }
-  if (error instanceof BugCheck) return { rule: null, finding: `unexpected bug check ${hex(error.code)} ${error.stopName} (${error.parameters.map(hex).join(', ')}): ${error.reason}` };
-  if (error instanceof Error) return { rule: null, finding: `${error.name}: ${error.message}` };
-  return { rule: null, finding: String(error) };
+  if (error instanceof DriverCrashed) return { kind: 'crash', rule: null, finding: error.message };
+  if (error instanceof BugCheck) return { kind: 'broken', rule: null, finding: `unexpected bug check ${hex(error.code)} ${error.stopName} (${error.parameters.map(hex).join(', ')}): ${error.reason}` };
+  if (error instanceof Error) return { kind: 'broken', rule: null, finding: `${error.name}: ${error.message}` };
+  return { kind: 'broken', rule: null, finding: String(error) };
 }

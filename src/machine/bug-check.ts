@@ -26,6 +26,18 @@ export const BUGCHECK_NAMES: Readonly<Record<number, string>> = {
   0xf2: 'HARDWARE_INTERRUPT_STORM',
 };
 
+/** Where an exception escaped driver code: the driver, its routine (a dispatch routine, a C function), and the exception in words. */
+export interface ThrownIn {
+  readonly driver: string | null;
+  readonly routine: string;
+  readonly exception: string;
+}
+
+/** "driver drv crashed in IRP_MJ_READ: TypeError: ...": how a stop's reason and a crash verdict word the crash (the report's categories match it). */
+export function describeThrownIn(t: ThrownIn): string {
+  return `driver ${t.driver ?? '(unknown)'} crashed in ${t.routine}: ${t.exception}`;
+}
+
 export function hex(n: number | bigint): string {
   return '0x' + n.toString(16).toUpperCase();
 }
@@ -42,6 +54,8 @@ export class BugCheck extends Error {
   place?: DriverPlace;
   /** For 0x1E: whether driver code raised a status it did not catch, or failed with a program error of its own. */
   exception?: 'raised-status' | 'program-error';
+  /** For 0x1E: the driver routine the exception escaped from, and the exception. */
+  thrownIn?: ThrownIn;
 
   constructor(code: number, p1: number, p2: number, p3: number, p4: number, reason: string, fault?: MemoryFault) {
     const stopName = BUGCHECK_NAMES[code] ?? 'UNKNOWN_BUGCHECK';

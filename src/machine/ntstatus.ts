@@ -48,6 +48,9 @@ export function NT_SUCCESS(s: NtStatus): boolean {
  * reports failure this way; a driver must catch it, as with __try/__except.
  */
 export class RaisedStatus extends Error {
+  /** The driver's own program error surfacing as a raised status (it passed what no routine can take): unhandled, a crash, not a status a rule is about. */
+  programError = false;
+
   /** `fault`: what the access touched, when the status was raised by a faulting access. */
   constructor(readonly status: NtStatus, detail: string, readonly fault?: MemoryFault) {
     super(`${statusName(status)}: ${detail}`);

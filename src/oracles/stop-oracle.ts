@@ -6,6 +6,7 @@
  */
 import { diagnoseBugCheck, ruleOfBugCheck } from '../diagnosis/bug-check-rules';
 import { certain, describeDiagnosis } from '../diagnosis/diagnosis';
+import { driverCrashOf } from '../diagnosis/driver-crash';
 import { evidenceOf } from '../diagnosis/evidence';
 import { diagnoseHang } from '../diagnosis/hang-rules';
 import { DriverHang } from '../kernel/io/driver-hang';
@@ -14,9 +15,15 @@ import { entryOfVerifierStop } from '../kernel/verifier/violation-catalog';
 import type { VerifierEntryId } from '../rules/rule-ref';
 import type { Workload } from '../workload/workload';
 import { describeStop } from '../workload/workload-stop';
+import { DriverCrashed } from './driver-crashed';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
 import { detectionEnabled } from '../kernel/detections/detection-switch';
 
+/**
+ * The stop's finding; throws DriverCrashed when the stop is the driver's own
+ * crash (src/diagnosis/driver-crash.ts): a verdict on the driver that names
+ * no rule, so it cannot be a finding.
+ */
 export function stopOracle(workload: Workload): OracleFinding[] {
   const stop = workload.stop;
   const stopped = workload.machine.kernel.stopped;
@@ -31,6 +38,8 @@ export function stopOracle(workload: Workload): OracleFinding[] {
   const bugCheck = stop?.kind === 'bug check' ? stop.bugCheck : stopped!;
   const during = stop ? describeStop(stop) : `the machine stopped with ${bugCheck.message}`;
   const skipped = workload.skipped.length > 0 ? ` (then ${workload.skipped.length} operation(s) did not run: ${workload.skipped.slice(0, 3).join('; ')}${workload.skipped.length > 3 ? '; ...' : ''})` : '';
+  const crash = driverCrashOf(bugCheck);
+  if (crash) throw new DriverCrashed(crash, stop ? `while ${stop.during}` : 'the machine stopped');
   const d = diagnoseBugCheck(bugCheck, evidence);
   const entry = entryOfVerifierStop(bugCheck);
   return [diagnosedFinding('stop', d, `${during}${describeDiagnosis(d)}${skipped}`, { bugCheck: bugCheck.code, ...(entry ? { entry: entry.id as VerifierEntryId } : {}), ...(bugCheck.place ? { place: bugCheck.place } : {}) })];
@@ -42,6 +51,8 @@ export function stopOracle(workload: Workload): OracleFinding[] {
  * behind it as data.
  */
 export function stopFinding(stop: BugCheck, message: string): OracleFinding {
+  const crash = driverCrashOf(stop);
+  if (crash) throw new DriverCrashed(crash, message);
   const entry = entryOfVerifierStop(stop);
   return diagnosedFinding('stop', certain(ruleOfBugCheck(stop)), message, { bugCheck: stop.code, ...(entry ? { entry: entry.id as VerifierEntryId } : {}), ...(stop.place ? { place: stop.place } : {}) });
 }

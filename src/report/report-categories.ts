@@ -1,7 +1,7 @@
 /**
  * The Allure categories (categories.json): how failures are sorted in the
- * report's Categories tab. A driver routine that did not return comes first
- * (a verdict on the driver that judges no rule), then product failures (the driver or the
+ * report's Categories tab. A driver routine that did not return and a driver
+ * that crashed come first (verdicts on the driver that judge no rule), then product failures (the driver or the
  * simulated kernel broke a rule: one category per verifier catalog entry, one
  * per bug check code, one per rule of the catalog, then plain broken rules),
  * then test defects (the suite or a feature is wrong: an undefined step, bad
@@ -45,12 +45,20 @@ export const TEST_DEFECT_ERRORS = {
   'invalid world parameter': ['InvalidWorldParameters'],
   'a step names an object the scenario does not have, or names one twice': ['UnknownScenarioObject', 'DuplicateScenarioObject'],
   'boot option set after the machine booted': ['BootOptionsAfterBoot'],
+  'a precondition about the machine does not hold': ['MachinePreconditionFailed'],
 } as const;
 
 const FAILED = ['failed', 'broken'] as const;
 
 /** Driver code that did not return within the wall-clock budget: a verdict on the driver, but no rule it broke. */
 const DRIVER_DID_NOT_RETURN = 'DriverSpinning';
+
+/**
+ * A program error escaped driver code (src/diagnosis/driver-crash.ts): the
+ * crash as describeThrownIn words it (src/machine/bug-check.ts), thrown as
+ * DriverCrashed or as the reason of the 0x1E stop it caused.
+ */
+const DRIVER_CRASHED = '(?:AssertionError: |[^\\n]*?bug check 0x1E [A-Z_]+ \\([^)\\n]*\\): )driver [^\\n]*? crashed in ';
 
 function hex(code: number): string {
   return '0x' + code.toString(16).toUpperCase();
@@ -75,7 +83,7 @@ const NOT_FINDINGS = `(?!${FINDINGS})`;
 export function reportCategories(catalog: readonly ViolationEntry[], bugCheckNames: Readonly<Record<number, string>> = BUGCHECK_NAMES): ReportCategory[] {
   const defectErrors = Object.values(TEST_DEFECT_ERRORS).flat();
   // Every category after the headline ones leaves findings errors to them.
-  const notTestDefect = `${NOT_FINDINGS}(?!${UNDEFINED_STEP}|(?:${[...defectErrors, DRIVER_DID_NOT_RETURN].join('|')}): )`;
+  const notTestDefect = `${NOT_FINDINGS}(?!${UNDEFINED_STEP}|${DRIVER_CRASHED}|(?:${[...defectErrors, DRIVER_DID_NOT_RETURN].join('|')}): )`;
   const anyCatalogId = catalog.length > 0 ? `(?!.*(?:${catalog.map((e) => wholeId(e.id)).join('|')}))` : '';
 
   const verifierEntries = catalog.map((e) => ({
@@ -108,6 +116,11 @@ export function reportCategories(catalog: readonly ViolationEntry[], bugCheckNam
       name: 'Driver did not return: a routine ran past the wall-clock budget (no rule was judged)',
       matchedStatuses: FAILED,
       messageRegex: `(?s)${DRIVER_DID_NOT_RETURN}: .*`,
+    },
+    {
+      name: 'Driver crashed: a program error in driver code (no rule was judged)',
+      matchedStatuses: FAILED,
+      messageRegex: `(?s)${NOT_FINDINGS}${DRIVER_CRASHED}.*`,
     },
     ...verifierEntries,
     ...bugChecks,

@@ -96,7 +96,7 @@ export function runSweepCommand(command: SweepCommand, print: (line: string) => 
     const run = runSweepPlan(driver, protocols[0]!, command.replay);
     print(`sweep replay: driver ${driver.name}, ${protocols[0]!.conformanceClass}`);
     print(describeRun(run, modulePath, protocols[0]!.conformanceClass));
-    return run.findings.length > 0 ? 1 : 0;
+    return run.findings.length > 0 || run.crash ? 1 : 0;
   }
   let failed = false;
   for (const protocol of protocols) {

@@ -5,6 +5,7 @@
  * replays exactly that run.
  */
 import { describeFindings } from '../oracles/oracle-finding';
+import { describeCrash } from '../diagnosis/driver-crash';
 import { FailurePlan, planArguments } from './failure-plan';
 import type { SweepRun } from './sweep-run';
 import type { ClassSweep } from './systematic-sweep';
@@ -31,7 +32,7 @@ export function describeInjected(run: SweepRun): string {
 }
 
 export function describeRun(run: SweepRun, modulePath: string, conformanceClass: string): string {
-  const verdict = run.findings.length === 0 ? 'no finding' : describeFindings(run.findings);
+  const verdict = run.crash ? describeCrash(run.crash) : run.findings.length === 0 ? 'no finding' : describeFindings(run.findings);
   return [
     describeInjected(run),
     ...verdict.split('\n').map((l) => `  ${l}`),

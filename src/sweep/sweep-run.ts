@@ -17,6 +17,8 @@ import { Machine } from '../machine/machine';
 import { NT_SUCCESS } from '../machine/ntstatus';
 import { MiB, KiB } from '../contracts/units';
 import { checkWorkload } from '../oracles/conformance-oracles';
+import { crashOf } from '../oracles/driver-crashed';
+import type { DriverCrash } from '../diagnosis/driver-crash';
 import type { OracleFinding } from '../oracles/oracle-finding';
 import { Workload } from '../workload/workload';
 import { DriverCallCounter, InjectedFailure } from './call-counter';
@@ -41,6 +43,8 @@ export interface SweepRun {
   readonly injected: readonly InjectedFailure[];
   /** Every oracle's findings, after what the injected failures excuse. */
   readonly findings: readonly OracleFinding[];
+  /** The driver's crash, when it crashed (then no rule was judged and there are no findings). */
+  readonly crash: DriverCrash | null;
 }
 
 export function runSweepPlan(driver: DriverModule, protocol: ClassProtocol, plan: FailurePlan, variant: BootVariant = SWEEP_MACHINE): SweepRun {
@@ -61,8 +65,16 @@ export function runSweepPlan(driver: DriverModule, protocol: ClassProtocol, plan
     w.conditions.delete('resources-failing');
   });
   w.finish();
-  const findings = [...checkWorkload(w), ...leftAfterRefusedStart(w), ...protocol.endOracles.flatMap((oracle) => oracle(w))];
-  return { plan, calls: counter.calls, callsAt: counter.callsAt, injected: counter.injected, findings: findings.filter((f) => !excusedBy(w, counter.injected, f)) };
+  const base = { plan, calls: counter.calls, callsAt: counter.callsAt, injected: counter.injected };
+  let findings: OracleFinding[];
+  try {
+    findings = [...checkWorkload(w), ...leftAfterRefusedStart(w), ...protocol.endOracles.flatMap((oracle) => oracle(w))];
+  } catch (e) {
+    const crash = crashOf(e);
+    if (!crash) throw e;
+    return { ...base, findings: [], crash };
+  }
+  return { ...base, findings: findings.filter((f) => !excusedBy(w, counter.injected, f)), crash: null };
 }
 
 /** A start refused with a failure status after a failure injected while starting: the driver answered as it must. */

@@ -77,7 +77,7 @@ export function sweepClass(driver: DriverModule, protocol: ClassProtocol, option
     errorPathSites,
     cleanCalls: cleanRun.calls,
     runs,
-    failures: runs.filter((r) => r.findings.length > 0),
+    failures: runs.filter((r) => r.findings.length > 0 || r.crash),
     wallMs: Date.now() - started,
   };
 }

@@ -10,7 +10,7 @@
  *   the scenario expected the stop or not (this is the one place it is
  *   attached);
  * - when the scenario failed: its findings as JSON (FINDINGS_ATTACHMENT, what
- *   scripts/mutation-check.cjs reads), the DMA verifier's findings and the
+ *   scripts/mutation-check.cjs reads), or the driver's crash (CRASH_ATTACHMENT), the DMA verifier's findings and the
  *   physical memory map with the scenario's buffers and MDLs outlined. A passing
  *   scenario skips them, which keeps passing runs fast;
  * - when a step matched no step definition: what to do about it.
@@ -114,11 +114,13 @@ After({ name: REPORT_HOOK }, async function (this: ConformanceWorld, scenario: I
   if (stop) await attachBugCheckScreen(stop);
   const failed = scenario.result?.status === Status.FAILED;
   // Loaded here, not at the top: it imports outcome.ts and driver-under-test.ts, which register hooks (see stopOf).
-  const { FINDINGS_ATTACHMENT, failureFindings } = require('./failure-findings') as typeof import('./failure-findings');
+  const { CRASH_ATTACHMENT, FINDINGS_ATTACHMENT, failureCrash, failureFindings } = require('./failure-findings') as typeof import('./failure-findings');
   const findings = failed ? failureFindings(this, scenario.error, stop) : null;
   await labels(...behaviorLabels(scenario.pickle, findings));
   if (!failed) return;
   if (findings) await attachJson(FINDINGS_ATTACHMENT, findings);
+  const crash = failureCrash(this, scenario.error, stop);
+  if (crash) await attachJson(CRASH_ATTACHMENT, crash);
   const cards = findingCards(this, stop);
   for (const card of cards.slice(0, MAX_FINDING_PICTURES)) await attachVerifierFinding(card);
   if (cards.length > MAX_FINDING_PICTURES) await attachJson(`all ${cards.length} verifier findings`, cards);

@@ -19,6 +19,8 @@ import { expect } from 'chai';
 import { BugCheck, isBugCheck } from '../../src/machine/bug-check';
 import { Machine } from '../../src/machine/machine';
 import { RaisedStatus } from '../../src/machine/ntstatus';
+import { driverCrashOf } from '../../src/diagnosis/driver-crash';
+import { DriverCrashed } from '../../src/oracles/driver-crashed';
 import { RuleFindingsError } from '../../src/oracles/rule-findings-error';
 import { stopFinding } from '../../src/oracles/stop-oracle';
 import { noteFailure } from './failure-record';
@@ -192,9 +194,14 @@ After({ name: 'every recorded outcome was examined' }, function (this: Conforman
   const left = outcomes(this).recorded.filter((r) => !r.examined && r.outcome.kind !== 'completed');
   if (left.length === 0) return;
   // A stop nobody examined is a finding of the rule its code stands for; anything else fails as a plain assertion.
-  const stops = left.flatMap((r) => (r.outcome.kind === 'bug check' ? [stopFinding(r.outcome.stop, `${describeRecorded(r)}, and no Then step examined it before the scenario ended`)] : []));
-  if (stops.length === 0) expect.fail(new OutcomeNotExamined(left, 'before the scenario ended').message);
-  const error = new RuleFindingsError('expected every stop to be examined by a Then step', stops);
+  const why = (r: RecordedOutcome) => `${describeRecorded(r)}, and no Then step examined it before the scenario ended`;
+  const stopped = left.filter((r) => r.outcome.kind === 'bug check');
+  if (stopped.length === 0) expect.fail(new OutcomeNotExamined(left, 'before the scenario ended').message);
+  // A crash of the driver names no rule: it fails as the crash it is.
+  const crashed = stopped.find((r) => driverCrashOf((r.outcome as { stop: BugCheck }).stop));
+  const error = crashed
+    ? new DriverCrashed(driverCrashOf((crashed.outcome as { stop: BugCheck }).stop)!, why(crashed))
+    : new RuleFindingsError('expected every stop to be examined by a Then step', stopped.map((r) => stopFinding((r.outcome as { stop: BugCheck }).stop, why(r))));
   noteFailure(this, error);
   throw error;
 });

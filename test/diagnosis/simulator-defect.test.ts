@@ -31,7 +31,7 @@ describe('a stop the simulator caused', () => {
     assert.ok(defect, 'a RangeError from src/machine is the simulator\'s');
     assert.equal(defect.name, 'SimulatorDefect');
     // It carries no findings, so it is no verdict on the driver.
-    assert.equal(failureVerdict({ findings: null, errorType: defect.constructor.name, inThenStep: true }).kind, 'broken');
+    assert.equal(failureVerdict({ findings: null, errorType: defect.constructor.name }).kind, 'broken');
     assert.doesNotMatch(defect.message, /with bug check/, 'the report must not file it under the stop code');
   });
 

@@ -167,7 +167,8 @@ describe('starting a driver', () => {
     const { machine, run } = install(driverWith(() => {
       throw new Error('registry key missing');
     }));
-    assert.throws(run, (e: unknown) => e instanceof BugCheck && e.code === 0x1e && /driver starter: DriverEntry did not handle an exception: Error: registry key missing/.test(e.message));
+    assert.throws(run, (e: unknown) => e instanceof BugCheck && e.code === 0x1e && /driver starter crashed in DriverEntry: Error: registry key missing/.test(e.message)
+      && e.thrownIn?.routine === 'DriverEntry' && e.exception === 'program-error');
     assert.ok(machine.kernel.stopped);
   });
 

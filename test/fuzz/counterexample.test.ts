@@ -54,11 +54,20 @@ describe('counterexamples', () => {
   });
 
   it('describe a failure that names no rule by what it is', () => {
-    assert.deepEqual(describeFailure(new RuleViolation('PAGE-1', 'DMA into a free frame')), { rule: 'PAGE-1', finding: 'DMA into a free frame' });
+    assert.deepEqual(describeFailure(new RuleViolation('PAGE-1', 'DMA into a free frame')), { kind: 'finding', rule: 'PAGE-1', finding: 'DMA into a free frame' });
     const stop = describeFailure(new BugCheck(0x4e, 0x9a, 1, 2, 3, 'parent freed under a partial MDL'));
     assert.equal(stop.rule, null);
+    assert.equal(stop.kind, 'broken', 'a stop that escaped the oracles is no finding');
     assert.match(stop.finding, /bug check 0x4E PFN_LIST_CORRUPT \(0x9A, 0x1, 0x2, 0x3\): parent freed/);
-    assert.deepEqual(describeFailure(new TypeError('x is not a function')), { rule: null, finding: 'TypeError: x is not a function' });
+    assert.deepEqual(describeFailure(new TypeError('x is not a function')), { kind: 'broken', rule: null, finding: 'TypeError: x is not a function' });
+  });
+
+  it('say whether the failure is a finding or a broken run, which is no verdict', () => {
+    assert.equal(runCampaign(counting, { seed: 99, runs: 100, shrink: false }).counterexample?.failure, 'finding');
+    const broken: FuzzTarget = { ...counting, property: () => fc.property(fc.integer(), () => { throw new TypeError('x is not a function'); }) };
+    const c = runCampaign(broken, { seed: 1, runs: 5, shrink: false }).counterexample;
+    assert.equal(c?.failure, 'broken');
+    assert.match(formatCounterexample(c!), /rule broken: \(none: the run broke, no verdict on the driver\)/);
   });
 
   it('report no counterexample when every run passes', () => {

@@ -20,8 +20,8 @@ describe('whether a counterexample names the rule a faulty driver breaks', () =>
     } catch (e) {
       thrown = e;
     }
-    assert.deepEqual(describeFailure(thrown), { rule: 'SG-3', finding: 'after put:\n[stop, SG-3] a list put back twice', entries: ['VER-SG-DOUBLE-PUT'] });
+    assert.deepEqual(describeFailure(thrown), { kind: 'finding', rule: 'SG-3', finding: 'after put:\n[stop, SG-3] a list put back twice', entries: ['VER-SG-DOUBLE-PUT'] });
     // An entry named only in the text is no entry of the failure.
-    assert.deepEqual(describeFailure(new RuleViolation('SG-3', 'mentions VER-SG-DOUBLE-PUT')), { rule: 'SG-3', finding: 'mentions VER-SG-DOUBLE-PUT' });
+    assert.deepEqual(describeFailure(new RuleViolation('SG-3', 'mentions VER-SG-DOUBLE-PUT')), { kind: 'finding', rule: 'SG-3', finding: 'mentions VER-SG-DOUBLE-PUT' });
   });
 });

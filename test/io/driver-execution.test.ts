@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { DEVICE_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../src/machine/irql';
-import { STATUS } from '../../src/machine/ntstatus';
+import { RaisedStatus, STATUS } from '../../src/machine/ntstatus';
 import {
   DEVICE_OBJECT,
   DriverModule,
@@ -21,6 +21,7 @@ import { DriverHang } from '../../src/kernel/io/driver-hang';
 import { IoManager } from '../../src/kernel/io/io-manager';
 import { bootSmallMachine, expectBugCheck } from '../mm/machine-fixture';
 import { driverWithRead } from '../../src/scenarios/driver-with-read';
+import { driverCrashOf } from '../../src/diagnosis/driver-crash';
 
 function start(driver: DriverModule) {
   const machine = bootSmallMachine();
@@ -86,7 +87,9 @@ describe('driver failures', () => {
       throw new TypeError('Cannot read properties of null');
     }));
     const bc = expectBugCheck(machine, 0x1e, () => app.ReadFile(handle, app.allocate(8)), STATUS.ACCESS_VIOLATION);
-    assert.match(bc.reason, /driver thrower: IRP_MJ_READ dispatch did not handle an exception: TypeError/);
+    assert.match(bc.reason, /driver thrower crashed in IRP_MJ_READ dispatch: TypeError/);
+    // A program error of the driver's own: a crash, as data, named by no rule (not PAGE-3, which 0x1E alone would say).
+    assert.deepEqual(driverCrashOf(bc), { driver: 'thrower', routine: 'IRP_MJ_READ dispatch', exception: 'TypeError: Cannot read properties of null', bugCheck: 0x1e });
   });
 
   it('a raised status the driver does not catch is 0x1E with that status', () => {
@@ -96,7 +99,18 @@ describe('driver failures', () => {
       void irp;
       return STATUS.SUCCESS;
     }));
-    expectBugCheck(machine, 0x1e, () => app.ReadFile(handle, app.allocate(8)), STATUS.ACCESS_VIOLATION);
+    const bc = expectBugCheck(machine, 0x1e, () => app.ReadFile(handle, app.allocate(8)), STATUS.ACCESS_VIOLATION);
+    assert.equal(driverCrashOf(bc), null, 'a probe failure the driver did not catch is the rule of the probe, not a crash');
+  });
+
+  it('a raised status that is the driver\'s own program error (what no routine can take) is a crash', () => {
+    const { machine, app, handle } = start(driverWithRead('misuser', () => {
+      const misuse = new RaisedStatus(STATUS.ACCESS_VIOLATION, 'KeAcquireSpinLock: 0x10 is no kernel structure the kernel gave the driver');
+      misuse.programError = true;
+      throw misuse;
+    }));
+    const bc = expectBugCheck(machine, 0x1e, () => app.ReadFile(handle, app.allocate(8)), STATUS.ACCESS_VIOLATION);
+    assert.equal(driverCrashOf(bc)?.routine, 'IRP_MJ_READ dispatch');
   });
 
   it('completing an IRP twice stops the machine with 0x44', () => {

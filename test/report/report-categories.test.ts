@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { VIOLATION_CATALOG } from '../../src/kernel/verifier/violation-catalog';
-import { BUGCHECK_NAMES, BugCheck } from '../../src/machine/bug-check';
+import { BUGCHECK_NAMES, BugCheck, describeThrownIn } from '../../src/machine/bug-check';
+import { DriverCrashed } from '../../src/oracles/driver-crashed';
 import { MalformedSize, parseSize } from '../../src/machine/size-expression';
 import { DriverSpinning } from '../../src/kernel/io/driver-spinning';
 import { reportCategories } from '../../src/report/report-categories';
@@ -65,6 +66,17 @@ describe('report categories', () => {
     for (const status of ['failed', 'broken']) {
       assert.deepEqual(categoriesOf(status, shown(spinning)), ['Driver did not return: a routine ran past the wall-clock budget (no rule was judged)']);
     }
+  });
+
+  it('files a driver\'s crash under its own category, not under 0x1E or a rule; a raised status stays under 0x1E', () => {
+    const CRASHED = 'Driver crashed: a program error in driver code (no rule was judged)';
+    const thrownIn = { driver: 'drv', routine: 'IRP_MJ_READ dispatch', exception: 'TypeError: Cannot read properties of null (reading \'length\')' };
+    const crash = new BugCheck(0x1e, 0xc0000005, 0, 0, 0, describeThrownIn(thrownIn));
+    assert.deepEqual(categoriesOf('broken', shown(crash)), [CRASHED]);
+    assert.deepEqual(categoriesOf('broken', `MachineStopped: the machine stopped in step "x" with ${crash.message}; a stopped machine runs nothing more`), [CRASHED]);
+    assert.deepEqual(categoriesOf('failed', shown(new DriverCrashed({ ...thrownIn, bugCheck: 0x1e }, 'while reading'))), [CRASHED]);
+    const raised = new BugCheck(0x1e, 0xc0000005, 0, 0, 0, 'driver drv: IRP_MJ_READ dispatch did not handle an exception: RaisedStatus: STATUS_ACCESS_VIOLATION');
+    assert.deepEqual(categoriesOf('broken', shown(raised)), ['Product failure: bug check 0x1E KMODE_EXCEPTION_NOT_HANDLED']);
   });
 
   it('has one category for every known bug check code and every verifier catalog entry', () => {

@@ -80,10 +80,15 @@ export function filledViewsReachTheirFiles(workload: Workload): OracleFinding[] 
   for (const { view, tracked } of filledViews.get(workload) ?? []) {
     const r = tracked.request;
     if (!r.done || r.status !== STATUS.SUCCESS || r.information !== view.buffer.length) continue;
-    const mismatch = fileStreamMismatch(view);
-    if (mismatch) findings.push({ oracle: 'data', rule: 'PAGE-4', message: `after ${tracked.label} succeeded, the file on disk does not hold the device's data: ${mismatch}` });
+    findings.push(...fileDataFindings(view, `after ${tracked.label} succeeded`));
   }
   return findings;
+}
+
+/** PAGE-4 for one view: the file on disk must hold the device's data; `when` says at which point ("after ... succeeded"). */
+export function fileDataFindings(view: FileView, when: string): OracleFinding[] {
+  const mismatch = fileStreamMismatch(view);
+  return mismatch ? [{ oracle: 'data', rule: 'PAGE-4', message: `${when}, the file on disk does not hold the device's data: ${mismatch}` }] : [];
 }
 
 /** The device reads the whole view (the file's data); the request must succeed, and the device checks every byte. */

@@ -295,7 +295,7 @@ export const sharedBufferIoctlProtocol: ClassProtocol = {
  * other fills need; the driver cannot tell whether an IOMMU or RAM below
  * 4 GiB spares it that, so it may get a list per fill.
  */
-function listsBuiltOncePerBuffer(workload: Workload): OracleFinding[] {
+export function listsBuiltOncePerBuffer(workload: Workload): OracleFinding[] {
   const handed = [...workload.applications.values()].reduce((n, a) => n + sharedBufferClientOf(a).buffers.size, 0);
   const mayBounce = (a: DmaAdapter) => !a.description.Dma64BitAddresses;
   const built = workload.session?.adapters.reduce((n, a) => n + (mayBounce(a) ? 0 : a.lists.allocatedCount), 0) ?? 0;

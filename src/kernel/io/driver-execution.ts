@@ -13,7 +13,7 @@
  * seen by that watchdog; the wall-clock watchdog, armed here around each
  * outermost call, stops it with DriverSpinning.
  */
-import { BugCheck } from '../../machine/bug-check';
+import { BugCheck, describeThrownIn } from '../../machine/bug-check';
 import { Clock, SimulationStalled } from '../../machine/clock';
 import { Cpu, ProcessContext } from '../../machine/cpu';
 import { Irql } from '../../machine/irql';
@@ -67,8 +67,13 @@ export class DriverExecution {
       const code = e instanceof RaisedStatus ? e.status : STATUS.ACCESS_VIOLATION;
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       const fault = e instanceof RaisedStatus ? e.fault : undefined;
-      const bugCheck = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, code, 0, 0, 0, `driver ${driver}: ${routine} did not handle an exception: ${message}`, fault);
-      bugCheck.exception = e instanceof RaisedStatus ? 'raised-status' : 'program-error';
+      const thrownIn = { driver, routine, exception: message };
+      // A program error of the driver's own is a crash; a raised status it did not catch is what raised it.
+      const raised = e instanceof RaisedStatus && !e.programError;
+      const reason = raised ? `driver ${driver}: ${routine} did not handle an exception: ${message}` : describeThrownIn(thrownIn);
+      const bugCheck = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, code, 0, 0, 0, reason, fault);
+      bugCheck.exception = raised ? 'raised-status' : 'program-error';
+      bugCheck.thrownIn = thrownIn;
       if (e instanceof Error) (bugCheck as { cause?: unknown }).cause = e;
       return this.crash(bugCheck);
     } finally {

@@ -7,7 +7,7 @@
  * find that instance through the DRIVER_OBJECT they concern.
  */
 import * as fs from 'node:fs';
-import { BugCheck } from '../../machine/bug-check';
+import { BugCheck, describeThrownIn } from '../../machine/bug-check';
 import { NtStatus, RaisedStatus, STATUS } from '../../machine/ntstatus';
 import type { DEVICE_OBJECT } from '../../kernel/io/device-object';
 import type { DRIVER_OBJECT } from '../../kernel/io/driver-object';
@@ -171,7 +171,11 @@ class CDriverInstance {
       this.stackPointer.value = sp;
       if (e instanceof WebAssembly.RuntimeError) {
         const where = this.cFunctionOf(e) ?? what;
-        const stop = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, STATUS_ACCESS_VIOLATION, 0, 0, 0, `C function ${where} of the driver trapped: ${e.message} (a dereference of a user address, a register or unmapped memory, or another fault)`);
+        // A trap is the C program's own error, as a TypeError is a TypeScript driver's: a crash.
+        const thrownIn = { driver: this.kernel.cpu.currentDriver, routine: `C function ${where}`, exception: `trap: ${e.message} (a dereference of a user address, a register or unmapped memory, or another fault)` };
+        const stop = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, STATUS_ACCESS_VIOLATION, 0, 0, 0, describeThrownIn(thrownIn));
+        stop.exception = 'program-error';
+        stop.thrownIn = thrownIn;
         const place = cPlaceOf(e.stack ?? '', this.functionNames, this.sourceLines);
         if (place && place.line > 0) stop.place = place;
         return this.kernel.crash(stop);

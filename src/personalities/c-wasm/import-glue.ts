@@ -66,6 +66,7 @@ type WasmValue = number | bigint;
 class DriverMisuse extends RaisedStatus {
   constructor(detail: string) {
     super(STATUS.ACCESS_VIOLATION, detail);
+    this.programError = true;
   }
 }
 

@@ -278,6 +278,15 @@ WDM_OFFSET_CHECK(DEVICE_OBJECT, DeviceExtension, 40);
 #define DO_DEVICE_INITIALIZING 0x0080
 #define DO_POWER_PAGABLE 0x2000
 #define FILE_DEVICE_UNKNOWN 0x00000022
+/* I/O control codes, built as the WDK builds them. */
+#define CTL_CODE(DeviceType, Function, Method, Access) (((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+#define METHOD_BUFFERED 0
+#define METHOD_IN_DIRECT 1
+#define METHOD_OUT_DIRECT 2
+#define METHOD_NEITHER 3
+#define FILE_ANY_ACCESS 0
+#define FILE_READ_ACCESS 0x0001
+#define FILE_WRITE_ACCESS 0x0002
 
 /* Resources StartDevice receives (the translated list). */
 #define CmResourceTypePort 1

@@ -13,6 +13,7 @@
  */
 import type { DriverModule } from '../personalities/wdm/contract';
 import { loadDriverModule } from '../personalities/driver-loader';
+import { cSourcesOfSuiteDriver, isCDriverFile } from '../conformance/driver-finder';
 import { runCampaign } from './campaign';
 import { ClassNotFuzzable, fuzzableClassOf, workloadFuzzTarget } from './workload/workload-fuzzer';
 import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
@@ -51,7 +52,9 @@ export interface DriverProof {
 
 export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDGET, clock: () => number = () => 0): DriverProof {
   const started = clock();
-  const driver: DriverModule = loadDriverModule(modulePath);
+  // A faulty C variant is its class's reference.c plus its own file: load (and replay) the two as one driver.
+  const sources = isCDriverFile(modulePath) ? cSourcesOfSuiteDriver(modulePath).join(',') : modulePath;
+  const driver: DriverModule = loadDriverModule(sources);
   const base = {
     modulePath,
     driver: driver.name,
@@ -66,7 +69,7 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
     if (!(e instanceof ClassNotFuzzable)) throw e;
     return { ...base, conformanceClass: driver.conformanceClasses.join(', '), outcome: 'unreachable', runs: 0, runsToFailure: null, rule: null, entries: [], namedBrokenRule: null, finding: null, why: e.message, replayCommand: null, milliseconds: clock() - started };
   }
-  const target = workloadFuzzTarget({ driver, modulePath, operations: budget.operations });
+  const target = workloadFuzzTarget({ driver, modulePath: sources, operations: budget.operations });
   const result = runCampaign(target, { seed: budget.seed, runs: budget.runs, shrink: false });
   const c = result.counterexample;
   return {

@@ -82,7 +82,20 @@ function shippedHeaders(): [string, string][] {
  */
 function headersBesideSources(absoluteSources: readonly string[]): [string, string][] {
   const folders = [...new Set(absoluteSources.map((s) => path.dirname(s)))].sort();
-  return folders.flatMap((folder) => headersUnder(folder, false).map(([name, text]): [string, string] => [path.join(folder, name), text]));
+  const beside = folders.flatMap((folder) => headersUnder(folder, false).map(([name, text]): [string, string] => [path.join(folder, name), text]));
+  return [...beside, ...headersOneFolderUp(folders, new Set(beside.map(([file]) => file)))];
+}
+
+/**
+ * The compiler's in-memory file system does not step up through `..` (it
+ * reads `faulty/../reference.h` as `faulty/reference.h`), so a header beside
+ * one source that another source, one folder down, includes as
+ * `"../name.h"` is also placed where that include lands.
+ */
+function headersOneFolderUp(folders: readonly string[], placed: ReadonlySet<string>): [string, string][] {
+  return folders.filter((folder) => folders.includes(path.dirname(folder))).flatMap((folder) => headersUnder(path.dirname(folder), false)
+    .map(([name, text]): [string, string] => [path.join(folder, name), text])
+    .filter(([file]) => !placed.has(file)));
 }
 
 /** How a source is named inside the compiler's file tree, and so in its diagnostics: relative to the working directory when inside it. */

@@ -37,6 +37,7 @@ export class FrameAliases {
       const pa = this.mm.physicalAddressOf((first + i) * PAGE_SIZE);
       if (pa < 0) throw new Error(`system address ${formatAddress((first + i) * PAGE_SIZE)} handed to C is not resident`);
       const pfn = Math.floor(pa / PAGE_SIZE);
+      if (this.aliasedFrames.has(pfn)) this.dropIfStale(pfn);
       if (this.aliasedFrames.has(pfn)) throw new Error(`frame ${pfn} behind ${formatAddress((first + i) * PAGE_SIZE)} is already shared with C at another address: a second system mapping of the same pages is not supported`);
       pfns.push(pfn);
     }
@@ -52,6 +53,11 @@ export class FrameAliases {
       this.byVaPage.set(first + i, range);
     });
     return block + (va - first * PAGE_SIZE);
+  }
+
+  /** Whether a system address lies in device memory mapped by MmMapIoSpace: it has no frames to share with C. */
+  isIoSpace(va: number): boolean {
+    return this.mm.systemSpace.regionAt(va)?.kind === 'io-space';
   }
 
   /** The linear address of an aliased system address, or null. */
@@ -71,12 +77,31 @@ export class FrameAliases {
     const range = this.byVaPage.get(Math.floor(va / PAGE_SIZE));
     if (!range) return;
     range.pfns.forEach((pfn, i) => {
-      if (this.mm.physical.peekPage(pfn) === undefined) { /* freed meanwhile: its contents are gone anyway */ } else this.mm.physical.setPage(pfn, this.linear.slice(range.linear + i * PAGE_SIZE, PAGE_SIZE).slice());
+      // Only a frame that still shows C's block gets the block's bytes: one freed meanwhile (and maybe reused) has its own now.
+      if (this.showsBlock(pfn, range.linear + i * PAGE_SIZE)) this.mm.physical.setPage(pfn, this.linear.slice(range.linear + i * PAGE_SIZE, PAGE_SIZE).slice());
       this.aliasedFrames.delete(pfn);
       this.byLinearPage.delete(range.linear / PAGE_SIZE + i);
       this.byVaPage.delete(range.va / PAGE_SIZE + i);
     });
     this.linear.release(range.linear, range.pfns.length * PAGE_SIZE, PAGE_SIZE);
+  }
+
+  /** The frame's contents are C's block at `linear` (not a fresh array the memory manager gave it after a free). */
+  private showsBlock(pfn: number, linear: number): boolean {
+    const page = this.mm.physical.peekPage(pfn);
+    return page !== undefined && page.buffer === this.linear.memory.buffer && page.byteOffset === linear;
+  }
+
+  /**
+   * A frame the kernel freed behind C's back (the I/O manager frees a
+   * METHOD_BUFFERED system buffer at completion) and mapped again elsewhere:
+   * the old alias is stale, not a second mapping. Forget it.
+   */
+  private dropIfStale(pfn: number): void {
+    const range = this.byLinearPage.get(Math.floor(this.aliasedFrames.get(pfn)! / PAGE_SIZE));
+    if (!range) return;
+    const i = range.pfns.indexOf(pfn);
+    if (this.mm.physicalAddressOf(range.va + i * PAGE_SIZE) !== pfn * PAGE_SIZE) this.unalias(range.va);
   }
 
   /** After memory.grow: every aliased frame gets a view of the new buffer. */

@@ -12,7 +12,7 @@ import { KTIMER } from '../../kernel/io/timer';
 import { IO_CSQ } from '../../kernel/io/cancel-safe-queue';
 import type { DEVICE_DESCRIPTION } from '../../kernel/hal/device-description';
 import type { DMA_ADAPTER } from '../../kernel/hal/dma-adapter';
-import type { MDL } from '../../kernel/mm/mdl';
+import { MDL_MAPPED_TO_SYSTEM_VA, MDL_SOURCE_IS_NONPAGED_POOL, type MDL } from '../../kernel/mm/mdl';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { KAPC_STATE } from '../../kernel/io/process';
 import type { KernelApi } from '../wdm/kernel-api';
@@ -102,6 +102,17 @@ export function contextToC(g: GlueContext, value: unknown): number {
 }
 
 /** The simulated address behind a pointer C passes as memory: aliased system memory or a token; C's own memory has none. */
+/**
+ * The system mapping of an MDL (MmGetSystemAddressForMdlSafe) is C's memory
+ * only while the MDL holds it: the routine about to undo it (MmUnlockPages,
+ * IoFreeMdl) gives each frame its own copy back first, so a later mapping of
+ * the same system addresses is a fresh alias, not C's stale block. A
+ * non-paged-pool MDL's address is the pool's own and stays C's.
+ */
+function releaseSystemMapping(g: GlueContext, mdl: MDL): void {
+  if ((mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) && !(mdl.MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL)) g.aliases.unalias(mdl.MappedSystemVa);
+}
+
 function addressFromC(g: GlueContext, pointer: number, routine: string): number {
   if (pointer === 0) return 0;
   const system = g.aliases.systemOf(pointer);
@@ -184,6 +195,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
           if (n !== 0 && !o) throw new DriverMisuse(`${s.name}: ${param.name} 0x${n.toString(16)} is no kernel structure the kernel gave the driver`);
           if (o) {
             g.structures.absorb(o);
+            if (param.unmapsSystemVa) releaseSystemMapping(g, o as MDL);
             if (param.releases) g.structures.forget(o);
           }
           return o;

@@ -54,6 +54,8 @@ export interface Param {
   readonly of?: string;
   /** Before the call (a freed range or a list put back is no longer C's): 'release' unshares the address or forgets the copy. */
   readonly releases?: boolean;
+  /** An MDL whose system mapping the routine undoes (MmUnlockPages, IoFreeMdl): before the call, that mapping stops being C's. */
+  readonly unmapsSystemVa?: boolean;
 }
 
 export interface RoutineSignature {
@@ -133,10 +135,10 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   k('KeBugCheckEx', [p('BugCheckCode', 'u32'), p('P1', 'u32'), p('P2', 'u32'), p('P3', 'u32'), p('P4', 'u32')]),
   // --- MDLs
   k('IoAllocateMdl', [p('VirtualAddress', 'address'), p('Length', 'u32'), p('SecondaryBuffer', 'bool'), p('ChargeQuota', 'bool'), p('Irp', 'object')], 'object'),
-  k('IoFreeMdl', [p('Mdl', 'object', { releases: true })]),
+  k('IoFreeMdl', [p('Mdl', 'object', { releases: true, unmapsSystemVa: true })]),
   k('IoBuildPartialMdl', [p('SourceMdl', 'object'), p('TargetMdl', 'object'), p('VirtualAddress', 'address'), p('Length', 'u32')]),
   k('MmProbeAndLockPages', [p('MemoryDescriptorList', 'object'), p('AccessMode', 'enum', { of: 'KPROCESSOR_MODE' }), p('Operation', 'enum', { of: 'LOCK_OPERATION' })]),
-  k('MmUnlockPages', [p('MemoryDescriptorList', 'object')]),
+  k('MmUnlockPages', [p('MemoryDescriptorList', 'object', { unmapsSystemVa: true })]),
   k('MmBuildMdlForNonPagedPool', [p('MemoryDescriptorList', 'object')]),
   k('MmGetSystemAddressForMdlSafe', [p('Mdl', 'object'), p('Priority', 'enum', { of: 'MM_PAGE_PRIORITY' })], 'system-address', { length: 'Mdl' }),
   k('MmMapLockedPagesSpecifyCache', [p('MemoryDescriptorList', 'object'), p('AccessMode', 'enum', { of: 'KPROCESSOR_MODE' }), p('CacheType', 'enum', { of: 'MEMORY_CACHING_TYPE' }), p('RequestedAddress', 'context'), p('BugCheckOnFailure', 'bool'), p('Priority', 'enum', { of: 'MM_PAGE_PRIORITY' })], 'system-address', { length: 'MemoryDescriptorList' }),

@@ -37,7 +37,7 @@ describe('the faulty C drivers of the class folders', () => {
 
   it('each is compiled once into the cache, and loads with the name, class and rule it declares', () => {
     const listed = driverModulesIn('faulty').filter((d) => d.modulePath.endsWith('.c'));
-    assert.equal(listed.length, suiteCDriverFiles().length);
+    assert.equal(listed.length, suiteCDriverFiles().filter((f) => path.basename(path.dirname(f)) === 'faulty').length, 'every faulty .c (the class references are not faulty)');
     for (const [stem, rule] of Object.entries(DECLARED)) {
       const file = listed.find((d) => d.modulePath === path.join(FOLDER, `${stem}.c`));
       assert.ok(file, `${stem}.c is found`);

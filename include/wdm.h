@@ -75,6 +75,24 @@ typedef struct _UNICODE_STRING { USHORT Length; USHORT MaximumLength; PWSTR Buff
 #define DRIVER_EXPORT(name) __attribute__((export_name(#name)))
 
 /*
+ * The wall-clock watchdog (a driver routine that never returns is stopped and
+ * named). The suite compiles drivers with
+ * -fsanitize-coverage=trace-pc-guard,no-prune, which calls
+ * __sanitizer_cov_trace_pc_guard in every basic block of the driver's code,
+ * the body of every loop included; every 4096 blocks it asks the host whether
+ * the routine's time is up. Code the host provides here is left out of the
+ * instrumentation.
+ */
+#define WDM_NOT_INSTRUMENTED __attribute__((no_sanitize("coverage")))
+__attribute__((import_module("watchdog"), import_name("check"))) void __wdm_watchdog_check(void);
+WDM_NOT_INSTRUMENTED __attribute__((weak)) void __sanitizer_cov_trace_pc_guard(unsigned int *guard) {
+  static unsigned int edges;
+  (void)guard;
+  if ((++edges & 0xfff) == 0) __wdm_watchdog_check();
+}
+WDM_NOT_INSTRUMENTED __attribute__((weak)) void __sanitizer_cov_trace_pc_guard_init(unsigned int *start, unsigned int *stop) { (void)start; (void)stop; }
+
+/*
  * What the driver claims, read by the suite without running it (a custom
  * section): its name, the conformance classes it claims (comma-separated) and
  * one sentence for the report. No quotes or backslashes in the strings.
@@ -114,14 +132,14 @@ typedef struct _UNICODE_STRING { USHORT Length; USHORT MaximumLength; PWSTR Buff
 
 /* --- memory: system addresses are plain C pointers ------------------------------ */
 
-__attribute__((weak)) void *memcpy(void *d, const void *s, SIZE_T n) { UCHAR *o = d; const UCHAR *i = s; while (n--) *o++ = *i++; return d; }
-__attribute__((weak)) void *memmove(void *d, const void *s, SIZE_T n) {
+WDM_NOT_INSTRUMENTED __attribute__((weak)) void *memcpy(void *d, const void *s, SIZE_T n) { UCHAR *o = d; const UCHAR *i = s; while (n--) *o++ = *i++; return d; }
+WDM_NOT_INSTRUMENTED __attribute__((weak)) void *memmove(void *d, const void *s, SIZE_T n) {
   UCHAR *o = d; const UCHAR *i = s;
   if (o < i) { while (n--) *o++ = *i++; } else { o += n; i += n; while (n--) *--o = *--i; }
   return d;
 }
-__attribute__((weak)) void *memset(void *d, int c, SIZE_T n) { UCHAR *o = d; while (n--) *o++ = (UCHAR)c; return d; }
-__attribute__((weak)) int memcmp(const void *a, const void *b, SIZE_T n) {
+WDM_NOT_INSTRUMENTED __attribute__((weak)) void *memset(void *d, int c, SIZE_T n) { UCHAR *o = d; while (n--) *o++ = (UCHAR)c; return d; }
+WDM_NOT_INSTRUMENTED __attribute__((weak)) int memcmp(const void *a, const void *b, SIZE_T n) {
   const UCHAR *x = a, *y = b;
   for (; n; n--, x++, y++) if (*x != *y) return *x - *y;
   return 0;

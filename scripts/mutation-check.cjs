@@ -36,6 +36,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { ROOT } = require('./project-paths.cjs');
+const { scriptOrWorker } = require('./script-or-worker.cjs');
 
 require('ts-node/register/transpile-only');
 const { suiteDrivers } = require('../src/conformance/driver-finder');
@@ -273,18 +274,4 @@ async function main() {
   return referencesPassed === references.length && rejected === faulty.length ? 0 : 1;
 }
 
-if (process.argv[2] === '--worker') {
-  process.once('message', (drivers) => {
-    runDrivers(drivers, (result) => process.send(result)).then(() => process.disconnect(), (e) => {
-      console.error(e.stack ?? String(e));
-      process.exit(2);
-    });
-  });
-} else {
-  main().then((code) => {
-    process.exitCode = code;
-  }, (e) => {
-    console.error(`mutation-check: ${e.stack ?? e}`);
-    process.exitCode = 2;
-  });
-}
+scriptOrWorker('mutation-check', main, runDrivers);

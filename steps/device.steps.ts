@@ -130,6 +130,16 @@ When('the DMA test device writes {size} of its data at the physical address of b
   });
 });
 
+// --- faults of the device itself, outside a workload ------------------------------------------
+
+When('the DMA test device is armed to refuse a data burst after {size}', async function (this: World, bytes: number) {
+  await attempt(this, (machine) => machine.dmaDevice.injectFault('master-abort', { at: 'after-bytes', bytes }));
+});
+
+When('the DMA test device is surprise-removed from the machine', async function (this: World) {
+  await attempt(this, (machine) => machine.dmaDevice.injectFault('surprise-removal'));
+});
+
 Then('the DMA test device reports the transfer done', function (this: World) {
   const t = dmaObjects(this).latestDeviceTransfer();
   runningMachine(this);
@@ -146,6 +156,11 @@ Then('the DMA test device\'s transfer log names {word} at descriptor {count}, af
   if (!last) throw new Error('the DMA test device has not run a transfer yet in this scenario');
   expect(describeDeviceError(last), 'how the device\'s log describes the transfer\'s end').to.match(new RegExp(`^device error ${error} at descriptor ${descriptor} \\(`));
   expect(last.streamEnd - last.streamStart, 'bytes of the stream the transfer moved').to.equal(bytes);
+});
+
+Then('the DMA test device found bytes it read not as expected', function (this: World) {
+  const checker = runningMachine(this).dmaDevice.checker;
+  expect(checker.mismatchCount, `bytes that differed from the pattern, of ${checker.bytesChecked} checked`).to.be.above(0);
 });
 
 Then('the DMA test device found every byte it read as expected', function (this: World) {

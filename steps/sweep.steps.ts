@@ -36,6 +36,14 @@ When('the sweep fails each fallible call of the driver under test in turn', asyn
   await attachText(`sweep of ${driver.name} (${protocol.conformanceClass})`, report);
 });
 
+Then('the sweep also failed the first call at each call site only an error path reaches', function (this: ConformanceWorld) {
+  const done = sweeps.get(this);
+  if (!done) throw new Error('no sweep has run in this scenario: "When the sweep fails each fallible call of the driver under test in turn" must come first');
+  const { errorPathSites, runs } = done.sweep;
+  expect(errorPathSites.length, 'call sites the workload reaches only after a failure').to.be.above(0);
+  expect(runs.length, 'runs: one per fallible call of the clean run, the clean run, one per error-path site').to.equal(done.sweep.cleanCalls + 1 + errorPathSites.length);
+});
+
 Then('the sweep finds no failure', function (this: ConformanceWorld) {
   const done = sweeps.get(this);
   if (!done) throw new Error('no sweep has run in this scenario: "When the sweep fails each fallible call of the driver under test in turn" must come first');

@@ -225,6 +225,40 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     Then the DMA verifier and the I/O manager found nothing wrong
     And the workload passes every check
 
+  @rule:PAGE-1 @seed:000
+  Scenario: With the verifier only recording, a read holds the device's data when it completes
+    Given a machine whose DMA verifier only records findings
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 2 reads of 1 MiB in flight
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+
+  @rule:PAGE-1 @seed:000
+  Scenario: With the verifier only recording, the device writes only into buffers of requests still in flight
+    Given a machine whose DMA verifier only records findings
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 2 reads of 1 MiB in flight
+    And the application "app.exe" exits
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+
+  @rule:VER-DIRECTION-MISMATCH @seed:001
+  Scenario: With the verifier only recording, a buffer mapped against the device's direction is still a finding
+    Given a machine whose DMA verifier only records findings
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" reads into buffers of these sizes:
+      | size   |
+      | 64 KiB |
+    And "app.exe" writes buffers of these sizes:
+      | size   |
+      | 64 KiB |
+    And every application exits and the driver under test is unloaded
+    Then the DMA verifier and the I/O manager found nothing wrong
+
   @rule:DEV-2 @seed:002
   Scenario: Physically contiguous buffers longer than the device's maximum transfer are cut into descriptors it accepts
     Given a machine that hands out page frames in physical order

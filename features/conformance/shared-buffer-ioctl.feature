@@ -49,6 +49,16 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     When every application exits and the driver under test is unloaded
     Then the workload passes every check
 
+  @rule:SG-1 @seed:001
+  Scenario: With the verifier only recording, a buffer longer than the adapter's map registers fails its request under SG-1
+    Given a machine whose DMA verifier only records findings
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue of 4 entries
+    And "app.exe" hands down 2 buffers of 8 MiB
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+
   @rule:PAGE-2 @rule:PAGE-1 @seed:000 @severity:critical
   Scenario: A raised working set does not keep the buffers resident; the pending requests do
     Given the driver under test is started on the DMA test device

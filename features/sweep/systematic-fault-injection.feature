@@ -23,6 +23,7 @@ Feature: Every fallible call of the driver fails once, one run at a time
   Scenario: A direct-I/O driver survives the failure of each of its calls
     When the sweep fails each fallible call of the driver under test in turn
     Then the sweep finds no failure
+    And the sweep also failed the first call at each call site only an error path reaches
 
   @class:storage-forward-progress @rule:SG-5 @rule:SG-3 @rule:PAGE-5
   Scenario: A storage driver makes forward progress through the failure of each scatter/gather list and pool allocation

@@ -46,6 +46,17 @@ Feature: The DMA verifier checks every frame a device touches, at the moment it 
     And bug check parameter 3 is 0x0
     And the DMA verifier stopped the machine for VER-UNLOCKED-DMA
 
+  @rule:VER-UNLOCKED-DMA @seed:003
+  Scenario: MapTransfer of an MDL whose pages were never locked
+    Given a process "app.exe" with a committed buffer "A" of 1 page
+    And the driver "early.sys" has allocated MDL "M" for buffer "A"
+    And the driver "early.sys" has DMA adapter "X" for the DMA test device
+    When the driver "early.sys" maps MDL "M" with MapTransfer on adapter "X" to the device
+    Then the machine stops with bug check 0xE6 DRIVER_VERIFIER_DMA_VIOLATION
+    And bug check parameter 1 is 0xE
+    And bug check parameter 2 identifies MDL "M"
+    And the DMA verifier stopped the machine for VER-UNLOCKED-DMA
+
   @rule:VER-DMA-OUTSIDE-BUFFER @seed:003 @severity:critical
   Scenario: The device writes into non-paged memory nobody mapped for it
     Given the driver "stray.sys" has allocated 1 page of non-paged pool as buffer "P"

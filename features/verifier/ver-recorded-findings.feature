@@ -91,6 +91,18 @@ Feature: A DMA verifier set to record keeps every finding and lets the machine g
     And no bug check occurred
 
   @rule:VER-LEAK-AT-UNLOAD @seed:003
+  Scenario: A driver that unloads holding a scatter/gather list leaks it
+    Given a process "app.exe" with a committed buffer "A" of 1 page
+    And the driver "bad.sys" has locked buffer "A" for read access
+    And the driver "bad.sys" has DMA adapter "X" for the DMA test device
+    And the driver "bad.sys" gets scatter/gather list "L" on adapter "X" for MDL "A" to the device
+    When the HAL checks the driver "bad.sys" for DMA resources left behind at unload
+    Then the DMA verifier has recorded VER-LEAK-AT-UNLOAD
+    And parameter 2 of the VER-LEAK-AT-UNLOAD finding is 0x1
+    And parameter 3 of the VER-LEAK-AT-UNLOAD finding is 0x0
+    And parameter 4 of the VER-LEAK-AT-UNLOAD finding is 0x1
+
+  @rule:VER-LEAK-AT-UNLOAD @seed:003
   Scenario: A driver that gave everything back unloads clean
     Given the driver "bad.sys" has DMA adapter "X" for the DMA test device
     When the driver "bad.sys" releases adapter "X"

@@ -22,6 +22,7 @@ import { diagnoseDeviceError } from './device-error-rules';
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
 import type { RuleRef } from '../rules/rule-ref';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 export interface RequestObservation {
   readonly done: boolean;
@@ -37,7 +38,7 @@ export interface RequestObservation {
 
 function cause(call: FailedDmaCall, evidence: Evidence): Diagnosis | null {
   const needed = call.mapRegistersNeeded;
-  if (needed !== null && needed > call.mapRegistersGranted) {
+  if (needed !== null && needed > call.mapRegistersGranted && detectionEnabled('BEYOND-GRANT-DIAGNOSIS')) {
     return certain('SG-1', `${call.routine} needed ${needed} map register(s) for ${formatBytes(call.length)}, and the adapter granted ${call.mapRegistersGranted}: a transfer must be split to fit the adapter`);
   }
   if (call.routine === 'BuildScatterGatherList' && call.status === STATUS.BUFFER_TOO_SMALL) {

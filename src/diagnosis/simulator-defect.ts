@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import { BugCheck } from '../machine/bug-check';
 import { RaisedStatus } from '../machine/ntstatus';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 const SOURCE = path.resolve(__dirname, '..');
 /** The driver kit the suite's drivers are built from is driver code too. */
@@ -40,7 +41,7 @@ function thrownFrom(error: Error): string | null {
 
 /** True when a program error (not a raised status) was thrown by simulator source rather than driver code. */
 export function isSimulatorError(error: unknown): error is Error {
-  if (!(error instanceof Error) || error instanceof RaisedStatus || error instanceof BugCheck) return false;
+  if (!(error instanceof Error) || error instanceof RaisedStatus || error instanceof BugCheck || !detectionEnabled('SIMULATOR-DEFECT-CLASSIFICATION')) return false;
   const file = thrownFrom(error);
   if (!file || !file.startsWith(SOURCE + path.sep)) return false;
   return !isDriverCode(file);

@@ -7,6 +7,7 @@ import { BootConfig } from '../machine/boot-config';
 import { BugCheck } from '../machine/bug-check';
 import { Clock } from '../machine/clock';
 import { Cpu } from '../machine/cpu';
+import { DriverPlace, DriverPlaceFinder, currentStack } from '../machine/driver-place';
 import { Rng } from '../machine/rng';
 import { FaultInjector } from './fault-injector';
 import { MdlRoutines } from './mm/mdl';
@@ -20,6 +21,8 @@ export class Kernel {
   readonly mdl: MdlRoutines;
   /** The first bug check the machine stopped with, if any. */
   stopped: BugCheck | null = null;
+  /** How to find each loaded driver's frame in a call stack, by driver name (its personality registers it at load). */
+  readonly driverPlaceFinders = new Map<string, DriverPlaceFinder>();
 
   constructor(readonly config: BootConfig, readonly physical: PhysicalMemory, readonly clock: Clock, readonly cpu: Cpu, rng: Rng) {
     this.faults = new FaultInjector(rng.fork('faults'));
@@ -49,8 +52,22 @@ export class Kernel {
     this.processes.delete(p);
   }
 
+  /**
+   * Where in the running driver's source the machine is now (or where `stack` was taken): the innermost
+   * frame of the driver's code; null when no driver code is running or its personality cannot tell.
+   */
+  placeInDriver(stack: string | null = null): DriverPlace | null {
+    const driver = this.cpu.currentDriver;
+    const finder = driver === null ? undefined : this.driverPlaceFinders.get(driver);
+    return finder ? finder(stack ?? currentStack()) : null;
+  }
+
   /** Stop the machine. Later bug checks keep the first one as the cause. */
   crash(bugCheck: BugCheck): never {
+    if (bugCheck.place === undefined) {
+      const place = this.placeInDriver();
+      if (place) bugCheck.place = place;
+    }
     if (!this.stopped) this.stopped = bugCheck;
     throw bugCheck;
   }

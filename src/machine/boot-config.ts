@@ -34,6 +34,11 @@ export interface BootConfig {
    * promises only that they run at DISPATCH_LEVEL once the resources are there.
    */
   deferDmaCallbacks: boolean;
+  /**
+   * The most map registers IoGetDmaAdapter grants one adapter, whatever its description asks for:
+   * Windows may grant fewer than asked, and a driver must cut longer requests into pieces that fit.
+   */
+  mapRegisterLimit: number;
   /** The bus-master DMA test device on the PCI bus (docs/dma-device.md). */
   dmaDevice: { addressBits: 32 | 64; maxTransferLength: number; patternSeed: number };
   /** On-board memory of the GPU-like device; 0 leaves it off the bus. */
@@ -62,6 +67,7 @@ export function defaultBootConfig(overrides: Partial<BootConfig> = {}): BootConf
     verifierMode: 'bugcheck',
     scatterFrames: true,
     deferDmaCallbacks: false,
+    mapRegisterLimit: 65536,
     dmaDevice: { addressBits: 64, maxTransferLength: 64 * 1024, patternSeed: 1 },
     gpuMemoryBytes: 256 * MiB,
     dmaPreallocation: {},
@@ -77,7 +83,7 @@ export function defaultBootConfig(overrides: Partial<BootConfig> = {}): BootConf
 const DEFAULT_KEYS: Record<keyof BootConfig, true> = {
   seed: true, ramBytes: true, deviceHoleBytes: true, nonPagedPoolBytes: true, pagedPoolBytes: true, systemPtes: true,
   pagingFileBytes: true, workingSetMinimumPages: true, workingSetMaximumPages: true, iommu: true, verifierMode: true,
-  scatterFrames: true, deferDmaCallbacks: true, dmaDevice: true, gpuMemoryBytes: true, dmaPreallocation: true,
+  scatterFrames: true, deferDmaCallbacks: true, mapRegisterLimit: true, dmaDevice: true, gpuMemoryBytes: true, dmaPreallocation: true,
 };
 
 export function validateBootConfig(c: BootConfig): void {
@@ -101,6 +107,7 @@ export function validateBootConfig(c: BootConfig): void {
   }
   if (typeof c.iommu !== 'boolean') problems.push(`iommu must be true or false, got ${String(c.iommu)}`);
   if (typeof c.deferDmaCallbacks !== 'boolean') problems.push(`deferDmaCallbacks must be true or false, got ${String(c.deferDmaCallbacks)}`);
+  if (!Number.isSafeInteger(c.mapRegisterLimit) || c.mapRegisterLimit < 1) problems.push(`mapRegisterLimit must be a whole number of at least 1, got ${c.mapRegisterLimit}`);
   if (typeof c.scatterFrames !== 'boolean') problems.push(`scatterFrames must be true or false, got ${String(c.scatterFrames)}`);
   if (c.verifierMode !== 'bugcheck' && c.verifierMode !== 'record') problems.push(`verifierMode must be "bugcheck" or "record", got ${String(c.verifierMode)}`);
   if (c.workingSetMinimumPages > c.workingSetMaximumPages) problems.push('workingSetMinimumPages exceeds workingSetMaximumPages');

@@ -2,6 +2,7 @@
  * A bug check stops the simulated machine, as KeBugCheckEx does on Windows:
  * a stop code and four parameters. Nothing in the machine runs after one.
  */
+import type { DriverPlace } from './driver-place';
 import type { MemoryFault } from './memory-fault';
 
 export const BUGCHECK_NAMES: Readonly<Record<number, string>> = {
@@ -37,6 +38,8 @@ export class BugCheck extends Error {
   readonly reason: string;
   /** What the faulting access touched, when a memory access caused the stop. */
   fault?: MemoryFault;
+  /** Where in the driver's source the stop happened, when driver code was running and its personality could tell. */
+  place?: DriverPlace;
   /** For 0x1E: whether driver code raised a status it did not catch, or failed with a program error of its own. */
   exception?: 'raised-status' | 'program-error';
 

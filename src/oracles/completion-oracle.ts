@@ -19,6 +19,7 @@ import { DeviceTransferLog, describeDeviceError } from '../pci/dma-transfer-log'
 import { TrackedRequest, unmetExpectation } from '../workload/request-ledger';
 import type { Workload } from '../workload/workload';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 /**
  * Success after a device error, or an error completion claiming more bytes
@@ -35,6 +36,7 @@ const CLAIM_AFTER_DEVICE_ERROR_RULE = 'DEV-3';
  * finished or ended otherwise, null when it ended so.
  */
 export function statusFinding(t: TrackedRequest, expectedStatus: string): OracleFinding | null {
+  if (!detectionEnabled('COMPLETION-ORACLE')) return null;
   if (!t.request.done) return { oracle: 'completion', rule: t.rule, message: `${t.label} has not finished; expected ${expectedStatus}` };
   const ended = statusName(t.request.status);
   return ended === expectedStatus ? null : { oracle: 'completion', rule: t.rule, message: `${t.label} ended with ${ended}, expected ${expectedStatus}: ${t.request.describe()}` };
@@ -42,7 +44,7 @@ export function statusFinding(t: TrackedRequest, expectedStatus: string): Oracle
 
 /** The finding for one tracked request, or null when it met its expectation. */
 export function completionFinding(t: TrackedRequest, evidence: () => Evidence, log: DeviceTransferLog | null): OracleFinding | null {
-  const unmet = unmetExpectation(t);
+  const unmet = detectionEnabled('COMPLETION-ORACLE') ? unmetExpectation(t) : null;
   if (!unmet) {
     const overclaimed = log ? claimAfterDeviceError(t, log) : null;
     return overclaimed ? { oracle: 'completion', rule: CLAIM_AFTER_DEVICE_ERROR_RULE, message: overclaimed } : null;
@@ -94,7 +96,7 @@ export function completionOracle(workload: Workload): OracleFinding[] {
  */
 export function claimAfterDeviceError(t: TrackedRequest, log: DeviceTransferLog): string | null {
   const r = t.request;
-  if (!r.done || r.information === 0 || !t.stream) return null;
+  if (!r.done || r.information === 0 || !t.stream || !detectionEnabled('CLAIM-AFTER-DEVICE-ERROR')) return null;
   const shortfall = log.shortfallAfterError(t.stream, r.information);
   if (!shortfall) return null;
   return `${t.label} completed with ${statusName(r.status)} and ${r.information} byte(s) after ${describeDeviceError(shortfall.error)}; the device moved only ${shortfall.moved} of those bytes`;

@@ -11,11 +11,12 @@ import { evidenceOf } from '../diagnosis/evidence';
 import { diagnoseDataMismatch } from '../diagnosis/device-access-rules';
 import type { Workload } from '../workload/workload';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 export function dataOracle(workload: Workload): OracleFinding[] {
   const { dmaDevice } = workload.machine;
   const checker = dmaDevice.checker;
-  const mismatched = workload.dataChecks.filter((c) => c.mismatch);
+  const mismatched = detectionEnabled('READ-DATA-CHECK') ? workload.dataChecks.filter((c) => c.mismatch) : [];
   if (mismatched.length === 0 && checker.mismatchCount === 0) return [];
   const evidence = evidenceOf(workload);
   const findings: OracleFinding[] = [];

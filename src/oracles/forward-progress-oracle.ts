@@ -16,6 +16,7 @@ import type { Disturbance } from '../workload/request-ledger';
 import type { Workload } from '../workload/workload';
 import { lazyEvidence } from './completion-oracle';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 const LACK_OF_RESOURCES: readonly number[] = [STATUS.INSUFFICIENT_RESOURCES, STATUS.NO_MEMORY];
 /** What may excuse a request from succeeding: none of them is a lack of resources. */
@@ -23,6 +24,7 @@ const EXCUSES: readonly Disturbance[] = ['handle-closed', 'process-exited', 'can
 
 export function forwardProgressOracle(workload: Workload): OracleFinding[] {
   const findings: OracleFinding[] = [];
+  if (!detectionEnabled('FORWARD-PROGRESS-ORACLE')) return findings;
   const evidence = lazyEvidence(workload);
   const found = (message: string) => findings.push({ oracle: 'completion', rule: 'SG-5', message });
   for (const t of workload.ledger.requests) {

@@ -12,11 +12,13 @@ import { formatAddress, formatBytes } from '../contracts/units';
 import type { Workload } from '../workload/workload';
 import type { OracleFinding } from './oracle-finding';
 import { LeftoverKind, diagnoseLeftover } from '../diagnosis/leftover-rules';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 export function leftoversOracle(workload: Workload): OracleFinding[] {
   const { machine } = workload;
   const driver = workload.driverName;
   const findings: OracleFinding[] = [];
+  if (!detectionEnabled('LEFTOVERS-ORACLE')) return findings;
   const left = (kind: LeftoverKind, message: string) => findings.push({ oracle: 'leftovers', rule: diagnoseLeftover(kind).rule, message });
 
   for (const note of workload.leftAtClose) findings.push({ oracle: 'leftovers', rule: note.rule, message: note.message });

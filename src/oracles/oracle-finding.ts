@@ -5,6 +5,7 @@
  */
 import type { Diagnosis } from '../diagnosis/diagnosis';
 import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
+import { DriverPlace, formatDriverPlace } from '../machine/driver-place';
 
 export type OracleName = 'stop' | 'verifier' | 'data' | 'completion' | 'leftovers' | 'ownership';
 
@@ -18,6 +19,8 @@ export interface OracleFinding {
   readonly entry?: VerifierEntryId;
   /** The stop code, when the finding is a bug check. */
   readonly bugCheck?: number;
+  /** Where in the driver's source the call or access was that the finding is about, when known. */
+  readonly place?: DriverPlace;
   readonly message: string;
 }
 
@@ -25,6 +28,7 @@ export interface OracleFinding {
 export interface FindingSource {
   readonly entry?: VerifierEntryId;
   readonly bugCheck?: number;
+  readonly place?: DriverPlace;
 }
 
 /** A finding filed under its diagnosis. */
@@ -35,6 +39,7 @@ export function diagnosedFinding(oracle: OracleName, d: Diagnosis, message: stri
     ...(d.candidates.length > 1 ? { candidates: d.candidates } : {}),
     ...(source.entry !== undefined ? { entry: source.entry } : {}),
     ...(source.bugCheck !== undefined ? { bugCheck: source.bugCheck } : {}),
+    ...(source.place !== undefined ? { place: source.place } : {}),
     message,
   };
 }
@@ -48,7 +53,7 @@ export function describeFindings(findings: readonly OracleFinding[]): string {
   for (const f of findings) byOracle.set(f.oracle, [...(byOracle.get(f.oracle) ?? []), f]);
   const lines: string[] = [];
   for (const [oracle, list] of byOracle) {
-    for (const f of list.slice(0, SHOWN_PER_ORACLE)) lines.push(`[${oracle}, ${f.rule}] ${f.message}`);
+    for (const f of list.slice(0, SHOWN_PER_ORACLE)) lines.push(`[${oracle}, ${f.rule}] ${f.message}${f.place ? ` (in the driver at ${formatDriverPlace(f.place)})` : ''}`);
     if (list.length > SHOWN_PER_ORACLE) lines.push(`[${oracle}] ... and ${list.length - SHOWN_PER_ORACLE} more`);
   }
   return lines.join('\n');

@@ -11,11 +11,12 @@ import { describeStrayAccess } from '../workload/dma-trace';
 import { guardBreach } from '../workload/hostile-input';
 import type { Workload } from '../workload/workload';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 export function ownershipOracle(workload: Workload): OracleFinding[] {
   const findings: OracleFinding[] = [];
   const trace = workload.session?.trace;
-  if (trace && trace.stray.length > 0) {
+  if (trace && trace.stray.length > 0 && detectionEnabled('OWNERSHIP-ORACLE')) {
     const evidence = evidenceOf(workload);
     for (const a of trace.stray) {
       const d = diagnoseDeviceAccess('PAGE-1', a.pfn, evidence);
@@ -26,7 +27,7 @@ export function ownershipOracle(workload: Workload): OracleFinding[] {
       findings.push(diagnosedFinding('ownership', d, `... and ${trace.strayCount - trace.stray.length} more device access(es) to memory no application owned`));
     }
   }
-  if (!workload.machine.kernel.stopped) {
+  if (!workload.machine.kernel.stopped && detectionEnabled('OWNERSHIP-ORACLE')) {
     for (const g of workload.guards) {
       const breach = guardBreach(workload, g);
       if (breach) findings.push({ oracle: 'ownership', rule: 'PAGE-3', message: breach });

@@ -15,11 +15,12 @@ import type { VerifierEntryId } from '../rules/rule-ref';
 import type { Workload } from '../workload/workload';
 import { describeStop } from '../workload/workload-stop';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 export function stopOracle(workload: Workload): OracleFinding[] {
   const stop = workload.stop;
   const stopped = workload.machine.kernel.stopped;
-  if (!stop && !stopped) return [];
+  if ((!stop && !stopped) || !detectionEnabled('STOP-ORACLE')) return [];
   if (stop?.kind === 'start failed') return [diagnosedFinding('stop', certain('SG-1'), describeStop(stop))];
   const evidence = evidenceOf(workload);
   if (stop?.kind === 'hang') {
@@ -32,7 +33,7 @@ export function stopOracle(workload: Workload): OracleFinding[] {
   const skipped = workload.skipped.length > 0 ? ` (then ${workload.skipped.length} operation(s) did not run: ${workload.skipped.slice(0, 3).join('; ')}${workload.skipped.length > 3 ? '; ...' : ''})` : '';
   const d = diagnoseBugCheck(bugCheck, evidence);
   const entry = entryOfVerifierStop(bugCheck);
-  return [diagnosedFinding('stop', d, `${during}${describeDiagnosis(d)}${skipped}`, { bugCheck: bugCheck.code, ...(entry ? { entry: entry.id as VerifierEntryId } : {}) })];
+  return [diagnosedFinding('stop', d, `${during}${describeDiagnosis(d)}${skipped}`, { bugCheck: bugCheck.code, ...(entry ? { entry: entry.id as VerifierEntryId } : {}), ...(bugCheck.place ? { place: bugCheck.place } : {}) })];
 }
 
 /**
@@ -42,7 +43,7 @@ export function stopOracle(workload: Workload): OracleFinding[] {
  */
 export function stopFinding(stop: BugCheck, message: string): OracleFinding {
   const entry = entryOfVerifierStop(stop);
-  return diagnosedFinding('stop', certain(ruleOfBugCheck(stop)), message, { bugCheck: stop.code, ...(entry ? { entry: entry.id as VerifierEntryId } : {}) });
+  return diagnosedFinding('stop', certain(ruleOfBugCheck(stop)), message, { bugCheck: stop.code, ...(entry ? { entry: entry.id as VerifierEntryId } : {}), ...(stop.place ? { place: stop.place } : {}) });
 }
 
 /** The bug check code in the report's words, for tests and messages. */

@@ -11,14 +11,15 @@ import { diagnoseIoFinding } from '../diagnosis/io-finding-rules';
 import { diagnoseVerifierFinding } from '../diagnosis/verifier-finding-rules';
 import type { Workload } from '../workload/workload';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 export function verifierOracle(workload: Workload): OracleFinding[] {
   const { machine } = workload;
   const findings: OracleFinding[] = [];
   const evidence = machine.verifier.findings.length > 0 ? evidenceOf(workload) : null;
-  for (const f of machine.verifier.findings) {
+  for (const f of detectionEnabled('VERIFIER-ORACLE') ? machine.verifier.findings : []) {
     const d = diagnoseVerifierFinding(f, evidence!);
-    findings.push(diagnosedFinding('verifier', d, `the DMA verifier found ${f.id}: ${f.details}${describeDiagnosis(d)}`, { entry: f.id }));
+    findings.push(diagnosedFinding('verifier', d, `the DMA verifier found ${f.id}: ${f.details}${describeDiagnosis(d)}`, { entry: f.id, ...(f.place ? { place: f.place } : {}) }));
   }
   for (const f of machine.io.findingsOf(workload.driverName)) {
     findings.push(diagnosedFinding('verifier', diagnoseIoFinding(f.kind), `the I/O manager found ${f.kind}: ${f.detail}`));

@@ -10,6 +10,7 @@
  * differ from each other (so shifts by whole blocks show too) and makes
  * memory that still holds zeros, or another run's pattern, fail the check.
  */
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 export class DataPattern {
   constructor(readonly seed: number) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`pattern seed must be an integer, got ${seed}`);
@@ -64,6 +65,7 @@ export class PatternChecker {
   constructor(readonly pattern: DataPattern) {}
 
   check(offset: number, received: Uint8Array): void {
+    if (!detectionEnabled('WRITE-DATA-CHECK')) return;
     const expected = this.pattern.expected(offset, received.length);
     for (let i = 0; i < received.length; i++) {
       if (received[i] === expected[i]) continue;

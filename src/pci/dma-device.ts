@@ -25,6 +25,7 @@ import { PciConfigSpace, allOnes } from './config-space';
 import { DataPattern, PatternChecker } from './data-pattern';
 import { InterruptLine } from './interrupt-line';
 import { AccessWidth, BusConnection, DmaResult, PciFunction } from './pci-function';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 export type DmaFaultInjection = 'master-abort' | 'hang' | 'surprise-removal';
 
@@ -219,7 +220,7 @@ export class DmaTestDevice implements PciFunction {
     if (!['master-abort', 'hang', 'surprise-removal'].includes(fault)) throw new RangeError(`unknown fault injection "${String(fault)}"`);
     if (point.at === 'next' && fault !== 'master-abort') return this.strike(fault);
     // A master abort needs a data request to refuse: "now" is the next burst, before it moves anything.
-    this.armed = { fault, point: point.at === 'next' ? { at: 'after-bytes', bytes: 0 } : point, movedBefore: this.totalDmaBytes };
+    this.armed = { fault, point: point.at === 'next' ? { at: 'after-bytes', bytes: 0 } : point, movedBefore: detectionEnabled('FAULT-AFTER-BYTES-FROM-ARMING') ? this.totalDmaBytes : 0 };
   }
 
   /** A hang or a removal happens now. */
@@ -263,7 +264,7 @@ export class DmaTestDevice implements PciFunction {
   }
 
   writeRegister(bar: number, offset: number, width: AccessWidth, value: number): void {
-    if (this.isRemoved) return; // the write goes nowhere: nobody is there
+    if (this.isRemoved && detectionEnabled('REMOVED-DEVICE-IGNORES-WRITES')) return; // the write goes nowhere: nobody is there
     if (bar === DmaBar.Registers) {
       if (isFifo(offset, DmaRegister.FifoData)) return this.fifoWrite(width, value);
       const reg = offset - (offset % 4);

@@ -9,10 +9,12 @@
  * a site reached only on an error path (after a failure) gets a run of its
  * own, failing the call that led there and then the site's first call.
  */
+import type { BootVariant } from '../workload/boot-variants';
 import type { DriverModule } from '../personalities/wdm/contract';
 import type { ClassProtocol } from '../conformance/class-protocol';
 import { failNth } from './failure-plan';
 import { SweepRun, runSweepPlan } from './sweep-run';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 
 /** More runs than this for one class means a workload whose calls never end: the sweep stops and says so. */
 export const DEFAULT_MAX_RUNS = 5000;
@@ -34,6 +36,8 @@ export interface ClassSweep {
 
 export interface SweepOptions {
   readonly maxRuns?: number;
+  /** The machine every run boots (default SWEEP_MACHINE). */
+  readonly machine?: BootVariant;
   /** Told of every run as it finishes (progress, benchmarks). */
   readonly onRun?: (run: SweepRun) => void;
 }
@@ -60,13 +64,13 @@ export function sweepClass(driver: DriverModule, protocol: ClassProtocol, option
   let clean: SweepRun | null = null;
   for (let k = 1; clean === null; k++) {
     if (k > maxRuns) throw new SweepIncomplete(protocol.conformanceClass, maxRuns);
-    const run = record(runSweepPlan(driver, protocol, failNth(k)));
+    const run = record(runSweepPlan(driver, protocol, failNth(k), options.machine));
     for (const site of run.callsAt.keys()) if (!firstReachedIn.has(site)) firstReachedIn.set(site, k);
     if (run.injected.length === 0) clean = run;
   }
   const cleanRun: SweepRun = clean;
-  const errorPathSites = [...firstReachedIn.keys()].filter((site) => !cleanRun.callsAt.has(site));
-  for (const site of errorPathSites) record(runSweepPlan(driver, protocol, { nth: firstReachedIn.get(site)!, site }));
+  const errorPathSites = detectionEnabled('SWEEP-ERROR-PATH-SITES') ? [...firstReachedIn.keys()].filter((site) => !cleanRun.callsAt.has(site)) : [];
+  for (const site of errorPathSites) record(runSweepPlan(driver, protocol, { nth: firstReachedIn.get(site)!, site }, options.machine));
   return {
     conformanceClass: protocol.conformanceClass,
     sites: [...firstReachedIn.keys()],

@@ -28,6 +28,8 @@ export interface BootVariant {
   readonly fragmented: boolean;
   /** The HAL calls DMA execution routines later, from a DPC, even when it could call them at once. */
   readonly deferDmaCallbacks: boolean;
+  /** The most map registers the HAL grants an adapter (BootConfig.mapRegisterLimit); absent: what the driver asks for. */
+  readonly mapRegisterLimit?: number;
   readonly seed: number;
 }
 
@@ -63,11 +65,12 @@ export function bootConfigFor(variant: BootVariant, classOptions: Partial<BootCo
     iommu: variant.iommu,
     scatterFrames: variant.scatterFrames,
     deferDmaCallbacks: variant.deferDmaCallbacks,
+    ...(variant.mapRegisterLimit !== undefined ? { mapRegisterLimit: variant.mapRegisterLimit } : {}),
     dmaDevice: { addressBits: variant.addressBits, maxTransferLength: variant.maxTransferLength, patternSeed: variant.seed },
     ...classOptions,
   };
 }
 
 export function describeBootVariant(v: BootVariant): string {
-  return `machine: ${formatBytes(v.ramBytes)} RAM${v.fragmented ? ' (fragmented once the driver has started)' : ''}, ${v.addressBits}-bit DMA device moving at most ${formatBytes(v.maxTransferLength)} per descriptor, IOMMU ${v.iommu ? 'on' : 'off'}, frames ${v.scatterFrames ? 'scattered' : 'in order'}${v.deferDmaCallbacks ? ', DMA callbacks deferred' : ''}, seed ${v.seed}`;
+  return `machine: ${formatBytes(v.ramBytes)} RAM${v.fragmented ? ' (fragmented once the driver has started)' : ''}, ${v.addressBits}-bit DMA device moving at most ${formatBytes(v.maxTransferLength)} per descriptor, IOMMU ${v.iommu ? 'on' : 'off'}, frames ${v.scatterFrames ? 'scattered' : 'in order'}${v.deferDmaCallbacks ? ', DMA callbacks deferred' : ''}${v.mapRegisterLimit !== undefined ? `, at most ${v.mapRegisterLimit} map registers per adapter` : ''}, seed ${v.seed}`;
 }

@@ -11,51 +11,16 @@ import { DEVICE_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../src/machine/i
 import { STATUS } from '../../src/machine/ntstatus';
 import {
   DEVICE_OBJECT,
-  DO_DEVICE_INITIALIZING,
-  DRIVER_OBJECT,
   DriverModule,
-  FILE_DEVICE_UNKNOWN,
-  IRP,
-  IRP_MJ_CREATE,
-  IRP_MJ_READ,
   KEVENT,
   KernelApi,
-  NtStatus,
 } from '../../src/personalities/wdm/contract';
 import { installDriver } from '../../src/personalities/wdm/loader';
 import { Application } from '../../src/kernel/io/application';
 import { DriverHang } from '../../src/kernel/io/driver-hang';
 import { IoManager } from '../../src/kernel/io/io-manager';
 import { bootSmallMachine, expectBugCheck } from '../mm/machine-fixture';
-
-type Dispatch = (k: KernelApi, device: DEVICE_OBJECT, irp: IRP) => NtStatus;
-
-/** A driver whose read dispatch routine is the test's; create succeeds. */
-function driverWithRead(name: string, read: Dispatch, extra: Partial<DriverModule> = {}): DriverModule {
-  let k: KernelApi;
-  return {
-    name,
-    conformanceClasses: ['read-write-direct'],
-    DriverEntry(DriverObject: DRIVER_OBJECT, kernel: KernelApi) {
-      k = kernel;
-      DriverObject.MajorFunction[IRP_MJ_CREATE] = (_d, irp) => {
-        irp.IoStatus.Status = STATUS.SUCCESS;
-        k.IoCompleteRequest(irp, 0);
-        return STATUS.SUCCESS;
-      };
-      DriverObject.MajorFunction[IRP_MJ_READ] = (d, irp) => read(k, d, irp);
-      return STATUS.SUCCESS;
-    },
-    AddDevice(DriverObject: DRIVER_OBJECT, pdo: DEVICE_OBJECT) {
-      const { DeviceObject } = k.IoCreateDevice(DriverObject, 0, null, FILE_DEVICE_UNKNOWN, 0, false);
-      k.IoAttachDeviceToDeviceStack(DeviceObject!, pdo);
-      DeviceObject!.Flags &= ~DO_DEVICE_INITIALIZING;
-      return STATUS.SUCCESS;
-    },
-    StartDevice: () => STATUS.SUCCESS,
-    ...extra,
-  };
-}
+import { driverWithRead } from '../../src/scenarios/driver-with-read';
 
 function start(driver: DriverModule) {
   const machine = bootSmallMachine();

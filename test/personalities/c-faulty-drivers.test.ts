@@ -1,17 +1,23 @@
 /**
- * The suite's own faulty C drivers: the driver finder lists every .c file of
- * a class's faulty/ folder as one driver, compiled once (cached), with the
- * name, class and broken rule its DMA_CONFORMANCE_FAULTY_DRIVER declares; a
- * tool hands on the compiled module (runPath) to run it by.
+ * The suite's own C drivers: the driver finder lists a class's reference.c
+ * as its C reference driver and every .c file of its faulty/ folder as one
+ * faulty driver, a variant of that reference.c compiled together with it
+ * (cached), with the name, class and broken rule its
+ * DMA_CONFORMANCE_FAULTY_DRIVER declares (they win over the reference's
+ * claims); a tool hands on the compiled module (runPath) to run it by.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { compileSuiteCDrivers, driverFilesOf, driverModulesIn, faultyDriverOf, suiteCDriverFiles } from '../../src/conformance/driver-finder';
+import { cSourcesOfSuiteDriver, compileSuiteCDrivers, driverFilesOf, driverModulesIn, faultyDriverOf, suiteCDriverFiles } from '../../src/conformance/driver-finder';
+import { PROJECT_ROOT, cachedWasmPath } from '../../src/personalities/c-wasm/compiler';
+import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { isRuleRef } from '../../src/rules/rule-ref';
 
-const FOLDER = path.resolve(__dirname, '..', '..', 'src', 'conformance', 'read-write-direct', 'faulty');
+const CLASS_FOLDER = path.resolve(__dirname, '..', '..', 'src', 'conformance', 'read-write-direct');
+const FOLDER = path.join(CLASS_FOLDER, 'faulty');
+const REFERENCE = path.join(CLASS_FOLDER, 'reference.c');
 
 /** What each faulty C driver of read-write-direct declares it breaks. */
 const DECLARED: Record<string, string> = {
@@ -22,7 +28,7 @@ const DECLARED: Record<string, string> = {
   'state-tested-as-bit': 'DEV-3',
 };
 
-describe('the faulty C drivers of the class folders', () => {
+describe('the C drivers of the class folders', () => {
   let compiled: Map<string, string>;
   before(async () => {
     compiled = await compileSuiteCDrivers();
@@ -35,9 +41,23 @@ describe('the faulty C drivers of the class folders', () => {
     assert.deepEqual(suiteCDriverFiles().filter((f) => path.dirname(f) === FOLDER).map((f) => path.basename(f, '.c')).sort(), Object.keys(DECLARED).sort());
   });
 
-  it('each is compiled once into the cache, and loads with the name, class and rule it declares', () => {
+  it('the finder lists reference.c as the class\'s C reference driver, before the faulty drivers, beside reference.ts', () => {
+    assert.deepEqual(driverFilesOf('read-write-direct', 'reference'), [path.join(CLASS_FOLDER, 'reference.ts'), REFERENCE]);
+    const files = suiteCDriverFiles();
+    assert.ok(files.includes(REFERENCE), 'reference.c is one of the suite\'s C drivers');
+    assert.ok(files.indexOf(REFERENCE) < files.findIndex((f) => path.dirname(f) === FOLDER), 'the references come first');
+    const reference = driverModulesIn('reference').find((d) => d.modulePath === REFERENCE);
+    assert.ok(reference, 'reference.c loads');
+    assert.equal(reference.kind, 'reference');
+    assert.equal(reference.driver.name, 'read-write-direct-reference-c');
+    assert.equal(reference.driver.breaksRule, undefined, 'a reference breaks no rule');
+    assert.deepEqual(cSourcesOfSuiteDriver(REFERENCE), [REFERENCE], 'compiled alone');
+    assert.equal(reference.runPath, compiled.get(REFERENCE));
+  });
+
+  it('each faulty .c is compiled once into the cache together with its class\'s reference.c, and loads with the name, class and rule it declares', () => {
     const listed = driverModulesIn('faulty').filter((d) => d.modulePath.endsWith('.c'));
-    assert.equal(listed.length, suiteCDriverFiles().filter((f) => path.basename(path.dirname(f)) === 'faulty').length, 'every faulty .c (the class references are not faulty)');
+    assert.equal(listed.length, suiteCDriverFiles().filter((f) => path.basename(path.dirname(f)) === 'faulty').length);
     for (const [stem, rule] of Object.entries(DECLARED)) {
       const file = listed.find((d) => d.modulePath === path.join(FOLDER, `${stem}.c`));
       assert.ok(file, `${stem}.c is found`);
@@ -48,9 +68,18 @@ describe('the faulty C drivers of the class folders', () => {
       assert.equal(file.driver.breaksRule, rule);
       assert.ok(isRuleRef(file.driver.breaksRule), `${file.driver.name} breaks a rule of the catalog`);
       assert.ok((file.driver.description ?? '').length > 20, 'a sentence saying what the bug is');
+      assert.deepEqual(cSourcesOfSuiteDriver(file.modulePath), [REFERENCE, file.modulePath], 'a variant of reference.c');
+      assert.equal(file.runPath, cachedWasmPath([REFERENCE, file.modulePath], PROJECT_ROOT), 'compiled from both');
       assert.equal(file.runPath, compiled.get(file.modulePath), 'run by its compiled module');
       assert.ok(file.runPath.endsWith('.wasm') && fs.existsSync(file.runPath));
       assert.equal(faultyDriverOf('read-write-direct', stem)?.driver.name, file.driver.name, 'found by its file name too');
+    }
+  });
+
+  it('a variant loads by its sources, the class\'s reference.c first (as the fuzz proof hands it on)', () => {
+    for (const stem of Object.keys(DECLARED)) {
+      const sources = cSourcesOfSuiteDriver(path.join(FOLDER, `${stem}.c`));
+      assert.equal(loadDriverModule(sources.join(','), PROJECT_ROOT).name, `direct-io-c-${stem}`);
     }
   });
 

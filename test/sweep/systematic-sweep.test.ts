@@ -16,11 +16,18 @@ import { pointOfCallSite } from '../../src/sweep/call-site';
 import { NO_FAILURE, failNth } from '../../src/sweep/failure-plan';
 import { parseSweepArguments } from '../../src/sweep/sweep-command';
 import { ORDINARY_PATH_NOTE, formatSweep, replayCommand, summaryLine } from '../../src/sweep/sweep-report';
-import { runSweepPlan } from '../../src/sweep/sweep-run';
+import { SWEEP_MACHINE, runSweepPlan } from '../../src/sweep/sweep-run';
+import type { BootVariant } from '../../src/workload/boot-variants';
 import { SweepIncomplete, sweepClass } from '../../src/sweep/systematic-sweep';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIRECT_IO = 'src/conformance/read-write-direct/reference.ts';
+/**
+ * The sweep's machine with a HAL that grants what the driver asks for: the direct-I/O driver's longest
+ * request then moves in one piece, and its DPC maps a next piece only after a failed mapping (a site
+ * reached only on an error path).
+ */
+const ONE_PIECE_MACHINE: BootVariant = (({ mapRegisterLimit: _limit, ...rest }) => rest)(SWEEP_MACHINE);
 /** Fails a request when GetScatterGatherList fails instead of using a reserve: right on every run that fails nothing. */
 const NO_RESERVE = 'src/conformance/storage-forward-progress/faulty/no-reserve.ts';
 
@@ -82,7 +89,14 @@ describe('the calls the sweep fails for a class', () => {
 });
 
 describe('the sweep of a class', () => {
-  const sweep = sweepClass(directIo, readWrite);
+  const sweep = sweepClass(directIo, readWrite, { machine: ONE_PIECE_MACHINE });
+
+  it('moves the standard workload\'s longest request in pieces, so the calls of a second and a last piece are failed in turn', () => {
+    const directIoSweep = sweepClass(directIo, readWrite);
+    const dpcMappings = directIoSweep.sites.filter((s) => pointOfCallSite(s) === 'GetScatterGatherList' && !s.startsWith('IRP_MJ_'));
+    assert.ok(dpcMappings.length > 0, `the next piece is mapped once the first ends, in the run that fails nothing: ${directIoSweep.sites.join(', ')}`);
+    assert.deepEqual(directIoSweep.failures, []);
+  });
 
   it('runs k = 1, 2, ... until a run fails nothing, then the sites reached only on an error path', () => {
     const nth = sweep.runs.filter((r) => r.plan.site === null);
@@ -97,7 +111,7 @@ describe('the sweep of a class', () => {
     for (const run of perSite) {
       assert.equal(run.injected.length, 2, `${run.plan.site}: the call that leads there and the site's first call`);
       assert.equal(run.injected[1]!.site, run.plan.site);
-      const replayed = runSweepPlan(directIo, readWrite, parseSweepArguments(replayCommand(DIRECT_IO, 'read-write-direct', run.plan).split(/ (?=--)/).slice(2).flatMap(splitOption)).replay!);
+      const replayed = runSweepPlan(directIo, readWrite, parseSweepArguments(replayCommand(DIRECT_IO, 'read-write-direct', run.plan).split(/ (?=--)/).slice(2).flatMap(splitOption)).replay!, ONE_PIECE_MACHINE);
       assert.deepEqual(replayed.injected, run.injected, 'the replay of a site\'s run fails the same calls');
     }
     assert.equal(sweep.sites.length, new Set(sweep.sites).size);

@@ -9,6 +9,7 @@
  * must succeed; buffer hand-downs stay pending and complete at cleanup
  * (success or cancelled, 0 bytes); hostile queue regions must fail.
  */
+import { MAXIMUM_MAP_REGISTERS } from '../../kernel/hal/device-description';
 import type { UserBuffer } from '../../kernel/io/application';
 import { STATUS } from '../../machine/ntstatus';
 import { formatBytes } from '../../contracts/units';
@@ -216,7 +217,9 @@ function handDownBuffers(app: WorkloadApplication): void {
 
 export const sharedBufferIoctlProtocol: ClassProtocol = {
   conformanceClass: 'shared-buffer-ioctl',
-  bootOptions: {},
+  // The class maps each handed-down buffer with one list, built once: it runs where the HAL grants
+  // the map registers its buffers need (a machine that grants fewer cuts nothing here, it only refuses).
+  bootOptions: { mapRegisterLimit: MAXIMUM_MAP_REGISTERS },
   unalignedStarts: false,
   pageInErrorsFailRequests: false,
   overlappingReads: false,

@@ -21,6 +21,7 @@ import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
 import { PagePiece } from './device-address-space';
 import { MapRegisterBase } from './map-registers';
 import { mdlPagesAreLocked, pageChunks } from './mdl-pages';
+import { detectionEnabled } from '../detections/detection-switch';
 
 export type IO_ALLOCATION_ACTION = 'KeepObject' | 'DeallocateObject' | 'DeallocateObjectKeepRegisters';
 
@@ -110,7 +111,7 @@ export class AdapterChannel {
     this.queue.push(request);
     if (this.holder || this.grantPending || this.queue.length > 1) this.waitedRequests++;
     // On a machine that defers DMA callbacks the routine runs later even when the channel is free.
-    if (a.kernel.config.deferDmaCallbacks) this.scheduleGrant();
+    if (a.kernel.config.deferDmaCallbacks && detectionEnabled('DEFERRED-DMA-CALLBACKS')) this.scheduleGrant();
     else if (!this.holder && !this.grantPending) this.grantNext(false);
     return STATUS.SUCCESS;
   }
@@ -170,7 +171,7 @@ export class AdapterChannel {
       a.verifier.reportAddressNotInMdl(currentVa < start || currentVa >= start + mdl.ByteCount ? currentVa : start + mdl.ByteCount, mdl.id, `MapTransfer of ${formatAddress(currentVa)} + ${wanted} bytes, not inside MDL #${mdl.id} (${formatAddress(start)} + ${mdl.ByteCount} bytes)`);
       return none();
     }
-    if (!mdlPagesAreLocked(mdl)) {
+    if (!mdlPagesAreLocked(mdl) && detectionEnabled('MAP-TRANSFER-UNLOCKED-MDL')) {
       a.verifier.report('VER-UNLOCKED-DMA', mdl.id, 0, writeToDevice ? 0 : 1, `MapTransfer of MDL #${mdl.id}, whose pages are not locked`);
     }
     const firstRegister = pageOf(currentVa) - pageOf(mdl.StartVa);

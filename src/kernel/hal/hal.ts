@@ -27,6 +27,7 @@ import {
 import { Iommu } from './iommu';
 import { MapRegisterFile } from './map-registers';
 import { recordingFailures } from './failed-dma-calls';
+import { detectionEnabled } from '../detections/detection-switch';
 
 export interface HalOptions {
   /** The verifier to report to (and to install as the bus observer); a new one by default. */
@@ -114,7 +115,7 @@ export class Hal {
     const device = identifyDevice(physicalDeviceObject);
     const addressing = this.addressingFor(device.requesterId, highest);
     const bouncing = !addressing.remapped && highest < this.kernel.physical.highRamTop - 1;
-    const granted = Math.min(mapRegistersAskedFor(deviceDescription), bouncing ? MAXIMUM_BOUNCING_MAP_REGISTERS : MAXIMUM_MAP_REGISTERS);
+    const granted = Math.min(mapRegistersAskedFor(deviceDescription), bouncing ? MAXIMUM_BOUNCING_MAP_REGISTERS : MAXIMUM_MAP_REGISTERS, this.kernel.config.mapRegisterLimit);
     const id = ++this.adapterCount;
     const registers = MapRegisterFile.create(this.kernel, id, granted, highest, bouncing);
     if (!registers) return fail('no bounce page below 4 GiB could be reserved for a device with 32-bit addressing');
@@ -217,7 +218,7 @@ export class Hal {
     let listsAndBases = 0;
     for (const a of mine) {
       commonBuffers += a.commonBuffers.outstandingCount + this.preallocatedBuffersHeld(a);
-      listsAndBases += a.lists.outstandingCount + a.channel.outstandingBases;
+      if (detectionEnabled('LEAK-AT-UNLOAD-LISTS-AND-BASES')) listsAndBases += a.lists.outstandingCount + a.channel.outstandingBases;
     }
     if (unreleased.length === 0 && commonBuffers === 0 && listsAndBases === 0) return true;
     this.verifier.report('VER-LEAK-AT-UNLOAD', unreleased.length, commonBuffers, listsAndBases,

@@ -23,6 +23,7 @@ import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
 import { PagePiece } from './device-address-space';
 import { MapRegisterBase } from './map-registers';
 import { MdlPiece, firstUnlockedMdl, pageChunks, walkMdlChain } from './mdl-pages';
+import { detectionEnabled } from '../detections/detection-switch';
 
 export interface SCATTER_GATHER_ELEMENT {
   /** The device-visible address the device must be programmed with. */
@@ -115,7 +116,8 @@ export class ScatterGatherLists {
 
   /** Lists handed out and not put back, and those promised to callers still waiting for map registers. */
   get outstandingCount(): number {
-    return this.live.size + this.waiting.length;
+    // Every check of lists not put back (leftovers, unload, PutDmaAdapter, the accounting) counts through here.
+    return detectionEnabled('LISTS-NOT-PUT-BACK') ? this.live.size + this.waiting.length : 0;
   }
 
   /** Lists not yet put back, oldest first. */
@@ -372,7 +374,7 @@ export class ScatterGatherLists {
     if (typeof routine !== 'function') throw new TypeError('the ExecutionRoutine of a scatter/gather routine must be a function');
     const k = this.adapter.kernel;
     const call = () => routine(deviceObject, currentIrpOf(deviceObject), list, context);
-    if (!later && !k.config.deferDmaCallbacks) {
+    if (!later && !(k.config.deferDmaCallbacks && detectionEnabled('DEFERRED-DMA-CALLBACKS'))) {
       k.cpu.atIrql(Math.max(k.cpu.irql, DISPATCH_LEVEL), call);
       return;
     }

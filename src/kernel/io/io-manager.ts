@@ -49,6 +49,7 @@ import { BufferMethod, IO_MANAGER_CALL_SITE, RequestBufferManager, RequestBuffer
 import { KSPIN_LOCK, SpinLocks } from './spin-lock';
 import { KTIMER, TimerQueue } from './timer';
 import { WorkQueue } from './work-item';
+import { detectionEnabled } from '../detections/detection-switch';
 
 /** MULTIPLE_IRP_COMPLETE_REQUESTS: IoCompleteRequest on an IRP already completed. */
 export const MULTIPLE_IRP_COMPLETE_REQUESTS = 0x44;
@@ -446,7 +447,7 @@ export class IoManager {
    */
   IoCompleteRequest(Irp: IRP, _PriorityBoost = 0): void {
     const driver = this.cpu.currentDriver ?? this.ownerOf(Irp);
-    if (Irp.completed || Irp.finished) {
+    if ((Irp.completed && detectionEnabled('COMPLETE-TWICE-BEFORE-FINISH')) || Irp.finished) {
       this.kernel.crash(new BugCheck(MULTIPLE_IRP_COMPLETE_REQUESTS, Irp.id, 0, 0, 0, `IRP #${Irp.id} was completed twice (IoCompleteRequest by ${driver} on an IRP already completed)`));
     }
     if (Irp.CancelRoutine) {
@@ -503,8 +504,8 @@ export class IoManager {
    */
   IoCancelIrp(Irp: IRP): boolean {
     if (Irp.completed || Irp.finished) return false;
-    Irp.Cancel = true;
     const routine = Irp.CancelRoutine;
+    if (routine || detectionEnabled('CANCEL-MARKS-IRP')) Irp.Cancel = true;
     Irp.CancelRoutine = null;
     if (!routine) return false;
     const device = Irp.stack[Irp.CurrentLocation]?.DeviceObject ?? null;
@@ -937,6 +938,7 @@ export class IoManager {
   }
 
   private record(kind: IoFindingKind, driver: string, detail: string, irpIds: number[]): void {
+    if (!detectionEnabled('IO-MANAGER-FINDINGS')) return;
     this.findings.push({ kind, driver, detail, atNs: this.clock.now, irpIds });
   }
 

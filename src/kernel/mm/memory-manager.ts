@@ -464,7 +464,7 @@ export class MemoryManager {
         if (as.workingSet.size <= keep) break;
         const pte = as.ptes.get(vpn)!;
         const pfn = ptePayload(pte);
-        if (this.physical.lockCount[pfn]! > 0 || this.physical.state[pfn] === FrameState.NonPaged) {
+        if (this.physical.lockCount[pfn]! > 0 || this.physical.state[pfn] === FrameState.NonPaged || (this.physical.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0) {
           report.keptLocked++;
           continue;
         }

@@ -35,6 +35,12 @@ export const FrameFlag = {
   DmaTouched: 4,
   /** Mapped non-cached (MmNonCached): CPU access costs more. */
   NonCached: 8,
+  /**
+   * Pageable memory shared byte for byte with a C driver's linear memory (src/personalities/c-wasm):
+   * the trimmer leaves it resident, since the driver's loads and stores reach the frame directly.
+   * It is not locked: the verifier still judges device access to it as to any pageable page.
+   */
+  SharedWithDriverCode: 16,
 } as const;
 
 /** Owner ids in the PFN database: 0 is nobody; the rest are registered owners. */

@@ -37,6 +37,12 @@ export function renderCatalogDocument(): string {
     'does not make (Microsoft documents 0x00 to 0x26 for 0xE6); their "Windows" column says',
     '"none". Readings marked [inferred] are the project\'s, not a quotation.',
     '',
+    'Every entry is also a detection of src/kernel/detections/detection-registry.ts, with the',
+    'scenarios (here, those tagged with its ID under features/verifier) that must fail when',
+    'the verifier stops reporting it. `npm run test:detections` (scripts/detection-proof.cjs,',
+    'the last step of `npm test`) switches each detection off in turn and runs only its proofs;',
+    'it ends with `detections proven: N/M` and fails below M/M.',
+    '',
     '| ID | Violation | Rule | P1 | Windows | Linux dma-debug | P2..P4 | Detector |',
     '|---|---|---|---|---|---|---|---|',
   ];

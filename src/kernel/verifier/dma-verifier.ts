@@ -18,6 +18,8 @@ import type { DeviceRamAccess, DevicePeerAccess, DmaFault, DmaObserver } from '.
 import type { Kernel } from '../kernel';
 import { DRIVER_VERIFIER_DMA_VIOLATION, ViolationId, violationEntry } from './violation-catalog';
 import type { RuleId } from '../../rules/rule-catalog';
+import type { DriverPlace } from '../../machine/driver-place';
+import { detectionEnabled } from '../detections/detection-switch';
 
 /** A range of device-visible (bus) addresses. */
 export interface DeviceRange {
@@ -54,6 +56,8 @@ export interface VerifierFinding {
   readonly atNs: number;
   /** The driver whose code was running, when known. */
   readonly driver: string | null;
+  /** Where in that driver's source, when its personality could tell. */
+  readonly place?: DriverPlace;
 }
 
 export class DmaVerifier implements DmaObserver {
@@ -75,7 +79,9 @@ export class DmaVerifier implements DmaObserver {
    * machine then stops with 0xE6 and this call does not return.
    */
   report(id: ViolationId, p2: number, p3: number, p4: number, details: string): void {
+    if (!detectionEnabled(id)) return;
     const entry = violationEntry(id);
+    const place = this.kernel.placeInDriver();
     const finding: VerifierFinding = {
       id,
       rule: entry.rule,
@@ -86,10 +92,13 @@ export class DmaVerifier implements DmaObserver {
       details,
       atNs: this.kernel.clock.now,
       driver: this.kernel.cpu.currentDriver,
+      ...(place ? { place } : {}),
     };
     this.findings.push(finding);
     if (this.mode === 'bugcheck') {
-      this.kernel.crash(new BugCheck(DRIVER_VERIFIER_DMA_VIOLATION, entry.parameter1, p2, p3, p4, `${id}: ${details}`));
+      const stop = new BugCheck(DRIVER_VERIFIER_DMA_VIOLATION, entry.parameter1, p2, p3, p4, `${id}: ${details}`);
+      if (place) stop.place = place;
+      this.kernel.crash(stop);
     }
   }
 

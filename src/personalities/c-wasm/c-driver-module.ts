@@ -19,9 +19,13 @@ import { FrameAliases } from './frame-aliases';
 import { GlueContext, buildImports, contextToC } from './import-glue';
 import { KernelStructures, LAYOUT } from './kernel-structures';
 import { LinearMemory } from './linear-memory';
-import { checkedAccessImports } from './checked-access';
+import { BadAccessKind, checkedAccessImports } from './checked-access';
 import { SourceLineTable, readSourceLines, sourceLineAt } from './source-lines';
 import type { Kernel } from '../../kernel/kernel';
+import { setPlaceFinderOf } from '../driver-places';
+import { DriverPlace, formatDriverPlace } from '../../machine/driver-place';
+import { spinGuard } from '../../kernel/io/wall-clock-watchdog';
+import { DISPATCH_LEVEL } from '../../machine/irql';
 import { installingKernel } from '../installing-kernel';
 
 /** KMODE_EXCEPTION_NOT_HANDLED: C faulted (a trap) with no handler, as a wild dereference does on Windows. */
@@ -29,6 +33,8 @@ const KMODE_EXCEPTION_NOT_HANDLED = 0x1e;
 const STATUS_ACCESS_VIOLATION = 0xc0000005;
 /** PAGE_FAULT_IN_NONPAGED_AREA: what Windows stops with when a driver touches freed special pool or a wild address. */
 const PAGE_FAULT_IN_NONPAGED_AREA = 0x50;
+/** DRIVER_IRQL_NOT_LESS_OR_EQUAL: pageable memory touched at DISPATCH_LEVEL or above. */
+const DRIVER_IRQL_NOT_LESS_OR_EQUAL = 0xd1;
 
 export interface CDriverClaims {
   readonly name: string;
@@ -84,8 +90,9 @@ class CDriverInstance {
     this.functionNames = functionNames;
     const late: { glue?: GlueContext } = {};
     const imports = buildImports(new Proxy({} as GlueContext, { get: (_t, key) => (late.glue as unknown as Record<string | symbol, unknown>)[key] }));
-    const env = checkedAccessImports(module, () => this.glue.linear, (what, address, size, write) => this.badAccess(what, address, size, write));
-    const instance = new WebAssembly.Instance(module, { ...imports, env } as unknown as WebAssembly.Imports);
+    const env = checkedAccessImports(module, () => this.glue.linear, (what, address, size, write, kind) => this.badAccess(what, address, size, write, kind), (address, size) => this.pageableAtRaisedIrql(address, size));
+    // The watchdog's check (include/wdm.h): a routine past its wall-clock budget throws DriverSpinning out through C.
+    const instance = new WebAssembly.Instance(module, { ...imports, env, watchdog: { check: spinGuard } } as unknown as WebAssembly.Imports);
     this.exports = instance.exports as Record<string, unknown>;
     this.table = this.exports.__indirect_function_table as WebAssembly.Table;
     this.stackPointer = this.exports.__stack_pointer as WebAssembly.Global;
@@ -100,13 +107,28 @@ class CDriverInstance {
   }
 
   /** A checked build's access check failed: the machine stops, naming the C function and line of the access. */
-  private badAccess(what: string, address: number, size: number, write: boolean): never {
+  private badAccess(what: string, address: number, size: number, write: boolean, kind: BadAccessKind = 'not-owned'): never {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 50; // down to the C frame that made the access, below the checking calls
     const stack = new Error();
     Error.stackTraceLimit = limit;
     const where = this.cFunctionOf(stack) ?? 'the driver';
-    return this.kernel.crash(new BugCheck(PAGE_FAULT_IN_NONPAGED_AREA, address, write ? 1 : 0, 0, 0, `C function ${where} ${write ? 'wrote' : 'read'} ${size} byte(s) at 0x${address.toString(16)}: ${what} (checked build)`));
+    const reason = `C function ${where} ${write ? 'wrote' : 'read'} ${size} byte(s) at 0x${address.toString(16)}: ${what} (checked build)`;
+    const stop = kind === 'pageable-at-raised-irql'
+      ? new BugCheck(DRIVER_IRQL_NOT_LESS_OR_EQUAL, this.glue.aliases.systemOf(address) ?? address, this.kernel.cpu.irql, write ? 1 : 0, 0, reason)
+      : new BugCheck(PAGE_FAULT_IN_NONPAGED_AREA, address, write ? 1 : 0, 0, 0, reason);
+    const place = cPlaceOf(stack.stack ?? '', this.functionNames, this.sourceLines);
+    if (place && place.line > 0) stop.place = place;
+    return this.kernel.crash(stop);
+  }
+
+  /** Paged pool touched at DISPATCH_LEVEL or above: why, or null. */
+  private pageableAtRaisedIrql(address: number, size: number): string | null {
+    if (this.kernel.cpu.irql < DISPATCH_LEVEL) return null;
+    const va = this.glue.aliases.systemOf(address);
+    if (va === null) return null;
+    const region = this.kernel.mm.systemSpace.regionAt(va) ?? this.kernel.mm.systemSpace.regionAt(va + size - 1);
+    return region?.kind === 'paged-pool' ? `paged pool (${region.label}) touched at IRQL ${this.kernel.cpu.irql}: pageable memory may not be touched at DISPATCH_LEVEL or above` : null;
   }
 
   /** Call an exported entry point. */
@@ -149,7 +171,10 @@ class CDriverInstance {
       this.stackPointer.value = sp;
       if (e instanceof WebAssembly.RuntimeError) {
         const where = this.cFunctionOf(e) ?? what;
-        return this.kernel.crash(new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, STATUS_ACCESS_VIOLATION, 0, 0, 0, `C function ${where} of the driver trapped: ${e.message} (a dereference of a user address, a register or unmapped memory, or another fault)`));
+        const stop = new BugCheck(KMODE_EXCEPTION_NOT_HANDLED, STATUS_ACCESS_VIOLATION, 0, 0, 0, `C function ${where} of the driver trapped: ${e.message} (a dereference of a user address, a register or unmapped memory, or another fault)`);
+        const place = cPlaceOf(e.stack ?? '', this.functionNames, this.sourceLines);
+        if (place && place.line > 0) stop.place = place;
+        return this.kernel.crash(stop);
       }
       throw e;
     }
@@ -157,17 +182,26 @@ class CDriverInstance {
 
   /** The innermost C function of a stack (a trap's, or a checked access's), with its file:line from the compile's line table. */
   private cFunctionOf(e: Error): string | null {
-    for (const line of (e.stack ?? '').split('\n')) {
-      const frame = /wasm-function\[(\d+)\]:0x([0-9a-f]+)/.exec(line);
-      if (!frame) continue;
-      // V8 names the frame from the name section, prefixed with the module's name ("driver.wasm.").
-      const named = /at (\S+) \(wasm:/.exec(line)?.[1]?.replace(/^\$/, '').replace(/^.*\.wasm\./, '');
-      const name = named ?? this.functionNames.get(Number(frame[1])) ?? `wasm-function[${frame[1]}]`;
-      const place = this.sourceLines ? sourceLineAt(this.sourceLines, parseInt(frame[2]!, 16)) : null;
-      return place ? `${place.function || name} (${place.file}:${place.line})` : name;
-    }
-    return null;
+    const place = cPlaceOf(e.stack ?? '', this.functionNames, this.sourceLines);
+    return place ? (place.line > 0 ? formatDriverPlace(place) : place.function) : null;
   }
+}
+
+/**
+ * The innermost C frame of a stack: its function, and its file:line from the compile's line table
+ * (line 0 when the table has none for it).
+ */
+export function cPlaceOf(stack: string, functionNames: ReadonlyMap<number, string>, sourceLines: SourceLineTable | null): DriverPlace | null {
+  for (const line of stack.split('\n')) {
+    const frame = /wasm-function\[(\d+)\]:0x([0-9a-f]+)/.exec(line);
+    if (!frame) continue;
+    // V8 names the frame from the name section, prefixed with the module's name ("driver.wasm.").
+    const named = /at (\S+) \(wasm:/.exec(line)?.[1]?.replace(/^\$/, '').replace(/^.*\.wasm\./, '');
+    const name = named ?? functionNames.get(Number(frame[1])) ?? `wasm-function[${frame[1]}]`;
+    const place = sourceLines ? sourceLineAt(sourceLines, parseInt(frame[2]!, 16)) : null;
+    return place ? { function: place.function || name, file: place.file, line: place.line } : { function: name, file: '', line: 0 };
+  }
+  return null;
 }
 
 /** Function names from the wasm "name" section (subsection 1), by function index. */
@@ -218,6 +252,10 @@ export function cDriverModule(wasmPath: string): { driver: DriverModule; problem
   const device = (d: DEVICE_OBJECT) => of(d.DriverObject);
   const call = (i: CDriverInstance, name: string, args: number[]) => i.callExport(name, args);
 
+  const placeFinder = (stack: string): DriverPlace | null => {
+    const place = cPlaceOf(stack, functionNames, sourceLines);
+    return place && place.line > 0 ? place : null;
+  };
   const driver: Record<string, unknown> = {
     name: claims?.name ?? '',
     conformanceClasses: claims?.conformanceClasses ?? [],
@@ -264,5 +302,6 @@ export function cDriverModule(wasmPath: string): { driver: DriverModule; problem
     };
   }
   if (exported.has('DriverUnload')) driver.DriverUnload = (o: DRIVER_OBJECT) => { const i = of(o); call(i, 'DriverUnload', [i.glue.structures.pointerTo(o)]); };
+  setPlaceFinderOf(driver as unknown as DriverModule, placeFinder);
   return { driver: driver as unknown as DriverModule, problems };
 }

@@ -18,12 +18,14 @@ export const PROJECT_ROOT = path.resolve(__dirname, '../../..');
 export const C_INCLUDE_DIR = path.join(PROJECT_ROOT, 'include');
 export const C_DRIVER_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'c-drivers');
 
-/** Freestanding wasm32; the exports let the host call function pointers and restore C's shadow stack after a bug check. */
+/** Freestanding wasm32; the exports let the host call function pointers and restore C's shadow stack after a bug check; the coverage hooks make a spinning routine stoppable. */
 export const C_DRIVER_FLAGS: readonly string[] = [
   '--target=wasm32-unknown-unknown', '-O2', '-g', '-ffreestanding', '-nostdlib', '-fno-builtin',
   '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter',
   '-Wl,--no-entry', '-Wl,--export-table', '-Wl,--export=__stack_pointer', '-Wl,--export=__heap_base',
   '-Wl,--stack-first', '-Wl,-z,stack-size=65536',
+  // Every edge of the driver's control flow counts towards the wall-clock watchdog's check (include/wdm.h).
+  '-fsanitize-coverage=trace-pc-guard,no-prune',
 ];
 
 /**
@@ -82,20 +84,29 @@ function shippedHeaders(): [string, string][] {
  */
 function headersBesideSources(absoluteSources: readonly string[]): [string, string][] {
   const folders = [...new Set(absoluteSources.map((s) => path.dirname(s)))].sort();
-  const beside = folders.flatMap((folder) => headersUnder(folder, false).map(([name, text]): [string, string] => [path.join(folder, name), text]));
-  return [...beside, ...headersOneFolderUp(folders, new Set(beside.map(([file]) => file)))];
+  return folders.flatMap((folder) => headersUnder(folder, false).map(([name, text]): [string, string] => [path.join(folder, name), text]));
 }
 
 /**
- * The compiler's in-memory file system does not step up through `..` (it
- * reads `faulty/../reference.h` as `faulty/reference.h`), so a header beside
- * one source that another source, one folder down, includes as
- * `"../name.h"` is also placed where that include lands.
+ * The compiler's file system (@yowasp/clang's) skips a `..` in a path, so a
+ * source's `#include "../reference.h"` is looked up as `reference.h` in the
+ * source's own folder. Each header beside a source is therefore also placed,
+ * by the same name, in the folders below it that hold another source (where
+ * none of that name is): tree name -> text.
  */
-function headersOneFolderUp(folders: readonly string[], placed: ReadonlySet<string>): [string, string][] {
-  return folders.filter((folder) => folders.includes(path.dirname(folder))).flatMap((folder) => headersUnder(path.dirname(folder), false)
-    .map(([name, text]): [string, string] => [path.join(folder, name), text])
-    .filter(([file]) => !placed.has(file)));
+export function parentHeaderCopies(sourceNames: readonly string[], headers: readonly [string, string][]): [string, string][] {
+  const taken = new Set(headers.map(([name]) => name));
+  const copies: [string, string][] = [];
+  for (const folder of [...new Set(sourceNames.map((n) => path.posix.dirname(n)))].sort()) {
+    for (const [name, text] of headers) {
+      const copy = path.posix.join(folder, path.posix.basename(name));
+      if (folder.startsWith(`${path.posix.dirname(name)}/`) && !taken.has(copy)) {
+        taken.add(copy);
+        copies.push([copy, text]);
+      }
+    }
+  }
+  return copies;
 }
 
 /** How a source is named inside the compiler's file tree, and so in its diagnostics: relative to the working directory when inside it. */
@@ -122,7 +133,7 @@ export function cachedWasmPath(sourcePaths: readonly string[], workingDirectory:
 }
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
-type RunOptions = { stderr?: (b: Uint8Array | null) => void; stdout?: (b: Uint8Array | null) => void; fetchProgress?: () => void };
+type RunOptions = { stdin?: (length: number) => Uint8Array | null; stderr?: (b: Uint8Array | null) => void; stdout?: (b: Uint8Array | null) => void; fetchProgress?: () => void };
 type Command = (args: string[] | null, files: Tree, options: RunOptions) => Promise<Tree> | Tree | undefined;
 
 // A dynamic import that ts-node's CommonJS output keeps as one: @yowasp/clang is an ES module.
@@ -152,7 +163,9 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   for (const [name, text] of shippedHeaders()) place(`include/${name}`, text);
   const names = absolute.map((p, i) => nameInTree(p, workingDirectory, i));
   absolute.forEach((p, i) => place(names[i]!, fs.readFileSync(p, 'utf8')));
-  for (const [file, text] of headersBesideSources(absolute)) place(nameInTree(file, workingDirectory, folderIndex(absolute, file)), text);
+  const own = headersBesideSources(absolute).map(([file, text]): [string, string] => [nameInTree(file, workingDirectory, folderIndex(absolute, file)), text]);
+  for (const [name, text] of own) place(name, text);
+  for (const [name, text] of parentHeaderCopies(names, own)) place(name, text);
   const { runClang, runLLVM, commands } = await importEsm('@yowasp/clang');
   await runLLVM(null, {}, { fetchProgress: () => undefined }); // load LLVM without its progress lines
   const diagnostics = textSink();
@@ -169,10 +182,20 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   const code = codeSection(wasm);
   if (code) {
     // Every code offset's C function and file:line, looked up now: the workers that run the driver must not run LLVM.
+    // The offsets go in on standard input: the command line's argument area is too small for a large driver's.
     const answers = textSink();
-    const offsets = Array.from({ length: code.size }, (_, i) => `0x${i.toString(16)}`);
-    await commands.symbolizer!(['--obj=driver.wasm', ...offsets], { 'driver.wasm': wasm }, { stdout: answers.write, stderr: () => undefined });
-    fs.writeFileSync(sourceLinesPath(wasmPath), JSON.stringify(sourceLineTable(code.start, answers.text.trim().split('\n\n'))));
+    const input = new TextEncoder().encode(Array.from({ length: code.size }, (_, i) => `0x${i.toString(16)}\n`).join(''));
+    let read = 0;
+    const stdin = (length: number): Uint8Array | null => {
+      if (read >= input.length) return null;
+      const chunk = input.subarray(read, read + length);
+      read += chunk.length;
+      return chunk;
+    };
+    await commands.symbolizer!(['--obj=driver.wasm'], { 'driver.wasm': wasm }, { stdin, stdout: answers.write, stderr: () => undefined });
+    const blocks = answers.text.trim().split('\n\n');
+    if (blocks.length !== code.size) throw new Error(`internal: the symbolizer answered for ${blocks.length} of ${code.size} code offsets`);
+    fs.writeFileSync(sourceLinesPath(wasmPath), JSON.stringify(sourceLineTable(code.start, blocks)));
   }
   const temporary = `${wasmPath}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, wasm);

@@ -9,6 +9,7 @@
  */
 import { PAGE_SIZE, formatAddress } from '../../contracts/units';
 import type { MemoryManager } from '../../kernel/mm/memory-manager';
+import { FrameFlag } from '../../kernel/mm/physical-memory';
 import type { LinearMemory } from './linear-memory';
 
 interface AliasedRange {
@@ -34,8 +35,11 @@ export class FrameAliases {
     const pages = Math.floor((va + Math.max(length, 1) - 1) / PAGE_SIZE) - first + 1;
     const pfns: number[] = [];
     for (let i = 0; i < pages; i++) {
-      const pa = this.mm.physicalAddressOf((first + i) * PAGE_SIZE);
-      if (pa < 0) throw new Error(`system address ${formatAddress((first + i) * PAGE_SIZE)} handed to C is not resident`);
+      const pageVa = (first + i) * PAGE_SIZE;
+      let pa = this.mm.physicalAddressOf(pageVa);
+      // Paged pool is brought in when it is handed to C, and kept in while C shares it (FrameFlag.SharedWithDriverCode).
+      if (pa < 0 && this.mm.systemSpace.regionAt(pageVa)?.kind === 'paged-pool') pa = this.mm.resolvePage(pageVa, true, this.mm.systemSpace) * PAGE_SIZE;
+      if (pa < 0) throw new Error(`system address ${formatAddress(pageVa)} handed to C is not resident`);
       const pfn = Math.floor(pa / PAGE_SIZE);
       if (this.aliasedFrames.has(pfn)) this.dropIfStale(pfn);
       if (this.aliasedFrames.has(pfn)) throw new Error(`frame ${pfn} behind ${formatAddress((first + i) * PAGE_SIZE)} is already shared with C at another address: a second system mapping of the same pages is not supported`);
@@ -48,6 +52,7 @@ export class FrameAliases {
       const old = this.mm.physical.peekPage(pfn);
       if (old) view.set(old);
       this.mm.physical.setPage(pfn, view);
+      this.mm.physical.flags[pfn]! |= FrameFlag.SharedWithDriverCode;
       this.aliasedFrames.set(pfn, block + i * PAGE_SIZE);
       this.byLinearPage.set(block / PAGE_SIZE + i, range);
       this.byVaPage.set(first + i, range);
@@ -79,6 +84,7 @@ export class FrameAliases {
     range.pfns.forEach((pfn, i) => {
       // Only a frame that still shows C's block gets the block's bytes: one freed meanwhile (and maybe reused) has its own now.
       if (this.showsBlock(pfn, range.linear + i * PAGE_SIZE)) this.mm.physical.setPage(pfn, this.linear.slice(range.linear + i * PAGE_SIZE, PAGE_SIZE).slice());
+      this.mm.physical.flags[pfn]! &= ~FrameFlag.SharedWithDriverCode;
       this.aliasedFrames.delete(pfn);
       this.byLinearPage.delete(range.linear / PAGE_SIZE + i);
       this.byVaPage.delete(range.va / PAGE_SIZE + i);

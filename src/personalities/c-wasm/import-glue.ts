@@ -193,7 +193,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
         case 'object': {
           const o = n === 0 ? null : g.structures.objectAt(n);
           if (n !== 0 && !o) throw new DriverMisuse(`${s.name}: ${param.name} 0x${n.toString(16)} is no kernel structure the kernel gave the driver`);
-          if (o) {
+          if (o && g.structures.hasCopy(o)) {
             g.structures.absorb(o);
             if (param.unmapsSystemVa) releaseSystemMapping(g, o as MDL);
             if (param.releases) g.structures.forget(o);

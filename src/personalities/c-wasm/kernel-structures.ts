@@ -63,6 +63,12 @@ function sizeOf(o: object): number {
 export class KernelStructures {
   private readonly addresses = new Map<object, number>();
   private readonly objects = new Map<number, object>();
+  /**
+   * Copies released (a list put back, an MDL freed), by their address: a stale pointer C hands back still
+   * names the released object, so the kernel sees the second put or free as Windows would, until the
+   * memory holds another copy.
+   */
+  private readonly released = new Map<number, object>();
   private readonly storage = new Map<number, object>();
   private readonly storageAddresses = new Map<object, number>();
 
@@ -87,7 +93,12 @@ export class KernelStructures {
 
   /** The object whose copy (or whose driver storage) lies at `pointer`, if any. */
   objectAt(pointer: number): object | undefined {
-    return this.objects.get(pointer) ?? this.storage.get(pointer);
+    return this.objects.get(pointer) ?? this.storage.get(pointer) ?? this.released.get(pointer);
+  }
+
+  /** Whether `o` has a copy in the driver's memory now (not released). */
+  hasCopy(o: object): boolean {
+    return this.addresses.has(o);
   }
 
   /** The simulated object kept in the driver's storage at `pointer`, made on first use. */
@@ -112,6 +123,7 @@ export class KernelStructures {
     if (address === undefined) return;
     this.addresses.delete(o);
     this.objects.delete(address);
+    this.released.set(address, o);
     this.linear.release(address, sizeOf(o));
   }
 
@@ -166,6 +178,7 @@ export class KernelStructures {
 
   private place(o: object): number {
     const at = this.linear.allocate(sizeOf(o));
+    this.released.delete(at);
     this.addresses.set(o, at);
     this.objects.set(at, o);
     this.refresh(o, at);

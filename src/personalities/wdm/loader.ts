@@ -15,6 +15,7 @@
  * The driver's own code is instrumented as it is loaded (instrumented-require.ts)
  * so that a routine that never returns is stopped by the wall-clock watchdog.
  */
+import { moduleFramePlaceFinder, placeFinderOf, setPlaceFinderOf } from '../driver-places';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Hal } from '../../kernel/hal/hal';
@@ -129,6 +130,7 @@ export function driverFromModule(moduleExports: unknown, modulePath: string): Dr
   }
   const problems = contractProblems(candidate);
   if (problems.length > 0) throw new DriverLoadError(modulePath, problems, 'contract');
+  if (!placeFinderOf(candidate as DriverModule)) setPlaceFinderOf(candidate as DriverModule, moduleFramePlaceFinder(modulePath));
   return candidate as DriverModule;
 }
 
@@ -191,6 +193,8 @@ export interface InstalledDriver {
  */
 export function installDriver(host: DriverHost, driver: DriverModule, functions: readonly AttachedFunction[]): InstalledDriver {
   const kernelApi = createKernelApi({ kernel: host.kernel, io: host.io, hal: host.hal ?? null, bus: host.bus ?? null });
+  const finder = placeFinderOf(driver);
+  if (finder) host.kernel.driverPlaceFinders.set(driver.name, finder);
   const driverObject = whileInstalling(host.kernel, () => host.io.loadDriver(driver, kernelApi));
   const devices = functions.map((fn) => host.io.addDevice(driverObject, fn));
   return { driver, driverObject, devices, kernelApi };

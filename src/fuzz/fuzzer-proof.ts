@@ -61,8 +61,9 @@ const OUTCOME_OF_FAILURE: Readonly<Record<FailureKind, DriverProof['outcome']>> 
 
 export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDGET, clock: () => number = () => 0): DriverProof {
   const started = clock();
-  // A faulty C driver of a class folder is a variant: it runs linked with its class's reference.c.
-  const driver: DriverModule = loadDriverModule(isCDriverFile(modulePath) ? cSourcesOfSuiteDriver(modulePath).join(',') : modulePath);
+  // A faulty C driver of a class folder is a variant: it runs (and replays) linked with its class's reference.c.
+  const sources = isCDriverFile(modulePath) ? cSourcesOfSuiteDriver(modulePath).join(',') : modulePath;
+  const driver: DriverModule = loadDriverModule(sources);
   const base = {
     modulePath,
     driver: driver.name,
@@ -77,7 +78,7 @@ export function proveDriver(modulePath: string, budget: ProofBudget = PROOF_BUDG
     if (!(e instanceof ClassNotFuzzable)) throw e;
     return { ...base, conformanceClass: driver.conformanceClasses.join(', '), outcome: 'unreachable', runs: 0, runsToFailure: null, rule: null, entries: [], namedBrokenRule: null, finding: null, why: e.message, replayCommand: null, milliseconds: clock() - started };
   }
-  const target = workloadFuzzTarget({ driver, modulePath, operations: budget.operations });
+  const target = workloadFuzzTarget({ driver, modulePath: sources, operations: budget.operations });
   const result = runCampaign(target, { seed: budget.seed, runs: budget.runs, shrink: false });
   const c = result.counterexample;
   return {

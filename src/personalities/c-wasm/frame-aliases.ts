@@ -60,6 +60,11 @@ export class FrameAliases {
     return block + (va - first * PAGE_SIZE);
   }
 
+  /** Whether a system address lies in device memory mapped by MmMapIoSpace: it has no frames to share with C. */
+  isIoSpace(va: number): boolean {
+    return this.mm.systemSpace.regionAt(va)?.kind === 'io-space';
+  }
+
   /** The linear address of an aliased system address, or null. */
   linearOf(va: number): number | null {
     const range = this.byVaPage.get(Math.floor(va / PAGE_SIZE));
@@ -72,12 +77,19 @@ export class FrameAliases {
     return range ? range.va + (linear - range.linear) : null;
   }
 
+  /** The frame's contents are C's block at `linear` (not a fresh array the memory manager gave it after a free). */
+  private showsBlock(pfn: number, linear: number): boolean {
+    const page = this.mm.physical.peekPage(pfn);
+    return page !== undefined && page.buffer === this.linear.memory.buffer && page.byteOffset === linear;
+  }
+
   /** The range is no longer C's (freed or unmapped): each frame gets its own copy back, the block is reused. */
   unalias(va: number): void {
     const range = this.byVaPage.get(Math.floor(va / PAGE_SIZE));
     if (!range) return;
     range.pfns.forEach((pfn, i) => {
-      if (this.mm.physical.peekPage(pfn) === undefined) { /* freed meanwhile: its contents are gone anyway */ } else this.mm.physical.setPage(pfn, this.linear.slice(range.linear + i * PAGE_SIZE, PAGE_SIZE).slice());
+      // Only a frame that still shows C's block gets the block's bytes: one freed meanwhile (and maybe reused) has its own now.
+      if (this.showsBlock(pfn, range.linear + i * PAGE_SIZE)) this.mm.physical.setPage(pfn, this.linear.slice(range.linear + i * PAGE_SIZE, PAGE_SIZE).slice());
       this.mm.physical.flags[pfn]! &= ~FrameFlag.SharedWithDriverCode;
       this.aliasedFrames.delete(pfn);
       this.byLinearPage.delete(range.linear / PAGE_SIZE + i);

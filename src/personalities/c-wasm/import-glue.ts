@@ -103,7 +103,11 @@ export function contextToC(g: GlueContext, value: unknown): number {
   return 0;
 }
 
-/** An MDL's system mapping is about to end: C's alias of it goes (a pool MDL's "mapping" is the pool itself, C's until freed). */
+/**
+ * An MDL's system mapping is about to end (MmUnlockPages, IoFreeMdl): C's alias of it goes, each frame
+ * getting its own copy back, so a later mapping of the same system addresses is a fresh alias, not C's
+ * stale block (a pool MDL's "mapping" is the pool itself, C's until freed).
+ */
 function unaliasSystemMapping(g: GlueContext, mdl: MDL): void {
   if ((mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) && !(mdl.MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) && mdl.MappedSystemVa) g.aliases.unalias(mdl.MappedSystemVa);
 }

@@ -128,9 +128,11 @@ export class KernelStructures {
     this.linear.release(address, sizeOf(o));
   }
 
-  /** A system address as C sees it: the aliased linear address (aliasing `length` bytes), or a token for a user address. */
+  /** A system address as C sees it: the aliased linear address (aliasing `length` bytes), or a token for a user address or device memory. */
   pointerForAddress(address: number | null, length: number): number {
     if (address === null || address === 0) return 0;
+    // Device memory MmMapIoSpace mapped (an MDL over a peer BAR) is reached through the kernel only, as a register is.
+    if (this.aliases.isIoSpace(address)) return this.tokens.tokenOf(address, length, 'register');
     if (isSystemAddress(address)) return this.aliases.alias(address, length);
     return this.tokens.tokenOf(address, length, 'user');
   }

@@ -56,7 +56,7 @@ export interface Param {
   readonly of?: string;
   /** Before the call (a freed range or a list put back is no longer C's): 'release' unshares the address or forgets the copy. */
   readonly releases?: boolean;
-  /** An MDL whose system mapping the call ends (MmUnlockPages unmaps it too): C's alias of that mapping goes before the call. */
+  /** An MDL whose system mapping the call ends (MmUnlockPages, IoFreeMdl): C's alias of that mapping goes before the call. */
   readonly unmaps?: boolean;
 }
 
@@ -138,7 +138,7 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   k('KeBugCheckEx', [p('BugCheckCode', 'u32'), p('P1', 'u32'), p('P2', 'u32'), p('P3', 'u32'), p('P4', 'u32')]),
   // --- MDLs
   k('IoAllocateMdl', [p('VirtualAddress', 'address'), p('Length', 'u32'), p('SecondaryBuffer', 'bool'), p('ChargeQuota', 'bool'), p('Irp', 'object')], 'object'),
-  k('IoFreeMdl', [p('Mdl', 'object', { releases: true })]),
+  k('IoFreeMdl', [p('Mdl', 'object', { releases: true, unmaps: true })]),
   k('IoBuildPartialMdl', [p('SourceMdl', 'object'), p('TargetMdl', 'object'), p('VirtualAddress', 'address'), p('Length', 'u32')]),
   k('MmProbeAndLockPages', [p('MemoryDescriptorList', 'object'), p('AccessMode', 'enum', { of: 'KPROCESSOR_MODE' }), p('Operation', 'enum', { of: 'LOCK_OPERATION' })]),
   k('MmUnlockPages', [p('MemoryDescriptorList', 'object', { unmaps: true })]),

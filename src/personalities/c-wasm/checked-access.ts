@@ -42,6 +42,28 @@ export function checkedAccessImports(module: WebAssembly.Module, linear: () => L
     } else if (variable) {
       const write = variable[1] === 'store';
       imports[entry.name] = (address: number, size: number) => check(linear(), address >>> 0, size >>> 0, write, bad, raisedIrql);
+    } else if (entry.name === '__asan_memcpy' || entry.name === '__asan_memmove') {
+      // The instrumentation calls these instead of memcpy/memmove: check both ranges, then copy.
+      imports[entry.name] = (destination: number, source: number, length: number) => {
+        const m = linear();
+        const n = length >>> 0;
+        if (n > 0) {
+          check(m, source >>> 0, n, false, bad, raisedIrql);
+          check(m, destination >>> 0, n, true, bad, raisedIrql);
+          m.bytes.copyWithin(destination >>> 0, source >>> 0, (source >>> 0) + n);
+        }
+        return destination;
+      };
+    } else if (entry.name === '__asan_memset') {
+      imports[entry.name] = (destination: number, value: number, length: number) => {
+        const m = linear();
+        const n = length >>> 0;
+        if (n > 0) {
+          check(m, destination >>> 0, n, true, bad, raisedIrql);
+          m.bytes.fill(value & 0xff, destination >>> 0, (destination >>> 0) + n);
+        }
+        return destination;
+      };
     } else if (entry.name.startsWith('__asan_')) {
       imports[entry.name] = () => 0; // the runtime's set-up and bookkeeping calls: nothing to do here
     } else {

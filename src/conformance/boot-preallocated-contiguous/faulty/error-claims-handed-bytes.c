@@ -7,7 +7,7 @@
  */
 #include "../reference.h"
 
-DMA_CONFORMANCE_FAULTY_DRIVER("ring-error-claims-handed-bytes-c", "boot-preallocated-contiguous",
+DMA_CONFORMANCE_FAULTY_DRIVER("ring-c-error-claims-handed-bytes", "boot-preallocated-contiguous",
   "Ends a request the device failed claiming the bytes of every batch it handed to the device, the failed one included.", "DEV-3");
 
 ULONG_PTR RingBytesOnError(PIRP Irp, DMA_TRANSFER_RESULT Result) {

@@ -6,7 +6,7 @@
  */
 #include "../reference.h"
 
-DMA_CONFORMANCE_FAULTY_DRIVER("ring-setup-options-masked-c", "boot-preallocated-contiguous",
+DMA_CONFORMANCE_FAULTY_DRIVER("ring-c-setup-options-masked", "boot-preallocated-contiguous",
   "Combines the set-up options with KERNEL_BUFFER_ALLOC by & instead of |, so no set-up matches the preallocated buffers or names a direction.", "CONT-3");
 
 ULONG RingSetupOptions(const RING_SETUP_INPUT *Input) {

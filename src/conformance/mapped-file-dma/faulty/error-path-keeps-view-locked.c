@@ -6,7 +6,7 @@
  */
 #include "../reference.h"
 
-DMA_CONFORMANCE_FAULTY_DRIVER("mapped-file-error-path-keeps-view-locked-c", "mapped-file-dma",
+DMA_CONFORMANCE_FAULTY_DRIVER("mapped-file-c-error-path-keeps-view-locked", "mapped-file-dma",
   "Unlocks the view when a request succeeds or is cancelled but not when the device fails it: the process exits with the view's pages locked.",
   "PAGE-5");
 

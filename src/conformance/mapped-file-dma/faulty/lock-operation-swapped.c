@@ -7,7 +7,7 @@
  */
 #include "../reference.h"
 
-DMA_CONFORMANCE_FAULTY_DRIVER("mapped-file-lock-operation-swapped-c", "mapped-file-dma",
+DMA_CONFORMANCE_FAULTY_DRIVER("mapped-file-c-lock-operation-swapped", "mapped-file-dma",
   "Locks the view with IoReadAccess for the IOCTL that reads the device, though the device writes the view: the flushed file misses the device's data.",
   "PAGE-4");
 

@@ -7,7 +7,7 @@
  */
 #include "../reference.h"
 
-DMA_CONFORMANCE_FAULTY_DRIVER("peer-to-peer-programs-order-address-c", "peer-to-peer-dma",
+DMA_CONFORMANCE_FAULTY_DRIVER("peer-to-peer-c-programs-order-address", "peer-to-peer-dma",
   "Programs the device with the peer address from the request instead of the device address its scatter/gather list gives: behind an IOMMU the transfer faults.",
   "VER-IOMMU-FAULT");
 

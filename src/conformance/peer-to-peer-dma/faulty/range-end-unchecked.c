@@ -6,7 +6,7 @@
  */
 #include "../reference.h"
 
-DMA_CONFORMANCE_FAULTY_DRIVER("peer-to-peer-range-end-unchecked-c", "peer-to-peer-dma",
+DMA_CONFORMANCE_FAULTY_DRIVER("peer-to-peer-c-range-end-unchecked", "peer-to-peer-dma",
   "Checks that a transfer starts inside a peer BAR and fits its size, but not that it ends inside it: the device runs past the BAR's end.",
   "VER-DMA-OUTSIDE-BUFFER");
 

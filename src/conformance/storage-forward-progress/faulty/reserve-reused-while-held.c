@@ -8,7 +8,7 @@
  */
 #include "../reference.h"
 
-DMA_CONFORMANCE_FAULTY_DRIVER("storage-reserve-reused-while-held-c", "storage-forward-progress",
+DMA_CONFORMANCE_FAULTY_DRIVER("storage-c-reserve-reused-while-held", "storage-forward-progress",
   "Builds a list into its forward-progress reserve while another transfer's list still lives there.", "SG-3");
 
 VOID StorageMappingFailed(PSTORAGE_DEVICE_EXTENSION Ext, PIRP Irp) {

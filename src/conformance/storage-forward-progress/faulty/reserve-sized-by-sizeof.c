@@ -9,7 +9,7 @@
  */
 #include "../reference.h"
 
-DMA_CONFORMANCE_FAULTY_DRIVER("storage-reserve-sized-by-sizeof-c", "storage-forward-progress",
+DMA_CONFORMANCE_FAULTY_DRIVER("storage-c-reserve-sized-by-sizeof", "storage-forward-progress",
   "Sizes its forward-progress reserve with sizeof(SCATTER_GATHER_LIST) plus one SCATTER_GATHER_ELEMENT per page, leaving out what the HAL keeps beside the list.", "SG-4");
 
 ULONG StorageReserveSize(PSTORAGE_DEVICE_EXTENSION Ext) {

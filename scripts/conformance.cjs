@@ -99,10 +99,12 @@ function printVerdict(driverPath, asGiven) {
 async function main() {
   let options;
   let checked;
+  let givenDriver; // as the user named it, before a C driver's path becomes its compiled module's
   try {
     const argv = process.argv.slice(2);
     const checkedBuild = takeCheckedOption(argv);
     options = parseArguments(argv);
+    givenDriver = options.worldParameters.driver;
     if (options.worldParameters.driver !== undefined || checkedBuild) options.worldParameters.driver = await compiledDriverPath(options.worldParameters.driver, checkedBuild);
     // Check the parameters once here, rather than failing every scenario with the same message.
     checked = readWorldParameters(options.worldParameters, process.cwd());
@@ -129,7 +131,7 @@ async function main() {
   const suiteStatus = suite.status ?? 1;
   if (!hasResults()) return failedBeforeAnyScenario(`cucumber exited with ${suiteStatus} before running any scenario (its output above says why)`, suiteStatus || 1);
 
-  if (checked.driver) printVerdict(checked.driver, options.worldParameters.driver);
+  if (checked.driver) printVerdict(checked.driver, givenDriver ?? checked.driver);
 
   let reportStatus = 0;
   try {

@@ -10,6 +10,7 @@
  * (src/fuzz/fuzz-settings.ts).
  */
 import { Before, ITestCaseHookParameter, Then, When } from '@cucumber/cucumber';
+import { RuleFindingsError } from '../src/oracles/rule-findings-error';
 import { expect } from 'chai';
 import { ConformanceClass } from '../src/personalities/wdm/contract';
 import { isConformanceClass } from '../src/conformance/classes';
@@ -59,6 +60,10 @@ When('the workload fuzzer runs {count} random workloads of up to {count} operati
 Then('no rule is violated', function (this: ConformanceWorld) {
   const results = resultsOf.get(this);
   if (!results || results.length === 0) throw new Error('no fuzzer has run in this scenario: a "When the ... fuzzer runs ..." step must come first');
-  const failures = results.flatMap((r) => (r.counterexample ? [formatCounterexample(r.counterexample)] : []));
-  if (failures.length > 0) expect.fail(failures.join('\n\n'));
+  const counterexamples = results.flatMap((r) => (r.counterexample ? [r.counterexample] : []));
+  const text = counterexamples.map(formatCounterexample).join('\n\n');
+  // A counterexample of the workload fuzzer carries the oracles' findings: they go as data, so the verdict reads the rule.
+  const withFindings = counterexamples.find((c) => c.findings.length > 0);
+  if (withFindings) throw new RuleFindingsError(`expected no rule to be violated, but the fuzzer found:\n${text}\nwith the findings`, withFindings.findings);
+  if (counterexamples.length > 0) expect.fail(text);
 });

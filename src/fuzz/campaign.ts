@@ -9,7 +9,8 @@
  * arbitrary itself is given the path (seed and path alone do not suffice).
  */
 import fc from 'fast-check';
-import { FailureKind, describeFailure } from './rule-violation';
+import { FailureKind, RuleViolation, describeFailure } from './rule-violation';
+import type { OracleFinding } from '../oracles/oracle-finding';
 import { ReplayToken, formatReplayToken } from './replay-token';
 import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
 
@@ -49,6 +50,8 @@ export interface Counterexample {
   readonly rule: RuleRef | null;
   /** The verifier catalog entries behind the failure's findings. */
   readonly entries: readonly VerifierEntryId[];
+  /** The oracles' findings behind a finding of a rule, as data (none for a crash, a broken run or a kernel model's rule). */
+  readonly findings: readonly OracleFinding[];
   /** What the machine, the verifier or an oracle reported. */
   readonly finding: string;
   /** Which run (counted from 1) failed first, before shrinking. */
@@ -112,6 +115,7 @@ export function runCampaign(target: FuzzTarget, settings: CampaignSettings): Cam
       failure,
       rule,
       entries,
+      findings: details.errorInstance instanceof RuleViolation ? details.errorInstance.findings : [],
       finding,
       runsToFailure: Number(path.split(':')[0]) + 1,
       shrinks: details.numShrinks,

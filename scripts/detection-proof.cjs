@@ -46,10 +46,7 @@ const faultyDriverPath = (proof) => path.join(ROOT, 'src', 'conformance', proof.
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Kept equal to FINDINGS_ATTACHMENT in steps/support/failure-findings.ts. */
-const FINDINGS_ATTACHMENT = 'rule findings';
-/** The media type of the Allure runtime's messages, which carry the findings attachment through cucumber's stream. */
-const ALLURE_RUNTIME_MESSAGE = 'application/vnd.allure.message+json';
+const { ALLURE_RUNTIME_MESSAGE, FINDINGS_ATTACHMENT } = require('../src/oracles/failure-attachments');
 
 /** The findings an attachment envelope carries, or null. */
 function attachedFindings(attachment) {

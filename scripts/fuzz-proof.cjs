@@ -52,12 +52,6 @@ function driverFiles(kind) {
   return require('../src/conformance/driver-finder').driverModulesIn(kind).map((d) => d.modulePath);
 }
 
-/** The path a driver is loaded by: a faulty C variant with its class's reference.c ("reference.c,variant.c"), any other as it is. */
-function loadablePath(modulePath) {
-  if (!modulePath.endsWith('.c') || modulePath.includes(',')) return modulePath;
-  require('ts-node/register/transpile-only');
-  return require('../src/conformance/driver-finder').cSourcesOfSuiteDriver(path.resolve(modulePath)).join(',');
-}
 
 function median(values) {
   if (values.length === 0) return null;
@@ -94,7 +88,7 @@ async function main() {
   for (const k of ['runs', 'operations', 'seed']) if (options[k] !== undefined) budget[k] = options[k];
   await require('./prepare-drivers.cjs').prepareSuiteDrivers(); // the workers load a C driver's .c from the compiled module
   await require('./c-driver.cjs').compiledDriverPath(EXAMPLE_C_DRIVER);
-  const modules = (options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference'), EXAMPLE_DRIVER, EXAMPLE_C_DRIVER]).map(loadablePath);
+  const modules = (options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference'), EXAMPLE_DRIVER, EXAMPLE_C_DRIVER]);
   const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), modules.length));
   // References run their whole budget; faulty drivers usually stop early: deal the references out first.
   const ordered = [...modules].sort((a, b) => Number(a.includes(`${path.sep}faulty${path.sep}`)) - Number(b.includes(`${path.sep}faulty${path.sep}`)));

@@ -72,11 +72,7 @@ function tagExpression(driver) {
   return driver.kind === 'faulty' ? `(${classes}) and @rule:${driver.breaksRule}` : `(${classes})`;
 }
 
-/** Kept equal to FINDINGS_ATTACHMENT and CRASH_ATTACHMENT in steps/support/failure-findings.ts. */
-const FINDINGS_ATTACHMENT = 'rule findings';
-const CRASH_ATTACHMENT = 'driver crash';
-/** The media type of the Allure runtime's messages, which carry its attachments through cucumber's stream. */
-const ALLURE_RUNTIME_MESSAGE = 'application/vnd.allure.message+json';
+const { ALLURE_RUNTIME_MESSAGE, CRASH_ATTACHMENT, FINDINGS_ATTACHMENT } = require('../src/oracles/failure-attachments');
 
 /** The JSON attachment `name` an attachment envelope carries, or null when it is not that attachment. */
 function jsonAttachment(attachment, name) {

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ScenarioOutcome } from './driver-verdict';
+import { FINDINGS_ATTACHMENT } from '../oracles/failure-attachments';
 
 interface AllureAttachment { readonly name: string; readonly source: string; readonly type?: string }
 interface AllureStep { readonly attachments?: readonly AllureAttachment[]; readonly steps?: readonly AllureStep[] }
@@ -16,8 +17,6 @@ interface AllureResult extends AllureStep {
   readonly labels?: readonly { readonly name: string; readonly value: string }[];
 }
 
-/** The name the report's hook gives the findings attachment (steps/support/failure-findings.ts). */
-const FINDINGS_ATTACHMENT = 'rule findings';
 
 function attachmentsOf(step: AllureStep): AllureAttachment[] {
   return [...(step.attachments ?? []), ...(step.steps ?? []).flatMap(attachmentsOf)];

@@ -17,11 +17,7 @@ import { failureOf } from './failure-record';
 import { MachineStopped, OutcomeNotExamined } from './outcome';
 import type { ConformanceWorld } from './world';
 
-/** The name of the JSON attachment the findings of a failed scenario are in; scripts/mutation-check.cjs reads it. */
-export const FINDINGS_ATTACHMENT = 'rule findings';
-
-/** The name of the JSON attachment a driver's crash is in, when the scenario failed on one; scripts/mutation-check.cjs reads it. */
-export const CRASH_ATTACHMENT = 'driver crash';
+export { CRASH_ATTACHMENT, FINDINGS_ATTACHMENT } from '../../src/oracles/failure-attachments';
 
 /** Whether the failure is the machine's stop itself (thrown by a step, or reported by the outcome checks). */
 function failedOnStop(error: unknown): boolean {

@@ -23,7 +23,7 @@ import { BadAccessKind, checkedAccessImports } from './checked-access';
 import { SourceLineTable, readSourceLines, sourceLineAt } from './source-lines';
 import type { Kernel } from '../../kernel/kernel';
 import { setPlaceFinderOf } from '../driver-places';
-import { DriverPlace, formatDriverPlace } from '../../machine/driver-place';
+import { DriverPlace, currentStack, formatDriverPlace } from '../../machine/driver-place';
 import { spinGuard } from '../../kernel/io/wall-clock-watchdog';
 import { DISPATCH_LEVEL } from '../../machine/irql';
 import { installingKernel } from '../installing-kernel';
@@ -108,16 +108,13 @@ class CDriverInstance {
 
   /** A checked build's access check failed: the machine stops, naming the C function and line of the access. */
   private badAccess(what: string, address: number, size: number, write: boolean, kind: BadAccessKind = 'not-owned'): never {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 50; // down to the C frame that made the access, below the checking calls
-    const stack = new Error();
-    Error.stackTraceLimit = limit;
-    const where = this.cFunctionOf(stack) ?? 'the driver';
+    const stack = currentStack(); // deep enough to reach the C frame that made the access, below the checking calls
+    const place = cPlaceOf(stack, this.functionNames, this.sourceLines);
+    const where = place ? (place.line > 0 ? formatDriverPlace(place) : place.function) : 'the driver';
     const reason = `C function ${where} ${write ? 'wrote' : 'read'} ${size} byte(s) at 0x${address.toString(16)}: ${what} (checked build)`;
     const stop = kind === 'pageable-at-raised-irql'
       ? new BugCheck(DRIVER_IRQL_NOT_LESS_OR_EQUAL, this.glue.aliases.systemOf(address) ?? address, this.kernel.cpu.irql, write ? 1 : 0, 0, reason)
       : new BugCheck(PAGE_FAULT_IN_NONPAGED_AREA, address, write ? 1 : 0, 0, 0, reason);
-    const place = cPlaceOf(stack.stack ?? '', this.functionNames, this.sourceLines);
     if (place && place.line > 0) stop.place = place;
     return this.kernel.crash(stop);
   }

@@ -54,6 +54,7 @@ typedef struct _DMA_TEST_DEVICE {
 typedef struct _DMA_TRANSFER_RESULT {
   NTSTATUS Status;
   ULONG Bytes;                  /* BYTES_TRANSFERRED; 0 for a device that is gone (DEV-3 claims nothing it cannot read) */
+  ULONG Register;               /* the STATUS register as read, for a driver that decodes it itself */
 } DMA_TRANSFER_RESULT;
 
 /* Complete a request with its status and byte count; returns the status, for dispatch routines. */
@@ -158,6 +159,10 @@ static inline NTSTATUS DmaTestDeviceStart(PDMA_TEST_DEVICE Device, PCM_RESOURCE_
   Device->Registers = MmMapIoSpace(bar0->u.Memory.Start, Device->RegistersLength, MmNonCached);
   if (!Device->Registers) return STATUS_INSUFFICIENT_RESOURCES;
   Device->MaxTransfer = DmaTestDeviceRead(Device, DMA_REG_MAX_TRANSFER_LENGTH);
+  if (Device->MaxTransfer == 0 || Device->MaxTransfer == DMA_TEST_DEVICE_ALL_ONES) {  /* no descriptor could carry a byte: the device is gone */
+    DmaTestDeviceStop(Device);
+    return STATUS_DEVICE_NOT_CONNECTED;
+  }
   Device->Addressing64 = (DmaTestDeviceRead(Device, DMA_REG_CAPABILITIES) & DMA_CAPABILITY_ADDRESSING_64BIT) != 0;
 
   DEVICE_DESCRIPTION description = {
@@ -230,8 +235,8 @@ static inline VOID DmaTestDeviceAbort(PDMA_TEST_DEVICE Device) {
 }
 
 static inline DMA_TRANSFER_RESULT DmaTestDeviceResult(PDMA_TEST_DEVICE Device) {
-  DMA_TRANSFER_RESULT result = { STATUS_DEVICE_NOT_CONNECTED, 0 };
   ULONG status = DmaTestDeviceRead(Device, DMA_REG_STATUS);
+  DMA_TRANSFER_RESULT result = { STATUS_DEVICE_NOT_CONNECTED, 0, status };
   if (status == DMA_TEST_DEVICE_ALL_ONES) return result;
   switch (status & DMA_STATUS_STATE_MASK) {
     case DMA_STATE_BUSY: result.Status = STATUS_PENDING; break;

@@ -11,6 +11,8 @@
  *   the DPC       DmaTestDeviceTransferEnded: how the transfer ended
  *   the watchdog  DmaTestDeviceWatch: a transfer that never interrupts
  *   RemoveDevice  DmaTestDeviceRemove (DmaTestDeviceStop undoes StartDevice)
+ *   requests      CompleteRequest; for a driver that serves IOCTLs on
+ *                 handles, its handle contexts and DMA_TEST_DEVICE_EXPORTS
  *
  * A driver keeps one DMA_TEST_DEVICE in its device extension and its own
  * locking, queues and requests. The register layout is dma-test-device.h.

@@ -25,6 +25,7 @@ const { generateReport, ReportError } = require('./report.cjs');
 const { compiledDriverPath, takeCheckedOption } = require('./c-driver.cjs');
 const { preflight } = require('./preflight.cjs');
 const { writeFailedRunReport } = require('./failed-run-report.cjs');
+const { fromCaller } = require('./caller-paths.cjs');
 
 require('ts-node/register/transpile-only');
 const { readWorldParameters } = require('../steps/support/world-parameters');
@@ -124,7 +125,7 @@ async function main() {
   const why = await preflight({ driver: options.worldParameters.driver, cucumberArgs: options.cucumberArgs });
   process.off('exit', onRefusedOptions);
   if (why) return failedBeforeAnyScenario(why, 2);
-  const cucumberArgs = [CUCUMBER_BIN, '--profile', 'default', ...options.cucumberArgs];
+  const cucumberArgs = [CUCUMBER_BIN, '--profile', 'default', ...fromCaller(options.cucumberArgs)];
   if (Object.keys(worldParameters).length > 0) cucumberArgs.push('--world-parameters', JSON.stringify(worldParameters));
   const suite = spawnSync(process.execPath, cucumberArgs, { cwd: ROOT, stdio: 'inherit' });
   if (suite.error) throw suite.error;

@@ -19,8 +19,10 @@
  */
 const crypto = require('node:crypto');
 const { spawnSync } = require('node:child_process');
-const { ROOT, CUCUMBER_BIN } = require('./project-paths.cjs');
+const path = require('node:path');
+const { ROOT, CUCUMBER_BIN, ALLURE_RESULTS } = require('./project-paths.cjs');
 const { clearResults } = require('./clear-results.cjs');
+const { fromCaller } = require('./caller-paths.cjs');
 
 class UsageError extends Error {}
 
@@ -84,7 +86,7 @@ function runCampaign(options) {
   const seed = options.seed ?? freshSeed();
   console.log(`fuzz campaign: seed ${seed}, ${options.runs !== undefined ? `${options.runs} run(s)` : 'ten times its own budget'} per fuzz step`);
   console.log(`  (run it again with: npm run fuzz -- --seed ${seed}${options.runs !== undefined ? ` --runs ${options.runs}` : ''})`);
-  const cucumberArgs = [CUCUMBER_BIN, '--profile', 'fuzz', ...options.cucumberArgs];
+  const cucumberArgs = [CUCUMBER_BIN, '--profile', 'fuzz', ...fromCaller(options.cucumberArgs)];
   if (options.driver !== undefined) {
     require('ts-node/register/transpile-only');
     const { readWorldParameters } = require('../steps/support/world-parameters');
@@ -97,7 +99,7 @@ function runCampaign(options) {
   else delete env.FUZZ_RUNS;
   const run = spawnSync(process.execPath, cucumberArgs, { cwd: ROOT, stdio: 'inherit', env });
   if (run.error) throw run.error;
-  console.log(`fuzz campaign: seed ${seed} ${run.status === 0 ? 'found no rule violated' : 'found a counterexample (printed above, with its replay command)'}; the Allure results are in reports/allure-results (npm run report)`);
+  console.log(`fuzz campaign: seed ${seed} ${run.status === 0 ? 'found no rule violated' : 'found a counterexample (printed above, with its replay command)'}; the Allure results are in ${path.relative(process.cwd(), ALLURE_RESULTS)} (npm run report)`);
   return run.status ?? 1;
 }
 

@@ -27,7 +27,7 @@ function parseArguments(argv) {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a file path`);
       if (a === '--output') options.output = path.resolve(v);
-      else options.require.push(v);
+      else options.require.push(path.resolve(v)); // the caller's path; cucumber runs in the suite's folder
     } else if (a.startsWith('-')) throw new Error(`unknown option ${a} (accepted: --check, --output <file>, --require <file>, or a word to search for)`);
     else if (options.word === undefined) options.word = a.toLowerCase();
     else throw new Error(`search for one word at a time (got "${options.word}" and "${a}")`);

@@ -65,7 +65,9 @@ function main() {
       .filter((d) => d.pattern.source.toLowerCase().includes(options.word))
       .sort((a, b) => a.sourceReference.uri.localeCompare(b.sourceReference.uri) || a.sourceReference.location.line - b.sourceReference.location.line);
     if (found.length === 0) console.log(`no step definition contains "${options.word}"`);
-    for (const d of found) console.log(`${d.sourceReference.uri}:${d.sourceReference.location.line}  ${d.pattern.source}`);
+    // cucumber names files from the suite's folder; the caller reads them from theirs
+    const shown = (uri) => path.relative(process.cwd(), path.resolve(ROOT, uri));
+    for (const d of found) console.log(`${shown(d.sourceReference.uri)}:${d.sourceReference.location.line}  ${d.pattern.source}`);
     return 0;
   }
 

@@ -7,9 +7,9 @@
  * process in the caller's folder, so every path the user gives means what it
  * means there. What this entry adds before handing over:
  *
- * - --out <dir>: where the results, the verdict and the report go
- *   (DMA_CONFORMANCE_REPORTS for the scripts, scripts/project-paths.cjs);
- *   ./dma-conformance-reports by default, in the caller's folder;
+ * - where the results, the verdict and the report go when --out does not say:
+ *   ./dma-conformance-reports in the caller's folder (DMA_CONFORMANCE_REPORTS
+ *   for the scripts, scripts/project-paths.cjs), not the package's reports/;
  * - --steps <glob>: the team's step definitions, beside the suite's
  *   (cucumber's --require);
  * - the suite's own TypeScript set-up in every process it starts, and in
@@ -31,7 +31,6 @@ const STEPS_OPTION = '  --steps <glob>         your own step definitions beside 
 const COMMANDS = {
   run: {
     script: 'conformance.cjs',
-    out: true,
     steps: true,
     summary: 'run the conformance scenarios against a driver, print its verdict and write the report',
     help: `usage: dma-conformance run [--driver <module>] [options] [feature paths] [cucumber options]
@@ -61,7 +60,6 @@ Example: dma-conformance run --driver ./src/driver.ts --out ./conformance --tags
   },
   fuzz: {
     script: 'fuzz.cjs',
-    out: true,
     steps: true,
     summary: 'a fuzzing campaign against the driver, or the replay of one counterexample',
     help: `usage: dma-conformance fuzz [--driver <module>] [--runs N] [--seed S] [cucumber options]
@@ -83,7 +81,6 @@ ${STEPS_OPTION}`,
   },
   sweep: {
     script: 'sweep.cjs',
-    out: false,
     steps: false,
     summary: 'the systematic fault-injection sweep: each kernel call of the driver failed in turn',
     help: `usage: dma-conformance sweep --driver <module> [--class <class>] [--max-runs N] [--checked]
@@ -102,7 +99,6 @@ Exit status: 0 when no run found anything, 1 when one did, 2 on a usage error.
   },
   report: {
     script: 'report.cjs',
-    out: true,
     steps: false,
     summary: 'the Allure report from the last run\'s results in --out',
     help: `usage: dma-conformance report [--out <dir>] [--world-parameters <json>]
@@ -117,7 +113,6 @@ ${OUT_OPTION}
   },
   steps: {
     script: 'list-steps.cjs',
-    out: true,
     steps: true,
     summary: 'the step vocabulary for writing your own features',
     help: `usage: dma-conformance steps [word] [--steps <glob>] [--out <dir>]
@@ -166,10 +161,11 @@ function takeOption(argv, name) {
 /** The script's arguments and environment for one subcommand's arguments. */
 function scriptInvocation(name, command, argv, cwd, env) {
   const args = [...argv];
-  const outs = command.out ? takeOption(args, '--out') : [];
   const steps = command.steps ? takeOption(args, '--steps') : [];
-  if (outs.length > 1) throw new UsageError('--out is given more than once');
-  const out = path.resolve(cwd, outs[0] ?? env.DMA_CONFORMANCE_REPORTS ?? DEFAULT_OUT);
+  // The run, fuzz and report scripts read --out themselves (scripts/out-option.cjs); this sets the
+  // default their folder falls back to, and the steps command's output file.
+  const outs = name === 'steps' ? takeOption(args, '--out') : [];
+  const out = path.resolve(cwd, outs.at(-1) ?? env.DMA_CONFORMANCE_REPORTS ?? DEFAULT_OUT);
   const scriptArgs = [...steps.flatMap((glob) => ['--require', glob]), ...args];
   if (name === 'steps' && !args.some((a) => !a.startsWith('-'))) scriptArgs.push('--output', path.join(out, 'STEPS.md'));
   // The suite's TypeScript is compiled with its own settings whatever the caller's tsconfig.json

@@ -5,7 +5,8 @@
  *       Runs the scenarios tagged @fuzz (cucumber profile "fuzz") with a fresh
  *       seed, printed first, and N runs per fuzz step (--runs, else the
  *       FUZZ_RUNS environment variable, else ten times each step's own budget).
- *       --driver names the driver under test, as in `npm run conformance`.
+ *       --driver names the driver under test, as in `npm run conformance`;
+ *       --out <dir> the folder for the Allure results (default reports/).
  *
  *   npm run fuzz -- --model <name> [--operations N] [--runs N] [--seed S]
  *       A campaign against one kernel model, without cucumber.
@@ -17,6 +18,7 @@
  * Exit status: 0 when no rule is violated, 1 when a counterexample was found
  * (or a replay still fails), 2 on a usage error.
  */
+require('./out-option.cjs'); // first: --out sets the folder project-paths.cjs reads
 const crypto = require('node:crypto');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');

@@ -18,6 +18,7 @@
  * categories.json (src/report/report-categories.ts) and executor.json (the
  * run's number in the trend).
  */
+if (require.main === module) require('./out-option.cjs'); // first: --out sets the folder project-paths.cjs reads
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');

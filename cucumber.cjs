@@ -17,7 +17,14 @@
  * Steps run under ts-node in transpile-only mode; the project is type-checked
  * once by `npm run typecheck`, not by every cucumber process and worker.
  */
-const RESULTS_DIR = 'reports/allure-results';
+const path = require('node:path');
+const { ROOT, REPORTS } = require('./scripts/project-paths.cjs');
+
+// Where the run's files go: reports/, or the folder the runner was pointed at
+// (DMA_CONFORMANCE_REPORTS, which the command line's --out sets), named from
+// the suite's folder, where cucumber runs.
+const OUT = path.relative(ROOT, REPORTS).split(path.sep).join('/') || '.';
+const RESULTS_DIR = `${OUT}/allure-results`;
 
 /**
  * How tags become Allure labels and links. The epic and story (the rule
@@ -59,7 +66,7 @@ const reported = {
   formatOptions: allureOptions,
 };
 
-const ciFormats = ['progress', 'junit:reports/junit.xml', 'html:reports/cucumber.html', allureFormat];
+const ciFormats = ['progress', `junit:${OUT}/junit.xml`, `html:${OUT}/cucumber.html`, allureFormat];
 
 module.exports = {
   default: {

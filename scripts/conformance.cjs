@@ -1,7 +1,9 @@
 /**
  * Runs the conformance suite and writes the Allure report.
  *
- *   npm run conformance [-- --driver <module path> [--checked]] [--driver-time-budget <seconds>] [-- other cucumber options, e.g. --tags @rule:PAGE-1]
+ *   npm run conformance [-- --driver <module path> [--checked]] [--driver-time-budget <seconds>] [--out <dir>] [-- other cucumber options, e.g. --tags @rule:PAGE-1]
+ *
+ * --out: the folder for the results, the verdict and the report (default reports/).
  *
  * --driver-time-budget: the wall-clock seconds one call into driver code may
  * run before it is stopped as not returning (default 10).
@@ -16,6 +18,7 @@
  * exiting without results) exits non-zero and replaces the previous report
  * with a page that says why (failed-run-report.cjs).
  */
+require('./out-option.cjs'); // first: --out sets the folder project-paths.cjs reads
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -25,6 +28,7 @@ const { generateReport, ReportError } = require('./report.cjs');
 const { compiledDriverPath, takeCheckedOption } = require('./c-driver.cjs');
 const { preflight } = require('./preflight.cjs');
 const { writeFailedRunReport } = require('./failed-run-report.cjs');
+const { fromCaller } = require('./caller-paths.cjs');
 
 require('ts-node/register/transpile-only');
 const { readWorldParameters } = require('../steps/support/world-parameters');
@@ -124,7 +128,7 @@ async function main() {
   const why = await preflight({ driver: options.worldParameters.driver, cucumberArgs: options.cucumberArgs });
   process.off('exit', onRefusedOptions);
   if (why) return failedBeforeAnyScenario(why, 2);
-  const cucumberArgs = [CUCUMBER_BIN, '--profile', 'default', ...options.cucumberArgs];
+  const cucumberArgs = [CUCUMBER_BIN, '--profile', 'default', ...fromCaller(options.cucumberArgs)];
   if (Object.keys(worldParameters).length > 0) cucumberArgs.push('--world-parameters', JSON.stringify(worldParameters));
   const suite = spawnSync(process.execPath, cucumberArgs, { cwd: ROOT, stdio: 'inherit' });
   if (suite.error) throw suite.error;

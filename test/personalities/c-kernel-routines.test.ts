@@ -1,0 +1,152 @@
+/**
+ * The kernel routines a C driver reaches beyond the reference drivers', run
+ * by kernel-routines-driver.c against the simulated machine: each IOCTL runs
+ * one group and the test checks what the machine shows (the IRQL a work item
+ * ran at, simulated time waited, an IRP's completion, the bytes a device
+ * wrote by DMA, a queued IRP taken back by its context).
+ */
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { Application } from '../../src/kernel/io/application';
+import { STATUS } from '../../src/machine/ntstatus';
+import { PAGE_SIZE } from '../../src/contracts/units';
+import { compileCDriver } from '../../src/personalities/c-wasm/compiler';
+import { loadDriverModule } from '../../src/personalities/driver-loader';
+import type { DriverModule } from '../../src/personalities/wdm/contract';
+import { installDriver } from '../../src/personalities/wdm/loader';
+import { PASSIVE_LEVEL } from '../../src/machine/irql';
+import { bootSmallMachine } from '../mm/machine-fixture';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SOURCE = 'test/personalities/kernel-routines-driver.c';
+const ioctl = (n: number): number => (0x22 << 16) | ((0x900 + n) << 2);
+export const IOCTL = {
+  WORK_ITEM: ioctl(0), WAIT: ioctl(1), PERIODIC: ioctl(2), SEND_IRP: ioctl(3), CONTIGUOUS_ALLOCATE: ioctl(4), CONTIGUOUS_READ: ioctl(5),
+  SYNCHRONIZE: ioctl(6), CSQ_QUEUE: ioctl(7), CSQ_TAKE: ioctl(8), HOLD: ioctl(9), POLL_CANCEL: ioctl(10), BAD_POINTER: ioctl(11),
+} as const;
+
+let driver: DriverModule;
+
+/** A machine with the driver started on the DMA test device, and an application with its device open. */
+export function startRoutinesDriver(module: DriverModule = driver) {
+  const machine = bootSmallMachine();
+  const installed = installDriver(machine, module, [machine.bus.functionOf(machine.dmaDevice)]);
+  const app = new Application(machine.io, 'app');
+  const handle = app.open(`${module.name}#0`);
+  /** Send an IOCTL with ULONG input; the request and the output's ULONGs. */
+  const send = (code: number, input: readonly number[] = [], outputUlongs = 16, overlapped = false) => {
+    const inBuffer = input.length ? app.allocate(4 * input.length) : null;
+    if (inBuffer) app.writeBytes(inBuffer, new Uint8Array(Uint32Array.from(input).buffer));
+    const out = app.allocate(4 * outputUlongs);
+    const request = app.DeviceIoControl(handle, code, inBuffer, inBuffer ? 4 * input.length : 0, out, 4 * outputUlongs, { overlapped });
+    const words = () => Array.from(new Uint32Array(app.readBytes(out).slice().buffer));
+    return { request, words };
+  };
+  return { machine, installed, app, handle, send };
+}
+
+export async function compiledRoutinesDriver(): Promise<DriverModule> {
+  const { wasmPath } = await compileCDriver([SOURCE], ROOT);
+  return loadDriverModule(wasmPath, ROOT);
+}
+
+describe('kernel routines from C', () => {
+  before(async () => {
+    driver = await compiledRoutinesDriver();
+  });
+
+  it('a work item queued at DISPATCH_LEVEL runs at PASSIVE_LEVEL with its context and is freed', () => {
+    const { machine, send } = startRoutinesDriver();
+    const { request, words } = send(IOCTL.WORK_ITEM, [], 2);
+    assert.equal(request.status, STATUS.SUCCESS, request.describe());
+    assert.deepEqual(words(), [PASSIVE_LEVEL, 1]);
+    assert.deepEqual(machine.io.workItems.allocated(driver.name), [], 'the work routine freed its work item');
+    assert.equal(machine.kernel.stopped, null);
+  });
+
+  it('KeWaitForSingleObject waits in simulated time for a KEVENT a timer DPC signals, and times out with STATUS_TIMEOUT', () => {
+    const { machine, send } = startRoutinesDriver();
+    const { request, words } = send(IOCTL.WAIT, [], 9);
+    assert.equal(request.status, STATUS.SUCCESS, request.describe());
+    const [signalled, waitedUs, stateAfter, resetPrevious, stateAfterReset, timedOut, timeoutUs, timerWait, timerState] = words();
+    assert.equal(signalled, STATUS.SUCCESS);
+    assert.ok(waitedUs! >= 2000 && waitedUs! < 2500, `waited ${waitedUs} µs for a signal due after 2 ms`);
+    assert.deepEqual([stateAfter, resetPrevious, stateAfterReset], [1, 1, 0], 'a notification event stays signalled until reset');
+    assert.equal(timedOut, STATUS.TIMEOUT);
+    assert.ok(timeoutUs! >= 1000 && timeoutUs! < 1500, `gave up after ${timeoutUs} µs with a 1 ms timeout`);
+    assert.deepEqual([timerWait, timerState], [STATUS.SUCCESS, 1], 'a KTIMER is waited on and reads signalled once due');
+    assert.equal(machine.kernel.stopped, null);
+  });
+
+  it('KeSetTimerEx is periodic: its DPC runs every period until cancelled', () => {
+    const { send } = startRoutinesDriver();
+    const { request, words } = send(IOCTL.PERIODIC, [], 4);
+    assert.equal(request.status, STATUS.SUCCESS, request.describe());
+    const [status, waitedUs, ticks, stateAfterWait] = words();
+    assert.equal(status, STATUS.SUCCESS);
+    assert.equal(ticks, 3);
+    assert.ok(waitedUs! >= 5000 && waitedUs! < 5500, `three ticks (1 ms, then every 2 ms) took ${waitedUs} µs`);
+    assert.equal(stateAfterWait, 0, 'a synchronization event clears itself when it satisfies a wait');
+  });
+
+  it('an IRP the driver allocates goes down with IoSetCompletionRoutine, is reused, and freed', () => {
+    const { machine, send } = startRoutinesDriver();
+    const { request, words } = send(IOCTL.SEND_IRP, [], 7);
+    assert.equal(request.status, STATUS.SUCCESS, request.describe());
+    assert.deepEqual(words(), [STATUS.SUCCESS, 1, 246, 1, STATUS.SUCCESS, 2, 14], 'each send reached the read dispatch with the length C wrote, and the completion routine saw its result and context');
+    assert.deepEqual(machine.io.allocatedIrps(driver.name), [], 'IoFreeIrp freed it');
+    assert.equal(machine.kernel.stopped, null);
+  });
+
+  it('contiguous memory the device writes by DMA is what C reads; MmGetPhysicalAddress and the PFN array name its frames', () => {
+    const { machine, send } = startRoutinesDriver();
+    const allocated = send(IOCTL.CONTIGUOUS_ALLOCATE, [], 6);
+    assert.equal(allocated.request.status, STATUS.SUCCESS, allocated.request.describe());
+    const [low, high, secondMinusFirst, valid, pfn0, pfn1] = allocated.words();
+    const physical = high! * 2 ** 32 + low!;
+    assert.ok(physical > 0 && physical % PAGE_SIZE === 0);
+    assert.equal(secondMinusFirst, PAGE_SIZE, 'physically contiguous');
+    assert.equal(valid, 1);
+    assert.deepEqual([pfn0, pfn1], [physical / PAGE_SIZE, physical / PAGE_SIZE + 1]);
+    const contiguous = machine.mm.contiguousAllocations().filter((c) => c.driver === driver.name);
+    assert.equal(contiguous.length, 1);
+
+    const written = Uint8Array.from({ length: 24 }, (_, i) => (i * 37 + 11) & 0xff);
+    // The bus's own write into RAM (as a device's DMA lands), without the DMA verifier: this memory was mapped for no adapter.
+    machine.mm.physical.write(physical, written, 0, written.length, 'device');
+    const read = send(IOCTL.CONTIGUOUS_READ, Array.from(new Uint32Array(written.buffer)), 5);
+    assert.equal(read.request.status, STATUS.SUCCESS, read.request.describe());
+    const bytes = new Uint8Array(Uint32Array.from(read.words()).buffer);
+    assert.deepEqual([...bytes.slice(0, 16)], [...written.slice(0, 16)], 'C read the bytes the device wrote');
+    assert.equal(read.words()[4], written.length, 'RtlCompareMemory: every byte equal');
+    assert.equal(machine.mm.contiguousAllocations().filter((c) => c.driver === driver.name).length, 0, 'MmFreeContiguousMemory freed it');
+    assert.equal(machine.kernel.stopped, null);
+  });
+
+  it('IoConnectInterrupt connects C\'s ISR; KeSynchronizeExecution runs C at the interrupt\'s IRQL and returns its result', () => {
+    const { machine, installed, app, handle, send } = startRoutinesDriver();
+    const { request, words } = send(IOCTL.SYNCHRONIZE, [], 3);
+    assert.equal(request.status, STATUS.SUCCESS, request.describe());
+    const [result, irqlInside, interruptIrql] = words();
+    assert.equal(result, 1);
+    assert.ok(interruptIrql! > 2, `the interrupt's IRQL ${interruptIrql} is a device level`);
+    assert.equal(irqlInside, interruptIrql);
+    app.CloseHandle(handle);
+    machine.io.unloadDriver(installed.driverObject);
+    assert.equal(machine.kernel.stopped, null, 'IoDisconnectInterrupt at removal');
+  });
+
+  it('IoCsqInsertIrpEx queues an IRP under a context and IoCsqRemoveIrp takes that IRP back, once', () => {
+    const { machine, send } = startRoutinesDriver();
+    const queued = send(IOCTL.CSQ_QUEUE, [], 32, true);
+    assert.equal(queued.request.done, false, 'the IRP waits in the queue');
+    const taken = send(IOCTL.CSQ_TAKE, [], 2);
+    assert.equal(taken.request.status, STATUS.SUCCESS, taken.request.describe());
+    assert.deepEqual(taken.words(), [1, 0]);
+    machine.io.waitForRequest(queued.request);
+    assert.equal(queued.request.status, STATUS.SUCCESS);
+    assert.equal(queued.request.information, 77);
+    assert.equal(machine.kernel.stopped, null);
+  });
+});

@@ -296,7 +296,10 @@ typedef ULONG UNARY(ULONG);
 static ULONG Twice(ULONG x) { return 2 * x; }
 static VOID WorkNever(PDEVICE_OBJECT DeviceObject, PVOID Context) { UNREFERENCED_PARAMETER(DeviceObject); UNREFERENCED_PARAMETER(Context); }
 
-/* Input 0: call NULL; 1: an index past the function table; 2: a function of another type; 3: give the kernel a bad pointer to call. */
+/*
+ * Input 0: call NULL; 1: an index past the function table; 2: a function of another type;
+ * 3: give the kernel a pointer past the table to call; 4: give it a function of another type.
+ */
 static NTSTATUS BadPointer(PDEVICE_EXTENSION ext, PIRP Irp) {
   PULONG io = Irp->AssociatedIrp.SystemBuffer;
   volatile ULONG_PTR bits[3] = { 0, 0x7ffff, (ULONG_PTR)WorkNever };  /* volatile: the compiler cannot see what is called */
@@ -306,7 +309,8 @@ static NTSTATUS BadPointer(PDEVICE_EXTENSION ext, PIRP Irp) {
     io[0] = f(21);
   } else {
     ext->WorkItem = IoAllocateWorkItem(ext->Self);
-    IoQueueWorkItem(ext->WorkItem, (PIO_WORKITEM_ROUTINE)(ULONG_PTR)(bits[1] + Twice(0)), DelayedWorkQueue, NULL);
+    PIO_WORKITEM_ROUTINE routine = (PIO_WORKITEM_ROUTINE)(which == 3 ? bits[1] : (ULONG_PTR)Twice);
+    IoQueueWorkItem(ext->WorkItem, routine, DelayedWorkQueue, NULL);
   }
   return Complete(Irp, STATUS_SUCCESS, sizeof(ULONG));
 }

@@ -7,7 +7,9 @@
  * follows its header, so wdm.h's IoGetNextIrpStackLocation and
  * MmGetMdlPfnArray are pointer arithmetic. The copy is written when the
  * object crosses into C (refresh) and the fields C may write are read back
- * when C hands the object to the kernel or returns (absorb).
+ * when C hands the object to the kernel or returns (absorb). An IRP's Cancel
+ * flag is the exception: the I/O manager sets it while C holds the IRP, so
+ * the copy follows it at once.
  *
  * Objects the driver allocates inside its own memory (KSPIN_LOCK, KDPC,
  * KTIMER, KEVENT, IO_CSQ) are the other way round: the simulated object is
@@ -144,6 +146,7 @@ export class KernelStructures {
     if (address === undefined) return;
     if (o instanceof IRP) {
       o.stack.forEach((location, i) => this.unseat(location, stackLocationAt(address, i)));
+      Object.defineProperty(o, 'Cancel', { value: o.Cancel, writable: true, configurable: true, enumerable: true });
     }
     this.addresses.delete(o);
     this.objects.delete(address);
@@ -210,8 +213,23 @@ export class KernelStructures {
     this.addresses.set(o, at);
     this.objects.set(at, o);
     this.sizes.set(o, size);
+    if (o instanceof IRP) this.followCancel(o, at);
     this.refresh(o, at);
     return at;
+  }
+
+  /** The copy's Cancel byte follows the IRP's flag, which IoCancelIrp sets while C may hold the IRP and poll it. */
+  private followCancel(irp: IRP, at: number): void {
+    let cancel = irp.Cancel;
+    Object.defineProperty(irp, 'Cancel', {
+      configurable: true,
+      enumerable: true,
+      get: () => cancel,
+      set: (value: boolean) => {
+        cancel = value;
+        if (this.addresses.get(irp) === at) this.linear.view.setUint8(at + LAYOUT.IRP.Cancel, value ? 1 : 0);
+      },
+    });
   }
 
   /** Stack location `location` is the copy at `at` (IoReuseIrp puts new locations in an IRP's stack). */

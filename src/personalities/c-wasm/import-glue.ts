@@ -64,7 +64,7 @@ type WasmValue = number | bigint;
  * to no kernel structure): an access violation in the routine, unhandled, as on Windows (0x1E), and a
  * verdict on the driver, not a defect of the simulator.
  */
-class DriverMisuse extends RaisedStatus {
+export class DriverMisuse extends RaisedStatus {
   constructor(detail: string) {
     super(STATUS.ACCESS_VIOLATION, detail);
     this.programError = true;

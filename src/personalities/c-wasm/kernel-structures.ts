@@ -146,7 +146,6 @@ export class KernelStructures {
     if (address === undefined) return;
     if (o instanceof IRP) {
       o.stack.forEach((location, i) => this.unseat(location, stackLocationAt(address, i)));
-      Object.defineProperty(o, 'Cancel', { value: o.Cancel, writable: true, configurable: true, enumerable: true });
     }
     this.addresses.delete(o);
     this.objects.delete(address);
@@ -221,11 +220,14 @@ export class KernelStructures {
   /** The copy's Cancel byte follows the IRP's flag, which IoCancelIrp sets while C may hold the IRP and poll it. */
   private followCancel(irp: IRP, at: number): void {
     let cancel = irp.Cancel;
+    // Another C driver's copy of the same IRP (a stack of C drivers) keeps following it too; a released copy stops.
+    const other = Object.getOwnPropertyDescriptor(irp, 'Cancel')?.set;
     Object.defineProperty(irp, 'Cancel', {
       configurable: true,
       enumerable: true,
       get: () => cancel,
       set: (value: boolean) => {
+        other?.(value);
         cancel = value;
         if (this.addresses.get(irp) === at) this.linear.view.setUint8(at + LAYOUT.IRP.Cancel, value ? 1 : 0);
       },

@@ -3,14 +3,16 @@
  * by kernel-routines-driver.c against the simulated machine: each IOCTL runs
  * one group and the test checks what the machine shows (the IRQL a work item
  * ran at, simulated time waited, an IRP's completion, the bytes a device
- * wrote by DMA, a queued IRP taken back by its context).
+ * wrote by DMA or through its FIFO, a queued IRP taken back by its context,
+ * a name CreateFile opens).
  */
 import { strict as assert } from 'node:assert';
 import { before, describe, it } from 'node:test';
 import { STATUS } from '../../src/machine/ntstatus';
 import { PAGE_SIZE } from '../../src/contracts/units';
 import type { DriverModule } from '../../src/personalities/wdm/contract';
-import { PASSIVE_LEVEL } from '../../src/machine/irql';
+import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../src/machine/irql';
+import { COST } from '../../src/machine/cost-model';
 import { IOCTL, compiledRoutinesDriver, startRoutinesDriver as startOn } from './kernel-routines-fixture';
 
 let driver: DriverModule;
@@ -91,15 +93,56 @@ describe('kernel routines from C', () => {
 
   it('IoConnectInterrupt connects C\'s ISR; KeSynchronizeExecution runs C at the interrupt\'s IRQL and returns its result', () => {
     const { machine, installed, app, handle, send } = startRoutinesDriver();
-    const { request, words } = send(IOCTL.SYNCHRONIZE, [], 3);
+    const line = machine.dmaDevice.interrupt;
+    line.setLevel(true);
+    machine.clock.advance(COST.interruptLatency.ns); // one delivery: the ISR runs once and does not claim it
+    line.setLevel(false);
+    const { request, words } = send(IOCTL.SYNCHRONIZE, [], 4);
     assert.equal(request.status, STATUS.SUCCESS, request.describe());
-    const [result, irqlInside, interruptIrql] = words();
+    const [result, irqlInside, interruptIrql, isrCalls] = words();
     assert.equal(result, 1);
     assert.ok(interruptIrql! > 2, `the interrupt's IRQL ${interruptIrql} is a device level`);
     assert.equal(irqlInside, interruptIrql);
+    assert.equal(isrCalls, 1, 'the device\'s interrupt ran C\'s ISR');
     app.CloseHandle(handle);
     machine.io.unloadDriver(installed.driverObject);
-    assert.equal(machine.kernel.stopped, null, 'IoDisconnectInterrupt at removal');
+    assert.equal(line.connected, false, 'IoDisconnectInterrupt at removal');
+    assert.equal(machine.kernel.stopped, null);
+  });
+
+  it('IoInitializeDpcRequest gives the device the DPC IoRequestDpc queues, with the IRP and context', () => {
+    const { machine, send } = startRoutinesDriver();
+    const { request, words } = send(IOCTL.DPC_REQUEST, [], 3);
+    assert.equal(request.status, STATUS.SUCCESS, request.describe());
+    assert.deepEqual(words(), [DISPATCH_LEVEL, 1, 1]);
+    assert.equal(machine.kernel.stopped, null);
+  });
+
+  it('port and register-buffer routines move the device\'s FIFO bytes both ways and read its registers', () => {
+    const { machine, send } = startRoutinesDriver();
+    const device = machine.dmaDevice;
+    const next = Array.from(new Uint32Array(device.pattern.expected(16, 16).slice().buffer));
+    const { request, words } = send(IOCTL.PROGRAMMED_IO, next, 12);
+    assert.equal(request.status, STATUS.SUCCESS, request.describe());
+    const out = words();
+    assert.deepEqual([...new Uint8Array(Uint32Array.from(out.slice(0, 4)).buffer)], [...device.pattern.expected(0, 16)], 'the FIFO\'s first 16 bytes through the data port');
+    assert.notEqual(out[8], 0, 'the ID register');
+    assert.deepEqual([out[4], out[7]], [out[8], out[9]], 'the register buffer holds the registers from offset 0 (ID ... status)');
+    assert.equal(out[10], out[9], 'the status port and the status register agree');
+    assert.equal(out[11], ((out[9]! & 0xff) | ((out[9]! & 0xffff) << 16)) >>> 0, 'the narrow port reads are the status\'s low bytes');
+    assert.equal(device.checker.bytesChecked, 16, 'the written bytes reached the device');
+    assert.equal(device.checker.mismatchCount, 0);
+  });
+
+  it('IoCreateSymbolicLink names the device for CreateFile until IoDeleteSymbolicLink', () => {
+    const { app, send } = startRoutinesDriver();
+    assert.equal(app.CreateFile('KernelRoutinesLink').status, STATUS.OBJECT_NAME_NOT_FOUND);
+    assert.deepEqual(send(IOCTL.LINK, [1], 1).words(), [STATUS.SUCCESS]);
+    const opened = app.CreateFile('KernelRoutinesLink');
+    assert.equal(opened.status, STATUS.SUCCESS);
+    app.CloseHandle(opened.handle!);
+    assert.deepEqual(send(IOCTL.LINK, [0], 1).words(), [STATUS.SUCCESS]);
+    assert.equal(app.CreateFile('KernelRoutinesLink').status, STATUS.OBJECT_NAME_NOT_FOUND);
   });
 
   it('IoCsqInsertIrpEx queues an IRP under a context and IoCsqRemoveIrp takes that IRP back, once', () => {

@@ -3,8 +3,10 @@
  * kernel routines beyond the reference drivers': work items, waits on events
  * and timers, periodic timers, IRPs it allocates and sends down with a
  * completion routine, contiguous memory, interrupts with
- * KeSynchronizeExecution, and cancel-safe queue contexts. Each IOCTL runs one
- * group and reports what it saw in its output buffer (METHOD_BUFFERED, ULONGs).
+ * KeSynchronizeExecution, IoInitializeDpcRequest, programmed I/O through
+ * ports and register buffers, symbolic links, and cancel-safe queue
+ * contexts. Each IOCTL runs one group and reports what it saw in its output
+ * buffer (METHOD_BUFFERED, ULONGs).
  */
 #include <wdm.h>
 
@@ -23,6 +25,16 @@ DMA_CONFORMANCE_DRIVER("kernel-routines-c", "read-write-direct", "Exercises work
 #define IOCTL_HOLD ROUTINES_IOCTL(9)
 #define IOCTL_POLL_CANCEL ROUTINES_IOCTL(10)
 #define IOCTL_BAD_POINTER ROUTINES_IOCTL(11)
+#define IOCTL_DPC_REQUEST ROUTINES_IOCTL(12)
+#define IOCTL_PROGRAMMED_IO ROUTINES_IOCTL(13)
+#define IOCTL_LINK ROUTINES_IOCTL(14)
+
+/* The DMA test device: its FIFO data register in BAR0 and its I/O ports (dma-test-device-registers.ts). */
+#define REG_STATUS 0x0c
+#define REG_FIFO_DATA 0x60
+#define PORT_FIFO_DATA 0x0
+#define PORT_STATUS 0x4
+#define REGISTERS_LENGTH 0x100
 
 #define TAG 0x74756f52  /* 'Rout' */
 #define MS (-10000LL)   /* one millisecond, relative, in 100-ns units */
@@ -47,7 +59,16 @@ typedef struct _DEVICE_EXTENSION {
   IO_CSQ Queue;
   IO_CSQ_IRP_CONTEXT QueuedContext;
   PIRP Held;
+  ULONG IsrCalls;
+  PIRP DpcIrp;
+  PUCHAR Registers;
+  ULONG_PTR Ports;
 } DEVICE_EXTENSION, *PDEVICE_EXTENSION;
+
+static WCHAR DeviceNameText[] = u"\\Device\\KernelRoutines0";
+static WCHAR LinkNameText[] = u"\\DosDevices\\KernelRoutinesLink";
+static UNICODE_STRING DeviceName = { sizeof DeviceNameText - sizeof(WCHAR), sizeof DeviceNameText, DeviceNameText };
+static UNICODE_STRING LinkName = { sizeof LinkNameText - sizeof(WCHAR), sizeof LinkNameText, LinkNameText };
 
 static NTSTATUS Complete(PIRP Irp, NTSTATUS Status, ULONG_PTR Information) {
   Irp->IoStatus.Status = Status;
@@ -239,8 +260,10 @@ static NTSTATUS ContiguousRead(PDEVICE_EXTENSION ext, PIRP Irp) {
 /* --- interrupts ------------------------------------------------------------------ */
 
 static BOOLEAN InterruptService(PKINTERRUPT Interrupt, PVOID ServiceContext) {
+  PDEVICE_OBJECT device = ServiceContext;
+  PDEVICE_EXTENSION ext = device->DeviceExtension;
   UNREFERENCED_PARAMETER(Interrupt);
-  UNREFERENCED_PARAMETER(ServiceContext);
+  ext->IsrCalls++;
   return FALSE;  /* this driver starts no transfers: never its interrupt */
 }
 
@@ -254,7 +277,8 @@ static NTSTATUS Synchronize(PDEVICE_EXTENSION ext, PIRP Irp) {
   PULONG out = Irp->AssociatedIrp.SystemBuffer;
   out[0] = KeSynchronizeExecution(ext->Interrupt, Synchronized, out);
   out[2] = ext->InterruptIrql;
-  return Complete(Irp, STATUS_SUCCESS, 3 * sizeof(ULONG));
+  out[3] = ext->IsrCalls;
+  return Complete(Irp, STATUS_SUCCESS, 4 * sizeof(ULONG));
 }
 
 /* --- cancel-safe queue contexts, held IRPs ---------------------------------------- */
@@ -315,6 +339,54 @@ static NTSTATUS BadPointer(PDEVICE_EXTENSION ext, PIRP Irp) {
   return Complete(Irp, STATUS_SUCCESS, sizeof(ULONG));
 }
 
+/* --- the DPC IoInitializeDpcRequest set up -------------------------------------------- */
+
+static VOID DpcForRequest(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context) {
+  PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
+  PULONG out = Irp->AssociatedIrp.SystemBuffer;
+  UNREFERENCED_PARAMETER(Dpc);
+  out[0] = KeGetCurrentIrql();
+  out[1] = Irp == ext->DpcIrp;
+  out[2] = Context == ext;
+  ext->DpcIrp = NULL;
+  Complete(Irp, STATUS_SUCCESS, 3 * sizeof(ULONG));
+}
+
+static NTSTATUS RequestDpc(PDEVICE_EXTENSION ext, PIRP Irp) {
+  IoMarkIrpPending(Irp);
+  ext->DpcIrp = Irp;
+  IoRequestDpc(ext->Self, Irp, ext);
+  return STATUS_PENDING;
+}
+
+/*
+ * Programmed I/O: 16 bytes of the device's FIFO read through its data port, the first four
+ * registers read as a buffer and one by one, the status port read at three widths, then the
+ * input (the FIFO's next 16 bytes) written back through the FIFO register and the data port.
+ */
+static NTSTATUS ProgrammedIo(PDEVICE_EXTENSION ext, PIRP Irp) {
+  PULONG io = Irp->AssociatedIrp.SystemBuffer;
+  ULONG written[4];
+  memcpy(written, io, sizeof written);
+  READ_PORT_BUFFER_ULONG((PULONG)(ext->Ports + PORT_FIFO_DATA), &io[0], 4);
+  READ_REGISTER_BUFFER_ULONG((volatile ULONG *)ext->Registers, &io[4], 4);
+  io[8] = READ_REGISTER_ULONG((volatile ULONG *)ext->Registers);
+  io[9] = READ_REGISTER_ULONG((volatile ULONG *)(ext->Registers + REG_STATUS));
+  io[10] = READ_PORT_ULONG((PULONG)(ext->Ports + PORT_STATUS));
+  io[11] = READ_PORT_UCHAR((PUCHAR)(ext->Ports + PORT_STATUS)) | (ULONG)READ_PORT_USHORT((PUSHORT)(ext->Ports + PORT_STATUS)) << 16;
+  WRITE_REGISTER_BUFFER_ULONG((volatile ULONG *)(ext->Registers + REG_FIFO_DATA), &written[0], 1);
+  WRITE_PORT_BUFFER_ULONG((PULONG)(ext->Ports + PORT_FIFO_DATA), &written[1], 2);
+  WRITE_PORT_ULONG((PULONG)(ext->Ports + PORT_FIFO_DATA), written[3]);
+  return Complete(Irp, STATUS_SUCCESS, 12 * sizeof(ULONG));
+}
+
+/* Input 1: create \DosDevices\KernelRoutinesLink for the device; 0: delete it. */
+static NTSTATUS Link(PIRP Irp) {
+  PULONG io = Irp->AssociatedIrp.SystemBuffer;
+  io[0] = io[0] ? IoCreateSymbolicLink(&LinkName, &DeviceName) : IoDeleteSymbolicLink(&LinkName);
+  return Complete(Irp, STATUS_SUCCESS, sizeof(ULONG));
+}
+
 static NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   switch (IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.IoControlCode) {
@@ -330,6 +402,9 @@ static NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     case IOCTL_HOLD: return Hold(ext, Irp);
     case IOCTL_POLL_CANCEL: return PollCancel(ext, Irp);
     case IOCTL_BAD_POINTER: return BadPointer(ext, Irp);
+    case IOCTL_DPC_REQUEST: return RequestDpc(ext, Irp);
+    case IOCTL_PROGRAMMED_IO: return ProgrammedIo(ext, Irp);
+    case IOCTL_LINK: return Link(Irp);
     default: return Complete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
   }
 }
@@ -345,7 +420,7 @@ DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUN
 
 DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) {
   PDEVICE_OBJECT device;
-  NTSTATUS status = IoCreateDevice(DriverObject, sizeof(DEVICE_EXTENSION), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &device);
+  NTSTATUS status = IoCreateDevice(DriverObject, sizeof(DEVICE_EXTENSION), &DeviceName, FILE_DEVICE_UNKNOWN, 0, FALSE, &device);
   if (!NT_SUCCESS(status)) return status;
   PDEVICE_EXTENSION ext = device->DeviceExtension;
   ext->Self = device;
@@ -354,6 +429,7 @@ DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE
   KeInitializeTimer(&ext->Periodic);
   KeInitializeDpc(&ext->PeriodicDpc, PeriodicTick, ext);
   IoCsqInitialize(&ext->Queue, NULL);
+  IoInitializeDpcRequest(device, DpcForRequest);
   device->Flags |= DO_BUFFERED_IO;
   IoAttachDeviceToDeviceStack(device, Pdo);
   device->Flags &= ~DO_DEVICE_INITIALIZING;
@@ -363,13 +439,16 @@ DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE
 DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM_RESOURCE_LIST Resources) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   PCM_PARTIAL_RESOURCE_LIST list = &Resources->List[0].PartialResourceList;
+  PCM_PARTIAL_RESOURCE_DESCRIPTOR interrupt = NULL;
   for (ULONG i = 0; i < list->Count; i++) {
     PCM_PARTIAL_RESOURCE_DESCRIPTOR d = &list->PartialDescriptors[i];
-    if (d->Type != CmResourceTypeInterrupt) continue;
-    ext->InterruptIrql = (KIRQL)d->u.Interrupt.Level;
-    return IoConnectInterrupt(&ext->Interrupt, InterruptService, DeviceObject, NULL, d->u.Interrupt.Vector, ext->InterruptIrql, ext->InterruptIrql, LevelSensitive, TRUE, d->u.Interrupt.Affinity, FALSE);
+    if (d->Type == CmResourceTypeInterrupt) interrupt = d;
+    if (d->Type == CmResourceTypePort && !ext->Ports) ext->Ports = d->u.Port.Start.LowPart;
+    if (d->Type == CmResourceTypeMemory && !ext->Registers) ext->Registers = MmMapIoSpace(d->u.Memory.Start, REGISTERS_LENGTH, MmNonCached);
   }
-  return STATUS_DEVICE_NOT_CONNECTED;
+  if (!interrupt || !ext->Ports || !ext->Registers) return STATUS_DEVICE_NOT_CONNECTED;
+  ext->InterruptIrql = (KIRQL)interrupt->u.Interrupt.Level;
+  return IoConnectInterrupt(&ext->Interrupt, InterruptService, DeviceObject, NULL, interrupt->u.Interrupt.Vector, ext->InterruptIrql, ext->InterruptIrql, LevelSensitive, TRUE, interrupt->u.Interrupt.Affinity, FALSE);
 }
 
 DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {
@@ -378,4 +457,6 @@ DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {
   KeCancelTimer(&ext->Periodic);
   if (ext->Interrupt) IoDisconnectInterrupt(ext->Interrupt);
   ext->Interrupt = NULL;
+  if (ext->Registers) MmUnmapIoSpace(ext->Registers, REGISTERS_LENGTH);
+  ext->Registers = NULL;
 }

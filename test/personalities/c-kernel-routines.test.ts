@@ -57,11 +57,13 @@ describe('kernel routines from C', () => {
     assert.equal(stateAfterWait, 0, 'a synchronization event clears itself when it satisfies a wait');
   });
 
-  it('an IRP the driver allocates goes down with IoSetCompletionRoutine, is reused, and freed', () => {
+  it('an IRP the driver allocates goes down with IoSetCompletionRoutine, is reused, passed on with its stack location copied, and freed', () => {
     const { machine, send } = startRoutinesDriver();
-    const { request, words } = send(IOCTL.SEND_IRP, [], 7);
+    const { request, words } = send(IOCTL.SEND_IRP, [], 10);
     assert.equal(request.status, STATUS.SUCCESS, request.describe());
-    assert.deepEqual(words(), [STATUS.SUCCESS, 1, 246, 1, STATUS.SUCCESS, 2, 14], 'each send reached the read dispatch with the length C wrote, and the completion routine saw its result and context');
+    const out = words();
+    assert.deepEqual(out.slice(0, 7), [STATUS.SUCCESS, 1, 246, 1, STATUS.SUCCESS, 2, 14], 'each send reached the read dispatch with the length C wrote, and the completion routine saw its result and context');
+    assert.deepEqual(out.slice(7), [STATUS.SUCCESS, 3, 30], 'passed down with IoCopyCurrentIrpStackLocationToNext, the lower location had the copied request, three times as long');
     assert.deepEqual(machine.io.allocatedIrps(driver.name), [], 'IoFreeIrp freed it');
     assert.equal(machine.kernel.stopped, null);
   });

@@ -39,6 +39,7 @@ DMA_CONFORMANCE_DRIVER("kernel-routines-c", "read-write-direct", "Exercises work
 #define TAG 0x74756f52  /* 'Rout' */
 #define MS (-10000LL)   /* one millisecond, relative, in 100-ns units */
 #define INTERNAL_READ_LENGTH 123
+#define FORWARDED_READ_LENGTH 5  /* a read of this length is passed down once more, three times as long */
 
 typedef struct _DEVICE_EXTENSION {
   PDEVICE_OBJECT Self;
@@ -186,16 +187,20 @@ static NTSTATUS InternalReadDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Co
   return STATUS_MORE_PROCESSING_REQUIRED;  /* the IRP is ours: it goes back to IoReuseIrp or IoFreeIrp */
 }
 
-/* The read the driver sends itself: it doubles the length it was asked for. */
+/* The read the driver sends itself: it doubles the length it was asked for, or passes it down, three times as long. */
 static NTSTATUS Read(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
-  UNREFERENCED_PARAMETER(DeviceObject);
+  if (stack->Parameters.Read.Length == FORWARDED_READ_LENGTH) {
+    IoCopyCurrentIrpStackLocationToNext(Irp);
+    IoGetNextIrpStackLocation(Irp)->Parameters.Read.Length *= 3;
+    return IoCallDriver(DeviceObject, Irp);
+  }
   return Complete(Irp, STATUS_SUCCESS, 2 * stack->Parameters.Read.Length);
 }
 
 static NTSTATUS SendIrp(PDEVICE_EXTENSION ext, PIRP Irp) {
   PULONG out = Irp->AssociatedIrp.SystemBuffer;
-  PIRP own = IoAllocateIrp(ext->Self->StackSize, FALSE);
+  PIRP own = IoAllocateIrp(2, FALSE);  /* one location per pass through this driver */
   if (!own) return Complete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
   PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(own);
   next->MajorFunction = IRP_MJ_READ;
@@ -214,8 +219,17 @@ static NTSTATUS SendIrp(PDEVICE_EXTENSION ext, PIRP Irp) {
   out[4] = IoCallDriver(ext->Self, own);
   out[5] = ext->CompletionCalls;
   out[6] = ext->CompletedInformation;
+  /* Once more, passed down by the read dispatch with IoCopyCurrentIrpStackLocationToNext. */
+  IoReuseIrp(own, STATUS_SUCCESS);
+  next = IoGetNextIrpStackLocation(own);
+  next->MajorFunction = IRP_MJ_READ;
+  next->Parameters.Read.Length = FORWARDED_READ_LENGTH;
+  IoSetCompletionRoutine(own, InternalReadDone, ext, TRUE, TRUE, TRUE);
+  out[7] = IoCallDriver(ext->Self, own);
+  out[8] = ext->CompletionCalls;
+  out[9] = ext->CompletedInformation;
   IoFreeIrp(own);
-  return Complete(Irp, STATUS_SUCCESS, 7 * sizeof(ULONG));
+  return Complete(Irp, STATUS_SUCCESS, 10 * sizeof(ULONG));
 }
 
 /* --- contiguous memory ---------------------------------------------------------- */

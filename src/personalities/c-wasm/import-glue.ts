@@ -59,6 +59,9 @@ interface CaughtRaise {
 
 type WasmValue = number | bigint;
 
+/** An argument the glue consumed itself (an out-parameter filled from the result record). */
+const SKIPPED = Symbol('skipped');
+
 /**
  * A C driver passed what the routine cannot take (its own memory where a kernel address belongs, a pointer
  * to no kernel structure): an access violation in the routine, unhandled, as on Windows (0x1E), and a
@@ -299,8 +302,6 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
   };
 }
 
-/** An argument the glue consumed itself (an out-parameter filled from the result record). */
-const SKIPPED = Symbol('skipped');
 
 /** Memory C names for a copy: the simulated address of system memory or a user token (charged as the CPU's), else C's own bytes. */
 function copyOperand(g: GlueContext, pointer: number, length: number): number | Uint8Array {

@@ -70,14 +70,15 @@ describe('kernel routines from C', () => {
 
   it('contiguous memory the device writes by DMA is what C reads; MmGetPhysicalAddress and the PFN array name its frames', () => {
     const { machine, send } = startRoutinesDriver();
-    const allocated = send(IOCTL.CONTIGUOUS_ALLOCATE, [], 6);
+    const allocated = send(IOCTL.CONTIGUOUS_ALLOCATE, [], 7);
     assert.equal(allocated.request.status, STATUS.SUCCESS, allocated.request.describe());
-    const [low, high, secondMinusFirst, valid, pfn0, pfn1] = allocated.words();
+    const [low, high, secondMinusFirst, valid, pfn0, pfn1, ownStackValid] = allocated.words();
     const physical = high! * 2 ** 32 + low!;
     assert.ok(physical > 0 && physical % PAGE_SIZE === 0);
     assert.equal(secondMinusFirst, PAGE_SIZE, 'physically contiguous');
     assert.equal(valid, 1);
     assert.deepEqual([pfn0, pfn1], [physical / PAGE_SIZE, physical / PAGE_SIZE + 1]);
+    assert.equal(ownStackValid, 1, 'MmIsAddressValid of the driver\'s own stack');
     const contiguous = machine.mm.contiguousAllocations().filter((c) => c.driver === driver.name);
     assert.equal(contiguous.length, 1);
 

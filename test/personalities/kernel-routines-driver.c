@@ -254,8 +254,11 @@ static NTSTATUS ContiguousAllocate(PDEVICE_EXTENSION ext, PIRP Irp) {
   PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
   out[4] = (ULONG)pfns[0];
   out[5] = (ULONG)pfns[1];
+  KeFlushIoBuffers(mdl, TRUE, TRUE);
   IoFreeMdl(mdl);
-  return Complete(Irp, STATUS_SUCCESS, 6 * sizeof(ULONG));
+  ULONG local = 0;
+  out[6] = MmIsAddressValid(&local);  /* the driver's own stack is resident */
+  return Complete(Irp, STATUS_SUCCESS, 7 * sizeof(ULONG));
 }
 
 /* What the device wrote: the first 16 bytes, read by plain loads, and how many match the input. */

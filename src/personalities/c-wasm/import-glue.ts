@@ -302,7 +302,6 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
   };
 }
 
-
 /** Memory C names for a copy: the simulated address of system memory or a user token (charged as the CPU's), else C's own bytes. */
 function copyOperand(g: GlueContext, pointer: number, length: number): number | Uint8Array {
   const system = g.aliases.systemOf(pointer);

@@ -3,7 +3,8 @@
  * it is now (IoCancelIrp from the I/O manager while C holds the IRP), and a
  * call through a bad function pointer (NULL, past the function table, of
  * another type, or one the kernel is given to call) judged as the driver's
- * crash in the routine it ran, not as a raised status.
+ * crash in the routine it ran, not as a raised status; so is a NULL kernel
+ * structure handed to a routine that dereferences it.
  */
 import { strict as assert } from 'node:assert';
 import { before, describe, it } from 'node:test';
@@ -33,12 +34,13 @@ describe('a C driver', () => {
     assert.equal(machine.kernel.stopped, null);
   });
 
-  const cases = [
+  const cases: { which: number; what: string; routine: RegExp; place?: string }[] = [
     { which: 0, what: 'a call through NULL', routine: /^C function BadPointer \((?:.*\/)?kernel-routines-driver\.c:\d+\)/ },
     { which: 1, what: 'a call past the function table', routine: /^C function BadPointer \((?:.*\/)?kernel-routines-driver\.c:\d+\)/ },
     { which: 2, what: 'a call of a function of another type', routine: /^C function BadPointer \((?:.*\/)?kernel-routines-driver\.c:\d+\)/ },
     { which: 3, what: 'a pointer past the function table the kernel is given to call', routine: /^work item$/ },
     { which: 4, what: 'a function of another type the kernel is given to call', routine: /^work item$/ },
+    { which: 5, what: 'a NULL IRP handed to IoSetCancelRoutine, which dereferences it', routine: /^IRP_MJ_DEVICE_CONTROL dispatch$/, place: 'BadPointer' },
   ];
   for (const c of cases) {
     it(`${c.what} is the driver's crash in the routine it ran`, () => {
@@ -55,6 +57,7 @@ describe('a C driver', () => {
       assert.ok(crash, `a crash verdict, not ${stop.exception} (${stop.reason})`);
       assert.equal(crash.driver, driver.name);
       assert.match(crash.routine, c.routine);
+      if (c.place) assert.equal(crash.place?.function, c.place, 'the crash names the C function that made the call');
     });
   }
 });

@@ -348,6 +348,9 @@ static NTSTATUS BadPointer(PDEVICE_EXTENSION ext, PIRP Irp) {
   if (which < 3) {
     UNARY *f = (UNARY *)bits[which];
     io[0] = f(21);
+  } else if (which == 5) {
+    PIRP volatile none = NULL;  /* a slot read past the end of a table of IRPs */
+    IoSetCancelRoutine(none, NULL);
   } else {
     ext->WorkItem = IoAllocateWorkItem(ext->Self);
     PIO_WORKITEM_ROUTINE routine = (PIO_WORKITEM_ROUTINE)(which == 3 ? bits[1] : (ULONG_PTR)Twice);

@@ -204,6 +204,8 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
         case 'large': return Number(g.linear.view.getBigInt64(n, true));
         case 'large-record': return { QuadPart: Number(g.linear.view.getBigInt64(n, true)) };
         case 'object': {
+          // The routine would dereference it: NULL where the WDK does not say OPTIONAL is the driver's crash, not the kernel's.
+          if (n === 0 && !param.optional) throw new DriverMisuse(`${s.name}: ${param.name} is NULL`);
           const o = n === 0 ? null : g.structures.objectAt(n);
           if (n !== 0 && !o) throw new DriverMisuse(`${s.name}: ${param.name} 0x${n.toString(16)} is no kernel structure the kernel gave the driver`);
           if (o && g.structures.hasCopy(o)) {

@@ -68,6 +68,8 @@ export interface Param {
   readonly releases?: boolean;
   /** An MDL whose system mapping the call ends (MmUnlockPages, IoFreeMdl): C's alias of that mapping goes before the call. */
   readonly unmaps?: boolean;
+  /** An 'object' the routine takes as NULL too (the WDK's OPTIONAL); any other NULL object is the driver dereferencing nothing. */
+  readonly optional?: boolean;
   /** The call changes what C reads of the object (IoReuseIrp, MmProbeAndLockPages' PFN array): its copy is written anew after it. */
   readonly refreshes?: boolean;
 }
@@ -165,7 +167,7 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   k('IoFreeWorkItem', [p('IoWorkItem', 'object', { releases: true })]),
   // --- DPCs, timers, events, waits, IRQL, spin locks
   k('IoInitializeDpcRequest', [p('DeviceObject', 'object'), p('DpcRoutine', 'callback', { of: 'IO_DPC_ROUTINE' })]),
-  k('IoRequestDpc', [p('DeviceObject', 'object'), p('Irp', 'object'), p('Context', 'context')]),
+  k('IoRequestDpc', [p('DeviceObject', 'object'), p('Irp', 'object', { optional: true }), p('Context', 'context')]),
   k('KeInitializeDpc', [p('Dpc', 'storage', { of: 'KDPC' }), p('DeferredRoutine', 'callback', { of: 'KDEFERRED_ROUTINE' }), p('DeferredContext', 'context')]),
   k('KeInsertQueueDpc', [p('Dpc', 'storage', { of: 'KDPC' }), p('SystemArgument1', 'context'), p('SystemArgument2', 'context')], 'bool'),
   k('KeRemoveQueueDpc', [p('Dpc', 'storage', { of: 'KDPC' })], 'bool'),
@@ -192,7 +194,7 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   k('KeLowerIrql', [p('NewIrql', 'u8')]),
   k('KeBugCheckEx', [p('BugCheckCode', 'u32'), p('P1', 'u32'), p('P2', 'u32'), p('P3', 'u32'), p('P4', 'u32')]),
   // --- MDLs
-  k('IoAllocateMdl', [p('VirtualAddress', 'address'), p('Length', 'u32'), p('SecondaryBuffer', 'bool'), p('ChargeQuota', 'bool'), p('Irp', 'object')], 'object'),
+  k('IoAllocateMdl', [p('VirtualAddress', 'address'), p('Length', 'u32'), p('SecondaryBuffer', 'bool'), p('ChargeQuota', 'bool'), p('Irp', 'object', { optional: true })], 'object'),
   k('IoFreeMdl', [p('Mdl', 'object', { releases: true, unmaps: true })]),
   k('IoBuildPartialMdl', [p('SourceMdl', 'object'), p('TargetMdl', 'object', { refreshes: true }), p('VirtualAddress', 'address'), p('Length', 'u32')]),
   k('MmProbeAndLockPages', [p('MemoryDescriptorList', 'object', { refreshes: true }), p('AccessMode', 'enum', { of: 'KPROCESSOR_MODE' }), p('Operation', 'enum', { of: 'LOCK_OPERATION' })]),
@@ -261,6 +263,6 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   d('ReadDmaCounter', [], 'u32'),
   d('GetScatterGatherList', [p('DeviceObject', 'object'), p('Mdl', 'object'), p('CurrentVa', 'address'), p('Length', 'u32'), p('ExecutionRoutine', 'callback', { of: 'DRIVER_LIST_CONTROL' }), p('Context', 'context'), p('WriteToDevice', 'bool')], 'i32'),
   d('PutScatterGatherList', [p('ScatterGather', 'object', { releases: true }), p('WriteToDevice', 'bool')]),
-  d('CalculateScatterGatherList', [p('Mdl', 'object'), p('CurrentVa', 'address'), p('Length', 'u32'), p('ScatterGatherListSize', 'out-u32'), p('NumberOfMapRegisters', 'out-u32')], 'i32'),
+  d('CalculateScatterGatherList', [p('Mdl', 'object', { optional: true }), p('CurrentVa', 'address'), p('Length', 'u32'), p('ScatterGatherListSize', 'out-u32'), p('NumberOfMapRegisters', 'out-u32')], 'i32'),
   d('BuildScatterGatherList', [p('DeviceObject', 'object'), p('Mdl', 'object'), p('CurrentVa', 'address'), p('Length', 'u32'), p('ExecutionRoutine', 'callback', { of: 'DRIVER_LIST_CONTROL' }), p('Context', 'context'), p('WriteToDevice', 'bool'), p('ScatterGatherBuffer', 'address'), p('ScatterGatherLength', 'u32')], 'i32'),
 ];

@@ -22,6 +22,12 @@ Given('the DMA test device moves at most {size} per descriptor', function (this:
   this.bootOptions.dmaDevice = { ...(this.bootOptions.dmaDevice ?? defaultBootConfig().dmaDevice), maxTransferLength: bytes };
 });
 
+// A request longer than the map registers allow is then mapped, and run, in pieces.
+Given('the HAL grants the DMA test device\'s adapter at most {count} map registers', function (this: ConformanceWorld, mapRegisters: number) {
+  if (!(mapRegisters >= 1)) throw new Error(`an adapter needs at least 1 map register, not ${mapRegisters}`);
+  this.bootOptions.mapRegisterLimit = mapRegisters;
+});
+
 Given('a machine that hands out page frames in physical order', function (this: ConformanceWorld) {
   this.bootOptions.scatterFrames = false;
 });

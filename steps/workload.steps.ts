@@ -14,7 +14,7 @@ import { expect } from 'chai';
 import { STATUS, statusName } from '../src/machine/ntstatus';
 import { parseSize } from '../src/machine/size-expression';
 import { formatBytes } from '../src/contracts/units';
-import { CallSite, FailurePoint, failCalls, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
+import { CallSite, FailurePoint, LaterPiece, PieceMappingPoint, failCalls, failPieceCall, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
 import { guardedKernelBuffer } from '../src/workload/hostile-input';
 import { runMixedWorkload } from '../src/workload/mixed-workload';
 import { statusFinding } from '../src/oracles/completion-oracle';
@@ -218,6 +218,10 @@ When('the next {count} call(s) to {word} by the driver under test fail(s)', func
 
 When('the next {count} call(s) to {word} by the I\\/O manager fail(s)', function (this: ConformanceWorld, count: number, point: string) {
   injectFailures(this, point, 'io-manager', count);
+});
+
+When('the driver under test\'s {word} call for the {word} piece of a request fails', function (this: ConformanceWorld, point: string, piece: string) {
+  perform(this, `failing the driver's ${point} call for the ${piece} piece of a request`, (w) => failPieceCall(w, point as PieceMappingPoint, piece as LaterPiece));
 });
 
 When('allocations stop failing', function (this: ConformanceWorld) {

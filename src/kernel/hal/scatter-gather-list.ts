@@ -22,7 +22,7 @@ import type { DmaAdapter } from './dma-adapter';
 import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
 import { PagePiece } from './device-address-space';
 import { MapRegisterBase } from './map-registers';
-import { MdlPiece, firstUnlockedMdl, pageChunks, walkMdlChain } from './mdl-pages';
+import { MdlPiece, firstUnlockedMdl, pageChunks, transferPosition, walkMdlChain } from './mdl-pages';
 import { detectionEnabled } from '../detections/detection-switch';
 
 export interface SCATTER_GATHER_ELEMENT {
@@ -157,7 +157,7 @@ export class ScatterGatherLists {
     if (typeof walk === 'number') return walk;
     if (!this.withinGrant('GetScatterGatherList', mdl, walk.pages)) return STATUS.INSUFFICIENT_RESOURCES;
     const callSite = a.kernel.cpu.currentDriver ?? '';
-    if (a.kernel.faults.shouldFail('GetScatterGatherList', callSite)) return STATUS.INSUFFICIENT_RESOURCES;
+    if (a.kernel.faults.shouldFail('GetScatterGatherList', callSite, transferPosition(mdl, currentVa, walk.pieces))) return STATUS.INSUFFICIENT_RESOURCES;
     const poolVa = a.kernel.faults.onBehalf(() => a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite));
     if (poolVa === null) return STATUS.INSUFFICIENT_RESOURCES;
     if (typeof executionRoutine !== 'function') throw new TypeError('the ExecutionRoutine of a scatter/gather routine must be a function');
@@ -215,7 +215,7 @@ export class ScatterGatherLists {
     if (!(scatterGatherLength >= needed)) return STATUS.BUFFER_TOO_SMALL;
     this.checkCallerBuffer(scatterGatherBuffer, needed);
     if (!this.withinGrant('BuildScatterGatherList', mdl, walk.pages)) return STATUS.INSUFFICIENT_RESOURCES;
-    if (a.kernel.faults.shouldFail('BuildScatterGatherList', a.kernel.cpu.currentDriver ?? '')) return STATUS.INSUFFICIENT_RESOURCES;
+    if (a.kernel.faults.shouldFail('BuildScatterGatherList', a.kernel.cpu.currentDriver ?? '', transferPosition(mdl, currentVa, walk.pieces))) return STATUS.INSUFFICIENT_RESOURCES;
     const base = a.mapRegisters.allocate(walk.pages);
     if (!base) return STATUS.INSUFFICIENT_RESOURCES;
     const list = this.build(walk.pieces, base, writeToDevice, 0, { va: scatterGatherBuffer, length: needed }, mdl.id);

@@ -10,7 +10,6 @@
  * stopped or the driver hung fails at once, naming the rule the stop breaks.
  */
 import { DataTable, Given, Then, When } from '@cucumber/cucumber';
-import { expect } from 'chai';
 import { STATUS, statusName } from '../src/machine/ntstatus';
 import { parseSize } from '../src/machine/size-expression';
 import { formatBytes } from '../src/contracts/units';
@@ -24,6 +23,7 @@ import { objects } from './support/scenario-objects';
 import { completionFindingOf } from '../src/oracles/completion-oracle';
 import { app, latestRequestOf, perform, remember, rememberedRequestOf } from './support/application-steps';
 import { ConformanceWorld } from './support/world';
+import { HANDLE_RULE, requireOfDriver } from '../src/oracles/rule-check';
 
 /** Rows of | size | offset into its page |, the offset optional (0). */
 function bufferRows(table: DataTable): { size: number; offset: number }[] {
@@ -45,7 +45,7 @@ Given('the application {string} has opened the device', function (this: Conforma
     objects(this).processes.add(name, started.process);
     return started.open();
   });
-  if (status !== undefined) expect(statusName(status), `${name} opening the device`).to.equal('STATUS_SUCCESS');
+  if (status !== undefined) requireOfDriver(status === STATUS.SUCCESS, HANDLE_RULE, 'completion', `expected ${name} to open the device`, () => `the driver's IRP_MJ_CREATE for ${name} ended with ${statusName(status)}`);
 });
 
 When('{string} reads into buffers of these sizes:', function (this: ConformanceWorld, name: string, table: DataTable) {
@@ -89,7 +89,7 @@ When('{string} runs a mix of {count} reads and writes of up to {size}, {count} i
 When('{string} closes its handle', function (this: ConformanceWorld, name: string) {
   const a = app(this, name);
   const status = perform(this, `${name} closes its handle`, () => a.close());
-  if (status !== undefined) expect(statusName(status), `${name} closing its handle`).to.equal('STATUS_SUCCESS');
+  if (status !== undefined) requireOfDriver(status === STATUS.SUCCESS, HANDLE_RULE, 'completion', `expected ${name}'s handle to close`, () => `closing ${name}'s handle (the driver's IRP_MJ_CLEANUP) ended with ${statusName(status)}`);
 });
 
 When('the application {string} exits', function (this: ConformanceWorld, name: string) {

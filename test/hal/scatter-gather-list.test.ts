@@ -254,6 +254,22 @@ describe('CalculateScatterGatherList and BuildScatterGatherList', () => {
     assertFinding(t, 'VER-SG-BUFFER-IN-USE', 0x1003);
   });
 
+  it('a build over a list whose execution routine the HAL deferred and has not run says so in P4; once it ran, P4 is 0', () => {
+    const t = bootHal({ deferDmaCallbacks: true });
+    const adapter = adapterFor(t);
+    const { va } = userBuffer(t, PAGE_SIZE);
+    const mdl = lockedMdl(t, va, PAGE_SIZE);
+    const buffer = nonPagedBuffer(t, PAGE_SIZE);
+    assert.equal(buildList(t, adapter, mdl, va, PAGE_SIZE, buffer, PAGE_SIZE).status, STATUS.SUCCESS);
+    buildList(t, adapter, mdl, va, PAGE_SIZE, buffer, PAGE_SIZE);
+    const pending = t.hal.verifier.findings.filter((f) => f.id === 'VER-SG-BUFFER-IN-USE');
+    assert.deepEqual(pending.map((f) => f.parameters[3]), [1]);
+    t.machine.clock.runUntilIdle();
+    buildList(t, adapter, mdl, va, PAGE_SIZE, buffer, PAGE_SIZE);
+    const all = t.hal.verifier.findings.filter((f) => f.id === 'VER-SG-BUFFER-IN-USE');
+    assert.equal(all[all.length - 1]!.parameters[3], 0, 'the routines have run: the list is no longer waiting for one');
+  });
+
   it('property: for any start offset and length, Calculate gives exactly the size Build needs', () => {
     const t = bootHal();
     const adapter = adapterFor(t, { MaximumLength: 64 * PAGE_SIZE });

@@ -83,6 +83,8 @@ interface ListRecord {
   readonly callerBuffer: { readonly va: number; readonly length: number } | null;
   readonly mdlId: number;
   put: boolean;
+  /** The HAL deferred the list's execution routine and has not run it yet: the driver's transfer has not started. */
+  routinePending: boolean;
 }
 
 type TransferWalk = { readonly pieces: readonly MdlPiece[]; readonly pages: number };
@@ -320,7 +322,8 @@ export class ScatterGatherLists {
     for (const r of this.live) {
       const b = r.callerBuffer;
       if (b && b.va < va + bytes && va < b.va + b.length) {
-        a.verifier.report('VER-SG-BUFFER-IN-USE', va, a.id, 0, `BuildScatterGatherList into ${formatAddress(va)}, which still holds a list not put back (its private data is overwritten)`);
+        // P4 says whether the list there still waits for its deferred execution routine: its transfer has not started (SG-5, not a list never put back).
+        a.verifier.report('VER-SG-BUFFER-IN-USE', va, a.id, r.routinePending ? 1 : 0, `BuildScatterGatherList into ${formatAddress(va)}, which still holds a list not put back${r.routinePending ? ', whose execution routine the HAL deferred and has not run yet' : ''} (its private data is overwritten)`);
         return;
       }
     }
@@ -357,7 +360,7 @@ export class ScatterGatherLists {
     a.kernel.clock.charge(COST.sgElementBuild.ns * elements.length, 'hal:sg-element');
     const list: SCATTER_GATHER_LIST = { NumberOfElements: elements.length, Elements: elements };
     const mapping = a.map('scatter-gather-list', elements.map((e) => ({ address: e.Address, length: e.Length })), mdlId, writeToDevice, `scatter/gather list of MDL #${mdlId}`);
-    const r: ListRecord = { adapter: a, list, writeToDevice, base, bounced, mapping, release: device.release, poolVa, callerBuffer, mdlId, put: false };
+    const r: ListRecord = { adapter: a, list, writeToDevice, base, bounced, mapping, release: device.release, poolVa, callerBuffer, mdlId, put: false, routinePending: false };
     records.set(list, r);
     this.live.add(r);
     this.allocatedCount++;
@@ -379,8 +382,13 @@ export class ScatterGatherLists {
       return;
     }
     const fromDpc = () => k.cpu.inProcess(null, () => k.cpu.inDriver(driver, () => k.cpu.atIrql(DISPATCH_LEVEL, call)));
-    if (later) fromDpc();
-    else k.clock.schedule(COST.adapterCall.ns, `${this.adapter.label}: the execution routine of a scatter/gather list, deferred`, fromDpc);
+    if (later) return fromDpc();
+    const record = [...this.live].find((r) => r.list === list);
+    if (record) record.routinePending = true;
+    k.clock.schedule(COST.adapterCall.ns, `${this.adapter.label}: the execution routine of a scatter/gather list, deferred`, () => {
+      if (record) record.routinePending = false;
+      fromDpc();
+    });
   }
 
   private copyBack(r: ListRecord): void {

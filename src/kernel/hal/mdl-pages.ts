@@ -57,11 +57,19 @@ export function walkMdlChain(mdl: MDL, currentVa: number, length: number): Chain
   return { ok: true, pieces, pages };
 }
 
-/** Where a walked transfer lies in its MDL chain: past the first byte, and whether it reaches the chain's last byte. */
+/**
+ * Where a walked transfer lies in the buffer it maps: past the first byte,
+ * and whether it reaches the last. The buffer is the MDL chain, or for a
+ * partial MDL (a driver that maps a piece at a time through one) the MDL it
+ * was built from.
+ */
 export function transferPosition(mdl: MDL, currentVa: number, pieces: readonly MdlPiece[]): TransferPosition {
   const end = pieces[pieces.length - 1];
-  const last = end !== undefined && end.mdl.Next === null && end.va + end.length === MmGetMdlVirtualAddress(end.mdl) + end.mdl.ByteCount;
-  return { later: currentVa !== MmGetMdlVirtualAddress(mdl), last };
+  let buffer = mdl;
+  while (buffer.MdlFlags & MDL_PARTIAL && buffer.parent && buffer.Next === null) buffer = buffer.parent;
+  const tail = buffer === mdl ? end?.mdl : buffer;
+  const last = end !== undefined && tail !== undefined && tail.Next === null && end.va + end.length === MmGetMdlVirtualAddress(tail) + tail.ByteCount;
+  return { later: currentVa !== MmGetMdlVirtualAddress(buffer), last };
 }
 
 /** The pages of the pieces, in transfer order. */

@@ -71,6 +71,19 @@ describe('boot configuration', () => {
   });
 });
 
+describe('a 256 MiB machine', () => {
+  it('sizes its PFN database to the installed RAM, not to 4 GiB of address space, and nothing above RAM is RAM', () => {
+    const machine = bootSmallMachine();
+    const physical = machine.physical;
+    assert.equal(physical.frameLimit, (256 * MiB) / PAGE_SIZE);
+    for (const a of [physical.state, physical.flags, physical.lockCount, physical.shareCount, physical.owner, physical.ownerPage]) assert.equal(a.length, physical.frameLimit);
+    assert.ok(physical.isRam(physical.frameLimit - 1), 'the last frame is RAM');
+    assert.ok(!physical.isRam(physical.frameLimit), 'the frame above RAM is not');
+    assert.ok(!physical.isRam((4 * GiB - machine.config.deviceHoleBytes) / PAGE_SIZE), 'the device hole is not RAM');
+    assert.ok(!physical.isRam((4 * GiB) / PAGE_SIZE - 1), 'the top of the 4 GiB space is not RAM');
+  });
+});
+
 describe('a 64 GiB machine', () => {
   const machine = Machine.boot({ ramBytes: 64 * GiB });
   const physical = machine.physical;

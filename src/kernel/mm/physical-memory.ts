@@ -62,7 +62,7 @@ export class OutOfPhysicalMemory extends Error {
 const FIRMWARE_FRAMES = 256;
 
 export class PhysicalMemory {
-  /** One past the highest physical frame number. */
+  /** One past the highest RAM frame number: the length of the PFN arrays. */
   readonly frameLimit: number;
   readonly ramFrames: number;
   /** Top of RAM below the device hole, in bytes. */
@@ -95,7 +95,10 @@ export class PhysicalMemory {
     this.lowRamTop = Math.min(config.ramBytes, FOUR_GIB - config.deviceHoleBytes);
     const highBytes = config.ramBytes - this.lowRamTop;
     this.highRamTop = highBytes > 0 ? FOUR_GIB + highBytes : this.lowRamTop;
-    this.frameLimit = pages(Math.max(this.highRamTop, FOUR_GIB));
+    // The PFN database covers the installed RAM (and the device hole below it when RAM reaches past 4 GiB), not
+    // the 4 GiB address space: a 256 MiB machine needs 0.9 MiB of metadata, not 14. Frames above the top of RAM
+    // are not RAM (isRam), as before; only RAM frames are ever given PFN entries to read or change.
+    this.frameLimit = pages(this.highRamTop);
     this.state = new Uint8Array(this.frameLimit);
     this.flags = new Uint8Array(this.frameLimit);
     this.lockCount = new Uint16Array(this.frameLimit);

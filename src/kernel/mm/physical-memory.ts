@@ -178,9 +178,17 @@ export class PhysicalMemory {
     const hi = Math.min(Math.floor((highest + 1) / PAGE_SIZE), this.frameLimit) - 1;
     const boundaryPages = boundary > 0 ? boundary / PAGE_SIZE : 0;
     if (count <= 0 || hi - lo + 1 < count) return -1;
+    // The device hole below 4 GiB holds no RAM: a search entering it goes on below it at once
+    // (frame by frame, each of its frames would only have reset the run).
+    const holeFirst = Math.floor(this.lowRamTop / PAGE_SIZE);
+    const holeEnd = Math.floor(FOUR_GIB / PAGE_SIZE);
     let run = 0;
     for (let pfn = hi; pfn >= lo; pfn--) {
-      if (this.state[pfn] !== FrameState.Free) { run = 0; continue; }
+      if (this.state[pfn] !== FrameState.Free) {
+        run = 0;
+        if (pfn > holeFirst && pfn < holeEnd) pfn = holeFirst;
+        continue;
+      }
       // A run must not cross a boundary: restart counting at each boundary line.
       if (boundaryPages > 0 && run > 0 && (pfn + 1) % boundaryPages === 0) run = 0;
       run++;

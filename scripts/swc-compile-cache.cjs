@@ -21,7 +21,17 @@ const path = require('node:path');
 
 // The start-up benchmark points this elsewhere to time a cold cache.
 const CACHE_DIR = process.env.DMA_CONFORMANCE_SWC_CACHE ? path.resolve(process.env.DMA_CONFORMANCE_SWC_CACHE) : path.join(__dirname, '..', '.cache', 'swc');
-const SWC_VERSION = require('@swc/core/package.json').version;
+const SWC_VERSION = swcVersion();
+
+/** swc is a devDependency with its native binary in a registry package: a checkout installed before it came lacks it. */
+function swcVersion() {
+  try {
+    return require('@swc/core/package.json').version;
+  } catch (e) {
+    if (e?.code !== 'MODULE_NOT_FOUND') throw e;
+    throw new Error('the suite\'s TypeScript is transpiled by @swc/core, which is not installed: run `npm ci` (or `npm install`) in the project');
+  }
+}
 
 let swc = null;
 /** @swc/core loads a native module: only when something misses the cache. */

@@ -14,8 +14,11 @@
  * (`cucumber-js --profile ci features/paging`). Paths in a profile would be
  * added to the command line's, not replaced by them.
  *
- * Steps run under ts-node in transpile-only mode; the project is type-checked
- * once by `npm run typecheck`, not by every cucumber process and worker.
+ * Steps run under ts-node in transpile-only mode, transpiled by swc with a
+ * compile cache on disk (tsconfig.json, "ts-node"; scripts/swc-compile-cache.cjs),
+ * so a process or --parallel worker reuses what an earlier one compiled; the
+ * project is type-checked once by `npm run typecheck`, not by every cucumber
+ * process and worker.
  */
 const path = require('node:path');
 const { ROOT, REPORTS } = require('./scripts/project-paths.cjs');

@@ -48,6 +48,13 @@ could not start (the driver does not load, nothing matched the selection).
                          wall-clock seconds one call into driver code may run (default 10)
   --world-parameters <json>
                          {"seed": 7, "ram": "16 GiB", "driverTimeBudget": 5}
+  --certify              every scenario of every class the driver claims, no filter
+                         (only --parallel is kept); the verdict records the suite's
+                         version and the driver files' sha256
+  --expectations <file>  failures your team knows of ({"known": [{"class", "scenario",
+                         "rule", "why"}]}): reported as known, never as passed; the exit
+                         status is then 0 when nothing else failed and each listed
+                         failure happened as listed
 ${OUT_OPTION}
 ${STEPS_OPTION}
   <feature paths>        your own .feature files or folders, instead of the suite's

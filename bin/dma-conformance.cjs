@@ -180,7 +180,8 @@ function scriptInvocation(name, command, argv, cwd, env) {
   const ownEnvironment = Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('TS_NODE_')));
   return {
     args: [path.join(ROOT, 'scripts', command.script), ...scriptArgs],
-    env: { ...ownEnvironment, DMA_CONFORMANCE_REPORTS: out, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    // DMA_CONFORMANCE_CLI: the commands the run prints (a replay, the report) are this command's, not npm run's.
+    env: { ...ownEnvironment, DMA_CONFORMANCE_REPORTS: out, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), DMA_CONFORMANCE_CLI: 'npx dma-conformance' },
   };
 }
 

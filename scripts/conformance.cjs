@@ -93,7 +93,7 @@ function parseArguments(argv) {
 /** A run that ends before any scenario: the message, and a report that says so instead of the previous run's. */
 function failedBeforeAnyScenario(why, status) {
   console.error(`conformance: ${why}`);
-  const index = writeFailedRunReport(why, ['npm run conformance --', ...process.argv.slice(2)].join(' '));
+  const index = writeFailedRunReport(why, [...require('../src/cli/suite-command').suiteCommand('conformance'), ...process.argv.slice(2)].join(' '));
   console.error(`Report: ${index} (this run failed before any scenario)`);
   return status;
 }

@@ -28,6 +28,12 @@ const { fromCaller } = require('./caller-paths.cjs');
 
 class UsageError extends Error {}
 
+/** The command the user runs the suite's `name` with (src/cli/suite-command.ts). */
+function suiteCommand(name) {
+  require('ts-node/register/transpile-only');
+  return require('../src/cli/suite-command').suiteCommand(name);
+}
+
 function wholeNumber(name, text, min) {
   if (!/^-?\d+$/.test(String(text)) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
     throw new UsageError(`${name} must be a whole number${min > -Infinity ? ` >= ${min}` : ''}, got "${text}"`);
@@ -87,7 +93,7 @@ function runOneTarget(options) {
 function runCampaign(options) {
   const seed = options.seed ?? freshSeed();
   console.log(`fuzz campaign: seed ${seed}, ${options.runs !== undefined ? `${options.runs} run(s)` : 'ten times its own budget'} per fuzz step`);
-  console.log(`  (run it again with: npm run fuzz -- --seed ${seed}${options.runs !== undefined ? ` --runs ${options.runs}` : ''})`);
+  console.log(`  (run it again with: ${suiteCommand('fuzz').join(' ')} --seed ${seed}${options.runs !== undefined ? ` --runs ${options.runs}` : ''})`);
   const cucumberArgs = [CUCUMBER_BIN, '--profile', 'fuzz', ...fromCaller(options.cucumberArgs)];
   if (options.driver !== undefined) {
     require('ts-node/register/transpile-only');
@@ -101,7 +107,7 @@ function runCampaign(options) {
   else delete env.FUZZ_RUNS;
   const run = spawnSync(process.execPath, cucumberArgs, { cwd: ROOT, stdio: 'inherit', env });
   if (run.error) throw run.error;
-  console.log(`fuzz campaign: seed ${seed} ${run.status === 0 ? 'found no rule violated' : 'found a counterexample (printed above, with its replay command)'}; the Allure results are in ${path.relative(process.cwd(), ALLURE_RESULTS)} (npm run report)`);
+  console.log(`fuzz campaign: seed ${seed} ${run.status === 0 ? 'found no rule violated' : 'found a counterexample (printed above, with its replay command)'}; the Allure results are in ${path.relative(process.cwd(), ALLURE_RESULTS)} (${suiteCommand('report').join(' ').replace(/ --$/, '')})`);
   return run.status ?? 1;
 }
 

@@ -8,6 +8,7 @@
  * because fast-check replays a command sequence only when the commands
  * arbitrary itself is given the path (seed and path alone do not suffice).
  */
+import { suiteCommand } from '../cli/suite-command';
 import fc from 'fast-check';
 import { FailureKind, RuleViolation, describeFailure } from './rule-violation';
 import type { OracleFinding } from '../oracles/oracle-finding';
@@ -78,7 +79,7 @@ function isCommandSequence(value: unknown): value is Iterable<unknown> {
 }
 
 export function replayCommandFor(target: FuzzTarget, token: string): string {
-  return ['npm run fuzz --', ...target.replayArguments, '--replay', token].join(' ');
+  return [...suiteCommand('fuzz'), ...target.replayArguments, '--replay', token].join(' ');
 }
 
 export function runCampaign(target: FuzzTarget, settings: CampaignSettings): CampaignResult {

@@ -4,6 +4,7 @@
  * what the oracles found (each finding with its rule), and the command that
  * replays exactly that run.
  */
+import { suiteCommand } from '../cli/suite-command';
 import { describeFindings } from '../oracles/oracle-finding';
 import { describeCrash } from '../diagnosis/driver-crash';
 import { FailurePlan, planArguments } from './failure-plan';
@@ -16,7 +17,7 @@ function shellWord(word: string): string {
 }
 
 export function replayCommand(modulePath: string, conformanceClass: string, plan: FailurePlan): string {
-  return ['npm', 'run', 'sweep', '--', '--driver', modulePath, '--class', conformanceClass, ...planArguments(plan)].map(shellWord).join(' ');
+  return [...suiteCommand('sweep'), '--driver', modulePath, '--class', conformanceClass, ...planArguments(plan)].map(shellWord).join(' ');
 }
 
 export function summaryLine(sweep: ClassSweep): string {

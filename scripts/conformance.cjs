@@ -119,7 +119,7 @@ function printVerdict(driverPath, asGiven, { known, expectationsFile, certificat
   const context = { ...(certification ? { certification } : {}), ...(known ? { expectations: { file: expectationsFile, stale } } : {}) };
   const files = writeVerdictFiles(path.dirname(ALLURE_RESULTS), { name: driver.name, path: asGiven }, verdicts, context);
   console.log(`  (${files.map((f) => path.relative(process.cwd(), f)).join(', ')})`);
-  return verdicts.every(classAsExpected) && stale.length === 0;
+  return { asExpected: verdicts.every(classAsExpected) && stale.length === 0, driverName: driver.name, headline: `${driver.name}: ${verdicts.map(verdictLine).join('; ')}` };
 }
 
 async function main() {
@@ -174,12 +174,13 @@ async function main() {
   if (!hasResults()) return failedBeforeAnyScenario(`cucumber exited with ${suiteStatus} before running any scenario (its output above says why)`, suiteStatus || 1);
 
   // With an expectations file, the run's status is whether every failure was a known one and every known one happened.
-  const asExpected = checked.driver ? printVerdict(checked.driver, givenDriver ?? checked.driver, { known, expectationsFile: options.expectations, certification }) : null;
-  const runStatus = known && asExpected !== null ? (asExpected ? 0 : 1) : suiteStatus;
+  const verdict = checked.driver ? printVerdict(checked.driver, givenDriver ?? checked.driver, { known, expectationsFile: options.expectations, certification }) : null;
+  const runStatus = known && verdict ? (verdict.asExpected ? 0 : 1) : suiteStatus;
 
   let reportStatus = 0;
   try {
-    const index = generateReport({ worldParameters: checked });
+    // A driver's report is headed by its verdict, and keeps that driver's trend.
+    const index = generateReport({ worldParameters: checked, ...(verdict ? { reportName: verdict.headline, driverName: verdict.driverName } : {}) });
     console.log(`Report: ${index}`);
   } catch (e) {
     if (!(e instanceof ReportError)) throw e;

@@ -9,8 +9,10 @@
  * "Loading..." when opened as file://).
  *
  * Trends carry forward: before generating, the previous report's history
- * (reports/allure-report/history/) is copied into the results; Allure adds
- * this run to it. A single-file report writes no history folder, so the new
+ * (reports/allure-report/history/; for a run against a driver, that driver's
+ * own, reports/history/<driver>/) is copied into the results; Allure adds
+ * this run to it. A driver run's report is named for its verdict, which the
+ * Overview shows as its headline. A single-file report writes no history folder, so the new
  * history is taken back out of the generated file, where Allure embeds it.
  *
  * Next to the results it writes environment.properties (the driver under
@@ -142,14 +144,15 @@ function readResults(resultsDir) {
  * Writes the report and returns the path of its index.html. The directories
  * default to the project's; tests pass their own.
  */
-function generateReport({ worldParameters = {}, resultsDir = ALLURE_RESULTS, reportDir = ALLURE_REPORT } = {}) {
+function generateReport({ worldParameters = {}, resultsDir = ALLURE_RESULTS, reportDir = ALLURE_REPORT, reportName = 'DMA conformance', driverName = null } = {}) {
   const results = fs.existsSync(resultsDir) ? readResults(resultsDir) : [];
   if (results.length === 0) {
     throw new ReportError(`no results in ${path.relative(process.cwd(), resultsDir) || resultsDir}: run the suite first (npm run conformance, or npm run test:features)`);
   }
   const java = checkJava();
 
-  const previousHistory = path.join(reportDir, 'history');
+  // A driver's runs make its own trend (reports/history/<driver>/): runs of other drivers would mix into it.
+  const previousHistory = driverName ? driverHistoryDir(reportDir, driverName) : path.join(reportDir, 'history');
   // The report's history is the only one that counts: drop any left in the results by an earlier generation.
   fs.rmSync(path.join(resultsDir, 'history'), { recursive: true, force: true });
   if (fs.existsSync(previousHistory)) fs.cpSync(previousHistory, path.join(resultsDir, 'history'), { recursive: true });
@@ -159,7 +162,7 @@ function generateReport({ worldParameters = {}, resultsDir = ALLURE_RESULTS, rep
 
   const run = spawnSync(
     process.execPath,
-    [ALLURE_BIN, 'generate', resultsDir, '-o', reportDir, '--clean', '--single-file', '--name', 'DMA conformance'],
+    [ALLURE_BIN, 'generate', resultsDir, '-o', reportDir, '--clean', '--single-file', '--name', reportName],
     { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ALLURE_NO_ANALYTICS: 'true' } },
   );
   if (run.error) throw run.error;
@@ -170,6 +173,11 @@ function generateReport({ worldParameters = {}, resultsDir = ALLURE_RESULTS, rep
   fs.mkdirSync(previousHistory, { recursive: true });
   for (const [name, content] of embeddedHistory(fs.readFileSync(index, 'utf8'))) fs.writeFileSync(path.join(previousHistory, name), content);
   return index;
+}
+
+/** Where a driver's trend is kept, beside the report (its folder is cleaned at every generation). */
+function driverHistoryDir(reportDir, driverName) {
+  return path.join(path.dirname(reportDir), 'history', driverName.replace(/[^\w.-]+/g, '_'));
 }
 
 function parseArguments(argv) {
@@ -189,7 +197,7 @@ function parseArguments(argv) {
   return readWorldParameters(worldParameters, process.cwd());
 }
 
-module.exports = { generateReport, ReportError, environmentProperties, embeddedHistory };
+module.exports = { generateReport, ReportError, environmentProperties, embeddedHistory, driverHistoryDir };
 
 if (require.main === module) {
   try {

@@ -15,7 +15,8 @@
  * Overview shows as its headline. A single-file report writes no history folder, so the new
  * history is taken back out of the generated file, where Allure embeds it.
  *
- * Next to the results it writes environment.properties (the driver under
+ * Next to the results it writes, through allure-js-commons' writer,
+ * environment.properties (the driver under
  * test, the machine configuration, the versions of what ran),
  * categories.json (src/report/report-categories.ts) and executor.json (the
  * run's number in the trend).
@@ -26,6 +27,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { ROOT, ALLURE_RESULTS, ALLURE_REPORT, ALLURE_BIN, packageDirectory } = require('./project-paths.cjs');
 
+const { FileSystemWriter } = require('allure-js-commons/sdk/reporter');
 require('ts-node/register/transpile-only');
 const { defaultBootConfig } = require('../src/machine/boot-config');
 const { VIOLATION_CATALOG } = require('../src/kernel/verifier/violation-catalog');
@@ -47,14 +49,6 @@ function checkJava() {
     );
   }
   return (probe.stderr || probe.stdout).split('\n')[0].trim();
-}
-
-/** Java .properties escaping for values (keys here are plain words, spaces escaped). */
-function propertyValue(text) {
-  return String(text).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/^\s/, (s) => '\\' + s);
-}
-function propertyKey(text) {
-  return String(text).replace(/([ :=\\])/g, '\\$1');
 }
 
 function packageVersion(name) {
@@ -80,7 +74,8 @@ function listed(values, total) {
   return values.map(([v, n]) => `${v} [${n} of ${total} scenarios]`).join('; ');
 }
 
-function environmentProperties({ worldParameters = {}, results = [], java = '' } = {}) {
+/** The Environment widget's entries (allure-js-commons writes them as environment.properties). */
+function environmentInfo({ worldParameters = {}, results = [], java = '' } = {}) {
   const overrides = {};
   if (worldParameters.seed !== undefined) overrides.seed = worldParameters.seed;
   if (worldParameters.ramBytes !== undefined) overrides.ramBytes = worldParameters.ramBytes;
@@ -101,7 +96,7 @@ function environmentProperties({ worldParameters = {}, results = [], java = '' }
     ['Java', java || '(unknown)'],
     ['Platform', `${process.platform} ${process.arch}`],
   ];
-  return entries.map(([k, v]) => `${propertyKey(k)}=${propertyValue(v)}`).join('\n') + '\n';
+  return Object.fromEntries(entries.map(([k, v]) => [k, String(v)]));
 }
 
 /** Allure's single-file report embeds each data file as d('<path>','<base64>'). */
@@ -157,8 +152,10 @@ function generateReport({ worldParameters = {}, resultsDir = ALLURE_RESULTS, rep
   fs.rmSync(path.join(resultsDir, 'history'), { recursive: true, force: true });
   if (fs.existsSync(previousHistory)) fs.cpSync(previousHistory, path.join(resultsDir, 'history'), { recursive: true });
   fs.writeFileSync(path.join(resultsDir, 'executor.json'), JSON.stringify(executor(previousHistory), null, 2) + '\n');
-  fs.writeFileSync(path.join(resultsDir, 'environment.properties'), environmentProperties({ worldParameters, results, java }));
-  fs.writeFileSync(path.join(resultsDir, 'categories.json'), JSON.stringify(reportCategories(VIOLATION_CATALOG), null, 2) + '\n');
+  // The environment and the categories go through allure-js-commons' writer, which owns their file formats.
+  const writer = new FileSystemWriter({ resultsDir });
+  writer.writeEnvironmentInfo(environmentInfo({ worldParameters, results, java }));
+  writer.writeCategoriesDefinitions(reportCategories(VIOLATION_CATALOG));
 
   const run = spawnSync(
     process.execPath,
@@ -197,7 +194,7 @@ function parseArguments(argv) {
   return readWorldParameters(worldParameters, process.cwd());
 }
 
-module.exports = { generateReport, ReportError, environmentProperties, embeddedHistory, driverHistoryDir };
+module.exports = { generateReport, ReportError, environmentInfo, embeddedHistory, driverHistoryDir };
 
 if (require.main === module) {
   try {

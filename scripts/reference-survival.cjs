@@ -1,6 +1,6 @@
 /**
- * Correct drivers always pass: every reference driver of the class folders
- * and the example drivers (docs/example-driver.ts and .c) run under the workload fuzzer at many seeds,
+ * Correct drivers always pass: every reference and every conforming driver
+ * of the class folders (src/conformance/driver-finder.ts) and the example drivers (docs/example-driver.ts and .c) run under the workload fuzzer at many seeds,
  * each with a budget of workloads, and none may be judged to break a rule.
  * A false verdict on a correct driver is the worst thing a conformance
  * suite can do, and a single seed hides them (a storage queue behind a
@@ -44,7 +44,7 @@ async function main() {
   let modules = options.modules;
   if (modules.length === 0) {
     require('ts-node/register/transpile-only');
-    modules = [...require('../src/conformance/driver-finder').driverModulesIn('reference').map((d) => d.modulePath), ...EXAMPLE_DRIVERS];
+    modules = [...require('../src/conformance/driver-finder').correctDriverModules().map((d) => d.modulePath), ...EXAMPLE_DRIVERS];
   }
   // C drivers are compiled here, once; the workers load them from the cache.
   for (const m of modules) if (m.endsWith('.c')) await require('./c-driver.cjs').compiledDriverPath(m);

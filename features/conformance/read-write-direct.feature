@@ -343,7 +343,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When "app.exe" keeps 2 reads of 8 MiB in flight
     And "app.exe" closes its handle
     Then no DMA touched memory the applications do not own
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check
@@ -355,7 +355,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When "app.exe" keeps 3 reads of 1 MiB in flight
     And the DMA test device refuses its next data burst
     And "app.exe" waits for its requests
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check
@@ -446,7 +446,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | 3 MiB + 5 bytes | 17                   |
     And "app.exe" keeps 3 reads of 2 MiB in flight
     And "app.exe" closes its handle
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every byte matches the device's stream
     And the workload passes every check
@@ -458,7 +458,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When "app.exe" keeps 3 reads of 4 MiB in flight
     And "app.exe" closes its handle
     Then the driver got IRP_MJ_CLOSE for "app.exe"'s handle only after the handle's last request finished
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check
@@ -473,7 +473,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And "app.exe" closes its handle
     And "helper.exe" closes its duplicate of "app.exe"'s handle
     Then the driver got IRP_MJ_CLOSE for "app.exe"'s handle only after the handle's last request finished
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check
@@ -486,7 +486,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When "app.exe" starts a read of 256 KiB and cancels it after <delay> ns
     And "app.exe" starts a read of 256 KiB and cancels it after <delay> ns
     And "app.exe" waits for its requests
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     And "app.exe" has no pages locked for I/O
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require

@@ -3,8 +3,8 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
   A driver of this class serves ReadFile and WriteFile on the DMA test device
   with direct I/O. The I/O manager probes and locks each caller's buffer
   into an MDL before the driver sees the request and unlocks it when the
-  request completes (MDL-4); the driver maps the buffer for the device with
-  scatter/gather lists, each put back once (SG-3), and programs the device
+  request completes (MDL-4); the driver maps the buffer for the device,
+  giving each mapping back once (SG-3), and programs the device
   with descriptors it accepts (DEV-2). The request's byte offset is where in
   the device's data stream the transfer starts (seeds 001 and 003).
 
@@ -23,7 +23,14 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
   scenarios judge the request by that table ("ended as the contract
   allows"), never by one driver's choice of status.
   A driver may map its transfers with GetScatterGatherList,
-  BuildScatterGatherList or AllocateAdapterChannel and MapTransfer.
+  BuildScatterGatherList or AllocateAdapterChannel and MapTransfer (moving a
+  request longer than its map registers in pieces), so the scenarios count
+  every mapping it got, lists, adapter channels and map registers, and ask
+  that each went back once. A mapping that fails for lack of resources may
+  fail its request at once or be retried (when resources come back, or from
+  a timer, a bounded number of times) before the request fails with that
+  status. The suite's conforming drivers (conforming/ of the class folder)
+  take these other ways and pass every scenario.
   Status: checked. The suite drives the driver and observes the machine;
   the verifier and the memory manager stop the machine on the misuses they
   enforce themselves.

@@ -389,6 +389,11 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | call                 | who                   |
       | GetScatterGatherList | the driver under test |
 
+    @rule:SG-1
+    Examples: the driver's adapter channel and map registers
+      | call                   | who                   |
+      | AllocateAdapterChannel | the driver under test |
+
     @rule:MDL-1 @rule:PAGE-3
     Examples: the I/O manager's MDL, lock and IRP for the application's buffer
       | call          | who             |
@@ -441,7 +446,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And the workload passes every check
 
   @rule:SG-3 @rule:PAGE-5 @seed:001
-  Scenario: The scatter/gather list's execution routine runs later, from a DPC: reads and writes still complete intact
+  Scenario: The mapping's execution routine (of GetScatterGatherList or AllocateAdapterChannel) runs later, from a DPC: reads and writes still complete intact
     Given a machine that runs DMA execution routines later, from a DPC
     And the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device

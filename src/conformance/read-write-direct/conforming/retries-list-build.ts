@@ -12,10 +12,8 @@
  * Everything else is the reference driver's (reference.ts): transfers cut
  * to the map registers, a list per transfer put back once, the watchdog.
  */
-import { NT_SUCCESS, STATUS } from '../../../personalities/wdm/contract';
+import { KDPC, KTIMER, NT_SUCCESS, STATUS } from '../../../personalities/wdm/contract';
 import type { DEVICE_OBJECT, KernelApi, SCATTER_GATHER_ELEMENT } from '../../../personalities/wdm/contract';
-import { KDPC } from '../../../kernel/io/dpc';
-import { KTIMER } from '../../../kernel/io/timer';
 import { withSpinLock } from '../../../personalities/wdm/driver-kit';
 import { DirectIoDevice, DirectIoTransfer, TransferMapping, directIoDriver, scatterGatherMapping } from '../reference';
 

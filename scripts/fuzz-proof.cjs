@@ -1,7 +1,7 @@
 /**
  * The fuzzer proves itself (part of `npm test`): the workload fuzzer runs
- * with a fixed budget and seed against every faulty and every reference
- * driver of the class folders (src/conformance/driver-finder.ts),
+ * with a fixed budget and seed against every faulty, every reference and
+ * every conforming driver of the class folders (src/conformance/driver-finder.ts),
  * and the example driver of docs/driver-contract.md (docs/example-driver.ts,
  * a reference driver too: it must survive), in parallel child processes (one per CPU, each proving a share of the
  * drivers in turn).
@@ -16,7 +16,8 @@
  * driver declares it breaks), and which faulty drivers no workload can
  * reach, and why. Exits non-zero unless every reachable faulty driver was
  * found, every faulty driver's counterexample named its rule, and every
- * reference driver survived the budget.
+ * reference and conforming driver survived the budget
+ * (`reference drivers: N/M survived`, `conforming drivers: N/M survived`).
  *
  *   node scripts/fuzz-proof.cjs [--runs N] [--operations N] [--seed S] [--jobs J] [driver module ...]
  */
@@ -52,6 +53,11 @@ function driverFiles(kind) {
   return require('../src/conformance/driver-finder').driverModulesIn(kind).map((d) => d.modulePath);
 }
 
+/** A proof's kind as the script reports it: a correct driver the finder lists as conforming is proved as a reference is, and counted apart. */
+function reportedKind(proof, conforming) {
+  return proof.kind === 'reference' && conforming.has(path.resolve(ROOT, proof.modulePath)) ? 'conforming' : proof.kind;
+}
+
 
 function median(values) {
   if (values.length === 0) return null;
@@ -61,7 +67,7 @@ function median(values) {
 }
 
 function line(p) {
-  const name = `${p.kind === 'faulty' ? `faulty ${p.driver} (breaks ${p.breaksRule})` : `reference ${p.driver}`}`.padEnd(58);
+  const name = `${p.kind === 'faulty' ? `faulty ${p.driver} (breaks ${p.breaksRule})` : `${p.kind} ${p.driver}`}`.padEnd(58);
   const time = `${(p.milliseconds / 1000).toFixed(1)} s`;
   switch (p.outcome) {
     case 'found': {
@@ -88,22 +94,25 @@ async function main() {
   for (const k of ['runs', 'operations', 'seed']) if (options[k] !== undefined) budget[k] = options[k];
   await require('./prepare-drivers.cjs').prepareSuiteDrivers(); // the workers load a C driver's .c from the compiled module
   await require('./c-driver.cjs').compiledDriverPath(EXAMPLE_C_DRIVER);
-  const modules = (options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference'), EXAMPLE_DRIVER, EXAMPLE_C_DRIVER]);
+  const conforming = new Set(driverFiles('conforming'));
+  const modules = (options.modules.length > 0 ? options.modules : [...driverFiles('faulty'), ...driverFiles('reference'), ...conforming, EXAMPLE_DRIVER, EXAMPLE_C_DRIVER]);
   const jobs = Math.max(1, Math.min(options.jobs ?? (os.availableParallelism?.() ?? os.cpus().length), modules.length));
   // References run their whole budget; faulty drivers usually stop early: deal the references out first.
   const ordered = [...modules].sort((a, b) => Number(a.includes(`${path.sep}faulty${path.sep}`)) - Number(b.includes(`${path.sep}faulty${path.sep}`)));
   const started = Date.now();
-  const proofs = (await proveInWorkers(ordered.map((modulePath) => ({ modulePath, budget })), jobs)).map((r) => r.proof);
+  const proofs = (await proveInWorkers(ordered.map((modulePath) => ({ modulePath, budget })), jobs)).map((r) => ({ ...r.proof, kind: reportedKind(r.proof, conforming) }));
   proofs.sort((a, b) => a.kind.localeCompare(b.kind) || a.driver.localeCompare(b.driver));
 
   for (const p of proofs) console.log(line(p));
   const faulty = proofs.filter((p) => p.kind === 'faulty');
   const references = proofs.filter((p) => p.kind === 'reference');
+  const conformingProofs = proofs.filter((p) => p.kind === 'conforming');
   const found = faulty.filter((p) => p.outcome === 'found');
   const unreachable = faulty.filter((p) => p.outcome === 'unreachable');
   const missed = faulty.filter((p) => p.outcome === 'survived');
   const noFinding = faulty.filter((p) => p.outcome === 'crashed' || p.outcome === 'broken');
   const failedReferences = references.filter((p) => p.outcome !== 'survived');
+  const failedConforming = conformingProofs.filter((p) => p.outcome !== 'survived');
   const runsToFailure = median(found.map((p) => p.runsToFailure));
   console.log(`fuzzer found: ${found.length}/${faulty.length} faulty drivers (median runs to the first failure: ${runsToFailure ?? 'none'})`);
   const named = found.filter((p) => p.namedBrokenRule === true);
@@ -113,13 +122,14 @@ async function main() {
   for (const p of missed) console.log(`  MISSED within the budget: ${p.driver} (${p.breaksRule})`);
   for (const p of noFinding) console.log(`  NOT FOUND: ${p.driver} (${p.breaksRule}): its counterexample is ${p.outcome === 'crashed' ? 'a crash of the driver' : 'a broken run'}, not a finding`);
   console.log(`reference drivers: ${references.length - failedReferences.length}/${references.length} survived the same budget`);
-  for (const p of [...failedReferences, ...found.filter((f) => f.namedBrokenRule !== true), ...noFinding]) {
+  console.log(`conforming drivers: ${conformingProofs.length - failedConforming.length}/${conformingProofs.length} survived the same budget`);
+  for (const p of [...failedReferences, ...failedConforming, ...found.filter((f) => f.namedBrokenRule !== true), ...noFinding]) {
     const finding = p.finding?.split('\n').slice(0, 2).join(' | ') ?? '';
     console.log(`  ${p.driver}: ${finding.length > 240 ? `${finding.slice(0, 237)}...` : finding}\n    replay: ${p.replayCommand}`);
   }
   const b = proofs[0]?.budget;
   if (b) console.log(`(budget: ${b.runs} workload(s) of up to ${b.operations} operations per driver, seed ${b.seed}; ${jobs} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return missed.length === 0 && noFinding.length === 0 && failedReferences.length === 0 && named.length === faulty.length ? 0 : 1;
+  return missed.length === 0 && noFinding.length === 0 && failedReferences.length === 0 && failedConforming.length === 0 && named.length === faulty.length ? 0 : 1;
 }
 
 main().then((code) => (process.exitCode = code), (e) => {

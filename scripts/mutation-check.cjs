@@ -3,12 +3,14 @@
  *
  *   node scripts/mutation-check.cjs [name ...]
  *
- * Every reference and faulty driver of the class folders is found by
+ * Every reference, conforming and faulty driver of the class folders is found by
  * src/conformance/driver-finder.ts. Each runs in its own cucumber process against
  * features/conformance, restricted to the scenarios of the classes it
  * claims:
  *
- * - a reference driver must pass every one of them;
+ * - a reference driver, and a conforming driver (correct, taking a choice
+ *   the contract allows that the references do not), must pass every one
+ *   of them;
  * - a faulty driver declares the rule it breaks (breaksRule) and must be
  *   rejected FOR THAT RULE by at least one failing scenario tagged with it
  *   (only those scenarios are run for it): the first of the findings the
@@ -26,7 +28,8 @@
  * Drivers are spread over worker processes, as many as the machine has
  * processors; each worker loads the support code once and runs its drivers
  * one after another through cucumber's API, reading the results from the
- * message stream. One line per driver, then
+ * message stream. One line per driver, then `reference drivers passed: N/M`,
+ * `conforming drivers passed: N/M` and
  * `faulty drivers rejected for their rule: N/M`.
  *
  * Decoys: each faulty driver's run is judged again as if the driver
@@ -36,7 +39,7 @@
  * findings naming the rule, not the scenario being tagged with it:
  * `decoys credited: 0/N`. The exit status is non-zero unless every faulty
  * driver was rejected for its rule, no decoy was credited and every
- * reference driver passed.
+ * reference and conforming driver passed.
  * Names given on the command line keep only the drivers whose name or file
  * contains one of them.
  */
@@ -64,6 +67,11 @@ function discoverDrivers() {
     classes: [...driver.conformanceClasses],
     breaksRule: driver.breaksRule ?? null,
   }));
+}
+
+/** A correct driver (a reference or a conforming one): it must pass every scenario of its classes. */
+function isCorrect(driver) {
+  return driver.kind === 'reference' || driver.kind === 'conforming';
 }
 
 /** The tag expression of the scenarios a driver is run against. */
@@ -211,7 +219,7 @@ function runWorker(drivers) {
 /** Spread drivers over workers, the heaviest first onto the least loaded (a reference driver runs every scenario of its classes). */
 function assign(drivers, workers) {
   const groups = Array.from({ length: workers }, () => ({ load: 0, drivers: [] }));
-  const weight = (d) => (d.kind === 'reference' ? 10 * d.classes.length : 1);
+  const weight = (d) => (isCorrect(d) ? 10 * d.classes.length : 1);
   for (const d of [...drivers].sort((a, b) => weight(b) - weight(a))) {
     const lightest = groups.reduce((x, y) => (y.load < x.load ? y : x));
     lightest.drivers.push(d);
@@ -227,12 +235,13 @@ function judge({ driver, seconds, scenarios, runErrors }) {
   if (runErrors.length > 0) {
     return { ok: false, line: `${driver.kind} ${driver.name} (${driver.file}): the run failed: ${runErrors[0].split('\n')[0]} [${time}]` };
   }
-  if (driver.kind === 'reference') {
+  if (isCorrect(driver)) {
     const bad = scenarios.filter((s) => s.status !== 'PASSED');
-    if (scenarios.length === 0) return { ok: false, line: `reference ${driver.name} (${driver.classes.join(', ')}): no conformance scenario of its classes exists [${time}]` };
-    if (bad.length === 0) return { ok: true, line: `reference ${driver.name} (${driver.classes.join(', ')}): passed ${scenarios.length}/${scenarios.length} scenarios [${time}]` };
+    const who = `${driver.kind} ${driver.name} (${driver.classes.join(', ')})`;
+    if (scenarios.length === 0) return { ok: false, line: `${who}: no conformance scenario of its classes exists [${time}]` };
+    if (bad.length === 0) return { ok: true, line: `${who}: passed ${scenarios.length}/${scenarios.length} scenarios [${time}]` };
     const detail = bad.slice(0, 3).map((s) => `"${s.name}" ${s.status.toLowerCase()}${s.message ? `: ${s.message}` : ''}`).join('; ');
-    return { ok: false, line: `reference ${driver.name} (${driver.classes.join(', ')}): ${bad.length} of ${scenarios.length} scenarios did not pass: ${detail} [${time}]` };
+    return { ok: false, line: `${who}: ${bad.length} of ${scenarios.length} scenarios did not pass: ${detail} [${time}]` };
   }
   if (!driver.breaksRule) return { ok: false, line: `faulty ${driver.name} (${driver.file}) declares no breaksRule: a faulty driver must name the rule it breaks` };
   if (scenarios.length === 0) {
@@ -286,15 +295,19 @@ async function main() {
   }
   const parallel = Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
   const references = drivers.filter((d) => d.kind === 'reference');
+  const conforming = drivers.filter((d) => d.kind === 'conforming');
   const faulty = drivers.filter((d) => d.kind === 'faulty');
-  console.log(`mutation check: ${references.length} reference and ${faulty.length} faulty driver(s), ${parallel} at a time`);
+  console.log(`mutation check: ${references.length} reference, ${conforming.length} conforming and ${faulty.length} faulty driver(s), ${parallel} at a time`);
   const results = (await Promise.all(assign(drivers, parallel).map(runWorker))).flat();
   const order = (r) => drivers.findIndex((d) => d.path === r.driver.path);
   const verdicts = results.sort((a, b) => order(a) - order(b)).map((r) => ({ kind: r.driver.kind, ...judge(r) }));
   for (const v of verdicts) console.log(`${v.ok ? 'ok  ' : 'FAIL'} ${v.line}`);
-  const referencesPassed = verdicts.filter((v) => v.kind === 'reference' && v.ok).length;
-  const rejected = verdicts.filter((v) => v.kind === 'faulty' && v.ok).length;
+  const passed = (kind) => verdicts.filter((v) => v.kind === kind && v.ok).length;
+  const referencesPassed = passed('reference');
+  const conformingPassed = passed('conforming');
+  const rejected = passed('faulty');
   console.log(`reference drivers passed: ${referencesPassed}/${references.length}`);
+  console.log(`conforming drivers passed: ${conformingPassed}/${conforming.length}`);
   console.log(`time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`faulty drivers rejected for their rule: ${rejected}/${faulty.length}`);
   const decoys = results.filter((r) => r.driver.kind === 'faulty' && r.driver.breaksRule).map((r) => ({ driver: r.driver, ...creditedDecoys(r) }));
@@ -303,7 +316,7 @@ async function main() {
   const creditedCount = credited.reduce((n, d) => n + d.credited.length, 0);
   for (const d of credited) console.log(`FAIL faulty ${d.driver.name} breaks ${d.driver.breaksRule}: relabelled as breaking ${d.credited.join(', ')}, it was rejected for that rule too`);
   console.log(`decoys credited: ${creditedCount}/${decoyCount}`);
-  return referencesPassed === references.length && rejected === faulty.length && creditedCount === 0 ? 0 : 1;
+  return referencesPassed === references.length && conformingPassed === conforming.length && rejected === faulty.length && creditedCount === 0 ? 0 : 1;
 }
 
 // A test requires the judging only; run as a script, it is the check or one of its workers.

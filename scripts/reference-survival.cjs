@@ -1,6 +1,6 @@
 /**
- * Correct drivers always pass: every reference driver of the class folders
- * and the example drivers (docs/example-driver.ts and .c) run under the workload fuzzer at many seeds,
+ * Correct drivers always pass: every reference and every conforming driver
+ * of the class folders (src/conformance/driver-finder.ts) and the example drivers (docs/example-driver.ts and .c) run under the workload fuzzer at many seeds,
  * each with a budget of workloads, and none may be judged to break a rule.
  * A false verdict on a correct driver is the worst thing a conformance
  * suite can do, and a single seed hides them (a storage queue behind a
@@ -11,7 +11,7 @@
  *   node scripts/reference-survival.cjs [--seeds N] [--first-seed S] [--runs R] [--jobs J] [driver module ...]
  *
  * Prints one line per driver and seed that failed, with its replay command,
- * then `reference drivers survived: N/M at K seeds x R workloads`; exits
+ * then `reference and conforming drivers survived: N/M at K seeds x R workloads`; exits
  * non-zero unless every driver survived every seed.
  */
 const os = require('node:os');
@@ -44,7 +44,7 @@ async function main() {
   let modules = options.modules;
   if (modules.length === 0) {
     require('ts-node/register/transpile-only');
-    modules = [...require('../src/conformance/driver-finder').driverModulesIn('reference').map((d) => d.modulePath), ...EXAMPLE_DRIVERS];
+    modules = [...require('../src/conformance/driver-finder').correctDriverModules().map((d) => d.modulePath), ...EXAMPLE_DRIVERS];
   }
   // C drivers are compiled here, once; the workers load them from the cache.
   for (const m of modules) if (m.endsWith('.c')) await require('./c-driver.cjs').compiledDriverPath(m);
@@ -62,12 +62,12 @@ async function main() {
       crashed: `crashed at run ${proof.runsToFailure} (no rule named)`,
       broken: `its run broke at run ${proof.runsToFailure} (a program error of the suite or the simulator, no verdict on the driver)`,
     }[proof.outcome] ?? `could not be fuzzed: ${proof.why}`;
-    console.log(`FAILED   reference ${proof.driver} at seed ${seed}: ${what}`);
+    console.log(`FAILED   ${proof.driver} at seed ${seed}: ${what}`);
     if (proof.finding) console.log(`    ${proof.finding.split('\n').slice(0, 2).join(' | ').slice(0, 400)}`);
     if (proof.replayCommand) console.log(`    replay: ${proof.replayCommand}`);
   }
   const names = [...new Set(results.map((r) => r.proof.driver))];
-  console.log(`reference drivers survived: ${names.length - failedDrivers.size}/${names.length} at ${seeds.length} seeds (${seeds[0]}..${seeds[seeds.length - 1]}) x ${options.runs} workloads (${jobs} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`reference and conforming drivers survived: ${names.length - failedDrivers.size}/${names.length} at ${seeds.length} seeds (${seeds[0]}..${seeds[seeds.length - 1]}) x ${options.runs} workloads (${jobs} worker(s), ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return failedDrivers.size === 0 && names.length === modules.length ? 0 : 1;
 }
 

@@ -10,7 +10,7 @@ import { Then, When } from '@cucumber/cucumber';
 import { requireMachine } from '../src/diagnosis/machine-precondition';
 import { failOnFindings } from '../src/oracles/rule-findings-error';
 import { forwardProgressOracle } from '../src/oracles/forward-progress-oracle';
-import { mappingAccounting } from '../src/oracles/scatter-gather-list-accounting';
+import { mappingAccounting } from '../src/oracles/mapping-accounting';
 import { formatBytes } from '../src/contracts/units';
 import { exhaustNonPagedPool, releaseNonPagedPool } from '../src/workload/pool-exhaustion';
 import { failIfStopped, workloadOf } from './support/driver-under-test';
@@ -34,9 +34,9 @@ Then('no request failed for lack of resources', function (this: ConformanceWorld
   failOnFindings('expected every request to complete in full while allocations failed', findings);
 });
 
-Then('every scatter\\/gather list the driver under test got has been put back exactly once', function (this: ConformanceWorld) {
+// Whichever way the driver maps (scatter/gather lists, or the adapter channel and map registers), each mapping goes back once.
+Then('every mapping the driver under test got has been given back exactly once', function (this: ConformanceWorld) {
   const workload = workloadOf(this);
   failIfStopped(workload);
-  // A driver that maps with the adapter channel gets no list: then its channels and map registers must be back.
-  failOnFindings('expected every scatter/gather list to be put back exactly once', mappingAccounting(workload));
+  failOnFindings('expected every mapping (scatter/gather list, adapter channel, map registers) to be given back exactly once', mappingAccounting(workload));
 });

@@ -237,7 +237,7 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     And "app.exe" has the device read 1 MiB of its mapped buffer, 5 bytes into it
     And "app.exe" starts the device filling its whole mapped buffer
     And "app.exe" closes its handle
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every byte matches the device's stream
     And nothing of the driver is left behind

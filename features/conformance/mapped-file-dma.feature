@@ -22,7 +22,12 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
   scenarios judge the request by that table ("ended as the contract
   allows"), never by one driver's choice of status.
   A driver may map its transfers with GetScatterGatherList,
-  BuildScatterGatherList or AllocateAdapterChannel and MapTransfer.
+  BuildScatterGatherList or AllocateAdapterChannel and MapTransfer, so the
+  scenarios count every mapping it got, lists, adapter channels and map
+  registers, and ask that each went back once; a failed mapping call of
+  either way may end the request or be retried. The suite's conforming
+  drivers (conforming/ of the class folder) take the other ways and pass
+  every scenario.
   Status: checked. The suite drives the driver and observes the view, its
   frames and the file; the memory manager stops the machine when pages are
   left locked at process exit.
@@ -168,6 +173,11 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
       | call                 |
       | GetScatterGatherList |
 
+    @rule:SG-1 @rule:PAGE-5
+    Examples: the view's adapter channel and map registers
+      | call                   |
+      | AllocateAdapterChannel |
+
   @rule:PAGE-1 @rule:PAGE-5 @seed:000
   Scenario: The application exits while the device fills its view: the view stays locked until the device stops, then is unlocked once
     Given the driver under test is started on the DMA test device
@@ -217,7 +227,7 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     And the workload passes every check
 
   @rule:PAGE-4 @rule:PAGE-5 @seed:000
-  Scenario: The scatter/gather list's execution routine runs later, from a DPC: the file still gets the device's data
+  Scenario: The mapping's execution routine (of GetScatterGatherList or AllocateAdapterChannel) runs later, from a DPC: the file still gets the device's data
     Given a machine that runs DMA execution routines later, from a DPC
     And the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device

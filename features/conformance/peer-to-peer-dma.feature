@@ -137,7 +137,7 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
     When "app.exe" gets 8 MiB of GPU memory from the GPU's allocator
     And "app.exe" starts the device writing its whole GPU memory
     And "app.exe" closes its handle
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then nothing of the driver is left behind
     And the workload passes every check
@@ -168,7 +168,7 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
     And "app.exe" has the device write its whole GPU memory
     And "app.exe" starts the device writing its whole GPU memory
     And the application "app.exe" exits
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then nothing of the driver is left behind
     And the workload passes every check

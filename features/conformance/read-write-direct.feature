@@ -3,8 +3,8 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
   A driver of this class serves ReadFile and WriteFile on the DMA test device
   with direct I/O. The I/O manager probes and locks each caller's buffer
   into an MDL before the driver sees the request and unlocks it when the
-  request completes (MDL-4); the driver maps the buffer for the device with
-  scatter/gather lists, each put back once (SG-3), and programs the device
+  request completes (MDL-4); the driver maps the buffer for the device,
+  giving each mapping back once (SG-3), and programs the device
   with descriptors it accepts (DEV-2). The request's byte offset is where in
   the device's data stream the transfer starts (seeds 001 and 003).
 
@@ -23,7 +23,14 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
   scenarios judge the request by that table ("ended as the contract
   allows"), never by one driver's choice of status.
   A driver may map its transfers with GetScatterGatherList,
-  BuildScatterGatherList or AllocateAdapterChannel and MapTransfer.
+  BuildScatterGatherList or AllocateAdapterChannel and MapTransfer (moving a
+  request longer than its map registers in pieces), so the scenarios count
+  every mapping it got, lists, adapter channels and map registers, and ask
+  that each went back once. A mapping that fails for lack of resources may
+  fail its request at once or be retried (when resources come back, or from
+  a timer, a bounded number of times) before the request fails with that
+  status. The suite's conforming drivers (conforming/ of the class folder)
+  take these other ways and pass every scenario.
   Status: checked. The suite drives the driver and observes the machine;
   the verifier and the memory manager stop the machine on the misuses they
   enforce themselves.
@@ -343,7 +350,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When "app.exe" keeps 2 reads of 8 MiB in flight
     And "app.exe" closes its handle
     Then no DMA touched memory the applications do not own
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check
@@ -355,7 +362,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When "app.exe" keeps 3 reads of 1 MiB in flight
     And the DMA test device refuses its next data burst
     And "app.exe" waits for its requests
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check
@@ -381,6 +388,11 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     Examples: the driver's scatter/gather list
       | call                 | who                   |
       | GetScatterGatherList | the driver under test |
+
+    @rule:SG-1
+    Examples: the driver's adapter channel and map registers
+      | call                   | who                   |
+      | AllocateAdapterChannel | the driver under test |
 
     @rule:MDL-1 @rule:PAGE-3
     Examples: the I/O manager's MDL, lock and IRP for the application's buffer
@@ -434,7 +446,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And the workload passes every check
 
   @rule:SG-3 @rule:PAGE-5 @seed:001
-  Scenario: The scatter/gather list's execution routine runs later, from a DPC: reads and writes still complete intact
+  Scenario: The mapping's execution routine (of GetScatterGatherList or AllocateAdapterChannel) runs later, from a DPC: reads and writes still complete intact
     Given a machine that runs DMA execution routines later, from a DPC
     And the driver under test is started on the DMA test device
     And the application "app.exe" has opened the device
@@ -446,7 +458,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | 3 MiB + 5 bytes | 17                   |
     And "app.exe" keeps 3 reads of 2 MiB in flight
     And "app.exe" closes its handle
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every byte matches the device's stream
     And the workload passes every check
@@ -458,7 +470,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When "app.exe" keeps 3 reads of 4 MiB in flight
     And "app.exe" closes its handle
     Then the driver got IRP_MJ_CLOSE for "app.exe"'s handle only after the handle's last request finished
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check
@@ -473,7 +485,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     And "app.exe" closes its handle
     And "helper.exe" closes its duplicate of "app.exe"'s handle
     Then the driver got IRP_MJ_CLOSE for "app.exe"'s handle only after the handle's last request finished
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And the workload passes every check
@@ -486,7 +498,7 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When "app.exe" starts a read of 256 KiB and cancels it after <delay> ns
     And "app.exe" starts a read of 256 KiB and cancels it after <delay> ns
     And "app.exe" waits for its requests
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     And "app.exe" has no pages locked for I/O
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
@@ -513,13 +525,13 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | size              | offset into its page |
       | 256 KiB + 5 bytes | 100                  |
     Then "app.exe"'s latest request ended as the contract allows
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When the driver under test's <call> call for the <piece> piece of a request fails
     And "app.exe" writes buffers of these sizes:
       | size    | offset into its page |
       | 200 KiB | 3000                 |
     Then "app.exe"'s latest request ended as the contract allows
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When allocations stop failing
     And "app.exe" reads into buffers of these sizes:
       | size    | offset into its page |

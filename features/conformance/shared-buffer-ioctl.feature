@@ -140,7 +140,7 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     And "app.exe" hands down 3 buffers of 512 KiB
     And "app.exe" consumes 2 filled buffers
     And "app.exe" closes its handle
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then the workload passes every check
 
@@ -287,6 +287,6 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     Then "app.exe" checked 9 fills against the device's stream
     And each buffer's scatter/gather list was built once, however often it was filled
     When "app.exe" closes its handle
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then the workload passes every check

@@ -98,7 +98,7 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     And "app.exe" waits for its requests
     And allocations stop failing
     And "app.exe" runs a mix of 10 reads and writes of up to 3 MiB, 2 in flight at a time
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     And no request failed for lack of resources
     When every application exits and the driver under test is unloaded
     Then the workload passes every check
@@ -161,7 +161,7 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     When "app.exe" keeps 4 reads of 4 MiB in flight
     And "app.exe" keeps 2 writes of 2 MiB in flight
     And "app.exe" closes its handle
-    Then every scatter/gather list the driver under test got has been put back exactly once
+    Then every mapping the driver under test got has been given back exactly once
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And no DMA touched memory the applications do not own
@@ -200,7 +200,7 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
       | size  |
       | 1 MiB |
     Then "app.exe"'s latest request ended as the contract allows
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When "app.exe" reads into buffers of these sizes:
       | size    |
       | 256 KiB |
@@ -240,7 +240,7 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     And "app.exe" waits for its requests
     Then no request failed for lack of resources
     And every byte matches the device's stream
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When allocations stop failing
     And every application exits and the driver under test is unloaded
     Then the workload passes every check
@@ -265,7 +265,7 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
       | 200 KiB | 3000                 |
     Then no request failed for lack of resources
     And every byte matches the device's stream
-    And every scatter/gather list the driver under test got has been put back exactly once
+    And every mapping the driver under test got has been given back exactly once
     When allocations stop failing
     And every application exits and the driver under test is unloaded
     Then nothing of the driver is left behind

@@ -1,7 +1,12 @@
 /**
  * The suite's own drivers, found in the class folders the class table lists:
  * src/conformance/<class>/reference.ts and reference.c, the class's reference
- * drivers (TypeScript, and C as its writers ship it), and
+ * drivers (TypeScript, and C as its writers ship it),
+ * src/conformance/<class>/conforming/*.ts or *.c, correct drivers that take
+ * a choice the contract allows and the references do not (whole drivers of
+ * their own, a .c compiled alone like reference.c): they prove that the
+ * scenarios judge the rule, not the references' way of keeping it, and are
+ * held to everything a reference is held to; and
  * src/conformance/<class>/faulty/*.ts or *.c, each breaking one rule. A
  * faulty .c is a variant of the class's reference.c (include/wdm.h,
  * DMA_CONFORMANCE_REPLACEABLE): compiled together with it, it replaces the
@@ -24,7 +29,12 @@ import { CONFORMANCE_CLASS_NAMES, ConformanceClass } from './classes';
 
 export const CONFORMANCE_DIRECTORY = __dirname;
 
-export type SuiteDriverKind = 'reference' | 'faulty';
+export type SuiteDriverKind = 'reference' | 'conforming' | 'faulty';
+
+/** The kinds of correct drivers: every proof that a correct driver passes runs both. */
+export const CORRECT_DRIVER_KINDS = ['reference', 'conforming'] as const satisfies readonly SuiteDriverKind[];
+
+const SUITE_DRIVER_KINDS = [...CORRECT_DRIVER_KINDS, 'faulty'] as const satisfies readonly SuiteDriverKind[];
 
 export interface DriverModuleFile {
   /** Absolute path of the module (a .ts module or a .c source). */
@@ -41,9 +51,9 @@ export interface DriverModuleFile {
 export function driverFilesOf(conformanceClass: ConformanceClass, kind: SuiteDriverKind): string[] {
   const folder = path.join(CONFORMANCE_DIRECTORY, conformanceClass);
   if (kind === 'reference') return ['reference.ts', 'reference.c'].map((f) => path.join(folder, f)).filter((f) => fs.existsSync(f));
-  const faulty = path.join(folder, 'faulty');
-  if (!fs.existsSync(faulty)) return [];
-  return fs.readdirSync(faulty).filter((f) => f.endsWith('.ts') || f.endsWith('.c')).sort().map((f) => path.join(faulty, f));
+  const drivers = path.join(folder, kind);
+  if (!fs.existsSync(drivers)) return [];
+  return fs.readdirSync(drivers).filter((f) => f.endsWith('.ts') || f.endsWith('.c')).sort().map((f) => path.join(drivers, f));
 }
 
 /** Whether a driver file of the suite is C source. */
@@ -56,9 +66,9 @@ export function driverFileName(modulePath: string): string {
   return path.basename(modulePath).replace(/\.(ts|c)$/, '');
 }
 
-/** The C driver files of every class folder (references, then faulty drivers), in the table's order. */
+/** The C driver files of every class folder (references, conforming drivers, then faulty drivers), in the table's order. */
 export function suiteCDriverFiles(): string[] {
-  return (['reference', 'faulty'] as const).flatMap((kind) => CONFORMANCE_CLASS_NAMES.flatMap((c) => driverFilesOf(c, kind))).filter(isCDriverFile);
+  return SUITE_DRIVER_KINDS.flatMap((kind) => CONFORMANCE_CLASS_NAMES.flatMap((c) => driverFilesOf(c, kind))).filter(isCDriverFile);
 }
 
 /** The sources a suite C driver compiles from: a faulty variant links its class's reference.c first. */
@@ -104,9 +114,14 @@ export function driverModulesIn(kind: SuiteDriverKind): DriverModuleFile[] {
   return CONFORMANCE_CLASS_NAMES.flatMap((c) => driverFilesOf(c, kind).map((f) => load(f, kind, c)));
 }
 
-/** Every driver of the suite: the reference drivers first, then the faulty ones. */
+/** The correct drivers of the suite: the references, then the conforming drivers. */
+export function correctDriverModules(): DriverModuleFile[] {
+  return CORRECT_DRIVER_KINDS.flatMap((kind) => driverModulesIn(kind));
+}
+
+/** Every driver of the suite: the correct drivers first (references, conforming), then the faulty ones. */
 export function suiteDrivers(): DriverModuleFile[] {
-  return [...driverModulesIn('reference'), ...driverModulesIn('faulty')];
+  return SUITE_DRIVER_KINDS.flatMap((kind) => driverModulesIn(kind));
 }
 
 /** The reference driver of a class; null when its folder has none. */
@@ -124,7 +139,7 @@ export function faultyDriverOf(conformanceClass: ConformanceClass, name: string)
 /** The module a driver of the suite was loaded from, found by its name; null for a driver from elsewhere. */
 export function suiteModuleOf(driver: DriverModule): string | null {
   // The references first, and one file at a time: a C driver is loaded (from its compiled module) only when no earlier one matched.
-  for (const kind of ['reference', 'faulty'] as const) {
+  for (const kind of SUITE_DRIVER_KINDS) {
     for (const c of CONFORMANCE_CLASS_NAMES) {
       for (const f of driverFilesOf(c, kind)) if (load(f, kind, c).driver.name === driver.name) return f;
     }

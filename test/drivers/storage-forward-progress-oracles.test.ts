@@ -2,16 +2,20 @@
  * The checks the storage-forward-progress scenarios rely on, against the
  * reference driver and its faulty variants: pool that runs out for everyone
  * (pages given back are taken again), the forward-progress oracle (SG-5,
- * SG-4) and the scatter/gather list accounting (SG-3).
+ * SG-4) and the mapping accounting (scatter/gather lists, SG-3; adapter
+ * channels and map registers).
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { MiB } from '../../src/contracts/units';
 import { forwardProgressOracle } from '../../src/oracles/forward-progress-oracle';
-import { scatterGatherListAccounting, scatterGatherListsHandedOut } from '../../src/oracles/scatter-gather-list-accounting';
+import { mappingAccounting, mappingsHandedOut } from '../../src/oracles/mapping-accounting';
 import { exhaustNonPagedPool, poolIsExhausted, releaseNonPagedPool } from '../../src/workload/pool-exhaustion';
 import { failCalls } from '../../src/workload/machine-events';
 import { workloadWithApplication } from '../workload/workload-fixture';
+import { DISPATCH_LEVEL } from '../../src/machine/irql';
+import { violationEntry } from '../../src/kernel/verifier/violation-catalog';
+import type { MapRegisterBase } from '../../src/kernel/hal/map-registers';
 import { faultyDriverFor, referenceDriverFor } from './suite-drivers';
 
 const storage = referenceDriverFor('storage-forward-progress');
@@ -65,14 +69,31 @@ describe('the forward-progress oracle', () => {
   });
 });
 
-describe('scatter/gather list accounting', () => {
+describe('mapping accounting', () => {
   it('counts the lists the driver got and finds none left once its requests are done', () => {
     const { workload, app } = workloadWithApplication({}, storage);
     failCalls(workload, 'ExAllocatePoolWithTag:NonPagedPool', 'driver', 2);
     for (let i = 0; i < 3; i++) app.read(app.allocate(MiB + i, i), { overlapped: true });
-    assert.ok(scatterGatherListAccounting(workload).some((f) => /still outstanding/.test(f.message)), 'requests in flight are reported, not counted');
+    assert.ok(mappingAccounting(workload).some((f) => /still outstanding/.test(f.message)), 'requests in flight are reported, not counted');
     workload.perform('waiting', () => app.waitForAll());
-    assert.ok(scatterGatherListsHandedOut(workload) >= 3);
-    assert.deepEqual(scatterGatherListAccounting(workload), []);
+    assert.ok(mappingsHandedOut(workload) >= 3);
+    assert.deepEqual(mappingAccounting(workload), []);
+  });
+
+  it('counts an adapter channel granted as a mapping, and finds its map registers while the driver keeps them', () => {
+    const { workload } = workloadWithApplication({}, storage);
+    const { machine, driverName } = workload;
+    const adapter = machine.hal.liveAdapters(driverName)[0]!;
+    const before = mappingsHandedOut(workload);
+    let kept: MapRegisterBase | null = null;
+    const inDriverAtDispatch = (fn: () => void) => machine.cpu.inDriver(driverName, () => machine.cpu.atIrql(DISPATCH_LEVEL, fn));
+    inDriverAtDispatch(() => adapter.DmaOperations.AllocateAdapterChannel(adapter, {}, 1, (_d, _i, base) => {
+      kept = base;
+      return 'DeallocateObjectKeepRegisters';
+    }, null));
+    assert.equal(mappingsHandedOut(workload), before + 1);
+    assert.deepEqual(mappingAccounting(workload).map((f) => f.rule), [violationEntry('VER-ADAPTER-RELEASED-WITH-MAP-REGISTERS').rule]);
+    inDriverAtDispatch(() => adapter.DmaOperations.FreeMapRegisters(adapter, kept!, 1));
+    assert.deepEqual(mappingAccounting(workload), []);
   });
 });

@@ -5,12 +5,14 @@
  * (cached), with the name, class and broken rule its
  * DMA_CONFORMANCE_FAULTY_DRIVER declares (they win over the reference's
  * claims); a tool hands on the compiled module (runPath) to run it by.
+ * A .c file of conforming/ is a correct driver of its own, compiled alone
+ * like reference.c and listed with the correct drivers.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { cSourcesOfSuiteDriver, compileSuiteCDrivers, driverFilesOf, driverModulesIn, faultyDriverOf, suiteCDriverFiles } from '../../src/conformance/driver-finder';
+import { cSourcesOfSuiteDriver, compileSuiteCDrivers, correctDriverModules, driverFilesOf, driverModulesIn, faultyDriverOf, suiteCDriverFiles, suiteDrivers } from '../../src/conformance/driver-finder';
 import { PROJECT_ROOT, cachedWasmPath } from '../../src/personalities/c-wasm/compiler';
 import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { isRuleRef } from '../../src/rules/rule-ref';
@@ -18,6 +20,7 @@ import { isRuleRef } from '../../src/rules/rule-ref';
 const CLASS_FOLDER = path.resolve(__dirname, '..', '..', 'src', 'conformance', 'read-write-direct');
 const FOLDER = path.join(CLASS_FOLDER, 'faulty');
 const REFERENCE = path.join(CLASS_FOLDER, 'reference.c');
+const PACKET_DMA = path.join(CLASS_FOLDER, 'conforming', 'packet-dma.c');
 
 /** What each faulty C driver of read-write-direct declares it breaks. */
 const DECLARED: Record<string, string> = {
@@ -81,6 +84,20 @@ describe('the C drivers of the class folders', () => {
       const sources = cSourcesOfSuiteDriver(path.join(FOLDER, `${stem}.c`));
       assert.equal(loadDriverModule(sources.join(','), PROJECT_ROOT).name, `direct-io-c-${stem}`);
     }
+  });
+
+  it('the finder lists a .c file of conforming/ as a correct driver of its own, compiled alone, after the references and before the faulty drivers', () => {
+    assert.ok(driverFilesOf('read-write-direct', 'conforming').includes(PACKET_DMA));
+    assert.ok(suiteCDriverFiles().includes(PACKET_DMA), 'compiled with the suite\'s C drivers');
+    const conforming = driverModulesIn('conforming').find((d) => d.modulePath === PACKET_DMA);
+    assert.ok(conforming, 'packet-dma.c loads');
+    assert.equal(conforming.kind, 'conforming');
+    assert.equal(conforming.driver.breaksRule, undefined, 'a conforming driver breaks no rule');
+    assert.deepEqual(cSourcesOfSuiteDriver(PACKET_DMA), [PACKET_DMA], 'a whole driver, not a variant of reference.c');
+    assert.equal(conforming.runPath, compiled.get(PACKET_DMA));
+    assert.ok(correctDriverModules().some((d) => d.modulePath === PACKET_DMA), 'held to what a reference is held to');
+    const order = suiteDrivers().map((d) => d.kind);
+    assert.ok(order.lastIndexOf('reference') < order.indexOf('conforming') && order.lastIndexOf('conforming') < order.indexOf('faulty'));
   });
 
   it('a TypeScript driver is run by its module', () => {

@@ -47,12 +47,21 @@ function isFaultyDriver(file: string): boolean {
   return /^src\/conformance\/[^/]+\/faulty\/[^/]+\.ts$/.test(file);
 }
 
+function isConformingDriver(file: string): boolean {
+  return /^src\/conformance\/[^/]+\/conforming\/[^/]+\.ts$/.test(file);
+}
+
+/** A faulty or conforming driver: it may build on its class's reference driver. */
+function buildsOnReference(file: string): boolean {
+  return isFaultyDriver(file) || isConformingDriver(file);
+}
+
 function isReferenceDriver(file: string): boolean {
   return /^src\/conformance\/[^/]+\/reference\.ts$/.test(file);
 }
 
 function isDriver(file: string): boolean {
-  return isReferenceDriver(file) || isFaultyDriver(file) || file === EXAMPLE_DRIVER;
+  return isReferenceDriver(file) || buildsOnReference(file) || file === EXAMPLE_DRIVER;
 }
 
 const isLeafContract = (file: string): boolean => file.startsWith('src/contracts/');
@@ -69,12 +78,12 @@ interface BoundaryRule {
 
 const RULES: readonly BoundaryRule[] = [
   {
-    name: 'a driver imports only the contracts, the driver kit, its class\'s interface and (a faulty driver) its class\'s reference driver',
+    name: 'a driver imports only the contracts, the driver kit, its class\'s interface and (a faulty or conforming driver) its class\'s reference driver',
     violations: (edges) => edges.filter((e) => isDriver(e.from)).flatMap((e) => {
       const own = classOf(e.from);
       const allowed = !e.isPackage && (isLeafContract(e.to) || e.to === CONTRACT || e.to === DRIVER_KIT
         || (own !== null && e.to === `src/conformance/${own}/interface.ts`)
-        || (own !== null && isFaultyDriver(e.from) && e.to === `src/conformance/${own}/reference.ts`));
+        || (own !== null && buildsOnReference(e.from) && e.to === `src/conformance/${own}/reference.ts`));
       return allowed ? [] : [describeEdge(e, 'a driver reaches the kernel through the contract (re-export what it needs from contract.ts)')];
     }),
   },
@@ -86,7 +95,7 @@ const RULES: readonly BoundaryRule[] = [
   {
     name: 'only the loader and the driver finder load a driver module',
     violations: (edges) => edges.filter((e) => !e.isPackage && isDriver(e.to) && e.from !== LOADER && e.from !== FINDER)
-      .filter((e) => !(isFaultyDriver(e.from) && e.to === `src/conformance/${classOf(e.from)}/reference.ts`))
+      .filter((e) => !(buildsOnReference(e.from) && e.to === `src/conformance/${classOf(e.from)}/reference.ts`))
       .map((e) => describeEdge(e, `load drivers through ${FINDER} (referenceDriverOf, faultyDriverOf) or the loader's loadDriverModule`)),
   },
   {

@@ -1,7 +1,8 @@
 /**
  * The mutation check credits a faulty driver only for the rule its
  * failures' findings name, and a driver relabelled with another rule of its
- * class (a decoy) is credited for none.
+ * class (a decoy) is credited for none. A conforming driver is held to what
+ * a reference is: every scenario of its classes passes.
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -34,5 +35,12 @@ describe('the mutation check', () => {
     // A run whose findings name another rule credits that decoy, which the check reports.
     const other = scenario({ findings: [{ oracle: 'verifier', rule: 'MDL-1', message: 'x' }], errorType: 'RuleFindingsError' });
     assert.deepEqual(creditedDecoys(run(pageFive, [named, other])), { decoys: 4, credited: ['MDL-1'] });
+  });
+
+  it('passes a conforming driver only when every scenario of its classes passed, like a reference', () => {
+    const conforming = { kind: 'conforming', name: 'retries', file: 'c.ts', path: 'c.ts', classes: ['mapped-file-dma'] };
+    assert.equal(judge(run(conforming, [scenario({ status: 'PASSED' })])).ok, true);
+    assert.equal(judge(run(conforming, [scenario({ status: 'PASSED' }), scenario({})])).ok, false);
+    assert.equal(judge(run(conforming, [])).ok, false);
   });
 });

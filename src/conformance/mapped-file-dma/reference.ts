@@ -23,7 +23,7 @@ import {
   IO_CSQ, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, KSPIN_LOCK,
   NT_SUCCESS, PAGE_SIZE, RaisedStatus, STATUS,
 } from '../../personalities/wdm/contract';
-import type { DEVICE_OBJECT, IRP, KernelApi, LOCK_OPERATION, MDL, NtStatus, SCATTER_GATHER_LIST } from '../../personalities/wdm/contract';
+import type { DEVICE_OBJECT, IRP, KernelApi, LOCK_OPERATION, MDL, NtStatus, SCATTER_GATHER_ELEMENT, SCATTER_GATHER_LIST } from '../../personalities/wdm/contract';
 import { MiB } from '../../contracts/units';
 import { IOCTL_MAPPED_FILE_FROM_DEVICE, IOCTL_MAPPED_FILE_TO_DEVICE, MAPPED_FILE_MAXIMUM_REQUEST, MAPPED_FILE_STREAM_OFFSET_BYTES } from './interface';
 import { DriverIdentity, MajorFunctionTable, ReferenceDevice, TransferResult, TransferWatchdog, atDispatchLevel, completeRequest, referenceDriver, withSpinLock } from '../../personalities/wdm/driver-kit';
@@ -44,8 +44,8 @@ export interface MappedFileRequest {
   /** Bytes of the current transfer, and of all transfers done. */
   transferLength: number;
   done: number;
-  /** The current transfer's list. */
-  list: SCATTER_GATHER_LIST | null;
+  /** What the current transfer's mapping keeps to release it (its scatter/gather list here). */
+  mapping: unknown;
 }
 
 export class MappedFileDevice extends ReferenceDevice {
@@ -103,7 +103,7 @@ export class MappedFileDevice extends ReferenceDevice {
       streamOffset = Number(new DataView(input.buffer).getBigUint64(0, true));
     }
     const request: MappedFileRequest = {
-      irp, intoView: p.IoControlCode === IOCTL_MAPPED_FILE_FROM_DEVICE, view, length, streamOffset, mdl: null, transferLength: 0, done: 0, list: null,
+      irp, intoView: p.IoControlCode === IOCTL_MAPPED_FILE_FROM_DEVICE, view, length, streamOffset, mdl: null, transferLength: 0, done: 0, mapping: null,
     };
     const locked = this.lockView(request);
     if (!NT_SUCCESS(locked)) return completeRequest(k, irp, locked);
@@ -151,6 +151,26 @@ export class MappedFileDevice extends ReferenceDevice {
     return request.intoView ? 'IoWriteAccess' : 'IoReadAccess';
   }
 
+  /**
+   * Map the request's current transfer (DISPATCH_LEVEL): `mapped` gets its
+   * elements, now or later, unless a failure status comes back. Here a
+   * scatter/gather list per transfer.
+   */
+  protected mapTransfer(request: MappedFileRequest, mapped: (elements: readonly SCATTER_GATHER_ELEMENT[]) => void): NtStatus {
+    const adapter = this.adapter!;
+    return adapter.DmaOperations.GetScatterGatherList(adapter, this.fdo, request.mdl!, request.view + request.done, request.transferLength, (_d, _i, list: SCATTER_GATHER_LIST) => {
+      request.mapping = list;
+      mapped(list.Elements);
+    }, null, !request.intoView);
+  }
+
+  /** The device is done with the current transfer: release its mapping (the list goes back). */
+  protected releaseTransfer(request: MappedFileRequest): void {
+    const adapter = this.adapter!;
+    adapter.DmaOperations.PutScatterGatherList(adapter, request.mapping as SCATTER_GATHER_LIST, !request.intoView);
+    request.mapping = null;
+  }
+
   /** The device has been started on a transfer. */
   protected transferStarted(_request: MappedFileRequest): void {
     this.watchdog.arm(MAPPED_FILE_TRANSFER_TIMEOUT_MS);
@@ -194,11 +214,8 @@ export class MappedFileDevice extends ReferenceDevice {
 
   /** Map the request's next transfer and give it to the device. */
   private startTransfer(request: MappedFileRequest): void {
-    const k = this.k;
-    const adapter = this.adapter!;
     request.transferLength = Math.min(this.longestMappedTransfer, request.length - request.done);
-    const status = atDispatchLevel(k, () => adapter.DmaOperations.GetScatterGatherList(adapter, this.fdo, request.mdl!, request.view + request.done, request.transferLength,
-      (_d, _i, list) => this.transferMapped(request, list), null, !request.intoView));
+    const status = atDispatchLevel(this.k, () => this.mapTransfer(request, (elements) => this.transferMapped(request, elements)));
     if (!NT_SUCCESS(status)) {
       this.current = null;
       this.finish(request, status);
@@ -206,10 +223,9 @@ export class MappedFileDevice extends ReferenceDevice {
     }
   }
 
-  /** The execution routine (DISPATCH_LEVEL), before GetScatterGatherList returns or later: give the piece to the device. */
-  private transferMapped(request: MappedFileRequest, list: SCATTER_GATHER_LIST): void {
-    request.list = list;
-    const count = this.ring!.write(this.descriptorsFor(list.Elements));
+  /** The execution routine (DISPATCH_LEVEL), before the mapping call returns or later: give the piece to the device. */
+  private transferMapped(request: MappedFileRequest, elements: readonly SCATTER_GATHER_ELEMENT[]): void {
+    const count = this.ring!.write(this.descriptorsFor(elements));
     this.registers!.startRing(this.ring!.logicalAddress, count, { toDevice: !request.intoView, streamOffset: request.streamOffset + request.done });
     this.transferStarted(request);
   }
@@ -225,9 +241,7 @@ export class MappedFileDevice extends ReferenceDevice {
     const request = this.current;
     if (!request) return;
     this.watchdog.cancel();
-    const adapter = this.adapter!;
-    adapter.DmaOperations.PutScatterGatherList(adapter, request.list!, !request.intoView);
-    request.list = null;
+    this.releaseTransfer(request);
     if (result.done) request.done += request.transferLength;
     if (result.done && request.done < request.length && !request.irp.Cancel) {
       this.startTransfer(request);

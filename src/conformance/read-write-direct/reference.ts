@@ -299,7 +299,8 @@ export class DirectIoDevice extends ReferenceDevice {
     this.completeIfDone(request);
   }
 
-  private transferFailed(transfer: DirectIoTransfer, status: NtStatus): void {
+  /** A transfer that could not be mapped ends with `status` (the request keeps the first failure). */
+  protected transferFailed(transfer: DirectIoTransfer, status: NtStatus): void {
     this.transferEnded(transfer, status);
   }
 

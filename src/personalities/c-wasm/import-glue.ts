@@ -249,6 +249,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
           return name;
         }
         case 'out-u32': case 'out-u8': { const box = { value: 0 }; outs.push({ param, at: n, box }); return box; }
+        case 'inout-u32': { const box = { value: n === 0 ? 0 : g.linear.view.getUint32(n, true) }; outs.push({ param, at: n, box }); return box; }
         case 'out-large': { const box = { QuadPart: 0 }; outs.push({ param, at: n, box }); return box; }
       }
     });
@@ -268,7 +269,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
     const v = g.linear.view;
     for (const out of outs) {
       if (out.at === 0) continue;
-      if (out.param.kind === 'out-u32') v.setUint32(out.at, (out.box.value ?? 0) >>> 0, true);
+      if (out.param.kind === 'out-u32' || out.param.kind === 'inout-u32') v.setUint32(out.at, (out.box.value ?? 0) >>> 0, true);
       else if (out.param.kind === 'out-u8') v.setUint8(out.at, out.box.value ?? 0);
       else if (out.param.kind === 'out-object') v.setUint32(out.at, g.structures.pointerTo((result as Record<string, object | null>)[out.param.of!] ?? null), true);
       else v.setBigInt64(out.at, BigInt(out.box.QuadPart ?? 0), true);

@@ -45,7 +45,9 @@ export type ParamKind =
   /** An enum value, named by the enum table. */
   | 'enum'
   /** Out-parameters: the routine fills `{ value }` / `{ QuadPart }`, the glue stores it. */
-  | 'out-u32' | 'out-u8' | 'out-large';
+  | 'out-u32' | 'out-u8' | 'out-large'
+  /** An in-out ULONG (MapTransfer's Length): the routine gets `{ value }` read through the pointer, the glue stores it back. */
+  | 'inout-u32';
 
 export type ReturnKind = 'void' | 'u32' | 'i32' | 'bool' | 'u8' | 'u64' | 'object'
   /** A function pointer the kernel held (IoSetCancelRoutine's previous routine): its table index. */
@@ -258,7 +260,7 @@ export const ROUTINE_SIGNATURES: readonly RoutineSignature[] = [
   d('FlushAdapterBuffers', [p('Mdl', 'object'), p('MapRegisterBase', 'context'), p('CurrentVa', 'address'), p('Length', 'u32'), p('WriteToDevice', 'bool')], 'bool'),
   d('FreeAdapterChannel', []),
   d('FreeMapRegisters', [p('MapRegisterBase', 'context'), p('NumberOfMapRegisters', 'u32')]),
-  d('MapTransfer', [p('Mdl', 'object'), p('MapRegisterBase', 'context'), p('CurrentVa', 'address'), p('Length', 'out-u32'), p('WriteToDevice', 'bool')], 'large'),
+  d('MapTransfer', [p('Mdl', 'object'), p('MapRegisterBase', 'context'), p('CurrentVa', 'address'), p('Length', 'inout-u32'), p('WriteToDevice', 'bool')], 'large'),
   d('GetDmaAlignment', [], 'u32'),
   d('ReadDmaCounter', [], 'u32'),
   d('GetScatterGatherList', [p('DeviceObject', 'object'), p('Mdl', 'object'), p('CurrentVa', 'address'), p('Length', 'u32'), p('ExecutionRoutine', 'callback', { of: 'DRIVER_LIST_CONTROL' }), p('Context', 'context'), p('WriteToDevice', 'bool')], 'i32'),

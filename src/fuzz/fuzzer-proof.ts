@@ -26,7 +26,7 @@ export interface ProofBudget {
 }
 
 /** The budget `npm test` proves the fuzzer with. */
-export const PROOF_BUDGET: ProofBudget = { runs: 30, operations: 25, seed: 20_260_523 };
+export const PROOF_BUDGET: ProofBudget = { runs: 60, operations: 25, seed: 20_260_523 };
 
 export interface DriverProof {
   readonly modulePath: string;

@@ -6,7 +6,8 @@
  * that hands frames out scattered; contiguous memory that is hard to get
  * (CONT-2) needs a machine that has run for a while. So each run draws its
  * machine too, and a counterexample names it. Shrinking moves towards the
- * first choice of each: a small, fresh, plain 64-bit machine.
+ * first choice of each: a small, fresh, plain 64-bit machine whose HAL
+ * grants what the driver asks for.
  */
 import fc from 'fast-check';
 import type { BootConfig } from '../machine/boot-config';
@@ -48,8 +49,11 @@ export const bootVariants: fc.Arbitrary<BootVariant> = fc
     scatterFrames: fc.constantFrom(true, false),
     fragmented: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     deferDmaCallbacks: fc.boolean(),
+    // A HAL that grants fewer map registers than asked makes a long request move in pieces (SG-1, SG-3 on a later piece's error path).
+    mapRegisterLimit: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(16) }),
     seed: fc.integer({ min: 1, max: 1000 }),
   })
+  .map(({ mapRegisterLimit, ...v }): BootVariant => (mapRegisterLimit === undefined ? v : { ...v, mapRegisterLimit }))
   // A fragmented machine is the small one, handing frames out scattered (in order, touching frames fragments nothing).
   .map((v) => (v.fragmented ? { ...v, ramBytes: FRAGMENTABLE_RAM, scatterFrames: true } : v));
 

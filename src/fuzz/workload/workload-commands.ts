@@ -18,7 +18,7 @@ import type { MemoryPressure } from '../../kernel/mm/memory-manager';
 import { KiB, MiB, PAGE_SIZE, formatBytes } from '../../contracts/units';
 import { describeFaultPoint } from '../../pci/dma-device';
 import type { DmaFaultInjection, DmaFaultPoint } from '../../pci/dma-device';
-import { FAILURE_POINTS, applyMemoryPressure, failCalls, injectDeviceFault, restoreCalls } from '../../workload/machine-events';
+import { FAILURE_POINTS, LaterPiece, PIECE_MAPPING_POINTS, applyMemoryPressure, failCalls, failPieceCall, injectDeviceFault, restoreCalls } from '../../workload/machine-events';
 import { fragmentPhysicalMemory } from '../../workload/memory-fragmentation';
 import { exhaustNonPagedPool, releaseNonPagedPool } from '../../workload/pool-exhaustion';
 import type { Workload } from '../../workload/workload';
@@ -337,6 +337,23 @@ class FailAllocations implements WorkloadCommand {
   toString = () => `FailAllocations(point ${this.point}, site ${this.site}, ${this.count ?? 'every call'})`;
 }
 
+/**
+ * The driver's next mapping of a later piece of a request (the second, or the
+ * last of several) fails: error paths a request longer than the adapter's map
+ * registers reaches only after its first piece moved.
+ */
+class FailPieceCall implements WorkloadCommand {
+  constructor(readonly point: number, readonly piece: LaterPiece) {}
+  check = (m: Readonly<WorkloadModel>) => PIECE_MAPPING_POINTS.some((p) => m.protocol.failurePoints.includes(p));
+  run(m: WorkloadModel, r: WorkloadReal): void {
+    const points = PIECE_MAPPING_POINTS.filter((p) => m.protocol.failurePoints.includes(p));
+    const point = points[this.point % points.length]!;
+    m.failuresArmed = true;
+    operate(r, `the driver under test's next ${point} call for the ${this.piece} piece of a request fails`, (w) => failPieceCall(w, point, this.piece));
+  }
+  toString = () => `FailPieceCall(point ${this.point}, ${this.piece})`;
+}
+
 /*
  * Injected failures and an exhausted pool share the workload's "allocations
  * are failing" condition: ending one while the other lasts would make the
@@ -531,4 +548,5 @@ export const workloadCommands: fc.Arbitrary<WorkloadCommand> = fc.oneof(
     weight: 1,
     arbitrary: fc.tuple(app, app, fc.constantFrom<ShareEnd>('copy-closed', 'owner-closes-then-copy-closed', 'owner-closes-then-holder-exits')).map(([i, j, e]) => new ShareHandle(i, j, e)),
   },
+  { weight: 2, arbitrary: fc.tuple(fc.nat(PIECE_MAPPING_POINTS.length - 1), fc.constantFrom<LaterPiece>('second', 'last')).map(([p, piece]) => new FailPieceCall(p, piece)) },
 );

@@ -266,15 +266,17 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
       caught.status = e.status;
       return s.returns === 'u64' ? 0n : s.returns === 'void' || s.returns === 'large' ? undefined : 0;
     }
-    const v = g.linear.view;
     for (const out of outs) {
       if (out.at === 0) continue;
-      if (out.param.kind === 'out-u32' || out.param.kind === 'inout-u32') v.setUint32(out.at, (out.box.value ?? 0) >>> 0, true);
-      else if (out.param.kind === 'out-u8') v.setUint8(out.at, out.box.value ?? 0);
-      else if (out.param.kind === 'out-object') v.setUint32(out.at, g.structures.pointerTo((result as Record<string, object | null>)[out.param.of!] ?? null), true);
-      else v.setBigInt64(out.at, BigInt(out.box.QuadPart ?? 0), true);
+      // The view is read for each write: placing an object's copy may grow memory, which detaches the old view.
+      if (out.param.kind === 'out-u32' || out.param.kind === 'inout-u32') g.linear.view.setUint32(out.at, (out.box.value ?? 0) >>> 0, true);
+      else if (out.param.kind === 'out-u8') g.linear.view.setUint8(out.at, out.box.value ?? 0);
+      else if (out.param.kind === 'out-object') {
+        const pointer = g.structures.pointerTo((result as Record<string, object | null>)[out.param.of!] ?? null);
+        g.linear.view.setUint32(out.at, pointer, true);
+      } else g.linear.view.setBigInt64(out.at, BigInt(out.box.QuadPart ?? 0), true);
     }
-    for (const array of arrays) array.values.forEach((value, e) => v.setUint32(array.at + 4 * e, value, true));
+    for (const array of arrays) array.values.forEach((value, e) => g.linear.view.setUint32(array.at + 4 * e, value, true));
     for (const o of refresh) g.structures.pointerTo(o);
     switch (s.returns) {
       case 'void': return undefined;
@@ -297,7 +299,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
         return g.tokens.tokenOf(result as number, length, 'register');
       }
       case 'large': {
-        v.setBigInt64(resultAt, BigInt((result as { QuadPart: number }).QuadPart), true);
+        g.linear.view.setBigInt64(resultAt, BigInt((result as { QuadPart: number }).QuadPart), true);
         return undefined;
       }
       case 'status-record': return Number((result as { status: number }).status) | 0;

@@ -167,14 +167,14 @@ export class KernelStructures {
   absorb(o: object): void {
     const at = this.addresses.get(o);
     if (at === undefined) return;
-    const v = this.linear.view;
+    const linear = this.linear; // the view is read at each access: placing an object on the way may grow memory, which detaches the old one
     if (o instanceof IRP) {
-      o.IoStatus.Status = v.getUint32(at + LAYOUT.IRP.Status, true);
-      o.IoStatus.Information = v.getUint32(at + LAYOUT.IRP.Information, true);
+      o.IoStatus.Status = linear.view.getUint32(at + LAYOUT.IRP.Status, true);
+      o.IoStatus.Information = linear.view.getUint32(at + LAYOUT.IRP.Information, true);
       // The locations below the current one are the driver's to fill for the drivers it calls (IoGetNextIrpStackLocation).
       for (let i = 0; i < Math.min(o.CurrentLocation, o.StackCount); i++) this.absorbStackLocation(o.stack[i]!, stackLocationAt(at, i));
     } else if (o instanceof DEVICE_OBJECT) {
-      o.Flags = v.getUint32(at + LAYOUT.DEVICE_OBJECT.Flags, true);
+      o.Flags = linear.view.getUint32(at + LAYOUT.DEVICE_OBJECT.Flags, true);
     }
   }
 
@@ -183,24 +183,24 @@ export class KernelStructures {
     const descriptors = resources.memory.length + resources.ports.length + (resources.interrupt ? 1 : 0);
     const size = 24 + descriptors * LAYOUT.CM_PARTIAL_RESOURCE_DESCRIPTOR.size;
     const at = this.linear.allocate(size);
-    const v = this.linear.view;
-    v.setUint32(at, 1, true);              // Count of full descriptors
-    v.setUint32(at + 8, 5, true);          // InterfaceType PCIBus
-    v.setUint16(at + 18, 1, true);         // Revision
-    v.setUint32(at + 20, descriptors, true);
+    const linear = this.linear;
+    linear.view.setUint32(at, 1, true);              // Count of full descriptors
+    linear.view.setUint32(at + 8, 5, true);          // InterfaceType PCIBus
+    linear.view.setUint16(at + 18, 1, true);         // Revision
+    linear.view.setUint32(at + 20, descriptors, true);
     let d = at + 24;
     const bars = [...resources.memory.map((m) => ({ ...m, type: CmResourceType.Memory })), ...resources.ports.map((p) => ({ ...p, type: CmResourceType.Port }))].sort((a, b) => a.bar - b.bar);
     for (const bar of bars) {
-      v.setUint8(d, bar.type);
-      v.setBigUint64(d + 8, BigInt(bar.Start), true);
-      v.setUint32(d + 16, bar.Length, true);
+      linear.view.setUint8(d, bar.type);
+      linear.view.setBigUint64(d + 8, BigInt(bar.Start), true);
+      linear.view.setUint32(d + 16, bar.Length, true);
       d += LAYOUT.CM_PARTIAL_RESOURCE_DESCRIPTOR.size;
     }
     if (resources.interrupt) {
-      v.setUint8(d, CmResourceType.Interrupt);
-      v.setUint32(d + 8, resources.interrupt.Level, true);
-      v.setUint32(d + 12, resources.interrupt.Vector, true);
-      v.setUint32(d + 16, resources.interrupt.Affinity, true);
+      linear.view.setUint8(d, CmResourceType.Interrupt);
+      linear.view.setUint32(d + 8, resources.interrupt.Level, true);
+      linear.view.setUint32(d + 12, resources.interrupt.Vector, true);
+      linear.view.setUint32(d + 16, resources.interrupt.Affinity, true);
     }
     return { pointer: at, size };
   }
@@ -253,36 +253,36 @@ export class KernelStructures {
 
   /** What C wrote into a stack location for the driver below: the request it describes (not Control, DeviceObject or the completion routine, which the kernel sets). */
   private absorbStackLocation(s: IO_STACK_LOCATION, at: number): void {
-    const v = this.linear.view;
+    const linear = this.linear;
     const L = LAYOUT.IO_STACK_LOCATION;
     const p = at + L.Parameters;
-    s.MajorFunction = v.getUint8(at + L.MajorFunction);
-    s.MinorFunction = v.getUint8(at + L.MinorFunction);
-    s.Flags = v.getUint8(at + L.Flags);
+    s.MajorFunction = linear.view.getUint8(at + L.MajorFunction);
+    s.MinorFunction = linear.view.getUint8(at + L.MinorFunction);
+    s.Flags = linear.view.getUint8(at + L.Flags);
     if (s.MajorFunction === IRP_MJ_DEVICE_CONTROL || s.MajorFunction === IRP_MJ_INTERNAL_DEVICE_CONTROL) {
       const c = s.Parameters.DeviceIoControl;
-      c.OutputBufferLength = v.getUint32(p, true);
-      c.InputBufferLength = v.getUint32(p + 4, true);
-      c.IoControlCode = v.getUint32(p + 8, true);
-      const token = this.tokens.decode(v.getUint32(p + 12, true));
+      c.OutputBufferLength = linear.view.getUint32(p, true);
+      c.InputBufferLength = linear.view.getUint32(p + 4, true);
+      c.IoControlCode = linear.view.getUint32(p + 8, true);
+      const token = this.tokens.decode(linear.view.getUint32(p + 12, true));
       c.Type3InputBuffer = token ? token.address : null;
     } else if (s.MajorFunction === IRP_MJ_CREATE) {
-      s.Parameters.Create.Options = v.getUint32(p + 4, true);
-      s.Parameters.Create.ShareAccess = v.getUint16(p + 10, true);
+      s.Parameters.Create.Options = linear.view.getUint32(p + 4, true);
+      s.Parameters.Create.ShareAccess = linear.view.getUint16(p + 10, true);
     } else {
-      s.Parameters.Read.Length = v.getUint32(p, true);
-      s.Parameters.Read.Key = v.getUint32(p + 4, true);
-      s.Parameters.Read.ByteOffset = Number(v.getBigInt64(p + 8, true));
+      s.Parameters.Read.Length = linear.view.getUint32(p, true);
+      s.Parameters.Read.Key = linear.view.getUint32(p + 4, true);
+      s.Parameters.Read.ByteOffset = Number(linear.view.getBigInt64(p + 8, true));
     }
-    const file = this.objectAt(v.getUint32(at + L.FileObject, true));
+    const file = this.objectAt(linear.view.getUint32(at + L.FileObject, true));
     s.FileObject = file instanceof FILE_OBJECT ? file : null;
   }
 
   /** Write the object's current state into its copy. */
   private refresh(o: Mirrored, at: number): void {
     const kind = kindOf(o);
-    const v = this.linear.view;
-    const u32 = (offset: number, value: number) => v.setUint32(at + offset, value >>> 0, true);
+    const linear = this.linear;
+    const u32 = (offset: number, value: number) => linear.view.setUint32(at + offset, value >>> 0, true);
     switch (kind) {
       case 'IRP': {
         const irp = o as IRP;
@@ -293,12 +293,12 @@ export class KernelStructures {
         u32(L.SystemBuffer, this.pointerForAddress(irp.AssociatedIrp.SystemBuffer, stack ? systemBufferLength(stack) : 1));
         u32(L.Status, irp.IoStatus.Status);
         u32(L.Information, irp.IoStatus.Information);
-        v.setUint8(at + L.RequestorMode, irp.RequestorMode === 'UserMode' ? 1 : 0);
-        v.setUint8(at + L.PendingReturned, irp.PendingReturned ? 1 : 0);
-        v.setUint8(at + L.StackCount, irp.StackCount);
-        v.setUint8(at + L.CurrentLocation, irp.CurrentLocation);
-        v.setUint8(at + L.Cancel, irp.Cancel ? 1 : 0);
-        v.setUint8(at + L.CancelIrql, irp.CancelIrql);
+        linear.view.setUint8(at + L.RequestorMode, irp.RequestorMode === 'UserMode' ? 1 : 0);
+        linear.view.setUint8(at + L.PendingReturned, irp.PendingReturned ? 1 : 0);
+        linear.view.setUint8(at + L.StackCount, irp.StackCount);
+        linear.view.setUint8(at + L.CurrentLocation, irp.CurrentLocation);
+        linear.view.setUint8(at + L.Cancel, irp.Cancel ? 1 : 0);
+        linear.view.setUint8(at + L.CancelIrql, irp.CancelIrql);
         u32(L.UserBuffer, irp.UserBuffer === null ? 0 : this.tokens.tokenOf(irp.UserBuffer, stack ? systemBufferLength(stack) : 1, 'user'));
         // One past the last location before the IRP is first passed to a driver, as in the WDK.
         u32(L.CurrentStackLocation, stackLocationAt(at, irp.CurrentLocation));
@@ -312,10 +312,10 @@ export class KernelStructures {
       case 'IO_STACK_LOCATION': {
         const s = o as IO_STACK_LOCATION;
         const L = LAYOUT.IO_STACK_LOCATION;
-        v.setUint8(at + L.MajorFunction, s.MajorFunction);
-        v.setUint8(at + L.MinorFunction, s.MinorFunction);
-        v.setUint8(at + L.Flags, s.Flags);
-        v.setUint8(at + L.Control, s.Control);
+        linear.view.setUint8(at + L.MajorFunction, s.MajorFunction);
+        linear.view.setUint8(at + L.MinorFunction, s.MinorFunction);
+        linear.view.setUint8(at + L.Flags, s.Flags);
+        linear.view.setUint8(at + L.Control, s.Control);
         const p = L.Parameters;
         if (s.MajorFunction === IRP_MJ_DEVICE_CONTROL || s.MajorFunction === IRP_MJ_INTERNAL_DEVICE_CONTROL) {
           const c = s.Parameters.DeviceIoControl;
@@ -326,11 +326,11 @@ export class KernelStructures {
         } else if (s.MajorFunction === IRP_MJ_CREATE) {
           u32(p, 0);
           u32(p + 4, s.Parameters.Create.Options);
-          v.setUint16(at + p + 10, s.Parameters.Create.ShareAccess, true);
+          linear.view.setUint16(at + p + 10, s.Parameters.Create.ShareAccess, true);
         } else {
           u32(p, s.Parameters.Read.Length);
           u32(p + 4, s.Parameters.Read.Key);
-          v.setBigInt64(at + p + 8, BigInt(s.Parameters.Read.ByteOffset), true);
+          linear.view.setBigInt64(at + p + 8, BigInt(s.Parameters.Read.ByteOffset), true);
         }
         u32(L.DeviceObject, this.pointerTo(s.DeviceObject));
         u32(L.FileObject, this.pointerTo(s.FileObject));
@@ -340,7 +340,7 @@ export class KernelStructures {
         const m = o as MDL;
         const L = LAYOUT.MDL;
         u32(L.Next, this.pointerTo(m.Next));
-        v.setInt16(at + L.MdlFlags, m.MdlFlags, true);
+        linear.view.setInt16(at + L.MdlFlags, m.MdlFlags, true);
         u32(L.MappedSystemVa, m.MappedSystemVa ? this.aliases.linearOf(m.MappedSystemVa) ?? 0 : 0);
         u32(L.StartVa, this.pointerForAddress(m.StartVa, m.ByteOffset + m.ByteCount));
         u32(L.ByteCount, m.ByteCount);
@@ -359,7 +359,7 @@ export class KernelStructures {
         u32(L.Characteristics, d.Characteristics);
         u32(L.DeviceExtension, typeof d.DeviceExtension === 'number' ? d.DeviceExtension : 0);
         u32(L.DeviceType, d.DeviceType);
-        v.setUint8(at + L.StackSize, d.StackSize);
+        linear.view.setUint8(at + L.StackSize, d.StackSize);
         u32(L.AlignmentRequirement, d.AlignmentRequirement);
         break;
       }
@@ -370,8 +370,8 @@ export class KernelStructures {
       }
       case 'DMA_ADAPTER': {
         const a = o as DMA_ADAPTER;
-        v.setUint16(at + LAYOUT.DMA_ADAPTER.Version, a.Version, true);
-        v.setUint16(at + LAYOUT.DMA_ADAPTER.Size, LAYOUT.DMA_ADAPTER.size, true);
+        linear.view.setUint16(at + LAYOUT.DMA_ADAPTER.Version, a.Version, true);
+        linear.view.setUint16(at + LAYOUT.DMA_ADAPTER.Size, LAYOUT.DMA_ADAPTER.size, true);
         u32(LAYOUT.DMA_ADAPTER.DmaOperations, this.dmaOperations);
         break;
       }
@@ -381,7 +381,7 @@ export class KernelStructures {
         u32(4, 0);
         list.Elements.forEach((e, i) => {
           const e0 = LAYOUT.SCATTER_GATHER_LIST.header + i * LAYOUT.SCATTER_GATHER_LIST.element;
-          v.setBigUint64(at + e0, BigInt(e.Address), true);
+          linear.view.setBigUint64(at + e0, BigInt(e.Address), true);
           u32(e0 + 8, e.Length);
           u32(e0 + 12, 0);
         });

@@ -4,6 +4,7 @@
  * as in wdm.h. One adapter holds its map registers, its channel queue, its
  * scatter/gather lists and its common buffers; PutDmaAdapter releases it last.
  */
+import type { Acquisition } from '../../machine/driver-place';
 import { COST } from '../../machine/cost-model';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL, irqlName } from '../../machine/irql';
 import { NtStatus } from '../../machine/ntstatus';
@@ -80,6 +81,8 @@ export class DmaAdapter implements DMA_ADAPTER {
   readonly commonBuffers: CommonBuffers;
   /** The driver that obtained the adapter, for leak checks at unload. */
   readonly driver: string | null;
+  /** The driver's IoGetDmaAdapter call, for an adapter never released. */
+  readonly acquired: Acquisition | null;
   readonly deviceName: string;
   readonly requesterId: number | null;
   released = false;
@@ -99,6 +102,7 @@ export class DmaAdapter implements DMA_ADAPTER {
     readonly addressing: DeviceAddressSpace,
   ) {
     this.driver = kernel.cpu.currentDriver;
+    this.acquired = kernel.cpu.acquisition('IoGetDmaAdapter');
     this.requesterId = device.requesterId;
     this.deviceName = device.name;
     this.channel = new AdapterChannel(this);
@@ -151,6 +155,11 @@ export class DmaAdapter implements DMA_ADAPTER {
       mapRegisters: this.channel.outstandingMapRegisters,
       scatterGatherLists: this.lists.outstandingCount,
     };
+  }
+
+  /** Where the driver acquired what the adapter still holds: common buffers, the channel and kept registers, lists, oldest first within each. */
+  outstandingAcquisitions(): (Acquisition | null)[] {
+    return [...this.commonBuffers.outstandingAcquisitions(), ...this.channel.outstandingAcquisitions(), ...this.lists.outstandingAcquisitions()];
   }
 
   /** PutDmaAdapter: everything must be freed first (0x07..0x0A); then the bounce pages go back. */

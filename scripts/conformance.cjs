@@ -86,12 +86,15 @@ function failedBeforeAnyScenario(why, status) {
 function printVerdict(driverPath, asGiven) {
   const { loadDriverModule } = require('../src/personalities/driver-loader');
   const { readScenarioOutcomes } = require('../src/verdict/allure-outcomes');
-  const { classVerdicts, verdictLine } = require('../src/verdict/driver-verdict');
+  const { classVerdicts, verdictLine, verdictPlaceLines } = require('../src/verdict/driver-verdict');
   const { writeVerdictFiles } = require('../src/verdict/verdict-files');
   const driver = loadDriverModule(driverPath);
   const verdicts = classVerdicts(readScenarioOutcomes(ALLURE_RESULTS), driver.conformanceClasses);
   console.log(`\nVerdict for ${driver.name} (${asGiven}):`);
-  for (const v of verdicts) console.log(`  ${verdictLine(v)}`);
+  for (const v of verdicts) {
+    console.log(`  ${verdictLine(v)}`);
+    for (const line of verdictPlaceLines(v)) console.log(`    ${line}`);
+  }
   const files = writeVerdictFiles(path.dirname(ALLURE_RESULTS), { name: driver.name, path: asGiven }, verdicts);
   console.log(`  (${files.map((f) => path.relative(process.cwd(), f)).join(', ')})`);
 }

@@ -18,6 +18,12 @@ import { describeFindings } from '../../src/oracles/oracle-finding';
 import { NO_FAILURE } from '../../src/sweep/failure-plan';
 import { runSweepPlan } from '../../src/sweep/sweep-run';
 import { Machine } from '../../src/machine/machine';
+import { KiB, MiB } from '../../src/contracts/units';
+import { injectDeviceFault } from '../../src/workload/machine-events';
+import { Workload } from '../../src/workload/workload';
+import { bootConfigFor } from '../../src/workload/boot-variants';
+import { SWEEP_MACHINE } from '../../src/sweep/sweep-run';
+import { checkWorkload } from '../../src/oracles/conformance-oracles';
 
 /** The 1-based line of the one call of `routine` in a source file's code (comments left out). */
 function lineOfCall(file: string, routine: string): number {
@@ -27,11 +33,16 @@ function lineOfCall(file: string, routine: string): number {
   return calls[0]!.line;
 }
 
-/** The standard workload of a faulty driver of the suite, compiled first when it is C. */
-async function runFaulty(conformanceClass: ConformanceClass, name: string) {
+/** A faulty driver of the suite, compiled first when it is C. */
+async function faulty(conformanceClass: ConformanceClass, name: string) {
   const source = driverFilesOf(conformanceClass, 'faulty').find((f) => path.basename(f).replace(/\.(ts|c)$/, '') === name)!;
   if (source.endsWith('.c')) await compileCDriver(cSourcesOfSuiteDriver(source), PROJECT_ROOT);
-  return runSweepPlan(faultyDriverOf(conformanceClass, name)!.driver, protocolFor(conformanceClass)!, NO_FAILURE);
+  return faultyDriverOf(conformanceClass, name)!.driver;
+}
+
+/** The standard workload of a faulty driver of the suite. */
+async function runFaulty(conformanceClass: ConformanceClass, name: string) {
+  return runSweepPlan(await faulty(conformanceClass, name), protocolFor(conformanceClass)!, NO_FAILURE);
 }
 
 function assertAcquiredAt(place: DriverPlace | undefined, file: string, routine: string): void {
@@ -65,6 +76,20 @@ describe('the place where the driver acquired what it kept', () => {
     assert.ok(left, `no mapping left behind among ${JSON.stringify(run.findings)}`);
     assertAcquiredAt(left.place, classFile('mapped-buffer-ioctl', 'reference.c'), 'MmMapLockedPagesSpecifyCache');
     assert.equal(left.place!.function, 'MappedBufferFor');
+  });
+
+  it('a C driver whose error path forgets its list is named, when it releases the adapter, at the C line that asked for the list', async () => {
+    const protocol = protocolFor('read-write-direct')!;
+    const w = Workload.start(Machine.boot(bootConfigFor(SWEEP_MACHINE, protocol.bootOptions)), await faulty('read-write-direct', 'error-path-skips-put'));
+    const app = w.startApplication('app.exe');
+    app.open();
+    injectDeviceFault(w, 'master-abort', { at: 'after-bytes', bytes: 300 * KiB });
+    w.perform('a read the device fails part-way', () => app.read(app.allocate(MiB + 9, 9)));
+    w.finish();
+    const findings = checkWorkload(w);
+    const kept = findings.find((f) => f.entry === 'VER-ADAPTER-RELEASED-WITH-SG-LISTS');
+    assert.ok(kept, `no list kept past PutDmaAdapter among ${JSON.stringify(findings)}`);
+    assertAcquiredAt(kept.place, classFile('read-write-direct', 'reference.c'), 'GetScatterGatherList');
   });
 
   it('what the kernel acquires for itself, with no driver code running, names no place', () => {

@@ -14,10 +14,20 @@
  * (`cucumber-js --profile ci features/paging`). Paths in a profile would be
  * added to the command line's, not replaced by them.
  *
- * Steps run under ts-node in transpile-only mode; the project is type-checked
- * once by `npm run typecheck`, not by every cucumber process and worker.
+ * Steps run under ts-node in transpile-only mode, transpiled by swc with a
+ * compile cache on disk (tsconfig.json, "ts-node"; scripts/swc-compile-cache.cjs),
+ * so a process or --parallel worker reuses what an earlier one compiled; the
+ * project is type-checked once by `npm run typecheck`, not by every cucumber
+ * process and worker.
  */
-const RESULTS_DIR = 'reports/allure-results';
+const path = require('node:path');
+const { ROOT, REPORTS } = require('./scripts/project-paths.cjs');
+
+// Where the run's files go: reports/, or the folder the runner was pointed at
+// (DMA_CONFORMANCE_REPORTS, which the command line's --out sets), named from
+// the suite's folder, where cucumber runs.
+const OUT = path.relative(ROOT, REPORTS).split(path.sep).join('/') || '.';
+const RESULTS_DIR = `${OUT}/allure-results`;
 
 /**
  * How tags become Allure labels and links. The epic and story (the rule
@@ -59,7 +69,7 @@ const reported = {
   formatOptions: allureOptions,
 };
 
-const ciFormats = ['progress', 'junit:reports/junit.xml', 'html:reports/cucumber.html', allureFormat];
+const ciFormats = ['progress', `junit:${OUT}/junit.xml`, `html:${OUT}/cucumber.html`, allureFormat];
 
 module.exports = {
   default: {

@@ -25,5 +25,6 @@ export interface BenchResult {
    * has no target.
    */
   readonly ratio?: boolean;
-  readonly target?: Target;
+  /** What the figure must reach, one per issue that set one (a later issue may set a milestone short of an earlier goal). */
+  readonly targets?: readonly Target[];
 }

@@ -10,7 +10,9 @@
  * Every sample, with its summary, goes to reports/bench.json, rewritten
  * after each benchmark (a failure later keeps what was measured). A run of
  * some benchmarks replaces their entries and keeps the others' from earlier
- * runs, each entry with the time and command that measured it.
+ * runs, each entry with the time and command that measured it. The
+ * document's `targets` lists every target with the figure's median and
+ * whether it is met (bench/targets.ts).
  *
  *   npm run bench [-- word ...] [-- --runs N]
  */
@@ -18,7 +20,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchResult } from './bench-result';
-import { Summary, Target, describeVerdict, formatNumber, formatPercent, judge, summarize } from './statistics';
+import { Summary, Target, describeVerdict, formatNumber, formatPercent, summarize } from './statistics';
+import { JudgedTarget, judgeTargets, targetRows } from './targets';
 import { loadAverage } from './support/timing';
 
 const BENCH_DIR = __dirname;
@@ -30,7 +33,8 @@ interface MeasureReport extends Summary {
   readonly unit: string;
   readonly note: string | null;
   readonly ratio: boolean;
-  readonly target: Target | null;
+  readonly targets: readonly JudgedTarget[];
+  /** Every target met; null without a target. */
   readonly met: boolean | null;
   readonly verdict: string;
 }
@@ -85,15 +89,20 @@ function benchFiles(words: readonly string[]): string[] {
     .sort();
 }
 
+function checkTargets(file: string, name: string, targets: unknown): void {
+  if (targets === undefined) return;
+  if (!Array.isArray(targets)) throw new InvalidBenchmark(file, `result "${name}" has targets that are not a list`);
+  for (const t of targets) checkTarget(file, name, t);
+}
+
 function checkTarget(file: string, name: string, t: unknown): void {
-  if (t === undefined) return;
-  const target = t as Partial<Target>;
+  const target = (t ?? {}) as Partial<Target>;
   if (target.comparison !== 'at least' && target.comparison !== 'at most') throw new InvalidBenchmark(file, `result "${name}" has a target whose comparison is not "at least" or "at most"`);
   if (typeof target.value !== 'number' || !Number.isFinite(target.value) || target.value === 0) throw new InvalidBenchmark(file, `result "${name}" has a target value that is not a finite non-zero number`);
 }
 
 function checkResults(file: string, value: unknown): BenchResult[] {
-  if (!Array.isArray(value)) throw new InvalidBenchmark(file, 'run() must resolve to an array of { name, value, unit, note?, ratio?, target? }');
+  if (!Array.isArray(value)) throw new InvalidBenchmark(file, 'run() must resolve to an array of { name, value, unit, note?, ratio?, targets? }');
   const names = new Set<string>();
   value.forEach((r: Partial<BenchResult>, i) => {
     if (typeof r?.name !== 'string' || r.name === '') throw new InvalidBenchmark(file, `result ${i} has no name`);
@@ -101,7 +110,7 @@ function checkResults(file: string, value: unknown): BenchResult[] {
     names.add(r.name);
     if (typeof r.value !== 'number' || !Number.isFinite(r.value)) throw new InvalidBenchmark(file, `result "${r.name}" has no finite value (got ${String(r.value)})`);
     if (typeof r.unit !== 'string' || r.unit === '') throw new InvalidBenchmark(file, `result "${r.name}" has no unit`);
-    checkTarget(file, r.name, r.target);
+    checkTargets(file, r.name, r.targets);
   });
   return value as BenchResult[];
 }
@@ -123,10 +132,10 @@ function summarizeMeasures(file: string, runs: readonly BenchResult[][]): Measur
     const { first, values } = byName.get(name)!;
     if (values.length !== runs.length) console.warn(`bench: ${file}: "${name}" was reported by ${values.length} of ${runs.length} runs`);
     const s = summarize(values);
-    const target = first.target ?? null;
-    const met = target ? judge(s.median, target).met : null;
-    const verdict = target ? `${describeVerdict(s.median, target)} (${target.source})` : first.ratio ? 'no target set' : '';
-    return { name, unit: first.unit, note: first.note ?? null, ratio: first.ratio === true, target, met, verdict, ...s };
+    const targets = judgeTargets(s.median, first.targets ?? []);
+    const met = targets.length ? targets.every((t) => t.met) : null;
+    const verdict = targets.length ? targets.map((t) => `${describeVerdict(s.median, t)} (${t.source})`).join('; ') : first.ratio ? 'no target set' : '';
+    return { name, unit: first.unit, note: first.note ?? null, ratio: first.ratio === true, targets, met, verdict, ...s };
   });
 }
 
@@ -164,7 +173,7 @@ function tally(reports: readonly FileReport[]): string {
   const measures = reports.flatMap((r) => r.measures);
   const met = measures.filter((m) => m.met === true).length;
   const missed = measures.filter((m) => m.met === false);
-  const untargeted = measures.filter((m) => m.ratio && !m.target).length;
+  const untargeted = measures.filter((m) => m.ratio && m.targets.length === 0).length;
   const failed = reports.filter((r) => r.error).length;
   return [
     `targets: ${met} met, ${missed.length} missed${missed.length ? ` (${missed.map((m) => m.name).join('; ')})` : ''}; ${untargeted} ratio(s) without a target`,
@@ -185,13 +194,15 @@ function earlierEntries(except: readonly string[]): FileReport[] {
 
 function writeJson(started: Date, startLoad: Load, command: string, kept: readonly FileReport[], reports: readonly FileReport[]): void {
   fs.mkdirSync(path.dirname(OUTPUT), { recursive: true });
+  const benchmarks = [...kept, ...reports].sort((a, b) => a.file.localeCompare(b.file));
   const doc = {
     command,
     started: started.toISOString(),
     node: process.version,
     host: { platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', totalMemoryBytes: os.totalmem() },
     loadAverage: { start: startLoad, end: loadAverage() },
-    benchmarks: [...kept, ...reports].sort((a, b) => a.file.localeCompare(b.file)),
+    targets: targetRows(benchmarks),
+    benchmarks,
   };
   fs.writeFileSync(OUTPUT, JSON.stringify(doc, null, 2) + '\n');
 }

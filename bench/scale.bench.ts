@@ -86,6 +86,7 @@ export async function run(): Promise<BenchResult[]> {
     { name: 'scale: peak RSS', value: m.maxRssBytes / GiB, unit: 'GiB', note: `process maxRSS of the workload process (ceiling ${ceilingMiB} MiB)` },
     {
       name: 'scale: simulator memory per simulated GiB touched', value: perGiB(rssGrowth) / GiB, unit: 'GiB per GiB', ratio: true,
+      targets: [{ comparison: 'at most', value: 0.1, source: 'issue 18' }],
       note: 'RSS after the DMA minus RSS after boot, per GiB the device wrote (1 would be the data alone); split in the four lines below',
     },
     { name: 'scale: page contents per GiB touched', value: perGiB(peak.pageContentBytes) / GiB, unit: 'GiB per GiB', note: 'physical.contentBytes: one 4 KiB buffer per written frame' },

@@ -48,7 +48,9 @@ typedef struct _UNICODE_STRING { USHORT Length; USHORT MaximumLength; PWSTR Buff
 
 #define NT_SUCCESS(Status) (((NTSTATUS)(Status)) >= 0)
 #define STATUS_SUCCESS                 ((NTSTATUS)0x00000000L)
+#define STATUS_TIMEOUT                 ((NTSTATUS)0x00000102L)
 #define STATUS_PENDING                 ((NTSTATUS)0x00000103L)
+#define STATUS_MORE_PROCESSING_REQUIRED ((NTSTATUS)0xC0000016L)
 #define STATUS_UNSUCCESSFUL            ((NTSTATUS)0xC0000001L)
 #define STATUS_NOT_IMPLEMENTED         ((NTSTATUS)0xC0000002L)
 #define STATUS_INVALID_PARAMETER       ((NTSTATUS)0xC000000DL)
@@ -155,6 +157,13 @@ WDM_KERNEL_IMPORT(RtlMoveMemory) VOID RtlMoveMemory(PVOID Destination, const VOI
 #define RtlZeroMemory(Destination, Length) memset((Destination), 0, (Length))
 #define RtlFillMemory(Destination, Length, Fill) memset((Destination), (Fill), (Length))
 #define RtlEqualMemory(Source1, Source2, Length) (!memcmp((Source1), (Source2), (Length)))
+/* How many leading bytes are equal: C's own loads, as over any memory C may dereference. */
+WDM_NOT_INSTRUMENTED __attribute__((weak)) SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length) {
+  const UCHAR *x = Source1, *y = Source2;
+  SIZE_T n = 0;
+  while (n < Length && x[n] == y[n]) n++;
+  return n;
+}
 #define CONTAINING_RECORD(Address, Type, Field) ((Type *)((PCHAR)(Address) - __builtin_offsetof(Type, Field)))
 
 /* --- kernel structures ------------------------------------------------------------ */
@@ -178,6 +187,10 @@ WDM_OFFSET_CHECK(MDL, ByteOffset, 24);
 #define MmGetMdlVirtualAddress(Mdl) ((PVOID)((PCHAR)((Mdl)->StartVa) + (Mdl)->ByteOffset))
 #define MmGetMdlByteCount(Mdl) ((Mdl)->ByteCount)
 #define MmGetMdlByteOffset(Mdl) ((Mdl)->ByteOffset)
+/* The PFN array follows the header, as in the WDK; the host fills it when the pages are locked or built. */
+typedef ULONG_PTR PFN_NUMBER, *PPFN_NUMBER;
+_Static_assert(sizeof(MDL) == 28, "MDL's header is 28 bytes on wasm32 (the host writes the PFN array after it)");
+#define MmGetMdlPfnArray(Mdl) ((PPFN_NUMBER)((Mdl) + 1))
 
 typedef struct _IO_STATUS_BLOCK { union { NTSTATUS Status; PVOID Pointer; }; ULONG_PTR Information; } IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
 
@@ -185,6 +198,9 @@ struct _DEVICE_OBJECT;
 struct _DRIVER_OBJECT;
 struct _IRP;
 typedef struct _FILE_OBJECT { CSHORT Type; CSHORT Size; struct _DEVICE_OBJECT *DeviceObject; PVOID FsContext; PVOID FsContext2; } FILE_OBJECT, *PFILE_OBJECT;
+
+typedef NTSTATUS IO_COMPLETION_ROUTINE(struct _DEVICE_OBJECT *DeviceObject, struct _IRP *Irp, PVOID Context);
+typedef IO_COMPLETION_ROUTINE *PIO_COMPLETION_ROUTINE;
 
 typedef struct _IO_STACK_LOCATION {
   UCHAR MajorFunction;
@@ -199,9 +215,14 @@ typedef struct _IO_STACK_LOCATION {
   } Parameters;
   struct _DEVICE_OBJECT *DeviceObject;
   PFILE_OBJECT FileObject;
-  PVOID CompletionRoutine;
+  PIO_COMPLETION_ROUTINE CompletionRoutine;  /* set through IoSetCompletionRoutine, which tells the kernel */
   PVOID Context;
 } IO_STACK_LOCATION, *PIO_STACK_LOCATION;
+_Static_assert(sizeof(IO_STACK_LOCATION) == 40, "IO_STACK_LOCATION is 40 bytes on wasm32 (the host's layout)");
+#define SL_PENDING_RETURNED 0x01
+#define SL_INVOKE_ON_CANCEL 0x20
+#define SL_INVOKE_ON_SUCCESS 0x40
+#define SL_INVOKE_ON_ERROR 0x80
 WDM_OFFSET_CHECK(IO_STACK_LOCATION, Parameters.Read.Length, 8);
 WDM_OFFSET_CHECK(IO_STACK_LOCATION, Parameters.Read.ByteOffset, 16);
 WDM_OFFSET_CHECK(IO_STACK_LOCATION, Parameters.DeviceIoControl.IoControlCode, 16);
@@ -240,7 +261,15 @@ WDM_OFFSET_CHECK(IRP, Cancel, 28);
 WDM_OFFSET_CHECK(IRP, UserBuffer, 36);
 WDM_OFFSET_CHECK(IRP, Tail.Overlay.CurrentStackLocation, 60);
 
+/* The stack locations follow the IRP (from offset 72, the host's layout), the current one at Tail.Overlay.CurrentStackLocation. */
 FORCEINLINE PIO_STACK_LOCATION IoGetCurrentIrpStackLocation(PIRP Irp) { return Irp->Tail.Overlay.CurrentStackLocation; }
+FORCEINLINE PIO_STACK_LOCATION IoGetNextIrpStackLocation(PIRP Irp) { return Irp->Tail.Overlay.CurrentStackLocation - 1; }
+FORCEINLINE VOID IoCopyCurrentIrpStackLocationToNext(PIRP Irp) {
+  PIO_STACK_LOCATION irpSp = IoGetCurrentIrpStackLocation(Irp);
+  PIO_STACK_LOCATION nextIrpSp = IoGetNextIrpStackLocation(Irp);
+  memcpy(nextIrpSp, irpSp, __builtin_offsetof(IO_STACK_LOCATION, CompletionRoutine));
+  nextIrpSp->Control = 0;
+}
 
 #define IRP_MJ_CREATE 0x00
 #define IRP_MJ_CLOSE 0x02
@@ -345,7 +374,18 @@ typedef struct _KINTERRUPT *PKINTERRUPT;
 typedef VOID KDEFERRED_ROUTINE(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2);
 typedef KDEFERRED_ROUTINE *PKDEFERRED_ROUTINE;
 typedef VOID IO_DPC_ROUTINE(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context);
+typedef IO_DPC_ROUTINE *PIO_DPC_ROUTINE;
 typedef BOOLEAN KSERVICE_ROUTINE(PKINTERRUPT Interrupt, PVOID ServiceContext);
+typedef KSERVICE_ROUTINE *PKSERVICE_ROUTINE;
+typedef BOOLEAN KSYNCHRONIZE_ROUTINE(PVOID SynchronizeContext);
+typedef KSYNCHRONIZE_ROUTINE *PKSYNCHRONIZE_ROUTINE;
+typedef enum _KINTERRUPT_MODE { LevelSensitive = 0, Latched = 1 } KINTERRUPT_MODE;
+typedef struct _IO_WORKITEM *PIO_WORKITEM;
+typedef VOID IO_WORKITEM_ROUTINE(PDEVICE_OBJECT DeviceObject, PVOID Context);
+typedef IO_WORKITEM_ROUTINE *PIO_WORKITEM_ROUTINE;
+typedef enum _WORK_QUEUE_TYPE { CriticalWorkQueue = 0, DelayedWorkQueue = 1, HyperCriticalWorkQueue = 2 } WORK_QUEUE_TYPE;
+typedef enum _EVENT_TYPE { NotificationEvent = 0, SynchronizationEvent = 1 } EVENT_TYPE;
+typedef enum _KWAIT_REASON { Executive = 0, UserRequest = 6 } KWAIT_REASON;
 typedef VOID IO_CSQ_COMPLETE_CANCELED_IRP(PIO_CSQ Csq, PIRP Irp);
 typedef IO_CSQ_COMPLETE_CANCELED_IRP *PIO_CSQ_COMPLETE_CANCELED_IRP;
 
@@ -457,6 +497,8 @@ WDM_KERNEL_IMPORT(IoCreateDevice) NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverO
 WDM_KERNEL_IMPORT(IoDeleteDevice) VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
 WDM_KERNEL_IMPORT(IoAttachDeviceToDeviceStack) PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice);
 WDM_KERNEL_IMPORT(IoDetachDevice) VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice);
+WDM_KERNEL_IMPORT(IoCreateSymbolicLink) NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName);
+WDM_KERNEL_IMPORT(IoDeleteSymbolicLink) NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName);
 WDM_KERNEL_IMPORT(IoGetDeviceProperty) NTSTATUS IoGetDeviceProperty(PDEVICE_OBJECT DeviceObject, DEVICE_REGISTRY_PROPERTY DeviceProperty, ULONG BufferLength, PVOID PropertyBuffer, PULONG ResultLength);
 
 WDM_KERNEL_IMPORT(IoCompleteRequest) VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost);
@@ -467,10 +509,30 @@ WDM_KERNEL_IMPORT(IoSkipCurrentIrpStackLocation) VOID IoSkipCurrentIrpStackLocat
 WDM_KERNEL_IMPORT(IoSetCancelRoutine) PDRIVER_CANCEL IoSetCancelRoutine(PIRP Irp, PDRIVER_CANCEL CancelRoutine);
 WDM_KERNEL_IMPORT(IoAcquireCancelSpinLock) VOID IoAcquireCancelSpinLock(PKIRQL Irql);
 WDM_KERNEL_IMPORT(IoReleaseCancelSpinLock) VOID IoReleaseCancelSpinLock(KIRQL Irql);
+WDM_KERNEL_IMPORT(IoCancelIrp) BOOLEAN IoCancelIrp(PIRP Irp);
+
+WDM_KERNEL_IMPORT(IoAllocateIrp) PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota);
+WDM_KERNEL_IMPORT(IoFreeIrp) VOID IoFreeIrp(PIRP Irp);
+WDM_KERNEL_IMPORT(IoReuseIrp) VOID IoReuseIrp(PIRP Irp, NTSTATUS Iostatus);
+/* FORCEINLINE in the WDK, writing the next stack location; here the kernel must know the routine it calls, so it is a call of the same shape. */
+WDM_KERNEL_IMPORT(IoSetCompletionRoutine) VOID IoSetCompletionRoutine(PIRP Irp, PIO_COMPLETION_ROUTINE CompletionRoutine, PVOID Context, BOOLEAN InvokeOnSuccess, BOOLEAN InvokeOnError, BOOLEAN InvokeOnCancel);
 
 WDM_KERNEL_IMPORT(IoCsqInitialize) NTSTATUS IoCsqInitialize(PIO_CSQ Csq, PIO_CSQ_COMPLETE_CANCELED_IRP CompleteCanceledIrp);
 WDM_KERNEL_IMPORT(IoCsqInsertIrp) VOID IoCsqInsertIrp(PIO_CSQ Csq, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context);
 WDM_KERNEL_IMPORT(IoCsqRemoveNextIrp) PIRP IoCsqRemoveNextIrp(PIO_CSQ Csq, PVOID PeekContext);
+WDM_KERNEL_IMPORT(IoCsqInsertIrpEx) NTSTATUS IoCsqInsertIrpEx(PIO_CSQ Csq, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context, PVOID InsertContext);
+WDM_KERNEL_IMPORT(IoCsqRemoveIrp) PIRP IoCsqRemoveIrp(PIO_CSQ Csq, PIO_CSQ_IRP_CONTEXT Context);
+
+WDM_KERNEL_IMPORT(IoConnectInterrupt) NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine, PVOID ServiceContext, PKSPIN_LOCK SpinLock, ULONG Vector, KIRQL Irql, KIRQL SynchronizeIrql, KINTERRUPT_MODE InterruptMode, BOOLEAN ShareVector, KAFFINITY ProcessorEnableMask, BOOLEAN FloatingSave);
+WDM_KERNEL_IMPORT(IoDisconnectInterrupt) VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject);
+WDM_KERNEL_IMPORT(KeSynchronizeExecution) BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine, PVOID SynchronizeContext);
+
+WDM_KERNEL_IMPORT(IoAllocateWorkItem) PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject);
+WDM_KERNEL_IMPORT(IoQueueWorkItem) VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine, WORK_QUEUE_TYPE QueueType, PVOID Context);
+WDM_KERNEL_IMPORT(IoFreeWorkItem) VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem);
+
+/* A macro over DEVICE_OBJECT.Dpc in the WDK; this DEVICE_OBJECT has no KDPC, so the kernel keeps it: a call of the same shape. */
+WDM_KERNEL_IMPORT(IoInitializeDpcRequest) VOID IoInitializeDpcRequest(PDEVICE_OBJECT DeviceObject, PIO_DPC_ROUTINE DpcRoutine);
 
 WDM_KERNEL_IMPORT(IoRequestDpc) VOID IoRequestDpc(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context);
 WDM_KERNEL_IMPORT(KeInitializeDpc) VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext);
@@ -478,9 +540,16 @@ WDM_KERNEL_IMPORT(KeInsertQueueDpc) BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID S
 WDM_KERNEL_IMPORT(KeRemoveQueueDpc) BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
 WDM_KERNEL_IMPORT(KeInitializeTimer) VOID KeInitializeTimer(PKTIMER Timer);
 WDM_KERNEL_IMPORT(KeSetTimer) BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
+WDM_KERNEL_IMPORT(KeSetTimerEx) BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc);
 WDM_KERNEL_IMPORT(KeCancelTimer) BOOLEAN KeCancelTimer(PKTIMER Timer);
-WDM_KERNEL_IMPORT(KeInitializeEvent) VOID KeInitializeEvent(PRKEVENT Event, ULONG Type, BOOLEAN State);
+WDM_KERNEL_IMPORT(KeReadStateTimer) BOOLEAN KeReadStateTimer(PKTIMER Timer);
+WDM_KERNEL_IMPORT(KeInitializeEvent) VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
 WDM_KERNEL_IMPORT(KeSetEvent) LONG KeSetEvent(PRKEVENT Event, LONG Increment, BOOLEAN Wait);
+WDM_KERNEL_IMPORT(KeClearEvent) VOID KeClearEvent(PRKEVENT Event);
+WDM_KERNEL_IMPORT(KeResetEvent) LONG KeResetEvent(PRKEVENT Event);
+WDM_KERNEL_IMPORT(KeReadStateEvent) LONG KeReadStateEvent(PRKEVENT Event);
+/* Object: a KEVENT or KTIMER the driver initialized. Timeout: 100-ns units, negative for relative, NULL to wait forever (simulated time). */
+WDM_KERNEL_IMPORT(KeWaitForSingleObject) NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout);
 WDM_KERNEL_IMPORT(KeStallExecutionProcessor) VOID KeStallExecutionProcessor(ULONG MicroSeconds);
 WDM_KERNEL_IMPORT(KeQueryInterruptTime) ULONGLONG KeQueryInterruptTime(void);
 WDM_KERNEL_IMPORT(KeGetCurrentIrql) KIRQL KeGetCurrentIrql(void);
@@ -543,9 +612,17 @@ WDM_KERNEL_IMPORT(MmMapIoSpace) PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddr
 WDM_KERNEL_IMPORT(takePreallocatedBuffer) PVOID takePreallocatedBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, ULONG Options, PPHYSICAL_ADDRESS LogicalAddress);
 WDM_KERNEL_IMPORT(returnPreallocatedBuffer) VOID returnPreallocatedBuffer(PDMA_ADAPTER DmaAdapter, PVOID VirtualAddress);
 WDM_KERNEL_IMPORT(MmUnmapIoSpace) VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes);
+/* Contiguous memory is shared with the simulated frames, as common buffers are: what the device writes by DMA is what C reads. */
+WDM_KERNEL_IMPORT(MmAllocateContiguousMemorySpecifyCache) PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS LowestAcceptableAddress, PHYSICAL_ADDRESS HighestAcceptableAddress, PHYSICAL_ADDRESS BoundaryAddressMultiple, MEMORY_CACHING_TYPE CacheType);
+WDM_KERNEL_IMPORT(MmFreeContiguousMemory) VOID MmFreeContiguousMemory(PVOID BaseAddress);
+/* BaseAddress: kernel memory the kernel gave the driver (pool, contiguous memory, a common buffer, a system mapping); not the driver's own globals or stack. */
+WDM_KERNEL_IMPORT(MmGetPhysicalAddress) PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress);
+WDM_KERNEL_IMPORT(MmIsAddressValid) BOOLEAN MmIsAddressValid(PVOID VirtualAddress);
 
 WDM_KERNEL_IMPORT(IoGetDmaAdapter) PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject, PDEVICE_DESCRIPTION DeviceDescription, PULONG NumberOfMapRegisters);
 WDM_KERNEL_IMPORT(HalGetBusDataByOffset) ULONG HalGetBusDataByOffset(BUS_DATA_TYPE BusDataType, ULONG BusNumber, ULONG SlotNumber, PVOID Buffer, ULONG Offset, ULONG Length);
+/* A no-op macro in the x64 WDK; here the kernel sees it (the DMA verifier may check the MDL). */
+WDM_KERNEL_IMPORT(KeFlushIoBuffers) VOID KeFlushIoBuffers(PMDL Mdl, BOOLEAN ReadOperation, BOOLEAN DmaOperation);
 WDM_KERNEL_IMPORT(HalSetBusDataByOffset) ULONG HalSetBusDataByOffset(BUS_DATA_TYPE BusDataType, ULONG BusNumber, ULONG SlotNumber, PVOID Buffer, ULONG Offset, ULONG Length);
 
 /* Registers: the pointer MmMapIoSpace returned, plus the register's offset. Dereferencing it traps (a bug check). */
@@ -555,3 +632,15 @@ WDM_KERNEL_IMPORT(READ_REGISTER_ULONG) ULONG READ_REGISTER_ULONG(volatile ULONG 
 WDM_KERNEL_IMPORT(WRITE_REGISTER_UCHAR) VOID WRITE_REGISTER_UCHAR(volatile UCHAR *Register, UCHAR Value);
 WDM_KERNEL_IMPORT(WRITE_REGISTER_USHORT) VOID WRITE_REGISTER_USHORT(volatile USHORT *Register, USHORT Value);
 WDM_KERNEL_IMPORT(WRITE_REGISTER_ULONG) VOID WRITE_REGISTER_ULONG(volatile ULONG *Register, ULONG Value);
+WDM_KERNEL_IMPORT(READ_REGISTER_BUFFER_ULONG) VOID READ_REGISTER_BUFFER_ULONG(volatile ULONG *Register, PULONG Buffer, ULONG Count);
+WDM_KERNEL_IMPORT(WRITE_REGISTER_BUFFER_ULONG) VOID WRITE_REGISTER_BUFFER_ULONG(volatile ULONG *Register, PULONG Buffer, ULONG Count);
+
+/* I/O ports: the port number from the resource list (u.Port.Start.LowPart), cast to the pointer type; never dereferenced. */
+WDM_KERNEL_IMPORT(READ_PORT_UCHAR) UCHAR READ_PORT_UCHAR(PUCHAR Port);
+WDM_KERNEL_IMPORT(READ_PORT_USHORT) USHORT READ_PORT_USHORT(PUSHORT Port);
+WDM_KERNEL_IMPORT(READ_PORT_ULONG) ULONG READ_PORT_ULONG(PULONG Port);
+WDM_KERNEL_IMPORT(WRITE_PORT_UCHAR) VOID WRITE_PORT_UCHAR(PUCHAR Port, UCHAR Value);
+WDM_KERNEL_IMPORT(WRITE_PORT_USHORT) VOID WRITE_PORT_USHORT(PUSHORT Port, USHORT Value);
+WDM_KERNEL_IMPORT(WRITE_PORT_ULONG) VOID WRITE_PORT_ULONG(PULONG Port, ULONG Value);
+WDM_KERNEL_IMPORT(READ_PORT_BUFFER_ULONG) VOID READ_PORT_BUFFER_ULONG(PULONG Port, PULONG Buffer, ULONG Count);
+WDM_KERNEL_IMPORT(WRITE_PORT_BUFFER_ULONG) VOID WRITE_PORT_BUFFER_ULONG(PULONG Port, PULONG Buffer, ULONG Count);

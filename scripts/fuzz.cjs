@@ -5,7 +5,8 @@
  *       Runs the scenarios tagged @fuzz (cucumber profile "fuzz") with a fresh
  *       seed, printed first, and N runs per fuzz step (--runs, else the
  *       FUZZ_RUNS environment variable, else ten times each step's own budget).
- *       --driver names the driver under test, as in `npm run conformance`.
+ *       --driver names the driver under test, as in `npm run conformance`;
+ *       --out <dir> the folder for the Allure results (default reports/).
  *
  *   npm run fuzz -- --model <name> [--operations N] [--runs N] [--seed S]
  *       A campaign against one kernel model, without cucumber.
@@ -17,10 +18,13 @@
  * Exit status: 0 when no rule is violated, 1 when a counterexample was found
  * (or a replay still fails), 2 on a usage error.
  */
+require('./out-option.cjs'); // first: --out sets the folder project-paths.cjs reads
 const crypto = require('node:crypto');
 const { spawnSync } = require('node:child_process');
-const { ROOT, CUCUMBER_BIN } = require('./project-paths.cjs');
+const path = require('node:path');
+const { ROOT, CUCUMBER_BIN, ALLURE_RESULTS } = require('./project-paths.cjs');
 const { clearResults } = require('./clear-results.cjs');
+const { fromCaller } = require('./caller-paths.cjs');
 
 class UsageError extends Error {}
 
@@ -84,7 +88,7 @@ function runCampaign(options) {
   const seed = options.seed ?? freshSeed();
   console.log(`fuzz campaign: seed ${seed}, ${options.runs !== undefined ? `${options.runs} run(s)` : 'ten times its own budget'} per fuzz step`);
   console.log(`  (run it again with: npm run fuzz -- --seed ${seed}${options.runs !== undefined ? ` --runs ${options.runs}` : ''})`);
-  const cucumberArgs = [CUCUMBER_BIN, '--profile', 'fuzz', ...options.cucumberArgs];
+  const cucumberArgs = [CUCUMBER_BIN, '--profile', 'fuzz', ...fromCaller(options.cucumberArgs)];
   if (options.driver !== undefined) {
     require('ts-node/register/transpile-only');
     const { readWorldParameters } = require('../steps/support/world-parameters');
@@ -97,7 +101,7 @@ function runCampaign(options) {
   else delete env.FUZZ_RUNS;
   const run = spawnSync(process.execPath, cucumberArgs, { cwd: ROOT, stdio: 'inherit', env });
   if (run.error) throw run.error;
-  console.log(`fuzz campaign: seed ${seed} ${run.status === 0 ? 'found no rule violated' : 'found a counterexample (printed above, with its replay command)'}; the Allure results are in reports/allure-results (npm run report)`);
+  console.log(`fuzz campaign: seed ${seed} ${run.status === 0 ? 'found no rule violated' : 'found a counterexample (printed above, with its replay command)'}; the Allure results are in ${path.relative(process.cwd(), ALLURE_RESULTS)} (npm run report)`);
   return run.status ?? 1;
 }
 

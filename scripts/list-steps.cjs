@@ -27,7 +27,7 @@ function parseArguments(argv) {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a file path`);
       if (a === '--output') options.output = path.resolve(v);
-      else options.require.push(v);
+      else options.require.push(path.resolve(v)); // the caller's path; cucumber runs in the suite's folder
     } else if (a.startsWith('-')) throw new Error(`unknown option ${a} (accepted: --check, --output <file>, --require <file>, or a word to search for)`);
     else if (options.word === undefined) options.word = a.toLowerCase();
     else throw new Error(`search for one word at a time (got "${options.word}" and "${a}")`);
@@ -65,7 +65,9 @@ function main() {
       .filter((d) => d.pattern.source.toLowerCase().includes(options.word))
       .sort((a, b) => a.sourceReference.uri.localeCompare(b.sourceReference.uri) || a.sourceReference.location.line - b.sourceReference.location.line);
     if (found.length === 0) console.log(`no step definition contains "${options.word}"`);
-    for (const d of found) console.log(`${d.sourceReference.uri}:${d.sourceReference.location.line}  ${d.pattern.source}`);
+    // cucumber names files from the suite's folder; the caller reads them from theirs
+    const shown = (uri) => path.relative(process.cwd(), path.resolve(ROOT, uri));
+    for (const d of found) console.log(`${shown(d.sourceReference.uri)}:${d.sourceReference.location.line}  ${d.pattern.source}`);
     return 0;
   }
 

@@ -14,14 +14,13 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { loadConfiguration, loadSources } = require('@cucumber/cucumber/api');
 const { ROOT } = require('./project-paths.cjs');
+const { fromCaller, OPTIONS_WITH_VALUE } = require('./caller-paths.cjs');
 
 require('ts-node/register/transpile-only');
 const { DriverLoadError } = require('../src/personalities/wdm/loader');
 const { loadDriverModule } = require('../src/personalities/driver-loader');
 const { DriverSpinning } = require('../src/kernel/io/driver-spinning');
 
-/** Cucumber options whose value is the next argument, for telling feature paths from option values. */
-const OPTIONS_WITH_VALUE = new Set(['--tags', '-t', '--name', '--format', '-f', '--format-options', '--require', '-r', '--import', '-i', '--require-module', '--language', '--order', '--parallel', '--retry', '--retry-tag-filter', '--shard', '--world-parameters', '--plugin', '--plugin-options', '--config', '-c']);
 const FILTERS = new Set(['--tags', '-t', '--name']);
 
 /** The feature paths and the filters (--tags, --name) of cucumber's arguments. */
@@ -51,9 +50,10 @@ async function selectionProblem(cucumberArgs) {
   const { paths, filters } = selectionOf(cucumberArgs);
   for (const p of paths) {
     const file = plainPath(p);
-    if (file !== null && !fs.existsSync(path.resolve(ROOT, file))) return `no feature file at ${p}`;
+    if (file !== null && !fs.existsSync(path.resolve(file))) return `no feature file at ${p}`;
   }
-  const { runConfiguration } = await loadConfiguration({ profiles: ['default'], provided: cucumberArgs }, { cwd: ROOT });
+  // The paths are the caller's (the working directory); cucumber runs in the suite's folder.
+  const { runConfiguration } = await loadConfiguration({ profiles: ['default'], provided: fromCaller(cucumberArgs) }, { cwd: ROOT });
   const { plan } = await loadSources(runConfiguration.sources, { cwd: ROOT });
   if (plan.length > 0) return null;
   const where = paths.length > 0 ? ` in ${paths.join(', ')}` : '';

@@ -18,10 +18,11 @@
  * categories.json (src/report/report-categories.ts) and executor.json (the
  * run's number in the trend).
  */
+if (require.main === module) require('./out-option.cjs'); // first: --out sets the folder project-paths.cjs reads
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ROOT, ALLURE_RESULTS, ALLURE_REPORT, ALLURE_BIN } = require('./project-paths.cjs');
+const { ROOT, ALLURE_RESULTS, ALLURE_REPORT, ALLURE_BIN, packageDirectory } = require('./project-paths.cjs');
 
 require('ts-node/register/transpile-only');
 const { defaultBootConfig } = require('../src/machine/boot-config');
@@ -40,7 +41,7 @@ function checkJava() {
     throw new ReportError(
       `generating the Allure report needs Java (8 or later; allure-commandline 2 runs on the JVM), and ${java} ${probe.error ? 'was not found' : 'did not run'}. ` +
         `Install a Java runtime (for example: apt-get install openjdk-17-jre-headless) or set JAVA_HOME. ` +
-        `The raw results are in ${path.relative(ROOT, ALLURE_RESULTS)}.`,
+        `The raw results are in ${path.relative(process.cwd(), ALLURE_RESULTS)}.`,
     );
   }
   return (probe.stderr || probe.stdout).split('\n')[0].trim();
@@ -56,7 +57,7 @@ function propertyKey(text) {
 
 function packageVersion(name) {
   try {
-    return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', ...name.split('/'), 'package.json'), 'utf8')).version;
+    return JSON.parse(fs.readFileSync(path.join(packageDirectory(name), 'package.json'), 'utf8')).version;
   } catch {
     return 'not installed';
   }
@@ -83,7 +84,7 @@ function environmentProperties({ worldParameters = {}, results = [], java = '' }
   if (worldParameters.ramBytes !== undefined) overrides.ramBytes = worldParameters.ramBytes;
   const base = defaultBootConfig(overrides);
   const driver = worldParameters.driver
-    ? path.relative(ROOT, worldParameters.driver) || worldParameters.driver
+    ? path.relative(process.cwd(), worldParameters.driver) || worldParameters.driver
     : listed(parameterValues(results, 'driver under test'), results.length);
   const entries = [
     ['Driver under test', driver],
@@ -144,7 +145,7 @@ function readResults(resultsDir) {
 function generateReport({ worldParameters = {}, resultsDir = ALLURE_RESULTS, reportDir = ALLURE_REPORT } = {}) {
   const results = fs.existsSync(resultsDir) ? readResults(resultsDir) : [];
   if (results.length === 0) {
-    throw new ReportError(`no results in ${path.relative(ROOT, resultsDir) || resultsDir}: run the suite first (npm run conformance, or npm run test:features)`);
+    throw new ReportError(`no results in ${path.relative(process.cwd(), resultsDir) || resultsDir}: run the suite first (npm run conformance, or npm run test:features)`);
   }
   const java = checkJava();
 

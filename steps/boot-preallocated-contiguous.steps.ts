@@ -9,7 +9,6 @@
  * "the DMA test device's install configuration preallocates ...".
  */
 import { Then, When } from '@cucumber/cucumber';
-import { expect } from 'chai';
 import { requireMachine } from '../src/diagnosis/machine-precondition';
 import { COST } from '../src/machine/cost-model';
 import { completionFinding, lazyEvidence } from '../src/oracles/completion-oracle';
@@ -20,6 +19,7 @@ import { parseRingOptions, preallocatedBuffersInUse, preallocatedBuffersNotConti
 import { workloadOf } from './support/driver-under-test';
 import { ConformanceWorld } from './support/world';
 import { perform } from './support/application-steps';
+import { requireOfDriver } from '../src/oracles/rule-check';
 
 /** The CPU time of the latest read through a ring, split by the memory it touched. */
 const latestRingRead = new WeakMap<object, { bytes: number; uncachedNs: number }>();
@@ -32,20 +32,22 @@ When('{string} sets up a ring of {count} buffer(s) of {size} with options {strin
 Then('{string}\'s ring was set up', function (this: ConformanceWorld, name: string) {
   const workload = workloadOf(this);
   const setUp = workload.ledger.requests.filter((t) => t.request.process === workload.application(name).process && t.rule === 'CONT-3');
-  expect(setUp, `ring set-ups of ${name}`).to.not.be.empty;
+  if (setUp.length === 0) throw new Error(`${name} has not set up a ring: say '"${name}" sets up a ring of ...' first`);
   const last = setUp[setUp.length - 1]!;
   // A failed set-up names the rule the diagnosis finds (the call that failed), not only its status.
   const finding = last.request.succeeded ? null : completionFinding(last, lazyEvidence(workload), workload.session?.trace.deviceLog ?? null);
   if (finding) throw new RuleFindingsError(`expected ${name}'s ring to be set up`, [finding]);
-  expect(last.request.succeeded, last.request.describe()).to.equal(true);
+  requireOfDriver(last.request.succeeded, last.rule, 'completion', `expected ${name}'s ring to be set up`, () => last.request.describe());
 });
 
 Then('{count} of the buffers preallocated at boot are in use', function (this: ConformanceWorld, count: number) {
-  expect(preallocatedBuffersInUse(workloadOf(this).machine), 'buffers preallocated at boot in use').to.equal(count);
+  const inUse = preallocatedBuffersInUse(workloadOf(this).machine);
+  requireOfDriver(inUse === count, 'CONT-3', 'leftovers', `expected the driver to take ${count} of the buffers preallocated at boot`, () => `the driver holds ${inUse} buffer(s) preallocated at boot, not ${count}: a ring whose size and flags match the preallocation gets those buffers, and a buffer given back is no longer in use`);
 });
 
 Then('no buffer preallocated at boot is in use', function (this: ConformanceWorld) {
-  expect(preallocatedBuffersInUse(workloadOf(this).machine), 'buffers preallocated at boot in use').to.equal(0);
+  const inUse = preallocatedBuffersInUse(workloadOf(this).machine);
+  requireOfDriver(inUse === 0, 'CONT-3', 'leftovers', 'expected every buffer preallocated at boot to be given back', () => `the driver still holds ${inUse} buffer(s) preallocated at boot`);
 });
 
 When('the machine has run long enough to fragment physical memory', function (this: ConformanceWorld) {
@@ -62,7 +64,7 @@ Then('a contiguous buffer of {size} can no longer be allocated at run time', fun
 
 Then('every buffer preallocated at boot in use is contiguous for the CPU and for the device', function (this: ConformanceWorld) {
   const why = preallocatedBuffersNotContiguous(workloadOf(this).machine);
-  expect(why, 'a preallocated buffer in use that is not contiguous').to.equal(null);
+  requireOfDriver(why === null, 'CONT-1', 'data', 'expected every buffer preallocated at boot in use to be contiguous for the CPU and the device', () => why!);
 });
 
 When('{string} reads {size} through its ring', function (this: ConformanceWorld, name: string, bytes: number) {
@@ -83,11 +85,15 @@ function latestRead(world: object): { bytes: number; uncachedNs: number } {
 
 Then('the CPU copied that read out of non-cached memory', function (this: ConformanceWorld) {
   const { bytes, uncachedNs } = latestRead(this);
-  expect(uncachedNs, `simulated ns of uncached CPU access while ${formatBytes(bytes)} were read (at ${COST.uncachedCpuAccessPerByte.ns} ns per byte)`).to.be.at.least(bytes * COST.uncachedCpuAccessPerByte.ns);
+  const least = bytes * COST.uncachedCpuAccessPerByte.ns;
+  requireOfDriver(uncachedNs >= least, 'CONT-7', 'data', `expected the CPU to copy the read of ${formatBytes(bytes)} out of non-cached memory`,
+    () => `the CPU spent ${uncachedNs} ns on non-cached memory while ${formatBytes(bytes)} were read, less than the ${least} ns copying them out of non-cached buffers costs (${COST.uncachedCpuAccessPerByte.ns} ns per byte): the buffers the options asked to be non-cached were cached`);
 });
 
 Then('the CPU copied that read out of cached memory', function (this: ConformanceWorld) {
   const { bytes, uncachedNs } = latestRead(this);
   // Writing the device's descriptors into its non-cached ring is all the uncached work left.
-  expect(uncachedNs, `simulated ns of uncached CPU access while ${formatBytes(bytes)} were read`).to.be.below((bytes * COST.uncachedCpuAccessPerByte.ns) / 100);
+  const most = (bytes * COST.uncachedCpuAccessPerByte.ns) / 100;
+  requireOfDriver(uncachedNs < most, 'CONT-7', 'data', `expected the CPU to copy the read of ${formatBytes(bytes)} out of cached memory`,
+    () => `the CPU spent ${uncachedNs} ns on non-cached memory while ${formatBytes(bytes)} were read (cached buffers cost less than ${most} ns): the buffers the options asked to be cached were not`);
 });

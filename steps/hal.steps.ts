@@ -10,6 +10,8 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { PreallocationConfigError } from '../src/kernel/hal/boot-preallocation';
 import { Process } from '../src/kernel/io/process';
+import type { DmaAdapter } from '../src/kernel/hal/dma-adapter';
+import type { SCATTER_GATHER_LIST } from '../src/kernel/hal/scatter-gather-list';
 import { MDL } from '../src/kernel/mm/mdl';
 import { FrameFlag } from '../src/kernel/mm/physical-memory';
 import { BootConfig, FOUR_GIB, defaultBootConfig } from '../src/machine/boot-config';
@@ -29,6 +31,7 @@ import { ListCallResult, ListRequest, buildScatterGatherList, calculateScatterGa
 import { coverageMismatch, elementAbove4GiB, physicalRuns, transferPieces, unmergedNeighbours } from '../src/scenarios/scatter-gather-list-shape';
 import { LockCall, lockContiguous, lockForScatterGather, openTestDevice, parseDmaOptions, unlockDmaBuffer, userDmaStatusName, userDmaStatusNamed } from '../src/scenarios/user-dma-application';
 import { mapIntoProcess } from '../src/scenarios/user-mapping';
+import { attachScatterGatherPicture } from './support/attach';
 import { ReturnedNull, attempt, runningMachine } from './support/outcome';
 import { ScenarioBuffer, objects, patternBytes, patternMismatch } from './support/scenario-objects';
 import { ConformanceWorld } from './support/world';
@@ -253,12 +256,25 @@ When('the driver {string} flushes the I\\/O buffers of MDL {string}', async func
 async function getList(world: World, driver: string, listName: string, adapterName: string, request: ListRequest, mdl: MDL): Promise<void> {
   const dma = dmaObjects(world);
   const { adapter } = adapterNamed(world, adapterName);
+  let received: SCATTER_GATHER_LIST | null = null;
   await attempt(world, (machine) => {
-    const r: ListCallResult = getScatterGatherList(machine, driver, adapter, request);
-    dma.lastCall = r;
-    dma.lastListReceived = r.list !== null;
-    if (r.list) dma.lists.add(listName, { name: listName, adapter, list: r.list, mdl, va: request.va, length: request.length, writeToDevice: request.writeToDevice });
+    received = keepList(dma, listName, adapter, getScatterGatherList(machine, driver, adapter, request), request);
   });
+  await showList(world, received, mdl);
+}
+
+/** The list a call handed out, kept under its name (null: none), and the call as the last one made. */
+function keepList(dma: ReturnType<typeof dmaObjects>, listName: string, adapter: DmaAdapter, r: ListCallResult, request: ListRequest): SCATTER_GATHER_LIST | null {
+  dma.lastCall = r;
+  dma.lastListReceived = r.list !== null;
+  if (r.list) dma.lists.add(listName, { name: listName, adapter, list: r.list, mdl: request.mdl, va: request.va, length: request.length, writeToDevice: request.writeToDevice });
+  return r.list;
+}
+
+/** The report shows every list a step built, drawn over the scenario buffer its MDL describes. */
+async function showList(world: World, list: SCATTER_GATHER_LIST | null, mdl: MDL): Promise<void> {
+  const named = list ? objects(world).mdls.values().find((m) => m.mdl === mdl) : undefined;
+  if (list && named) await attachScatterGatherPicture(world, list, named.buffer);
 }
 
 When(/^the driver "([^"]*)" gets scatter\/gather list "([^"]*)" on adapter "([^"]*)" for MDL "([^"]*)" (to|from) the device$/, async function (this: World, driver: string, listName: string, adapterName: string, mdlName: string, toOrFrom: string) {
@@ -441,12 +457,11 @@ async function buildList(world: World, driver: string, listName: string, adapter
   const length = needed - shortBy;
   if (length > buffer.length) throw new Error(`buffer "${bufferName}" holds ${formatBytes(buffer.length)}, less than the ${length} bytes the step says it holds`);
   const request: ListRequest = { mdl, va: mdl.StartVa + mdl.ByteOffset, length: mdl.ByteCount, writeToDevice: writesToDevice(toOrFrom) };
+  let received: SCATTER_GATHER_LIST | null = null;
   await attempt(world, (machine) => {
-    const r = buildScatterGatherList(machine, driver, adapter, request, buffer.va, length);
-    dma.lastCall = r;
-    dma.lastListReceived = r.list !== null;
-    if (r.list) dma.lists.add(listName, { name: listName, adapter, list: r.list, mdl, va: request.va, length: request.length, writeToDevice: request.writeToDevice });
+    received = keepList(dma, listName, adapter, buildScatterGatherList(machine, driver, adapter, request, buffer.va, length), request);
   });
+  await showList(world, received, mdl);
 }
 
 When(/^the driver "([^"]*)" builds scatter\/gather list "([^"]*)" on adapter "([^"]*)" for MDL "([^"]*)" (to|from) the device into buffer "([^"]*)" of the calculated size$/, async function (this: World, driver: string, listName: string, adapterName: string, mdlName: string, toOrFrom: string, bufferName: string) {

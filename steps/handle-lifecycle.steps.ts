@@ -12,6 +12,8 @@ import { formatBytes } from '../src/contracts/units';
 import { workloadOf } from './support/driver-under-test';
 import { ConformanceWorld } from './support/world';
 import { perform } from './support/application-steps';
+import { HANDLE_RULE, requireOfDriver } from '../src/oracles/rule-check';
+import { STATUS } from '../src/machine/ntstatus';
 
 When('{string} duplicates its handle into {string}', function (this: ConformanceWorld, owner: string, holder: string) {
   const workload = workloadOf(this);
@@ -26,7 +28,7 @@ When('{string} closes its duplicate of {string}\'s handle', function (this: Conf
   const by = workload.application(holder);
   const of = workload.application(owner);
   const status = perform(this, `${holder} closes its duplicate of ${owner}'s handle`, () => by.closeDuplicateOf(of));
-  if (status !== undefined) expect(statusName(status), `${holder} closing the duplicate`).to.equal('STATUS_SUCCESS');
+  if (status !== undefined) requireOfDriver(status === STATUS.SUCCESS, HANDLE_RULE, 'completion', `expected ${holder}'s duplicate of ${owner}'s handle to close`, () => `closing it (the driver's IRP_MJ_CLEANUP) ended with ${statusName(status)}`);
 });
 
 When('{string} starts a read of {size} and cancels it after {count} ns', function (this: ConformanceWorld, name: string, size: number, delayNs: number) {
@@ -42,9 +44,11 @@ Then('the driver got IRP_MJ_CLOSE for {string}\'s handle only after the handle\'
   const a = workload.application(name);
   const open = a.lastClosedOpen;
   if (!open) throw new Error(`${name} has not closed a handle of its own yet`);
-  expect(open.closeSentAtNs, `IRP_MJ_CLOSE for ${name}'s handle`).to.not.equal(null);
   const requests = workload.ledger.requests.filter((t) => t.request.irp?.fileObject === open);
-  expect(requests.length, `requests ${name} issued through the handle`).to.be.greaterThan(0);
+  if (requests.length === 0) throw new Error(`${name} issued no request through the handle it closed: the check says nothing`);
+  const expected = `expected IRP_MJ_CLOSE for ${name}'s handle once its last request had finished`;
+  // The I/O manager sends IRP_MJ_CLOSE when the last reference goes: a request the driver never finishes keeps it back.
+  requireOfDriver(open.closeSentAtNs !== null, HANDLE_RULE, 'completion', expected, () => `no IRP_MJ_CLOSE came: ${requests.filter((t) => !t.request.done).length} request(s) of the handle never finished`);
   const lastFinished = Math.max(...requests.map((t) => t.request.completedAtNs ?? Infinity));
-  expect(open.closeSentAtNs!, `IRP_MJ_CLOSE (at ${open.closeSentAtNs} ns) after the handle's last request finished (at ${lastFinished} ns)`).to.be.at.least(lastFinished);
+  requireOfDriver(open.closeSentAtNs! >= lastFinished, HANDLE_RULE, 'completion', expected, () => `IRP_MJ_CLOSE came at ${open.closeSentAtNs} ns, before the handle's last request finished (at ${lastFinished} ns)`);
 });

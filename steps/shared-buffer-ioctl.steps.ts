@@ -5,14 +5,14 @@
  * is one call into the class's application (src/conformance/shared-buffer-ioctl).
  */
 import { Then, When } from '@cucumber/cucumber';
-import { expect } from 'chai';
-import { listsBuiltOncePerBuffer, sharedBufferClientOf } from '../src/conformance/shared-buffer-ioctl/application';
+import { SHARED_BUFFER_RULES, listsBuiltOncePerBuffer, sharedBufferClientOf } from '../src/conformance/shared-buffer-ioctl/application';
 import { failOnFindings } from '../src/oracles/rule-findings-error';
 import { formatBytes } from '../src/contracts/units';
 import { guardedKernelBuffer } from '../src/workload/hostile-input';
 import { app, perform, remember } from './support/application-steps';
 import { workloadOf } from './support/driver-under-test';
 import { ConformanceWorld } from './support/world';
+import { requireOfDriver } from '../src/oracles/rule-check';
 
 When('{string} registers a shared queue of {count} entries', function (this: ConformanceWorld, name: string, entries: number) {
   const client = sharedBufferClientOf(app(this, name));
@@ -57,12 +57,13 @@ When('{string} hands down {count} buffers of {size}', function (this: Conformanc
 When('{string} consumes {count} filled buffers', function (this: ConformanceWorld, name: string, count: number) {
   const client = sharedBufferClientOf(app(this, name));
   const consumed = perform(this, `${name} consumes ${count} filled buffers`, () => client.consume(count));
-  if (consumed !== undefined) expect(consumed.length, `fills ${name} was signalled`).to.equal(count);
+  if (consumed !== undefined) requireOfDriver(consumed.length === count, SHARED_BUFFER_RULES.signal, 'completion', `expected ${name} to be signalled ${count} fills`, () => `${name} was signalled ${consumed.length} fill(s)`);
 });
 
 Then('{string} checked {count} fills against the device\'s stream', function (this: ConformanceWorld, name: string, count: number) {
   const client = sharedBufferClientOf(app(this, name));
-  expect(client.fillsChecked, `fills of ${name} checked against the stream (${client.emptyFills} were reported empty)`).to.equal(count);
+  requireOfDriver(client.fillsChecked === count, SHARED_BUFFER_RULES.data, 'data', `expected ${count} fills of ${name} checked against the device's stream`,
+    () => `${client.fillsChecked} fill(s) of ${name} were checked against the stream (${client.emptyFills} were reported empty)`);
 });
 
 Then('each buffer\'s scatter\\/gather list was built once, however often it was filled', function (this: ConformanceWorld) {

@@ -4,24 +4,21 @@
  * no failure" fails with every failing run, its finding and the command that
  * replays it. The sweep's summary is attached to the report.
  */
-import { Before, Given, ITestCaseHookParameter, Then, When } from '@cucumber/cucumber';
+import { Given, Then, When } from '@cucumber/cucumber';
 import { RuleFindingsError } from '../src/oracles/rule-findings-error';
 import { SWEEP_MACHINE } from '../src/sweep/sweep-run';
 import type { BootVariant } from '../src/workload/boot-variants';
 import { expect } from 'chai';
-import { ConformanceClass } from '../src/personalities/wdm/contract';
-import { isConformanceClass } from '../src/conformance/classes';
 import { protocolFor } from '../src/conformance/classes';
 import { suiteModuleOf } from '../src/conformance/driver-finder';
 import { replayModulePath } from '../src/sweep/sweep-command';
 import { formatSweep } from '../src/sweep/sweep-report';
 import { ClassSweep, sweepClass } from '../src/sweep/systematic-sweep';
 import { attachText } from './support/attach';
-import { classesOfTags, selectedDriver } from './support/driver-under-test';
+import { judgedClass, selectedDriver } from './support/driver-under-test';
 import { ConformanceWorld } from './support/world';
 
 const sweeps = new WeakMap<ConformanceWorld, { sweep: ClassSweep; report: string }>();
-const scenarioClasses = new WeakMap<ConformanceWorld, ConformanceClass[]>();
 /** A scenario's own sweep machine, when it names one. */
 const sweepMachines = new WeakMap<ConformanceWorld, BootVariant>();
 
@@ -30,15 +27,9 @@ Given('the sweep\'s HAL grants every DMA adapter the map registers its driver as
   sweepMachines.set(this, asked);
 });
 
-Before({ name: 'remember the scenario\'s conformance classes for the sweep' }, function (this: ConformanceWorld, scenario: ITestCaseHookParameter) {
-  scenarioClasses.set(this, classesOfTags(scenario.pickle.tags).filter(isConformanceClass));
-});
-
 When('the sweep fails each fallible call of the driver under test in turn', async function (this: ConformanceWorld) {
   const driver = selectedDriver(this);
-  const conformanceClass = (scenarioClasses.get(this) ?? []).find((c) => driver.conformanceClasses.includes(c));
-  const protocol = conformanceClass ? protocolFor(conformanceClass) : null;
-  if (!protocol) throw new Error(`the sweep has no standard workload for the scenario's class (${(scenarioClasses.get(this) ?? []).join(', ') || 'no @class tag'})`);
+  const protocol = protocolFor(judgedClass(this));
   const machine = sweepMachines.get(this);
   const sweep = sweepClass(driver, protocol, machine ? { machine } : {});
   // The replay command names the module: the one the run named, or the suite's own driver of that name.

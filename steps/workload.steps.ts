@@ -10,11 +10,10 @@
  * stopped or the driver hung fails at once, naming the rule the stop breaks.
  */
 import { DataTable, Given, Then, When } from '@cucumber/cucumber';
-import { expect } from 'chai';
 import { STATUS, statusName } from '../src/machine/ntstatus';
 import { parseSize } from '../src/machine/size-expression';
 import { formatBytes } from '../src/contracts/units';
-import { CallSite, FailurePoint, failCalls, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
+import { CallSite, FailurePoint, LaterPiece, PieceMappingPoint, failCalls, failPieceCall, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
 import { guardedKernelBuffer } from '../src/workload/hostile-input';
 import { runMixedWorkload } from '../src/workload/mixed-workload';
 import { statusFinding } from '../src/oracles/completion-oracle';
@@ -24,6 +23,7 @@ import { objects } from './support/scenario-objects';
 import { completionFindingOf } from '../src/oracles/completion-oracle';
 import { app, latestRequestOf, perform, remember, rememberedRequestOf } from './support/application-steps';
 import { ConformanceWorld } from './support/world';
+import { HANDLE_RULE, requireOfDriver } from '../src/oracles/rule-check';
 
 /** Rows of | size | offset into its page |, the offset optional (0). */
 function bufferRows(table: DataTable): { size: number; offset: number }[] {
@@ -45,7 +45,7 @@ Given('the application {string} has opened the device', function (this: Conforma
     objects(this).processes.add(name, started.process);
     return started.open();
   });
-  if (status !== undefined) expect(statusName(status), `${name} opening the device`).to.equal('STATUS_SUCCESS');
+  if (status !== undefined) requireOfDriver(status === STATUS.SUCCESS, HANDLE_RULE, 'completion', `expected ${name} to open the device`, () => `the driver's IRP_MJ_CREATE for ${name} ended with ${statusName(status)}`);
 });
 
 When('{string} reads into buffers of these sizes:', function (this: ConformanceWorld, name: string, table: DataTable) {
@@ -89,7 +89,7 @@ When('{string} runs a mix of {count} reads and writes of up to {size}, {count} i
 When('{string} closes its handle', function (this: ConformanceWorld, name: string) {
   const a = app(this, name);
   const status = perform(this, `${name} closes its handle`, () => a.close());
-  if (status !== undefined) expect(statusName(status), `${name} closing its handle`).to.equal('STATUS_SUCCESS');
+  if (status !== undefined) requireOfDriver(status === STATUS.SUCCESS, HANDLE_RULE, 'completion', `expected ${name}'s handle to close`, () => `closing ${name}'s handle (the driver's IRP_MJ_CLEANUP) ended with ${statusName(status)}`);
 });
 
 When('the application {string} exits', function (this: ConformanceWorld, name: string) {
@@ -218,6 +218,10 @@ When('the next {count} call(s) to {word} by the driver under test fail(s)', func
 
 When('the next {count} call(s) to {word} by the I\\/O manager fail(s)', function (this: ConformanceWorld, count: number, point: string) {
   injectFailures(this, point, 'io-manager', count);
+});
+
+When('the driver under test\'s {word} call for the {word} piece of a request fails', function (this: ConformanceWorld, point: string, piece: string) {
+  perform(this, `failing the driver's ${point} call for the ${piece} piece of a request`, (w) => failPieceCall(w, point as PieceMappingPoint, piece as LaterPiece));
 });
 
 When('allocations stop failing', function (this: ConformanceWorld) {

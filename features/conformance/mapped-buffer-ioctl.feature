@@ -268,3 +268,35 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     And "helper.exe" closes its duplicate of "app.exe"'s handle
     And every application exits and the driver under test is unloaded
     Then the workload passes every check
+
+  # A buffer longer than the adapter's map registers is mapped and moved in
+  # pieces; the failed call is the one that maps the transfer's second
+  # piece, or its last (of the whole buffer, which a driver may map a piece
+  # at a time through a partial MDL), whatever piece length it chose. A
+  # driver may retry the piece or end the transfer in an error once the
+  # piece on the device has ended; either way nothing is left.
+  @rule:SG-3 @rule:MDL-2 @seed:001
+  Scenario Outline: A fill longer than the adapter's map registers whose <call> for its <piece> piece fails ends as the contract allows, and the next fill works
+    Given the HAL grants the DMA test device's adapter at most 16 map registers
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 256 KiB from the driver
+    And the driver under test's <call> call for the <piece> piece of a request fails
+    And "app.exe" has the device fill its whole mapped buffer
+    Then "app.exe"'s latest request ended as the contract allows
+    When the driver under test's <call> call for the <piece> piece of a request fails
+    And "app.exe" has the device read 256 KiB of its mapped buffer, 0 bytes into it
+    Then "app.exe"'s latest request ended as the contract allows
+    When allocations stop failing
+    And "app.exe" has the device fill 100 KiB of its mapped buffer, 3 bytes into it
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | call                   | piece  |
+      | GetScatterGatherList   | second |
+      | GetScatterGatherList   | last   |
+      | BuildScatterGatherList | second |
+      | BuildScatterGatherList | last   |

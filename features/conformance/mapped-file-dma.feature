@@ -233,3 +233,36 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     And every application exits and the driver under test is unloaded
     Then nothing of the driver is left behind
     And the workload passes every check
+
+  # A view longer than the adapter's map registers is mapped and moved in
+  # pieces; the failed call is the one that maps the request's second piece,
+  # or its last, whatever piece length the driver chose. A driver may retry
+  # the piece (and succeed) or end the request in an error once the piece on
+  # the device has ended; either way the view is unlocked once.
+  @rule:SG-3 @rule:PAGE-5 @seed:001
+  Scenario Outline: A view longer than the adapter's map registers whose <call> for its <piece> piece fails ends as the contract allows, is unlocked, and the next transfer works
+    Given the HAL grants the DMA test device's adapter at most 16 map registers
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 256 KiB
+    And "app.exe" maps a file "b.dat" of 200 KiB holding data for the device
+    When the driver under test's <call> call for the <piece> piece of a request fails
+    And "app.exe" has the device fill its view of "a.dat"
+    Then "app.exe"'s latest request ended as the contract allows
+    When the driver under test's <call> call for the <piece> piece of a request fails
+    And "app.exe" has the device read its view of "b.dat"
+    Then "app.exe"'s latest request ended as the contract allows
+    When allocations stop failing
+    And "app.exe" has the device fill its view of "a.dat"
+    And "app.exe" flushes its view of "a.dat"
+    Then the file "a.dat" holds the device's data
+    When every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | call                   | piece  |
+      | GetScatterGatherList   | second |
+      | GetScatterGatherList   | last   |
+      | BuildScatterGatherList | second |
+      | BuildScatterGatherList | last   |

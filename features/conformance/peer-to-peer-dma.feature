@@ -213,3 +213,35 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
     Then every request completed with the status and length the rules require
     And nothing of the driver is left behind
     And the workload passes every check
+
+  # A range longer than the adapter's map registers is mapped and moved in
+  # pieces; the failed call is the one that maps the transfer's second
+  # piece, or its last, whatever piece length the driver chose. A driver may
+  # retry the piece or end the transfer in an error once the piece on the
+  # device has ended; either way nothing of the mapping is left.
+  @rule:SG-3 @seed:001
+  Scenario Outline: A transfer longer than the adapter's map registers whose <call> for its <piece> piece fails ends as the contract allows, and nothing is left mapped
+    Given a machine with the GPU the peer-to-peer class needs
+    And the HAL grants the DMA test device's adapter at most 16 map registers
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" gets 256 KiB of GPU memory from the GPU's allocator
+    And the driver under test's <call> call for the <piece> piece of a request fails
+    And "app.exe" has the device write its whole GPU memory
+    Then "app.exe"'s latest request ended as the contract allows
+    When the driver under test's <call> call for the <piece> piece of a request fails
+    And "app.exe" has the device read 200 KiB of its GPU memory, 4 KiB into it
+    Then "app.exe"'s latest request ended as the contract allows
+    When allocations stop failing
+    And "app.exe" has the device write its whole GPU memory
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | call                   | piece  |
+      | GetScatterGatherList   | second |
+      | GetScatterGatherList   | last   |
+      | BuildScatterGatherList | second |
+      | BuildScatterGatherList | last   |

@@ -497,3 +497,40 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | in dispatch, before it is queued           | 0     |
       | while it waits for its scatter/gather list | 50    |
       | while the device moves it                  | 20000 |
+
+  # A request longer than the adapter's map registers is mapped and run in
+  # pieces; the failed call is the one that maps the request's second piece,
+  # or its last, whatever piece length the driver chose. A driver may retry
+  # the piece (and succeed) or end the request in an error, once the piece
+  # on the device has ended, claiming no more than moved.
+  @rule:SG-3 @rule:PAGE-5 @seed:001
+  Scenario Outline: A request longer than the adapter's map registers whose <call> for its <piece> piece fails ends as the contract allows and leaks nothing
+    Given the HAL grants the DMA test device's adapter at most 16 map registers
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the driver under test's <call> call for the <piece> piece of a request fails
+    And "app.exe" reads into buffers of these sizes:
+      | size              | offset into its page |
+      | 256 KiB + 5 bytes | 100                  |
+    Then "app.exe"'s latest request ended as the contract allows
+    And every scatter/gather list the driver under test got has been put back exactly once
+    When the driver under test's <call> call for the <piece> piece of a request fails
+    And "app.exe" writes buffers of these sizes:
+      | size    | offset into its page |
+      | 200 KiB | 3000                 |
+    Then "app.exe"'s latest request ended as the contract allows
+    And every scatter/gather list the driver under test got has been put back exactly once
+    When allocations stop failing
+    And "app.exe" reads into buffers of these sizes:
+      | size    | offset into its page |
+      | 256 KiB | 7                    |
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | call                   | piece  |
+      | GetScatterGatherList   | second |
+      | GetScatterGatherList   | last   |
+      | BuildScatterGatherList | second |
+      | BuildScatterGatherList | last   |

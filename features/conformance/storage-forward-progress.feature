@@ -244,3 +244,56 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     When allocations stop failing
     And every application exits and the driver under test is unloaded
     Then the workload passes every check
+
+  # A request longer than the adapter's map registers is mapped and run in
+  # pieces; the failed call is the one that maps the request's second piece,
+  # or its last, whatever piece length the driver chose. The piece must still
+  # be mapped (into the reserve, or by a later retry) and the request
+  # complete in full.
+  @rule:SG-5 @rule:SG-3 @seed:001
+  Scenario Outline: A request longer than the adapter's map registers whose GetScatterGatherList for its <piece> piece fails still completes, and nothing leaks
+    Given the HAL grants the DMA test device's adapter at most 16 map registers
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the driver under test's GetScatterGatherList call for the <piece> piece of a request fails
+    And "app.exe" reads into buffers of these sizes:
+      | size              | offset into its page |
+      | 256 KiB + 5 bytes | 100                  |
+    And the driver under test's GetScatterGatherList call for the <piece> piece of a request fails
+    And "app.exe" writes buffers of these sizes:
+      | size    | offset into its page |
+      | 200 KiB | 3000                 |
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    And every scatter/gather list the driver under test got has been put back exactly once
+    When allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | piece  |
+      | second |
+      | last   |
+
+  @rule:SG-5 @rule:SG-4 @seed:001
+  Scenario Outline: Building the <piece> piece of a long request into the reserve fails too: the request waits and still completes
+    Given the HAL grants the DMA test device's adapter at most 16 map registers
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the driver under test's GetScatterGatherList call for the <piece> piece of a request fails
+    And the driver under test's BuildScatterGatherList call for the <piece> piece of a request fails
+    And "app.exe" reads into buffers of these sizes:
+      | size              | offset into its page |
+      | 256 KiB + 5 bytes | 100                  |
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    When allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | piece  |
+      | second |
+      | last   |

@@ -5,8 +5,10 @@
  * never put back (SG-3) and a driver that let go of its adapter or reserve
  * too early (SG-1, SG-5): a list whose MDL is already freed belongs to a
  * request that completed, and one left in a buffer while the device runs no
- * transfer serves none, so it was never put back; otherwise the count of
- * lists against outstanding requests leans one way.
+ * transfer serves none, so it was never put back, unless the HAL deferred
+ * its execution routine and has not run it (the transfer has not started:
+ * the list is in use); otherwise the count of lists against outstanding
+ * requests leans one way.
  */
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
@@ -36,7 +38,9 @@ export function diagnoseAdapterReleasedWithLists(rule: RuleRef, evidence: Eviden
  * yet, so more lists out than the other outstanding requests can hold means
  * one of them outlived its request.
  */
-export function diagnoseListBufferInUse(rule: RuleRef, evidence: Evidence): Diagnosis {
+export function diagnoseListBufferInUse(rule: RuleRef, evidence: Evidence, awaitsExecutionRoutine = false): Diagnosis {
+  // The device being idle says nothing of a list whose execution routine the HAL deferred: its transfer is yet to start.
+  if (awaitsExecutionRoutine) return certain(rule, 'the list in the buffer still waited for the execution routine the HAL deferred: its transfer had not started, and the buffer was reused under it');
   const stale = outlived(evidence);
   if (stale > 0) return certain('SG-3', `${stale} list(s) not put back were built for MDLs already freed: their requests completed, and the list in the buffer was never put back`);
   if (evidence.device.status !== 'busy') {

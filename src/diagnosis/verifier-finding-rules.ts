@@ -45,7 +45,8 @@ export function diagnoseVerifierFinding(finding: VerifierObservation, evidence: 
     case 'VER-ADAPTER-RELEASED-WITH-SG-LISTS':
       return diagnoseAdapterReleasedWithLists(rule, evidence);
     case 'VER-SG-BUFFER-IN-USE':
-      return diagnoseListBufferInUse(rule, evidence);
+      // P4: the list the buffer holds still waited for its deferred execution routine.
+      return diagnoseListBufferInUse(rule, evidence, finding.parameters[3] === 1);
     default:
       return certain(rule);
   }

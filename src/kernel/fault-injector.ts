@@ -19,10 +19,35 @@ export type FaultMode =
 
 const FAULT_MODE_KINDS: readonly string[] = ['nth', 'every', 'fraction', 'first-per-call-site', 'after'] satisfies FaultMode['kind'][];
 
+/**
+ * Where in the buffer it maps a mapping call's transfer lies, for routines
+ * that map part of an MDL (GetScatterGatherList, BuildScatterGatherList): a
+ * request longer than the adapter's map registers is mapped piece by piece.
+ */
+export interface TransferPosition {
+  /** The transfer starts past the MDL's first byte: a second or later piece. */
+  readonly later: boolean;
+  /** The transfer ends at the last byte the MDL (chain) describes. */
+  readonly last: boolean;
+}
+
+/** Which pieces a rule counts: any later piece (the first of them is the second piece), or the last of several. */
+export type PieceFilter = 'later' | 'last';
+
+const PIECE_FILTERS: readonly string[] = ['later', 'last'] satisfies PieceFilter[];
+
 export interface FaultRule {
   readonly point: string;
   readonly mode: FaultMode;
   readonly callSite?: string;
+  /** Count only the calls that map such a piece (only routines that say where their transfer lies have pieces). */
+  readonly piece?: PieceFilter;
+}
+
+function piecePasses(filter: PieceFilter | undefined, position: TransferPosition | undefined): boolean {
+  if (filter === undefined) return true;
+  if (!position?.later) return false; // the first piece, or a routine that maps no piece of a buffer
+  return filter === 'later' || position.last;
 }
 
 /**
@@ -58,6 +83,7 @@ export class FaultInjector {
     if (m.kind === 'fraction' && !(m.probability >= 0 && m.probability <= 1)) {
       throw new RangeError(`fault rule for ${rule.point}: probability must lie in [0, 1], got ${m.probability}`);
     }
+    if (rule.piece !== undefined && !PIECE_FILTERS.includes(rule.piece)) throw new RangeError(`fault rule for ${rule.point}: unknown piece "${String(rule.piece)}"; use one of ${PIECE_FILTERS.join(', ')}`);
     this.rules.push({ ...rule, calls: 0, seenSites: new Set() });
   }
 
@@ -84,12 +110,13 @@ export class FaultInjector {
     this.rules = point === undefined ? [] : this.rules.filter((r) => r.point !== point);
   }
 
-  /** True when this call must fail. Every matching rule sees the call. */
-  shouldFail(point: string, callSite = ''): boolean {
+  /** True when this call must fail. Every matching rule sees the call; `position`, where the call's transfer lies in its buffer. */
+  shouldFail(point: string, callSite = '', position?: TransferPosition): boolean {
     let fail = false;
     for (const r of this.rules) {
       if (r.point !== point && !(r.point.endsWith('*') && point.startsWith(r.point.slice(0, -1)))) continue;
       if (r.callSite !== undefined && r.callSite !== callSite) continue;
+      if (!piecePasses(r.piece, position)) continue;
       r.calls++;
       switch (r.mode.kind) {
         case 'nth': if (r.calls === r.mode.n) fail = true; break;

@@ -55,11 +55,10 @@ export class Kernel {
   }
 
   /**
-   * Where in the running driver's source the machine is now (or where `stack` was taken): the innermost
-   * frame of the driver's code; null when no driver code is running or its personality cannot tell.
+   * Where in the running driver's source the machine is now (or where `stack` was taken, in `driver`): the
+   * innermost frame of the driver's code; null when no driver code is running or its personality cannot tell.
    */
-  placeInDriver(stack: string | null = null): DriverPlace | null {
-    const driver = this.cpu.currentDriver;
+  placeInDriver(stack: string | null = null, driver: string | null = this.cpu.currentDriver): DriverPlace | null {
     const finder = driver === null ? undefined : this.driverPlaceFinders.get(driver);
     return finder ? finder(stack ?? currentStack()) : null;
   }

@@ -6,6 +6,7 @@
  * finished, so the lists of its live adapters can be counted; a second put
  * and a build over a list still in use are the verifier's findings.
  */
+import { diagnoseLeftover } from '../diagnosis/leftover-rules';
 import type { Workload } from '../workload/workload';
 import type { OracleFinding } from './oracle-finding';
 
@@ -30,4 +31,22 @@ export function scatterGatherListAccounting(workload: Workload): OracleFinding[]
 /** Lists the driver's live adapters have handed out so far. */
 export function scatterGatherListsHandedOut(workload: Workload): number {
   return workload.machine.hal.liveAdapters(workload.driverName).reduce((n, a) => n + a.lists.allocatedCount, 0);
+}
+
+/**
+ * What the driver mapped is given back once its requests have finished: its
+ * scatter/gather lists (SG-3), or, for a driver that maps with
+ * AllocateAdapterChannel and MapTransfer instead and got no list, its
+ * adapter channels and map registers (as the leftovers oracle files them).
+ */
+export function mappingAccounting(workload: Workload): OracleFinding[] {
+  const findings = scatterGatherListAccounting(workload);
+  if (scatterGatherListsHandedOut(workload) > 0) return findings;
+  for (const adapter of workload.machine.hal.liveAdapters(workload.driverName)) {
+    const o = adapter.outstanding();
+    if (o.mapRegisters > 0 || o.channels > 0) {
+      findings.push({ oracle: 'leftovers', rule: diagnoseLeftover('channel-or-map-registers-held').rule, message: `${adapter.label} still has ${o.channels} adapter channel(s) and ${o.mapRegisters} map register(s) held after the driver's requests finished` });
+    }
+  }
+  return findings;
 }

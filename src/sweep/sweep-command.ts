@@ -12,9 +12,9 @@
  *
  * Exit status: 0 when no run found anything, 1 when one did, 2 on a usage error.
  */
-import * as path from 'node:path';
 import { ConformanceClass, DriverModule } from '../personalities/wdm/contract';
 import { isConformanceClass } from '../conformance/classes';
+import { driverPathForReplay } from '../personalities/driver-path-for-replay';
 import { loadDriverModule } from '../personalities/driver-loader';
 import { ClassProtocol } from '../conformance/class-protocol';
 import { protocolFor } from '../conformance/classes';
@@ -82,11 +82,8 @@ export function classesToSweep(driver: DriverModule, named: string | null): Clas
   return protocols;
 }
 
-/** The module as the replay command names it: relative to the working directory when it lies below it. */
-export function replayModulePath(modulePath: string): string {
-  const relative = path.relative(process.cwd(), path.resolve(modulePath));
-  return relative.startsWith('..') || path.isAbsolute(relative) ? modulePath : relative;
-}
+/** The module as the replay command names it (src/personalities/driver-path-for-replay.ts). */
+export const replayModulePath = driverPathForReplay;
 
 export function runSweepCommand(command: SweepCommand, print: (line: string) => void = console.log): number {
   const driver = loadDriverModule(command.driver);

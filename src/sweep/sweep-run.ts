@@ -21,6 +21,7 @@ import { crashOf } from '../oracles/driver-crashed';
 import type { DriverCrash } from '../diagnosis/driver-crash';
 import type { OracleFinding } from '../oracles/oracle-finding';
 import { Workload } from '../workload/workload';
+import { fragmentPhysicalMemory } from '../workload/memory-fragmentation';
 import { DriverCallCounter, InjectedFailure } from './call-counter';
 import { failablePointsOf } from './class-failure-points';
 import { finishRefusedStart, leftAfterRefusedStart } from './refused-start';
@@ -56,6 +57,8 @@ export function runSweepPlan(driver: DriverModule, protocol: ClassProtocol, plan
     workload.disturb('resources-failing');
   });
   workload = Workload.start(machine, driver);
+  // As in the fuzzer: drivers start at boot, then the machine runs a while before the first application comes.
+  if (variant.fragmented && !workload.stop) fragmentPhysicalMemory(machine, 0.5);
   counter.started = true;
   const w: Workload = workload;
   finishRefusedStart(w);

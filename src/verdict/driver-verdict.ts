@@ -5,7 +5,9 @@
  * behind it) and in how many scenarios. Only scenarios of a claimed class
  * count: the kernel self-check scenarios test the simulated machine, not the
  * driver. Pure: the outcomes come from the run's results (allure-outcomes.ts).
+ * Failures a team's expectations file lists are counted as known, apart.
  */
+import { KnownFailure, knownFailureOf } from './expectations';
 export interface ScenarioOutcome {
   readonly name: string;
   /** The conformance classes the scenario is tagged with (@class:...). */
@@ -35,15 +37,23 @@ export interface ClassVerdict {
   readonly broken: readonly BrokenRule[];
   /** Scenarios that failed without naming a rule, or could not run (broken, skipped): no verdict on a rule. */
   readonly withoutRule: number;
+  /** Failures the team's expectations file lists (expectations.ts), by rule: known, never passed. */
+  readonly known: readonly { readonly rule: string; readonly scenarios: number }[];
 }
 
-export function classVerdicts(outcomes: readonly ScenarioOutcome[], claimed: readonly string[]): ClassVerdict[] {
+export function classVerdicts(outcomes: readonly ScenarioOutcome[], claimed: readonly string[], expectations: readonly KnownFailure[] = []): ClassVerdict[] {
   return claimed.map((conformanceClass) => {
     const own = outcomes.filter((o) => o.classes.includes(conformanceClass));
     const byRule = new Map<string, { entries: Set<string>; scenarios: number; places: Map<string, number> }>();
+    const known = new Map<string, number>();
     let withoutRule = 0;
     for (const o of own) {
       if (o.status === 'passed') continue;
+      const expected = knownFailureOf(o, expectations.filter((k) => k.conformanceClass === conformanceClass));
+      if (expected) {
+        known.set(expected.rule, (known.get(expected.rule) ?? 0) + 1);
+        continue;
+      }
       if (o.status !== 'failed' || o.brokenRule === null) {
         withoutRule++;
         continue;
@@ -55,7 +65,8 @@ export function classVerdicts(outcomes: readonly ScenarioOutcome[], claimed: rea
       byRule.set(o.brokenRule, rule);
     }
     const broken = [...byRule].map(([rule, r]) => ({ rule, entries: [...r.entries].sort(), scenarios: r.scenarios, places: [...r.places].sort((a, b) => b[1] - a[1]).map(([p]) => p) })).sort((a, b) => b.scenarios - a.scenarios || a.rule.localeCompare(b.rule));
-    return { conformanceClass, passed: own.filter((o) => o.status === 'passed').length, total: own.length, broken, withoutRule };
+    const knownByRule = [...known].map(([rule, scenarios]) => ({ rule, scenarios })).sort((a, b) => b.scenarios - a.scenarios || a.rule.localeCompare(b.rule));
+    return { conformanceClass, passed: own.filter((o) => o.status === 'passed').length, total: own.length, broken, withoutRule, known: knownByRule };
   });
 }
 
@@ -76,11 +87,22 @@ export function classPassed(v: ClassVerdict): boolean {
   return v.total > 0 && v.passed === v.total;
 }
 
-/** "read-write-direct: 31/31 passed", or "read-write-direct: 0/31: broke SG-3 (VER-SG-DOUBLE-PUT) in 21 scenarios, PAGE-1 in 3". */
+/** Whether every scenario of the class passed or failed as the expectations file lists (a known failure is still no pass). */
+export function classAsExpected(v: ClassVerdict): boolean {
+  return v.total > 0 && v.broken.length === 0 && v.withoutRule === 0;
+}
+
+const scenarios = (n: number): string => `${n} scenario${n === 1 ? '' : 's'}`;
+
+/**
+ * "read-write-direct: 31/31 passed", "read-write-direct: 0/31: broke SG-3 (VER-SG-DOUBLE-PUT) in 21 scenarios, PAGE-1 in 3",
+ * or with an expectations file "read-write-direct: 30/31, known to break SG-3 in 1 scenario".
+ */
 export function verdictLine(v: ClassVerdict): string {
   if (v.total === 0) return `${v.conformanceClass}: no scenario of the class ran`;
   if (classPassed(v)) return `${v.conformanceClass}: ${v.passed}/${v.total} passed`;
-  const parts = v.broken.map((b, i) => `${i === 0 ? 'broke ' : ''}${b.rule}${b.entries.length > 0 ? ` (${b.entries.join(', ')})` : ''} in ${b.scenarios} scenario${b.scenarios === 1 ? '' : 's'}`);
+  const parts = v.broken.map((b, i) => `${i === 0 ? 'broke ' : ''}${b.rule}${b.entries.length > 0 ? ` (${b.entries.join(', ')})` : ''} in ${scenarios(b.scenarios)}`);
   if (v.withoutRule > 0) parts.push(`${v.withoutRule} failed or broken without naming a rule`);
-  return `${v.conformanceClass}: ${v.passed}/${v.total}: ${parts.join(', ')}`;
+  if (v.known.length > 0) parts.push(`known to break ${v.known.map((k) => `${k.rule} in ${scenarios(k.scenarios)}`).join(', ')}`);
+  return `${v.conformanceClass}: ${v.passed}/${v.total}${parts.length > 0 && v.broken.length === 0 && v.withoutRule === 0 ? ',' : ':'} ${parts.join(', ')}`;
 }

@@ -59,6 +59,28 @@ export function failCalls(workload: Workload, point: FailurePoint, callSite: Cal
   workload.disturb('resources-failing');
 }
 
+/** Routines that map part of a buffer, so that a request longer than the adapter's map registers calls them once per piece. */
+export const PIECE_MAPPING_POINTS = ['GetScatterGatherList', 'BuildScatterGatherList'] as const;
+export type PieceMappingPoint = (typeof PIECE_MAPPING_POINTS)[number];
+
+/** Which piece of a request mapped in pieces: the second, or the last of several. */
+export type LaterPiece = 'second' | 'last';
+
+/**
+ * The driver's next call to `point` that maps the `piece` piece of a buffer
+ * fails: the first call after now whose transfer starts past the buffer's
+ * first byte (the second piece), or also ends at its last byte (the last
+ * piece). Which piece a call maps is read from the call itself, so the
+ * driver's piece length does not matter.
+ */
+export function failPieceCall(workload: Workload, point: PieceMappingPoint, piece: LaterPiece): void {
+  if (!(PIECE_MAPPING_POINTS as readonly string[]).includes(point)) throw new Error(`"${String(point)}" maps no piece of a buffer: the routines that do are ${PIECE_MAPPING_POINTS.join(', ')}`);
+  if (piece !== 'second' && piece !== 'last') throw new Error(`"${String(piece)}" is not a piece a call can be failed for: say second or last`);
+  workload.machine.kernel.faults.add({ point, mode: { kind: 'nth', n: 1 }, callSite: workload.driverName, piece: piece === 'second' ? 'later' : 'last' });
+  workload.conditions.add('resources-failing');
+  workload.disturb('resources-failing');
+}
+
 /** Injected failures stop; requests issued from now on must succeed again. */
 export function restoreCalls(workload: Workload): void {
   workload.machine.kernel.faults.clear();

@@ -18,7 +18,7 @@
  * watchdog's budget for one call into driver code (src/kernel/io/wall-clock-watchdog.ts).
  */
 import { Before, BeforeAll, ITestCaseHookParameter } from '@cucumber/cucumber';
-import type { DriverModule } from '../../src/personalities/wdm/contract';
+import type { ConformanceClass, DriverModule } from '../../src/personalities/wdm/contract';
 import { isConformanceClass } from '../../src/conformance/classes';
 import { loadDriverModule } from '../../src/personalities/driver-loader';
 import { setDriverTimeBudget } from '../../src/kernel/io/wall-clock-watchdog';
@@ -34,6 +34,8 @@ const CLASS_TAG = /^@class:(.+)$/;
 /** The driver named by the world parameters, loaded once per run; undefined until BeforeAll ran, null when none was named. */
 let namedDriver: DriverModule | null | undefined;
 const selected = new WeakMap<object, DriverModule>();
+/** The class a scenario judges the driver as: the first of its @class tags the driver claims. */
+const judgedAs = new WeakMap<object, ConformanceClass>();
 const workloads = new WeakMap<object, Workload>();
 
 /** The conformance classes a scenario's tags name, in tag order. */
@@ -71,8 +73,16 @@ Before({ name: 'select the driver under test' }, function (this: ConformanceWorl
     return 'skipped';
   }
   selected.set(this, driver);
+  judgedAs.set(this, classes.filter(isConformanceClass).find((c) => driver!.conformanceClasses.includes(c))!);
   return undefined;
 });
+
+/** The conformance class a scenario judges its driver as (the first of the scenario's @class tags the driver claims). */
+export function judgedClass(world: object): ConformanceClass {
+  const conformanceClass = judgedAs.get(world);
+  if (!conformanceClass) throw new Error('this step needs a driver under test: tag the scenario with the conformance class it checks (@class:<class>)');
+  return conformanceClass;
+}
 
 /** The driver a conformance scenario runs against; fails for a scenario without a @class tag. */
 export function selectedDriver(world: object): DriverModule {

@@ -210,6 +210,14 @@ describe('diagnosis of lists left out', () => {
     assert.equal(diagnoseVerifierFinding(finding, evidence({ requestsOutstanding: 2, adapters: [adapter({ listsOutstanding: 1 })] })).rule, 'SG-3');
   });
 
+  it('a build over a list still waiting for the execution routine the HAL deferred is SG-5, though the device is idle', () => {
+    const waiting = { id: 'VER-SG-BUFFER-IN-USE', parameters: [0x1003, 0, 1, 1] };
+    const idle = evidence({ requestsOutstanding: 1, adapters: [adapter({ listsOutstanding: 1 })] });
+    assert.deepEqual(diagnoseVerifierFinding(waiting, idle).candidates, ['SG-5']);
+    // The same build, the list's routine having run: the idle device needed no list (SG-3 first).
+    assert.equal(diagnoseVerifierFinding({ ...waiting, parameters: [0x1003, 0, 1, 0] }, idle).rule, 'SG-3');
+  });
+
   it('a list whose MDL is already freed outlived its request: never put back (SG-3), however many requests wait', () => {
     const finding = { id: 'VER-SG-BUFFER-IN-USE', parameters: [0x1003, 0, 1, 0] };
     assert.deepEqual(diagnoseVerifierFinding(finding, evidence({ requestsOutstanding: 5, adapters: [adapter({ listsOutstanding: 1, listsOutlivingTheirMdl: 1 })] })).candidates, ['SG-3']);

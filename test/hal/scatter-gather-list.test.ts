@@ -243,15 +243,32 @@ describe('CalculateScatterGatherList and BuildScatterGatherList', () => {
     assert.equal(buildList(t, adapter, mdl, va, 2 * PAGE_SIZE, buffer, PAGE_SIZE).status, STATUS.SUCCESS, 'the preallocated buffer still works');
   });
 
-  it('building into a buffer that still holds a live list is flagged', () => {
-    const t = bootHal();
+  /** A list built into a buffer, then a second build into the same buffer; the second build again, with `again`. */
+  function buildTwiceIntoOneBuffer(deferDmaCallbacks: boolean): { t: HalMachine; again: () => void } {
+    const t = bootHal({ deferDmaCallbacks });
     const adapter = adapterFor(t);
     const { va } = userBuffer(t, PAGE_SIZE);
     const mdl = lockedMdl(t, va, PAGE_SIZE);
     const buffer = nonPagedBuffer(t, PAGE_SIZE);
     assert.equal(buildList(t, adapter, mdl, va, PAGE_SIZE, buffer, PAGE_SIZE).status, STATUS.SUCCESS);
-    buildList(t, adapter, mdl, va, PAGE_SIZE, buffer, PAGE_SIZE);
+    const again = () => void buildList(t, adapter, mdl, va, PAGE_SIZE, buffer, PAGE_SIZE);
+    again();
+    return { t, again };
+  }
+
+  it('building into a buffer that still holds a live list is flagged', () => {
+    const { t } = buildTwiceIntoOneBuffer(false);
     assertFinding(t, 'VER-SG-BUFFER-IN-USE', 0x1003);
+  });
+
+  it('a build over a list whose execution routine the HAL deferred and has not run says so in P4; once it ran, P4 is 0', () => {
+    const { t, again } = buildTwiceIntoOneBuffer(true);
+    const pending = t.hal.verifier.findings.filter((f) => f.id === 'VER-SG-BUFFER-IN-USE');
+    assert.deepEqual(pending.map((f) => f.parameters[3]), [1]);
+    t.machine.clock.runUntilIdle();
+    again();
+    const all = t.hal.verifier.findings.filter((f) => f.id === 'VER-SG-BUFFER-IN-USE');
+    assert.equal(all[all.length - 1]!.parameters[3], 0, 'the routines have run: the list is no longer waiting for one');
   });
 
   it('property: for any start offset and length, Calculate gives exactly the size Build needs', () => {

@@ -71,6 +71,42 @@ describe('boot configuration', () => {
   });
 });
 
+describe('a 256 MiB machine', () => {
+  it('sizes its PFN database to the installed RAM, not to 4 GiB of address space, and nothing above RAM is RAM', () => {
+    const machine = bootSmallMachine();
+    const physical = machine.physical;
+    assert.equal(physical.frameLimit, (256 * MiB) / PAGE_SIZE);
+    for (const a of [physical.state, physical.flags, physical.lockCount, physical.shareCount, physical.owner, physical.ownerPage]) assert.equal(a.length, physical.frameLimit);
+    assert.ok(physical.isRam(physical.frameLimit - 1), 'the last frame is RAM');
+    assert.ok(!physical.isRam(physical.frameLimit), 'the frame above RAM is not');
+    assert.ok(!physical.isRam((4 * GiB - machine.config.deviceHoleBytes) / PAGE_SIZE), 'the device hole is not RAM');
+    assert.ok(!physical.isRam((4 * GiB) / PAGE_SIZE - 1), 'the top of the 4 GiB space is not RAM');
+  });
+});
+
+describe('a contiguous search across the device hole', () => {
+  /** The search as its contract states it: the highest run of `count` free frames within [lo, hi], frame by frame. */
+  function naiveHighestRun(physical: PhysicalMemory, count: number, highest: number): number {
+    let run = 0;
+    for (let pfn = Math.min(Math.floor((highest + 1) / PAGE_SIZE), physical.frameLimit) - 1; pfn >= 0; pfn--) {
+      run = physical.state[pfn] === FrameState.Free ? run + 1 : 0;
+      if (run === count) return pfn;
+    }
+    return -1;
+  }
+
+  it('finds the same frames as a frame-by-frame search, below the hole and above it, never spanning it', () => {
+    const machine = bootSmallMachine({ ramBytes: 6 * GiB });
+    const physical = machine.physical;
+    const owner = physical.registerOwner((ownerId) => ({ ownerId, ownerName: 'test' }));
+    for (const [count, highest] of [[4, FOUR_GIB - 1], [16, FOUR_GIB + 64 * MiB], [2, 6 * GiB], [8, 2 * FOUR_GIB]] as const) {
+      const expected = naiveHighestRun(physical, count, highest);
+      assert.ok(expected >= 0, `a run of ${count} exists below 0x${highest.toString(16)}`);
+      assert.equal(physical.allocateContiguous(owner, count, 0, highest, 0), expected, `${count} frames at most at 0x${highest.toString(16)}`);
+    }
+  });
+});
+
 describe('a 64 GiB machine', () => {
   const machine = Machine.boot({ ramBytes: 64 * GiB });
   const physical = machine.physical;

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { AssertionError } from 'chai';
 import { RuleFindingsError, failOnFindings, findingsHeadline, findingsOf } from '../../src/oracles/rule-findings-error';
 import type { OracleFinding } from '../../src/oracles/oracle-finding';
+import { requireOfDriver } from '../../src/oracles/rule-check';
 
 const doublePut: OracleFinding = { oracle: 'stop', rule: 'SG-3', entry: 'VER-SG-DOUBLE-PUT', bugCheck: 0xe6, message: 'a list put back twice' };
 const leftLocked: OracleFinding = { oracle: 'stop', rule: 'PAGE-5', bugCheck: 0xcb, message: 'pages left locked' };
@@ -31,5 +32,17 @@ describe('a rule findings error', () => {
     assert.throws(() => new RuleFindingsError('x', []), RangeError);
     assert.equal(findingsOf(new Error('[stop, SG-3] broken rule SG-3 in words only')), null);
     assert.equal(findingsOf(undefined), null);
+  });
+});
+
+describe('a Then step\'s own check of the driver', () => {
+  it('fails with one finding naming the rule it judges, as data, and says nothing when the check holds', () => {
+    assert.doesNotThrow(() => requireOfDriver(true, 'CONT-3', 'leftovers', 'expected nothing held', () => assert.fail('not asked when the check holds')));
+    try {
+      requireOfDriver(false, 'CONT-3', 'leftovers', 'expected every buffer preallocated at boot to be given back', () => 'the driver still holds 2');
+      assert.fail('the check should have failed');
+    } catch (e) {
+      assert.deepEqual(findingsOf(e), [{ oracle: 'leftovers', rule: 'CONT-3', message: 'the driver still holds 2' }]);
+    }
   });
 });

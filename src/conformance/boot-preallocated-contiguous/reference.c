@@ -23,13 +23,6 @@
 DMA_CONFORMANCE_DRIVER("boot-preallocated-contiguous-reference-c", "boot-preallocated-contiguous",
   "A ring of contiguous DMA buffers per handle in C, taken from the buffers the install configuration preallocated at boot; data copied between the ring and buffered I/O.");
 
-static NTSTATUS CompleteNow(PIRP Irp, NTSTATUS Status, ULONG_PTR Information) {
-  Irp->IoStatus.Status = Status;
-  Irp->IoStatus.Information = Information;
-  IoCompleteRequest(Irp, IO_NO_INCREMENT);
-  return Status;
-}
-
 /* --- the named steps ---------------------------------------------------------------- */
 
 /* The options of a set-up: the caller's, plus KERNEL_BUFFER_ALLOC, which the preallocated buffers were reserved with. */
@@ -112,13 +105,13 @@ static VOID RingStartBatch(PRING_DEVICE_EXTENSION Ext, PIRP Irp) {
     PRING_BUFFER buffer = &ring->Buffers[i];
     ULONG bytes = length - at < ring->Bytes ? length - at : ring->Bytes;
     if (write) RtlCopyMemory(buffer->Va, (PUCHAR)Irp->AssociatedIrp.SystemBuffer + at, bytes);  /* the device reads it from the ring */
-    count = DmaDeviceDescribe(&Ext->Device, count, RingDeviceAddressOf(buffer, 0), bytes);
+    count = DmaTestDeviceDescribe(&Ext->Device, count, RingDeviceAddressOf(buffer, 0), bytes);
     request->BatchCount++;
     at += bytes;
   }
   request->BatchBytes = at - request->Done;
-  DmaDeviceStartRing(&Ext->Device, count, write, (ULONGLONG)location->Parameters.Read.ByteOffset.QuadPart + request->Done);
-  DmaDeviceArmWatchdog(&Ext->Device, RING_TRANSFER_TIMEOUT_MS);
+  DmaTestDeviceStartRing(&Ext->Device, count, (ULONGLONG)location->Parameters.Read.ByteOffset.QuadPart + request->Done, write);
+  DmaTestDeviceArmWatchdog(&Ext->Device);
 }
 
 /* Start the next queued request when the device is idle. */
@@ -140,8 +133,9 @@ static VOID RingBatchEnded(PRING_DEVICE_EXTENSION Ext, DMA_TRANSFER_RESULT Resul
     PRING_REQUEST request = RingRequestOf(irp);
     PIO_STACK_LOCATION location = IoGetCurrentIrpStackLocation(irp);
     ULONG length = location->Parameters.Read.Length;
-    DmaDeviceCancelWatchdog(&Ext->Device);
-    if (Result.Done && location->MajorFunction == IRP_MJ_READ) {
+    BOOLEAN batchDone = NT_SUCCESS(Result.Status);  /* the device ended the batch in Done */
+    DmaTestDeviceCancelWatchdog(&Ext->Device);
+    if (batchDone && location->MajorFunction == IRP_MJ_READ) {
       ULONG at = request->Done;
       for (ULONG i = 0; i < request->BatchCount; i++) {
         ULONG bytes = length - at < request->Ring->Bytes ? length - at : request->Ring->Bytes;
@@ -149,12 +143,12 @@ static VOID RingBatchEnded(PRING_DEVICE_EXTENSION Ext, DMA_TRANSFER_RESULT Resul
         at += bytes;
       }
     }
-    if (Result.Done) request->Done += request->BatchBytes;
-    if (!Result.Done || request->Done == length || irp->Cancel) {
+    if (batchDone) request->Done += request->BatchBytes;
+    if (!batchDone || request->Done == length || irp->Cancel) {
       /* Cancelled: the request's handle was closed while it was under way. */
       Ext->Current = NULL;
-      if (!Result.Done) {
-        irp->IoStatus.Status = Result.Removed ? STATUS_DEVICE_NOT_CONNECTED : STATUS_IO_DEVICE_ERROR;
+      if (!batchDone) {
+        irp->IoStatus.Status = Result.Status;
         irp->IoStatus.Information = RingBytesOnError(irp, Result);
       } else {
         irp->IoStatus.Status = request->Done == length ? STATUS_SUCCESS : STATUS_CANCELLED;
@@ -174,7 +168,7 @@ static VOID RingBatchEnded(PRING_DEVICE_EXTENSION Ext, DMA_TRANSFER_RESULT Resul
 static VOID RingWatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2) {
   PRING_DEVICE_EXTENSION ext = DeferredContext;
   DMA_TRANSFER_RESULT result;
-  if (ext->Current && DmaDeviceEndedSilently(&ext->Device, &result)) RingBatchEnded(ext, result);
+  if (ext->Current && DmaTestDeviceWatch(&ext->Device, &result)) RingBatchEnded(ext, result);
 }
 
 /* --- dispatch ------------------------------------------------------------------------------ */
@@ -184,7 +178,7 @@ static NTSTATUS RingCreateHandle(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PFILE_OBJECT fileObject = IoGetCurrentIrpStackLocation(Irp)->FileObject;
   fileObject->FsContext = NULL;
   fileObject->FsContext2 = NULL;
-  return CompleteNow(Irp, STATUS_SUCCESS, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 /* IRP_MJ_CLOSE: every request of the handle is over; its ring buffers go back. */
@@ -197,37 +191,37 @@ static NTSTATUS RingClose(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   }
   fileObject->FsContext = NULL;
   fileObject->FsContext2 = NULL;
-  return CompleteNow(Irp, STATUS_SUCCESS, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 static NTSTATUS RingDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PRING_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   PIO_STACK_LOCATION location = IoGetCurrentIrpStackLocation(Irp);
-  if (location->Parameters.DeviceIoControl.IoControlCode != IOCTL_RING_SETUP) return CompleteNow(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
-  if (location->Parameters.DeviceIoControl.InputBufferLength < sizeof(RING_SETUP_INPUT)) return CompleteNow(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+  if (location->Parameters.DeviceIoControl.IoControlCode != IOCTL_RING_SETUP) return CompleteRequest(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+  if (location->Parameters.DeviceIoControl.InputBufferLength < sizeof(RING_SETUP_INPUT)) return CompleteRequest(Irp, STATUS_BUFFER_TOO_SMALL, 0);
   const RING_SETUP_INPUT *input = Irp->AssociatedIrp.SystemBuffer;
   ULONG bytes = input->BufferBytes, count = input->BufferCount, options = RingSetupOptions(input);
   BOOLEAN fromDevice = (options & DMA_OPTION_FROM_DEVICE) != 0, toDevice = (options & DMA_OPTION_TO_DEVICE) != 0;
   /* Exactly one direction per ring; every buffer must fit the descriptor ring. */
   if (bytes == 0 || count == 0 || count > RING_MAXIMUM_BUFFERS || fromDevice == toDevice
       || (bytes + ext->Device.MaxTransfer - 1) / ext->Device.MaxTransfer > DMA_MAX_RING_DESCRIPTORS) {
-    return CompleteNow(Irp, STATUS_INVALID_PARAMETER, 0);
+    return CompleteRequest(Irp, STATUS_INVALID_PARAMETER, 0);
   }
   PFILE_OBJECT fileObject = location->FileObject;
   PVOID *slot = fromDevice ? &fileObject->FsContext : &fileObject->FsContext2;
-  if (*slot) return CompleteNow(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+  if (*slot) return CompleteRequest(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
   PRING ring = NULL;
   NTSTATUS status = RingCreate(ext, bytes, count, options, &ring);
   if (NT_SUCCESS(status)) *slot = ring;
-  return CompleteNow(Irp, status, 0);
+  return CompleteRequest(Irp, status, 0);
 }
 
 static NTSTATUS RingReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PRING_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   PIO_STACK_LOCATION location = IoGetCurrentIrpStackLocation(Irp);
-  if (location->Parameters.Read.Length == 0) return CompleteNow(Irp, STATUS_SUCCESS, 0);
+  if (location->Parameters.Read.Length == 0) return CompleteRequest(Irp, STATUS_SUCCESS, 0);
   PRING ring = location->MajorFunction == IRP_MJ_WRITE ? location->FileObject->FsContext2 : location->FileObject->FsContext;
-  if (!ring) return CompleteNow(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);  /* no ring set up for this direction */
+  if (!ring) return CompleteRequest(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);  /* no ring set up for this direction */
   PRING_REQUEST request = RingRequestOf(Irp);
   RtlZeroMemory(request, sizeof *request);
   request->Ring = ring;
@@ -244,9 +238,9 @@ static NTSTATUS RingCleanup(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PRING_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   PFILE_OBJECT fileObject = IoGetCurrentIrpStackLocation(Irp)->FileObject;
   for (PIRP queued = IoCsqRemoveNextIrp(&ext->Queue, fileObject); queued; queued = IoCsqRemoveNextIrp(&ext->Queue, fileObject)) {
-    CompleteNow(queued, STATUS_CANCELLED, 0);
+    CompleteRequest(queued, STATUS_CANCELLED, 0);
   }
-  return CompleteNow(Irp, STATUS_SUCCESS, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 /* --- PnP and interrupts ---------------------------------------------------------------------- */
@@ -263,9 +257,10 @@ DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUN
 
 DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) {
   PDEVICE_OBJECT fdo;
-  NTSTATUS status = DmaDeviceAdd(DriverObject, Pdo, sizeof(RING_DEVICE_EXTENSION), DO_BUFFERED_IO, RingWatchdogExpired, &fdo);
+  NTSTATUS status = DmaTestDeviceCreate(DriverObject, Pdo, sizeof(RING_DEVICE_EXTENSION), DO_BUFFERED_IO, &fdo);
   if (!NT_SUCCESS(status)) return status;
   PRING_DEVICE_EXTENSION ext = fdo->DeviceExtension;
+  DmaTestDeviceInitialize(&ext->Device, Pdo, RingWatchdogExpired, ext, RING_TRANSFER_TIMEOUT_MS);
   KeInitializeSpinLock(&ext->Lock);
   IoCsqInitialize(&ext->Queue, NULL);
   fdo->Flags &= ~DO_DEVICE_INITIALIZING;
@@ -274,24 +269,21 @@ DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE
 
 DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM_RESOURCE_LIST Resources) {
   PRING_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  NTSTATUS status = DmaDeviceStart(&ext->Device, Resources, RING_MAXIMUM_LENGTH);
-  if (!NT_SUCCESS(status)) DmaDeviceStop(&ext->Device);
-  return status;
+  return DmaTestDeviceStart(&ext->Device, Resources, RING_MAXIMUM_LENGTH);
 }
 
 DRIVER_EXPORT(InterruptService) BOOLEAN InterruptService(PKINTERRUPT Interrupt, PVOID ServiceContext) {
-  return DmaDeviceInterrupt(ServiceContext);  /* ServiceContext: the FDO, whose extension begins with its DMA_REFERENCE_DEVICE */
+  PDEVICE_OBJECT fdo = ServiceContext;
+  return DmaTestDeviceInterrupt(&((PRING_DEVICE_EXTENSION)fdo->DeviceExtension)->Device, fdo);
 }
 
 DRIVER_EXPORT(DpcForIsr) VOID DpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context) {
   PRING_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   DMA_TRANSFER_RESULT result;
-  if (DmaDeviceTransferEnded(&ext->Device, &result)) RingBatchEnded(ext, result);
+  if (DmaTestDeviceTransferEnded(&ext->Device, &result)) RingBatchEnded(ext, result);
 }
 
 DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {
   PRING_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  DmaDeviceStop(&ext->Device);
-  IoDetachDevice(ext->Device.Pdo);
-  IoDeleteDevice(DeviceObject);
+  DmaTestDeviceRemove(&ext->Device, DeviceObject);
 }

@@ -7,8 +7,7 @@
 #define BOOT_PREALLOCATED_CONTIGUOUS_REFERENCE_H
 
 #include <wdm.h>
-#include <dma-conformance/dma-test-device.h>
-#include <dma-conformance/reference-device.h>
+#include <dma-conformance/dma-test-device-kit.h>
 #include <dma-conformance/boot-preallocated-contiguous.h>
 
 #define RING_TAG 0x676e6952                /* 'Ring' */
@@ -41,7 +40,7 @@ _Static_assert(sizeof(RING_REQUEST) <= sizeof(((PIRP)0)->Tail.Overlay.DriverCont
 #define RingRequestOf(Irp) ((PRING_REQUEST)(Irp)->Tail.Overlay.DriverContext)
 
 typedef struct _RING_DEVICE_EXTENSION {
-  DMA_REFERENCE_DEVICE Device;
+  DMA_TEST_DEVICE Device;
   KSPIN_LOCK Lock;             /* guards Current */
   IO_CSQ Queue;                /* requests not yet started: cancelable, cancelled at cleanup */
   PIRP Current;                /* the request on the device */

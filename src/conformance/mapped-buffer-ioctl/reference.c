@@ -160,10 +160,8 @@ static VOID PieceMapped(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_L
 static NTSTATUS MapPiece(PDEVICE_EXTENSION Ext) {
   PACTIVE_TRANSFER t = &Ext->Active;
   PMAPPED_BUFFER buffer = t->Open->Buffer;
-  /* An unaligned piece spans one page more than its length; a list spans no more pages than the map registers. */
-  ULONG longest = (Ext->Device.MapRegisters > 1 ? Ext->Device.MapRegisters - 1 : 1) * PAGE_SIZE;
   ULONG left = t->Order.Bytes - t->Done;
-  t->Piece = left < longest ? left : longest;
+  t->Piece = left < Ext->Device.LongestTransfer ? left : Ext->Device.LongestTransfer;
   PUCHAR va = buffer->SystemVa + t->Order.Offset + t->Done;
   IoBuildPartialMdl(buffer->Mdl, buffer->Partial, va, t->Piece);
   BOOLEAN toDevice = t->Order.Direction == MAPPED_TRANSFER_HOST_TO_DEVICE;
@@ -197,12 +195,12 @@ static VOID StartNext(PDEVICE_EXTENSION Ext) {
 
 /* The piece on the device ended (DPC, or the watchdog for a removed device). */
 static VOID PieceEnded(PDEVICE_EXTENSION Ext) {
-  ULONG state = DmaTestDeviceState(&Ext->Device);
-  if (state == DMA_STATE_BUSY || !Ext->Active.Irp || Ext->Active.Mapping) return;
+  DMA_TRANSFER_RESULT result;
+  if (!DmaTestDeviceTransferEnded(&Ext->Device, &result) || !Ext->Active.Irp || Ext->Active.Mapping) return;
   DmaTestDeviceCancelWatchdog(&Ext->Device);
   PutList(Ext);
-  if (state != DMA_STATE_DONE) {
-    Finish(Ext, DmaTestDeviceRemoved(&Ext->Device) ? STATUS_DEVICE_NOT_CONNECTED : STATUS_IO_DEVICE_ERROR);
+  if (!NT_SUCCESS(result.Status)) {
+    Finish(Ext, result.Status);
   } else if (Ext->Active.Done < Ext->Active.Order.Bytes) {
     NTSTATUS status = MapPiece(Ext);
     if (!NT_SUCCESS(status)) Finish(Ext, status);
@@ -214,9 +212,8 @@ static VOID PieceEnded(PDEVICE_EXTENSION Ext) {
 /* The watchdog's DPC: a stuck piece is aborted, so it ends in an error interrupt; a removed device never interrupts, so its piece ends here. */
 static VOID WatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2) {
   PDEVICE_EXTENSION ext = ((PDEVICE_OBJECT)DeferredContext)->DeviceExtension;
-  if (!ext->Active.Irp || ext->Active.Mapping || !DmaTestDeviceStuck(&ext->Device)) return;
-  if (DmaTestDeviceState(&ext->Device) == DMA_STATE_BUSY) DmaTestDeviceAbort(&ext->Device);
-  else PieceEnded(ext);
+  DMA_TRANSFER_RESULT result;
+  if (ext->Active.Irp && !ext->Active.Mapping && DmaTestDeviceWatch(&ext->Device, &result)) PieceEnded(ext);
 }
 
 /* IOCTL_MAPPED_TRANSFER: queued (cancelable while it waits), run when the device is free. */
@@ -274,7 +271,7 @@ static NTSTATUS Close(PDEVICE_OBJECT DeviceObject, PIRP Irp) { return CloseHandl
 static VOID InitializeExtension(PDEVICE_EXTENSION Ext, PDEVICE_OBJECT DeviceObject, PDEVICE_OBJECT Pdo) {
   Ext->Self = DeviceObject;
   IoCsqInitialize(&Ext->Queue, NULL);
-  DmaTestDeviceInitialize(&Ext->Device, DeviceObject, Pdo, WatchdogExpired, TRANSFER_TIMEOUT_MS);
+  DmaTestDeviceInitialize(&Ext->Device, Pdo, WatchdogExpired, DeviceObject, TRANSFER_TIMEOUT_MS);
 }
 
 DMA_TEST_DEVICE_EXPORTS(DEVICE_EXTENSION, InitializeExtension, MAPPED_BUFFER_MAXIMUM, PieceEnded)

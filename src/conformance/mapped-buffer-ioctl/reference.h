@@ -4,7 +4,7 @@
  */
 #pragma once
 #include <wdm.h>
-#include <dma-conformance/dma-test-device-driver.h>
+#include <dma-conformance/dma-test-device-kit.h>
 #include <dma-conformance/mapped-buffer-ioctl.h>
 
 #define MAPPED_POOL_TAG 0x4270614d  /* 'MapB' */

@@ -16,13 +16,7 @@ DMA_CONFORMANCE_DRIVER("mapped-file-dma-reference-c", "mapped-file-dma",
   "DMA into or out of a mapped file view passed by a METHOD_NEITHER IOCTL, written in C: the view is locked in the caller's context and unlocked once the device is done.");
 
 #define MAXIMUM_TRANSFER (8 * 1024 * 1024)  /* the most one list maps: a few ms on the link */
-
-NTSTATUS CompleteRequest(PIRP Irp, NTSTATUS Status, ULONG_PTR Information) {
-  Irp->IoStatus.Status = Status;
-  Irp->IoStatus.Information = Information;
-  IoCompleteRequest(Irp, IO_NO_INCREMENT);
-  return Status;
-}
+#define MAPPED_FILE_WATCHDOG_MS 100         /* a whole period without progress: the device is stuck */
 
 /* --- the replaceable steps ------------------------------------------------------- */
 
@@ -77,13 +71,10 @@ static NTSTATUS MapTransfer(PDEVICE_OBJECT DeviceObject);
 static VOID TransferMapped(PDEVICE_OBJECT DeviceObject, PIRP Unused, PSCATTER_GATHER_LIST List, PVOID Context) {
   PMAPPED_FILE_EXTENSION ext = DeviceObject->DeviceExtension;
   VIEW_TRANSFER *t = &ext->Current;
-  ULONG count = 0;
   UNREFERENCED_PARAMETER(Unused);
   UNREFERENCED_PARAMETER(Context);
   t->List = List;
-  for (ULONG e = 0; e < List->NumberOfElements; e++) {
-    count = DmaTestDevicePutDescriptors(&ext->Device, count, (ULONGLONG)List->Elements[e].Address.QuadPart, List->Elements[e].Length);
-  }
+  ULONG count = DmaTestDeviceDescribeList(&ext->Device, 0, List);
   ULONGLONG stream = ((ULONGLONG)(ULONG_PTR)STREAM_OFFSET_HIGH(t->Irp) << 32 | (ULONG_PTR)STREAM_OFFSET_LOW(t->Irp)) + t->Done;
   DmaTestDeviceStartRing(&ext->Device, count, stream, !t->IntoView);
   TransferStarted(ext);
@@ -129,7 +120,7 @@ static VOID StartNext(PDEVICE_OBJECT DeviceObject) {
  * The transfer on the device ended (its DPC, or the watchdog for a device that
  * is gone): put its list back, then map the next transfer or end the request.
  */
-static VOID TransferEnded(PDEVICE_OBJECT DeviceObject, ULONG DeviceStatus) {
+static VOID TransferEnded(PDEVICE_OBJECT DeviceObject, DMA_TRANSFER_RESULT Result) {
   PMAPPED_FILE_EXTENSION ext = DeviceObject->DeviceExtension;
   VIEW_TRANSFER *t = &ext->Current;
   KIRQL irql;
@@ -138,10 +129,10 @@ static VOID TransferEnded(PDEVICE_OBJECT DeviceObject, ULONG DeviceStatus) {
     KeReleaseSpinLock(&ext->Lock, irql);
     return;
   }
-  DmaTestDeviceDisarmWatchdog(&ext->Device);
+  DmaTestDeviceCancelWatchdog(&ext->Device);
   ext->Device.Adapter->DmaOperations->PutScatterGatherList(ext->Device.Adapter, t->List, !t->IntoView);
   t->List = NULL;
-  NTSTATUS status = DmaTestDeviceOutcome(DeviceStatus);
+  NTSTATUS status = Result.Status;
   if (NT_SUCCESS(status)) {
     t->Done += t->Piece;
     if (t->Done < t->Length) {
@@ -164,11 +155,11 @@ static VOID TransferEnded(PDEVICE_OBJECT DeviceObject, ULONG DeviceStatus) {
 static VOID WatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2) {
   PDEVICE_OBJECT device = DeferredContext;
   PMAPPED_FILE_EXTENSION ext = device->DeviceExtension;
-  ULONG status;
+  DMA_TRANSFER_RESULT result;
   UNREFERENCED_PARAMETER(Dpc);
   UNREFERENCED_PARAMETER(SystemArgument1);
   UNREFERENCED_PARAMETER(SystemArgument2);
-  if (ext->Current.Irp && ext->Current.List && DmaTestDeviceWatch(&ext->Device, &status)) TransferEnded(device, status);
+  if (ext->Current.Irp && ext->Current.List && DmaTestDeviceWatch(&ext->Device, &result)) TransferEnded(device, result);
 }
 
 /* --- requests ------------------------------------------------------------------------- */
@@ -252,13 +243,12 @@ DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUN
 
 DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) {
   PDEVICE_OBJECT fdo;
-  NTSTATUS status = IoCreateDevice(DriverObject, sizeof(MAPPED_FILE_EXTENSION), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &fdo);
+  NTSTATUS status = DmaTestDeviceCreate(DriverObject, Pdo, sizeof(MAPPED_FILE_EXTENSION), 0, &fdo);  /* METHOD_NEITHER: no DO_DIRECT_IO or DO_BUFFERED_IO */
   if (!NT_SUCCESS(status)) return status;
   PMAPPED_FILE_EXTENSION ext = fdo->DeviceExtension;  /* zeroed */
-  DmaTestDeviceInitialize(&ext->Device, fdo, Pdo, WatchdogExpired);
+  DmaTestDeviceInitialize(&ext->Device, Pdo, WatchdogExpired, fdo, MAPPED_FILE_WATCHDOG_MS);
   KeInitializeSpinLock(&ext->Lock);
   IoCsqInitialize(&ext->Queue, CancelledWhileQueued);
-  IoAttachDeviceToDeviceStack(fdo, Pdo);  /* METHOD_NEITHER: no DO_DIRECT_IO or DO_BUFFERED_IO */
   fdo->Flags &= ~DO_DEVICE_INITIALIZING;
   return STATUS_SUCCESS;
 }
@@ -281,9 +271,8 @@ DRIVER_EXPORT(DpcForIsr) VOID DpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, 
   UNREFERENCED_PARAMETER(Dpc);
   UNREFERENCED_PARAMETER(Irp);
   UNREFERENCED_PARAMETER(Context);
-  ULONG status = DmaTestDeviceRead(&ext->Device, DMA_REG_STATUS);
-  if (DmaTestDeviceBusy(status)) return;  /* an aborted transfer's interrupt, seen after the next started */
-  TransferEnded(DeviceObject, status);
+  DMA_TRANSFER_RESULT result;
+  if (DmaTestDeviceTransferEnded(&ext->Device, &result)) TransferEnded(DeviceObject, result);
 }
 
 /* RemoveDevice: undo StartDevice and AddDevice, in reverse order. */

@@ -6,7 +6,7 @@
  */
 #pragma once
 #include <wdm.h>
-#include <dma-conformance/dma-test-device-ring.h>
+#include <dma-conformance/dma-test-device-kit.h>
 #include <dma-conformance/mapped-file-dma.h>
 
 /*
@@ -42,5 +42,3 @@ VOID UnlockView(PIRP Irp);
 VOID FinishRequest(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
 VOID TransferStarted(PMAPPED_FILE_EXTENSION Ext);
 
-/* Helpers for them. */
-NTSTATUS CompleteRequest(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);

@@ -22,6 +22,7 @@ DMA_CONFORMANCE_DRIVER("peer-to-peer-dma-reference-c", "peer-to-peer-dma",
   "Moves the DMA test device's data into or out of another PCI function's memory BAR, written in C: checked against the BARs found at start, mapped with MmMapIoSpace, an MDL for non-paged memory and a scatter/gather list.");
 
 #define PEER_POOL_TAG 0x50325044  /* 'DP2P' */
+#define P2P_WATCHDOG_MS 100  /* a whole period without progress: the device is stuck */
 #define PCI_MAX_DEVICES 32
 #define PCI_VENDOR_ID 0x00
 #define PCI_FIRST_BAR 0x10
@@ -29,13 +30,6 @@ DMA_CONFORMANCE_DRIVER("peer-to-peer-dma-reference-c", "peer-to-peer-dma",
 #define BAR_IO_SPACE 0x1
 #define BAR_TYPE_MASK 0x6
 #define BAR_TYPE_64BIT 0x4
-
-static NTSTATUS CompletePeerRequest(PIRP Irp, NTSTATUS Status, ULONG_PTR Information) {
-  Irp->IoStatus.Status = Status;
-  Irp->IoStatus.Information = Information;
-  IoCompleteRequest(Irp, IO_NO_INCREMENT);
-  return Status;
-}
 
 /* The device reads the peer's memory for a transfer from it: that is the HAL's "write to device". */
 static BOOLEAN FromPeer(PPEER_REQUEST Request) {
@@ -63,7 +57,7 @@ static ULONG SizingMask(ULONG Slot, ULONG Offset, ULONG Original) {
 
 /* The memory BARs of every other function on bus 0; I/O BARs are no place for DMA. */
 static VOID FindPeerWindows(PPEER_EXTENSION Ext) {
-  ULONG own = DmaTestDeviceSlot(Ext->Device.Pdo);
+  ULONG own = DmaTestDevicePciSlot(Ext->Device.Pdo);
   Ext->WindowCount = 0;
   for (ULONG slot = 0; slot < PCI_MAX_DEVICES; slot++) {
     ULONG id = ConfigRead(slot, PCI_VENDOR_ID);
@@ -128,13 +122,9 @@ DMA_CONFORMANCE_REPLACEABLE VOID UnmapPeer(PPEER_REQUEST Request) {
 
 /* The descriptors of a piece: the device addresses of its list (DEV-1), cut at the device's longest transfer (DEV-2). */
 DMA_CONFORMANCE_REPLACEABLE ULONG PieceDescriptors(PPEER_EXTENSION Ext, PPEER_REQUEST Request, PSCATTER_GATHER_LIST List, ULONG Length) {
-  ULONG count = 0;
   UNREFERENCED_PARAMETER(Request);
   UNREFERENCED_PARAMETER(Length);
-  for (ULONG e = 0; e < List->NumberOfElements; e++) {
-    count = DmaTestDevicePutDescriptors(&Ext->Device, count, (ULONGLONG)List->Elements[e].Address.QuadPart, List->Elements[e].Length);
-  }
-  return count;
+  return DmaTestDeviceDescribeList(&Ext->Device, 0, List);
 }
 
 static VOID FreeRequest(PPEER_REQUEST Request) {
@@ -202,7 +192,7 @@ static VOID FinishActive(PPEER_EXTENSION Ext, NTSTATUS Status) {
   PIRP irp = request->Irp;
   ULONG bytes = request->Order.Bytes;
   FreeRequest(request);
-  CompletePeerRequest(irp, Status, NT_SUCCESS(Status) ? bytes : 0);
+  CompleteRequest(irp, Status, NT_SUCCESS(Status) ? bytes : 0);
 }
 
 /* Start queued transfers until one is on the device. */
@@ -221,7 +211,7 @@ static VOID StartNext(PDEVICE_OBJECT DeviceObject) {
 }
 
 /* The piece on the device ended (its DPC, or the watchdog for a device that is gone): the next piece, or the end of the transfer. */
-static VOID PieceEnded(PDEVICE_OBJECT DeviceObject, ULONG DeviceStatus) {
+static VOID PieceEnded(PDEVICE_OBJECT DeviceObject, DMA_TRANSFER_RESULT Result) {
   PPEER_EXTENSION ext = DeviceObject->DeviceExtension;
   KIRQL irql;
   KeAcquireSpinLock(&ext->Lock, &irql);
@@ -230,9 +220,9 @@ static VOID PieceEnded(PDEVICE_OBJECT DeviceObject, ULONG DeviceStatus) {
     KeReleaseSpinLock(&ext->Lock, irql);
     return;
   }
-  DmaTestDeviceDisarmWatchdog(&ext->Device);
+  DmaTestDeviceCancelWatchdog(&ext->Device);
   PutList(ext, request);
-  NTSTATUS status = DmaTestDeviceOutcome(DeviceStatus);
+  NTSTATUS status = Result.Status;
   if (NT_SUCCESS(status) && request->Done < request->Order.Bytes) {
     status = StartPiece(DeviceObject, request);
     if (NT_SUCCESS(status)) {
@@ -248,11 +238,11 @@ static VOID PieceEnded(PDEVICE_OBJECT DeviceObject, ULONG DeviceStatus) {
 static VOID WatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2) {
   PDEVICE_OBJECT device = DeferredContext;
   PPEER_EXTENSION ext = device->DeviceExtension;
-  ULONG status;
+  DMA_TRANSFER_RESULT result;
   UNREFERENCED_PARAMETER(Dpc);
   UNREFERENCED_PARAMETER(SystemArgument1);
   UNREFERENCED_PARAMETER(SystemArgument2);
-  if (ext->Active && ext->Active->List && DmaTestDeviceWatch(&ext->Device, &status)) PieceEnded(device, status);
+  if (ext->Active && ext->Active->List && DmaTestDeviceWatch(&ext->Device, &result)) PieceEnded(device, result);
 }
 
 /* --- requests --------------------------------------------------------------------------------- */
@@ -263,20 +253,20 @@ static VOID CancelledWhileQueued(PIO_CSQ Csq, PIRP Irp) {
   UNREFERENCED_PARAMETER(Csq);
   UnmapPeer(request);
   FreeRequest(request);
-  CompletePeerRequest(Irp, STATUS_CANCELLED, 0);
+  CompleteRequest(Irp, STATUS_CANCELLED, 0);
 }
 
 /* IOCTL_P2P_TRANSFER at PASSIVE_LEVEL: check the order, map the peer's memory, queue the transfer. */
 static NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PPEER_EXTENSION ext = DeviceObject->DeviceExtension;
   PIO_STACK_LOCATION stack = IoGetCurrentIrpStackLocation(Irp);
-  if (stack->Parameters.DeviceIoControl.IoControlCode != IOCTL_P2P_TRANSFER) return CompletePeerRequest(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+  if (stack->Parameters.DeviceIoControl.IoControlCode != IOCTL_P2P_TRANSFER) return CompleteRequest(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
   P2P_TRANSFER_ORDER order;
-  if (stack->Parameters.DeviceIoControl.InputBufferLength < sizeof order || !Irp->AssociatedIrp.SystemBuffer) return CompletePeerRequest(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (stack->Parameters.DeviceIoControl.InputBufferLength < sizeof order || !Irp->AssociatedIrp.SystemBuffer) return CompleteRequest(Irp, STATUS_INVALID_PARAMETER, 0);
   RtlCopyMemory(&order, Irp->AssociatedIrp.SystemBuffer, sizeof order);
-  if (order.Bytes == 0 || order.Bytes > P2P_TRANSFER_MAXIMUM || !InsidePeerWindow(ext, &order)) return CompletePeerRequest(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (order.Bytes == 0 || order.Bytes > P2P_TRANSFER_MAXIMUM || !InsidePeerWindow(ext, &order)) return CompleteRequest(Irp, STATUS_INVALID_PARAMETER, 0);
   PPEER_REQUEST request = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof *request, PEER_POOL_TAG);
-  if (!request) return CompletePeerRequest(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+  if (!request) return CompleteRequest(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
   RtlZeroMemory(request, sizeof *request);
   request->Irp = Irp;
   request->File = stack->FileObject;
@@ -284,7 +274,7 @@ static NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   NTSTATUS status = MapPeer(request);
   if (!NT_SUCCESS(status)) {
     FreeRequest(request);
-    return CompletePeerRequest(Irp, status, 0);
+    return CompleteRequest(Irp, status, 0);
   }
   Irp->Tail.Overlay.DriverContext[0] = request;
   IoCsqInsertIrp(&ext->Queue, Irp, NULL);  /* marks it pending; cancelable while it waits */
@@ -302,23 +292,22 @@ static NTSTATUS Cleanup(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   KeAcquireSpinLock(&ext->Lock, &irql);
   PPEER_REQUEST active = ext->Active;
   if (active && active->File == file) {
-    DmaTestDeviceAbort(&ext->Device);  /* first: its error interrupt then finds nothing active */
-    DmaTestDeviceDisarmWatchdog(&ext->Device);
+    DmaTestDeviceHalt(&ext->Device);  /* first: its error interrupt then finds nothing active */
     ext->Active = NULL;
     PutList(ext, active);
     PIRP stopped = active->Irp;
     ReleaseStopped(active);
-    CompletePeerRequest(stopped, STATUS_CANCELLED, 0);
+    CompleteRequest(stopped, STATUS_CANCELLED, 0);
   }
   KeReleaseSpinLock(&ext->Lock, irql);
-  CompletePeerRequest(Irp, STATUS_SUCCESS, 0);
+  CompleteRequest(Irp, STATUS_SUCCESS, 0);
   StartNext(DeviceObject);
   return STATUS_SUCCESS;
 }
 
 static NTSTATUS OpenOrClose(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   UNREFERENCED_PARAMETER(DeviceObject);
-  return CompletePeerRequest(Irp, STATUS_SUCCESS, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 /* --- PnP entry points ------------------------------------------------------------------------------ */
@@ -334,13 +323,12 @@ DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUN
 
 DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) {
   PDEVICE_OBJECT fdo;
-  NTSTATUS status = IoCreateDevice(DriverObject, sizeof(PEER_EXTENSION), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &fdo);
+  NTSTATUS status = DmaTestDeviceCreate(DriverObject, Pdo, sizeof(PEER_EXTENSION), 0, &fdo);
   if (!NT_SUCCESS(status)) return status;
   PPEER_EXTENSION ext = fdo->DeviceExtension;  /* zeroed */
-  DmaTestDeviceInitialize(&ext->Device, fdo, Pdo, WatchdogExpired);
+  DmaTestDeviceInitialize(&ext->Device, Pdo, WatchdogExpired, fdo, P2P_WATCHDOG_MS);
   KeInitializeSpinLock(&ext->Lock);
   IoCsqInitialize(&ext->Queue, CancelledWhileQueued);
-  IoAttachDeviceToDeviceStack(fdo, Pdo);
   fdo->Flags &= ~DO_DEVICE_INITIALIZING;
   return STATUS_SUCCESS;
 }
@@ -364,9 +352,8 @@ DRIVER_EXPORT(DpcForIsr) VOID DpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, 
   UNREFERENCED_PARAMETER(Dpc);
   UNREFERENCED_PARAMETER(Irp);
   UNREFERENCED_PARAMETER(Context);
-  ULONG status = DmaTestDeviceRead(&ext->Device, DMA_REG_STATUS);
-  if (DmaTestDeviceBusy(status)) return;  /* an aborted transfer's interrupt, seen after the next started */
-  PieceEnded(DeviceObject, status);
+  DMA_TRANSFER_RESULT result;
+  if (DmaTestDeviceTransferEnded(&ext->Device, &result)) PieceEnded(DeviceObject, result);
 }
 
 DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {

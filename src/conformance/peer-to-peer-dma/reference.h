@@ -6,7 +6,7 @@
  */
 #pragma once
 #include <wdm.h>
-#include <dma-conformance/dma-test-device-ring.h>
+#include <dma-conformance/dma-test-device-kit.h>
 #include <dma-conformance/peer-to-peer-dma.h>
 
 #define MAX_PEER_WINDOWS 16

@@ -31,48 +31,7 @@
 DMA_CONFORMANCE_DRIVER("read-write-direct-reference-c", "read-write-direct",
                        "Direct-I/O reads and writes in C: a scatter/gather list per transfer, the next transfer mapped while the device works, retry after a failed mapping, a watchdog timer.");
 
-#define ALL_ONES 0xffffffffu        /* what every register of a surprise-removed device reads */
-#define PCI_COMMAND_OFFSET 0x04     /* the command register in PCI configuration space */
-#define PCI_ENABLE_BUS_MASTER 0x0004
-/* Units of min(MaxTransfer, PAGE_SIZE) a transfer may span: its descriptors (at most one per element, one per page, and one per MaxTransfer) then fit the ring. */
-#define RING_HALF (DMA_MAX_RING_DESCRIPTORS / 2 - 1)
-
-static ULONG ReadRegister(PDEVICE_EXTENSION Ext, ULONG Offset) {
-  return READ_REGISTER_ULONG((volatile ULONG *)(Ext->Registers + Offset));
-}
-
-static VOID WriteRegister(PDEVICE_EXTENSION Ext, ULONG Offset, ULONG Value) {
-  WRITE_REGISTER_ULONG((volatile ULONG *)(Ext->Registers + Offset), Value);
-}
-
 static ULONG Smaller(ULONG A, ULONG B) { return A < B ? A : B; }
-
-NTSTATUS CompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information) {
-  Irp->IoStatus.Status = Status;
-  Irp->IoStatus.Information = Information;
-  IoCompleteRequest(Irp, IO_NO_INCREMENT);
-  return Status;
-}
-
-/* --- PCI configuration --------------------------------------------------------------- */
-
-/* PCI_SLOT_NUMBER of the device: DevicePropertyAddress gives (device << 16) | function. */
-static ULONG SlotOf(PDEVICE_OBJECT Pdo) {
-  ULONG address = 0, returned = 0;
-  if (!NT_SUCCESS(IoGetDeviceProperty(Pdo, DevicePropertyAddress, sizeof address, &address, &returned))) return 0;
-  ULONG device = (address >> 16) & 0x1f, function = address & 0x7;
-  return device | (function << 5);
-}
-
-/* Bus mastering on or off in the command register (DEV-1): the device may not reach memory without it. */
-static VOID EnableBusMastering(PDEVICE_EXTENSION Ext, BOOLEAN Enable) {
-  ULONG slot = SlotOf(Ext->Pdo);
-  USHORT command = 0;
-  HalGetBusDataByOffset(PCIConfiguration, 0, slot, &command, PCI_COMMAND_OFFSET, sizeof command);
-  if (Enable) command |= PCI_ENABLE_BUS_MASTER;
-  else command &= (USHORT)~PCI_ENABLE_BUS_MASTER;
-  HalSetBusDataByOffset(PCIConfiguration, 0, slot, &command, PCI_COMMAND_OFFSET, sizeof command);
-}
 
 /* --- the named steps ------------------------------------------------------------------------ */
 
@@ -80,8 +39,8 @@ static VOID EnableBusMastering(PDEVICE_EXTENSION Ext, BOOLEAN Enable) {
 DMA_CONFORMANCE_REPLACEABLE NTSTATUS ReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   ULONG length = IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length;
-  if (length == 0) return CompleteIrp(Irp, STATUS_SUCCESS, 0);
-  if (length > READ_WRITE_DIRECT_LARGEST_REQUEST) return CompleteIrp(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (length == 0) return CompleteRequest(Irp, STATUS_SUCCESS, 0);
+  if (length > READ_WRITE_DIRECT_LARGEST_REQUEST) return CompleteRequest(Irp, STATUS_INVALID_PARAMETER, 0);
   IoCsqInsertIrp(&ext->Queue, Irp, NULL);  /* marks it pending; cancelable while it waits */
   StartTransfers(ext);
   return STATUS_PENDING;
@@ -92,8 +51,8 @@ DMA_CONFORMANCE_REPLACEABLE NTSTATUS Cleanup(PDEVICE_OBJECT DeviceObject, PIRP I
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   PFILE_OBJECT handle = IoGetCurrentIrpStackLocation(Irp)->FileObject;
   PIRP queued;
-  while ((queued = IoCsqRemoveNextIrp(&ext->Queue, handle)) != NULL) CompleteIrp(queued, STATUS_CANCELLED, 0);
-  return CompleteIrp(Irp, STATUS_SUCCESS, 0);
+  while ((queued = IoCsqRemoveNextIrp(&ext->Queue, handle)) != NULL) CompleteRequest(queued, STATUS_CANCELLED, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 /* The request an IRP asks for: the caller's buffer is the MDL the I/O manager locked (MDL-4). */
@@ -113,9 +72,9 @@ DMA_CONFORMANCE_REPLACEABLE VOID InitializeRequest(PDIRECT_IO_REQUEST Request, P
 /* The descriptors of one scatter/gather element, written from Descriptors[0]: cut at the device's maximum transfer (DEV-2). Returns how many. */
 DMA_CONFORMANCE_REPLACEABLE ULONG DescribeElement(PDEVICE_EXTENSION Ext, const SCATTER_GATHER_ELEMENT *Element, PDMA_DESCRIPTOR Descriptors) {
   PDMA_DESCRIPTOR next = Descriptors;
-  for (ULONG offset = 0; offset < Element->Length; offset += Ext->MaxTransfer) {
+  for (ULONG offset = 0; offset < Element->Length; offset += Ext->Device.MaxTransfer) {
     next->Address = (ULONGLONG)Element->Address.QuadPart + offset;
-    next->Length = Smaller(Ext->MaxTransfer, Element->Length - offset);
+    next->Length = Smaller(Ext->Device.MaxTransfer, Element->Length - offset);
     next->Flags = 0;
     next++;
   }
@@ -125,8 +84,7 @@ DMA_CONFORMANCE_REPLACEABLE ULONG DescribeElement(PDEVICE_EXTENSION Ext, const S
 /* The device has been started on a transfer: watch it. */
 DMA_CONFORMANCE_REPLACEABLE VOID TransferStarted(PDEVICE_EXTENSION Ext, PDIRECT_IO_TRANSFER Transfer) {
   UNREFERENCED_PARAMETER(Transfer);
-  Ext->ProgressSeen = FALSE;
-  SetWatchdog(Ext);
+  DmaTestDeviceArmWatchdog(&Ext->Device);
 }
 
 /* How a transfer ended, from the STATUS register of a device that is still there: only Done is success (DEV-3). */
@@ -144,7 +102,7 @@ DMA_CONFORMANCE_REPLACEABLE NTSTATUS StatusFromDeviceState(ULONG DeviceStatus) {
 /* The device is done with a transfer (DeviceStatus: how it ended; success for one it never ran): its list goes back, before the request completes (SG-3). */
 DMA_CONFORMANCE_REPLACEABLE VOID ReleaseTransfer(PDEVICE_EXTENSION Ext, PDIRECT_IO_TRANSFER Transfer, NTSTATUS DeviceStatus) {
   UNREFERENCED_PARAMETER(DeviceStatus);
-  Ext->Adapter->DmaOperations->PutScatterGatherList(Ext->Adapter, Transfer->List, Transfer->Request->Write);
+  Ext->Device.Adapter->DmaOperations->PutScatterGatherList(Ext->Device.Adapter, Transfer->List, Transfer->Request->Write);
   Transfer->List = NULL;
 }
 
@@ -163,7 +121,7 @@ DMA_CONFORMANCE_REPLACEABLE VOID CompleteIfDone(PDEVICE_EXTENSION Ext, PDIRECT_I
   Request->InUse = FALSE;
   if (Ext->Splitting == Request) Ext->Splitting = NULL;
   KeReleaseSpinLock(&Ext->Lock, irql);
-  CompleteIrp(irp, status, information);
+  CompleteRequest(irp, status, information);
 }
 
 /* --- the machinery --------------------------------------------------------------------------- */
@@ -206,7 +164,7 @@ static PDIRECT_IO_TRANSFER NextTransfer(PDEVICE_EXTENSION Ext) {
   transfer->InUse = TRUE;
   transfer->Request = request;
   transfer->Offset = request->Mapped;
-  transfer->Length = Smaller(Ext->LongestTransfer, request->Length - request->Mapped);
+  transfer->Length = Smaller(Ext->Device.LongestTransfer, request->Length - request->Mapped);
   request->Mapped += transfer->Length;
   request->Outstanding++;
   return transfer;
@@ -229,20 +187,12 @@ static BOOLEAN ProgramDevice(PDEVICE_EXTENSION Ext, PDIRECT_IO_TRANSFER Transfer
   PSCATTER_GATHER_LIST list = Transfer->List;
   ULONG count = 0;
   for (ULONG e = 0; e < list->NumberOfElements; e++) {
-    if (count + list->Elements[e].Length / Ext->MaxTransfer + 1 > DMA_MAX_RING_DESCRIPTORS) return FALSE;
-    count += DescribeElement(Ext, &list->Elements[e], &Ext->Ring[count]);
+    if (count + list->Elements[e].Length / Ext->Device.MaxTransfer + 1 > DMA_MAX_RING_DESCRIPTORS) return FALSE;
+    count += DescribeElement(Ext, &list->Elements[e], &Ext->Device.Ring[count]);
   }
   if (count == 0) return FALSE;
-  Ext->Ring[count - 1].Flags |= DMA_DESCRIPTOR_LAST;
   PDIRECT_IO_REQUEST request = Transfer->Request;
-  ULONGLONG stream = (ULONGLONG)request->StreamOffset + Transfer->Offset;
-  WriteRegister(Ext, DMA_REG_RING_BASE_LOW, Ext->RingLogical.LowPart);
-  WriteRegister(Ext, DMA_REG_RING_BASE_HIGH, (ULONG)Ext->RingLogical.HighPart);
-  WriteRegister(Ext, DMA_REG_RING_COUNT, count);
-  WriteRegister(Ext, DMA_REG_STREAM_OFFSET_LOW, (ULONG)stream);
-  WriteRegister(Ext, DMA_REG_STREAM_OFFSET_HIGH, (ULONG)(stream >> 32));
-  ULONG direction = request->Write ? DMA_CONTROL_DIRECTION_HOST_TO_DEVICE : 0;
-  WriteRegister(Ext, DMA_REG_CONTROL, DMA_CONTROL_START | DMA_CONTROL_MODE_DESCRIPTOR_RING | DMA_CONTROL_INTERRUPT_ENABLE | direction);
+  DmaTestDeviceStartRing(&Ext->Device, count, (ULONGLONG)request->StreamOffset + Transfer->Offset, request->Write);
   return TRUE;
 }
 
@@ -304,8 +254,8 @@ VOID StartTransfers(PDEVICE_EXTENSION Ext) {
     PDIRECT_IO_REQUEST request = transfer->Request;
     KIRQL old;
     KeRaiseIrql(DISPATCH_LEVEL, &old);
-    NTSTATUS status = Ext->Adapter->DmaOperations->GetScatterGatherList(
-      Ext->Adapter, Ext->Self, request->Mdl, request->Va + transfer->Offset, transfer->Length, TransferMapped, transfer, request->Write);
+    NTSTATUS status = Ext->Device.Adapter->DmaOperations->GetScatterGatherList(
+      Ext->Device.Adapter, Ext->Self, request->Mdl, request->Va + transfer->Offset, transfer->Length, TransferMapped, transfer, request->Write);
     KeLowerIrql(old);
     if (NT_SUCCESS(status)) continue;
 
@@ -320,18 +270,6 @@ VOID StartTransfers(PDEVICE_EXTENSION Ext) {
   StartDeviceIfIdle(Ext);
 }
 
-static VOID CancelWatchdog(PDEVICE_EXTENSION Ext) {
-  KeCancelTimer(&Ext->Watchdog);
-  KeRemoveQueueDpc(&Ext->WatchdogDpc);
-}
-
-VOID SetWatchdog(PDEVICE_EXTENSION Ext) {
-  LARGE_INTEGER due;
-  due.QuadPart = -(LONGLONG)DIRECT_IO_TRANSFER_TIMEOUT_MS * 10000;  /* relative, in 100 ns */
-  Ext->WatchdogDue = KeQueryInterruptTime() + (ULONGLONG)DIRECT_IO_TRANSFER_TIMEOUT_MS * 10000;
-  KeSetTimer(&Ext->Watchdog, due, &Ext->WatchdogDpc);
-}
-
 /* The transfer on the device has ended, as DeviceStatus (its STATUS register) says: give its list back, end it, map more. */
 static VOID ActiveTransferEnded(PDEVICE_EXTENSION Ext, ULONG DeviceStatus) {
   KIRQL irql;
@@ -340,45 +278,25 @@ static VOID ActiveTransferEnded(PDEVICE_EXTENSION Ext, ULONG DeviceStatus) {
   Ext->Active = NULL;
   KeReleaseSpinLock(&Ext->Lock, irql);
   if (!transfer) return;
-  CancelWatchdog(Ext);
-  NTSTATUS status = DeviceStatus == ALL_ONES ? STATUS_DEVICE_NOT_CONNECTED : StatusFromDeviceState(DeviceStatus);
+  DmaTestDeviceCancelWatchdog(&Ext->Device);
+  NTSTATUS status = DeviceStatus == DMA_TEST_DEVICE_ALL_ONES ? STATUS_DEVICE_NOT_CONNECTED : StatusFromDeviceState(DeviceStatus);
   ReleaseTransfer(Ext, transfer, status);
   TransferEnded(Ext, transfer, status);
   StartTransfers(Ext);
 }
 
-static BOOLEAN DeviceBusy(ULONG DeviceStatus) {
-  return DeviceStatus != ALL_ONES && (DeviceStatus & DMA_STATUS_STATE_MASK) == DMA_STATE_BUSY;
-}
-
 /*
- * The watchdog's DPC. Time alone is no proof of a stuck device (the CPU may
- * have been held up, and the device with it): only a whole period without
- * progress, with the timer on time, counts. Then a busy device is aborted
- * (it reports an error and interrupts) and looked at again a period later;
- * a device that is gone or ended without interrupting ends the transfer here.
+ * The watchdog's DPC: a transfer that ended without interrupting (the device
+ * is gone) ends here; a stuck one is aborted by the kit's watch, so it ends in
+ * an error interrupt.
  */
 static VOID WatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2) {
   PDEVICE_EXTENSION ext = DeferredContext;
+  DMA_TRANSFER_RESULT result;
   UNREFERENCED_PARAMETER(Dpc);
   UNREFERENCED_PARAMETER(SystemArgument1);
   UNREFERENCED_PARAMETER(SystemArgument2);
-  if (!ext->Active) return;
-  ULONGLONG progress = ReadRegister(ext, DMA_REG_BYTES_TRANSFERRED) | ((ULONGLONG)ReadRegister(ext, DMA_REG_RING_PROGRESS) << 32);
-  BOOLEAN late = KeQueryInterruptTime() > ext->WatchdogDue + (ULONGLONG)DIRECT_IO_TRANSFER_TIMEOUT_MS * 10000;
-  if (!ext->ProgressSeen || progress != ext->LastProgress || late) {
-    ext->ProgressSeen = TRUE;
-    ext->LastProgress = progress;
-    SetWatchdog(ext);
-    return;
-  }
-  ULONG deviceStatus = ReadRegister(ext, DMA_REG_STATUS);
-  if (DeviceBusy(deviceStatus)) {
-    WriteRegister(ext, DMA_REG_CONTROL, DMA_CONTROL_INTERRUPT_ENABLE | DMA_CONTROL_ABORT);  /* interrupts stay on to hear the error */
-    SetWatchdog(ext);
-    return;
-  }
-  ActiveTransferEnded(ext, deviceStatus);
+  if (ext->Active && DmaTestDeviceWatch(&ext->Device, &result)) ActiveTransferEnded(ext, result.Register);
 }
 
 /* --- entry points ------------------------------------------------------------------------------ */
@@ -386,7 +304,7 @@ static VOID WatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgume
 /* Create and close: nothing is kept per handle. */
 static NTSTATUS OpenClose(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   UNREFERENCED_PARAMETER(DeviceObject);
-  return CompleteIrp(Irp, STATUS_SUCCESS, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
@@ -400,103 +318,42 @@ DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUN
 
 DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) {
   PDEVICE_OBJECT fdo = NULL;
-  NTSTATUS status = IoCreateDevice(DriverObject, sizeof(DEVICE_EXTENSION), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &fdo);
+  /* DO_DIRECT_IO: the I/O manager locks each caller's buffer in an MDL */
+  NTSTATUS status = DmaTestDeviceCreate(DriverObject, Pdo, sizeof(DEVICE_EXTENSION), DO_DIRECT_IO, &fdo);
   if (!NT_SUCCESS(status)) return status;
   PDEVICE_EXTENSION ext = fdo->DeviceExtension;  /* zeroed */
   ext->Self = fdo;
-  ext->Pdo = Pdo;
+  DmaTestDeviceInitialize(&ext->Device, Pdo, WatchdogExpired, ext, DIRECT_IO_TRANSFER_TIMEOUT_MS);
   IoCsqInitialize(&ext->Queue, NULL);
   KeInitializeSpinLock(&ext->Lock);
-  KeInitializeTimer(&ext->Watchdog);
-  KeInitializeDpc(&ext->WatchdogDpc, WatchdogExpired, ext);
-  fdo->Flags |= DO_DIRECT_IO;  /* the I/O manager locks each caller's buffer in an MDL */
-  IoAttachDeviceToDeviceStack(fdo, Pdo);
   fdo->Flags &= ~DO_DEVICE_INITIALIZING;
   return STATUS_SUCCESS;
 }
 
-/* The adapter: a scatter/gather bus master, 64-bit only when the device says it addresses 64 bits (SG-1, SG-6). */
-static NTSTATUS GetAdapter(PDEVICE_EXTENSION Ext) {
-  DEVICE_DESCRIPTION description = {  /* the fields not named are zero */
-    .Version = DEVICE_DESCRIPTION_VERSION3,
-    .InterfaceType = PCIBus,
-    .Master = TRUE,
-    .ScatterGather = TRUE,
-    .Dma32BitAddresses = TRUE,
-    .Dma64BitAddresses = (ReadRegister(Ext, DMA_REG_CAPABILITIES) & DMA_CAPABILITY_ADDRESSING_64BIT) != 0,
-    .MaximumLength = READ_WRITE_DIRECT_LARGEST_REQUEST,
-  };
-  ULONG mapRegisters = 0;
-  Ext->Adapter = IoGetDmaAdapter(Ext->Pdo, &description, &mapRegisters);
-  if (!Ext->Adapter) return STATUS_INSUFFICIENT_RESOURCES;
-  /*
-   * A list spans no more pages than there are map registers, and a piece that
-   * starts inside a page spans one page more than its length. Its descriptors
-   * must fit the ring: one per element (at most one per page) and one per
-   * MaxTransfer, so a piece is kept to half the ring's worth of the smaller.
-   */
-  ULONG byMapRegisters = (mapRegisters > 1 ? mapRegisters - 1 : 1) * PAGE_SIZE;
-  ULONG byRing = RING_HALF * Smaller(Ext->MaxTransfer, PAGE_SIZE);
-  Ext->LongestTransfer = Smaller(Smaller(byMapRegisters, byRing), READ_WRITE_DIRECT_LARGEST_REQUEST);
-  return STATUS_SUCCESS;
-}
-
+/* The device kit's BAR0, adapter (64-bit only when the device says so: SG-1, SG-6), ring and bus mastering, for requests up to the largest. */
 DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM_RESOURCE_LIST Resources) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  PCM_PARTIAL_RESOURCE_LIST partial = &Resources->List[0].PartialResourceList;
-  ULONG memory = 0;  /* the memory BARs come in BAR order: BAR0 (the registers) is the first */
-  while (memory < partial->Count && partial->PartialDescriptors[memory].Type != CmResourceTypeMemory) memory++;
-  if (memory == partial->Count) return STATUS_DEVICE_NOT_CONNECTED;
-  PCM_PARTIAL_RESOURCE_DESCRIPTOR registers = &partial->PartialDescriptors[memory];
-  ext->RegistersLength = registers->u.Memory.Length;
-  ext->Registers = MmMapIoSpace(registers->u.Memory.Start, ext->RegistersLength, MmNonCached);
-  if (!ext->Registers) return STATUS_INSUFFICIENT_RESOURCES;
-  ext->MaxTransfer = ReadRegister(ext, DMA_REG_MAX_TRANSFER_LENGTH);
-  if (ext->MaxTransfer == 0 || ext->MaxTransfer == ALL_ONES) return STATUS_DEVICE_NOT_CONNECTED;
-
-  NTSTATUS status = GetAdapter(ext);
-  if (!NT_SUCCESS(status)) return status;
-  ext->Ring = ext->Adapter->DmaOperations->AllocateCommonBuffer(ext->Adapter, DMA_MAX_RING_DESCRIPTORS * sizeof(DMA_DESCRIPTOR), &ext->RingLogical, FALSE);
-  if (!ext->Ring) {
-    ext->Adapter->DmaOperations->PutDmaAdapter(ext->Adapter);
-    ext->Adapter = NULL;
-    return STATUS_INSUFFICIENT_RESOURCES;
-  }
-  EnableBusMastering(ext, TRUE);
-  return STATUS_SUCCESS;
+  return DmaTestDeviceStart(&ext->Device, Resources, READ_WRITE_DIRECT_LARGEST_REQUEST);
 }
 
-/* The ISR: acknowledge what the device raised and leave the work to the DPC. */
 DRIVER_EXPORT(InterruptService) BOOLEAN InterruptService(PKINTERRUPT Interrupt, PVOID ServiceContext) {
   PDEVICE_OBJECT fdo = ServiceContext;
   PDEVICE_EXTENSION ext = fdo->DeviceExtension;
   UNREFERENCED_PARAMETER(Interrupt);
-  ULONG raised = ReadRegister(ext, DMA_REG_INTERRUPT_STATUS);
-  if (raised == 0 || raised == ALL_ONES) return FALSE;  /* not the device's (a removed device raises nothing) */
-  WriteRegister(ext, DMA_REG_INTERRUPT_ACK, raised);
-  IoRequestDpc(fdo, NULL, (PVOID)(ULONG_PTR)raised);
-  return TRUE;
+  return DmaTestDeviceInterrupt(&ext->Device, fdo);
 }
 
-/* The DPC: the device finished (or failed) the transfer on it. */
+/* The DPC: the device finished (or failed) the transfer on it; its STATUS register goes to the driver's own decoding. */
 DRIVER_EXPORT(DpcForIsr) VOID DpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
+  DMA_TRANSFER_RESULT result;
   UNREFERENCED_PARAMETER(Dpc);
   UNREFERENCED_PARAMETER(Irp);
   UNREFERENCED_PARAMETER(Context);
-  ULONG deviceStatus = ReadRegister(ext, DMA_REG_STATUS);
-  if (DeviceBusy(deviceStatus)) return;  /* the interrupt of an aborted transfer, seen after the next one started */
-  ActiveTransferEnded(ext, deviceStatus);
+  if (DmaTestDeviceTransferEnded(&ext->Device, &result)) ActiveTransferEnded(ext, result.Register);
 }
 
-/* RemoveDevice: undo StartDevice and AddDevice, in reverse order. */
 DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  CancelWatchdog(ext);
-  if (ext->Registers) EnableBusMastering(ext, FALSE);
-  if (ext->Ring) ext->Adapter->DmaOperations->FreeCommonBuffer(ext->Adapter, DMA_MAX_RING_DESCRIPTORS * sizeof(DMA_DESCRIPTOR), ext->RingLogical, ext->Ring, FALSE);
-  if (ext->Adapter) ext->Adapter->DmaOperations->PutDmaAdapter(ext->Adapter);
-  if (ext->Registers) MmUnmapIoSpace(ext->Registers, ext->RegistersLength);
-  IoDetachDevice(ext->Pdo);
-  IoDeleteDevice(DeviceObject);
+  DmaTestDeviceRemove(&ext->Device, DeviceObject);
 }

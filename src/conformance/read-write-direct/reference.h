@@ -7,7 +7,7 @@
 #define READ_WRITE_DIRECT_REFERENCE_H
 
 #include <wdm.h>
-#include <dma-conformance/dma-test-device.h>
+#include <dma-conformance/dma-test-device-kit.h>
 #include <dma-conformance/read-write-direct.h>
 
 /* Transfers mapped ahead of the one on the device. */
@@ -44,16 +44,8 @@ typedef struct _DIRECT_IO_TRANSFER {
 } DIRECT_IO_TRANSFER, *PDIRECT_IO_TRANSFER;
 
 typedef struct _DEVICE_EXTENSION {
+  DMA_TEST_DEVICE Device;     /* registers, adapter, ring, watchdog; LongestTransfer: the most one scatter/gather list maps */
   PDEVICE_OBJECT Self;
-  PDEVICE_OBJECT Pdo;
-  PUCHAR Registers;           /* BAR0, mapped by MmMapIoSpace */
-  SIZE_T RegistersLength;
-  ULONG MaxTransfer;          /* the most one descriptor may move (the device's MAX_TRANSFER_LENGTH) */
-  ULONG LongestTransfer;      /* the most one scatter/gather list maps */
-  PDMA_ADAPTER Adapter;
-  PDMA_DESCRIPTOR Ring;       /* the device's descriptor ring, a common buffer */
-  PHYSICAL_ADDRESS RingLogical;
-
   IO_CSQ Queue;               /* requests not started yet: cancelable, completed as cancelled at cleanup */
   KSPIN_LOCK Lock;            /* guards everything below */
   DIRECT_IO_REQUEST Requests[DIRECT_IO_REQUEST_SLOTS];
@@ -63,12 +55,6 @@ typedef struct _DEVICE_EXTENSION {
   ULONG Mapping;                  /* transfers handed to GetScatterGatherList whose list has not come yet */
   PDIRECT_IO_TRANSFER PreparedHead, PreparedTail;
   PDIRECT_IO_TRANSFER Active;     /* the transfer on the device */
-
-  KTIMER Watchdog;            /* notices a transfer the device never finishes */
-  KDPC WatchdogDpc;
-  ULONGLONG WatchdogDue;      /* KeQueryInterruptTime when the timer is due */
-  ULONGLONG LastProgress;
-  BOOLEAN ProgressSeen;       /* LastProgress holds a reading of the running transfer */
 } DEVICE_EXTENSION, *PDEVICE_EXTENSION;
 
 /* The routines a variant may replace: the named steps of the driver. */
@@ -82,8 +68,6 @@ VOID ReleaseTransfer(PDEVICE_EXTENSION Ext, PDIRECT_IO_TRANSFER Transfer, NTSTAT
 VOID CompleteIfDone(PDEVICE_EXTENSION Ext, PDIRECT_IO_REQUEST Request);
 
 /* Helpers the steps use. */
-NTSTATUS CompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
 VOID StartTransfers(PDEVICE_EXTENSION Ext);
-VOID SetWatchdog(PDEVICE_EXTENSION Ext);
 
 #endif

@@ -283,22 +283,21 @@ static VOID FillEnded(PDEVICE_EXTENSION Ext, PSHARED_BUFFER Buffer, ULONG Bytes)
 
 /* The fill in progress ended (DPC, or the watchdog for a removed device). */
 static VOID ActiveFillEnded(PDEVICE_EXTENSION Ext) {
-  ULONG state = DmaTestDeviceState(&Ext->Device);
-  if (state == DMA_STATE_BUSY) return;
+  DMA_TRANSFER_RESULT result;
+  if (!DmaTestDeviceTransferEnded(&Ext->Device, &result)) return;
   PSHARED_BUFFER buffer = Ext->Active;
   if (!buffer) return;  /* the error interrupt of a fill cleanup stopped */
   Ext->Active = NULL;
   DmaTestDeviceCancelWatchdog(&Ext->Device);
   FillMappingEnded(Ext, buffer);
-  FillEnded(Ext, buffer, state == DMA_STATE_DONE ? buffer->Length : 0);  /* a failed fill is reported empty (DEV-3) */
+  FillEnded(Ext, buffer, NT_SUCCESS(result.Status) ? buffer->Length : 0);  /* a failed fill is reported empty (DEV-3) */
 }
 
 /* The watchdog's DPC: a stuck fill is aborted, so it ends in an error interrupt; a removed device never interrupts, so its fill ends here. */
 static VOID WatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2) {
   PDEVICE_EXTENSION ext = ((PDEVICE_OBJECT)DeferredContext)->DeviceExtension;
-  if (!ext->Active || !DmaTestDeviceStuck(&ext->Device)) return;
-  if (DmaTestDeviceState(&ext->Device) == DMA_STATE_BUSY) DmaTestDeviceAbort(&ext->Device);
-  else ActiveFillEnded(ext);
+  DMA_TRANSFER_RESULT result;
+  if (ext->Active && DmaTestDeviceWatch(&ext->Device, &result)) ActiveFillEnded(ext);
 }
 
 /* --- dispatch routines -------------------------------------------------------------------------------------- */
@@ -437,7 +436,7 @@ static VOID InitializeExtension(PDEVICE_EXTENSION Ext, PDEVICE_OBJECT DeviceObje
   Ext->Self = DeviceObject;
   KeInitializeSpinLock(&Ext->Lock);
   IoCsqInitialize(&Ext->Waits, NULL);
-  DmaTestDeviceInitialize(&Ext->Device, DeviceObject, Pdo, WatchdogExpired, FILL_TIMEOUT_MS);
+  DmaTestDeviceInitialize(&Ext->Device, Pdo, WatchdogExpired, DeviceObject, FILL_TIMEOUT_MS);
 }
 
 DMA_TEST_DEVICE_EXPORTS(DEVICE_EXTENSION, InitializeExtension, SHARED_BUFFER_MAXIMUM, ActiveFillEnded)

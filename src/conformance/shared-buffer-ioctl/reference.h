@@ -4,7 +4,7 @@
  */
 #pragma once
 #include <wdm.h>
-#include <dma-conformance/dma-test-device-driver.h>
+#include <dma-conformance/dma-test-device-kit.h>
 #include <dma-conformance/shared-buffer-ioctl.h>
 
 #define SHARED_BUFFER_MAXIMUM (8 * 1024 * 1024)  /* the largest buffer the driver takes */

@@ -25,13 +25,6 @@
 DMA_CONFORMANCE_DRIVER("storage-forward-progress-reference-c", "storage-forward-progress",
   "Storage-style direct I/O in C that never fails for lack of resources: a reserve sized with CalculateScatterGatherList, lists built into it when pool allocation fails, requests queued while it is busy.");
 
-static NTSTATUS CompleteNow(PIRP Irp, NTSTATUS Status, ULONG_PTR Information) {
-  Irp->IoStatus.Status = Status;
-  Irp->IoStatus.Information = Information;
-  IoCompleteRequest(Irp, IO_NO_INCREMENT);
-  return Status;
-}
-
 /* The device lock; requests finished while it was held are completed once it is released. */
 static VOID StorageLock(PSTORAGE_DEVICE_EXTENSION Ext, PKIRQL OldIrql) {
   KeAcquireSpinLock(&Ext->Lock, OldIrql);
@@ -55,7 +48,7 @@ BOOLEAN StorageIsWrite(PIRP Irp) {
 /* The length of the request's next transfer: what is left, up to what one list maps. */
 ULONG StorageTransferLength(PSTORAGE_DEVICE_EXTENSION Ext, PIRP Irp) {
   ULONG left = IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length - StorageRequestOf(Irp)->Moved;
-  return left < Ext->LongestTransfer ? left : Ext->LongestTransfer;
+  return left < Ext->Device.LongestTransfer ? left : Ext->Device.LongestTransfer;
 }
 
 static PVOID StorageCurrentVa(PIRP Irp) {
@@ -81,13 +74,8 @@ static VOID StorageStartDevice(PSTORAGE_DEVICE_EXTENSION Ext) {
   if (!Ext->MappedHead) Ext->MappedTail = NULL;
   request->Next = NULL;
   Ext->Active = irp;
-  ULONG count = 0;
-  for (ULONG e = 0; e < request->List->NumberOfElements; e++) {
-    count = DmaDeviceDescribe(&Ext->Device, count, (ULONGLONG)request->List->Elements[e].Address.QuadPart, request->List->Elements[e].Length);
-  }
   ULONGLONG streamOffset = (ULONGLONG)IoGetCurrentIrpStackLocation(irp)->Parameters.Read.ByteOffset.QuadPart + request->Moved;
-  DmaDeviceStartRing(&Ext->Device, count, StorageIsWrite(irp), streamOffset);
-  DmaDeviceArmWatchdog(&Ext->Device, STORAGE_TRANSFER_TIMEOUT_MS);
+  DmaTestDeviceStartList(&Ext->Device, request->List, streamOffset, StorageIsWrite(irp));
 }
 
 /*
@@ -136,7 +124,7 @@ static VOID StorageMapNextTransfer(PSTORAGE_DEVICE_EXTENSION Ext, PIRP Irp) {
 DMA_CONFORMANCE_REPLACEABLE ULONG StorageReserveSize(PSTORAGE_DEVICE_EXTENSION Ext) {
   PDMA_ADAPTER adapter = Ext->Device.Adapter;
   ULONG bytes = 0, mapRegisters = 0;
-  NTSTATUS status = adapter->DmaOperations->CalculateScatterGatherList(adapter, NULL, (PVOID)1, Ext->LongestTransfer, &bytes, &mapRegisters);
+  NTSTATUS status = adapter->DmaOperations->CalculateScatterGatherList(adapter, NULL, (PVOID)1, Ext->Device.LongestTransfer, &bytes, &mapRegisters);
   return NT_SUCCESS(status) ? bytes : 0;
 }
 
@@ -212,7 +200,7 @@ VOID StorageRestartWaiting(PSTORAGE_DEVICE_EXTENSION Ext) {
 static VOID StorageWaitingCancelled(PIO_CSQ Csq, PIRP Irp) {
   PSTORAGE_DEVICE_EXTENSION ext = CONTAINING_RECORD(Csq, STORAGE_DEVICE_EXTENSION, Waiting);
   ext->WaitingCount--;
-  CompleteNow(Irp, STATUS_CANCELLED, 0);
+  CompleteRequest(Irp, STATUS_CANCELLED, 0);
 }
 
 /* --- a transfer ends ------------------------------------------------------------------ */
@@ -227,16 +215,16 @@ static VOID StorageActiveEnded(PSTORAGE_DEVICE_EXTENSION Ext, DMA_TRANSFER_RESUL
     ULONG length = StorageTransferLength(Ext, irp);
     ULONG total = IoGetCurrentIrpStackLocation(irp)->Parameters.Read.Length;
     Ext->Active = NULL;
-    DmaDeviceCancelWatchdog(&Ext->Device);
+    DmaTestDeviceCancelWatchdog(&Ext->Device);
     StoragePutList(Ext, irp);
     if (request->Flags & STORAGE_REQUEST_IN_RESERVE) {
       Ext->ReserveHolder = NULL;
       request->Flags &= ~STORAGE_REQUEST_IN_RESERVE;
     }
-    if (!Result.Done) {
+    if (!NT_SUCCESS(Result.Status)) {
       /* DEV-3: claim no more than the device moved of this transfer. */
       request->Moved += Result.Bytes < length ? Result.Bytes : length;
-      StorageFinish(Ext, irp, Result.Removed ? STATUS_DEVICE_NOT_CONNECTED : STATUS_IO_DEVICE_ERROR, request->Moved);
+      StorageFinish(Ext, irp, Result.Status, request->Moved);
     } else {
       request->Moved += length;
       if (request->Moved == total) StorageFinish(Ext, irp, STATUS_SUCCESS, total);
@@ -253,7 +241,7 @@ static VOID StorageActiveEnded(PSTORAGE_DEVICE_EXTENSION Ext, DMA_TRANSFER_RESUL
 static VOID StorageWatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2) {
   PSTORAGE_DEVICE_EXTENSION ext = DeferredContext;
   DMA_TRANSFER_RESULT result;
-  if (ext->Active && DmaDeviceEndedSilently(&ext->Device, &result)) StorageActiveEnded(ext, result);
+  if (ext->Active && DmaTestDeviceWatch(&ext->Device, &result)) StorageActiveEnded(ext, result);
 }
 
 /* The retry timer's DPC: try the waiting requests again. */
@@ -268,12 +256,12 @@ static VOID StorageRetryExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemAr
 /* --- dispatch --------------------------------------------------------------------------- */
 
 static NTSTATUS StorageCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
-  return CompleteNow(Irp, STATUS_SUCCESS, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 static NTSTATUS StorageReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PSTORAGE_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  if (IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length == 0 || !Irp->MdlAddress) return CompleteNow(Irp, STATUS_SUCCESS, 0);
+  if (IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length == 0 || !Irp->MdlAddress) return CompleteRequest(Irp, STATUS_SUCCESS, 0);
   RtlZeroMemory(StorageRequestOf(Irp), sizeof(STORAGE_REQUEST));
   IoMarkIrpPending(Irp);
   KIRQL oldIrql;
@@ -295,7 +283,7 @@ static NTSTATUS StorageCleanup(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     StorageFinish(ext, waiting, STATUS_CANCELLED, 0);
   }
   StorageUnlock(ext, oldIrql);
-  return CompleteNow(Irp, STATUS_SUCCESS, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 /* --- PnP and interrupts ------------------------------------------------------------------- */
@@ -311,9 +299,10 @@ DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUN
 
 DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) {
   PDEVICE_OBJECT fdo;
-  NTSTATUS status = DmaDeviceAdd(DriverObject, Pdo, sizeof(STORAGE_DEVICE_EXTENSION), DO_DIRECT_IO, StorageWatchdogExpired, &fdo);
+  NTSTATUS status = DmaTestDeviceCreate(DriverObject, Pdo, sizeof(STORAGE_DEVICE_EXTENSION), DO_DIRECT_IO, &fdo);
   if (!NT_SUCCESS(status)) return status;
   PSTORAGE_DEVICE_EXTENSION ext = fdo->DeviceExtension;
+  DmaTestDeviceInitialize(&ext->Device, Pdo, StorageWatchdogExpired, ext, STORAGE_TRANSFER_TIMEOUT_MS);
   ext->Fdo = fdo;
   KeInitializeSpinLock(&ext->Lock);
   IoCsqInitialize(&ext->Waiting, StorageWaitingCancelled);
@@ -323,28 +312,28 @@ DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE
   return STATUS_SUCCESS;
 }
 
-/* The skeleton's adapter, ring and bus mastering, then the reserve, while pool is still there. */
+/* The device kit's adapter, ring and bus mastering, then the reserve, while pool is still there. */
 DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM_RESOURCE_LIST Resources) {
   PSTORAGE_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  NTSTATUS status = DmaDeviceStart(&ext->Device, Resources, STORAGE_MAXIMUM_TRANSFER);
+  NTSTATUS status = DmaTestDeviceStart(&ext->Device, Resources, STORAGE_MAXIMUM_TRANSFER);
   if (NT_SUCCESS(status)) {
-    ext->LongestTransfer = DmaDeviceLongestMapped(&ext->Device, STORAGE_MAXIMUM_TRANSFER);
     ext->ReserveBytes = StorageReserveSize(ext);
     ext->Reserve = ext->ReserveBytes ? ExAllocatePoolWithTag(NonPagedPool, ext->ReserveBytes, STORAGE_RESERVE_TAG) : NULL;
     if (!ext->Reserve) status = STATUS_INSUFFICIENT_RESOURCES;
   }
-  if (!NT_SUCCESS(status)) DmaDeviceStop(&ext->Device);
+  if (!NT_SUCCESS(status)) DmaTestDeviceStop(&ext->Device);
   return status;
 }
 
 DRIVER_EXPORT(InterruptService) BOOLEAN InterruptService(PKINTERRUPT Interrupt, PVOID ServiceContext) {
-  return DmaDeviceInterrupt(ServiceContext);  /* ServiceContext: the FDO, whose extension begins with its DMA_REFERENCE_DEVICE */
+  PDEVICE_OBJECT fdo = ServiceContext;
+  return DmaTestDeviceInterrupt(&((PSTORAGE_DEVICE_EXTENSION)fdo->DeviceExtension)->Device, fdo);
 }
 
 DRIVER_EXPORT(DpcForIsr) VOID DpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context) {
   PSTORAGE_DEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   DMA_TRANSFER_RESULT result;
-  if (DmaDeviceTransferEnded(&ext->Device, &result)) StorageActiveEnded(ext, result);
+  if (DmaTestDeviceTransferEnded(&ext->Device, &result)) StorageActiveEnded(ext, result);
 }
 
 DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {
@@ -353,7 +342,5 @@ DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {
   KeRemoveQueueDpc(&ext->RetryDpc);
   if (ext->Reserve) ExFreePoolWithTag(ext->Reserve, STORAGE_RESERVE_TAG);
   ext->Reserve = NULL;
-  DmaDeviceStop(&ext->Device);
-  IoDetachDevice(ext->Device.Pdo);
-  IoDeleteDevice(DeviceObject);
+  DmaTestDeviceRemove(&ext->Device, DeviceObject);
 }

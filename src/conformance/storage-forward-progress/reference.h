@@ -6,8 +6,7 @@
 #define STORAGE_FORWARD_PROGRESS_REFERENCE_H
 
 #include <wdm.h>
-#include <dma-conformance/dma-test-device.h>
-#include <dma-conformance/reference-device.h>
+#include <dma-conformance/dma-test-device-kit.h>
 #include <dma-conformance/storage-forward-progress.h>
 
 #define STORAGE_RESERVE_TAG 0x72504653         /* 'SFPr' */
@@ -34,9 +33,8 @@ _Static_assert(sizeof(STORAGE_REQUEST) <= sizeof(((PIRP)0)->Tail.Overlay.DriverC
 #define StorageRequestOf(Irp) ((PSTORAGE_REQUEST)(Irp)->Tail.Overlay.DriverContext)
 
 typedef struct _STORAGE_DEVICE_EXTENSION {
-  DMA_REFERENCE_DEVICE Device;
+  DMA_TEST_DEVICE Device;      /* registers, adapter, ring, watchdog; LongestTransfer: the most one list maps */
   PDEVICE_OBJECT Fdo;
-  ULONG LongestTransfer;       /* the most one list maps */
   KSPIN_LOCK Lock;             /* guards everything below */
   PVOID Reserve;               /* non-paged pool, sized with CalculateScatterGatherList at start (SG-4) */
   ULONG ReserveBytes;

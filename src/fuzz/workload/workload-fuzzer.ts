@@ -6,10 +6,10 @@
  * shrinks to the fewest operations that still break a rule, and its replay
  * command reproduces exactly that workload.
  */
-import * as path from 'node:path';
 import fc from 'fast-check';
 import type { ConformanceClass, DriverModule } from '../../personalities/wdm/contract';
 import { Machine } from '../../machine/machine';
+import { driverPathForReplay } from '../../personalities/driver-path-for-replay';
 import { fragmentPhysicalMemory } from '../../workload/memory-fragmentation';
 import { Workload } from '../../workload/workload';
 import type { FuzzTarget } from '../campaign';
@@ -75,8 +75,7 @@ export function workloadFuzzTarget(options: WorkloadFuzzOptions): FuzzTarget {
   const protocol = fuzzableClassOf(driver, options.conformanceClass);
   const operations = options.operations ?? DEFAULT_OPERATIONS;
   if (!(Number.isSafeInteger(operations) && operations >= 1)) throw new RangeError(`the workload fuzzer needs at least one operation per workload, got ${operations}`);
-  const relative = path.relative(process.cwd(), options.modulePath);
-  const modulePath = relative.startsWith('..') || path.isAbsolute(relative) ? options.modulePath : relative;
+  const modulePath = driverPathForReplay(options.modulePath);
   return {
     name: `driver ${driver.name} (${protocol.conformanceClass})`,
     replayArguments: ['--driver', modulePath, '--class', protocol.conformanceClass, '--operations', String(operations)],

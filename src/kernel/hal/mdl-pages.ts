@@ -5,6 +5,7 @@
  * bytes are covered.
  */
 import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, pageOf } from '../../contracts/units';
+import type { TransferPosition } from '../fault-injector';
 import { MDL, MDL_PAGES_LOCKED, MDL_PARTIAL, MDL_SOURCE_IS_NONPAGED_POOL, MmGetMdlVirtualAddress } from '../mm/mdl';
 
 /** The part of one MDL a transfer covers. */
@@ -54,6 +55,21 @@ export function walkMdlChain(mdl: MDL, currentVa: number, length: number): Chain
   }
   if (remaining > 0) return { ok: false, why: `the MDL chain from MDL #${mdl.id} ends ${remaining} byte(s) before CurrentVa + Length`, outsideVa: reached };
   return { ok: true, pieces, pages };
+}
+
+/**
+ * Where a walked transfer lies in the buffer it maps: past the first byte,
+ * and whether it reaches the last. The buffer is the MDL chain, or for a
+ * partial MDL (a driver that maps a piece at a time through one) the MDL it
+ * was built from.
+ */
+export function transferPosition(mdl: MDL, currentVa: number, pieces: readonly MdlPiece[]): TransferPosition {
+  const end = pieces[pieces.length - 1];
+  let buffer = mdl;
+  while (buffer.MdlFlags & MDL_PARTIAL && buffer.parent && buffer.Next === null) buffer = buffer.parent;
+  const tail = buffer === mdl ? end?.mdl : buffer;
+  const last = end !== undefined && tail !== undefined && tail.Next === null && end.va + end.length === MmGetMdlVirtualAddress(tail) + tail.ByteCount;
+  return { later: currentVa !== MmGetMdlVirtualAddress(buffer), last };
 }
 
 /** The pages of the pieces, in transfer order. */

@@ -23,7 +23,7 @@ import type { DmaAdapter } from './dma-adapter';
 import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
 import { PagePiece } from './device-address-space';
 import { MapRegisterBase } from './map-registers';
-import { MdlPiece, firstUnlockedMdl, pageChunks, walkMdlChain } from './mdl-pages';
+import { MdlPiece, firstUnlockedMdl, pageChunks, transferPosition, walkMdlChain } from './mdl-pages';
 import { detectionEnabled } from '../detections/detection-switch';
 
 export interface SCATTER_GATHER_ELEMENT {
@@ -86,6 +86,8 @@ interface ListRecord {
   /** The driver's Get/BuildScatterGatherList call, for a list never put back. */
   readonly acquired: Acquisition | null;
   put: boolean;
+  /** The HAL deferred the list's execution routine and has not run it yet: the driver's transfer has not started. */
+  routinePending: boolean;
 }
 
 type TransferWalk = { readonly pieces: readonly MdlPiece[]; readonly pages: number };
@@ -166,7 +168,7 @@ export class ScatterGatherLists {
     if (typeof walk === 'number') return walk;
     if (!this.withinGrant('GetScatterGatherList', mdl, walk.pages)) return STATUS.INSUFFICIENT_RESOURCES;
     const callSite = a.kernel.cpu.currentDriver ?? '';
-    if (a.kernel.faults.shouldFail('GetScatterGatherList', callSite)) return STATUS.INSUFFICIENT_RESOURCES;
+    if (a.kernel.faults.shouldFail('GetScatterGatherList', callSite, transferPosition(mdl, currentVa, walk.pieces))) return STATUS.INSUFFICIENT_RESOURCES;
     const acquired = a.kernel.cpu.acquisition('GetScatterGatherList');
     const poolVa = a.kernel.faults.onBehalf(() => a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite, acquired));
     if (poolVa === null) return STATUS.INSUFFICIENT_RESOURCES;
@@ -225,7 +227,7 @@ export class ScatterGatherLists {
     if (!(scatterGatherLength >= needed)) return STATUS.BUFFER_TOO_SMALL;
     this.checkCallerBuffer(scatterGatherBuffer, needed);
     if (!this.withinGrant('BuildScatterGatherList', mdl, walk.pages)) return STATUS.INSUFFICIENT_RESOURCES;
-    if (a.kernel.faults.shouldFail('BuildScatterGatherList', a.kernel.cpu.currentDriver ?? '')) return STATUS.INSUFFICIENT_RESOURCES;
+    if (a.kernel.faults.shouldFail('BuildScatterGatherList', a.kernel.cpu.currentDriver ?? '', transferPosition(mdl, currentVa, walk.pieces))) return STATUS.INSUFFICIENT_RESOURCES;
     const base = a.mapRegisters.allocate(walk.pages);
     if (!base) return STATUS.INSUFFICIENT_RESOURCES;
     const list = this.build(walk.pieces, base, writeToDevice, 0, { va: scatterGatherBuffer, length: needed }, mdl.id, a.kernel.cpu.acquisition('BuildScatterGatherList'));
@@ -330,7 +332,8 @@ export class ScatterGatherLists {
     for (const r of this.live) {
       const b = r.callerBuffer;
       if (b && b.va < va + bytes && va < b.va + b.length) {
-        a.verifier.report('VER-SG-BUFFER-IN-USE', va, a.id, 0, `BuildScatterGatherList into ${formatAddress(va)}, which still holds a list not put back (its private data is overwritten)`);
+        // P4 says whether the list there still waits for its deferred execution routine: its transfer has not started (SG-5, not a list never put back).
+        a.verifier.report('VER-SG-BUFFER-IN-USE', va, a.id, r.routinePending ? 1 : 0, `BuildScatterGatherList into ${formatAddress(va)}, which still holds a list not put back${r.routinePending ? ', whose execution routine the HAL deferred and has not run yet' : ''} (its private data is overwritten)`);
         return;
       }
     }
@@ -367,7 +370,7 @@ export class ScatterGatherLists {
     a.kernel.clock.charge(COST.sgElementBuild.ns * elements.length, 'hal:sg-element');
     const list: SCATTER_GATHER_LIST = { NumberOfElements: elements.length, Elements: elements };
     const mapping = a.map('scatter-gather-list', elements.map((e) => ({ address: e.Address, length: e.Length })), mdlId, writeToDevice, `scatter/gather list of MDL #${mdlId}`);
-    const r: ListRecord = { adapter: a, list, writeToDevice, base, bounced, mapping, release: device.release, poolVa, callerBuffer, mdlId, acquired, put: false };
+    const r: ListRecord = { adapter: a, list, writeToDevice, base, bounced, mapping, release: device.release, poolVa, callerBuffer, mdlId, acquired, put: false, routinePending: false };
     records.set(list, r);
     this.live.add(r);
     this.allocatedCount++;
@@ -389,8 +392,13 @@ export class ScatterGatherLists {
       return;
     }
     const fromDpc = () => k.cpu.inProcess(null, () => k.cpu.inDriver(driver, () => k.cpu.atIrql(DISPATCH_LEVEL, call)));
-    if (later) fromDpc();
-    else k.clock.schedule(COST.adapterCall.ns, `${this.adapter.label}: the execution routine of a scatter/gather list, deferred`, fromDpc);
+    if (later) return fromDpc();
+    const record = [...this.live].find((r) => r.list === list);
+    if (record) record.routinePending = true;
+    k.clock.schedule(COST.adapterCall.ns, `${this.adapter.label}: the execution routine of a scatter/gather list, deferred`, () => {
+      if (record) record.routinePending = false;
+      fromDpc();
+    });
   }
 
   private copyBack(r: ListRecord): void {

@@ -16,6 +16,7 @@
 import { BugCheck, describeThrownIn } from '../../machine/bug-check';
 import { Clock, SimulationStalled } from '../../machine/clock';
 import { Cpu, ProcessContext } from '../../machine/cpu';
+import type { DriverPlace } from '../../machine/driver-place';
 import { Irql } from '../../machine/irql';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { DriverHang } from './driver-hang';
@@ -43,7 +44,14 @@ interface Frame {
 export class DriverExecution {
   private readonly frames: Frame[] = [];
 
-  constructor(private readonly cpu: Cpu, private readonly clock: Clock, private readonly crash: (bugCheck: BugCheck) => never, readonly watchdogNs = DEFAULT_WATCHDOG_NS) {}
+  constructor(
+    private readonly cpu: Cpu,
+    private readonly clock: Clock,
+    private readonly crash: (bugCheck: BugCheck) => never,
+    readonly watchdogNs = DEFAULT_WATCHDOG_NS,
+    /** Where in the driver's source an exception was thrown, read from its stack (the driver's code has returned by then). */
+    private readonly placeOf: (driver: string, stack: string) => DriverPlace | null = () => null,
+  ) {}
 
   /** The driver routine running now (the innermost), if any. */
   get current(): { driver: string; routine: string } | null {
@@ -75,6 +83,8 @@ export class DriverExecution {
       bugCheck.exception = raised ? 'raised-status' : 'program-error';
       bugCheck.thrownIn = thrownIn;
       if (e instanceof Error) (bugCheck as { cause?: unknown }).cause = e;
+      const place = e instanceof Error && e.stack ? this.placeOf(driver, e.stack) : null;
+      if (place) bugCheck.place = place;
       return this.crash(bugCheck);
     } finally {
       if (armed) disarmWallClockWatchdog();

@@ -145,7 +145,7 @@ export class IoManager {
 
   constructor(readonly kernel: Kernel, options: IoManagerOptions = {}) {
     const crash = (bc: BugCheck) => kernel.crash(bc);
-    this.execution = new DriverExecution(kernel.cpu, kernel.clock, crash, options.watchdogNs ?? DEFAULT_WATCHDOG_NS);
+    this.execution = new DriverExecution(kernel.cpu, kernel.clock, crash, options.watchdogNs ?? DEFAULT_WATCHDOG_NS, (driver, stack) => kernel.placeInDriver(stack, driver));
     this.dpcs = new DpcQueue(kernel.clock, kernel.cpu, this.execution);
     this.timers = new TimerQueue(kernel.clock, this.dpcs);
     this.spinLocks = new SpinLocks(kernel.cpu);

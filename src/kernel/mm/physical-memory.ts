@@ -62,7 +62,7 @@ export class OutOfPhysicalMemory extends Error {
 const FIRMWARE_FRAMES = 256;
 
 export class PhysicalMemory {
-  /** One past the highest physical frame number. */
+  /** One past the highest RAM frame number: the length of the PFN arrays. */
   readonly frameLimit: number;
   readonly ramFrames: number;
   /** Top of RAM below the device hole, in bytes. */
@@ -95,7 +95,10 @@ export class PhysicalMemory {
     this.lowRamTop = Math.min(config.ramBytes, FOUR_GIB - config.deviceHoleBytes);
     const highBytes = config.ramBytes - this.lowRamTop;
     this.highRamTop = highBytes > 0 ? FOUR_GIB + highBytes : this.lowRamTop;
-    this.frameLimit = pages(Math.max(this.highRamTop, FOUR_GIB));
+    // The PFN database covers the installed RAM (and the device hole below it when RAM reaches past 4 GiB), not
+    // the 4 GiB address space: a 256 MiB machine needs 0.9 MiB of metadata, not 14. Frames above the top of RAM
+    // are not RAM (isRam), as before; only RAM frames are ever given PFN entries to read or change.
+    this.frameLimit = pages(this.highRamTop);
     this.state = new Uint8Array(this.frameLimit);
     this.flags = new Uint8Array(this.frameLimit);
     this.lockCount = new Uint16Array(this.frameLimit);
@@ -175,9 +178,17 @@ export class PhysicalMemory {
     const hi = Math.min(Math.floor((highest + 1) / PAGE_SIZE), this.frameLimit) - 1;
     const boundaryPages = boundary > 0 ? boundary / PAGE_SIZE : 0;
     if (count <= 0 || hi - lo + 1 < count) return -1;
+    // The device hole below 4 GiB holds no RAM: a search entering it goes on below it at once
+    // (frame by frame, each of its frames would only have reset the run).
+    const holeFirst = Math.floor(this.lowRamTop / PAGE_SIZE);
+    const holeEnd = Math.floor(FOUR_GIB / PAGE_SIZE);
     let run = 0;
     for (let pfn = hi; pfn >= lo; pfn--) {
-      if (this.state[pfn] !== FrameState.Free) { run = 0; continue; }
+      if (this.state[pfn] !== FrameState.Free) {
+        run = 0;
+        if (pfn > holeFirst && pfn < holeEnd) pfn = holeFirst;
+        continue;
+      }
       // A run must not cross a boundary: restart counting at each boundary line.
       if (boundaryPages > 0 && run > 0 && (pfn + 1) % boundaryPages === 0) run = 0;
       run++;

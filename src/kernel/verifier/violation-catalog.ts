@@ -241,7 +241,7 @@ const entries = [
     parameter1: PROJECT_PARAMETER_BASE + 0x03,
     windows: 'none (the live list\'s private data is overwritten and the HAL corrupts later)',
     linux: 'none',
-    parameters: 'P2 buffer address, P3 adapter, P4 0',
+    parameters: 'P2 buffer address, P3 adapter, P4 1 when the list the buffer holds still waits for the execution routine the HAL deferred (its transfer has not started), else 0',
     detector: 'HAL BuildScatterGatherList: the caller\'s buffer overlaps one holding a list not yet put back.',
   },
   {

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { BugCheck, describeThrownIn } from '../../machine/bug-check';
-import { NtStatus, RaisedStatus, STATUS } from '../../machine/ntstatus';
+import { NtStatus } from '../../machine/ntstatus';
 import type { DEVICE_OBJECT } from '../../kernel/io/device-object';
 import type { DRIVER_OBJECT } from '../../kernel/io/driver-object';
 import type { DeviceResources } from '../../kernel/io/device-resources';
@@ -16,7 +16,7 @@ import type { DriverModule } from '../wdm/contract';
 import type { KernelApi } from '../wdm/kernel-api';
 import { AddressTokens } from './address-tokens';
 import { FrameAliases } from './frame-aliases';
-import { GlueContext, buildImports, contextToC } from './import-glue';
+import { DriverMisuse, GlueContext, buildImports, contextToC } from './import-glue';
 import { KernelStructures, LAYOUT } from './kernel-structures';
 import { LinearMemory } from './linear-memory';
 import { BadAccessKind, checkedAccessImports } from './checked-access';
@@ -133,9 +133,15 @@ class CDriverInstance {
     return this.guarded(name, () => (this.exports[name] as (...a: number[]) => number)(...args));
   }
 
+  /**
+   * Call a function pointer the driver gave the kernel. One that names no function of the table, or one
+   * whose parameters are not the call's (where C's own call_indirect would trap), is the driver's program
+   * error: a crash in the routine that called it, as a bad call is in a TypeScript driver.
+   */
   callIndex(index: number, args: number[]): number {
-    const fn = this.table.get(index) as ((...a: number[]) => number) | null;
-    if (!fn) throw new RaisedStatus(STATUS.ACCESS_VIOLATION, `the C driver gave the kernel function pointer ${index}, which is no function`);
+    const fn = (index > 0 && index < this.table.length ? this.table.get(index) : null) as ((...a: number[]) => number) | null;
+    if (typeof fn !== 'function') throw new DriverMisuse(`the C driver gave the kernel function pointer ${index}, which is no function (its table holds ${this.table.length})`);
+    if (fn.length !== args.length) throw new DriverMisuse(`the C driver gave the kernel function pointer ${index} (${this.functionNames.get(Number(fn.name)) ?? fn.name}), which takes ${fn.length} argument(s) where the kernel passes ${args.length}`);
     return this.guarded(`function pointer ${index}`, () => fn(...args));
   }
 

@@ -12,6 +12,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { codeSection, sourceLineTable, sourceLinesPath } from './source-lines';
+import { writeCompiledSources } from './compiled-sources';
 
 /** The project root: the folder holding include/ and .cache/. */
 export const PROJECT_ROOT = path.resolve(__dirname, '../../..');
@@ -151,7 +152,10 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   if (sourcePaths.length === 0) throw new Error('compileCDriver: no C source given');
   const absolute = sourcePaths.map((p) => path.resolve(workingDirectory, p));
   const wasmPath = cachedWasmPath(sourcePaths, workingDirectory, options);
-  if (fs.existsSync(wasmPath)) return { wasmPath, cached: true };
+  if (fs.existsSync(wasmPath)) {
+    writeCompiledSources(wasmPath, { sources: absolute, checked: options.checked === true });
+    return { wasmPath, cached: true };
+  }
 
   const tree: Tree = {};
   const place = (name: string, text: string): void => {
@@ -200,5 +204,6 @@ export async function compileCDriver(sourcePaths: readonly string[], workingDire
   const temporary = `${wasmPath}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, wasm);
   fs.renameSync(temporary, wasmPath); // atomic: a concurrent run never loads half a file
+  writeCompiledSources(wasmPath, { sources: absolute, checked: options.checked === true });
   return { wasmPath, cached: false };
 }

@@ -9,7 +9,7 @@ import { KDPC } from '../../kernel/io/dpc';
 import { KEVENT } from '../../kernel/io/event';
 import { KSPIN_LOCK } from '../../kernel/io/spin-lock';
 import { KTIMER } from '../../kernel/io/timer';
-import { IO_CSQ } from '../../kernel/io/cancel-safe-queue';
+import { IO_CSQ, IO_CSQ_IRP_CONTEXT } from '../../kernel/io/cancel-safe-queue';
 import type { DEVICE_DESCRIPTION } from '../../kernel/hal/device-description';
 import type { DMA_ADAPTER } from '../../kernel/hal/dma-adapter';
 import { MDL_MAPPED_TO_SYSTEM_VA, MDL_SOURCE_IS_NONPAGED_POOL } from '../../kernel/mm/mdl';
@@ -45,6 +45,7 @@ const STORAGE_TYPES: Record<string, () => object> = {
   KEVENT: () => new KEVENT(),
   IO_CSQ: () => new IO_CSQ(),
   KAPC_STATE: () => new KAPC_STATE(),
+  IO_CSQ_IRP_CONTEXT: () => new IO_CSQ_IRP_CONTEXT(),
 };
 
 /**
@@ -58,12 +59,15 @@ interface CaughtRaise {
 
 type WasmValue = number | bigint;
 
+/** An argument the glue consumed itself (an out-parameter filled from the result record). */
+const SKIPPED = Symbol('skipped');
+
 /**
  * A C driver passed what the routine cannot take (its own memory where a kernel address belongs, a pointer
  * to no kernel structure): an access violation in the routine, unhandled, as on Windows (0x1E), and a
  * verdict on the driver, not a defect of the simulator.
  */
-class DriverMisuse extends RaisedStatus {
+export class DriverMisuse extends RaisedStatus {
   constructor(detail: string) {
     super(STATUS.ACCESS_VIOLATION, detail);
     this.programError = true;
@@ -146,7 +150,13 @@ function callbackFromC(g: GlueContext, index: number, shape: string): ((...args:
   const wrapper = (...args: unknown[]) => {
     const values = callback.params.map((kind, i) => (kind === 'object' ? g.structures.pointerTo(args[i] as object | null) : contextToC(g, args[i])));
     const result = g.callC(index, values);
-    return shape === 'DRIVER_CONTROL' ? ENUMS.IO_ALLOCATION_ACTION![result] ?? result : undefined;
+    callback.params.forEach((kind, i) => { if (kind === 'object' && args[i]) g.structures.absorb(args[i] as object); });
+    switch (callback.returns) {
+      case 'void': return undefined;
+      case 'bool': return result !== 0;
+      case 'status': return result >>> 0;
+      case 'enum': return ENUMS[callback.of!]![result] ?? result;
+    }
   };
   known.set(`${shape}:${index}`, wrapper);
   indexOfWrapper.set(wrapper, index);
@@ -181,7 +191,9 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
     const resultAt = sret ? (values.shift() as number) : 0;
     const byName = new Map<string, number>(s.params.map((param, i) => [param.name, Number(values[i] ?? 0)]));
     const outs: { param: Param; at: number; box: { value?: number; QuadPart?: number } }[] = [];
-    const args = s.params.map((param, i) => {
+    const arrays: { at: number; values: Uint32Array }[] = [];
+    const refresh: object[] = [];
+    const mapped = s.params.map((param, i) => {
       const value = values[i]!;
       const n = Number(value) >>> 0;
       switch (param.kind) {
@@ -192,12 +204,15 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
         case 'large': return Number(g.linear.view.getBigInt64(n, true));
         case 'large-record': return { QuadPart: Number(g.linear.view.getBigInt64(n, true)) };
         case 'object': {
+          // The routine would dereference it: NULL where the WDK does not say OPTIONAL is the driver's crash, not the kernel's.
+          if (n === 0 && !param.optional) throw new DriverMisuse(`${s.name}: ${param.name} is NULL`);
           const o = n === 0 ? null : g.structures.objectAt(n);
           if (n !== 0 && !o) throw new DriverMisuse(`${s.name}: ${param.name} 0x${n.toString(16)} is no kernel structure the kernel gave the driver`);
           if (o && g.structures.hasCopy(o)) {
             g.structures.absorb(o);
             if (param.releases) g.structures.forget(o);
             if (param.unmaps) unaliasSystemMapping(g, o as MDL);
+            if (param.refreshes) refresh.push(o);
           }
           return o;
         }
@@ -212,6 +227,20 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
         case 'unicode': return readUnicodeString(g, n);
         case 'device-description': return readDeviceDescription(g, n);
         case 'storage': return n === 0 ? null : g.structures.stored(n, STORAGE_TYPES[param.of!]!);
+        case 'dispatcher': {
+          const o = g.structures.objectAt(n);
+          if (!(o instanceof KEVENT || o instanceof KTIMER)) throw new DriverMisuse(`${s.name}: ${param.name} 0x${n.toString(16)} is no KEVENT or KTIMER the driver initialized`);
+          return o;
+        }
+        case 'large-pointer': return n === 0 ? null : Number(g.linear.view.getBigInt64(n, true));
+        case 'ulongs': {
+          const count = byName.get(param.of!)! >>> 0;
+          const array = new Uint32Array(count);
+          for (let e = 0; e < count; e++) array[e] = g.linear.view.getUint32(n + 4 * e, true);
+          arrays.push({ at: n, values: array });
+          return array;
+        }
+        case 'out-object': { outs.push({ param, at: n, box: {} }); return SKIPPED; }
         case 'callback': return callbackFromC(g, n, param.of!);
         case 'enum': {
           const names = ENUMS[param.of!]!;
@@ -223,6 +252,8 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
         case 'out-large': { const box = { QuadPart: 0 }; outs.push({ param, at: n, box }); return box; }
       }
     });
+    // An out-parameter the simulated routine returns in its result record is not one of its arguments.
+    const args = mapped.filter((a) => a !== SKIPPED);
     const target = s.module === 'dma' ? ((args[0] as DMA_ADAPTER).DmaOperations as unknown as Record<string, (...x: unknown[]) => unknown>) : (g.kernel as unknown as Record<string, (...x: unknown[]) => unknown>);
     const routine = target[s.name];
     if (typeof routine !== 'function') throw new Error(`${s.name}: the simulated kernel does not offer it`);
@@ -239,8 +270,11 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
       if (out.at === 0) continue;
       if (out.param.kind === 'out-u32') v.setUint32(out.at, (out.box.value ?? 0) >>> 0, true);
       else if (out.param.kind === 'out-u8') v.setUint8(out.at, out.box.value ?? 0);
+      else if (out.param.kind === 'out-object') v.setUint32(out.at, g.structures.pointerTo((result as Record<string, object | null>)[out.param.of!] ?? null), true);
       else v.setBigInt64(out.at, BigInt(out.box.QuadPart ?? 0), true);
     }
+    for (const array of arrays) array.values.forEach((value, e) => v.setUint32(array.at + 4 * e, value, true));
+    for (const o of refresh) g.structures.pointerTo(o);
     switch (s.returns) {
       case 'void': return undefined;
       case 'u32': case 'u8': return Number(result ?? 0) >>> 0;
@@ -265,6 +299,7 @@ function importFor(g: GlueContext, s: RoutineSignature, caught: CaughtRaise): (.
         v.setBigInt64(resultAt, BigInt((result as { QuadPart: number }).QuadPart), true);
         return undefined;
       }
+      case 'status-record': return Number((result as { status: number }).status) | 0;
     }
   };
 }
@@ -303,6 +338,15 @@ const SPECIAL: Record<string, (g: GlueContext, a: number[]) => number | bigint |
     if (listSize) g.linear.view.setUint32(listSize, result.scatterGatherListSize >>> 0, true);
     if (mapRegisters) g.linear.view.setUint32(mapRegisters, result.numberOfMapRegisters >>> 0, true);
     return result.status | 0;
+  },
+  /** C's own memory (its globals, stack and heap) is resident kernel memory to C; any other pointer is the kernel's question. */
+  MmIsAddressValid(g, [pointer]) {
+    const p = pointer! >>> 0;
+    if (p === 0) return 0;
+    const system = g.aliases.systemOf(p);
+    const token = system === null ? g.tokens.decode(p) : null;
+    if (system === null && !token) return p < g.linear.view.byteLength ? 1 : 0;
+    return g.kernel.MmIsAddressValid(system ?? token!.address) ? 1 : 0;
   },
   IoAcquireCancelSpinLock(g, [irql]) {
     g.linear.view.setUint8(irql!, g.kernel.IoAcquireCancelSpinLock());

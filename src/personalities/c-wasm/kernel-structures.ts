@@ -1,16 +1,22 @@
 /**
  * The kernel's structures as C reads them: each simulated object a C driver
- * sees (IRP and its stack locations, MDL, DEVICE_OBJECT, DRIVER_OBJECT,
- * DMA_ADAPTER, SCATTER_GATHER_LIST, FILE_OBJECT) gets a copy laid out as in
- * include/wdm.h, at a fixed linear address for its lifetime. The copy is
- * written when the object crosses into C (refresh) and the fields C may write
- * are read back when C hands the object to the kernel or returns (absorb).
+ * sees (IRP and its stack locations, MDL and its PFN array, DEVICE_OBJECT,
+ * DRIVER_OBJECT, DMA_ADAPTER, SCATTER_GATHER_LIST, FILE_OBJECT) gets a copy
+ * laid out as in include/wdm.h, at a fixed linear address for its lifetime.
+ * As in the WDK, an IRP's stack locations follow it and an MDL's PFN array
+ * follows its header, so wdm.h's IoGetNextIrpStackLocation and
+ * MmGetMdlPfnArray are pointer arithmetic. The copy is written when the
+ * object crosses into C (refresh) and the fields C may write are read back
+ * when C hands the object to the kernel or returns (absorb). An IRP's Cancel
+ * flag is the exception: the I/O manager sets it while C holds the IRP, so
+ * the copy follows it at once.
  *
  * Objects the driver allocates inside its own memory (KSPIN_LOCK, KDPC,
  * KTIMER, KEVENT, IO_CSQ) are the other way round: the simulated object is
  * found by the address of the driver's storage.
  */
 import { isSystemAddress } from '../../kernel/mm/layout';
+import { PAGE_SIZE } from '../../contracts/units';
 import { DEVICE_OBJECT } from '../../kernel/io/device-object';
 import { DRIVER_OBJECT } from '../../kernel/io/driver-object';
 import { FILE_OBJECT } from '../../kernel/io/file-object';
@@ -27,8 +33,10 @@ import type { LinearMemory } from './linear-memory';
 
 /** Sizes and offsets of include/wdm.h on wasm32 (the header asserts the same offsets). */
 export const LAYOUT = {
-  IRP: { size: 68, MdlAddress: 4, Flags: 8, SystemBuffer: 12, Status: 16, Information: 20, RequestorMode: 24, PendingReturned: 25, StackCount: 26, CurrentLocation: 27, Cancel: 28, CancelIrql: 29, UserBuffer: 36, Thread: 56, CurrentStackLocation: 60, OriginalFileObject: 64 },
+  /** `size` is the header's; the stack locations follow it from `stack` on (IoSizeOfIrp). */
+  IRP: { size: 68, stack: 72, MdlAddress: 4, Flags: 8, SystemBuffer: 12, Status: 16, Information: 20, RequestorMode: 24, PendingReturned: 25, StackCount: 26, CurrentLocation: 27, Cancel: 28, CancelIrql: 29, UserBuffer: 36, Thread: 56, CurrentStackLocation: 60, OriginalFileObject: 64 },
   IO_STACK_LOCATION: { size: 40, MajorFunction: 0, MinorFunction: 1, Flags: 2, Control: 3, Parameters: 8, DeviceObject: 24, FileObject: 28 },
+  /** `size` is the header's; the PFN array (4-byte PFN_NUMBERs) follows it. */
   MDL: { size: 28, Next: 0, Size: 4, MdlFlags: 6, Process: 8, MappedSystemVa: 12, StartVa: 16, ByteCount: 20, ByteOffset: 24 },
   DEVICE_OBJECT: { size: 56, DriverObject: 8, NextDevice: 12, AttachedDevice: 16, CurrentIrp: 20, Flags: 28, Characteristics: 32, DeviceExtension: 40, DeviceType: 44, StackSize: 48, AlignmentRequirement: 52 },
   DRIVER_OBJECT: { size: 168, DeviceObject: 4, DriverUnload: 52, MajorFunction: 56, MajorFunctionCount: 28 },
@@ -58,7 +66,19 @@ function kindOf(o: object): keyof typeof LAYOUT | 'SCATTER_GATHER_LIST' {
 function sizeOf(o: object): number {
   const kind = kindOf(o);
   if (kind === 'SCATTER_GATHER_LIST') return LAYOUT.SCATTER_GATHER_LIST.header + LAYOUT.SCATTER_GATHER_LIST.element * (o as SCATTER_GATHER_LIST).NumberOfElements;
+  if (kind === 'IRP') return LAYOUT.IRP.stack + LAYOUT.IO_STACK_LOCATION.size * (o as IRP).StackCount;
+  if (kind === 'MDL') return LAYOUT.MDL.size + 4 * pagesSpanned(o as MDL);
   return (LAYOUT[kind] as { size: number }).size;
+}
+
+/** The pages an MDL's buffer spans (ADDRESS_AND_SIZE_TO_SPAN_PAGES): its PFN array's length. */
+function pagesSpanned(m: MDL): number {
+  return m.ByteCount === 0 ? 0 : Math.ceil((m.ByteOffset + m.ByteCount) / PAGE_SIZE);
+}
+
+/** The linear address of stack location `index` of the IRP whose copy is at `at`. */
+function stackLocationAt(at: number, index: number): number {
+  return at + LAYOUT.IRP.stack + LAYOUT.IO_STACK_LOCATION.size * index;
 }
 
 export class KernelStructures {
@@ -72,6 +92,8 @@ export class KernelStructures {
   private readonly released = new Map<number, object>();
   private readonly storage = new Map<number, object>();
   private readonly storageAddresses = new Map<object, number>();
+  /** Each copy's size as placed (an MDL's PFN array and an IRP's stack are sized once). */
+  private readonly sizes = new Map<object, number>();
 
   constructor(
     private readonly linear: LinearMemory,
@@ -122,10 +144,14 @@ export class KernelStructures {
   forget(o: object): void {
     const address = this.addresses.get(o);
     if (address === undefined) return;
+    if (o instanceof IRP) {
+      o.stack.forEach((location, i) => this.unseat(location, stackLocationAt(address, i)));
+    }
     this.addresses.delete(o);
     this.objects.delete(address);
     this.released.set(address, o);
-    this.linear.release(address, sizeOf(o));
+    this.linear.release(address, this.sizes.get(o) ?? sizeOf(o));
+    this.sizes.delete(o);
   }
 
   /** A system address as C sees it: the aliased linear address (aliasing `length` bytes), or a token for a user address or device memory. */
@@ -145,6 +171,8 @@ export class KernelStructures {
     if (o instanceof IRP) {
       o.IoStatus.Status = v.getUint32(at + LAYOUT.IRP.Status, true);
       o.IoStatus.Information = v.getUint32(at + LAYOUT.IRP.Information, true);
+      // The locations below the current one are the driver's to fill for the drivers it calls (IoGetNextIrpStackLocation).
+      for (let i = 0; i < Math.min(o.CurrentLocation, o.StackCount); i++) this.absorbStackLocation(o.stack[i]!, stackLocationAt(at, i));
     } else if (o instanceof DEVICE_OBJECT) {
       o.Flags = v.getUint32(at + LAYOUT.DEVICE_OBJECT.Flags, true);
     }
@@ -178,12 +206,76 @@ export class KernelStructures {
   }
 
   private place(o: object): number {
-    const at = this.linear.allocate(sizeOf(o));
+    const size = sizeOf(o);
+    const at = this.linear.allocate(size);
     this.released.delete(at);
     this.addresses.set(o, at);
     this.objects.set(at, o);
+    this.sizes.set(o, size);
+    if (o instanceof IRP) this.followCancel(o, at);
     this.refresh(o, at);
     return at;
+  }
+
+  /** The copy's Cancel byte follows the IRP's flag, which IoCancelIrp sets while C may hold the IRP and poll it. */
+  private followCancel(irp: IRP, at: number): void {
+    let cancel = irp.Cancel;
+    // Another C driver's copy of the same IRP (a stack of C drivers) keeps following it too; a released copy stops.
+    const other = Object.getOwnPropertyDescriptor(irp, 'Cancel')?.set;
+    Object.defineProperty(irp, 'Cancel', {
+      configurable: true,
+      enumerable: true,
+      get: () => cancel,
+      set: (value: boolean) => {
+        other?.(value);
+        cancel = value;
+        if (this.addresses.get(irp) === at) this.linear.view.setUint8(at + LAYOUT.IRP.Cancel, value ? 1 : 0);
+      },
+    });
+  }
+
+  /** Stack location `location` is the copy at `at` (IoReuseIrp puts new locations in an IRP's stack). */
+  private seat(location: IO_STACK_LOCATION, at: number): void {
+    if (this.addresses.get(location) === at) return;
+    const previous = this.objects.get(at);
+    if (previous && previous !== location) this.addresses.delete(previous);
+    const elsewhere = this.addresses.get(location);
+    if (elsewhere !== undefined) this.forget(location);
+    this.addresses.set(location, at);
+    this.objects.set(at, location);
+  }
+
+  private unseat(location: IO_STACK_LOCATION, at: number): void {
+    if (this.addresses.get(location) !== at) return;
+    this.addresses.delete(location);
+    this.objects.delete(at);
+  }
+
+  /** What C wrote into a stack location for the driver below: the request it describes (not Control, DeviceObject or the completion routine, which the kernel sets). */
+  private absorbStackLocation(s: IO_STACK_LOCATION, at: number): void {
+    const v = this.linear.view;
+    const L = LAYOUT.IO_STACK_LOCATION;
+    const p = at + L.Parameters;
+    s.MajorFunction = v.getUint8(at + L.MajorFunction);
+    s.MinorFunction = v.getUint8(at + L.MinorFunction);
+    s.Flags = v.getUint8(at + L.Flags);
+    if (s.MajorFunction === IRP_MJ_DEVICE_CONTROL || s.MajorFunction === IRP_MJ_INTERNAL_DEVICE_CONTROL) {
+      const c = s.Parameters.DeviceIoControl;
+      c.OutputBufferLength = v.getUint32(p, true);
+      c.InputBufferLength = v.getUint32(p + 4, true);
+      c.IoControlCode = v.getUint32(p + 8, true);
+      const token = this.tokens.decode(v.getUint32(p + 12, true));
+      c.Type3InputBuffer = token ? token.address : null;
+    } else if (s.MajorFunction === IRP_MJ_CREATE) {
+      s.Parameters.Create.Options = v.getUint32(p + 4, true);
+      s.Parameters.Create.ShareAccess = v.getUint16(p + 10, true);
+    } else {
+      s.Parameters.Read.Length = v.getUint32(p, true);
+      s.Parameters.Read.Key = v.getUint32(p + 4, true);
+      s.Parameters.Read.ByteOffset = Number(v.getBigInt64(p + 8, true));
+    }
+    const file = this.objectAt(v.getUint32(at + L.FileObject, true));
+    s.FileObject = file instanceof FILE_OBJECT ? file : null;
   }
 
   /** Write the object's current state into its copy. */
@@ -208,7 +300,12 @@ export class KernelStructures {
         v.setUint8(at + L.Cancel, irp.Cancel ? 1 : 0);
         v.setUint8(at + L.CancelIrql, irp.CancelIrql);
         u32(L.UserBuffer, irp.UserBuffer === null ? 0 : this.tokens.tokenOf(irp.UserBuffer, stack ? systemBufferLength(stack) : 1, 'user'));
-        u32(L.CurrentStackLocation, stack ? this.pointerTo(stack) : 0);
+        // One past the last location before the IRP is first passed to a driver, as in the WDK.
+        u32(L.CurrentStackLocation, stackLocationAt(at, irp.CurrentLocation));
+        irp.stack.forEach((location, i) => {
+          this.seat(location, stackLocationAt(at, i));
+          this.refresh(location, stackLocationAt(at, i));
+        });
         u32(L.OriginalFileObject, this.pointerTo(irp.Tail.Overlay.OriginalFileObject));
         break;
       }
@@ -248,6 +345,8 @@ export class KernelStructures {
         u32(L.StartVa, this.pointerForAddress(m.StartVa, m.ByteOffset + m.ByteCount));
         u32(L.ByteCount, m.ByteCount);
         u32(L.ByteOffset, m.ByteOffset);
+        const pages = ((this.sizes.get(m) ?? L.size) - L.size) / 4;
+        for (let i = 0; i < pages; i++) u32(L.size + 4 * i, m.PfnArray[i] ?? 0);
         break;
       }
       case 'DEVICE_OBJECT': {

@@ -13,5 +13,5 @@ DMA_CONFORMANCE_FAULTY_DRIVER("peer-to-peer-c-programs-order-address", "peer-to-
 
 ULONG PieceDescriptors(PPEER_EXTENSION Ext, PPEER_REQUEST Request, PSCATTER_GATHER_LIST List, ULONG Length) {
   UNREFERENCED_PARAMETER(List);
-  return DmaTestDevicePutDescriptors(&Ext->Device, 0, Request->Order.PeerAddress + Request->Done, Length);
+  return DmaTestDeviceDescribe(&Ext->Device, 0, Request->Order.PeerAddress + Request->Done, Length);
 }

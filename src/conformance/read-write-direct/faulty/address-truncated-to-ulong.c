@@ -13,10 +13,10 @@ DMA_CONFORMANCE_FAULTY_DRIVER("direct-io-c-address-truncated-to-ulong", "read-wr
 
 ULONG DescribeElement(PDEVICE_EXTENSION Ext, const SCATTER_GATHER_ELEMENT *Element, PDMA_DESCRIPTOR Descriptors) {
   PDMA_DESCRIPTOR next = Descriptors;
-  for (ULONG offset = 0; offset < Element->Length; offset += Ext->MaxTransfer) {
+  for (ULONG offset = 0; offset < Element->Length; offset += Ext->Device.MaxTransfer) {
     ULONG left = Element->Length - offset;
     next->Address = Element->Address.LowPart + offset;  /* BUG: a ULONG sum, widened too late: the high 32 bits are lost */
-    next->Length = left < Ext->MaxTransfer ? left : Ext->MaxTransfer;
+    next->Length = left < Ext->Device.MaxTransfer ? left : Ext->Device.MaxTransfer;
     next->Flags = 0;
     next++;
   }

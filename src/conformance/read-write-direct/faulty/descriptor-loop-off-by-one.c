@@ -13,10 +13,10 @@ DMA_CONFORMANCE_FAULTY_DRIVER("direct-io-c-descriptor-loop-off-by-one", "read-wr
 
 ULONG DescribeElement(PDEVICE_EXTENSION Ext, const SCATTER_GATHER_ELEMENT *Element, PDMA_DESCRIPTOR Descriptors) {
   ULONG count = 0;
-  for (ULONG offset = 0; offset <= Element->Length; offset += Ext->MaxTransfer) {  /* BUG: one descriptor too many */
+  for (ULONG offset = 0; offset <= Element->Length; offset += Ext->Device.MaxTransfer) {  /* BUG: one descriptor too many */
     ULONG left = Element->Length - offset;
     Descriptors[count].Address = (ULONGLONG)Element->Address.QuadPart + offset;
-    Descriptors[count].Length = left < Ext->MaxTransfer ? left : Ext->MaxTransfer;
+    Descriptors[count].Length = left < Ext->Device.MaxTransfer ? left : Ext->Device.MaxTransfer;
     Descriptors[count].Flags = 0;
     count++;
   }

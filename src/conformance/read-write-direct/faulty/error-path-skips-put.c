@@ -16,6 +16,6 @@ VOID ReleaseTransfer(PDEVICE_EXTENSION Ext, PDIRECT_IO_TRANSFER Transfer, NTSTAT
     Transfer->List = NULL;
     return;
   }
-  Ext->Adapter->DmaOperations->PutScatterGatherList(Ext->Adapter, Transfer->List, Transfer->Request->Write);
+  Ext->Device.Adapter->DmaOperations->PutScatterGatherList(Ext->Device.Adapter, Transfer->List, Transfer->Request->Write);
   Transfer->List = NULL;
 }

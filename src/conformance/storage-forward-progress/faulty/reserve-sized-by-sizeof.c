@@ -13,6 +13,6 @@ DMA_CONFORMANCE_FAULTY_DRIVER("storage-c-reserve-sized-by-sizeof", "storage-forw
   "Sizes its forward-progress reserve with sizeof(SCATTER_GATHER_LIST) plus one SCATTER_GATHER_ELEMENT per page, leaving out what the HAL keeps beside the list.", "SG-4");
 
 ULONG StorageReserveSize(PSTORAGE_DEVICE_EXTENSION Ext) {
-  ULONG pages = Ext->LongestTransfer / PAGE_SIZE + 1;  /* an unaligned transfer spans one page more */
+  ULONG pages = Ext->Device.LongestTransfer / PAGE_SIZE + 1;  /* an unaligned transfer spans one page more */
   return sizeof(SCATTER_GATHER_LIST) + pages * sizeof(SCATTER_GATHER_ELEMENT);
 }

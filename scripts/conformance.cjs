@@ -105,7 +105,7 @@ function failedBeforeAnyScenario(why, status) {
 function printVerdict(driverPath, asGiven, { known, expectationsFile, certification }) {
   const { loadDriverModule } = require('../src/personalities/driver-loader');
   const { readScenarioOutcomes } = require('../src/verdict/allure-outcomes');
-  const { classAsExpected, classVerdicts, verdictLine } = require('../src/verdict/driver-verdict');
+  const { classAsExpected, classVerdicts, verdictLine, verdictPlaceLines } = require('../src/verdict/driver-verdict');
   const { describeStale, staleExpectations } = require('../src/verdict/expectations');
   const { writeVerdictFiles } = require('../src/verdict/verdict-files');
   const driver = loadDriverModule(driverPath);
@@ -113,7 +113,10 @@ function printVerdict(driverPath, asGiven, { known, expectationsFile, certificat
   const verdicts = classVerdicts(outcomes, driver.conformanceClasses, known ?? []);
   const stale = known ? staleExpectations(outcomes, known) : [];
   console.log(`\n${certification ? 'Certification' : 'Verdict'} for ${driver.name} (${asGiven}):`);
-  for (const v of verdicts) console.log(`  ${verdictLine(v)}`);
+  for (const v of verdicts) {
+    console.log(`  ${verdictLine(v)}`);
+    for (const line of verdictPlaceLines(v)) console.log(`    ${line}`);
+  }
   for (const s of stale) console.log(`  expectation not borne out: ${describeStale(s)}`);
   if (certification) console.log(`  judged by ${certification.suite} ${certification.suiteVersion}; driver sha256 ${certification.driverSha256} (${certification.driverFiles.join(', ')})`);
   const context = { ...(certification ? { certification } : {}), ...(known ? { expectations: { file: expectationsFile, stale } } : {}) };

@@ -21,8 +21,10 @@ export class Kernel {
   readonly mdl: MdlRoutines;
   /** The first bug check the machine stopped with, if any. */
   stopped: BugCheck | null = null;
-  /** How to find each loaded driver's frame in a call stack, by driver name (its personality registers it at load). */
-  readonly driverPlaceFinders = new Map<string, DriverPlaceFinder>();
+  /** How to find each loaded driver's frame in a call stack, by driver name (the CPU's, which also records acquisitions). */
+  get driverPlaceFinders(): Map<string, DriverPlaceFinder> {
+    return this.cpu.driverPlaceFinders;
+  }
 
   constructor(readonly config: BootConfig, readonly physical: PhysicalMemory, readonly clock: Clock, readonly cpu: Cpu, rng: Rng) {
     this.faults = new FaultInjector(rng.fork('faults'));
@@ -46,7 +48,7 @@ export class Kernel {
   exitProcess(p: Process): void {
     if (p.exited) return;
     const culprit = this.mdl.lockingMdlIn(p.addressSpace);
-    this.mm.deleteAddressSpace(p.addressSpace, culprit ? { driver: culprit.lockedBy, mdlId: culprit.id } : null);
+    this.mm.deleteAddressSpace(p.addressSpace, culprit ? { driver: culprit.lockedBy, mdlId: culprit.id, lockedAt: culprit.lockedAt } : null);
     p.userMappingsAtExit = this.mdl.dropUserMappings(p);
     p.exited = true;
     this.processes.delete(p);

@@ -5,6 +5,7 @@
  */
 import { BugCheck } from './bug-check';
 import { Irql, PASSIVE_LEVEL, irqlName } from './irql';
+import { Acquisition, DriverPlaceFinder } from './driver-place';
 
 /** Whatever the memory manager uses as a process; kept opaque here to avoid a cycle. */
 export interface ProcessContext {
@@ -52,6 +53,18 @@ export class Cpu {
   /** The driver whose code is running now, so a bug check can name the culprit (as 0xCB does). */
   get currentDriver(): string | null {
     return this.driver;
+  }
+
+  /** How to find each loaded driver's frame in a call stack, by driver name (its personality registers it at load). */
+  readonly driverPlaceFinders = new Map<string, DriverPlaceFinder>();
+
+  /**
+   * The running driver's call of `routine`, which hands it a resource, for the resource's record: a check
+   * after the driver's code returned names this place when the resource was never given back. Null when
+   * no driver code runs (the kernel acquiring for itself) or its personality cannot find its frames.
+   */
+  acquisition(routine: string): Acquisition | null {
+    return this.driver === null ? null : Acquisition.now(routine, this.driverPlaceFinders.get(this.driver));
   }
 
   inDriver<T>(driverName: string | null, fn: () => T): T {

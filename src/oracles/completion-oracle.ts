@@ -20,6 +20,7 @@ import { TrackedRequest, unmetExpectation } from '../workload/request-ledger';
 import type { Workload } from '../workload/workload';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
 import { detectionEnabled } from '../kernel/detections/detection-switch';
+import { DriverPlace, acquiredPlace } from '../machine/driver-place';
 
 /**
  * Success after a device error, or an error completion claiming more bytes
@@ -37,7 +38,7 @@ const CLAIM_AFTER_DEVICE_ERROR_RULE = 'DEV-3';
  */
 export function statusFinding(t: TrackedRequest, expectedStatus: string): OracleFinding | null {
   if (!detectionEnabled('COMPLETION-ORACLE')) return null;
-  if (!t.request.done) return { oracle: 'completion', rule: t.rule, message: `${t.label} has not finished; expected ${expectedStatus}` };
+  if (!t.request.done) return { oracle: 'completion', rule: t.rule, message: `${t.label} has not finished; expected ${expectedStatus}`, ...takenOnAt(t) };
   const ended = statusName(t.request.status);
   return ended === expectedStatus ? null : { oracle: 'completion', rule: t.rule, message: `${t.label} ended with ${ended}, expected ${expectedStatus}: ${t.request.describe()}` };
 }
@@ -54,7 +55,12 @@ export function completionFinding(t: TrackedRequest, evidence: () => Evidence, l
     evidence(),
   );
   const error = log && t.stream ? log.errorsWithin(t.stream)[0] : undefined;
-  return diagnosedFinding('completion', d, `${unmet}${error ? `; the device stopped with ${describeDeviceError(error)}` : ''}${describeDiagnosis(d)}`);
+  return diagnosedFinding('completion', d, `${unmet}${error ? `; the device stopped with ${describeDeviceError(error)}` : ''}${describeDiagnosis(d)}`, takenOnAt(t));
+}
+
+/** For a request that never finished: where the driver took it on (IoMarkIrpPending, a queue insertion), as a finding's place. */
+export function takenOnAt(t: TrackedRequest): { place?: DriverPlace } {
+  return t.request.done ? {} : acquiredPlace(t.request.irp?.pendingAt);
 }
 
 /** Evidence gathered once, on first need. */

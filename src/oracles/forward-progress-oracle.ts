@@ -14,7 +14,8 @@ import { diagnoseRequestOutcome } from '../diagnosis/request-outcome-rules';
 import { STATUS, statusName } from '../machine/ntstatus';
 import type { Disturbance } from '../workload/request-ledger';
 import type { Workload } from '../workload/workload';
-import { lazyEvidence } from './completion-oracle';
+import { lazyEvidence, takenOnAt } from './completion-oracle';
+import type { DriverPlace } from '../machine/driver-place';
 import { OracleFinding, diagnosedFinding } from './oracle-finding';
 import { detectionEnabled } from '../kernel/detections/detection-switch';
 
@@ -26,12 +27,12 @@ export function forwardProgressOracle(workload: Workload): OracleFinding[] {
   const findings: OracleFinding[] = [];
   if (!detectionEnabled('FORWARD-PROGRESS-ORACLE')) return findings;
   const evidence = lazyEvidence(workload);
-  const found = (message: string) => findings.push({ oracle: 'completion', rule: 'SG-5', message });
+  const found = (message: string, place: { place?: DriverPlace } = {}) => findings.push({ oracle: 'completion', rule: 'SG-5', message, ...place });
   for (const t of workload.ledger.requests) {
     if (t.expectation.kind === 'error') continue; // hostile input must fail, and may
     const r = t.request;
     if (!r.done) {
-      found(`${t.label} never completed`);
+      found(`${t.label} never completed`, takenOnAt(t));
       continue;
     }
     if (LACK_OF_RESOURCES.includes(r.status)) {

@@ -5,7 +5,7 @@
  */
 import type { Diagnosis } from '../diagnosis/diagnosis';
 import type { RuleRef, VerifierEntryId } from '../rules/rule-ref';
-import { DriverPlace, formatDriverPlace } from '../machine/driver-place';
+import { DriverPlace, describeDriverPlace } from '../machine/driver-place';
 
 export type OracleName = 'stop' | 'verifier' | 'data' | 'completion' | 'leftovers' | 'ownership';
 
@@ -19,7 +19,10 @@ export interface OracleFinding {
   readonly entry?: VerifierEntryId;
   /** The stop code, when the finding is a bug check. */
   readonly bugCheck?: number;
-  /** Where in the driver's source the call or access was that the finding is about, when known. */
+  /**
+   * Where in the driver's source the call or access was that the finding is about, when known; for
+   * something the driver still held after its code returned, where it acquired it (`acquiredWith` set).
+   */
   readonly place?: DriverPlace;
   readonly message: string;
 }
@@ -53,7 +56,7 @@ export function describeFindings(findings: readonly OracleFinding[]): string {
   for (const f of findings) byOracle.set(f.oracle, [...(byOracle.get(f.oracle) ?? []), f]);
   const lines: string[] = [];
   for (const [oracle, list] of byOracle) {
-    for (const f of list.slice(0, SHOWN_PER_ORACLE)) lines.push(`[${oracle}, ${f.rule}] ${f.message}${f.place ? ` (in the driver at ${formatDriverPlace(f.place)})` : ''}`);
+    for (const f of list.slice(0, SHOWN_PER_ORACLE)) lines.push(`[${oracle}, ${f.rule}] ${f.message}${f.place ? ` (${describeDriverPlace(f.place)})` : ''}`);
     if (list.length > SHOWN_PER_ORACLE) lines.push(`[${oracle}] ... and ${list.length - SHOWN_PER_ORACLE} more`);
   }
   return lines.join('\n');

@@ -22,7 +22,7 @@ export function verifierOracle(workload: Workload): OracleFinding[] {
     findings.push(diagnosedFinding('verifier', d, `the DMA verifier found ${f.id}: ${f.details}${describeDiagnosis(d)}`, { entry: f.id, ...(f.place ? { place: f.place } : {}) }));
   }
   for (const f of machine.io.findingsOf(workload.driverName)) {
-    findings.push(diagnosedFinding('verifier', diagnoseIoFinding(f.kind), `the I/O manager found ${f.kind}: ${f.detail}`));
+    findings.push(diagnosedFinding('verifier', diagnoseIoFinding(f.kind), `the I/O manager found ${f.kind}: ${f.detail}`, f.place ? { place: f.place } : {}));
   }
   return findings;
 }

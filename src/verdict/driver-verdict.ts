@@ -17,12 +17,16 @@ export interface ScenarioOutcome {
   readonly brokenRule: string | null;
   /** The verifier catalog entries among the findings. */
   readonly entries: readonly string[];
+  /** Where in the driver the findings that named the rule happened ("in the driver at F (file:line)", "acquired with R by F (file:line)"). */
+  readonly places?: readonly string[];
 }
 
 export interface BrokenRule {
   readonly rule: string;
   readonly entries: readonly string[];
   readonly scenarios: number;
+  /** The driver places the rule's findings named, most scenarios first. */
+  readonly places: readonly string[];
 }
 
 export interface ClassVerdict {
@@ -40,7 +44,7 @@ export interface ClassVerdict {
 export function classVerdicts(outcomes: readonly ScenarioOutcome[], claimed: readonly string[], expectations: readonly KnownFailure[] = []): ClassVerdict[] {
   return claimed.map((conformanceClass) => {
     const own = outcomes.filter((o) => o.classes.includes(conformanceClass));
-    const byRule = new Map<string, { entries: Set<string>; scenarios: number }>();
+    const byRule = new Map<string, { entries: Set<string>; scenarios: number; places: Map<string, number> }>();
     const known = new Map<string, number>();
     let withoutRule = 0;
     for (const o of own) {
@@ -54,14 +58,27 @@ export function classVerdicts(outcomes: readonly ScenarioOutcome[], claimed: rea
         withoutRule++;
         continue;
       }
-      const rule = byRule.get(o.brokenRule) ?? { entries: new Set<string>(), scenarios: 0 };
+      const rule = byRule.get(o.brokenRule) ?? { entries: new Set<string>(), scenarios: 0, places: new Map<string, number>() };
       rule.scenarios++;
       for (const e of o.entries) rule.entries.add(e);
+      for (const p of o.places ?? []) rule.places.set(p, (rule.places.get(p) ?? 0) + 1);
       byRule.set(o.brokenRule, rule);
     }
-    const broken = [...byRule].map(([rule, r]) => ({ rule, entries: [...r.entries].sort(), scenarios: r.scenarios })).sort((a, b) => b.scenarios - a.scenarios || a.rule.localeCompare(b.rule));
+    const broken = [...byRule].map(([rule, r]) => ({ rule, entries: [...r.entries].sort(), scenarios: r.scenarios, places: [...r.places].sort((a, b) => b[1] - a[1]).map(([p]) => p) })).sort((a, b) => b.scenarios - a.scenarios || a.rule.localeCompare(b.rule));
     const knownByRule = [...known].map(([rule, scenarios]) => ({ rule, scenarios })).sort((a, b) => b.scenarios - a.scenarios || a.rule.localeCompare(b.rule));
     return { conformanceClass, passed: own.filter((o) => o.status === 'passed').length, total: own.length, broken, withoutRule, known: knownByRule };
+  });
+}
+
+/** Places shown per broken rule under the verdict line; verdict.json has them all. */
+const PLACES_SHOWN = 3;
+
+/** Under a class's verdict line: per broken rule, where in the driver its findings were ("SG-3: acquired with GetScatterGatherList by StartTransfer (driver.c:88)"). */
+export function verdictPlaceLines(v: ClassVerdict): string[] {
+  return v.broken.flatMap((b) => {
+    if (b.places.length === 0) return [];
+    const more = b.places.length > PLACES_SHOWN ? ` and ${b.places.length - PLACES_SHOWN} more place(s)` : '';
+    return [`${b.rule}: ${b.places.slice(0, PLACES_SHOWN).join('; ')}${more}`];
   });
 }
 

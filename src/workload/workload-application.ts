@@ -21,6 +21,7 @@ import type { StreamRange } from '../pci/dma-transfer-log';
 import { Expectation, TrackedRequest } from './request-ledger';
 import type { Workload } from './workload';
 import type { RuleRef } from '../rules/rule-ref';
+import { acquiredPlace } from '../machine/driver-place';
 
 /** A read (or anything else that fills a buffer with the device's stream) whose data is checked when it finishes. */
 interface ReadInFlight {
@@ -123,7 +124,7 @@ export class WorkloadApplication {
     if (io.openFileObjects().some((f) => f !== fileObject && !f.cleanedUp && f.process === owner)) return;
     for (const m of this.workload.machine.kernel.mdl.outstandingUserMappings(owner)) {
       const closer = owner === this.process ? '' : ` (${this.name} closed the last handle, a duplicate)`;
-      this.workload.leftAtClose.push({ rule: 'CONT-6', message: `MDL #${m.mdl.id} is still mapped into ${owner.name} at 0x${m.va.toString(16)} after its handle was closed${closer}` });
+      this.workload.leftAtClose.push({ rule: 'CONT-6', message: `MDL #${m.mdl.id} is still mapped into ${owner.name} at 0x${m.va.toString(16)} after its handle was closed${closer}`, ...acquiredPlace(m.mappedAt) });
     }
   }
 
@@ -141,7 +142,7 @@ export class WorkloadApplication {
     // unless another process still holds one of those opens, whose cleanup is yet to come.
     if (!this.workload.machine.io.openFileObjects().some((f) => f.process === this.process && !f.cleanedUp)) {
       for (const m of this.process.userMappingsAtExit) {
-        this.workload.leftAtClose.push({ rule: 'CONT-6', message: `MDL #${m.mdl.id} was still mapped into ${this.name} at 0x${m.va.toString(16)} when it exited, after the cleanup of its handle` });
+        this.workload.leftAtClose.push({ rule: 'CONT-6', message: `MDL #${m.mdl.id} was still mapped into ${this.name} at 0x${m.va.toString(16)} when it exited, after the cleanup of its handle`, ...acquiredPlace(m.mappedAt) });
       }
     }
   }

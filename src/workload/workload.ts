@@ -19,6 +19,7 @@ import { Disturbance, RequestLedger, TrackedRequest } from './request-ledger';
 import { WorkloadApplication } from './workload-application';
 import { WorkloadStop, describeStop, stopFrom } from './workload-stop';
 import type { RuleRef } from '../rules/rule-ref';
+import type { DriverPlace } from '../machine/driver-place';
 
 /** A check of bytes the device moved, made when they were still in place. */
 export interface DataCheck {
@@ -40,7 +41,7 @@ export class Workload {
   readonly dataChecks: DataCheck[] = [];
   readonly applications = new Map<string, WorkloadApplication>();
   /** What was found left behind at the moment it had to be gone (a user mapping after its process's cleanup). */
-  readonly leftAtClose: { readonly rule: RuleRef; readonly message: string }[] = [];
+  readonly leftAtClose: { readonly rule: RuleRef; readonly message: string; readonly place?: DriverPlace }[] = [];
   /** Kernel memory passed as hostile input, which must come out unchanged. */
   readonly guards: GuardedRange[] = [];
   /** Disturbances in force now: requests issued while they last are disturbed by them too. */

@@ -1,7 +1,8 @@
 /**
  * A run's outcomes are read from its Allure results: the @class tags, the
  * status, the rule the failure was filed under (only when findings were
- * attached as data) and the verifier entries among those findings.
+ * attached as data), the verifier entries among those findings and the
+ * driver places of those that named the rule.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -20,14 +21,21 @@ function writeResult(dir: string, name: string, status: string, story: string | 
 describe('the outcomes of a run, from its Allure results', () => {
   it('reads classes, status, the rule filed from findings and their verifier entries', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'allure-outcomes-'));
-    writeResult(dir, 'a', 'failed', 'SG-3', [{ oracle: 'stop', rule: 'SG-3', entry: 'VER-SG-DOUBLE-PUT', message: 'm' }, { oracle: 'verifier', rule: 'SG-3', entry: 'VER-SG-DOUBLE-PUT', message: 'm' }]);
+    const put = { function: 'Release', file: 'driver.c', line: 40 };
+    const got = { function: 'Start', file: 'driver.c', line: 12, acquiredWith: 'GetScatterGatherList' };
+    writeResult(dir, 'a', 'failed', 'SG-3', [
+      { oracle: 'stop', rule: 'SG-3', entry: 'VER-SG-DOUBLE-PUT', message: 'm', place: put },
+      { oracle: 'verifier', rule: 'SG-3', entry: 'VER-SG-DOUBLE-PUT', message: 'm', place: put },
+      { oracle: 'leftovers', rule: 'SG-3', message: 'm', place: got },
+      { oracle: 'leftovers', rule: 'CONT-4', message: 'm', place: { function: 'Alloc', file: 'driver.c', line: 7, acquiredWith: 'ExAllocatePoolWithTag' } },
+    ]);
     writeResult(dir, 'b', 'failed', 'SG-3', null);
     writeResult(dir, 'c', 'passed', 'SG-3', null);
     const outcomes = readScenarioOutcomes(dir);
     assert.deepEqual(outcomes, [
-      { name: 'a', classes: ['read-write-direct'], status: 'failed', brokenRule: 'SG-3', entries: ['VER-SG-DOUBLE-PUT'] },
-      { name: 'b', classes: ['read-write-direct'], status: 'failed', brokenRule: null, entries: [] },
-      { name: 'c', classes: ['read-write-direct'], status: 'passed', brokenRule: null, entries: [] },
+      { name: 'a', classes: ['read-write-direct'], status: 'failed', brokenRule: 'SG-3', entries: ['VER-SG-DOUBLE-PUT'], places: ['in the driver at Release (driver.c:40)', 'acquired with GetScatterGatherList by Start (driver.c:12)'] },
+      { name: 'b', classes: ['read-write-direct'], status: 'failed', brokenRule: null, entries: [], places: [] },
+      { name: 'c', classes: ['read-write-direct'], status: 'passed', brokenRule: null, entries: [], places: [] },
     ]);
     assert.deepEqual(readScenarioOutcomes(path.join(dir, 'missing')), []);
   });

@@ -6,14 +6,17 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { ScenarioOutcome, classPassed, classVerdicts, verdictLine } from '../../src/verdict/driver-verdict';
+import { ScenarioOutcome, classPassed, classVerdicts, verdictLine, verdictPlaceLines } from '../../src/verdict/driver-verdict';
 import { verdictDocument, verdictJunit } from '../../src/verdict/verdict-files';
 
-const outcome = (name: string, classes: string[], status: ScenarioOutcome['status'], brokenRule: string | null = null, entries: string[] = []): ScenarioOutcome => ({ name, classes, status, brokenRule, entries });
+const outcome = (name: string, classes: string[], status: ScenarioOutcome['status'], brokenRule: string | null = null, entries: string[] = [], places: string[] = []): ScenarioOutcome => ({ name, classes, status, brokenRule, entries, places });
+
+const KEPT = 'acquired with GetScatterGatherList by Start (driver.c:12)';
+const PUT = 'in the driver at Release (driver.c:40)';
 
 const RUN: ScenarioOutcome[] = [
-  outcome('a', ['read-write-direct'], 'failed', 'SG-3', ['VER-SG-DOUBLE-PUT']),
-  outcome('b', ['read-write-direct'], 'failed', 'SG-3', ['VER-SG-DOUBLE-PUT']),
+  outcome('a', ['read-write-direct'], 'failed', 'SG-3', ['VER-SG-DOUBLE-PUT'], [PUT]),
+  outcome('b', ['read-write-direct'], 'failed', 'SG-3', ['VER-SG-DOUBLE-PUT'], [KEPT, PUT]),
   outcome('c', ['read-write-direct'], 'failed', 'PAGE-1'),
   outcome('d', ['read-write-direct'], 'passed'),
   outcome('e', ['read-write-direct'], 'broken'),
@@ -27,7 +30,7 @@ describe('the driver verdict', () => {
   it('counts only the claimed class\'s scenarios and groups failures by the rule they named', () => {
     assert.equal(verdict!.total, 5);
     assert.equal(verdict!.passed, 1);
-    assert.deepEqual(verdict!.broken, [{ rule: 'SG-3', entries: ['VER-SG-DOUBLE-PUT'], scenarios: 2 }, { rule: 'PAGE-1', entries: [], scenarios: 1 }]);
+    assert.deepEqual(verdict!.broken, [{ rule: 'SG-3', entries: ['VER-SG-DOUBLE-PUT'], scenarios: 2, places: [PUT, KEPT] }, { rule: 'PAGE-1', entries: [], scenarios: 1, places: [] }]);
     assert.equal(verdict!.withoutRule, 1);
     assert.equal(classPassed(verdict!), false);
   });
@@ -39,6 +42,10 @@ describe('the driver verdict', () => {
     const [none] = classVerdicts(RUN, ['mapped-file-dma']);
     assert.equal(verdictLine(none!), 'mapped-file-dma: no scenario of the class ran');
     assert.equal(classPassed(none!), false, 'a class none of whose scenarios ran is not passed');
+  });
+
+  it('names, under the line, where in the driver each broken rule\'s findings were, most scenarios first', () => {
+    assert.deepEqual(verdictPlaceLines(verdict!), [`SG-3: ${PUT}; ${KEPT}`]);
   });
 
   it('writes the same verdict as JSON and JUnit', () => {

@@ -10,6 +10,7 @@
  * physical contiguity; each mapped element must be flushed before its map
  * registers are freed.
  */
+import type { Acquisition } from '../../machine/driver-place';
 import { COST } from '../../machine/cost-model';
 import { DISPATCH_LEVEL } from '../../machine/irql';
 import { NtStatus, STATUS } from '../../machine/ntstatus';
@@ -34,6 +35,8 @@ interface ChannelRequest {
   readonly executionRoutine: DRIVER_CONTROL;
   readonly context: unknown;
   readonly driver: string | null;
+  /** The driver's AllocateAdapterChannel call, for a channel or registers never given back. */
+  readonly acquired: Acquisition | null;
 }
 
 /** A page copied through a bounce page, to copy back at flush for device-to-host transfers. */
@@ -63,7 +66,7 @@ export class AdapterChannel {
   private heldBase: MapRegisterBase | null = null;
   private readonly queue: ChannelRequest[] = [];
   /** Registers the driver kept after DeallocateObjectKeepRegisters; it frees them with FreeMapRegisters. */
-  private readonly keptBases = new Set<MapRegisterBase>();
+  private readonly keptBases = new Map<MapRegisterBase, Acquisition | null>();
   private readonly transfers = new Map<MapRegisterBase, MappedTransfer[]>();
   private grantPending = false;
   /** Requests that had to wait for the channel, for reports and tests. */
@@ -78,7 +81,7 @@ export class AdapterChannel {
 
   get outstandingMapRegisters(): number {
     let n = 0;
-    for (const b of this.keptBases) n += b.count;
+    for (const b of this.keptBases.keys()) n += b.count;
     return n;
   }
 
@@ -89,6 +92,11 @@ export class AdapterChannel {
   /** Map register bases the driver holds (kept registers and the channel's), for leak checks. */
   get outstandingBases(): number {
     return this.keptBases.size + (this.heldBase ? 1 : 0);
+  }
+
+  /** Where the driver asked for the channel it holds or waits for, and for the registers it kept, oldest first. */
+  outstandingAcquisitions(): (Acquisition | null)[] {
+    return [...(this.holder ? [this.holder.acquired] : []), ...this.queue.map((r) => r.acquired), ...this.keptBases.values()];
   }
 
   AllocateAdapterChannel(deviceObject: DmaDeviceObject, numberOfMapRegisters: number, executionRoutine: DRIVER_CONTROL, context: unknown): NtStatus {
@@ -107,7 +115,7 @@ export class AdapterChannel {
         `AllocateAdapterChannel on ${a.label} from a device object that already ${this.holder?.deviceObject === deviceObject ? 'holds the channel' : 'waits for it'}`);
     }
     if (a.kernel.faults.shouldFail('AllocateAdapterChannel', a.kernel.cpu.currentDriver ?? '')) return STATUS.INSUFFICIENT_RESOURCES;
-    const request: ChannelRequest = { deviceObject, numberOfMapRegisters, executionRoutine, context, driver: a.kernel.cpu.currentDriver };
+    const request: ChannelRequest = { deviceObject, numberOfMapRegisters, executionRoutine, context, driver: a.kernel.cpu.currentDriver, acquired: a.kernel.cpu.acquisition('AllocateAdapterChannel') };
     this.queue.push(request);
     if (this.holder || this.grantPending || this.queue.length > 1) this.waitedRequests++;
     // On a machine that defers DMA callbacks the routine runs later even when the channel is free.
@@ -320,7 +328,7 @@ export class AdapterChannel {
     this.holder = null;
     this.heldBase = null;
     if (action === 'DeallocateObject') this.releaseBase(base, 'the execution routine returning DeallocateObject');
-    else this.keptBases.add(base);
+    else this.keptBases.set(base, request.acquired);
     this.scheduleGrant();
   }
 }

@@ -12,6 +12,7 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../../machine/irql';
 import { formatAddress } from '../../contracts/units';
 import type { MDL } from '../mm/mdl';
 import type { DeviceMapping } from '../verifier/dma-verifier';
+import type { Acquisition } from '../../machine/driver-place';
 import type { DmaVerifier } from '../verifier/dma-verifier';
 import type { Kernel } from '../kernel';
 import type { DmaAdapter, PHYSICAL_ADDRESS } from './dma-adapter';
@@ -27,6 +28,8 @@ interface CommonBufferRecord {
   readonly mapping: DeviceMapping;
   readonly release: () => void;
   readonly driver: string | null;
+  /** The driver's AllocateCommonBuffer call, for a buffer never freed. */
+  readonly acquired: Acquisition | null;
 }
 
 export class CommonBuffers {
@@ -42,6 +45,11 @@ export class CommonBuffers {
     return [...this.live.values()].map(({ va, length, logicalAddress, cacheEnabled }) => ({ va, length, logicalAddress, cacheEnabled }));
   }
 
+  /** Where the driver allocated each buffer not yet freed, oldest first. */
+  outstandingAcquisitions(): (Acquisition | null)[] {
+    return [...this.live.values()].map((r) => r.acquired);
+  }
+
   /**
    * AllocateCommonBuffer: the system virtual address, or null when no
    * contiguous run the device can reach is free (later in uptime only small
@@ -53,7 +61,8 @@ export class CommonBuffers {
     if (!(Number.isSafeInteger(length) && length > 0)) return null;
     const callSite = a.kernel.cpu.currentDriver ?? '';
     if (a.kernel.faults.shouldFail('AllocateCommonBuffer', callSite)) return null;
-    const va = a.kernel.faults.onBehalf(() => a.kernel.mm.MmAllocateContiguousMemorySpecifyCache(length, 0, a.mapRegisters.highestAddress, 0, cacheEnabled ? 'MmCached' : 'MmNonCached', callSite));
+    const acquired = a.kernel.cpu.acquisition('AllocateCommonBuffer');
+    const va = a.kernel.faults.onBehalf(() => a.kernel.mm.MmAllocateContiguousMemorySpecifyCache(length, 0, a.mapRegisters.highestAddress, 0, cacheEnabled ? 'MmCached' : 'MmNonCached', callSite, acquired));
     if (va === null) return null;
     const device = a.addressing.map(pagePieces(a.kernel.mm.physicalAddressOf(va), length), true);
     if (!device) {
@@ -62,7 +71,7 @@ export class CommonBuffers {
     }
     const logical = device.addresses[0]!;
     const mapping = a.map('common-buffer', [{ address: logical, length }], 0, null, `common buffer at ${formatAddress(va)}`);
-    this.live.set(va, { va, length, logicalAddress: logical, cacheEnabled, mapping, release: device.release, driver: a.kernel.cpu.currentDriver });
+    this.live.set(va, { va, length, logicalAddress: logical, cacheEnabled, mapping, release: device.release, driver: a.kernel.cpu.currentDriver, acquired });
     logicalAddress.QuadPart = logical;
     return va;
   }

@@ -4,6 +4,7 @@
  * as in wdm.h. One adapter holds its map registers, its channel queue, its
  * scatter/gather lists and its common buffers; PutDmaAdapter releases it last.
  */
+import { Acquisition, acquiredPlace } from '../../machine/driver-place';
 import { COST } from '../../machine/cost-model';
 import { DISPATCH_LEVEL, PASSIVE_LEVEL, irqlName } from '../../machine/irql';
 import { NtStatus } from '../../machine/ntstatus';
@@ -80,6 +81,8 @@ export class DmaAdapter implements DMA_ADAPTER {
   readonly commonBuffers: CommonBuffers;
   /** The driver that obtained the adapter, for leak checks at unload. */
   readonly driver: string | null;
+  /** The driver's IoGetDmaAdapter call, for an adapter never released. */
+  readonly acquired: Acquisition | null;
   readonly deviceName: string;
   readonly requesterId: number | null;
   released = false;
@@ -99,6 +102,7 @@ export class DmaAdapter implements DMA_ADAPTER {
     readonly addressing: DeviceAddressSpace,
   ) {
     this.driver = kernel.cpu.currentDriver;
+    this.acquired = kernel.cpu.acquisition('IoGetDmaAdapter');
     this.requesterId = device.requesterId;
     this.deviceName = device.name;
     this.channel = new AdapterChannel(this);
@@ -153,14 +157,23 @@ export class DmaAdapter implements DMA_ADAPTER {
     };
   }
 
-  /** PutDmaAdapter: everything must be freed first (0x07..0x0A); then the bounce pages go back. */
+  /** Where the driver acquired what the adapter still holds: common buffers, the channel and kept registers, lists, oldest first within each. */
+  outstandingAcquisitions(): (Acquisition | null)[] {
+    return [...this.commonBuffers.outstandingAcquisitions(), ...this.channel.outstandingAcquisitions(), ...this.lists.outstandingAcquisitions()];
+  }
+
+  /**
+   * PutDmaAdapter: everything must be freed first (0x07..0x0A); then the bounce pages go back. A finding
+   * names where the driver acquired the first of what it kept: that, not its PutDmaAdapter, is what to fix.
+   */
   PutDmaAdapter(): void {
     if (!this.enter('PutDmaAdapter', PASSIVE_LEVEL)) return;
     const o = this.outstanding();
-    if (o.commonBuffers > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-COMMON-BUFFERS', this.id, o.commonBuffers, 0, `PutDmaAdapter on ${this.label} with ${o.commonBuffers} common buffer(s) not freed`);
-    if (o.channels > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-CHANNELS', this.id, o.channels, 0, `PutDmaAdapter on ${this.label} with ${o.channels} adapter channel(s) held or requested`);
-    if (o.mapRegisters > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-MAP-REGISTERS', this.id, o.mapRegisters, 0, `PutDmaAdapter on ${this.label} with ${o.mapRegisters} map register(s) not freed`);
-    if (o.scatterGatherLists > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-SG-LISTS', this.id, o.scatterGatherLists, 0, `PutDmaAdapter on ${this.label} with ${o.scatterGatherLists} scatter/gather list(s) not put back`);
+    const at = (acquired: (Acquisition | null)[]) => acquiredPlace(...acquired).place;
+    if (o.commonBuffers > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-COMMON-BUFFERS', this.id, o.commonBuffers, 0, `PutDmaAdapter on ${this.label} with ${o.commonBuffers} common buffer(s) not freed`, at(this.commonBuffers.outstandingAcquisitions()));
+    if (o.channels > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-CHANNELS', this.id, o.channels, 0, `PutDmaAdapter on ${this.label} with ${o.channels} adapter channel(s) held or requested`, at(this.channel.outstandingAcquisitions()));
+    if (o.mapRegisters > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-MAP-REGISTERS', this.id, o.mapRegisters, 0, `PutDmaAdapter on ${this.label} with ${o.mapRegisters} map register(s) not freed`, at(this.channel.outstandingAcquisitions()));
+    if (o.scatterGatherLists > 0) this.verifier.report('VER-ADAPTER-RELEASED-WITH-SG-LISTS', this.id, o.scatterGatherLists, 0, `PutDmaAdapter on ${this.label} with ${o.scatterGatherLists} scatter/gather list(s) not put back`, at(this.lists.outstandingAcquisitions()));
     this.channel.cancelQueued();
     this.lists.cancelWaiting();
     this.released = true;

@@ -5,6 +5,7 @@
  * the DMA verifier, which also watches the bus.
  */
 import { PASSIVE_LEVEL, irqlName } from '../../machine/irql';
+import { Acquisition, acquiredPlace } from '../../machine/driver-place';
 import { formatAddress } from '../../contracts/units';
 import type { Kernel } from '../kernel';
 import type { MDL } from '../mm/mdl';
@@ -66,6 +67,8 @@ interface HeldPreallocatedBuffer {
   readonly buffer: PreallocatedBuffer;
   readonly mapping: DeviceMapping;
   readonly release: () => void;
+  /** The driver's takePreallocatedBuffer call, for a buffer never returned. */
+  readonly acquired: Acquisition | null;
 }
 
 export class Hal {
@@ -181,7 +184,7 @@ export class Hal {
     }
     const logical = device.addresses[0]!;
     const mapping = a.map('common-buffer', [{ address: logical, length: buffer.bytes }], 0, null, `boot-preallocated buffer at ${formatAddress(buffer.va)}`);
-    this.heldPreallocated.set(buffer.va, { adapter: a, preallocation, buffer, mapping, release: device.release });
+    this.heldPreallocated.set(buffer.va, { adapter: a, preallocation, buffer, mapping, release: device.release, acquired: this.kernel.cpu.acquisition('takePreallocatedBuffer') });
     logicalAddress.QuadPart = logical;
     return buffer.va;
   }
@@ -216,13 +219,21 @@ export class Hal {
     const unreleased = mine.filter((a) => !a.released);
     let commonBuffers = 0;
     let listsAndBases = 0;
+    const acquired: (Acquisition | null)[] = [];
     for (const a of mine) {
       commonBuffers += a.commonBuffers.outstandingCount + this.preallocatedBuffersHeld(a);
-      if (detectionEnabled('LEAK-AT-UNLOAD-LISTS-AND-BASES')) listsAndBases += a.lists.outstandingCount + a.channel.outstandingBases;
+      acquired.push(...a.commonBuffers.outstandingAcquisitions(), ...[...this.heldPreallocated.values()].filter((h) => h.adapter === a).map((h) => h.acquired));
+      if (detectionEnabled('LEAK-AT-UNLOAD-LISTS-AND-BASES')) {
+        listsAndBases += a.lists.outstandingCount + a.channel.outstandingBases;
+        acquired.push(...a.lists.outstandingAcquisitions(), ...a.channel.outstandingAcquisitions());
+      }
     }
     if (unreleased.length === 0 && commonBuffers === 0 && listsAndBases === 0) return true;
+    // What the driver still holds through an adapter was acquired nearer the bug than the adapter itself.
+    acquired.push(...unreleased.map((a) => a.acquired));
     this.verifier.report('VER-LEAK-AT-UNLOAD', unreleased.length, commonBuffers, listsAndBases,
-      `driver ${driver} unloaded with ${unreleased.length} DMA adapter(s) not released, ${commonBuffers} common buffer(s) and ${listsAndBases} scatter/gather list(s) or map register base(s) outstanding`);
+      `driver ${driver} unloaded with ${unreleased.length} DMA adapter(s) not released, ${commonBuffers} common buffer(s) and ${listsAndBases} scatter/gather list(s) or map register base(s) outstanding`,
+      acquiredPlace(...acquired).place);
     return false;
   }
 }

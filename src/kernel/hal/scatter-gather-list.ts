@@ -13,6 +13,7 @@
  */
 import { FOUR_GIB } from '../../machine/boot-config';
 import { COST } from '../../machine/cost-model';
+import type { Acquisition } from '../../machine/driver-place';
 import { DISPATCH_LEVEL, HIGH_LEVEL } from '../../machine/irql';
 import { NtStatus, STATUS } from '../../machine/ntstatus';
 import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../contracts/units';
@@ -82,6 +83,8 @@ interface ListRecord {
   /** The caller's buffer of a BuildScatterGatherList list. */
   readonly callerBuffer: { readonly va: number; readonly length: number } | null;
   readonly mdlId: number;
+  /** The driver's Get/BuildScatterGatherList call, for a list never put back. */
+  readonly acquired: Acquisition | null;
   put: boolean;
   /** The HAL deferred the list's execution routine and has not run it yet: the driver's transfer has not started. */
   routinePending: boolean;
@@ -99,6 +102,7 @@ interface WaitingList {
   readonly executionRoutine: DRIVER_LIST_CONTROL;
   readonly context: unknown;
   readonly driver: string | null;
+  readonly acquired: Acquisition | null;
 }
 
 /** Every list ever handed out, so a put to the wrong adapter or a second put is recognised. */
@@ -125,6 +129,11 @@ export class ScatterGatherLists {
   /** Lists not yet put back, oldest first. */
   outstanding(): SCATTER_GATHER_LIST[] {
     return [...this.live].map((r) => r.list);
+  }
+
+  /** Where the driver asked for each list not yet put back (or still waiting for map registers), oldest first. */
+  outstandingAcquisitions(): (Acquisition | null)[] {
+    return [...[...this.live].map((r) => r.acquired), ...this.waiting.map((w) => w.acquired)];
   }
 
   /** The MDL each list not yet put back was built for, oldest first: a list whose MDL is gone has outlived its transfer. */
@@ -160,10 +169,11 @@ export class ScatterGatherLists {
     if (!this.withinGrant('GetScatterGatherList', mdl, walk.pages)) return STATUS.INSUFFICIENT_RESOURCES;
     const callSite = a.kernel.cpu.currentDriver ?? '';
     if (a.kernel.faults.shouldFail('GetScatterGatherList', callSite, transferPosition(mdl, currentVa, walk.pieces))) return STATUS.INSUFFICIENT_RESOURCES;
-    const poolVa = a.kernel.faults.onBehalf(() => a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite));
+    const acquired = a.kernel.cpu.acquisition('GetScatterGatherList');
+    const poolVa = a.kernel.faults.onBehalf(() => a.kernel.mm.ExAllocatePoolWithTag('NonPagedPool', scatterGatherListBytes(walk.pages), POOL_TAG, callSite, acquired));
     if (poolVa === null) return STATUS.INSUFFICIENT_RESOURCES;
     if (typeof executionRoutine !== 'function') throw new TypeError('the ExecutionRoutine of a scatter/gather routine must be a function');
-    const request: WaitingList = { deviceObject, walk, writeToDevice, poolVa, mdlId: mdl.id, executionRoutine, context, driver: a.kernel.cpu.currentDriver };
+    const request: WaitingList = { deviceObject, walk, writeToDevice, poolVa, mdlId: mdl.id, executionRoutine, context, driver: a.kernel.cpu.currentDriver, acquired };
     // Map registers busy (bounce pages held by other lists): Windows queues the request and calls the routine once they come back.
     if (this.waiting.length > 0 || !this.tryGrant(request, false)) {
       this.waitedCount++;
@@ -199,7 +209,7 @@ export class ScatterGatherLists {
     const a = this.adapter;
     const base = a.mapRegisters.allocate(w.walk.pages);
     if (!base) return false;
-    const list = this.build(w.walk.pieces, base, w.writeToDevice, w.poolVa, null, w.mdlId);
+    const list = this.build(w.walk.pieces, base, w.writeToDevice, w.poolVa, null, w.mdlId, w.acquired);
     if (!list) {
       a.mapRegisters.release(base);
       return false;
@@ -220,7 +230,7 @@ export class ScatterGatherLists {
     if (a.kernel.faults.shouldFail('BuildScatterGatherList', a.kernel.cpu.currentDriver ?? '', transferPosition(mdl, currentVa, walk.pieces))) return STATUS.INSUFFICIENT_RESOURCES;
     const base = a.mapRegisters.allocate(walk.pages);
     if (!base) return STATUS.INSUFFICIENT_RESOURCES;
-    const list = this.build(walk.pieces, base, writeToDevice, 0, { va: scatterGatherBuffer, length: needed }, mdl.id);
+    const list = this.build(walk.pieces, base, writeToDevice, 0, { va: scatterGatherBuffer, length: needed }, mdl.id, a.kernel.cpu.acquisition('BuildScatterGatherList'));
     if (!list) {
       a.mapRegisters.release(base);
       return STATUS.INSUFFICIENT_RESOURCES;
@@ -330,7 +340,7 @@ export class ScatterGatherLists {
   }
 
   /** The list for the pieces, registered with the verifier; null when the device's IOVA space is exhausted. */
-  private build(pieces: readonly MdlPiece[], base: MapRegisterBase, writeToDevice: boolean, poolVa: number, callerBuffer: ListRecord['callerBuffer'], mdlId: number): SCATTER_GATHER_LIST | null {
+  private build(pieces: readonly MdlPiece[], base: MapRegisterBase, writeToDevice: boolean, poolVa: number, callerBuffer: ListRecord['callerBuffer'], mdlId: number, acquired: Acquisition | null): SCATTER_GATHER_LIST | null {
     const a = this.adapter;
     const regs = a.mapRegisters;
     const physical: PagePiece[] = [];
@@ -360,7 +370,7 @@ export class ScatterGatherLists {
     a.kernel.clock.charge(COST.sgElementBuild.ns * elements.length, 'hal:sg-element');
     const list: SCATTER_GATHER_LIST = { NumberOfElements: elements.length, Elements: elements };
     const mapping = a.map('scatter-gather-list', elements.map((e) => ({ address: e.Address, length: e.Length })), mdlId, writeToDevice, `scatter/gather list of MDL #${mdlId}`);
-    const r: ListRecord = { adapter: a, list, writeToDevice, base, bounced, mapping, release: device.release, poolVa, callerBuffer, mdlId, put: false, routinePending: false };
+    const r: ListRecord = { adapter: a, list, writeToDevice, base, bounced, mapping, release: device.release, poolVa, callerBuffer, mdlId, acquired, put: false, routinePending: false };
     records.set(list, r);
     this.live.add(r);
     this.allocatedCount++;

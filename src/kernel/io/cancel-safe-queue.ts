@@ -16,6 +16,8 @@ export type CSQ_COMPLETE_CANCELED_IRP = (Csq: IO_CSQ, Irp: IRP) => void;
 export interface CancelSafeQueueServices {
   IoReleaseCancelSpinLock(Irql: number): void;
   IoCompleteRequest(Irp: IRP, PriorityBoost: number): void;
+  /** The driver's queue insertion marked the IRP pending: where, for a request it never completes. */
+  notePending(Irp: IRP, routine: string): void;
 }
 
 /** IO_CSQ_IRP_CONTEXT: lets the driver remove one particular queued IRP later. */
@@ -80,6 +82,7 @@ function requireInitialized(Csq: IO_CSQ, routine: string): void {
 export function IoCsqInsertIrpEx(Csq: IO_CSQ, Irp: IRP, Context: IO_CSQ_IRP_CONTEXT | null): NtStatus {
   requireInitialized(Csq, 'IoCsqInsertIrp');
   IoMarkIrpPending(Irp);
+  Csq.services!.notePending(Irp, 'IoCsqInsertIrp');
   Csq.add(Irp, Context);
   IoSetCancelRoutine(Irp, (_device: DEVICE_OBJECT, irp: IRP) => {
     Csq.services!.IoReleaseCancelSpinLock(irp.CancelIrql);

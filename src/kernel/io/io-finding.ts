@@ -3,6 +3,8 @@
  * machine. The suite checks these after a workload: a conforming driver
  * leaves none.
  */
+import type { DriverPlace } from '../../machine/driver-place';
+
 export type IoFindingKind =
   /** Cleanup returned while requests of the closing handle were neither completed nor cancelled (PAGE-5). */
   | 'cleanup-left-requests-pending'
@@ -33,4 +35,6 @@ export interface IoFinding {
   readonly detail: string;
   readonly atNs: number;
   readonly irpIds: readonly number[];
+  /** For requests left pending: where the driver took the first of them on (IoMarkIrpPending, a queue insertion). */
+  readonly place?: DriverPlace;
 }

@@ -42,7 +42,8 @@ import { IoFinding, IoFindingKind } from './io-finding';
 import { IoRequest, RequestOperation } from './io-request';
 import { statusName } from '../../machine/ntstatus';
 import { METHOD_BUFFERED, METHOD_FROM_CTL_CODE, METHOD_IN_DIRECT, METHOD_NEITHER, METHOD_OUT_DIRECT } from '../../contracts/ioctl';
-import { IO_STACK_LOCATION, IRP, IoGetNextIrpStackLocation, newStackLocation } from './irp';
+import { IO_STACK_LOCATION, IRP, IoGetNextIrpStackLocation, IoMarkIrpPending, newStackLocation } from './irp';
+import { DriverPlace, acquiredPlace } from '../../machine/driver-place';
 import { IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, majorFunctionName } from './major-function';
 import type { Process } from './process';
 import { BufferMethod, IO_MANAGER_CALL_SITE, RequestBufferManager, RequestBuffers } from './request-buffers';
@@ -385,9 +386,20 @@ export class IoManager {
     if (this.kernel.faults.shouldFail('IoAllocateIrp', driver ?? '')) return null;
     const irp = new IRP(this.nextId('irp'), StackSize, null, null);
     irp.allocatedBy = driver;
+    irp.allocatedAt = this.cpu.acquisition('IoAllocateIrp');
     irp.issuedAtNs = this.clock.now;
     this.driverIrps.add(irp);
     return irp;
+  }
+
+  /** IoMarkIrpPending, noting where the driver took the request on (IoCsqInsertIrp notes its own call). */
+  IoMarkIrpPending(Irp: IRP): void {
+    IoMarkIrpPending(Irp);
+    this.notePending(Irp, 'IoMarkIrpPending');
+  }
+
+  notePending(Irp: IRP, routine: string): void {
+    Irp.pendingAt = this.cpu.acquisition(routine);
   }
 
   IoFreeIrp(Irp: IRP): void {
@@ -735,7 +747,7 @@ export class IoManager {
     if (left.length > 0) {
       this.record('cleanup-left-requests-pending', driver,
         `IRP_MJ_CLEANUP for handle ${handle} of ${process.name} returned while ${left.length} request(s) of that handle were neither completed nor cancelled nor in progress (${left.map((i) => `IRP #${i.id}, ${i.request?.operation ?? majorFunctionName(i.stack[i.CurrentLocation]?.MajorFunction ?? 0)}`).join(', ')}); the I/O manager cancelled them`,
-        left.map((i) => i.id));
+        left.map((i) => i.id), acquiredPlace(...left.map((i) => i.pendingAt)).place);
       for (const irp of left) if (!irp.Cancel) this.IoCancelIrp(irp);
       this.waitForIrps(left, driver, `completing the requests of handle ${handle} of ${process.name} after cleanup`);
     }
@@ -937,9 +949,9 @@ export class IoManager {
     return Irp.stack[Math.min(Irp.CurrentLocation, Irp.StackCount - 1)]?.DeviceObject?.driverName ?? Irp.allocatedBy ?? 'kernel';
   }
 
-  private record(kind: IoFindingKind, driver: string, detail: string, irpIds: number[]): void {
+  private record(kind: IoFindingKind, driver: string, detail: string, irpIds: number[], place?: DriverPlace): void {
     if (!detectionEnabled('IO-MANAGER-FINDINGS')) return;
-    this.findings.push({ kind, driver, detail, atNs: this.clock.now, irpIds });
+    this.findings.push({ kind, driver, detail, atNs: this.clock.now, irpIds, ...(place ? { place } : {}) });
   }
 
   private assertRunning(): void {

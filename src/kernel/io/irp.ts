@@ -5,6 +5,7 @@
  * IoSetCompletionRoutine ...). The routines that need the I/O manager
  * (IoCallDriver, IoCompleteRequest, IoCancelIrp) live in io-manager.ts.
  */
+import type { Acquisition } from '../../machine/driver-place';
 import { Irql, PASSIVE_LEVEL } from '../../machine/irql';
 import { NtStatus, STATUS } from '../../machine/ntstatus';
 import type { KPROCESSOR_MODE } from '../mm/memory-manager';
@@ -112,6 +113,9 @@ export class IRP {
   buffers: RequestBuffers | null = null;
   /** The driver that allocated the IRP with IoAllocateIrp, if a driver did. */
   allocatedBy: string | null = null;
+  /** The driver's IoAllocateIrp call, and its last IoMarkIrpPending (or queue insertion): what a check names for an IRP never freed or a request never completed. */
+  allocatedAt: Acquisition | null = null;
+  pendingAt: Acquisition | null = null;
   freed = false;
   /** Simulated time the IRP was issued. */
   issuedAtNs = 0;

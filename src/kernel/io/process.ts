@@ -6,7 +6,7 @@
 import { ProcessContext } from '../../machine/cpu';
 import { AddressSpace } from '../mm/address-space';
 import { MmProcess } from '../mm/memory-manager';
-import type { MDL } from '../mm/mdl';
+import type { UserMapping } from '../mm/mdl';
 import type { FILE_OBJECT } from './file-object';
 
 /** Handle values start at 4 and step by 4, as Windows hands them out. */
@@ -17,7 +17,7 @@ export class Process implements MmProcess, ProcessContext {
   /** The process has begun exiting: no new handles or requests. */
   exiting = false;
   /** User mappings of MDLs still in place when the address space went (no driver undid them). */
-  userMappingsAtExit: readonly { readonly va: number; readonly mdl: MDL }[] = [];
+  userMappingsAtExit: readonly Omit<UserMapping, 'process'>[] = [];
   /** Open handles to file objects, by handle value. */
   readonly handles = new Map<number, FILE_OBJECT>();
   private nextHandle = 0;

@@ -11,6 +11,7 @@ import { APC_LEVEL, DISPATCH_LEVEL, irqlName } from '../../machine/irql';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../contracts/units';
 import { AddressSpace } from './address-space';
+import type { Acquisition } from '../../machine/driver-place';
 import { isSystemAddress } from './layout';
 import { CACHING_TYPES, KPROCESSOR_MODE, MEMORY_CACHING_TYPE, MemoryManager, MmProcess, PROCESSOR_MODES, oneOf } from './memory-manager';
 import { FrameFlag, FrameState } from './physical-memory';
@@ -61,6 +62,10 @@ export class MDL {
   /** Where the pages were locked: the locking address space. */
   lockedIn: AddressSpace | null = null;
   allocatedBy: string | null = null;
+  /** The driver's calls that allocated the MDL, last locked its pages and mapped them to system space: what a check after the driver returned names when they were never undone. */
+  allocatedAt: Acquisition | null = null;
+  lockedAt: Acquisition | null = null;
+  mappedAt: Acquisition | null = null;
   freed = false;
   /** Pool block the MDL header lives in. */
   poolVa = 0;
@@ -106,6 +111,15 @@ export function MmGetMdlPfnArray(mdl: MDL): readonly number[] {
   return mdl.PfnArray;
 }
 
+/** An MDL's pages mapped into a process by MmMapLockedPagesSpecifyCache(UserMode). */
+export interface UserMapping {
+  readonly va: number;
+  readonly mdl: MDL;
+  readonly process: MmProcess;
+  /** The driver's call that mapped them. */
+  readonly mappedAt: Acquisition | null;
+}
+
 function userMappingKey(process: MmProcess, va: number): string {
   return `${process.processId}:${va}`;
 }
@@ -145,11 +159,13 @@ export class MdlRoutines {
     this.mm.clock.charge(COST.mdlAllocate.ns, 'mm:mdl');
     if (this.mm.faults.shouldFail('IoAllocateMdl', callSite)) return null;
     const mdl = new MDL(virtualAddress, length, this.nextMdlId);
-    const block = this.mm.ExAllocatePoolWithTag('NonPagedPool', mdl.Size, 'Mdl ', callSite);
+    const allocatedAt = this.mm.cpu.acquisition('IoAllocateMdl');
+    const block = this.mm.ExAllocatePoolWithTag('NonPagedPool', mdl.Size, 'Mdl ', callSite, allocatedAt);
     if (block === null) return null;
     this.nextMdlId++;
     mdl.poolVa = block;
     mdl.allocatedBy = this.mm.cpu.currentDriver;
+    mdl.allocatedAt = allocatedAt;
     if (irp) {
       if (secondaryBuffer && irp.MdlAddress) {
         let tail = irp.MdlAddress;
@@ -199,6 +215,7 @@ export class MdlRoutines {
     if (!as.isSystem) this.lockedForProcess.set(mdl.id, as.ownerName);
     mdl.lockedIn = as;
     mdl.lockedBy = this.mm.cpu.currentDriver;
+    mdl.lockedAt = this.mm.cpu.acquisition('MmProbeAndLockPages');
     mdl.wasLocked = true;
     this.locked.add(mdl);
   }
@@ -349,6 +366,7 @@ export class MdlRoutines {
     const va = this.mm.mapFrames(this.mm.systemSpace, mdl.PfnArray, `MDL #${mdl.id} mapped to system space`);
     if (va < 0) return null;
     mdl.MappedSystemVa = va + mdl.ByteOffset;
+    mdl.mappedAt = this.mm.cpu.acquisition('MmGetSystemAddressForMdlSafe');
     mdl.MdlFlags |= mdl.MdlFlags & MDL_PARTIAL ? MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_MAPPED_TO_SYSTEM_VA : MDL_MAPPED_TO_SYSTEM_VA;
     return mdl.MappedSystemVa;
   }
@@ -382,7 +400,7 @@ export class MdlRoutines {
     if (this.mm.faults.shouldFail('MmMapLockedPagesSpecifyCache', mdl.allocatedBy ?? '')) return fail('injected low-resources failure');
     const va = this.mm.mapFrames(process.addressSpace, mdl.PfnArray, `MDL #${mdl.id} mapped into ${process.name}`);
     if (va < 0) return fail(`no free virtual range in ${process.name} (CONT-6)`);
-    this.userMappings.set(userMappingKey(process, va), { va, mdl, process });
+    this.userMappings.set(userMappingKey(process, va), { va, mdl, process, mappedAt: this.mm.cpu.acquisition('MmMapLockedPagesSpecifyCache') });
     return va + mdl.ByteOffset;
   }
 
@@ -399,7 +417,7 @@ export class MdlRoutines {
   }
 
   /** User mappings by process and address: two processes may get the same address. */
-  private readonly userMappings = new Map<string, { va: number; mdl: MDL; process: MmProcess }>();
+  private readonly userMappings = new Map<string, UserMapping>();
 
   /** MmUnmapLockedPages: undo a mapping; a user mapping must be undone in its own process. */
   MmUnmapLockedPages(baseAddress: number, mdl: MDL): void {
@@ -422,16 +440,16 @@ export class MdlRoutines {
   }
 
   /** User mappings still in place for `mdl` (or for all MDLs). */
-  outstandingUserMappings(process?: MmProcess): { va: number; mdl: MDL; process: MmProcess }[] {
+  outstandingUserMappings(process?: MmProcess): UserMapping[] {
     return [...this.userMappings.values()].filter((m) => !process || m.process === process).map((m) => ({ ...m }));
   }
 
   /** Forget user mappings of a process that is going away (its address space goes with it); returns those it had. */
-  dropUserMappings(process: MmProcess): { va: number; mdl: MDL }[] {
-    const dropped: { va: number; mdl: MDL }[] = [];
+  dropUserMappings(process: MmProcess): Omit<UserMapping, 'process'>[] {
+    const dropped: Omit<UserMapping, 'process'>[] = [];
     for (const [key, m] of this.userMappings) {
       if (m.process !== process) continue;
-      dropped.push({ va: m.va, mdl: m.mdl });
+      dropped.push({ va: m.va, mdl: m.mdl, mappedAt: m.mappedAt });
       this.userMappings.delete(key);
     }
     return dropped;

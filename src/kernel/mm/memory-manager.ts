@@ -16,6 +16,7 @@ import { forEachChunk } from '../../machine/chunked-range';
 import { Clock } from '../../machine/clock';
 import { COST } from '../../machine/cost-model';
 import { Cpu } from '../../machine/cpu';
+import type { Acquisition } from '../../machine/driver-place';
 import { APC_LEVEL, DISPATCH_LEVEL } from '../../machine/irql';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { PAGE_SIZE, formatAddress, pageOf } from '../../contracts/units';
@@ -40,6 +41,15 @@ import { SystemPtes } from './system-ptes';
 import { PROJECT_C4_CODES } from '../verifier/project-codes';
 
 /** A process as the memory manager sees it: something with an address space. */
+/** Memory from MmAllocateContiguousMemorySpecifyCache, by its system address. */
+export interface ContiguousAllocation {
+  readonly pfn: number;
+  readonly pages: number;
+  readonly driver: string | null;
+  /** The driver's call that allocated it, for a leak found after the driver returned. */
+  readonly acquired: Acquisition | null;
+}
+
 export interface MmProcess {
   readonly processId: number;
   readonly name: string;
@@ -73,7 +83,9 @@ export class MemoryManager {
   private readonly contiguousOwner: FrameOwner;
   private nextPoolVa = { NonPagedPool: NONPAGED_POOL_BASE, PagedPool: PAGED_POOL_BASE };
   /** Contiguous allocations by their system address. */
-  private readonly contiguous = new Map<number, { pfn: number; pages: number; driver: string | null }>();
+  private readonly contiguous = new Map<number, ContiguousAllocation>();
+  /** I/O space mapped by MmMapIoSpace, by system address: the call that mapped it (it holds system PTEs until unmapped). */
+  private readonly ioSpaceMappings = new Map<number, Acquisition | null>();
   /** Page-in errors armed for the next reads of particular pages (va -> remaining count). */
   private readonly pageInErrors = new Map<string, number>();
 
@@ -149,10 +161,14 @@ export class MemoryManager {
    * stop the machine: 0xCB names the driver when locked pages are tracked
    * per driver, 0x76 otherwise (PAGE-5).
    */
-  deleteAddressSpace(as: AddressSpace, lockedBy: { driver: string | null; mdlId: number } | null): void {
+  deleteAddressSpace(as: AddressSpace, lockedBy: { driver: string | null; mdlId: number; lockedAt: Acquisition | null } | null): void {
     if (as.lockedPages > 0) {
       if (lockedBy?.driver) {
-        this.bugCheck(0xcb, 0, 0, lockedBy.mdlId, as.lockedPages, `process ${as.ownerName} exited with ${as.lockedPages} page(s) still locked for I/O by driver ${lockedBy.driver}`);
+        const stop = new BugCheck(0xcb, 0, 0, lockedBy.mdlId, as.lockedPages, `process ${as.ownerName} exited with ${as.lockedPages} page(s) still locked for I/O by driver ${lockedBy.driver}`);
+        // The driver's code is not running: the place is where it locked the pages.
+        const place = lockedBy.lockedAt?.place;
+        if (place) stop.place = place;
+        this.crash(stop);
       }
       this.bugCheck(0x76, 0, as.ownerId, as.lockedPages, 0, `process ${as.ownerName} exited with ${as.lockedPages} page(s) still locked for I/O`);
     }
@@ -532,7 +548,7 @@ export class MemoryManager {
    * ExAllocatePoolWithTag. Returns null when the pool is exhausted or a fault
    * is injected (CONT-4). Non-paged pool pages are resident and never paged.
    */
-  ExAllocatePoolWithTag(poolType: PoolType, numberOfBytes: number, tag: string | number, callSite = ''): number | null {
+  ExAllocatePoolWithTag(poolType: PoolType, numberOfBytes: number, tag: string | number, callSite = '', acquired = this.cpu.acquisition('ExAllocatePoolWithTag')): number | null {
     if (!(Number.isSafeInteger(numberOfBytes) && numberOfBytes >= 0)) {
       throw new RaisedStatus(STATUS.INVALID_PARAMETER, `ExAllocatePoolWithTag: size must be a whole number of bytes, got ${numberOfBytes}`);
     }
@@ -573,7 +589,7 @@ export class MemoryManager {
         this.physical.shareCount[pfn] = 1;
       }
     }
-    pool.record({ va, bytes: numberOfBytes, pages, tag: tagText(tag), driver: this.cpu.currentDriver, pool: poolType });
+    pool.record({ va, bytes: numberOfBytes, pages, tag: tagText(tag), driver: this.cpu.currentDriver, pool: poolType, acquired });
     return va;
   }
 
@@ -598,7 +614,7 @@ export class MemoryManager {
    * mapped through system PTEs. Fails (null) once memory has fragmented
    * (CONT-2) or when no run of system PTEs is long enough (CONT-5).
    */
-  MmAllocateContiguousMemorySpecifyCache(numberOfBytes: number, lowestAcceptableAddress: number, highestAcceptableAddress: number, boundaryAddressMultiple: number, cacheType: MEMORY_CACHING_TYPE, callSite = ''): number | null {
+  MmAllocateContiguousMemorySpecifyCache(numberOfBytes: number, lowestAcceptableAddress: number, highestAcceptableAddress: number, boundaryAddressMultiple: number, cacheType: MEMORY_CACHING_TYPE, callSite = '', acquired = this.cpu.acquisition('MmAllocateContiguousMemorySpecifyCache')): number | null {
     if (!(Number.isSafeInteger(numberOfBytes) && numberOfBytes > 0)) {
       throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmAllocateContiguousMemorySpecifyCache: size must be a positive whole number of bytes, got ${numberOfBytes}`);
     }
@@ -626,7 +642,7 @@ export class MemoryManager {
       if (cacheType !== 'MmCached') this.physical.flags[first + i]! |= FrameFlag.NonCached;
       this.clock.charge(COST.mapSystemPtesPerPage.ns, 'mm:map');
     }
-    this.contiguous.set(va, { pfn: first, pages, driver: this.cpu.currentDriver });
+    this.contiguous.set(va, { pfn: first, pages, driver: this.cpu.currentDriver, acquired });
     return va;
   }
 
@@ -637,7 +653,7 @@ export class MemoryManager {
     this.releaseRegion(this.systemSpace, this.systemSpace.regionAt(va)!);
   }
 
-  contiguousAllocations(): { va: number; pfn: number; pages: number; driver: string | null }[] {
+  contiguousAllocations(): ({ va: number } & ContiguousAllocation)[] {
     return [...this.contiguous].map(([va, c]) => ({ va, ...c }));
   }
 
@@ -651,13 +667,20 @@ export class MemoryManager {
     const va = this.systemPtes.reserve(pages);
     if (va < 0) return null;
     this.systemSpace.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: 'io-space', protection: 'readwrite', committed: true, physicalBase: physicalAddress - offset, label: `I/O space ${formatAddress(physicalAddress)}` });
+    this.ioSpaceMappings.set(va, this.cpu.acquisition('MmMapIoSpace'));
     return va + offset;
   }
 
   MmUnmapIoSpace(baseAddress: number, _numberOfBytes: number): void {
     const region = this.systemSpace.regionAt(baseAddress);
     if (!region || region.kind !== 'io-space') this.bugCheck(0xc4, PROJECT_C4_CODES.UNMAP_NOT_IO_SPACE.parameter1, baseAddress, 0, 0, `MmUnmapIoSpace of ${formatAddress(baseAddress)}, which is not mapped I/O space`);
+    this.ioSpaceMappings.delete(region.start);
     this.releaseRegion(this.systemSpace, region);
+  }
+
+  /** Where the I/O space still mapped was mapped, in mapping order (null for a mapping no driver code made). */
+  ioSpaceMappedAt(): (Acquisition | null)[] {
+    return [...this.ioSpaceMappings.values()];
   }
 
   // --- mappings of other owners' pages (MDL mappings) ------------------------

@@ -4,6 +4,8 @@
  * in this simulator; the accounting counts those pages. Every allocation
  * remembers its tag and the driver that made it, for leak reports.
  */
+import type { Acquisition } from '../../machine/driver-place';
+
 export type PoolType = 'NonPagedPool' | 'PagedPool';
 
 export interface PoolAllocation {
@@ -13,6 +15,8 @@ export interface PoolAllocation {
   readonly tag: string;
   readonly driver: string | null;
   readonly pool: PoolType;
+  /** The driver's call that allocated it, for a leak found after the driver returned. */
+  readonly acquired: Acquisition | null;
 }
 
 export class Pool {

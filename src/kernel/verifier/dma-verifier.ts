@@ -76,12 +76,14 @@ export class DmaVerifier implements DmaObserver {
 
   /**
    * A violation was found. It is always recorded; in 'bugcheck' mode the
-   * machine then stops with 0xE6 and this call does not return.
+   * machine then stops with 0xE6 and this call does not return. A finding
+   * about something the driver still holds names where it was acquired
+   * (`acquiredAt`), else the driver's call running now.
    */
-  report(id: ViolationId, p2: number, p3: number, p4: number, details: string): void {
+  report(id: ViolationId, p2: number, p3: number, p4: number, details: string, acquiredAt?: DriverPlace): void {
     if (!detectionEnabled(id)) return;
     const entry = violationEntry(id);
-    const place = this.kernel.placeInDriver();
+    const place = acquiredAt ?? this.kernel.placeInDriver();
     const finding: VerifierFinding = {
       id,
       rule: entry.rule,

@@ -56,6 +56,26 @@ export function compileDriverCode(source: string, file: string): string {
   return output.outputText;
 }
 
+/**
+ * The JavaScript of each driver file compiled here, by path. ts-node's source-map support reads a file's
+ * inline source map from what it compiled itself; these it is handed through its retrieveFile option, so a
+ * driver's stack frames (a finding's place in the driver) name its TypeScript lines, not the compiled ones.
+ */
+const compiledDrivers = new Map<string, string>();
+let sourceMapsInstalled = false;
+
+function keepForSourceMaps(file: string, code: string): void {
+  compiledDrivers.set(file, code);
+  if (sourceMapsInstalled) return;
+  sourceMapsInstalled = true;
+  try {
+    const support = require(require.resolve('@cspotcode/source-map-support', { paths: [path.dirname(require.resolve('ts-node'))] })) as { install(options: object): void };
+    support.install({ environment: 'node', retrieveFile: (p: string) => compiledDrivers.get(p) ?? null });
+  } catch {
+    // Without ts-node's source-map support, frames name the compiled lines.
+  }
+}
+
 type Loader = (module: NodeJS.Module & { _compile(code: string, file: string): void }, file: string) => void;
 
 /** require(file) with the driver's own files instrumented; the usual loaders are restored afterwards. */
@@ -65,7 +85,9 @@ export function requireInstrumented(file: string): unknown {
   for (const [ext, usual] of previous) {
     extensions[ext] = (module, filename) => {
       if (!isDriverCode(filename) && usual) return usual(module, filename);
-      module._compile(compileDriverCode(fs.readFileSync(filename, 'utf8'), filename), filename);
+      const code = compileDriverCode(fs.readFileSync(filename, 'utf8'), filename);
+      keepForSourceMaps(filename, code);
+      module._compile(code, filename);
     };
   }
   try {

@@ -28,7 +28,7 @@ import type { DRIVER_OBJECT } from '../../kernel/io/driver-object';
 import { KEVENT, KeClearEvent, KeInitializeEvent, KeReadStateEvent, KeResetEvent, KeSetEvent } from '../../kernel/io/event';
 import type { KINTERRUPT, KINTERRUPT_MODE, KSERVICE_ROUTINE, KSYNCHRONIZE_ROUTINE } from '../../kernel/io/interrupt';
 import type { IO_DPC_ROUTINE, IoManager } from '../../kernel/io/io-manager';
-import { IRP, IoCopyCurrentIrpStackLocationToNext, IoGetCurrentIrpStackLocation, IoGetNextIrpStackLocation, IoMarkIrpPending, IoSetCancelRoutine, IoSetCompletionRoutine, IoSkipCurrentIrpStackLocation } from '../../kernel/io/irp';
+import { IRP, IoCopyCurrentIrpStackLocationToNext, IoGetCurrentIrpStackLocation, IoGetNextIrpStackLocation, IoSetCancelRoutine, IoSetCompletionRoutine, IoSkipCurrentIrpStackLocation } from '../../kernel/io/irp';
 import { KAPC_STATE, PEPROCESS } from '../../kernel/io/process';
 import type { KSPIN_LOCK } from '../../kernel/io/spin-lock';
 import type { KTIMER } from '../../kernel/io/timer';
@@ -97,7 +97,7 @@ export function createKernelApi(deps: KernelApiDependencies): KernelApi {
     IoGetNextIrpStackLocation,
     IoCopyCurrentIrpStackLocationToNext,
     IoSkipCurrentIrpStackLocation,
-    IoMarkIrpPending,
+    IoMarkIrpPending: (Irp: IRP) => io.IoMarkIrpPending(Irp),
     IoSetCancelRoutine,
     IoSetCompletionRoutine,
     IoCallDriver: (DeviceObject: DEVICE_OBJECT, Irp: IRP) => io.IoCallDriver(DeviceObject, Irp),

@@ -29,6 +29,8 @@ export interface AdapterEvidence {
   readonly listsOutlivingTheirMdl: number;
   readonly channelsHeld: number;
   readonly mapRegistersHeld: number;
+  /** The map registers IoGetDmaAdapter granted the adapter. */
+  readonly mapRegistersGranted: number;
   readonly failedCalls: readonly FailedDmaCall[];
 }
 
@@ -91,6 +93,7 @@ export function evidenceOf(workload: Workload): Evidence {
         listsOutlivingTheirMdl: a.lists.outstandingMdlIds().filter((id) => id !== 0 && !liveMdls.has(id)).length,
         channelsHeld: o.channels,
         mapRegistersHeld: o.mapRegisters,
+        mapRegistersGranted: a.numberOfMapRegisters,
         failedCalls: a.failedCalls,
       };
     }),

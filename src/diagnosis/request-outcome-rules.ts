@@ -17,7 +17,7 @@
 import type { FailedDmaCall } from '../kernel/hal/failed-dma-calls';
 import type { FailedAllocation } from '../kernel/mm/failed-allocations';
 import { STATUS, statusName } from '../machine/ntstatus';
-import { formatBytes } from '../contracts/units';
+import { PAGE_SIZE, formatBytes } from '../contracts/units';
 import { diagnoseDeviceError } from './device-error-rules';
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
@@ -34,6 +34,22 @@ export interface RequestObservation {
   readonly rule: RuleRef;
   /** The device was made to fail on purpose while the request was outstanding: its errors are the test's, not the driver's. */
   readonly deviceFaultInjected: boolean;
+  /** The bytes the application asked to move, when known. */
+  readonly length?: number;
+}
+
+/**
+ * A request refused for lack of resources while nothing failed for it, by a driver whose adapter the HAL granted fewer
+ * map registers than the request's pages: the driver sized its adapter for less than it maps (or maps without
+ * splitting), and refused the request rather than map it in pieces.
+ */
+function refusedBeyondGrant(request: RequestObservation, evidence: Evidence): Diagnosis | null {
+  // Reached only for a request nothing excused: allocations failing while it was outstanding would have allowed the status.
+  if (request.status !== STATUS.INSUFFICIENT_RESOURCES || request.length === undefined) return null;
+  const pages = Math.ceil(request.length / PAGE_SIZE);
+  const short = evidence.adapters.find((a) => a.mapRegistersGranted < pages);
+  if (!short || !detectionEnabled('BEYOND-GRANT-DIAGNOSIS')) return null;
+  return certain('SG-1', `the request of ${formatBytes(request.length)} spans at least ${pages} page(s), ${short.label} was granted ${short.mapRegistersGranted} map register(s), and nothing failed: the driver refused what its adapter was not sized to map; size the adapter for the longest transfer (DEVICE_DESCRIPTION.MaximumLength) or map in pieces`);
 }
 
 function cause(call: FailedDmaCall, evidence: Evidence): Diagnosis | null {
@@ -84,7 +100,7 @@ export function diagnoseRequestOutcome(request: RequestObservation, evidence: Ev
   if (causes.length === 0 && request.status === STATUS.BUFFER_TOO_SMALL) {
     return ambiguous(['SG-4', request.rule], `${statusName(request.status)} is what building a list into a buffer too small for it returns`);
   }
-  if (causes.length === 0) return certain(request.rule);
+  if (causes.length === 0) return refusedBeyondGrant(request, evidence) ?? certain(request.rule);
   const rules = causes.flatMap((c) => c.candidates);
   const first = causes[0]!;
   return new Set(rules).size === 1 ? first : ambiguous(rules, causes.map((c) => c.because).join('; '));

@@ -51,7 +51,7 @@ export function completionFinding(t: TrackedRequest, evidence: () => Evidence, l
     return overclaimed ? { oracle: 'completion', rule: CLAIM_AFTER_DEVICE_ERROR_RULE, message: overclaimed } : null;
   }
   const d = diagnoseRequestOutcome(
-    { done: t.request.done, status: t.request.status, issuedAtNs: t.request.issuedAtNs, completedAtNs: t.request.completedAtNs, rule: t.rule, deviceFaultInjected: t.disturbances.has('device-fault') },
+    { done: t.request.done, status: t.request.status, issuedAtNs: t.request.issuedAtNs, completedAtNs: t.request.completedAtNs, rule: t.rule, deviceFaultInjected: t.disturbances.has('device-fault'), length: t.request.requestedLength },
     evidence(),
   );
   const error = log && t.stream ? log.errorsWithin(t.stream)[0] : undefined;

@@ -12,7 +12,7 @@ import type { ViolationEntry } from '../../src/kernel/verifier/violation-catalog
 import { STATUS } from '../../src/machine/ntstatus';
 import { DmaError } from '../../src/contracts/dma-test-device-registers';
 
-const adapter = (a: Partial<AdapterEvidence> = {}): AdapterEvidence => ({ label: 'DMA adapter #1 of dma0', describedAs64Bit: false, listsOutstanding: 0, listsOutlivingTheirMdl: 0, channelsHeld: 0, mapRegistersHeld: 0, failedCalls: [], ...a });
+const adapter = (a: Partial<AdapterEvidence> = {}): AdapterEvidence => ({ label: 'DMA adapter #1 of dma0', describedAs64Bit: false, listsOutstanding: 0, listsOutlivingTheirMdl: 0, channelsHeld: 0, mapRegistersHeld: 0, mapRegistersGranted: 256, failedCalls: [], ...a });
 
 function evidence(e: Partial<Omit<Evidence, 'frameOwner'>> & { owners?: Record<number, FrameOwnerEvidence> } = {}): Evidence {
   const { owners = {}, ...rest } = e;
@@ -86,6 +86,13 @@ describe('diagnosis of a failed request', () => {
   it('a mapping needing more map registers than the adapter granted (SG-1)', () => {
     const failed = { routine: 'GetScatterGatherList' as const, status: STATUS.INSUFFICIENT_RESOURCES, length: 1 << 20, mapRegistersNeeded: 257, mapRegistersGranted: 16, atNs: 1500 };
     assert.equal(diagnoseRequestOutcome(request(), evidence({ adapters: [adapter({ failedCalls: [failed] })] })).rule, 'SG-1');
+  });
+
+  it('a request refused for lack of resources, with nothing failed, by a driver whose adapter was granted fewer map registers than its pages (SG-1)', () => {
+    const refused = request({ status: STATUS.INSUFFICIENT_RESOURCES, rule: 'PAGE-5', length: 1 << 20 });
+    assert.equal(diagnoseRequestOutcome(refused, evidence({ adapters: [adapter({ mapRegistersGranted: 17 })] })).rule, 'SG-1');
+    // An adapter that could map it leaves the request's own rule.
+    assert.equal(diagnoseRequestOutcome(refused, evidence({ adapters: [adapter({ mapRegistersGranted: 256 })] })).rule, 'PAGE-5');
   });
 
   it('a common buffer that failed after start while enough memory was free: fragmentation (CONT-2)', () => {

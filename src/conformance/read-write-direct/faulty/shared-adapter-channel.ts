@@ -6,34 +6,48 @@
  * The adapter channel serves one request at a time, so the second request
  * asks for the channel its own device object already holds.
  */
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE } from '../../../personalities/wdm/contract';
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, NT_SUCCESS, STATUS } from '../../../personalities/wdm/contract';
 import type { MDL, MapRegisterBase, SCATTER_GATHER_ELEMENT } from '../../../personalities/wdm/contract';
 import { DirectIoDevice, TransferMapping, directIoDriver } from '../reference';
+
+/** What a transfer holds while it is mapped: the map registers, and the partial MDL over its piece. */
+interface ChannelMapping {
+  readonly base: MapRegisterBase;
+  readonly piece: MDL;
+}
 
 const adapterChannelMapping: TransferMapping = {
   map(device, transfer, mapped) {
     const adapter = device.adapter!;
     const { request } = transfer;
     const start = request.va + transfer.offset;
-    // MapTransfer numbers the registers from the MDL's first page.
-    const registers = ADDRESS_AND_SIZE_TO_SPAN_PAGES(start, transfer.length) + (Math.floor(start / PAGE_SIZE) - Math.floor(request.va / PAGE_SIZE));
-    return adapter.DmaOperations.AllocateAdapterChannel(adapter, device.fdo, registers, (_device, _irp, base: MapRegisterBase) => {
+    // MapTransfer numbers the map registers from its MDL's first page: a partial MDL over the piece needs only the piece's.
+    const piece = device.k.IoAllocateMdl(start, transfer.length, false, false, null);
+    if (!piece) return STATUS.INSUFFICIENT_RESOURCES;
+    device.k.IoBuildPartialMdl(request.mdl as MDL, piece, start, transfer.length);
+    const registers = ADDRESS_AND_SIZE_TO_SPAN_PAGES(start, transfer.length);
+    const status = adapter.DmaOperations.AllocateAdapterChannel(adapter, device.fdo, registers, (_device, _irp, base: MapRegisterBase) => {
       const elements: SCATTER_GATHER_ELEMENT[] = [];
       for (let done = 0; done < transfer.length;) {
         const length = { value: transfer.length - done };
-        const address = adapter.DmaOperations.MapTransfer(adapter, request.mdl as MDL, base, start + done, length, request.write);
+        const address = adapter.DmaOperations.MapTransfer(adapter, piece, base, start + done, length, request.write);
         elements.push({ Address: address.QuadPart, Length: length.value });
         done += length.value;
       }
-      mapped(elements, base);
+      const mapping: ChannelMapping = { base, piece };
+      mapped(elements, mapping);
       return 'KeepObject';
     }, null);
+    if (!NT_SUCCESS(status)) device.k.IoFreeMdl(piece);
+    return status;
   },
   release(device, transfer) {
     const adapter = device.adapter!;
     const { request } = transfer;
-    adapter.DmaOperations.FlushAdapterBuffers(adapter, request.mdl, transfer.mapping as MapRegisterBase, request.va + transfer.offset, transfer.length, request.write);
+    const { base, piece } = transfer.mapping as ChannelMapping;
+    adapter.DmaOperations.FlushAdapterBuffers(adapter, piece, base, request.va + transfer.offset, transfer.length, request.write);
     adapter.DmaOperations.FreeAdapterChannel(adapter);
+    device.k.IoFreeMdl(piece);
     transfer.mapping = null;
   },
 };

@@ -145,6 +145,7 @@ async function main() {
   let known = null;
   let certification = null;
   try {
+    if (options.expectations && !checked.driver) throw new UsageError('--expectations lists a driver\'s known failures: name the driver with --driver <path>');
     if (options.expectations) known = require('../src/verdict/expectations').readExpectations(options.expectations);
     if (options.certify) {
       if (!checked.driver) throw new UsageError('--certify needs the driver to certify: --driver <path>');

@@ -54,6 +54,11 @@ When('{string} asks for a transfer of {size} running past the end of the GPU\'s 
   perform(this, `${name} asks for a transfer past the end of the GPU's memory BAR`, () => remember(client.app, client.pastTheBarEnd(size)));
 });
 
+When('{string} asks for a transfer of {size} whose end wraps past the top of the address space', function (this: ConformanceWorld, name: string, size: number) {
+  const client = peerToPeerClientOf(app(this, name));
+  perform(this, `${name} asks for a transfer whose end wraps past the top of the address space`, () => remember(client.app, client.wrappingPastTheTop(size)));
+});
+
 When('{string} asks for a transfer of {size} into host RAM passed as a BAR', function (this: ConformanceWorld, name: string, size: number) {
   const client = peerToPeerClientOf(app(this, name));
   perform(this, `${name} asks for a transfer into host RAM passed as a BAR`, () => remember(client.app, client.ramAsBar(size) ?? undefined));

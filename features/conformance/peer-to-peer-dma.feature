@@ -76,6 +76,7 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
     When "app.exe" gets 256 KiB of GPU memory from the GPU's allocator
     And "app.exe" asks for a transfer of 64 KiB outside every memory BAR
     And "app.exe" asks for a transfer of 64 KiB running past the end of the GPU's memory BAR
+    And "app.exe" asks for a transfer of 64 KiB whose end wraps past the top of the address space
     And "app.exe" asks for a transfer of 64 KiB into host RAM passed as a BAR
     And "app.exe" has the device write its whole GPU memory
     And every application exits and the driver under test is unloaded

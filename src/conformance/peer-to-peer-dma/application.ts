@@ -121,6 +121,15 @@ export class PeerToPeerClient {
     return this.outside(end - PAGE_SIZE, Math.max(bytes, 1) + PAGE_SIZE, 'running past the end of the GPU\'s memory BAR');
   }
 
+  /**
+   * A range whose end wraps past the top of the 64-bit address space: it starts
+   * 4 KiB below 2^64, so start + bytes comes out small. A check of the end
+   * against a BAR's end (instead of the bytes against the room left) takes it.
+   */
+  wrappingPastTheTop(bytes: number): TrackedRequest {
+    return this.outside(2 ** 64 - PAGE_SIZE, Math.max(bytes, PAGE_SIZE + 1), 'whose end wraps past the top of the address space');
+  }
+
   /** Host RAM passed as if it were a BAR: the physical address of kernel memory that must come out unchanged. */
   ramAsBar(bytes: number): TrackedRequest | null {
     const guard = guardedKernelBuffer(this.app.workload, bytes);

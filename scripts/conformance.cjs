@@ -98,17 +98,23 @@ function failedBeforeAnyScenario(why, status) {
   return status;
 }
 
+const loadedDrivers = new Map();
+/** The driver module at a path, loaded once in this process (the certification's classes and the verdict both need it). */
+function driverModule(driverPath) {
+  if (!loadedDrivers.has(driverPath)) loadedDrivers.set(driverPath, require('../src/personalities/driver-loader').loadDriverModule(driverPath));
+  return loadedDrivers.get(driverPath);
+}
+
 /**
  * The driver's verdict, one line per class it claims, from the run's results (src/verdict/), and
  * reports/verdict.json and reports/verdict-junit.xml for a team's CI.
  */
 function printVerdict(driverPath, asGiven, { known, expectationsFile, certification }) {
-  const { loadDriverModule } = require('../src/personalities/driver-loader');
   const { readScenarioOutcomes } = require('../src/verdict/allure-outcomes');
   const { classAsExpected, classVerdicts, verdictLine, verdictPlaceLines } = require('../src/verdict/driver-verdict');
   const { describeStale, staleExpectations } = require('../src/verdict/expectations');
   const { writeVerdictFiles } = require('../src/verdict/verdict-files');
-  const driver = loadDriverModule(driverPath);
+  const driver = driverModule(driverPath);
   const outcomes = readScenarioOutcomes(ALLURE_RESULTS);
   const verdicts = classVerdicts(outcomes, driver.conformanceClasses, known ?? []);
   const stale = known ? staleExpectations(outcomes, known) : [];
@@ -152,7 +158,7 @@ async function main() {
       const { certificationOf, certificationRefusals, certificationTags } = require('../src/verdict/certification');
       const refusals = certificationRefusals(options.cucumberArgs, options.worldParameters);
       if (refusals.length > 0) throw new UsageError(`--certify: ${refusals.join('; ')}`);
-      const claimed = require('../src/personalities/driver-loader').loadDriverModule(checked.driver).conformanceClasses;
+      const claimed = driverModule(checked.driver).conformanceClasses;
       options.cucumberArgs.push('--tags', certificationTags(claimed));
       certification = certificationOf(givenDriver.split(',').map((f) => path.resolve(process.cwd(), f)), path.join(ROOT, 'package.json'));
     }

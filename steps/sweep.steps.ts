@@ -11,7 +11,7 @@ import type { BootVariant } from '../src/workload/boot-variants';
 import { expect } from 'chai';
 import { protocolFor } from '../src/conformance/classes';
 import { suiteModuleOf } from '../src/conformance/driver-finder';
-import { replayModulePath } from '../src/sweep/sweep-command';
+import { driverPathForReplay } from '../src/personalities/driver-path-for-replay';
 import { formatSweep } from '../src/sweep/sweep-report';
 import { ClassSweep, sweepClass } from '../src/sweep/systematic-sweep';
 import { attachText } from './support/attach';
@@ -33,7 +33,7 @@ When('the sweep fails each fallible call of the driver under test in turn', asyn
   const machine = sweepMachines.get(this);
   const sweep = sweepClass(driver, protocol, machine ? { machine } : {});
   // The replay command names the module: the one the run named, or the suite's own driver of that name.
-  const report = formatSweep(sweep, replayModulePath(this.parameters.driver ?? suiteModuleOf(driver) ?? driver.name));
+  const report = formatSweep(sweep, driverPathForReplay(this.parameters.driver ?? suiteModuleOf(driver) ?? driver.name));
   sweeps.set(this, { sweep, report });
   await attachText(`sweep of ${driver.name} (${protocol.conformanceClass})`, report);
 });

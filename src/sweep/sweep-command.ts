@@ -82,12 +82,9 @@ export function classesToSweep(driver: DriverModule, named: string | null): Clas
   return protocols;
 }
 
-/** The module as the replay command names it (src/personalities/driver-path-for-replay.ts). */
-export const replayModulePath = driverPathForReplay;
-
 export function runSweepCommand(command: SweepCommand, print: (line: string) => void = console.log): number {
   const driver = loadDriverModule(command.driver);
-  const modulePath = replayModulePath(command.driver);
+  const modulePath = driverPathForReplay(command.driver);
   const protocols = classesToSweep(driver, command.conformanceClass);
   if (command.replay) {
     const run = runSweepPlan(driver, protocols[0]!, command.replay);

@@ -67,7 +67,7 @@ typedef struct _DEVICE_EXTENSION {
 } DEVICE_EXTENSION, *PDEVICE_EXTENSION;
 
 static WCHAR DeviceNameText[] = u"\\Device\\KernelRoutines0";
-static WCHAR LinkNameText[] = u"\\DosDevices\\KernelRoutinesLink";
+static WCHAR LinkNameText[] = L"\\DosDevices\\KernelRoutinesLink";
 static UNICODE_STRING DeviceName = { sizeof DeviceNameText - sizeof(WCHAR), sizeof DeviceNameText, DeviceNameText };
 static UNICODE_STRING LinkName = { sizeof LinkNameText - sizeof(WCHAR), sizeof LinkNameText, LinkNameText };
 

@@ -556,7 +556,8 @@ export class IoManager {
   /**
    * KeWaitForSingleObject on an event or timer: runs the simulated clock until
    * the object is signalled, or until the timeout (100-ns units, negative =
-   * relative; 0 = just test; null = forever). Waiting with a non-zero timeout
+   * relative to now, positive = absolute time since boot, as timers' due
+   * times; 0 = just test; null = forever). Waiting with a non-zero timeout
    * at DISPATCH_LEVEL or above stops the machine. Waiting forever for
    * something that never happens is a DriverHang.
    */
@@ -570,7 +571,8 @@ export class IoManager {
       this.kernel.crash(new BugCheck(0x0a, 0, this.cpu.irql, 0, 0, `KeWaitForSingleObject with a non-zero timeout at IRQL ${this.cpu.irql} by ${this.cpu.currentDriver ?? 'kernel code'}`));
     }
     let timedOut = false;
-    const timer = Timeout === null ? null : this.clock.schedule(Math.abs(Timeout) * 100, 'wait timeout', () => (timedOut = true));
+    const waitNs = Timeout === null ? null : Timeout < 0 ? -Timeout * 100 : Math.max(0, Timeout * 100 - this.clock.now);
+    const timer = waitNs === null ? null : this.clock.schedule(waitNs, 'wait timeout', () => (timedOut = true));
     const who = this.execution.current?.driver ?? this.cpu.currentDriver ?? 'kernel';
     this.runGuarded(() => Object.signaled || timedOut, who, `waiting in KeWaitForSingleObject for ${Object instanceof KEVENT ? Object.name : 'a timer'} that is never signalled`);
     if (timer !== null) this.clock.cancel(timer);

@@ -74,6 +74,6 @@ export function leftoversOracle(workload: Workload): OracleFinding[] {
     left('system-ptes-held', `${ptes} system PTE(s) in use before the driver was loaded are still in use after it was unloaded`, mappings);
   }
   const interrupts = machine.io.interrupts.connected(driver);
-  if (interrupts.length > 0) left('interrupt-connected', `${interrupts.length} interrupt(s) of the driver are still connected`);
+  if (interrupts.length > 0) left('interrupt-connected', `${interrupts.length} interrupt(s) of the driver are still connected`, interrupts.map((i) => i.connectedAt));
   return findings;
 }

@@ -273,7 +273,7 @@ export class IoManager {
     if (declared?.connected) this.interrupts.IoDisconnectInterrupt(declared);
     loaded.declaredInterrupts.delete(fdo);
     if (!fdo.deleted) {
-      this.record('device-not-deleted', name, `${fdo.displayName} still exists after RemoveDevice (IoDeleteDevice was not called)`, []);
+      this.record('device-not-deleted', name, `${fdo.displayName} still exists after RemoveDevice (IoDeleteDevice was not called)`, [], acquiredPlace(fdo.createdAt).place);
       this.IoDeleteDevice(fdo);
     }
     for (const [n, d] of this.interfaceNames) if (d === fdo) this.interfaceNames.delete(n);
@@ -288,7 +288,7 @@ export class IoManager {
     const name = driverObject.DriverName;
     for (const fdo of [...loaded.started]) this.removeDevice(fdo);
     for (const left of this.interrupts.connected(name)) {
-      this.record('interrupt-still-connected', name, `interrupt vector ${left.Vector} is still connected after the driver removed its devices`, []);
+      this.record('interrupt-still-connected', name, `interrupt vector ${left.Vector} is still connected after the driver removed its devices`, [], acquiredPlace(left.connectedAt).place);
       this.interrupts.IoDisconnectInterrupt(left);
     }
     const unload = driverObject.DriverUnload;
@@ -311,6 +311,7 @@ export class IoManager {
       return { status: STATUS.OBJECT_NAME_COLLISION, DeviceObject: null };
     }
     const device = new DEVICE_OBJECT(this.nextId('device'), DriverObject, DeviceName, DeviceType, DeviceCharacteristics, Exclusive);
+    device.createdAt = this.cpu.acquisition('IoCreateDevice');
     device.NextDevice = DriverObject.DeviceObject;
     DriverObject.DeviceObject = device;
     if (DeviceName !== null) this.deviceNames.set(DeviceName, device);

@@ -138,6 +138,7 @@ function printVerdict(driverPath, asGiven, { known, expectationsFile, certificat
 }
 
 async function main() {
+  require('../src/verdict/verdict-files').removeVerdictFiles(path.dirname(ALLURE_RESULTS));
   let options;
   let checked;
   let givenDriver; // as the user named it, before a C driver's path becomes its compiled module's

@@ -74,6 +74,11 @@ export function writeVerdictFiles(dir: string, driver: DriverIdentity, verdicts:
   return [json, junit];
 }
 
+/** Removes a previous run's verdict, so a team's CI never reads it as this run's (a run without a driver, or one that failed early, writes none). */
+export function removeVerdictFiles(dir: string): void {
+  for (const file of [VERDICT_JSON, VERDICT_JUNIT]) fs.rmSync(path.join(dir, file), { force: true });
+}
+
 /** What the report takes from a verdict: the driver whose trend it continues, and its headline. */
 export interface ReportHeading {
   readonly driverName: string;

@@ -68,4 +68,12 @@ describe('the report made alone after a driver\'s run', { timeout: 5 * 60_000 },
     assert.equal(trendLength(suiteTrend), 1);
     assert.equal(trendLength(driverTrend), 2);
   });
+
+  it('is gone once another run starts, even one that fails before any scenario, so CI never reads an old verdict as new', async () => {
+    const verdictFiles = ['verdict.json', 'verdict-junit.xml'].map((f) => path.join(reports, f));
+    for (const f of verdictFiles) assert.ok(fs.existsSync(f), `${f} was written by the driver's run`);
+    const refused = await runNode([CONFORMANCE, '--driver', 'no-such-driver.ts'], env);
+    assert.equal(refused.status, 2, refused.output);
+    for (const f of verdictFiles) assert.equal(fs.existsSync(f), false, `${f} is still there`);
+  });
 });

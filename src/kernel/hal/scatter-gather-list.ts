@@ -19,6 +19,7 @@ import { NtStatus, STATUS } from '../../machine/ntstatus';
 import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../contracts/units';
 import { MDL } from '../mm/mdl';
 import type { DeviceMapping } from '../verifier/dma-verifier';
+import { LIST_IN_BUFFER } from '../verifier/violation-catalog';
 import type { DmaAdapter } from './dma-adapter';
 import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
 import { PagePiece } from './device-address-space';
@@ -332,8 +333,10 @@ export class ScatterGatherLists {
     for (const r of this.live) {
       const b = r.callerBuffer;
       if (b && b.va < va + bytes && va < b.va + b.length) {
-        // P4 says whether the list there still waits for its deferred execution routine: its transfer has not started (SG-5, not a list never put back).
-        a.verifier.report('VER-SG-BUFFER-IN-USE', va, a.id, r.routinePending ? 1 : 0, `BuildScatterGatherList into ${formatAddress(va)}, which still holds a list not put back${r.routinePending ? ', whose execution routine the HAL deferred and has not run yet' : ''} (its private data is overwritten)`);
+        // P3 and P4 say whose list is there and whether its transfer has started: one not started is still in use (SG-5), not a list never put back.
+        const state = r.routinePending ? LIST_IN_BUFFER.routineDeferred : a.verifier.deviceReached(r.mapping) ? LIST_IN_BUFFER.moved : LIST_IN_BUFFER.notStarted;
+        const how = state === LIST_IN_BUFFER.routineDeferred ? ', whose execution routine the HAL deferred and has not run yet' : state === LIST_IN_BUFFER.notStarted ? ', through which the device has moved nothing yet' : '';
+        a.verifier.report('VER-SG-BUFFER-IN-USE', va, r.mdlId, state, `BuildScatterGatherList into ${formatAddress(va)}, which still holds a list of MDL #${r.mdlId} not put back${how} (its private data is overwritten)`);
         return;
       }
     }

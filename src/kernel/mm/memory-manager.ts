@@ -34,7 +34,7 @@ import {
   isSystemAddress,
 } from './layout';
 import { PagingFile } from './paging-file';
-import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PhysicalMemory } from './physical-memory';
+import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PHYSICAL_ADDRESS_LIMIT, PhysicalMemory } from './physical-memory';
 import { Pool, PoolAllocation, PoolType, tagText } from './pool';
 import { Section, SimulatedFile } from './section';
 import { SystemPtes } from './system-ptes';
@@ -657,10 +657,18 @@ export class MemoryManager {
     return [...this.contiguous].map(([va, c]) => ({ va, ...c }));
   }
 
-  /** MmMapIoSpace: a device's registers in system space, through system PTEs. */
+  /**
+   * MmMapIoSpace: a device's registers in system space, through system PTEs.
+   * NULL when the range cannot be mapped, as Windows returns it: no system
+   * PTEs left, or a range that is no physical range at all (a start a signed
+   * PHYSICAL_ADDRESS makes negative, an end at or past the top of the
+   * physical address space, one that wraps past 2^64 included). What the
+   * driver does with the NULL is its own affair.
+   */
   MmMapIoSpace(physicalAddress: number, numberOfBytes: number, _cacheType: MEMORY_CACHING_TYPE = 'MmNonCached'): number | null {
-    if (!Number.isSafeInteger(physicalAddress) || physicalAddress < 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmMapIoSpace: physical address must be a whole non-negative number, got ${physicalAddress}`);
+    if (!Number.isInteger(physicalAddress)) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmMapIoSpace: physical address must be a whole number, got ${physicalAddress}`);
     if (!Number.isSafeInteger(numberOfBytes) || numberOfBytes <= 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmMapIoSpace: size must be a positive whole number of bytes, got ${numberOfBytes}`);
+    if (physicalAddress < 0 || physicalAddress + numberOfBytes > PHYSICAL_ADDRESS_LIMIT) return null;
     const offset = physicalAddress % PAGE_SIZE;
     const pages = Math.ceil((offset + numberOfBytes) / PAGE_SIZE);
     if (this.faults.shouldFail('MmMapIoSpace')) return null;

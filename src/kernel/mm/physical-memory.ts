@@ -16,6 +16,9 @@ import { BootConfig, FOUR_GIB } from '../../machine/boot-config';
 import { forEachChunk } from '../../machine/chunked-range';
 import { PAGE_SIZE } from '../../contracts/units';
 
+/** The top of the physical address space: x64 defines at most 52 physical address bits (MAXPHYADDR), so no RAM or BAR reaches past 2^52. */
+export const PHYSICAL_ADDRESS_LIMIT = 2 ** 52;
+
 export const FrameState = {
   /** Not RAM: the device hole below 4 GiB or the first megabyte kept by firmware. */
   Absent: 0,

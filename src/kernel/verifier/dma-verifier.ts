@@ -67,6 +67,8 @@ export class DmaVerifier implements DmaObserver {
   peerAccesses = 0;
   /** Per device: its mappings, and each mapped range indexed by every bus page it touches (a device access looks at one page). */
   private readonly byDevice = new Map<number, { all: Set<DeviceMapping>; byPage: Map<number, IndexedRange[]> }>();
+  /** Mappings the device has moved data through: a list whose transfer has not started has none of its bytes moved. */
+  private readonly reached = new WeakSet<DeviceMapping>();
 
   constructor(private readonly kernel: Kernel) {}
 
@@ -147,11 +149,17 @@ export class DmaVerifier implements DmaObserver {
     return [...(this.byDevice.get(requesterId)?.all ?? [])];
   }
 
+  /** Whether the device has moved any byte through the mapping since it was registered. */
+  deviceReached(m: DeviceMapping): boolean {
+    return this.reached.has(m);
+  }
+
   // --- DmaObserver ------------------------------------------------------------
 
   onDeviceAccess(a: DeviceRamAccess): void {
     this.checkedAccesses++;
     const covering = this.coveringMapping(a.device, a.busAddress, a.length);
+    if (covering) this.reached.add(covering);
     if (!this.kernel.mm.isLockedOrNonPaged(a.pfn)) {
       const owner = this.kernel.physical.ownerOf(a.pfn)?.ownerName ?? 'nobody (free)';
       this.report('VER-UNLOCKED-DMA', covering?.mdlId ?? 0, a.pfn, a.write ? 1 : 0,
@@ -237,8 +245,10 @@ export class DmaVerifier implements DmaObserver {
       `with WriteToDevice=${covering.writeToDevice ? 'TRUE' : 'FALSE'}: the device may only ${covering.writeToDevice ? 'read' : 'write'} it`);
   }
 
-  onPeerAccess(_a: DevicePeerAccess): void {
+  onPeerAccess(a: DevicePeerAccess): void {
     this.peerAccesses++; // peer-to-peer: nothing crosses RAM, nothing to check here
+    const covering = this.coveringMapping(a.device, a.busAddress, a.length);
+    if (covering) this.reached.add(covering);
   }
 
   // --- internals --------------------------------------------------------------

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PAGE_SIZE } from '../../src/contracts/units';
-import { DescriptorFlag, DmaControl } from '../../src/contracts/dma-test-device-registers';
+import { DescriptorFlag } from '../../src/contracts/dma-test-device-registers';
 import type { DeviceRamAccess } from '../../src/pci/dma-observer';
 import { Pci, bootPci, setBusMaster, startRing, writeDescriptors } from './pci-fixture';
 

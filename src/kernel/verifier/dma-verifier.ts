@@ -172,7 +172,8 @@ export class DmaVerifier implements DmaObserver {
         `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, outside every buffer mapped for it (${words})`);
       return;
     }
-    if (!this.directionAllowed(a.device, a.busAddress, a.length, a.write)) this.reportDirection(a.device, a.deviceName, a.busAddress, a.length, a.write, covering);
+    // The covering mapping usually allows the direction itself; only when it does not are the others looked at.
+    if (!allowsDirection(covering, a.write) && !this.directionAllowed(a.device, a.busAddress, a.length, a.write)) this.reportDirection(a.device, a.deviceName, a.busAddress, a.length, a.write, covering);
   }
 
   /**
@@ -291,7 +292,7 @@ export class DmaVerifier implements DmaObserver {
     const end = address + length;
     for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
       for (const p of d.byStretch.get(k) ?? []) {
-        if (p.start < end && p.end > address && (p.m.writeToDevice === null || p.m.writeToDevice !== write)) return true;
+        if (p.start < end && p.end > address && allowsDirection(p.m, write)) return true;
       }
     }
     return false;
@@ -331,6 +332,11 @@ interface IndexedRange {
   readonly start: number;
   readonly end: number;
   readonly m: DeviceMapping;
+}
+
+/** A common buffer goes both ways; a streaming mapping lets the device only read (WriteToDevice) or only write. */
+function allowsDirection(m: DeviceMapping, write: boolean): boolean {
+  return m.writeToDevice === null || m.writeToDevice !== write;
 }
 
 /** Bytes of bus address space per index entry of the mapped ranges. */

@@ -137,6 +137,8 @@ export class DmaTestDevice implements PciFunction {
   /** The descriptor being fetched or written back, reused: the device holds one at a time. */
   private readonly descriptorBytes = new Uint8Array(DESCRIPTOR_SIZE);
   private readonly descriptorView = new DataView(this.descriptorBytes.buffer);
+  /** The clock labels of the engine's steps, made once rather than per page. */
+  private readonly labels: { readonly fetch: string; readonly burst: string };
   private hung = false;
   private hangArmed = false;
   /** A fault waiting for its point in a transfer, and the device's byte count when it was armed. */
@@ -145,6 +147,7 @@ export class DmaTestDevice implements PciFunction {
 
   constructor(private readonly clock: Clock, options: DmaTestDeviceOptions = {}) {
     this.name = options.name ?? 'dma0';
+    this.labels = { fetch: `${this.name}: fetch descriptor`, burst: `${this.name}: burst` };
     this.addressBits = options.addressBits ?? 64;
     if (this.addressBits !== 32 && this.addressBits !== 64) throw new RangeError(`addressBits must be 32 or 64, got ${String(this.addressBits)}`);
     this.maxTransferLength = options.maxTransferLength ?? 64 * KiB;
@@ -481,7 +484,7 @@ export class DmaTestDevice implements PciFunction {
   }
 
   private scheduleFetch(): void {
-    this.after(COST.descriptorFetch.ns, `${this.name}: fetch descriptor`, () => this.fetchDescriptor());
+    this.after(COST.descriptorFetch.ns, this.labels.fetch, () => this.fetchDescriptor());
   }
 
   private fetchDescriptor(): void {
@@ -509,7 +512,7 @@ export class DmaTestDevice implements PciFunction {
     const at = this.deviceAddress(seg.address + seg.done);
     const n = Math.min(seg.length - seg.done, BURST_BOUNDARY - (at % BURST_BOUNDARY));
     const landsAt = seg.dataStartNs + this.bus().linkTransferNs(seg.done + n);
-    this.after(Math.max(0, landsAt - this.clock.now), `${this.name}: burst`, () => this.burst(at, n));
+    this.after(Math.max(0, landsAt - this.clock.now), this.labels.burst, () => this.burst(at, n));
   }
 
   private burst(at: number, n: number): void {

@@ -324,16 +324,25 @@ export class PhysicalMemory {
   writePattern(physicalAddress: number, length: number, pattern: PagePattern, streamOffset: number, by: 'cpu' | 'device' = 'cpu'): void {
     this.checkRange('write', physicalAddress, length);
     if (!Number.isSafeInteger(streamOffset) || streamOffset < 0) throw new RangeError(`physical pattern write: stream offset must be a whole non-negative number, got ${streamOffset}`);
-    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
-      const at = streamOffset + done;
-      const shared = (this.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0;
-      if (!shared && this.patterned.record(pfn, pattern, at - off, off, off + n, !this.contents.has(pfn))) {
-        this.contents.delete(pfn);
-        if (by === 'cpu') this.flags[pfn]! |= FrameFlag.Dirty;
-      } else {
-        pattern.fill(at, this.pageForWrite(pfn, by === 'cpu').subarray(off, off + n));
-      }
-    });
+    // A device burst never crosses a page: that case goes straight to the page, without a callback per call.
+    const first = Math.floor(physicalAddress / PAGE_SIZE);
+    const offset = physicalAddress - first * PAGE_SIZE;
+    if (offset + length <= PAGE_SIZE) {
+      if (length > 0) this.writePatternInPage(first, offset, length, pattern, streamOffset, by);
+      return;
+    }
+    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.writePatternInPage(pfn, off, n, pattern, streamOffset + done, by));
+  }
+
+  /** Bytes [off, off + n) of one frame get the stream from `at`: as the pattern when the frame can say so, else as bytes. */
+  private writePatternInPage(pfn: number, off: number, n: number, pattern: PagePattern, at: number, by: 'cpu' | 'device'): void {
+    const shared = (this.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0;
+    if (!shared && this.patterned.record(pfn, pattern, at - off, off, off + n, !this.contents.has(pfn))) {
+      this.contents.delete(pfn);
+      if (by === 'cpu') this.flags[pfn]! |= FrameFlag.Dirty;
+    } else {
+      pattern.fill(at, this.pageForWrite(pfn, by === 'cpu').subarray(off, off + n));
+    }
   }
 
   /**

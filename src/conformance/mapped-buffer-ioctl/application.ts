@@ -13,7 +13,7 @@ import type { UserBuffer } from '../../kernel/io/application';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { KiB, MiB, formatAddress, formatBytes } from '../../contracts/units';
 import { ALL_FAILURES, ClassProtocol } from '../class-protocol';
-import { IOCTL_MAPPED_MAP, IOCTL_MAPPED_TRANSFER, MAP_OUTPUT_BYTES, TRANSFER_INPUT_BYTES, decodeMapOutput, encodeTransferOrder } from './interface';
+import { IOCTL_MAPPED_MAP, IOCTL_MAPPED_TRANSFER, MAPPED_BUFFER_MAXIMUM, MAP_OUTPUT_BYTES, TRANSFER_INPUT_BYTES, decodeMapOutput, encodeTransferOrder } from './interface';
 import type { Expectation, TrackedRequest } from '../../workload/request-ledger';
 import { encodeU32 } from '../../contracts/little-endian';
 import type { WorkloadApplication } from '../../workload/workload-application';
@@ -111,6 +111,17 @@ export class MappedBufferClient {
   transferOutside(offset: number, bytes: number): TrackedRequest {
     return this.order(offset, bytes, 0, false, { kind: 'error', why: 'a range outside the mapped buffer' }, false);
   }
+
+  /**
+   * A transfer of `bytes` (2 or more) whose offset is so near 4 GiB that
+   * offset + bytes, summed in a ULONG, wraps to half of `bytes`: a range
+   * that ends inside the buffer only for a driver that computes its end in
+   * 32 bits (hostile input): it must fail.
+   */
+  transferWrapping(bytes: number): TrackedRequest {
+    if (bytes < 2) throw new Error(`a range whose end wraps past 4 GiB needs at least 2 bytes, not ${bytes}`);
+    return this.order(2 ** 32 - Math.floor(bytes / 2), bytes, 0, false, { kind: 'error', why: 'a range whose end wraps past 4 GiB' }, false);
+  }
 }
 
 const clients = new WeakMap<WorkloadApplication, MappedBufferClient>();
@@ -122,8 +133,17 @@ export function mappedBufferClientOf(app: WorkloadApplication): MappedBufferClie
   return client;
 }
 
-/** The size of the buffer each application asks the driver to map into it. */
-const MAPPED_BUFFER_BYTES = 1 * MiB + 3 * KiB;
+/**
+ * The size of the buffer each application asks the driver to map into it:
+ * an uneven size, and for the second application of a workload the largest
+ * the class allows, so the fuzzer and the sweep reach the class's maximum.
+ */
+const MAPPED_BUFFER_BYTES = [1 * MiB + 3 * KiB, MAPPED_BUFFER_MAXIMUM] as const;
+
+function mappedBufferBytesFor(app: WorkloadApplication): number {
+  const started = [...app.workload.applications.values()].indexOf(app);
+  return MAPPED_BUFFER_BYTES[started % MAPPED_BUFFER_BYTES.length]!;
+}
 
 export const mappedBufferIoctlProtocol: ClassProtocol = {
   conformanceClass: 'mapped-buffer-ioctl',
@@ -134,11 +154,11 @@ export const mappedBufferIoctlProtocol: ClassProtocol = {
   ...ALL_FAILURES,
   endOracles: [],
   afterOpen(app) {
-    mappedBufferClientOf(app).map(MAPPED_BUFFER_BYTES);
+    mappedBufferClientOf(app).map(mappedBufferBytesFor(app));
     return mappedBufferClientOf(app).view !== null;
   },
   setUpAgain(app) {
-    mappedBufferClientOf(app).map(MAPPED_BUFFER_BYTES, undefined, { kind: 'error', why: 'a second map request on one handle' });
+    mappedBufferClientOf(app).map(mappedBufferBytesFor(app), undefined, { kind: 'error', why: 'a second map request on one handle' });
   },
   transfer(app, direction, size, offsetIntoPage, overlapped) {
     const client = mappedBufferClientOf(app);
@@ -159,10 +179,11 @@ export const mappedBufferIoctlProtocol: ClassProtocol = {
   hostile(app, kind, size) {
     const client = mappedBufferClientOf(app);
     const length = client.view!.length;
-    // The class's hostile input is a range outside the driver's buffer: past its end, straddling it, or far beyond.
+    // The class's hostile input is a range outside the driver's buffer: past its end, straddling it, or far beyond,
+    // at an offset whose sum with the length wraps a ULONG.
     switch (kind) {
       case 'kernel address':
-        return client.transferOutside(2 ** 31, size);
+        return client.transferWrapping(Math.max(2, size));
       case 'freed buffer':
         return client.transferOutside(length, size);
       case 'too short buffer':

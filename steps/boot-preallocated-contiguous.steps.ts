@@ -29,6 +29,12 @@ When('{string} sets up a ring of {count} buffer(s) of {size} with options {strin
   perform(this, `${name} sets up a ring of ${count} buffer(s) of ${formatBytes(bytes)}`, (w) => setUpRing(w.application(name), count, bytes, flags));
 });
 
+When('{string} asks for a ring of {count} buffer(s) of {size} with options {string}, which the class refuses', function (this: ConformanceWorld, name: string, count: number, bytes: number, options: string) {
+  const flags = parseRingOptions(options);
+  perform(this, `${name} asks for a ring of ${count} buffer(s) of ${formatBytes(bytes)}, which the class refuses`,
+    (w) => setUpRing(w.application(name), count, bytes, flags, { kind: 'error', why: `a ring of ${count} buffer(s) of ${formatBytes(bytes)}, outside what the class allows` }));
+});
+
 Then('{string}\'s ring was set up', function (this: ConformanceWorld, name: string) {
   const workload = workloadOf(this);
   const setUp = workload.ledger.requests.filter((t) => t.request.process === workload.application(name).process && t.rule === 'CONT-3');

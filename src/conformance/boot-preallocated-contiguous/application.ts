@@ -12,19 +12,19 @@ import { PAGE_SIZE, formatAddress, formatBytes } from '../../contracts/units';
 import { STATUS } from '../../machine/ntstatus';
 import { KiB } from '../../contracts/units';
 import { ALL_FAILURES, ClassProtocol, readWriteTransfers } from '../class-protocol';
-import type { TrackedRequest } from '../../workload/request-ledger';
+import type { Expectation, TrackedRequest } from '../../workload/request-ledger';
 import type { WorkloadApplication } from '../../workload/workload-application';
 
 /** The device the class's install configuration is written for. */
 export const RING_DEVICE = 'dma0';
 
-/** IOCTL_RING_SETUP for `count` buffers of `bytes` with `options`; the request must succeed. */
-export function setUpRing(app: WorkloadApplication, count: number, bytes: number, options: number): TrackedRequest {
+/** IOCTL_RING_SETUP for `count` buffers of `bytes` with `options`; the request must succeed, unless the expectation says otherwise. */
+export function setUpRing(app: WorkloadApplication, count: number, bytes: number, options: number, expectation: Expectation = { kind: 'success', length: 0 }): TrackedRequest {
   if (app.handle === null) throw new Error(`application ${app.name} has not opened the device`);
   const input = app.allocate(RING_SETUP_INPUT_BYTES);
   app.app.writeBytes(input, ringSetupInput(bytes, count, options));
   const request = app.app.DeviceIoControl(app.handle, IOCTL_RING_SETUP, input, undefined, null, 0);
-  return app.track(request, `${app.name} sets up a ring of ${count} buffer(s) of ${formatBytes(bytes)} with options ${optionNames(options)}`, { kind: 'success', length: 0 }, 'CONT-3');
+  return app.track(request, `${app.name} sets up a ring of ${count} buffer(s) of ${formatBytes(bytes)} with options ${optionNames(options)}`, expectation, 'CONT-3');
 }
 
 /** Option flags named the toolkit's way ("FROM_DEVICE | ALLOW_CACHE"), or a number ("0x21"). */
@@ -71,6 +71,8 @@ const RING_BUFFER_BYTES = 64 * KiB;
 const RING_FROM_DEVICE_PER_APP = 4;
 const RING_TO_DEVICE_PER_APP = 2;
 const RING_APPLICATIONS = 3;
+/** Buffers of the ring that does not match the preallocation: more than were set aside for one application. */
+const MISMATCHED_TO_DEVICE_COUNT = 3;
 
 export const bootPreallocatedContiguousProtocol: ClassProtocol = {
   conformanceClass: 'boot-preallocated-contiguous',
@@ -93,7 +95,11 @@ export const bootPreallocatedContiguousProtocol: ClassProtocol = {
   endOracles: [],
   afterOpen(app) {
     // A ring per direction matching the preallocated buffers: it must succeed however fragmented memory is by now (CONT-2, CONT-3).
-    const rings = [setUpRing(app, RING_FROM_DEVICE_PER_APP, RING_BUFFER_BYTES, DMA_OPTION.FROM_DEVICE), setUpRing(app, RING_TO_DEVICE_PER_APP, RING_BUFFER_BYTES, DMA_OPTION.TO_DEVICE)];
+    // The second application's ring to the device does not match them: its single-page buffers come at run time, which
+    // fragmentation cannot prevent, and must go back as run-time buffers.
+    const second = [...app.workload.applications.values()].indexOf(app) === 1;
+    const toDevice = second ? setUpRing(app, MISMATCHED_TO_DEVICE_COUNT, PAGE_SIZE, DMA_OPTION.TO_DEVICE) : setUpRing(app, RING_TO_DEVICE_PER_APP, RING_BUFFER_BYTES, DMA_OPTION.TO_DEVICE);
+    const rings = [setUpRing(app, RING_FROM_DEVICE_PER_APP, RING_BUFFER_BYTES, DMA_OPTION.FROM_DEVICE), toDevice];
     return rings.every((t) => t.request.done && t.request.status === STATUS.SUCCESS);
   },
   ...readWriteTransfers,

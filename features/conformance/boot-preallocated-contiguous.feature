@@ -280,7 +280,7 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
 
   # 256 buffers of 16 MiB + 1 page add up to 4 GiB + 1 MiB: a driver that
   # multiplies the count by the size in 32 bits sees 1 MiB.
-  @rule:CONT-3 @rule:CONT-2 @seed:002
+  @rule:CONT-3 @seed:002
   Scenario: A ring whose buffers add up to more than 4 GiB is refused or fails for want of memory, and leaves nothing taken
     Given the DMA test device's install configuration preallocates 2 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
     And the driver under test is started on the DMA test device

@@ -213,6 +213,23 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
       | call                         |
       | MmMapLockedPagesSpecifyCache |
 
+  # The buffer's first MDL is had, the second (the partial MDL the driver
+  # rebuilds per transfer) is not: the map request fails part-way.
+  @rule:MDL-1 @rule:CONT-4 @seed:000 @seed:003
+  Scenario: A map request whose second MDL cannot be had fails part-way, leaves nothing allocated or mapped, and the next one works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the driver under test's call 2 from now to IoAllocateMdl fails
+    And "app.exe" maps a buffer of 256 KiB from the driver
+    Then "app.exe"'s latest request ended as the contract allows
+    When allocations stop failing
+    And "app.exe" maps a buffer of 256 KiB from the driver
+    And "app.exe" has the device fill its whole mapped buffer
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
   @rule:SG-3 @rule:MDL-2 @seed:000 @seed:001
   Scenario: A fill whose scatter/gather list cannot be had fails with an error status, and the next fill works
     Given the driver under test is started on the DMA test device

@@ -143,8 +143,7 @@ export class MappedBufferDevice extends ReferenceDevice {
     const mdl = k.IoAllocateMdl(systemVa, bytes, false, false, null);
     const partial = mdl ? k.IoAllocateMdl(systemVa, bytes, false, false, null) : null;
     if (!mdl || !partial) {
-      if (mdl) k.IoFreeMdl(mdl);
-      k.ExFreePoolWithTag(systemVa, POOL_TAG);
+      this.freeUnfinishedBuffer(systemVa, mdl);
       return STATUS.INSUFFICIENT_RESOURCES;
     }
     k.MmBuildMdlForNonPagedPool(mdl);
@@ -157,6 +156,12 @@ export class MappedBufferDevice extends ReferenceDevice {
       return status;
     }
     return buffer;
+  }
+
+  /** A buffer whose second MDL (or first) could not be had: the MDL it has, then the memory. */
+  protected freeUnfinishedBuffer(systemVa: number, mdl: MDL | null): void {
+    if (mdl) this.k.IoFreeMdl(mdl);
+    this.k.ExFreePoolWithTag(systemVa, POOL_TAG);
   }
 
   /** Memory that cannot be paged: non-paged pool (PAGE-1, PAGE-7). */

@@ -161,10 +161,11 @@ export const mappedBufferIoctlProtocol: ClassProtocol = {
     // the driver must give back what it took. Skipped while other failures are armed.
     if ([...app.workload.applications.values()].indexOf(app) === 2 && !app.workload.conditions.has('resources-failing')) {
       failCallNumber(app.workload, 'IoAllocateMdl', 'driver', 2);
-      client.map(bytes);
+      const partWay = client.map(bytes);
       restoreCalls(app.workload);
+      if (partWay.request.status === STATUS.SUCCESS) return client.view !== null; // the driver retried and got its MDL
     }
-    if (!client.view) client.map(bytes);
+    client.map(bytes);
     return client.view !== null;
   },
   setUpAgain(app) {

@@ -1,8 +1,8 @@
 /**
- * Faulty variant of the mapped-buffer driver (CONT-4): when a map request
+ * Faulty variant of the mapped-buffer driver (MDL-1): when a map request
  * fails part-way, after the buffer and its MDL were had but its partial MDL
  * was not, it frees the buffer and forgets the MDL that described it. The
- * MDL, non-paged pool the driver allocated, is never freed.
+ * MDL is never freed.
  */
 import { MappedBufferDevice, mappedBufferDriver } from '../reference';
 import type { MDL } from '../../../personalities/wdm/contract';
@@ -15,6 +15,6 @@ class FailedMapKeepsMdl extends MappedBufferDevice {
 
 export default mappedBufferDriver({
   name: 'mapped-buffer-failed-map-keeps-mdl',
-  breaksRule: 'CONT-4',
+  breaksRule: 'MDL-1',
   description: 'When the partial MDL of a new buffer cannot be had, frees the buffer but not the MDL already allocated for it.',
 }, FailedMapKeepsMdl);

@@ -11,8 +11,9 @@
  * package.json). Under each line it runs the unit tests, a feature file and a
  * conformance run of the C example driver, with that line's folder first on
  * PATH, so every `node` the runs start by name (npm, npx, the installed
- * command line in the packaging test) is that line's too. Typechecking does
- * not depend on Node.js and is left to `npm test`.
+ * command line in the packaging test) is that line's too, and with caches of
+ * its own, so ts-node's swc transpiler and Clang run under it. Typechecking
+ * does not depend on Node.js and is left to `npm test`.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -67,7 +68,14 @@ function checks(out) {
 function runLine(pinned) {
   const binary = lineBinary(pinned);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `dma-conformance-node-${pinned.line}-`));
-  const env = { ...process.env, PATH: `${path.dirname(binary)}${path.delimiter}${process.env.PATH ?? ''}`, DMA_CONFORMANCE_REPORTS: out };
+  const env = {
+    ...process.env,
+    PATH: `${path.dirname(binary)}${path.delimiter}${process.env.PATH ?? ''}`,
+    DMA_CONFORMANCE_REPORTS: out,
+    // Empty caches: swc and Clang run under this line instead of a cache another line filled.
+    DMA_CONFORMANCE_SWC_CACHE: path.join(out, 'swc-cache'),
+    DMA_CONFORMANCE_C_DRIVER_CACHE: path.join(out, 'c-driver-cache'),
+  };
   const results = [];
   try {
     for (const check of checks(out)) {

@@ -17,7 +17,11 @@ import { writeCompiledSources } from './compiled-sources';
 /** The project root: the folder holding include/ and .cache/. */
 export const PROJECT_ROOT = path.resolve(__dirname, '../../..');
 export const C_INCLUDE_DIR = path.join(PROJECT_ROOT, 'include');
-export const C_DRIVER_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'c-drivers');
+// DMA_CONFORMANCE_C_DRIVER_CACHE gives a run a cache of its own, so it compiles every driver it
+// loads (scripts/node-lines.cjs: each Node.js line runs Clang itself).
+export const C_DRIVER_CACHE_DIR = process.env.DMA_CONFORMANCE_C_DRIVER_CACHE
+  ? path.resolve(process.env.DMA_CONFORMANCE_C_DRIVER_CACHE)
+  : path.join(PROJECT_ROOT, '.cache', 'c-drivers');
 
 /** Freestanding wasm32; the exports let the host call function pointers and restore C's shadow stack after a bug check; the coverage hooks make a spinning routine stoppable. */
 export const C_DRIVER_FLAGS: readonly string[] = [

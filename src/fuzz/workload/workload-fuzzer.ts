@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import type { ConformanceClass, DriverModule } from '../../personalities/wdm/contract';
-import { Machine } from '../../machine/machine';
+import { machines } from '../../machine/machine-snapshot';
 import { driverPathForReplay } from '../../personalities/driver-path-for-replay';
 import { fragmentPhysicalMemory } from '../../workload/memory-fragmentation';
 import { Workload } from '../../workload/workload';
@@ -50,9 +50,9 @@ export function fuzzableClassOf(driver: DriverModule, conformanceClass?: Conform
   throw new ClassNotFuzzable(driver, conformanceClass);
 }
 
-/** A machine of the variant with the driver started on it (fragmented then, if the variant says so) and one application that has opened the device. */
+/** A machine of the variant (restored from its layout's snapshot when one was taken) with the driver started on it (fragmented then, if the variant says so) and one application that has opened the device. */
 export function startWorkload(driver: DriverModule, protocol: ClassProtocol, variant: BootVariant): { model: WorkloadModel; real: WorkloadReal } {
-  const machine = Machine.boot(bootConfigFor(variant, protocol.bootOptions));
+  const machine = machines.boot(bootConfigFor(variant, protocol.bootOptions));
   const workload = Workload.start(machine, driver);
   // Drivers start at boot; the machine then runs for a while before the first application comes.
   if (variant.fragmented && !workload.stop) fragmentPhysicalMemory(machine, 0.5);
@@ -91,6 +91,8 @@ export function workloadFuzzTarget(options: WorkloadFuzzOptions): FuzzTarget {
             return started;
           }, commands);
           finishWorkload(real!);
+          // Only a run that passed: a failing one's error is still being reported.
+          machines.release(real!.workload.machine);
         },
       ),
   };

@@ -58,6 +58,33 @@ export class OutOfPhysicalMemory extends Error {
   }
 }
 
+/** The PFN database's arrays, one entry per frame. */
+export interface PfnStorage {
+  readonly state: Uint8Array;
+  readonly flags: Uint8Array;
+  readonly lockCount: Uint16Array;
+  readonly shareCount: Uint16Array;
+  readonly owner: Uint32Array;
+  readonly ownerPage: Uint32Array;
+}
+
+function allocatePfnStorage(frames: number): PfnStorage {
+  return { state: new Uint8Array(frames), flags: new Uint8Array(frames), lockCount: new Uint16Array(frames), shareCount: new Uint16Array(frames), owner: new Uint32Array(frames), ownerPage: new Uint32Array(frames) };
+}
+
+/** Physical memory at one moment (PhysicalMemory.snapshot), for src/machine/machine-snapshot.ts. */
+export interface PhysicalMemorySnapshot {
+  readonly frameLimit: number;
+  readonly lowRamTop: number;
+  readonly storage: PfnStorage;
+  readonly contents: readonly (readonly [number, Uint8Array])[];
+  readonly owners: readonly FrameOwner[];
+  readonly nextOwnerId: number;
+  readonly freeStack: readonly number[];
+  readonly virginCursor: number;
+  readonly freeCount: number;
+}
+
 /** First frames below 1 MiB are kept by firmware, as on a PC. */
 const FIRMWARE_FRAMES = 256;
 
@@ -90,7 +117,8 @@ export class PhysicalMemory {
   private readonly keys: Uint32Array;
   private freeCount: number;
 
-  constructor(private readonly config: BootConfig) {
+  /** `restoreFrom`: start as `snapshot` instead of as booted, in `storage` (a released instance's arrays) when given; see restoreState. */
+  constructor(private readonly config: BootConfig, restoreFrom?: { readonly snapshot: PhysicalMemorySnapshot; readonly storage: PfnStorage | null }) {
     const pages = (n: number) => Math.floor(n / PAGE_SIZE);
     this.lowRamTop = Math.min(config.ramBytes, FOUR_GIB - config.deviceHoleBytes);
     const highBytes = config.ramBytes - this.lowRamTop;
@@ -99,14 +127,13 @@ export class PhysicalMemory {
     // the 4 GiB address space: a 256 MiB machine needs 0.9 MiB of metadata, not 14. Frames above the top of RAM
     // are not RAM (isRam), as before; only RAM frames are ever given PFN entries to read or change.
     this.frameLimit = pages(this.highRamTop);
-    this.state = new Uint8Array(this.frameLimit);
-    this.flags = new Uint8Array(this.frameLimit);
-    this.lockCount = new Uint16Array(this.frameLimit);
-    this.shareCount = new Uint16Array(this.frameLimit);
-    this.owner = new Uint32Array(this.frameLimit);
-    this.ownerPage = new Uint32Array(this.frameLimit);
-    this.state.fill(FrameState.Free, FIRMWARE_FRAMES, pages(this.lowRamTop));
-    if (highBytes > 0) this.state.fill(FrameState.Free, pages(FOUR_GIB), pages(this.highRamTop));
+    const storage = restoreFrom?.storage ?? allocatePfnStorage(this.frameLimit);
+    if (storage.state.length !== this.frameLimit) throw new RangeError(`PFN storage for ${storage.state.length} frames given to a machine of ${this.frameLimit}`);
+    ({ state: this.state, flags: this.flags, lockCount: this.lockCount, shareCount: this.shareCount, owner: this.owner, ownerPage: this.ownerPage } = storage);
+    if (!restoreFrom) {
+      this.state.fill(FrameState.Free, FIRMWARE_FRAMES, pages(this.lowRamTop));
+      if (highBytes > 0) this.state.fill(FrameState.Free, pages(FOUR_GIB), pages(this.highRamTop));
+    }
     this.ramFrames = pages(this.lowRamTop) - FIRMWARE_FRAMES + pages(highBytes);
     this.freeCount = this.ramFrames;
     this.virginCount = this.ramFrames;
@@ -118,6 +145,7 @@ export class PhysicalMemory {
       keys[i] = s;
     }
     this.keys = keys;
+    if (restoreFrom) this.restoreState(restoreFrom.snapshot);
   }
 
   /** Bytes of simulator memory the PFN database takes per frame. */
@@ -284,6 +312,60 @@ export class PhysicalMemory {
       throw new RangeError(`scatter index must lie in [0, ${this.virginCount}), got ${index}`);
     }
     return this.indexToPfn(this.permute(index));
+  }
+
+  // --- snapshot and restore (src/machine/machine-snapshot.ts) ---------------
+
+  /**
+   * The PFN database and page contents as they are now. The permutation keys
+   * are not part of it: they come from the seed of the machine restored.
+   */
+  snapshot(): PhysicalMemorySnapshot {
+    return {
+      frameLimit: this.frameLimit,
+      lowRamTop: this.lowRamTop,
+      storage: { state: this.state.slice(), flags: this.flags.slice(), lockCount: this.lockCount.slice(), shareCount: this.shareCount.slice(), owner: this.owner.slice(), ownerPage: this.ownerPage.slice() },
+      contents: [...this.contents].map(([pfn, bytes]) => [pfn, bytes.slice()] as const),
+      owners: [...this.owners.values()],
+      nextOwnerId: this.nextOwnerId,
+      freeStack: [...this.freeStack],
+      virginCursor: this.virginCursor,
+      freeCount: this.freeCount,
+    };
+  }
+
+  /**
+   * Give this instance's arrays to a new one (restore into them instead of
+   * allocating tens of MiB). This instance holds no frame afterwards: every
+   * frame reads as not RAM, so a late use of a released machine finds nothing
+   * rather than another machine's state. Null when already given away.
+   */
+  surrenderStorage(): PfnStorage | null {
+    if (this.state.length === 0) return null;
+    const storage: PfnStorage = { state: this.state, flags: this.flags, lockCount: this.lockCount, shareCount: this.shareCount, owner: this.owner, ownerPage: this.ownerPage };
+    Object.assign(this, allocatePfnStorage(0));
+    this.contents.clear();
+    this.freeCount = 0;
+    return storage;
+  }
+
+  private restoreState(snapshot: PhysicalMemorySnapshot): void {
+    if (snapshot.frameLimit !== this.frameLimit || snapshot.lowRamTop !== this.lowRamTop) {
+      throw new RangeError(`a snapshot of ${snapshot.frameLimit} frames (RAM below 4 GiB up to 0x${snapshot.lowRamTop.toString(16)}) restored into a machine of ${this.frameLimit} (up to 0x${this.lowRamTop.toString(16)})`);
+    }
+    const from = snapshot.storage;
+    this.state.set(from.state);
+    this.flags.set(from.flags);
+    this.lockCount.set(from.lockCount);
+    this.shareCount.set(from.shareCount);
+    this.owner.set(from.owner);
+    this.ownerPage.set(from.ownerPage);
+    for (const [pfn, bytes] of snapshot.contents) this.contents.set(pfn, bytes.slice());
+    for (const o of snapshot.owners) this.owners.set(o.ownerId, o);
+    this.nextOwnerId = snapshot.nextOwnerId;
+    this.freeStack = [...snapshot.freeStack];
+    this.virginCursor = snapshot.virginCursor;
+    this.freeCount = snapshot.freeCount;
   }
 
   // --- internals ------------------------------------------------------------

@@ -1,0 +1,131 @@
+/**
+ * A booted machine kept to be restored instead of booted again.
+ *
+ * Booting is dominated by the PFN database: six typed arrays, one entry per
+ * frame (31 MiB for the default 8 GiB machine, 24 MiB for the fuzzer's 6 GiB
+ * one). Allocating them anew for every scenario, sweep run and fuzz run costs
+ * tens of milliseconds, most of it the garbage collection that so much fresh
+ * memory sets off. A restore instead copies the snapshot's PFN database into
+ * the arrays of a machine its user has released (`release`), which is a
+ * plain memory copy; with none released it allocates them as a boot does.
+ *
+ * What is captured, and why that is the whole machine: a snapshot is taken
+ * right after boot, before any driver, process or clock event exists, from a
+ * configuration that preallocates no DMA buffer. At that point every other
+ * component (clock at time 0, CPU, random source, pools, system PTEs, the
+ * system address space, PCI configuration and BARs, devices, HAL, I/O
+ * manager) holds exactly what its constructor gives it for the
+ * configuration, and constructing it again costs microseconds; so the
+ * restore constructs them again, on the restored physical memory, and only
+ * physical memory has its own snapshot()/restore. A capture that finds the
+ * machine no longer in that state is refused.
+ *
+ * The PFN database after boot does not depend on the seed (the seed orders
+ * the frames handed out, from keys the restored memory computes for its own
+ * seed), so one snapshot serves every machine of the same memory layout:
+ * the fuzzer's runs draw a new seed each and still restore.
+ *
+ * Determinism: a restored machine is byte for byte the booted one, and a run
+ * on it gives the same results and simulated time (test/machine/machine-snapshot.test.ts).
+ */
+import { BootConfig, defaultBootConfig } from './boot-config';
+import { Machine } from './machine';
+import { PfnStorage, PhysicalMemory, PhysicalMemorySnapshot } from '../kernel/mm/physical-memory';
+
+export class NotRestorable extends Error {
+  constructor(why: string) {
+    super(`this machine cannot be captured to be restored: ${why}`);
+    this.name = 'NotRestorable';
+  }
+}
+
+/** What a snapshot depends on: the configuration's memory layout. Machines that share it share the snapshot. */
+export function memoryLayoutKey(config: BootConfig): string {
+  return `${config.ramBytes}/${config.deviceHoleBytes}`;
+}
+
+/** Why a machine of this configuration is not restored but booted, or null. */
+function whyBootedOnly(config: BootConfig): string | null {
+  const preallocated = Object.keys(config.dmaPreallocation);
+  return preallocated.length ? `its boot preallocates DMA buffers for ${preallocated.join(', ')}, which the HAL holds` : null;
+}
+
+export class MachineSnapshot {
+  private constructor(
+    readonly layoutKey: string,
+    private readonly physical: PhysicalMemorySnapshot,
+  ) {}
+
+  /** Capture a machine that has just booted (nothing has run on it). */
+  static capture(machine: Machine): MachineSnapshot {
+    const why =
+      whyBootedOnly(machine.config) ??
+      (machine.clock.now !== 0 || machine.clock.pending !== 0 ? `its clock has run (${machine.clock.now} ns, ${machine.clock.pending} event(s) pending)` : null) ??
+      (machine.kernel.processes.size !== 0 ? `${machine.kernel.processes.size} process(es) exist` : null) ??
+      (machine.physical.freeFrames !== machine.physical.ramFrames || machine.physical.contentBytes !== 0 ? 'frames have been handed out or written since boot' : null);
+    if (why) throw new NotRestorable(why);
+    return new MachineSnapshot(memoryLayoutKey(machine.config), machine.physical.snapshot());
+  }
+
+  /** A machine of `config` (same memory layout as the captured one), in `storage` when given: the same machine a boot of `config` gives. */
+  restore(config: BootConfig, storage: PfnStorage | null = null): Machine {
+    const key = memoryLayoutKey(config);
+    if (key !== this.layoutKey) throw new RangeError(`a snapshot of memory layout ${this.layoutKey} (RAM bytes/device hole bytes) cannot give a machine of layout ${key}`);
+    const why = whyBootedOnly(config);
+    if (why) throw new NotRestorable(why);
+    return Machine.bootOnRestoredMemory(config, new PhysicalMemory(config, { snapshot: this.physical, storage }));
+  }
+}
+
+/** Released PFN storage kept per layout: the fuzzer alternates two layouts, a scenario run uses one or two. */
+const SPARE_STORAGE_PER_LAYOUT = 2;
+
+/**
+ * The machines of one process: booted once per memory layout, then restored
+ * from that boot's snapshot, into the storage of machines released.
+ */
+export class MachineStore {
+  private readonly snapshots = new Map<string, MachineSnapshot>();
+  private readonly spare = new Map<string, PfnStorage[]>();
+
+  /** `restore` false: boot every machine (the reference a restore is compared with). */
+  constructor(private readonly options: { readonly restore: boolean } = { restore: true }) {}
+
+  /** A machine of `overrides`, restored when it can be, else booted. */
+  boot(overrides: Partial<BootConfig> = {}): Machine {
+    const config = defaultBootConfig(overrides);
+    if (!this.options.restore || whyBootedOnly(config)) return Machine.boot(config);
+    const key = memoryLayoutKey(config);
+    const snapshot = this.snapshots.get(key);
+    if (!snapshot) {
+      const machine = Machine.boot(config);
+      this.snapshots.set(key, MachineSnapshot.capture(machine));
+      return machine;
+    }
+    return snapshot.restore(config, this.spare.get(key)?.pop() ?? null);
+  }
+
+  /**
+   * The caller is done with `machine`: its PFN arrays back a later restore.
+   * The machine must not be used afterwards (its memory reads as holding no RAM).
+   */
+  release(machine: Machine): void {
+    if (!this.options.restore) return;
+    const key = memoryLayoutKey(machine.config);
+    const spare = this.spare.get(key) ?? [];
+    if (spare.length >= SPARE_STORAGE_PER_LAYOUT) return;
+    const storage = machine.physical.surrenderStorage();
+    if (!storage) return;
+    spare.push(storage);
+    this.spare.set(key, spare);
+  }
+
+  /** Forget every snapshot and released storage (a benchmark measuring from a cold start). */
+  clear(): void {
+    this.snapshots.clear();
+    this.spare.clear();
+  }
+}
+
+/** The process's machines: the fuzzer, the sweep and the scenarios' boot restore from here. */
+export const machines = new MachineStore();

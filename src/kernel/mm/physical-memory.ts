@@ -68,6 +68,8 @@ export interface PfnStorage {
   readonly ownerPage: Uint32Array;
 }
 
+const PFN_ARRAYS: readonly (keyof PfnStorage)[] = ['state', 'flags', 'lockCount', 'shareCount', 'owner', 'ownerPage'];
+
 function allocatePfnStorage(frames: number): PfnStorage {
   return { state: new Uint8Array(frames), flags: new Uint8Array(frames), lockCount: new Uint16Array(frames), shareCount: new Uint16Array(frames), owner: new Uint32Array(frames), ownerPage: new Uint32Array(frames) };
 }
@@ -77,6 +79,8 @@ export interface PhysicalMemorySnapshot {
   readonly frameLimit: number;
   readonly lowRamTop: number;
   readonly storage: PfnStorage;
+  /** The arrays holding nothing but zeros (after boot, all but `state`): cleared, not copied, on restore. */
+  readonly zero: ReadonlySet<keyof PfnStorage>;
   readonly contents: readonly (readonly [number, Uint8Array])[];
   readonly owners: readonly FrameOwner[];
   readonly nextOwnerId: number;
@@ -145,7 +149,7 @@ export class PhysicalMemory {
       keys[i] = s;
     }
     this.keys = keys;
-    if (restoreFrom) this.restoreState(restoreFrom.snapshot);
+    if (restoreFrom) this.restoreState(restoreFrom.snapshot, restoreFrom.storage === null);
   }
 
   /** Bytes of simulator memory the PFN database takes per frame. */
@@ -321,10 +325,12 @@ export class PhysicalMemory {
    * are not part of it: they come from the seed of the machine restored.
    */
   snapshot(): PhysicalMemorySnapshot {
+    const storage: PfnStorage = { state: this.state.slice(), flags: this.flags.slice(), lockCount: this.lockCount.slice(), shareCount: this.shareCount.slice(), owner: this.owner.slice(), ownerPage: this.ownerPage.slice() };
     return {
       frameLimit: this.frameLimit,
       lowRamTop: this.lowRamTop,
-      storage: { state: this.state.slice(), flags: this.flags.slice(), lockCount: this.lockCount.slice(), shareCount: this.shareCount.slice(), owner: this.owner.slice(), ownerPage: this.ownerPage.slice() },
+      storage,
+      zero: new Set(PFN_ARRAYS.filter((name) => storage[name].every((v) => v === 0))),
       contents: [...this.contents].map(([pfn, bytes]) => [pfn, bytes.slice()] as const),
       owners: [...this.owners.values()],
       nextOwnerId: this.nextOwnerId,
@@ -349,17 +355,15 @@ export class PhysicalMemory {
     return storage;
   }
 
-  private restoreState(snapshot: PhysicalMemorySnapshot): void {
+  private restoreState(snapshot: PhysicalMemorySnapshot, fresh: boolean): void {
     if (snapshot.frameLimit !== this.frameLimit || snapshot.lowRamTop !== this.lowRamTop) {
       throw new RangeError(`a snapshot of ${snapshot.frameLimit} frames (RAM below 4 GiB up to 0x${snapshot.lowRamTop.toString(16)}) restored into a machine of ${this.frameLimit} (up to 0x${this.lowRamTop.toString(16)})`);
     }
-    const from = snapshot.storage;
-    this.state.set(from.state);
-    this.flags.set(from.flags);
-    this.lockCount.set(from.lockCount);
-    this.shareCount.set(from.shareCount);
-    this.owner.set(from.owner);
-    this.ownerPage.set(from.ownerPage);
+    for (const name of PFN_ARRAYS) {
+      // Fresh arrays are zero already; leaving them untouched leaves their pages unmapped until used, as at boot.
+      if (!snapshot.zero.has(name)) this[name].set(snapshot.storage[name]);
+      else if (!fresh) this[name].fill(0);
+    }
     for (const [pfn, bytes] of snapshot.contents) this.contents.set(pfn, bytes.slice());
     for (const o of snapshot.owners) this.owners.set(o.ownerId, o);
     this.nextOwnerId = snapshot.nextOwnerId;

@@ -70,6 +70,16 @@ export interface PfnStorage {
 
 const PFN_ARRAYS: readonly (keyof PfnStorage)[] = ['state', 'flags', 'lockCount', 'shareCount', 'owner', 'ownerPage'];
 
+/** Whether every byte of `a` is zero, read four at a time where the alignment allows. */
+function isAllZero(a: PfnStorage[keyof PfnStorage]): boolean {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const words = bytes.byteOffset % 4 === 0 ? Math.floor(bytes.byteLength / 4) : 0;
+  const wide = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+  for (let i = 0; i < words; i++) if (wide[i] !== 0) return false;
+  for (let i = words * 4; i < bytes.byteLength; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
 function allocatePfnStorage(frames: number): PfnStorage {
   return { state: new Uint8Array(frames), flags: new Uint8Array(frames), lockCount: new Uint16Array(frames), shareCount: new Uint16Array(frames), owner: new Uint32Array(frames), ownerPage: new Uint32Array(frames) };
 }
@@ -325,12 +335,14 @@ export class PhysicalMemory {
    * are not part of it: they come from the seed of the machine restored.
    */
   snapshot(): PhysicalMemorySnapshot {
-    const storage: PfnStorage = { state: this.state.slice(), flags: this.flags.slice(), lockCount: this.lockCount.slice(), shareCount: this.shareCount.slice(), owner: this.owner.slice(), ownerPage: this.ownerPage.slice() };
+    const zero = new Set(PFN_ARRAYS.filter((name) => isAllZero(this[name])));
+    // An array of zeros is not kept: restore clears its array instead.
+    const copy = <T extends PfnStorage[keyof PfnStorage]>(name: keyof PfnStorage, a: T): T => (zero.has(name) ? (a.subarray(0, 0) as T) : (a.slice() as T));
     return {
       frameLimit: this.frameLimit,
       lowRamTop: this.lowRamTop,
-      storage,
-      zero: new Set(PFN_ARRAYS.filter((name) => storage[name].every((v) => v === 0))),
+      storage: { state: copy('state', this.state), flags: copy('flags', this.flags), lockCount: copy('lockCount', this.lockCount), shareCount: copy('shareCount', this.shareCount), owner: copy('owner', this.owner), ownerPage: copy('ownerPage', this.ownerPage) },
+      zero,
       contents: [...this.contents].map(([pfn, bytes]) => [pfn, bytes.slice()] as const),
       owners: [...this.owners.values()],
       nextOwnerId: this.nextOwnerId,

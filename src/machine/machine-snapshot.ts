@@ -9,19 +9,19 @@
  * the arrays of a machine its user has released (`release`), which is a
  * plain memory copy; with none released it allocates them as a boot does.
  *
- * What is captured, and why that is the whole machine: a snapshot is taken
- * right after boot, before any driver, process or clock event exists, from a
- * configuration that preallocates no DMA buffer. At that point every other
- * component (clock at time 0, CPU, random source, pools, system PTEs, the
- * system address space, PCI configuration and BARs, devices, HAL, I/O
- * manager) holds exactly what its constructor gives it for the
- * configuration, and constructing it again costs microseconds; so the
- * restore constructs them again, on the restored physical memory, and only
- * physical memory has its own snapshot()/restore. A capture that finds the
- * machine no longer in that state is refused.
+ * What is captured, and why that is the whole machine: physical memory as
+ * the boot found it, before the kernel, the PCI bus, the devices, the HAL
+ * and the I/O manager were built on it. A restore gives a new machine that
+ * memory, restored, and builds the rest on it exactly as the boot did; that
+ * rest is a few milliseconds of construction (clock at time 0, CPU, random
+ * source, pools, system PTEs, the system address space and its frame owners,
+ * PCI configuration and BARs, DMA buffers preallocated at boot), a pure
+ * function of the configuration and the memory it is built on. Nothing that
+ * runs later (a driver, a process, a clock event) is in a snapshot: those
+ * hold the driver's routines and pending events as functions and closures.
  *
- * The PFN database after boot does not depend on the seed (the seed orders
- * the frames handed out, from keys the restored memory computes for its own
+ * Physical memory at boot does not depend on the seed (the seed orders the
+ * frames handed out, from keys the restored memory computes for its own
  * seed), so one snapshot serves every machine of the same memory layout:
  * the fuzzer's runs draw a new seed each and still restore.
  *
@@ -32,22 +32,9 @@ import { BootConfig, defaultBootConfig } from './boot-config';
 import { Machine } from './machine';
 import { PfnStorage, PhysicalMemory, PhysicalMemorySnapshot } from '../kernel/mm/physical-memory';
 
-export class NotRestorable extends Error {
-  constructor(why: string) {
-    super(`this machine cannot be captured to be restored: ${why}`);
-    this.name = 'NotRestorable';
-  }
-}
-
 /** What a snapshot depends on: the configuration's memory layout. Machines that share it share the snapshot. */
 export function memoryLayoutKey(config: BootConfig): string {
   return `${config.ramBytes}/${config.deviceHoleBytes}`;
-}
-
-/** Why a machine of this configuration is not restored but booted, or null. */
-function whyBootedOnly(config: BootConfig): string | null {
-  const preallocated = Object.keys(config.dmaPreallocation);
-  return preallocated.length ? `its boot preallocates DMA buffers for ${preallocated.join(', ')}, which the HAL holds` : null;
 }
 
 export class MachineSnapshot {
@@ -56,24 +43,18 @@ export class MachineSnapshot {
     private readonly physical: PhysicalMemorySnapshot,
   ) {}
 
-  /** Capture a machine that has just booted (nothing has run on it). */
-  static capture(machine: Machine): MachineSnapshot {
-    const why =
-      whyBootedOnly(machine.config) ??
-      (machine.clock.now !== 0 || machine.clock.pending !== 0 ? `its clock has run (${machine.clock.now} ns, ${machine.clock.pending} event(s) pending)` : null) ??
-      (machine.kernel.processes.size !== 0 ? `${machine.kernel.processes.size} process(es) exist` : null) ??
-      (machine.physical.freeFrames !== machine.physical.ramFrames || machine.physical.contentBytes !== 0 ? 'frames have been handed out or written since boot' : null);
-    if (why) throw new NotRestorable(why);
-    return new MachineSnapshot(memoryLayoutKey(machine.config), machine.physical.snapshot());
+  /** Boot a machine of `config`, capturing its physical memory as the boot found it. */
+  static boot(config: BootConfig): { readonly machine: Machine; readonly snapshot: MachineSnapshot } {
+    const physical = new PhysicalMemory(config);
+    const snapshot = new MachineSnapshot(memoryLayoutKey(config), physical.snapshot());
+    return { machine: Machine.bootOnMemory(config, physical), snapshot };
   }
 
-  /** A machine of `config` (same memory layout as the captured one), in `storage` when given: the same machine a boot of `config` gives. */
+  /** A machine of `config` (same memory layout as the captured one), in `storage` when given: the machine a boot of `config` gives. */
   restore(config: BootConfig, storage: PfnStorage | null = null): Machine {
     const key = memoryLayoutKey(config);
     if (key !== this.layoutKey) throw new RangeError(`a snapshot of memory layout ${this.layoutKey} (RAM bytes/device hole bytes) cannot give a machine of layout ${key}`);
-    const why = whyBootedOnly(config);
-    if (why) throw new NotRestorable(why);
-    return Machine.bootOnRestoredMemory(config, new PhysicalMemory(config, { snapshot: this.physical, storage }));
+    return Machine.bootOnMemory(config, new PhysicalMemory(config, { snapshot: this.physical, storage }));
   }
 }
 
@@ -91,16 +72,16 @@ export class MachineStore {
   /** `restore` false: boot every machine (the reference a restore is compared with). */
   constructor(private readonly options: { readonly restore: boolean } = { restore: true }) {}
 
-  /** A machine of `overrides`, restored when it can be, else booted. */
+  /** A machine of `overrides`: restored from the snapshot of its memory layout, booted (and captured) the first time. */
   boot(overrides: Partial<BootConfig> = {}): Machine {
     const config = defaultBootConfig(overrides);
-    if (!this.options.restore || whyBootedOnly(config)) return Machine.boot(config);
+    if (!this.options.restore) return Machine.boot(config);
     const key = memoryLayoutKey(config);
     const snapshot = this.snapshots.get(key);
     if (!snapshot) {
-      const machine = Machine.boot(config);
-      this.snapshots.set(key, MachineSnapshot.capture(machine));
-      return machine;
+      const booted = MachineSnapshot.boot(config);
+      this.snapshots.set(key, booted.snapshot);
+      return booted.machine;
     }
     return snapshot.restore(config, this.spare.get(key)?.pop() ?? null);
   }

@@ -30,7 +30,7 @@ export class Machine {
   readonly hal: Hal;
   readonly io: IoManager;
 
-  /** `physical`: memory restored from a snapshot (src/machine/machine-snapshot.ts) instead of booted. */
+  /** `physical`: the machine's memory when it was made before the rest of the boot (src/machine/machine-snapshot.ts). */
   private constructor(readonly config: BootConfig, physical?: PhysicalMemory) {
     this.rng = new Rng(config.seed);
     this.physical = physical ?? new PhysicalMemory(config);
@@ -60,11 +60,11 @@ export class Machine {
   }
 
   /**
-   * The rest of the boot on physical memory restored from a snapshot; only
-   * src/machine/machine-snapshot.ts calls it, which knows when that is the
-   * same as booting.
+   * The rest of the boot on physical memory made for `config` and not used
+   * yet (fresh, or restored from a snapshot of fresh memory): what
+   * src/machine/machine-snapshot.ts builds a restored machine with.
    */
-  static bootOnRestoredMemory(config: BootConfig, physical: PhysicalMemory): Machine {
+  static bootOnMemory(config: BootConfig, physical: PhysicalMemory): Machine {
     return new Machine(config, physical);
   }
 

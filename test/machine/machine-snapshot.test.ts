@@ -1,17 +1,18 @@
 /**
  * Snapshot and restore (src/machine/machine-snapshot.ts): a machine restored
- * from a snapshot, into the memory of a machine that has run a workload, is
- * the machine a boot gives, byte for byte; the same workload on either ends
- * with the same PFN database, page contents, simulated time and findings;
- * the workload fuzzer finds the same counterexample restoring as booting;
- * and a machine that has run is refused as a snapshot.
+ * from a snapshot, into the memory of a machine released in the middle of a
+ * workload, is the machine a boot gives, byte for byte (frame owners and DMA
+ * buffers preallocated at boot included); the same workload on either holds
+ * the same PFN database and page contents while it runs and ends with the
+ * same simulated time and findings; the workload fuzzer finds the same
+ * counterexample restoring as booting; a snapshot refuses another layout.
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { BootConfig } from '../../src/machine/boot-config';
+import { BootConfig, defaultBootConfig } from '../../src/machine/boot-config';
 import { Machine } from '../../src/machine/machine';
-import { MachineSnapshot, MachineStore, NotRestorable } from '../../src/machine/machine-snapshot';
+import { MachineSnapshot, MachineStore } from '../../src/machine/machine-snapshot';
 import { GiB, KiB, MiB } from '../../src/contracts/units';
 import { FrameState } from '../../src/kernel/mm/physical-memory';
 import { Workload } from '../../src/workload/workload';
@@ -28,29 +29,49 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const protocol = protocolFor('read-write-direct')!;
 const reference = referenceDriverFor('read-write-direct');
 
-/** Two of the fuzzer's machines: the small scattered one, and one with RAM above 4 GiB behind an IOMMU and a 32-bit device. */
+const SMALL = bootConfigFor({ ramBytes: 256 * MiB, addressBits: 64, iommu: false, maxTransferLength: 64 * KiB, scatterFrames: true, fragmented: false, deferDmaCallbacks: false, seed: 3 }, protocol.bootOptions);
+
+/**
+ * Two of the fuzzer's machines, the small scattered one and one with RAM above 4 GiB behind an IOMMU and
+ * a 32-bit device, and the small one with DMA buffers preallocated at boot (which the boot takes frames for).
+ */
 const CONFIGS: readonly Partial<BootConfig>[] = [
-  bootConfigFor({ ramBytes: 256 * MiB, addressBits: 64, iommu: false, maxTransferLength: 64 * KiB, scatterFrames: true, fragmented: false, deferDmaCallbacks: false, seed: 3 }, protocol.bootOptions),
+  SMALL,
   bootConfigFor({ ramBytes: 6 * GiB, addressBits: 32, iommu: true, maxTransferLength: 4 * KiB, scatterFrames: true, fragmented: false, deferDmaCallbacks: true, mapRegisterLimit: 16, seed: 11 }, protocol.bootOptions),
+  { ...SMALL, dmaPreallocation: { dma0: { DmaFromDeviceCount: 2, DmaFromDeviceBytes: 64 * KiB, DmaFromDeviceOptions: 0x21 } } },
 ];
 
-/** Everything physical memory holds, as plain data: the PFN arrays, the free count and every written page. */
+/** Everything physical memory holds, as plain data: the PFN arrays, the free count, every written page and every frame's owner. */
 function physicalState(machine: Machine) {
   const p = machine.physical;
   const pages: [number, number[]][] = [];
+  const owners: [number, number, string][] = [];
   for (let pfn = 0; pfn < p.frameLimit; pfn++) {
     const page = p.peekPage(pfn);
     if (page) pages.push([pfn, [...page]]);
+    const owner = p.ownerOf(pfn);
+    if (owner) owners.push([pfn, owner.ownerId, owner.ownerName]);
   }
-  return { arrays: [p.state, p.flags, p.lockCount, p.shareCount, p.owner, p.ownerPage].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')), free: p.freeFrames, pages };
+  return {
+    arrays: [p.state, p.flags, p.lockCount, p.shareCount, p.owner, p.ownerPage].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')),
+    free: p.freeFrames,
+    pages,
+    owners,
+    systemSpace: machine.mm.systemSpace.ownerId,
+  };
 }
 
-/** The class's standard workload (the sweep's) on `machine`, to its end unless `finish` is false: what a caller can observe of it. */
+/**
+ * The class's standard workload (the sweep's) on `machine`: what a caller can observe of it, physical
+ * memory while its processes still run included; ended (applications exit, driver unloaded) unless `finish` is false.
+ */
 function runWorkload(machine: Machine, finish = true) {
   const workload = Workload.start(machine, reference);
   runStandardWorkload(workload, protocol, (what, operation) => workload.perform(what, operation));
+  const whileRunning = physicalState(machine);
   if (finish) workload.finish();
   return {
+    whileRunning,
     now: machine.clock.now,
     cpu: [...machine.clock.cpuNs],
     stop: workload.describeStop(),
@@ -62,7 +83,7 @@ function runWorkload(machine: Machine, finish = true) {
 
 describe('snapshot and restore of a booted machine', () => {
   for (const config of CONFIGS) {
-    it(`restores the booted machine byte for byte, and a workload on it runs as on the booted one (${config.ramBytes! / MiB} MiB, seed ${config.seed})`, () => {
+    it(`restores the booted machine byte for byte, and a workload on it runs as on the booted one (${config.ramBytes! / MiB} MiB, seed ${config.seed}${config.dmaPreallocation ? ', DMA buffers preallocated' : ''})`, () => {
       const store = new MachineStore();
       // The first machine of a layout is booted and captured; it is released in the middle of a workload,
       // so the restore below reuses memory that holds another machine's state.
@@ -80,6 +101,7 @@ describe('snapshot and restore of a booted machine', () => {
       const onRestored = runWorkload(restored);
       const onBooted = runWorkload(booted);
       assert.ok(onBooted.requests.length > 0 && onBooted.now > 0, 'the workload should have issued requests and taken simulated time');
+      assert.ok(onBooted.whileRunning.owners.length > 0, 'processes should have held frames while the workload ran');
       assert.deepEqual(onRestored, onBooted);
       assert.deepEqual(physicalState(restored), physicalState(booted));
     });
@@ -97,20 +119,9 @@ describe('snapshot and restore of a booted machine', () => {
     assert.ok(next.physical.state.includes(FrameState.Free));
   });
 
-  it('refuses to capture a machine that has run, or one whose boot preallocated DMA buffers', () => {
-    const ran = Machine.boot(CONFIGS[0]);
-    ran.clock.charge(1, 'test');
-    assert.throws(() => MachineSnapshot.capture(ran), (e: unknown) => e instanceof NotRestorable && /clock has run/.test(e.message));
-    const used = Machine.boot(CONFIGS[0]);
-    used.kernel.createProcess('app.exe');
-    assert.throws(() => MachineSnapshot.capture(used), (e: unknown) => e instanceof NotRestorable && /process/.test(e.message));
-    const preallocating = Machine.boot({ ...CONFIGS[0], dmaPreallocation: { dma0: { DmaFromDeviceCount: 1, DmaFromDeviceBytes: 64 * KiB, DmaFromDeviceOptions: 0x21 } } });
-    assert.throws(() => MachineSnapshot.capture(preallocating), NotRestorable);
-  });
-
   it('refuses to restore a snapshot into a machine of another memory layout, naming both', () => {
-    const snapshot = MachineSnapshot.capture(Machine.boot(CONFIGS[0]));
-    assert.throws(() => snapshot.restore(Machine.boot(CONFIGS[1]).config), /layout 268435456\/.* cannot give a machine of layout 6442450944\//);
+    const { snapshot } = MachineSnapshot.boot(defaultBootConfig(CONFIGS[0]));
+    assert.throws(() => snapshot.restore(defaultBootConfig(CONFIGS[1])), /layout 268435456\/.* cannot give a machine of layout 6442450944\//);
   });
 
   it('gives the workload fuzzer the same counterexample, restoring as booting', () => {

@@ -354,9 +354,9 @@ export class PhysicalMemory {
 
   /**
    * Give this instance's arrays to a new one (restore into them instead of
-   * allocating tens of MiB). This instance holds no frame afterwards: every
-   * frame reads as not RAM, so a late use of a released machine finds nothing
-   * rather than another machine's state. Null when already given away.
+   * allocating tens of MiB). This instance's arrays are empty afterwards, so a
+   * late use of a released machine reads nothing of the machine that uses
+   * them now. Null when already given away.
    */
   surrenderStorage(): PfnStorage | null {
     if (this.state.length === 0) return null;

@@ -94,7 +94,8 @@ export async function run(): Promise<BenchResult[]> {
     },
     { name: 'restore 256 MiB machine', value: smallRestore.restoreNs / 1e6, unit: 'ms wall clock', note: `mean of ${SMALL_BOOTS} restores from its snapshot, each into the memory of the machine released before it` },
     { name: 'restore vs boot, 256 MiB machine (time ratio)', value: smallRestore.restoreNs / smallRestore.bootNs, unit: 'ratio', ratio: true },
-    { name: 'restore 8 GiB machine (the scenarios\' default)', value: defaultRestore.restoreNs / 1e6, unit: 'ms wall clock', note: `mean of ${SMALL_BOOTS}, each into the memory of the machine released before it; a boot takes ${(defaultRestore.bootNs / 1e6).toFixed(1)} ms (mean of ${SMALL_BOOTS} in the same call)` },
+    { name: 'boot 8 GiB machine (the scenarios\' default)', value: defaultRestore.bootNs / 1e6, unit: 'ms wall clock', note: `mean of ${SMALL_BOOTS} boots` },
+    { name: 'restore 8 GiB machine (the scenarios\' default)', value: defaultRestore.restoreNs / 1e6, unit: 'ms wall clock', note: `mean of ${SMALL_BOOTS} restores from its snapshot, each into the memory of the machine released before it` },
     { name: 'restore vs boot, 8 GiB machine (time ratio)', value: defaultRestore.restoreNs / defaultRestore.bootNs, unit: 'ratio', ratio: true },
     {
       name: 'first 65,536 frames (256 MiB) handed out after boot', value: firstUseNs / 1e6, unit: 'ms wall clock',

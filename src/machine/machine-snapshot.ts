@@ -60,6 +60,13 @@ export class MachineSnapshot {
 
 /** Released PFN storage kept per layout: the fuzzer alternates two layouts, a scenario run uses one or two. */
 const SPARE_STORAGE_PER_LAYOUT = 2;
+/** And in all: enough for the fuzzer's and the scenarios' machines, not for a 64 GiB one kept after its scenario. */
+const SPARE_STORAGE_BYTES = 160 * 1024 * 1024;
+
+/** Bytes of PFN arrays for `frames` frames. */
+function storageBytes(frames: number): number {
+  return frames * PhysicalMemory.metadataBytesPerFrame;
+}
 
 /**
  * The machines of one process: booted once per memory layout, then restored
@@ -68,6 +75,7 @@ const SPARE_STORAGE_PER_LAYOUT = 2;
 export class MachineStore {
   private readonly snapshots = new Map<string, MachineSnapshot>();
   private readonly spare = new Map<string, PfnStorage[]>();
+  private spareBytes = 0;
 
   /** `restore` false: boot every machine (the reference a restore is compared with). */
   constructor(private readonly options: { readonly restore: boolean } = { restore: true }) {}
@@ -83,28 +91,33 @@ export class MachineStore {
       this.snapshots.set(key, booted.snapshot);
       return booted.machine;
     }
-    return snapshot.restore(config, this.spare.get(key)?.pop() ?? null);
+    const storage = this.spare.get(key)?.pop() ?? null;
+    if (storage) this.spareBytes -= storageBytes(storage.state.length);
+    return snapshot.restore(config, storage);
   }
 
   /**
-   * The caller is done with `machine`: its PFN arrays back a later restore.
-   * The machine must not be used afterwards (its memory reads as holding no RAM).
+   * The caller is done with `machine`: its PFN arrays back a later restore
+   * (unless enough are kept already). The machine must not be used afterwards.
    */
   release(machine: Machine): void {
     if (!this.options.restore) return;
     const key = memoryLayoutKey(machine.config);
     const spare = this.spare.get(key) ?? [];
-    if (spare.length >= SPARE_STORAGE_PER_LAYOUT) return;
+    const bytes = storageBytes(machine.physical.frameLimit);
+    if (spare.length >= SPARE_STORAGE_PER_LAYOUT || this.spareBytes + bytes > SPARE_STORAGE_BYTES) return;
     const storage = machine.physical.surrenderStorage();
     if (!storage) return;
     spare.push(storage);
     this.spare.set(key, spare);
+    this.spareBytes += bytes;
   }
 
   /** Forget every snapshot and released storage (a benchmark measuring from a cold start). */
   clear(): void {
     this.snapshots.clear();
     this.spare.clear();
+    this.spareBytes = 0;
   }
 }
 

@@ -5,7 +5,8 @@
  * buffers preallocated at boot included); the same workload on either holds
  * the same PFN database and page contents while it runs and ends with the
  * same simulated time and findings; the workload fuzzer finds the same
- * counterexample restoring as booting; a snapshot refuses another layout.
+ * counterexample restoring as booting; released memory is kept within
+ * bounds; a snapshot refuses another layout.
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
@@ -117,6 +118,14 @@ describe('snapshot and restore of a booted machine', () => {
     assert.equal(released.physical.freeFrames, 0);
     assert.equal(next.physical.freeFrames, next.physical.ramFrames);
     assert.ok(next.physical.state.includes(FrameState.Free));
+  });
+
+  it('keeps no more released memory than the fuzzer and the scenarios need: a 64 GiB machine released stays as it was', () => {
+    const store = new MachineStore();
+    const big = store.boot({ ramBytes: 64 * GiB });
+    store.release(big);
+    assert.equal(big.physical.state.length, big.physical.frameLimit);
+    assert.equal(big.physical.freeFrames, big.physical.ramFrames);
   });
 
   it('refuses to restore a snapshot into a machine of another memory layout, naming both', () => {

@@ -1,106 +1,175 @@
 /**
- * The Allure formatter for cucumber, with two corrections to allure-cucumberjs
- * 3.12, which takes a scenario's status from its steps alone:
+ * The Allure formatter for cucumber: allure-cucumberjs's formatter, used as
+ * it is, fed by this one with cucumber's messages (the `envelope` events of
+ * cucumber's formatter API) and given one lifecycle listener (its documented
+ * `listeners` option, allure-js-commons' ReporterConfig).
+ *
+ * allure-cucumberjs takes a scenario's status from its steps alone, so two
+ * things would be reported wrongly; this formatter keeps them honest:
  *
  * - an undefined or ambiguous step gets no status, so a scenario whose only
- *   fault is an unimplemented step shows as passed (or skipped). Here such a
- *   step is reported as a broken step whose message names the problem, so the
- *   scenario is broken and lands in the "undefined or ambiguous step" category
- *   (scripts/report-categories.cjs);
+ *   fault is an unimplemented step would show as passed (or skipped). Such a
+ *   step reaches Allure as a failed step whose error names the problem and
+ *   the step, so the scenario is broken and lands in the "undefined or
+ *   ambiguous step" category (src/report/report-categories.ts);
  * - a failed hook is recorded only in the set-up/tear-down section, so a
- *   scenario whose Before hook failed shows as skipped. Here the failure is
- *   also added to the scenario as a step: failed for an assertion, broken for
- *   any other error, which gives the scenario that status.
+ *   scenario whose Before hook failed would show as skipped. The listener adds
+ *   the failure to the scenario's result as a step before Allure writes it:
+ *   failed for an assertion, broken for any other error, and the scenario
+ *   takes that status when it is the worst.
  *
- * And two for the report's hook (steps/support/hooks.ts, REPORT_HOOK):
- * - attachments of PARAMETERS_MEDIA_TYPE become parameters of the scenario's
- *   result: Allure's runtime API refuses parameters from an After hook, where
- *   the machine configuration a scenario chose is finally known
- *   (steps/support/report-parameters.ts);
- * - the pictures it attaches (bug check screen, memory map, verifier
- *   findings) go into the scenario's test body, right after its steps,
- *   instead of the collapsed tear-down section where nobody looks.
+ * The report's own hook (steps/support/hooks.ts, REPORT_HOOK) is not shown as
+ * a tear-down fixture: what it gives (the pictures, the rule labels of a
+ * failure, the driver and machine parameters, all through allure-js-commons)
+ * belongs to the scenario itself, right after its steps, and Allure accepts
+ * labels and parameters from a scenario but not from an After fixture.
  */
+const { EventEmitter } = require('node:events');
+const { Formatter } = require('@cucumber/cucumber');
+const { getWorstTestStepResult } = require('allure-js-commons/sdk/reporter');
 // The package's CommonJS build exports the formatter class itself.
 const AllureCucumberReporter = require('allure-cucumberjs/reporter');
 
-/** Kept equal to REPORT_PARAMETERS_MEDIA_TYPE in steps/support/report-parameters.ts. */
-const PARAMETERS_MEDIA_TYPE = 'application/vnd.dma-conformance.parameters+json';
 /** Kept equal to REPORT_HOOK in steps/support/hooks.ts. */
 const REPORT_HOOK = 'report pictures and parameters';
-const ALLURE_RUNTIME_MESSAGE = 'application/vnd.allure.message+json';
 
-class ConformanceAllureFormatter extends AllureCucumberReporter {
-  onAttachment(message) {
-    const testUuid = message.testCaseStartedId ? this.testResultUuids.get(message.testCaseStartedId) : undefined;
-    const fromReportHook = this.hookNameOf(message.testStepId) === REPORT_HOOK;
-    if (fromReportHook && message.mediaType === ALLURE_RUNTIME_MESSAGE && testUuid) {
-      this.applyRuntimeAttachmentMessages(testUuid, message.body);
-      return;
-    }
-    if (message.mediaType !== PARAMETERS_MEDIA_TYPE) return super.onAttachment(message);
-    if (!testUuid) return;
-    const parameters = JSON.parse(message.body).map(({ name, value, excluded }) => ({ name, value, ...(excluded ? { excluded: true } : {}) }));
-    this.allureRuntime.updateTest(testUuid, (test) => {
-      // A parameter given again replaces the earlier value rather than repeating it.
-      const given = new Set(parameters.map((p) => p.name));
-      test.parameters = [...test.parameters.filter((p) => !given.has(p.name)), ...parameters];
+const millisecondsOf = (timestamp) => timestamp.seconds * 1000 + Math.floor(timestamp.nanos / 1e6);
+
+class ConformanceAllureFormatter extends Formatter {
+  static documentation = 'Allure results (allure-cucumberjs), with undefined steps and failed hooks reported on the scenario';
+
+  constructor(options) {
+    super(options);
+    /** Hook id -> { kind: 'Before' | 'After', name }, from the `hook` messages. */
+    this.hooks = new Map();
+    /** Test step id -> its test step (hookId or pickleStepId), from the `testCase` messages. */
+    this.testSteps = new Map();
+    /** Pickle step id -> its text, from the `pickle` messages. */
+    this.stepTexts = new Map();
+    /** testCaseStartedId -> the steps to add for its failed hooks. */
+    this.failedHooks = new Map();
+    /** The scenario whose result Allure is finishing, while it handles its testCaseFinished. */
+    this.finishing = null;
+
+    const toAllure = new EventEmitter();
+    const listener = { beforeTestResultStop: (result) => this.addFailedHooks(result) };
+    this.allure = new AllureCucumberReporter({
+      ...options,
+      eventBroadcaster: toAllure,
+      // The stream is this formatter's to close (see finished()).
+      cleanup: async () => {},
+      parsedArgvOptions: { ...options.parsedArgvOptions, listeners: [...(options.parsedArgvOptions.listeners ?? []), listener] },
+    });
+    options.eventBroadcaster.on('envelope', (envelope) => {
+      const forwarded = this.read(envelope);
+      if (!forwarded) return;
+      this.finishing = envelope.testCaseFinished?.testCaseStartedId ?? null;
+      try {
+        toAllure.emit('envelope', forwarded);
+      } finally {
+        // Allure has written the scenario's result (and the listener added its failed hooks).
+        if (this.finishing) this.failedHooks.delete(this.finishing);
+        this.finishing = null;
+      }
     });
   }
 
-  onTestStepFinished(data) {
-    const { status } = data.testStepResult;
-    if (status === 'UNDEFINED' || status === 'AMBIGUOUS') {
-      const testStep = this.testStepMap.get(data.testStepId);
-      const text = testStep?.pickleStepId ? this.pickleStepMap.get(testStep.pickleStepId)?.text : undefined;
-      const what = status === 'UNDEFINED' ? 'undefined step: no step definition matches' : 'ambiguous step: several step definitions match';
-      const detail = data.testStepResult.message ? `\n${data.testStepResult.message}` : '';
-      const message = `${what} "${text ?? '?'}"${detail}`;
-      data = {
-        ...data,
-        testStepResult: {
-          ...data.testStepResult,
-          status: 'FAILED',
-          message,
-          exception: { type: status === 'UNDEFINED' ? 'UndefinedStep' : 'AmbiguousStep', message, stackTrace: message },
-        },
-      };
+  /** Notes what the report needs from a message; returns the message to give Allure, or null to keep it from Allure. */
+  read(envelope) {
+    if (envelope.hook) {
+      const { id, type, name } = envelope.hook;
+      if (type === 'BEFORE_TEST_CASE' || type === 'AFTER_TEST_CASE') this.hooks.set(id, { kind: type === 'BEFORE_TEST_CASE' ? 'Before' : 'After', name: name ?? 'hook' });
+    } else if (envelope.pickle) {
+      for (const step of envelope.pickle.steps) this.stepTexts.set(step.id, step.text);
+    } else if (envelope.testCase) {
+      for (const step of envelope.testCase.testSteps) this.testSteps.set(step.id, step);
+    } else if (envelope.testStepStarted) {
+      if (this.isReportHook(envelope.testStepStarted.testStepId)) return null;
+    } else if (envelope.testStepFinished) {
+      const finished = envelope.testStepFinished;
+      this.noteFailedHook(finished);
+      if (this.isReportHook(finished.testStepId)) return null;
+      const { status } = finished.testStepResult;
+      if (status === 'UNDEFINED' || status === 'AMBIGUOUS') return { testStepFinished: this.asFailedStep(finished) };
     }
-    super.onTestStepFinished(data);
-    this.reportFailedHook(data);
+    return envelope;
   }
 
-  hookNameOf(testStepId) {
-    const hookId = testStepId ? this.testStepMap.get(testStepId)?.hookId : undefined;
-    return hookId ? (this.afterHooks[hookId] ?? this.beforeHooks[hookId])?.name : undefined;
+  isReportHook(testStepId) {
+    const hookId = this.testSteps.get(testStepId)?.hookId;
+    return hookId !== undefined && this.hooks.get(hookId)?.name === REPORT_HOOK;
   }
 
-  reportFailedHook(data) {
-    const testStep = this.testStepMap.get(data.testStepId);
-    const result = data.testStepResult;
-    if (!testStep?.hookId || result.status !== 'FAILED') return;
-    const testUuid = this.testResultUuids.get(data.testCaseStartedId);
-    if (!testUuid) return;
-    const kind = this.beforeHooks[testStep.hookId] ? 'Before' : 'After';
+  /** An undefined or ambiguous step as a failed one whose error says which and names the step. */
+  asFailedStep(finished) {
+    const result = finished.testStepResult;
+    const undefinedStep = result.status === 'UNDEFINED';
+    const pickleStepId = this.testSteps.get(finished.testStepId)?.pickleStepId;
+    const text = pickleStepId ? this.stepTexts.get(pickleStepId) : undefined;
+    const what = undefinedStep ? 'undefined step: no step definition matches' : 'ambiguous step: several step definitions match';
+    const message = `${what} "${text ?? '?'}"${result.message ? `\n${result.message}` : ''}`;
+    return {
+      ...finished,
+      testStepResult: {
+        ...result,
+        status: 'FAILED',
+        message,
+        exception: { type: undefinedStep ? 'UndefinedStep' : 'AmbiguousStep', message, stackTrace: message },
+      },
+    };
+  }
+
+  noteFailedHook(finished) {
+    const hookId = this.testSteps.get(finished.testStepId)?.hookId;
+    const hook = hookId !== undefined ? this.hooks.get(hookId) : undefined;
+    const result = finished.testStepResult;
+    if (!hook || result.status !== 'FAILED') return;
     const message = result.exception?.message ?? result.message ?? 'no message';
-    const at = data.timestamp.seconds * 1000 + Math.floor(data.timestamp.nanos / 1e6);
+    const at = millisecondsOf(finished.timestamp);
     // An assertion that fails in a hook is a verdict, like one in a step (steps/support/outcome.ts
     // fails a scenario that left an outcome unexamined this way, with a RuleFindingsError for a stop);
     // any other error is broken.
     const status = /^(?:AssertionError|RuleFindingsError)$/.test(result.exception?.type ?? '') ? 'failed' : 'broken';
-    this.allureRuntime.updateTest(testUuid, (test) => {
-      test.steps.push({
-        name: `${kind} hook "${this.getHookName(testStep.hookId)}" failed`,
-        status,
-        statusDetails: { message: result.exception?.type ? `${result.exception.type}: ${message}` : message, trace: result.exception?.stackTrace ?? result.message },
-        stage: 'finished',
-        steps: [],
-        attachments: [],
-        parameters: [],
-        start: at,
-        stop: at,
-      });
-    });
+    const step = {
+      name: `${hook.kind} hook "${hook.name}" failed`,
+      status,
+      statusDetails: { message: result.exception?.type ? `${result.exception.type}: ${message}` : message, trace: result.exception?.stackTrace ?? result.message },
+      stage: 'finished',
+      steps: [],
+      attachments: [],
+      parameters: [],
+      start: at,
+      stop: at,
+    };
+    const list = this.failedHooks.get(finished.testCaseStartedId) ?? [];
+    list.push({ kind: hook.kind, step });
+    this.failedHooks.set(finished.testCaseStartedId, list);
+  }
+
+  /**
+   * The lifecycle listener: just before Allure stops the scenario's result, its failed hooks
+   * become steps of it (a Before hook's ahead of every step, an After hook's after what came
+   * before it), and the scenario takes the worst status of its steps as Allure does.
+   */
+  addFailedHooks(result) {
+    const failed = this.finishing ? this.failedHooks.get(this.finishing) : undefined;
+    if (!failed) return;
+    const before = failed.filter((f) => f.kind === 'Before').map((f) => f.step);
+    result.steps.unshift(...before);
+    for (const { step } of failed.filter((f) => f.kind === 'After')) {
+      const later = result.steps.findIndex((s) => s.start !== undefined && s.start > step.start);
+      result.steps.splice(later < 0 ? result.steps.length : later, 0, step);
+    }
+    const worst = getWorstTestStepResult(result.steps);
+    if (failed.some((f) => f.step === worst)) {
+      result.status = worst.status;
+      result.statusDetails = { ...result.statusDetails, ...worst.statusDetails };
+    }
+  }
+
+  async finished() {
+    await this.allure.finished();
+    await super.finished();
   }
 }
 

@@ -114,6 +114,7 @@ function printVerdict(driverPath, asGiven, { known, expectationsFile, certificat
   const { classAsExpected, classVerdicts, verdictLine, verdictPlaceLines } = require('../src/verdict/driver-verdict');
   const { describeStale, staleExpectations } = require('../src/verdict/expectations');
   const { writeVerdictFiles } = require('../src/verdict/verdict-files');
+  const { resultsFingerprint } = require('../src/verdict/judged-results');
   const driver = driverModule(driverPath);
   const outcomes = readScenarioOutcomes(ALLURE_RESULTS);
   const verdicts = classVerdicts(outcomes, driver.conformanceClasses, known ?? []);
@@ -125,13 +126,19 @@ function printVerdict(driverPath, asGiven, { known, expectationsFile, certificat
   }
   for (const s of stale) console.log(`  expectation not borne out: ${describeStale(s)}`);
   if (certification) console.log(`  judged by ${certification.suite} ${certification.suiteVersion}; driver sha256 ${certification.driverSha256} (${certification.driverFiles.join(', ')})`);
-  const context = { ...(certification ? { certification } : {}), ...(known ? { expectations: { file: expectationsFile, stale } } : {}) };
+  // The results judged, so that the report made from them, now or by `npm run report` later, is headed by this verdict.
+  const context = {
+    ...(certification ? { certification } : {}),
+    ...(known ? { expectations: { file: expectationsFile, stale } } : {}),
+    results: { fingerprint: resultsFingerprint(ALLURE_RESULTS) },
+  };
   const files = writeVerdictFiles(path.dirname(ALLURE_RESULTS), { name: driver.name, path: asGiven }, verdicts, context);
   console.log(`  (${files.map((f) => path.relative(process.cwd(), f)).join(', ')})`);
-  return { asExpected: verdicts.every(classAsExpected) && stale.length === 0, driverName: driver.name, headline: `${driver.name}: ${verdicts.map(verdictLine).join('; ')}` };
+  return { asExpected: verdicts.every(classAsExpected) && stale.length === 0 };
 }
 
 async function main() {
+  require('../src/verdict/verdict-files').removeVerdictFiles(path.dirname(ALLURE_RESULTS));
   let options;
   let checked;
   let givenDriver; // as the user named it, before a C driver's path becomes its compiled module's
@@ -189,8 +196,8 @@ async function main() {
 
   let reportStatus = 0;
   try {
-    // A driver's report is headed by its verdict, and keeps that driver's trend.
-    const index = generateReport({ worldParameters: checked, ...(verdict ? { reportName: verdict.headline, driverName: verdict.driverName } : {}) });
+    // A driver's report is headed by its verdict, written above, and keeps that driver's trend.
+    const index = generateReport({ worldParameters: checked });
     console.log(`Report: ${index}`);
   } catch (e) {
     if (!(e instanceof ReportError)) throw e;

@@ -12,7 +12,12 @@
  * (reports/allure-report/history/; for a run against a driver, that driver's
  * own, reports/history/<driver>/) is copied into the results; Allure adds
  * this run to it. A driver run's report is named for its verdict, which the
- * Overview shows as its headline. A single-file report writes no history folder, so the new
+ * Overview shows as its headline: the verdict beside the results
+ * (reports/verdict.json) heads the report when it was decided from these
+ * results (src/verdict/judged-results.ts), so the report made by the
+ * conformance run and one made again by `npm run report` are the same; after a
+ * run with no driver it is another run's verdict and the report is plain.
+ * A single-file report writes no history folder, so the new
  * history is taken back out of the generated file, where Allure embeds it.
  *
  * Next to the results it writes, through allure-js-commons' writer,
@@ -34,6 +39,8 @@ const { VIOLATION_CATALOG } = require('../src/kernel/verifier/violation-catalog'
 const { reportCategories } = require('../src/report/report-categories');
 const { describeMachineConfiguration } = require('../src/report/machine-configuration');
 const { readWorldParameters } = require('../steps/support/world-parameters');
+const { resultsFingerprint } = require('../src/verdict/judged-results');
+const { reportHeadingOf } = require('../src/verdict/verdict-files');
 
 class ReportError extends Error {}
 
@@ -135,16 +142,29 @@ function readResults(resultsDir) {
     .map((f) => JSON.parse(fs.readFileSync(path.join(resultsDir, f), 'utf8')));
 }
 
+/** The driver and headline of the verdict decided from these results (verdict.json beside them), or none. */
+function headingOf(resultsDir) {
+  try {
+    return reportHeadingOf(path.dirname(resultsDir), resultsFingerprint(resultsDir));
+  } catch (e) {
+    if (e.name === 'UnreadableVerdict') throw new ReportError(e.message);
+    throw e;
+  }
+}
+
 /**
  * Writes the report and returns the path of its index.html. The directories
  * default to the project's; tests pass their own.
  */
-function generateReport({ worldParameters = {}, resultsDir = ALLURE_RESULTS, reportDir = ALLURE_REPORT, reportName = 'DMA conformance', driverName = null } = {}) {
+function generateReport({ worldParameters = {}, resultsDir = ALLURE_RESULTS, reportDir = ALLURE_REPORT } = {}) {
   const results = fs.existsSync(resultsDir) ? readResults(resultsDir) : [];
   if (results.length === 0) {
     throw new ReportError(`no results in ${path.relative(process.cwd(), resultsDir) || resultsDir}: run the suite first (npm run conformance, or npm run test:features)`);
   }
   const java = checkJava();
+  const heading = headingOf(resultsDir);
+  const driverName = heading?.driverName ?? null;
+  const reportName = heading?.headline ?? 'DMA conformance';
 
   // A driver's runs make its own trend (reports/history/<driver>/): runs of other drivers would mix into it.
   const previousHistory = driverName ? driverHistoryDir(reportDir, driverName) : path.join(reportDir, 'history');
@@ -194,12 +214,13 @@ function parseArguments(argv) {
   return readWorldParameters(worldParameters, process.cwd());
 }
 
-module.exports = { generateReport, ReportError, environmentInfo, embeddedHistory, driverHistoryDir };
+module.exports = { generateReport, headingOf, ReportError, environmentInfo, embeddedHistory, driverHistoryDir };
 
 if (require.main === module) {
   try {
     const index = generateReport({ worldParameters: parseArguments(process.argv.slice(2)) });
-    console.log(`Report: ${index}`);
+    const heading = headingOf(ALLURE_RESULTS);
+    console.log(`Report: ${index}${heading ? ` (${heading.headline})` : ''}`);
   } catch (e) {
     if (!(e instanceof ReportError) && e.name !== 'InvalidWorldParameters') throw e;
     console.error(`report: ${e.message}`);

@@ -13,7 +13,7 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { FOUR_GIB } from '../src/machine/boot-config';
 import { Machine } from '../src/machine/machine';
-import { PAGE_SIZE, formatBytes } from '../src/contracts/units';
+import { PAGE_SIZE, formatAddress, formatBytes } from '../src/contracts/units';
 import { USER_DMA_STATUS } from '../src/contracts/user-dma-options';
 import { dmaObjects } from '../src/scenarios/dma-scenario-objects';
 import {
@@ -25,7 +25,7 @@ import { transferWithGpuMemory } from '../src/scenarios/peer-to-peer-transfer';
 import { bytesInFrames, deviceTransferThroughList } from '../src/scenarios/scatter-gather-transfer';
 import { physicalRuns, transferPieces } from '../src/scenarios/scatter-gather-list-shape';
 import { parseDmaOptions, runTransaction } from '../src/scenarios/user-dma-application';
-import { attempt, runningMachine } from './support/outcome';
+import { ReturnedNull, attempt, runningMachine } from './support/outcome';
 import { inContextOf, objects } from './support/scenario-objects';
 import { ConformanceWorld } from './support/world';
 
@@ -313,6 +313,39 @@ Then('no host RAM frame was touched by that transfer', function (this: World) {
   const t = lastPeer(this);
   if (Number.isNaN(t.framesTouched)) throw new Error('the frames touched were not counted for this transfer');
   expect(t.framesTouched, 'host RAM frames first touched by device DMA during the transfer').to.equal(0);
+});
+
+// --- I/O space mappings (MmMapIoSpace) ------------------------------------------------------------
+
+/** MmMapIoSpace as the driver calls it; a NULL return is the action's recorded outcome. */
+async function mapIoSpace(world: World, driver: string, physicalAddress: number, bytes: number, what: string): Promise<number | undefined> {
+  return attempt(world, (machine) => {
+    const va = machine.cpu.inDriver(driver, () => machine.mm.MmMapIoSpace(physicalAddress, bytes, 'MmNonCached'));
+    if (va === null) throw new ReturnedNull('MmMapIoSpace', `MmMapIoSpace returned NULL for ${formatBytes(bytes)} of ${what}`);
+    return va;
+  });
+}
+
+When('the driver {string} maps GPU memory {string} with MmMapIoSpace', async function (this: World, driver: string, name: string) {
+  const allocation = dmaObjects(this).gpuAllocations.get(name);
+  const va = await mapIoSpace(this, driver, allocation.busAddress, allocation.length, `GPU memory "${name}"`);
+  if (va !== undefined) dmaObjects(this).ioSpaceMappings.add(name, { va, length: allocation.length });
+});
+
+When('the driver {string} maps {size} at physical address {hex} with MmMapIoSpace', async function (this: World, driver: string, bytes: number, address: number) {
+  await mapIoSpace(this, driver, address, bytes, `physical address ${formatAddress(address)}`);
+});
+
+When('the driver {string} maps {size} starting {size} below the top of the 64-bit address space with MmMapIoSpace', async function (this: World, driver: string, bytes: number, below: number) {
+  // The address as a TypeScript driver reads it from a u64 (the C personality hands the kernel the signed PHYSICAL_ADDRESS: negative).
+  await mapIoSpace(this, driver, 2 ** 64 - below, bytes, `physical memory starting ${formatBytes(below)} below 2^64`);
+});
+
+Then('the MmMapIoSpace mapping of GPU memory {string} leads to its bus address', function (this: World, name: string) {
+  const machine = runningMachine(this);
+  const allocation = dmaObjects(this).gpuAllocations.get(name);
+  const mapping = dmaObjects(this).ioSpaceMappings.get(name);
+  expect(formatAddress(machine.mm.physicalAddressOf(mapping.va)), `the physical address behind the mapping of GPU memory "${name}"`).to.equal(formatAddress(allocation.busAddress));
 });
 
 // --- transactions (DEV-2) ----------------------------------------------------------------------

@@ -67,3 +67,26 @@ When('{string} asks for a mapped buffer larger than the class allows', function 
   const client = mappedBufferClientOf(app(this, name));
   perform(this, `${name} asks for a mapped buffer larger than the class allows`, () => remember(client.app, client.map(MAPPED_BUFFER_MAXIMUM + 4096, undefined, { kind: 'error', why: 'a size above the class\'s maximum' })));
 });
+
+When('{string} asks the device to fill {size} of its mapped buffer, running 1 byte past its end', function (this: ConformanceWorld, name: string, size: number) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} asks for a fill running 1 byte past the end of its mapped buffer`, () => {
+    if (!client.view) throw new Error(`${name} has no mapped buffer`);
+    remember(client.app, client.transferOutside(client.view.length - size + 1, size));
+  });
+});
+
+When('{string} asks the device to fill {size} of its mapped buffer at an offset whose end wraps past 4 GiB', function (this: ConformanceWorld, name: string, size: number) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} asks for a fill whose offset plus length wraps a 32-bit count`, () => remember(client.app, client.transferWrapping(size)));
+});
+
+When('{string} asks for a mapped buffer 1 byte larger than the class allows', function (this: ConformanceWorld, name: string) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} asks for a mapped buffer 1 byte larger than the class allows`, () => remember(client.app, client.map(MAPPED_BUFFER_MAXIMUM + 1, undefined, { kind: 'error', why: 'a size above the class\'s maximum' })));
+});
+
+When('{string} asks for a mapped buffer of 0 bytes', function (this: ConformanceWorld, name: string) {
+  const client = mappedBufferClientOf(app(this, name));
+  perform(this, `${name} asks for a mapped buffer of 0 bytes`, () => remember(client.app, client.map(0, undefined, { kind: 'error', why: 'a size below the class\'s minimum of 1 byte' })));
+});

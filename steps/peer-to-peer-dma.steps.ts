@@ -59,6 +59,11 @@ When('{string} asks for a transfer of {size} whose end wraps past the top of the
   perform(this, `${name} asks for a transfer whose end wraps past the top of the address space`, () => remember(client.app, client.wrappingPastTheTop(size)));
 });
 
+When('{string} asks for a transfer of 4 GiB - 1 page from a page into its GPU memory, whose end wraps past 4 GiB in 32 bits', function (this: ConformanceWorld, name: string) {
+  const client = peerToPeerClientOf(app(this, name));
+  perform(this, `${name} asks for a transfer whose end wraps past 4 GiB in 32 bits`, () => remember(client.app, client.wrappingPast4GiB()));
+});
+
 When('{string} asks for a transfer of {size} into host RAM passed as a BAR', function (this: ConformanceWorld, name: string, size: number) {
   const client = peerToPeerClientOf(app(this, name));
   perform(this, `${name} asks for a transfer into host RAM passed as a BAR`, () => remember(client.app, client.ramAsBar(size) ?? undefined));

@@ -8,6 +8,7 @@ import { Then, When } from '@cucumber/cucumber';
 import { SHARED_BUFFER_RULES, listsBuiltOncePerBuffer, sharedBufferClientOf } from '../src/conformance/shared-buffer-ioctl/application';
 import { failOnFindings } from '../src/oracles/rule-findings-error';
 import { formatBytes } from '../src/contracts/units';
+import { QUEUE_ENTRY_BYTES, QUEUE_HEADER_BYTES, queueBytes } from '../src/conformance/shared-buffer-ioctl/interface';
 import { guardedKernelBuffer } from '../src/workload/hostile-input';
 import { app, perform, remember } from './support/application-steps';
 import { workloadOf } from './support/driver-under-test';
@@ -44,6 +45,30 @@ When('{string} registers a shared queue too small for one entry', function (this
   perform(this, `${name} registers a shared queue too small for one entry`, () => {
     const region = a.allocate(20);
     remember(a, client.registerQueueAt(region.address, 20, 'a region too small for one entry'));
+  });
+});
+
+When('{string} registers a shared queue of {count} entries and {size} more', function (this: ConformanceWorld, name: string, entries: number, slack: number) {
+  const client = sharedBufferClientOf(app(this, name));
+  if (slack >= QUEUE_ENTRY_BYTES) throw new Error(`${formatBytes(slack)} more would hold another entry of ${QUEUE_ENTRY_BYTES} bytes: say a queue of more entries`);
+  perform(this, `${name} registers a shared queue with room to spare`, () => remember(client.app, client.registerQueue(entries, slack)));
+});
+
+When('{string} registers a shared queue 1 byte too small for one entry', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  const client = sharedBufferClientOf(a);
+  perform(this, `${name} registers a shared queue 1 byte too small for one entry`, () => {
+    const region = a.allocate(queueBytes(1) - 1);
+    remember(a, client.registerQueueAt(region.address, region.length, 'a region 1 byte too small for one entry'));
+  });
+});
+
+When('{string} registers a shared queue whose length runs 4 GiB past its start', function (this: ConformanceWorld, name: string) {
+  const a = app(this, name);
+  const client = sharedBufferClientOf(a);
+  perform(this, `${name} registers a shared queue whose length runs 4 GiB past its start`, () => {
+    const region = a.allocate(queueBytes(2));
+    remember(a, client.registerQueueAt(region.address, 2 ** 32 - QUEUE_HEADER_BYTES, 'a region whose length runs 4 GiB past its start'));
   });
 });
 

@@ -13,7 +13,7 @@ import { DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { STATUS, statusName } from '../src/machine/ntstatus';
 import { parseSize } from '../src/machine/size-expression';
 import { formatBytes } from '../src/contracts/units';
-import { CallSite, FailurePoint, LaterPiece, PieceMappingPoint, failCalls, failPieceCall, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
+import { CallSite, FailurePoint, LaterPiece, PieceMappingPoint, failCallNumber, failCalls, failPieceCall, injectDeviceFault, isFailurePoint, restoreCalls, FAILURE_POINTS } from '../src/workload/machine-events';
 import { guardedKernelBuffer } from '../src/workload/hostile-input';
 import { runMixedWorkload } from '../src/workload/mixed-workload';
 import { statusFinding } from '../src/oracles/completion-oracle';
@@ -218,6 +218,11 @@ When('the next {count} call(s) to {word} by the driver under test fail(s)', func
 
 When('the next {count} call(s) to {word} by the I\\/O manager fail(s)', function (this: ConformanceWorld, count: number, point: string) {
   injectFailures(this, point, 'io-manager', count);
+});
+
+When('the driver under test\'s call {count} from now to {word} fails', function (this: ConformanceWorld, n: number, point: string) {
+  const p = failurePoint(point);
+  perform(this, `failing the driver's call ${n} from now to ${point}`, (w) => failCallNumber(w, p, 'driver', n));
 });
 
 When('the driver under test\'s {word} call for the {word} piece of a request fails', function (this: ConformanceWorld, point: string, piece: string) {

@@ -21,7 +21,16 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
   any status docs/driver-contract.md ("How a request must end") lists for
   that event, or succeed if the driver retried and got the data, so such
   scenarios judge the request by that table ("ended as the contract
-  allows"), never by one driver's choice of status.
+  allows"), never by one driver's choice of status. At the class's edges a
+  conforming driver sets up rings of 1 to 256 buffers (256 included) of
+  any size down to a byte that fits its descriptor ring; it refuses a count
+  of 0 or above 256, and a ring whose buffers add up to more than 4 GiB,
+  with any error status or fails it for want of memory. A ring that does
+  not match the preallocation, by size or by having more buffers than were
+  set aside, gets run-time common buffers for the rest, and each buffer goes
+  back where it came from. A set-up that fails part-way may end in any
+  error status, and gives back every buffer it had taken, boot-preallocated
+  ones included.
   Status: checked. The suite configures the preallocation, fragments
   memory, drives the driver, and observes which buffers it holds, how the
   device reaches them and what the copies cost.
@@ -242,5 +251,96 @@ Feature: boot-preallocated-contiguous - A common-buffer ring over contiguous buf
     Then "app.exe"'s latest request ended as the contract allows
     When every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:CONT-3 @seed:002
+  Scenario: At the class's edges a ring of all 256 preallocated buffers and a ring of one 1-byte buffer work, and 0 or 257 buffers are refused
+    Given the DMA test device's install configuration preallocates 256 from-device buffers of 4 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "other.exe" has opened the device
+    When "other.exe" asks for a ring of 257 buffers of 4 KiB with options "FROM_DEVICE", which the class refuses
+    And "other.exe" asks for a ring of 0 buffers of 4 KiB with options "FROM_DEVICE", which the class refuses
+    And "app.exe" sets up a ring of 256 buffers of 4 KiB with options "FROM_DEVICE"
+    Then "app.exe"'s ring was set up
+    And 256 of the buffers preallocated at boot are in use
+    When "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 1 MiB + 3 bytes | 5                    |
+    And "other.exe" sets up a ring of 1 buffer of 1 byte with options "TO_DEVICE"
+    And "other.exe" writes buffers of these sizes:
+      | size    | offset into its page |
+      | 7 bytes | 4093                 |
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  # 256 buffers of 16 MiB + 1 page add up to 4 GiB + 1 MiB: a driver that
+  # multiplies the count by the size in 32 bits sees 1 MiB.
+  @rule:CONT-3 @seed:002
+  Scenario: A ring whose buffers add up to more than 4 GiB is refused or fails for want of memory, and leaves nothing taken
+    Given the DMA test device's install configuration preallocates 2 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" asks for a ring of 256 buffers of 16 MiB + 1 page with options "FROM_DEVICE", which the class refuses
+    Then no buffer preallocated at boot is in use
+    When "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE"
+    Then 2 of the buffers preallocated at boot are in use
+    When "app.exe" reads into buffers of these sizes:
+      | size    |
+      | 200 KiB |
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  # The first two buffers come from the preallocation; the third is a
+  # run-time common buffer, and its allocation fails.
+  @rule:CONT-3 @seed:002 @seed:003
+  Scenario: A ring whose set-up fails part-way, after it took preallocated buffers, gives every one of them back
+    Given the DMA test device's install configuration preallocates 2 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 1 call to AllocateCommonBuffer by the driver under test fails
+    And "app.exe" sets up a ring of 4 buffers of 64 KiB with options "FROM_DEVICE"
+    Then "app.exe"'s latest request ended as the contract allows
+    And no buffer preallocated at boot is in use
+    When allocations stop failing
+    And "app.exe" sets up a ring of 2 buffers of 64 KiB with options "FROM_DEVICE"
+    Then 2 of the buffers preallocated at boot are in use
+    When "app.exe" reads into buffers of these sizes:
+      | size             | offset into its page |
+      | 300 KiB + 1 byte | 7                    |
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+  @rule:CONT-3 @rule:VER-COMMON-BUFFER-DOUBLE-FREE @seed:002
+  Scenario: Rings that do not match the preallocation, by count and by size, get run-time buffers for the rest, and each buffer goes back where it came from
+    Given the DMA test device's install configuration preallocates 4 from-device buffers of 64 KiB with options "FROM_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the DMA test device's install configuration preallocates 2 to-device buffers of 64 KiB with options "TO_DEVICE | KERNEL_BUFFER_ALLOC"
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "other.exe" has opened the device
+    When "app.exe" sets up a ring of 6 buffers of 64 KiB with options "FROM_DEVICE"
+    And "other.exe" sets up a ring of 3 buffers of 16 KiB with options "TO_DEVICE"
+    Then 4 of the buffers preallocated at boot are in use
+    When "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 1 MiB + 3 bytes | 5                    |
+    And "other.exe" writes buffers of these sizes:
+      | size             | offset into its page |
+      | 100 KiB + 1 byte | 17                   |
+    And "app.exe" closes its handle
+    Then no buffer preallocated at boot is in use
+    When "other.exe" closes its handle
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And every byte matches the device's stream
     And nothing of the driver is left behind
     And the workload passes every check

@@ -23,7 +23,13 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
   any status docs/driver-contract.md ("How a request must end") lists for
   that event, or succeed if the driver retried and got the data, so such
   scenarios judge the request by that table ("ended as the contract
-  allows"), never by one driver's choice of status.
+  allows"), never by one driver's choice of status. At the class's edges a
+  conforming driver maps every size from 1 byte to MAPPED_BUFFER_MAXIMUM
+  (8 MiB) and moves any range inside the buffer, down to its first and its
+  last byte; it refuses a size of 0 or above the maximum and a range that
+  leaves the buffer, by a byte or by an offset whose sum with the length
+  overflows 32 bits, with any error status, and the device moves nothing
+  for it.
   Status: checked.
 
   @rule:CONT-6 @rule:PAGE-1 @seed:000 @severity:critical
@@ -97,6 +103,37 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     And "app.exe" has the device fill its whole mapped buffer
     And every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:CONT-6 @rule:DEV-2 @seed:000
+  Scenario: At the class's edges the largest buffer is mapped, its first and last byte are reached, and a byte beyond either limit is refused
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" asks for a mapped buffer of 0 bytes
+    And "app.exe" asks for a mapped buffer 1 byte larger than the class allows
+    And "app.exe" maps a buffer of 8 MiB from the driver
+    Then "app.exe"'s latest request ended as the contract allows
+    When "app.exe" has the device fill 1 byte of its mapped buffer, 0 bytes into it
+    And "app.exe" has the device fill 1 byte of its mapped buffer, 8 MiB - 1 byte into it
+    And "app.exe" asks the device to fill 4 KiB of its mapped buffer, running 1 byte past its end
+    And "app.exe" has the device read 8 MiB of its mapped buffer, 0 bytes into it
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:DEV-2 @rule:MDL-2 @seed:000
+  Scenario: A hostile transfer whose offset plus length wraps past 4 GiB is refused, and the device moves nothing for it
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" maps a buffer of 1 MiB from the driver
+    And "app.exe" asks the device to fill 64 KiB of its mapped buffer at an offset whose end wraps past 4 GiB
+    And "app.exe" asks the device to fill 2 bytes of its mapped buffer at an offset whose end wraps past 4 GiB
+    And "app.exe" has the device fill its whole mapped buffer
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And no DMA touched memory the applications do not own
+    And every byte matches the device's stream
     And the workload passes every check
 
   @rule:PAGE-5 @rule:CONT-6 @seed:000
@@ -175,6 +212,23 @@ Feature: mapped-buffer-ioctl - A driver-allocated buffer mapped into the applica
     Examples: the mapping into the application
       | call                         |
       | MmMapLockedPagesSpecifyCache |
+
+  # The buffer's first MDL is had, the second (the partial MDL the driver
+  # rebuilds per transfer) is not: the map request fails part-way.
+  @rule:MDL-1 @rule:CONT-4 @seed:000 @seed:003
+  Scenario: A map request whose second MDL cannot be had fails part-way, leaves nothing allocated or mapped, and the next one works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the driver under test's call 2 from now to IoAllocateMdl fails
+    And "app.exe" maps a buffer of 256 KiB from the driver
+    Then "app.exe"'s latest request ended as the contract allows
+    When allocations stop failing
+    And "app.exe" maps a buffer of 256 KiB from the driver
+    And "app.exe" has the device fill its whole mapped buffer
+    And every application exits and the driver under test is unloaded
+    Then every byte matches the device's stream
+    And nothing of the driver is left behind
+    And the workload passes every check
 
   @rule:SG-3 @rule:MDL-2 @seed:000 @seed:001
   Scenario: A fill whose scatter/gather list cannot be had fails with an error status, and the next fill works

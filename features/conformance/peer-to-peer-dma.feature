@@ -33,7 +33,11 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
   completes and the mapping goes. A request overtaken by a failed
   allocation or a device error may end in any status the contract's
   completion table allows for that event, or succeed if the driver retried
-  ("ended as the contract allows").
+  ("ended as the contract allows"). At the class's edges a conforming
+  driver moves every length from 1 byte to P2P_TRANSFER_MAXIMUM (16 MiB)
+  that lies inside a BAR, down to the BAR window's last byte; it may accept
+  longer transfers inside a BAR or refuse them, and it refuses a range whose
+  end, summed in 32 or in 64 bits, wraps back into the BAR.
 
   Status: checked; enforced behind an IOMMU (the verifier's IOMMU check).
 
@@ -82,6 +86,24 @@ Feature: peer-to-peer-dma - The device moves data straight into another device's
     And every application exits and the driver under test is unloaded
     Then every request completed with the status and length the rules require
     And every byte matches the device's stream
+    And the workload passes every check
+
+  @rule:DEV-6 @seed:000 @seed:002
+  Scenario: At the class's edges the longest transfer and a 1-byte transfer at the window's last byte move device to device, and a length that wraps 32 bits is refused
+    Given a machine with the GPU the peer-to-peer class needs
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" gets 16 MiB of GPU memory from the GPU's allocator
+    And "app.exe" has the device write its whole GPU memory
+    Then "app.exe"'s latest request ended as the contract allows
+    When "app.exe" has the device read 16 MiB of its GPU memory, 0 bytes into it
+    And "app.exe" has the device write 1 byte into its GPU memory, 16 MiB - 1 byte into it
+    And "app.exe" has the device read 1 byte of its GPU memory, 0 bytes into it
+    And "app.exe" asks for a transfer of 4 GiB - 1 page from a page into its GPU memory, whose end wraps past 4 GiB in 32 bits
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And every byte matches the device's stream
+    And every byte the driver reported went from device to device
     And the workload passes every check
 
   @rule:VER-DMA-OUTSIDE-BUFFER @rule:VER-IOMMU-FAULT @seed:000

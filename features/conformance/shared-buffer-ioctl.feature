@@ -22,7 +22,11 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
   any status docs/driver-contract.md ("How a request must end") lists for
   that event, or succeed if the driver retried and got the data, so such
   scenarios judge the request by that table ("ended as the contract
-  allows"), never by one driver's choice of status.
+  allows"), never by one driver's choice of status. At the class's edges a
+  conforming driver takes a queue of a single entry, and a region with a few
+  bytes after its last whole entry (its capacity is the whole entries only),
+  and fills buffers down to a byte; it refuses a region a byte short of one
+  entry, or whose length runs 4 GiB past its start, with any error status.
   Status: checked.
 
   @rule:PAGE-6 @rule:PAGE-1 @seed:000 @severity:critical
@@ -109,6 +113,39 @@ Feature: shared-buffer-ioctl - Buffers handed down once stay locked and are fill
     When "app.exe" registers a shared queue in memory it has freed
     Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" registers a shared queue too small for one entry
+    Then "app.exe"'s latest request ended as the contract allows
+    When "app.exe" registers a shared queue of 2 entries
+    And "app.exe" hands down 2 buffers of 64 KiB
+    And "app.exe" consumes 4 filled buffers
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And no DMA touched memory the applications do not own
+    And the workload passes every check
+
+  @rule:PAGE-1 @rule:PAGE-3 @seed:000
+  Scenario: At the class's edges a queue of one entry, or of whole entries and a few bytes, serves its buffers over and over, and a queue a byte short of an entry is refused
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And the application "viewer.exe" has opened the device
+    When "app.exe" registers a shared queue 1 byte too small for one entry
+    Then "app.exe"'s latest request ended as the contract allows
+    When "app.exe" registers a shared queue of 1 entries
+    And "app.exe" hands down 1 buffers of 1 byte
+    And "app.exe" consumes 5 filled buffers
+    Then "app.exe" checked 5 fills against the device's stream
+    When "viewer.exe" registers a shared queue of 2 entries and 15 bytes more
+    And "viewer.exe" hands down 2 buffers of 64 KiB
+    And "viewer.exe" consumes 6 filled buffers
+    Then "viewer.exe" checked 6 fills against the device's stream
+    When every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
+  @rule:PAGE-3 @seed:000
+  Scenario: A queue whose length runs 4 GiB past its start is refused, and the next registration works
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" registers a shared queue whose length runs 4 GiB past its start
     Then "app.exe"'s latest request ended as the contract allows
     When "app.exe" registers a shared queue of 2 entries
     And "app.exe" hands down 2 buffers of 64 KiB

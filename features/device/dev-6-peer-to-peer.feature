@@ -5,7 +5,12 @@ Feature: DEV-6 Peer to peer, one device writes straight into another device's me
   host RAM (seed 002).
 
   Status: checked. The suite reads the GPU's memory and the bus's counts of
-  bytes carried to and from RAM.
+  bytes carried to and from RAM. MmMapIoSpace maps such a range for the CPU;
+  a range that is no physical memory at all (one whose end wraps past 2^64,
+  or lies above the 52 bits of physical address x64 defines) cannot be
+  mapped, and MmMapIoSpace returns NULL, as its documentation says it does
+  when the range cannot be mapped: the driver's own handling decides what
+  follows.
 
   Background:
     Given a machine with 8 GiB of RAM
@@ -28,3 +33,14 @@ Feature: DEV-6 Peer to peer, one device writes straight into another device's me
     Then the DMA test device reports the transfer done
     And the DMA test device found every byte it read as expected
     And no byte of that transfer crossed host RAM
+
+  @rule:DEV-6 @seed:002
+  Scenario: MmMapIoSpace maps another device's memory into system space, and returns NULL for a range that is no physical memory
+    Given GPU memory "G" holds the DMA test device's expected data
+    When the driver "p2p.sys" maps GPU memory "G" with MmMapIoSpace
+    Then the call succeeds
+    And the MmMapIoSpace mapping of GPU memory "G" leads to its bus address
+    When the driver "p2p.sys" maps 64 KiB starting 4 KiB below the top of the 64-bit address space with MmMapIoSpace
+    Then MmMapIoSpace returns NULL
+    When the driver "p2p.sys" maps 4 KiB at physical address 0x10000000000000 with MmMapIoSpace
+    Then MmMapIoSpace returns NULL

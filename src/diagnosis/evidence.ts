@@ -63,6 +63,8 @@ export interface Evidence {
   frameOwner(pfn: number): FrameOwnerEvidence;
   /** The process whose user buffer MDL `mdlId` locked (freed since or not), or null. */
   processOfMdl(mdlId: number): string | null;
+  /** The driver's request not completed yet whose IRP carries MDL `mdlId` (in its chain), named; null when none does. */
+  outstandingRequestOfMdl(mdlId: number): string | null;
   /** The adapter goes through bounce pages: a 32-bit device, RAM above 4 GiB, no IOMMU (SG-6). */
   readonly bounces: boolean;
   /**
@@ -115,6 +117,14 @@ export function evidenceOf(workload: Workload): Evidence {
     bounces: all.some((a) => a.mapRegisters.bouncing),
     processOfMdl(mdlId) {
       return machine.kernel.mdl.lockedForProcess.get(mdlId) ?? null;
+    },
+    outstandingRequestOfMdl(mdlId) {
+      const carries = (r: (typeof outstanding)[number]) => {
+        for (let m = r.irp?.MdlAddress ?? null; m; m = m.Next) if (m.id === mdlId) return true;
+        return false;
+      };
+      const r = outstanding.find(carries);
+      return r ? `${r.operation} request #${r.id} of ${r.process.name}` : null;
     },
     completedBeforeDevice(streamOffset) {
       const t = workload.ledger.requests.find((r) => r.stream && r.request.done && streamOffset >= r.stream.offset && streamOffset < r.stream.offset + r.stream.length);

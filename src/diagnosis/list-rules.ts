@@ -5,13 +5,16 @@
  * never put back (SG-3) and a driver that let go of its adapter or reserve
  * too early (SG-1, SG-5): a list whose MDL is already freed belongs to a
  * request that completed, and one left in a buffer while the device runs no
- * transfer serves none, so it was never put back, unless the HAL deferred
- * its execution routine and has not run it (the transfer has not started:
- * the list is in use); otherwise the count of lists against outstanding
- * requests leans one way.
+ * transfer serves none, so it was never put back, unless its transfer has
+ * not started: the HAL deferred its execution routine and has not run it, or
+ * the device has moved nothing through it and the request it maps is still
+ * outstanding (the driver queued it), so the list is in use; otherwise the
+ * count of lists against outstanding requests leans one way.
  */
 import { Diagnosis, ambiguous, certain } from './diagnosis';
 import type { Evidence } from './evidence';
+import { LIST_IN_BUFFER } from '../kernel/verifier/violation-catalog';
+import { detectionEnabled } from '../kernel/detections/detection-switch';
 import type { RuleRef } from '../rules/rule-ref';
 
 function outlived(evidence: Evidence): number {
@@ -32,15 +35,25 @@ export function diagnoseAdapterReleasedWithLists(rule: RuleRef, evidence: Eviden
   return ambiguous([rule, 'SG-3'], `${evidence.requestsOutstanding} request(s) of the driver were still outstanding: the adapter was released under I/O`);
 }
 
+/** The list a buffer holds, as the finding tells it: its MDL and how far its transfer got (LIST_IN_BUFFER). */
+export interface ListInBuffer {
+  readonly mdlId: number;
+  readonly state: number;
+}
+
 /**
  * BuildScatterGatherList into a buffer that still holds a live list (the
  * catalog files it under `rule`, SG-5). The request being built has no list
  * yet, so more lists out than the other outstanding requests can hold means
  * one of them outlived its request.
  */
-export function diagnoseListBufferInUse(rule: RuleRef, evidence: Evidence, awaitsExecutionRoutine = false): Diagnosis {
+export function diagnoseListBufferInUse(rule: RuleRef, evidence: Evidence, inBuffer: ListInBuffer = { mdlId: 0, state: LIST_IN_BUFFER.moved }): Diagnosis {
   // The device being idle says nothing of a list whose execution routine the HAL deferred: its transfer is yet to start.
-  if (awaitsExecutionRoutine) return certain(rule, 'the list in the buffer still waited for the execution routine the HAL deferred: its transfer had not started, and the buffer was reused under it');
+  if (inBuffer.state === LIST_IN_BUFFER.routineDeferred) return certain(rule, 'the list in the buffer still waited for the execution routine the HAL deferred: its transfer had not started, and the buffer was reused under it');
+  // Nor of a list queued in the driver for a request still in progress: the device has not reached it yet.
+  const notStarted = inBuffer.state === LIST_IN_BUFFER.notStarted && inBuffer.mdlId !== 0 && detectionEnabled('QUEUED-LIST-IN-BUFFER-DIAGNOSIS');
+  const queuedFor = notStarted ? evidence.outstandingRequestOfMdl(inBuffer.mdlId) : null;
+  if (queuedFor) return certain(rule, `the list in the buffer maps the MDL of ${queuedFor}, and the device had moved nothing through it: its transfer had not started, and the buffer was reused under it`);
   const stale = outlived(evidence);
   if (stale > 0) return certain('SG-3', `${stale} list(s) not put back were built for MDLs already freed: their requests completed, and the list in the buffer was never put back`);
   if (evidence.device.status !== 'busy') {

@@ -4,7 +4,7 @@
  * for the verifier's own checks), so a new entry needs nothing here; for the
  * checks whose cause the entry alone does not settle, the evidence refines it.
  */
-import { VIOLATION_CATALOG, ViolationEntry } from '../kernel/verifier/violation-catalog';
+import { LIST_IN_BUFFER, VIOLATION_CATALOG, ViolationEntry } from '../kernel/verifier/violation-catalog';
 import { diagnoseDeviceAccess, diagnoseDmaOutsideBuffers } from './device-access-rules';
 import { Diagnosis, certain } from './diagnosis';
 import type { Evidence } from './evidence';
@@ -45,8 +45,8 @@ export function diagnoseVerifierFinding(finding: VerifierObservation, evidence: 
     case 'VER-ADAPTER-RELEASED-WITH-SG-LISTS':
       return diagnoseAdapterReleasedWithLists(rule, evidence);
     case 'VER-SG-BUFFER-IN-USE':
-      // P4: the list the buffer holds still waited for its deferred execution routine.
-      return diagnoseListBufferInUse(rule, evidence, finding.parameters[3] === 1);
+      // P3: the MDL of the list the buffer holds; P4: how far its transfer got.
+      return diagnoseListBufferInUse(rule, evidence, { mdlId: p3, state: finding.parameters[3] ?? LIST_IN_BUFFER.moved });
     default:
       return certain(rule);
   }

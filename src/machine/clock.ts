@@ -11,6 +11,19 @@ export interface ScheduledEvent {
   readonly run: () => void;
 }
 
+/** A place in the event order taken now for an event that may run in place instead of being queued (Clock.reserve). */
+export interface ReservedEvent {
+  readonly id: number;
+  readonly at: number;
+}
+
+/** The loop running events now (runUntil, advance, runUntilIdle): when it stops, and how many events it ran. */
+interface EventLoop {
+  /** True when the loop, once the event running now ends, would stop (or fail) before running one due at `at`. */
+  stopsBefore(at: number): boolean;
+  events: number;
+}
+
 export class SimulationStalled extends Error {
   constructor(message: string) {
     super(message);
@@ -26,6 +39,8 @@ export class Clock {
   private cancelled = new Set<number>();
   /** CPU time charged per account (kernel routine, driver, ISR ...), for the cost-model rules. */
   readonly cpuNs = new Map<string, number>();
+  /** The innermost loop running events, or null when events run one by one (step) or not at all. */
+  private loop: EventLoop | null = null;
 
   get now(): number {
     return this.nowNs;
@@ -40,6 +55,40 @@ export class Clock {
     const ev: ScheduledEvent = { id: ++this.seq, at: this.nowNs + delayNs, label, run };
     this.push(ev);
     return ev.id;
+  }
+
+  /**
+   * Take the place in the event order an event scheduled now, `delayNs`
+   * ahead, would have. The event is then queued with scheduleReserved, or
+   * run in place (runInPlace) by the handler that would have queued it.
+   */
+  reserve(delayNs: number, label: string): ReservedEvent {
+    if (!(delayNs >= 0) || !Number.isFinite(delayNs)) throw new RangeError(`event "${label}" scheduled with invalid delay ${delayNs}`);
+    return { id: ++this.seq, at: this.nowNs + delayNs };
+  }
+
+  scheduleReserved(reserved: ReservedEvent, label: string, run: () => void): number {
+    this.push({ id: reserved.id, at: reserved.at, label, run });
+    return reserved.id;
+  }
+
+  /**
+   * Called by an event's handler for its own follow-up event: true when the
+   * loop running events would run that event next anyway (no queued event
+   * comes before it, and the loop would not stop first). Time then moves
+   * to it, it counts as one of the loop's events, and the caller does its
+   * work at once instead of queueing it: the same order and the same times,
+   * without a queued event per step. False: queue it with scheduleReserved.
+   */
+  runInPlace(reserved: ReservedEvent): boolean {
+    const loop = this.loop;
+    if (!loop || loop.stopsBefore(reserved.at)) return false;
+    // A cancelled event on top is compared like a live one: queueing is always exact, and the heap stays as it was.
+    const top = this.peek();
+    if (top && (top.at < reserved.at || (top.at === reserved.at && top.id < reserved.id))) return false;
+    loop.events++;
+    if (reserved.at > this.nowNs) this.nowNs = reserved.at;
+    return true;
   }
 
   cancel(id: number): void {
@@ -78,30 +127,46 @@ export class Clock {
    */
   runUntil(done: () => boolean, what: string, maxEvents = 5_000_000, maxSimNs = 3_600e9): void {
     const deadline = this.nowNs + maxSimNs;
-    let n = 0;
-    while (!done()) {
-      if (!this.step()) {
-        if (done()) return;
-        throw new SimulationStalled(`${what}: nothing left to happen in the machine (no event queued) and it never finished`);
+    this.inLoop((_at, loop) => loop.events + 1 > maxEvents || this.nowNs > deadline || done(), (loop) => {
+      while (!done()) {
+        if (!this.step()) {
+          if (done()) return;
+          throw new SimulationStalled(`${what}: nothing left to happen in the machine (no event queued) and it never finished`);
+        }
+        if (++loop.events > maxEvents) throw new SimulationStalled(`${what}: still not finished after ${maxEvents} events; the driver or device appears to hang`);
+        if (this.nowNs > deadline) throw new SimulationStalled(`${what}: still not finished after ${maxSimNs / 1e9} s of simulated time; the driver or device appears to hang`);
       }
-      if (++n > maxEvents) throw new SimulationStalled(`${what}: still not finished after ${maxEvents} events; the driver or device appears to hang`);
-      if (this.nowNs > deadline) throw new SimulationStalled(`${what}: still not finished after ${maxSimNs / 1e9} s of simulated time; the driver or device appears to hang`);
-    }
+    });
   }
 
   /** Run every queued event (and the ones they queue) up to a budget. */
   runUntilIdle(maxEvents = 5_000_000): void {
-    let n = 0;
-    while (this.step()) {
-      if (++n > maxEvents) throw new SimulationStalled(`machine did not go idle after ${maxEvents} events; something re-arms itself forever`);
-    }
+    this.inLoop((_at, loop) => loop.events + 1 > maxEvents, (loop) => {
+      while (this.step()) {
+        if (++loop.events > maxEvents) throw new SimulationStalled(`machine did not go idle after ${maxEvents} events; something re-arms itself forever`);
+      }
+    });
   }
 
   /** Let `ns` of simulated time pass, running whatever falls due. */
   advance(ns: number): void {
     const until = this.nowNs + ns;
-    while (this.heap.length > 0 && this.peek()!.at <= until) this.step();
+    this.inLoop((at) => at > until, () => {
+      while (this.heap.length > 0 && this.peek()!.at <= until) this.step();
+    });
     if (this.nowNs < until) this.nowNs = until;
+  }
+
+  /** Run `body` as the innermost event loop, whose stop rule runInPlace consults. */
+  private inLoop(stopsBefore: (at: number, loop: EventLoop) => boolean, body: (loop: EventLoop) => void): void {
+    const outer = this.loop;
+    const loop: EventLoop = { stopsBefore: (at) => stopsBefore(at, loop), events: 0 };
+    this.loop = loop;
+    try {
+      body(loop);
+    } finally {
+      this.loop = outer;
+    }
   }
 
   private peek(): ScheduledEvent | undefined {

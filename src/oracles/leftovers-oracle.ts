@@ -37,8 +37,10 @@ export function leftoversOracle(workload: Workload): OracleFinding[] {
   const irps = machine.io.allocatedIrps(driver);
   if (irps.length > 0) left('irp-not-freed', `${irps.length} IRP(s) the driver allocated were never freed (IRP ${irps.map((i) => `#${i.id}`).join(', ')})`, irps.map((i) => i.allocatedAt));
 
+  // An MDL's header is a pool block of its own: a leaked MDL is the MDL's finding, not a pool leak as well.
+  const mdlHeaders = new Set(machine.kernel.mdl.liveMdls(driver).map((m) => m.poolVa));
   for (const pool of [machine.mm.nonPagedPool, machine.mm.pagedPool]) {
-    const mine = [...pool.allocations.values()].filter((a) => a.driver === driver);
+    const mine = [...pool.allocations.values()].filter((a) => a.driver === driver && !mdlHeaders.has(a.va));
     if (mine.length > 0) {
       const bytes = mine.reduce((n, a) => n + a.bytes, 0);
       left('pool-not-freed', `${mine.length} ${mine[0]!.pool} allocation(s) of the driver (${formatBytes(bytes)}; tags ${[...new Set(mine.map((a) => `'${a.tag}'`))].join(', ')}) were never freed`, mine.map((a) => a.acquired));
@@ -74,6 +76,6 @@ export function leftoversOracle(workload: Workload): OracleFinding[] {
     left('system-ptes-held', `${ptes} system PTE(s) in use before the driver was loaded are still in use after it was unloaded`, mappings);
   }
   const interrupts = machine.io.interrupts.connected(driver);
-  if (interrupts.length > 0) left('interrupt-connected', `${interrupts.length} interrupt(s) of the driver are still connected`);
+  if (interrupts.length > 0) left('interrupt-connected', `${interrupts.length} interrupt(s) of the driver are still connected`, interrupts.map((i) => i.connectedAt));
   return findings;
 }

@@ -21,6 +21,7 @@ import { COST } from '../machine/cost-model';
 import { Cpu } from '../machine/cpu';
 import { PAGE_SIZE } from '../contracts/units';
 import { FrameFlag, PhysicalMemory } from '../kernel/mm/physical-memory';
+import type { PagePattern } from '../kernel/mm/pattern-pages';
 import { Iommu, formatRequesterId } from '../kernel/hal/iommu';
 import { BarDescription, PciCommand, allOnes } from './config-space';
 import { DmaFaultKind, DmaObserver, noDmaObserver } from './dma-observer';
@@ -143,8 +144,9 @@ export class PciBus {
     const connection: BusConnection = {
       requesterId,
       interrupt,
-      dmaRead: (busAddress, length) => this.dmaRead(fn, busAddress, length),
+      dmaRead: (busAddress, length, into) => this.dmaRead(fn, busAddress, length, into),
       dmaWrite: (busAddress, bytes) => this.dmaWrite(fn, busAddress, bytes),
+      dmaWritePattern: (busAddress, length, pattern, streamOffset) => this.dmaWritePattern(fn, busAddress, length, pattern, streamOffset),
       signalMasterAbort: (busAddress, length, write) => this.refuse(entry, 'injected-master-abort', busAddress, null, length, write),
       linkTransferNs: (bytes) => this.linkTransferNs(bytes),
     };
@@ -230,11 +232,12 @@ export class PciBus {
     return Math.ceil(bytes / COST.linkBytesPerNs.ns);
   }
 
-  /** The device reads host memory (host-to-device). */
-  dmaRead(fn: PciFunction, busAddress: number, length: number): DmaReadResult {
-    const data = new Uint8Array(length);
+  /** The device reads host memory (host-to-device), into `into` when given (bytes not reached are zeroed). */
+  dmaRead(fn: PciFunction, busAddress: number, length: number, into?: Uint8Array): DmaReadResult {
+    if (into && into.length < length) throw new RangeError(`${fn.name}: a DMA read of ${length} bytes into ${into.length}`);
+    const data = into ? into.fill(0, 0, length) : new Uint8Array(length);
     const result = this.dma(fn, busAddress, length, false, data);
-    return { ...result, data };
+    return { status: result.status, bytesTransferred: result.bytesTransferred, faultAddress: result.faultAddress, data };
   }
 
   /** The device writes host memory (device-to-host). */
@@ -242,7 +245,17 @@ export class PciBus {
     return this.dma(fn, busAddress, bytes.length, true, bytes);
   }
 
-  private dma(fn: PciFunction, busAddress: number, length: number, write: boolean, buffer: Uint8Array): DmaResult {
+  /** The device writes `length` bytes of a pattern's stream into host memory, without the bytes being made for RAM. */
+  dmaWritePattern(fn: PciFunction, busAddress: number, length: number, pattern: PagePattern, streamOffset: number): DmaResult {
+    return this.dma(fn, busAddress, length, true, { pattern, streamOffset });
+  }
+
+  /**
+   * One device request. `buffer` is where a read lands or what a write
+   * carries: bytes, or a stretch of a pattern's stream (written to RAM as
+   * the pattern, to a peer's BAR as bytes).
+   */
+  private dma(fn: PciFunction, busAddress: number, length: number, write: boolean, buffer: Uint8Array | PatternStretch): DmaResult {
     const entry = this.functionOf(fn);
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`${fn.name}: DMA length must be a whole number of bytes, got ${length}`);
     if (!Number.isInteger(busAddress) || busAddress < 0) throw new RangeError(`${fn.name}: DMA bus address must be a non-negative integer, got ${busAddress}`);
@@ -265,12 +278,14 @@ export class PciBus {
       if (this.physical.isRam(pfn)) {
         this.observer.onDeviceAccess({ device: entry.requesterId, deviceName: fn.name, busAddress: bus, physicalAddress: pa, pfn, length: n, write, atNs: this.clock.now });
         this.physical.flags[pfn]! |= FrameFlag.DmaTouched;
-        if (write) {
-          this.physical.write(pa, buffer, done, n, 'device'); // modified only through the MDL that locked it, at unlock
-          this.stats.dmaBytesToRam += n;
-        } else {
-          this.physical.read(pa, n, buffer, done);
+        if (!write) {
+          this.physical.read(pa, n, buffer as Uint8Array, done);
           this.stats.dmaBytesFromRam += n;
+        } else {
+          // Modified only through the MDL that locked it, at unlock: a device write sets no dirty bit.
+          if (buffer instanceof Uint8Array) this.physical.write(pa, buffer, done, n, 'device');
+          else this.physical.writePattern(pa, n, buffer.pattern, buffer.streamOffset + done, 'device');
+          this.stats.dmaBytesToRam += n;
         }
       } else {
         const peer = this.decodeMemory(pa);
@@ -282,8 +297,9 @@ export class PciBus {
           peer: this.functionOf(peer.fn).requesterId, peerName: peer.fn.name, bar: peer.bar, barOffset: peer.offset,
           length: n, write, atNs: this.clock.now,
         });
-        if (write) writePeer(peer.fn, peer.bar, peer.offset, buffer.subarray(done, done + n));
-        else buffer.set(readPeer(peer.fn, peer.bar, peer.offset, n), done);
+        if (!write) (buffer as Uint8Array).set(readPeer(peer.fn, peer.bar, peer.offset, n), done);
+        else if (buffer instanceof Uint8Array) writePeer(peer.fn, peer.bar, peer.offset, buffer.subarray(done, done + n));
+        else writePeer(peer.fn, peer.bar, peer.offset, patternBytes(buffer, done, n));
         this.stats.dmaBytesPeerToPeer += n;
       }
       done += n;
@@ -364,6 +380,18 @@ export class PciBus {
     this.portRanges = insertRange(this.portRanges, base, bar.size);
     return base;
   }
+}
+
+/** Bytes of a pattern's stream a device writes, from `streamOffset` on. */
+interface PatternStretch {
+  readonly pattern: PagePattern;
+  readonly streamOffset: number;
+}
+
+function patternBytes(stretch: PatternStretch, from: number, length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  stretch.pattern.fill(stretch.streamOffset + from, bytes);
+  return bytes;
 }
 
 interface BarHit {

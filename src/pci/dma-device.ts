@@ -18,7 +18,7 @@ import type { DmaErrorCode } from '../contracts/dma-test-device-registers';
 
 const INTERRUPT_SOURCES = 0x7;
 import { DeviceTransferLog } from './dma-transfer-log';
-import { Clock } from '../machine/clock';
+import { Clock, ReservedEvent } from '../machine/clock';
 import { COST } from '../machine/cost-model';
 import { KiB } from '../contracts/units';
 import { PciConfigSpace, allOnes } from './config-space';
@@ -131,6 +131,14 @@ export class DmaTestDevice implements PciFunction {
   private errorAddress = 0;
   private run: Run | null = null;
   private pendingEvent: number | null = null;
+  /** The follow-up step a running step asked for, not queued yet: it may run in place of its clock event (runSteps). */
+  private followUp: { readonly reserved: ReservedEvent; readonly label: string; readonly step: () => void } | null = null;
+  private inStep = false;
+  /** The descriptor being fetched or written back, reused: the device holds one at a time. */
+  private readonly descriptorBytes = new Uint8Array(DESCRIPTOR_SIZE);
+  private readonly descriptorView = new DataView(this.descriptorBytes.buffer);
+  /** The clock labels of the engine's steps, made once rather than per page. */
+  private readonly labels: { readonly fetch: string; readonly burst: string };
   private hung = false;
   private hangArmed = false;
   /** A fault waiting for its point in a transfer, and the device's byte count when it was armed. */
@@ -139,6 +147,7 @@ export class DmaTestDevice implements PciFunction {
 
   constructor(private readonly clock: Clock, options: DmaTestDeviceOptions = {}) {
     this.name = options.name ?? 'dma0';
+    this.labels = { fetch: `${this.name}: fetch descriptor`, burst: `${this.name}: burst` };
     this.addressBits = options.addressBits ?? 64;
     if (this.addressBits !== 32 && this.addressBits !== 64) throw new RangeError(`addressBits must be 32 or 64, got ${String(this.addressBits)}`);
     this.maxTransferLength = options.maxTransferLength ?? 64 * KiB;
@@ -475,17 +484,16 @@ export class DmaTestDevice implements PciFunction {
   }
 
   private scheduleFetch(): void {
-    this.pendingEvent = this.clock.schedule(COST.descriptorFetch.ns, `${this.name}: fetch descriptor`, () => this.fetchDescriptor());
+    this.after(COST.descriptorFetch.ns, this.labels.fetch, () => this.fetchDescriptor());
   }
 
   private fetchDescriptor(): void {
-    this.pendingEvent = null;
     const run = this.run!;
     const at = this.deviceAddress(run.ringBase + run.index * DESCRIPTOR_SIZE);
-    const r = this.bus().dmaRead(at, DESCRIPTOR_SIZE);
+    const r = this.bus().dmaRead(at, DESCRIPTOR_SIZE, this.descriptorBytes);
     if (r.status !== 'ok') return this.fail(DmaError.DescriptorFault, r.faultAddress ?? at);
     if (this.armed?.point.at === 'descriptor' && run.index >= this.armed.point.index) return this.strikeArmed(at, 0);
-    const v = new DataView(r.data.buffer, r.data.byteOffset, DESCRIPTOR_SIZE);
+    const v = this.descriptorView;
     const address = v.getUint32(0, true) + v.getUint32(4, true) * TWO_32;
     const length = v.getUint32(8, true);
     const flags = v.getUint32(12, true);
@@ -504,11 +512,10 @@ export class DmaTestDevice implements PciFunction {
     const at = this.deviceAddress(seg.address + seg.done);
     const n = Math.min(seg.length - seg.done, BURST_BOUNDARY - (at % BURST_BOUNDARY));
     const landsAt = seg.dataStartNs + this.bus().linkTransferNs(seg.done + n);
-    this.pendingEvent = this.clock.schedule(Math.max(0, landsAt - this.clock.now), `${this.name}: burst`, () => this.burst(at, n));
+    this.after(Math.max(0, landsAt - this.clock.now), this.labels.burst, () => this.burst(at, n));
   }
 
   private burst(at: number, n: number): void {
-    this.pendingEvent = null;
     const run = this.run!;
     const seg = run.segment!;
     const allowed = this.bytesBeforeArmedFault(n);
@@ -551,8 +558,7 @@ export class DmaTestDevice implements PciFunction {
       this.checker.check(this.streamOffset, r.data.subarray(0, r.bytesTransferred));
       result = r;
     } else {
-      const bytes = this.pattern.expected(this.streamOffset, n);
-      result = this.bus().dmaWrite(at, bytes);
+      result = this.bus().dmaWritePattern(at, n, this.pattern, this.streamOffset);
     }
     this.streamOffset += result.bytesTransferred;
     this.bytesTransferred += result.bytesTransferred;
@@ -571,9 +577,8 @@ export class DmaTestDevice implements PciFunction {
     run.segment = null;
     if (!run.ring) return this.complete();
     const flagsAt = seg.descriptorAddress! + 12;
-    const written = new Uint8Array(4);
-    new DataView(written.buffer).setUint32(0, (seg.flags | DescriptorFlag.Completed) >>> 0, true);
-    const r = this.bus().dmaWrite(this.deviceAddress(flagsAt), written);
+    this.descriptorView.setUint32(12, (seg.flags | DescriptorFlag.Completed) >>> 0, true);
+    const r = this.bus().dmaWrite(this.deviceAddress(flagsAt), this.descriptorBytes.subarray(12, 16));
     if (r.status !== 'ok') return this.fail(DmaError.DescriptorFault, r.faultAddress ?? flagsAt);
     this.ringProgress++;
     if (seg.flags & DescriptorFlag.InterruptOnCompletion) this.raise(DmaInterrupt.DescriptorComplete);
@@ -626,6 +631,43 @@ export class DmaTestDevice implements PciFunction {
   private cancelPending(): void {
     if (this.pendingEvent !== null) this.clock.cancel(this.pendingEvent);
     this.pendingEvent = null;
+    this.followUp = null;
+  }
+
+  /**
+   * The engine's next step, `delayNs` from now, in the clock's event order.
+   * Asked for by a step of the engine, it waits until that step returns and
+   * then runs in place of its event when the clock would run that event next
+   * anyway (Clock.runInPlace): a transfer of many pages with nothing else
+   * happening meanwhile is one clock event, at the same simulated times.
+   */
+  private after(delayNs: number, label: string, step: () => void): void {
+    const reserved = this.clock.reserve(delayNs, label);
+    if (this.followUp) this.queueFollowUp(); // a second follow-up: the first becomes the event it would have been
+    this.followUp = { reserved, label, step };
+    if (!this.inStep) this.queueFollowUp();
+  }
+
+  private queueFollowUp(): void {
+    const { reserved, label, step } = this.followUp!;
+    this.followUp = null;
+    this.pendingEvent = this.clock.scheduleReserved(reserved, label, () => this.runSteps(step));
+  }
+
+  private runSteps(first: () => void): void {
+    this.pendingEvent = null;
+    this.inStep = true;
+    try {
+      first();
+      while (this.followUp && this.clock.runInPlace(this.followUp.reserved)) {
+        const { step } = this.followUp;
+        this.followUp = null;
+        step();
+      }
+    } finally {
+      this.inStep = false;
+      if (this.followUp) this.queueFollowUp();
+    }
   }
 
   /** What the device actually drives on the bus: a 32-bit device drops address bits 32 and up. */

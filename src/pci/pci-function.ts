@@ -5,6 +5,7 @@
  */
 import { PciConfigSpace } from './config-space';
 import { InterruptLine } from './interrupt-line';
+import type { PagePattern } from '../kernel/mm/pattern-pages';
 
 export type AccessWidth = 1 | 2 | 4;
 
@@ -33,8 +34,15 @@ export interface DmaReadResult extends DmaResult {
 export interface BusConnection {
   readonly requesterId: number;
   readonly interrupt: InterruptLine;
-  dmaRead(busAddress: number, length: number): DmaReadResult;
+  /** Read host memory into `into` (from its start) when given, else into new bytes. */
+  dmaRead(busAddress: number, length: number, into?: Uint8Array): DmaReadResult;
   dmaWrite(busAddress: number, bytes: Uint8Array): DmaResult;
+  /**
+   * Write `length` bytes of the pattern's stream from `streamOffset`: the
+   * same request as dmaWrite of those bytes, without making them (RAM holds
+   * them as the pattern where it can).
+   */
+  dmaWritePattern(busAddress: number, length: number, pattern: PagePattern, streamOffset: number): DmaResult;
   /** Report a master abort the device model produced itself (fault injection). */
   signalMasterAbort(busAddress: number, length: number, write: boolean): void;
   /** Simulated ns to move `bytes` across the link. */

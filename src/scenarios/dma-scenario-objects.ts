@@ -135,6 +135,8 @@ export class DmaScenarioObjects {
   /** Physically contiguous memory from MmAllocateContiguousMemorySpecifyCache, by name. */
   readonly contiguousBuffers = new DmaNames<{ readonly va: number; readonly length: number }>('contiguous buffer');
   readonly gpuAllocations = new DmaNames<GpuAllocation>('GPU allocation');
+  /** GPU memory mapped into system space with MmMapIoSpace, by the name of the GPU allocation. */
+  readonly ioSpaceMappings = new DmaNames<{ readonly va: number; readonly length: number }>('MmMapIoSpace mapping');
   /** Mappings of common buffers into processes, by "<common buffer> in <process>". */
   readonly userMappings = new DmaNames<UserMapping>('mapping into a process');
   readonly transactionRuns = new DmaNames<TransactionRun>('transaction run');

@@ -106,3 +106,8 @@ export function verdictLine(v: ClassVerdict): string {
   if (v.known.length > 0) parts.push(`known to break ${v.known.map((k) => `${k.rule} in ${scenarios(k.scenarios)}`).join(', ')}`);
   return `${v.conformanceClass}: ${v.passed}/${v.total}${parts.length > 0 && v.broken.length === 0 && v.withoutRule === 0 ? ',' : ':'} ${parts.join(', ')}`;
 }
+
+/** The report's headline for a driver: "example-direct: read-write-direct: 6/6 passed", one verdict line per class. */
+export function verdictHeadline(driverName: string, lines: readonly string[]): string {
+  return `${driverName}: ${lines.join('; ')}`;
+}

@@ -4,12 +4,15 @@
  * each with its scenario count and verifier entries) and verdict-junit.xml
  * (one test case per claimed class, failed with the verdict line; skipped
  * when its only failures are ones the team's expectations file lists).
+ * verdict.json also names the results it was decided from (judged-results.ts),
+ * so that the report made from them later (`npm run report`) is headed by it
+ * and keeps the driver's trend.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { escapeXml } from '../report/svg-markup';
 import type { Certification } from './certification';
-import { ClassVerdict, classAsExpected, classPassed, verdictLine } from './driver-verdict';
+import { ClassVerdict, classAsExpected, classPassed, verdictHeadline, verdictLine } from './driver-verdict';
 import { StaleExpectation, describeStale } from './expectations';
 
 export interface DriverIdentity {
@@ -24,6 +27,8 @@ export const VERDICT_JUNIT = 'verdict-junit.xml';
 export interface VerdictContext {
   readonly certification?: Certification;
   readonly expectations?: { readonly file: string; readonly stale: readonly StaleExpectation[] };
+  /** The results the verdict was decided from (resultsFingerprint in judged-results.ts). */
+  readonly results?: { readonly fingerprint: string };
 }
 
 export function verdictDocument(driver: DriverIdentity, verdicts: readonly ClassVerdict[], context: VerdictContext = {}): object {
@@ -34,6 +39,7 @@ export function verdictDocument(driver: DriverIdentity, verdicts: readonly Class
     classes: verdicts.map((v) => ({ ...v, verdict: verdictLine(v) })),
     ...(context.certification ? { certification: context.certification } : {}),
     ...(context.expectations ? { expectations: { file: context.expectations.file, stale: context.expectations.stale.map((s) => ({ ...s, message: describeStale(s) })) } } : {}),
+    ...(context.results ? { results: context.results } : {}),
   };
 }
 
@@ -66,4 +72,44 @@ export function writeVerdictFiles(dir: string, driver: DriverIdentity, verdicts:
   fs.writeFileSync(json, `${JSON.stringify(verdictDocument(driver, verdicts, context), null, 2)}\n`);
   fs.writeFileSync(junit, verdictJunit(driver, verdicts));
   return [json, junit];
+}
+
+/** Removes a previous run's verdict, so a team's CI never reads it as this run's (a run without a driver, or one that failed early, writes none). */
+export function removeVerdictFiles(dir: string): void {
+  for (const file of [VERDICT_JSON, VERDICT_JUNIT]) fs.rmSync(path.join(dir, file), { force: true });
+}
+
+/** What the report takes from a verdict: the driver whose trend it continues, and its headline. */
+export interface ReportHeading {
+  readonly driverName: string;
+  readonly headline: string;
+}
+
+export class UnreadableVerdict extends Error {
+  constructor(file: string, why: string) {
+    super(`${file} ${why}; run the driver again (npm run conformance -- --driver <path>) or remove the file`);
+    this.name = 'UnreadableVerdict';
+  }
+}
+
+/**
+ * The heading of the report made from the results with this fingerprint: that of the verdict
+ * in `dir` when it was decided from those results, else none (no verdict, or another run's).
+ */
+export function reportHeadingOf(dir: string, resultsFingerprint: string): ReportHeading | null {
+  const file = path.join(dir, VERDICT_JSON);
+  if (!fs.existsSync(file)) return null;
+  let doc: { driver?: { name?: unknown }; classes?: { verdict?: unknown }[]; results?: { fingerprint?: unknown } };
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UnreadableVerdict(file, `is not JSON (${(e as Error).message})`);
+  }
+  if (doc?.results?.fingerprint !== resultsFingerprint) return null;
+  const name = doc.driver?.name;
+  const lines = Array.isArray(doc.classes) ? doc.classes.map((c) => c?.verdict) : null;
+  if (typeof name !== 'string' || !lines || !lines.every((l): l is string => typeof l === 'string')) {
+    throw new UnreadableVerdict(file, 'names the results of the last run but not the driver and its verdict lines (driver.name, classes[].verdict)');
+  }
+  return { driverName: name, headline: verdictHeadline(name, lines) };
 }

@@ -12,6 +12,7 @@ import { IO_MANAGER_CALL_SITE } from '../kernel/io/request-buffers';
 import type { MemoryPressure } from '../kernel/mm/memory-manager';
 import type { DmaFaultInjection, DmaFaultPoint } from '../pci/dma-device';
 import type { Workload } from './workload';
+import type { FaultMode } from '../kernel/fault-injector';
 
 /** Routines whose failure can be injected, by the name a scenario gives them. */
 export const FAILURE_POINTS = [
@@ -47,14 +48,24 @@ export function applyMemoryPressure(workload: Workload, level: MemoryPressure): 
  * or only the next `count` calls do.
  */
 export function failCalls(workload: Workload, point: FailurePoint, callSite: CallSite, count?: number): void {
+  armFaults(workload, point, callSite, count === undefined ? [{ kind: 'every' }] : Array.from({ length: count }, (_, i): FaultMode => ({ kind: 'nth', n: i + 1 })));
+}
+
+/**
+ * The `n`th call to `point` from now by the call site fails, and only that
+ * one: the calls before it succeed, so a set-up that makes several such
+ * calls fails part-way, after the earlier ones took their resources.
+ */
+export function failCallNumber(workload: Workload, point: FailurePoint, callSite: CallSite, n: number): void {
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`the call to fail is counted from 1, got ${n}`);
+  armFaults(workload, point, callSite, [{ kind: 'nth', n }]);
+}
+
+/** Fault rules at a point for the call site's calls; the workload then counts allocations as failing. */
+function armFaults(workload: Workload, point: FailurePoint, callSite: CallSite, modes: readonly FaultMode[]): void {
   if (!isFailurePoint(point)) throw new Error(`no failure can be injected into "${String(point)}": the points are ${FAILURE_POINTS.join(', ')}`);
   const site = callSite === 'driver' ? workload.driverName : IO_MANAGER_CALL_SITE;
-  const faults = workload.machine.kernel.faults;
-  if (count === undefined) {
-    faults.add({ point, mode: { kind: 'every' }, callSite: site });
-  } else {
-    for (let n = 1; n <= count; n++) faults.add({ point, mode: { kind: 'nth', n }, callSite: site });
-  }
+  for (const mode of modes) workload.machine.kernel.faults.add({ point, mode, callSite: site });
   workload.conditions.add('resources-failing');
   workload.disturb('resources-failing');
 }

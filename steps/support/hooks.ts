@@ -97,11 +97,14 @@ export const UNDEFINED_STEP_ADVICE =
 
 let adviceGiven = false;
 
-/** The hook's name tells scripts/allure-formatter.cjs where its attachments go (kept equal to REPORT_HOOK there). */
+/**
+ * The hook's name tells scripts/allure-formatter.cjs (kept equal to REPORT_HOOK there) that what it
+ * attaches and labels belongs to the scenario's own result, not to a tear-down fixture.
+ */
 export const REPORT_HOOK = 'report pictures and parameters';
 
 After({ name: REPORT_HOOK }, async function (this: ConformanceWorld, scenario: ITestCaseHookParameter) {
-  addReportParameters(this, [
+  await addReportParameters([
     { name: 'driver under test', value: driverUnderTest(this, scenario) },
     { name: 'machine', value: machineUnderTest(this), excluded: true },
   ]);

@@ -1,14 +1,10 @@
 /**
  * Allure parameters of a scenario that are known only once it has run (the
- * machine configuration its steps chose). Allure's runtime API refuses
- * parameters from an After hook, so they travel as a cucumber attachment of
- * their own media type, which scripts/allure-formatter.cjs turns into
- * parameters of the scenario's result.
+ * driver it ran against, the machine configuration its steps chose), given by
+ * the report's After hook through allure-js-commons. The Allure formatter
+ * (scripts/allure-formatter.cjs) gives that hook's parameters to the scenario.
  */
-import type { World } from '@cucumber/cucumber';
-
-/** Kept equal to PARAMETERS_MEDIA_TYPE in scripts/allure-formatter.cjs. */
-export const REPORT_PARAMETERS_MEDIA_TYPE = 'application/vnd.dma-conformance.parameters+json';
+import { parameter } from 'allure-js-commons';
 
 export interface ReportParameter {
   readonly name: string;
@@ -17,6 +13,6 @@ export interface ReportParameter {
   readonly excluded?: boolean;
 }
 
-export function addReportParameters(world: Pick<World, 'attach'>, parameters: readonly ReportParameter[]): void {
-  void world.attach(JSON.stringify(parameters), REPORT_PARAMETERS_MEDIA_TYPE);
+export async function addReportParameters(parameters: readonly ReportParameter[]): Promise<void> {
+  for (const p of parameters) await parameter(p.name, p.value, p.excluded ? { excluded: true } : undefined);
 }

@@ -33,6 +33,7 @@ function evidence(e: Partial<Omit<Evidence, 'frameOwner'>> & { owners?: Record<n
     bounces: false,
     completedBeforeDevice: () => null,
     processOfMdl: () => null,
+    outstandingRequestOfMdl: () => null,
     ...rest,
   };
 }
@@ -223,6 +224,18 @@ describe('diagnosis of lists left out', () => {
     assert.deepEqual(diagnoseVerifierFinding(waiting, idle).candidates, ['SG-5']);
     // The same build, the list's routine having run: the idle device needed no list (SG-3 first).
     assert.equal(diagnoseVerifierFinding({ ...waiting, parameters: [0x1003, 0, 1, 0] }, idle).rule, 'SG-3');
+  });
+
+  it('a build over a list the device has moved nothing through, for a request still outstanding, is SG-5 though the device is idle', () => {
+    const queued = { id: 'VER-SG-BUFFER-IN-USE', parameters: [0x1003, 0, 7, 2] };
+    const idle = evidence({ requestsOutstanding: 2, adapters: [adapter({ listsOutstanding: 1 })], outstandingRequestOfMdl: (id) => (id === 7 ? 'request #4 (read)' : null) });
+    const d = diagnoseVerifierFinding(queued, idle);
+    assert.deepEqual(d.candidates, ['SG-5']);
+    assert.match(d.because, /request #4/);
+    // The device moved bytes through it: a list whose transfer is over, left in the buffer (SG-3 first), though its request goes on.
+    assert.equal(diagnoseVerifierFinding({ ...queued, parameters: [0x1003, 0, 7, 0] }, idle).rule, 'SG-3');
+    // Its request completed: nothing is waiting for the list (SG-3 first).
+    assert.equal(diagnoseVerifierFinding(queued, { ...idle, outstandingRequestOfMdl: () => null }).rule, 'SG-3');
   });
 
   it('a list whose MDL is already freed outlived its request: never put back (SG-3), however many requests wait', () => {

@@ -11,6 +11,8 @@ import { PAGE_SIZE } from '../../src/contracts/units';
 import { MDL, MmGetMdlVirtualAddress } from '../../src/kernel/mm/mdl';
 import { DMA_ADAPTER } from '../../src/kernel/hal/dma-adapter';
 import { SCATTER_GATHER_LIST, scatterGatherListBytes } from '../../src/kernel/hal/scatter-gather-list';
+import { LIST_IN_BUFFER } from '../../src/kernel/verifier/violation-catalog';
+import { setBusMaster, startSingle, waitForDevice } from '../verifier/device-fixture';
 import { HalMachine, adapterFor, assertFinding, bootHal, expectBugCheck, getList, lockedMdl, physicalRuns, sumOfLengths, userBuffer } from './hal-fixture';
 
 /** BuildScatterGatherList at DISPATCH_LEVEL into [buffer, buffer+length). */
@@ -244,31 +246,40 @@ describe('CalculateScatterGatherList and BuildScatterGatherList', () => {
   });
 
   /** A list built into a buffer, then a second build into the same buffer; the second build again, with `again`. */
-  function buildTwiceIntoOneBuffer(deferDmaCallbacks: boolean): { t: HalMachine; again: () => void } {
+  function buildTwiceIntoOneBuffer(deferDmaCallbacks: boolean): { t: HalMachine; mdl: MDL; first: () => SCATTER_GATHER_LIST; again: () => void } {
     const t = bootHal({ deferDmaCallbacks });
     const adapter = adapterFor(t);
     const { va } = userBuffer(t, PAGE_SIZE);
     const mdl = lockedMdl(t, va, PAGE_SIZE);
     const buffer = nonPagedBuffer(t, PAGE_SIZE);
-    assert.equal(buildList(t, adapter, mdl, va, PAGE_SIZE, buffer, PAGE_SIZE).status, STATUS.SUCCESS);
+    let first: SCATTER_GATHER_LIST | null = null;
+    assert.equal(t.machine.cpu.atIrql(DISPATCH_LEVEL, () =>
+      adapter.DmaOperations.BuildScatterGatherList(adapter, {}, mdl, va, PAGE_SIZE, (_d, _i, sg) => { first = sg; }, null, false, buffer, PAGE_SIZE)), STATUS.SUCCESS);
     const again = () => void buildList(t, adapter, mdl, va, PAGE_SIZE, buffer, PAGE_SIZE);
     again();
-    return { t, again };
+    return { t, mdl, first: () => first!, again };
   }
 
-  it('building into a buffer that still holds a live list is flagged', () => {
-    const { t } = buildTwiceIntoOneBuffer(false);
+  const inUse = (t: HalMachine) => t.hal.verifier.findings.filter((f) => f.id === 'VER-SG-BUFFER-IN-USE');
+
+  it('building into a buffer that still holds a live list is flagged, with the MDL of that list in P3', () => {
+    const { t, mdl } = buildTwiceIntoOneBuffer(false);
     assertFinding(t, 'VER-SG-BUFFER-IN-USE', 0x1003);
+    assert.equal(inUse(t)[0]!.parameters[2], mdl.id);
   });
 
-  it('a build over a list whose execution routine the HAL deferred and has not run says so in P4; once it ran, P4 is 0', () => {
-    const { t, again } = buildTwiceIntoOneBuffer(true);
-    const pending = t.hal.verifier.findings.filter((f) => f.id === 'VER-SG-BUFFER-IN-USE');
-    assert.deepEqual(pending.map((f) => f.parameters[3]), [1]);
+  it('P4 says how far the list in the buffer got: its execution routine deferred (1), run with no byte moved (2), bytes moved by the device (0)', () => {
+    const { t, first, again } = buildTwiceIntoOneBuffer(true);
+    assert.deepEqual(inUse(t).map((f) => f.parameters[3]), [LIST_IN_BUFFER.routineDeferred]);
     t.machine.clock.runUntilIdle();
     again();
-    const all = t.hal.verifier.findings.filter((f) => f.id === 'VER-SG-BUFFER-IN-USE');
-    assert.equal(all[all.length - 1]!.parameters[3], 0, 'the routines have run: the list is no longer waiting for one');
+    assert.equal(inUse(t).at(-1)!.parameters[3], LIST_IN_BUFFER.notStarted, 'the routines have run, the device has not touched the list');
+    setBusMaster(t.machine, true);
+    const element = first().Elements[0]!;
+    startSingle(t.machine, element.Address, element.Length, false);
+    assert.equal(waitForDevice(t.machine).state, 'done');
+    again();
+    assert.equal(inUse(t).at(-1)!.parameters[3], LIST_IN_BUFFER.moved, 'the device has moved bytes through the list');
   });
 
   it('property: for any start offset and length, Calculate gives exactly the size Build needs', () => {

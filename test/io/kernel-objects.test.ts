@@ -50,6 +50,16 @@ describe('events and waits', () => {
     assert.ok(machine.clock.now - start >= 500_000, 'the 500 us timeout elapsed');
   });
 
+  it('a positive timeout is an absolute time since boot: the wait ends then, or at once when it has passed', () => {
+    const { machine, k, asDriver } = kernelBench();
+    const event = new KEVENT();
+    const dueNs = machine.clock.now + 2_000_000;
+    assert.equal(asDriver(() => k.KeWaitForSingleObject(event, 'Executive', 'KernelMode', false, dueNs / 100)), STATUS.TIMEOUT);
+    assert.equal(machine.clock.now, dueNs, 'the wait ended at the absolute due time, not that long after the call');
+    assert.equal(asDriver(() => k.KeWaitForSingleObject(event, 'Executive', 'KernelMode', false, dueNs / 100)), STATUS.TIMEOUT);
+    assert.equal(machine.clock.now, dueNs, 'a due time already passed ends the wait at once');
+  });
+
   it('waiting with a timeout at DISPATCH_LEVEL stops the machine', () => {
     const { machine, k, io } = kernelBench();
     assert.throws(() => io.execution.run('drv', 'DPC', { irql: DISPATCH_LEVEL, process: null }, () => k.KeWaitForSingleObject(new KEVENT(), 'Executive', 'KernelMode', false, null)), /IRQL_NOT_LESS_OR_EQUAL/);

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { STATUS } from '../../src/machine/ntstatus';
 import { PAGE_SIZE, pageOf } from '../../src/contracts/units';
-import { FrameState } from '../../src/kernel/mm/physical-memory';
+import { FrameState, PHYSICAL_ADDRESS_LIMIT } from '../../src/kernel/mm/physical-memory';
 import { bootSmallMachine, expectRaised, touchedUserBuffer } from './machine-fixture';
 
 describe('reserve and commit', () => {
@@ -178,5 +178,15 @@ describe('I/O space mapped into system space', () => {
     assert.deepEqual(seen, ['read f0000010+2', 'write f0000014=1,2']);
     assert.equal(machine.physical.contentBytes, 0, 'nothing was stored as if it were RAM');
     expectRaised(STATUS.INVALID_PARAMETER, () => machine.mm.MmMapIoSpace(register, 0));
+  });
+
+  it('a range that is no physical range returns NULL, as Windows does, and maps nothing', () => {
+    const machine = bootSmallMachine();
+    const ptes = machine.mm.systemPtes.free;
+    assert.equal(machine.mm.MmMapIoSpace(2 ** 64 - PAGE_SIZE, 16 * PAGE_SIZE), null, 'an end that wraps past 2^64');
+    assert.equal(machine.mm.MmMapIoSpace(-PAGE_SIZE, PAGE_SIZE), null, 'a start a signed PHYSICAL_ADDRESS makes negative');
+    assert.equal(machine.mm.MmMapIoSpace(PHYSICAL_ADDRESS_LIMIT - PAGE_SIZE, PAGE_SIZE + 1), null, 'an end past the top of the physical address space');
+    assert.equal(machine.mm.systemPtes.free, ptes, 'no system PTE was taken');
+    assert.notEqual(machine.mm.MmMapIoSpace(PHYSICAL_ADDRESS_LIMIT - PAGE_SIZE, PAGE_SIZE), null, 'the last page below the top maps');
   });
 });

@@ -24,6 +24,9 @@ import { Workload } from '../../src/workload/workload';
 import { bootConfigFor } from '../../src/workload/boot-variants';
 import { SWEEP_MACHINE } from '../../src/sweep/sweep-run';
 import { checkWorkload } from '../../src/oracles/conformance-oracles';
+import { installDriver } from '../../src/personalities/wdm/loader';
+import { moduleFramePlaceFinder, setPlaceFinderOf } from '../../src/personalities/driver-places';
+import { STATUS, type DriverModule, type KernelApi } from '../../src/personalities/wdm/contract';
 
 /** The 1-based line of the one call of `routine` in a source file's code (comments left out). */
 function lineOfCall(file: string, routine: string): number {
@@ -90,6 +93,33 @@ describe('the place where the driver acquired what it kept', () => {
     const kept = findings.find((f) => f.entry === 'VER-ADAPTER-RELEASED-WITH-SG-LISTS');
     assert.ok(kept, `no list kept past PutDmaAdapter among ${JSON.stringify(findings)}`);
     assertAcquiredAt(kept.place, classFile('read-write-direct', 'reference.c'), 'GetScatterGatherList');
+  });
+
+  it('a device object left after RemoveDevice and an interrupt left connected are named at their IoCreateDevice and IoConnectInterrupt', () => {
+    // A driver written here, so its frames are this file's: it deletes nothing and disconnects nothing.
+    let k: KernelApi;
+    const forgetful: DriverModule = {
+      name: 'forgetful-device',
+      conformanceClasses: [],
+      DriverEntry(_driverObject, kernel) {
+        k = kernel;
+        return STATUS.SUCCESS;
+      },
+      AddDevice(driverObject) {
+        return k.IoCreateDevice(driverObject, 0, null, 0x22, 0, false).status;
+      },
+      StartDevice(_device, resources) {
+        return k.IoConnectInterrupt(() => false, null, null, resources.interrupt!.Vector, resources.interrupt!.Level, resources.interrupt!.Level).status;
+      },
+      RemoveDevice() {},
+    };
+    setPlaceFinderOf(forgetful, moduleFramePlaceFinder(__filename));
+    const machine = Machine.boot({ ramBytes: 1024 * MiB });
+    const installed = installDriver(machine, forgetful, [machine.bus.functionOf(machine.dmaDevice)]);
+    machine.io.unloadDriver(installed.driverObject);
+    const placeOf = (kind: string) => machine.io.findings.find((f) => f.kind === kind)?.place;
+    assertAcquiredAt(placeOf('device-not-deleted'), __filename, 'IoCreateDevice');
+    assertAcquiredAt(placeOf('interrupt-still-connected'), __filename, 'IoConnectInterrupt');
   });
 
   it('what the kernel acquires for itself, with no driver code running, names no place', () => {

@@ -148,6 +148,16 @@ describe('kernel routines from C', () => {
     assert.equal(app.CreateFile('KernelRoutinesLink').status, STATUS.OBJECT_NAME_NOT_FOUND);
   });
 
+  it('MmMapIoSpace gives C NULL for a range that wraps past 2^64 (a negative PHYSICAL_ADDRESS), and maps a BAR', () => {
+    const { machine, send } = startRoutinesDriver();
+    const wrapping = send(IOCTL.MAP_IO_SPACE, [0xfffff000, 0xffffffff, 16 * PAGE_SIZE], 1);
+    assert.equal(wrapping.request.status, STATUS.SUCCESS, wrapping.request.describe());
+    assert.deepEqual(wrapping.words(), [0], 'NULL');
+    const bar = machine.dmaDevice.registerAddress(0);
+    assert.deepEqual(send(IOCTL.MAP_IO_SPACE, [bar % 2 ** 32, Math.floor(bar / 2 ** 32), PAGE_SIZE], 1).words(), [1], 'the device\'s register BAR maps');
+    assert.equal(machine.kernel.stopped, null);
+  });
+
   it('IoCsqInsertIrpEx queues an IRP under a context and IoCsqRemoveIrp takes that IRP back, once', () => {
     const { machine, send } = startRoutinesDriver();
     const queued = send(IOCTL.CSQ_QUEUE, [], 32, true);

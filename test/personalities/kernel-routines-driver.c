@@ -4,8 +4,8 @@
  * and timers, periodic timers, IRPs it allocates and sends down with a
  * completion routine, contiguous memory, interrupts with
  * KeSynchronizeExecution, IoInitializeDpcRequest, programmed I/O through
- * ports and register buffers, symbolic links, and cancel-safe queue
- * contexts. Each IOCTL runs one group and reports what it saw in its output
+ * ports and register buffers, symbolic links, cancel-safe queue contexts
+ * and MmMapIoSpace. Each IOCTL runs one group and reports what it saw in its output
  * buffer (METHOD_BUFFERED, ULONGs).
  */
 #include <wdm.h>
@@ -28,6 +28,7 @@ DMA_CONFORMANCE_DRIVER("kernel-routines-c", "read-write-direct", "Exercises work
 #define IOCTL_DPC_REQUEST ROUTINES_IOCTL(12)
 #define IOCTL_PROGRAMMED_IO ROUTINES_IOCTL(13)
 #define IOCTL_LINK ROUTINES_IOCTL(14)
+#define IOCTL_MAP_IO_SPACE ROUTINES_IOCTL(15)
 
 /* The DMA test device: its FIFO data register in BAR0 and its I/O ports (dma-test-device-registers.ts). */
 #define REG_STATUS 0x0c
@@ -67,7 +68,7 @@ typedef struct _DEVICE_EXTENSION {
 } DEVICE_EXTENSION, *PDEVICE_EXTENSION;
 
 static WCHAR DeviceNameText[] = u"\\Device\\KernelRoutines0";
-static WCHAR LinkNameText[] = u"\\DosDevices\\KernelRoutinesLink";
+static WCHAR LinkNameText[] = L"\\DosDevices\\KernelRoutinesLink";
 static UNICODE_STRING DeviceName = { sizeof DeviceNameText - sizeof(WCHAR), sizeof DeviceNameText, DeviceNameText };
 static UNICODE_STRING LinkName = { sizeof LinkNameText - sizeof(WCHAR), sizeof LinkNameText, LinkNameText };
 
@@ -407,6 +408,18 @@ static NTSTATUS Link(PIRP Irp) {
   return Complete(Irp, STATUS_SUCCESS, sizeof(ULONG));
 }
 
+/* Input: the physical address (low, high) and a length: map it with MmMapIoSpace; output 1 when it was mapped (and unmapped again), 0 for NULL. */
+static NTSTATUS MapIoSpace(PIRP Irp) {
+  PULONG io = Irp->AssociatedIrp.SystemBuffer;
+  PHYSICAL_ADDRESS address;
+  address.QuadPart = (LONGLONG)(((ULONGLONG)io[1] << 32) | io[0]);
+  ULONG length = io[2];
+  PVOID mapped = MmMapIoSpace(address, length, MmNonCached);
+  if (mapped) MmUnmapIoSpace(mapped, length);
+  io[0] = mapped != NULL;
+  return Complete(Irp, STATUS_SUCCESS, sizeof(ULONG));
+}
+
 static NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   switch (IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.IoControlCode) {
@@ -425,6 +438,7 @@ static NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     case IOCTL_DPC_REQUEST: return RequestDpc(ext, Irp);
     case IOCTL_PROGRAMMED_IO: return ProgrammedIo(ext, Irp);
     case IOCTL_LINK: return Link(Irp);
+    case IOCTL_MAP_IO_SPACE: return MapIoSpace(Irp);
     default: return Complete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
   }
 }

@@ -40,6 +40,8 @@ const dir = temporaryFolder({
     '    Given the tooling test machine stops with bug check 0x4E',
     '  Scenario: a step nobody defined',
     '    Given nothing defines this step',
+    '  Scenario: a step two definitions match',
+    '    Given the tooling test step is ambiguous',
     '  @rule:PGE-1',
     '  Scenario: a misspelt rule family',
     '    Then no RAM lies above 4 GiB',
@@ -59,6 +61,8 @@ const dir = temporaryFolder({
     `const { Given } = require(${JSON.stringify(path.join(ROOT, 'node_modules', '@cucumber', 'cucumber'))});`,
     `const { BugCheck } = require(${JSON.stringify(path.join(ROOT, 'src', 'machine', 'bug-check'))});`,
     `Given('the tooling test machine stops with bug check {hex}', function (code) { throw new BugCheck(code, 0x99, 0x1234, 0, 0, 'the tooling test stopped it'); });`,
+    `Given('the tooling test step is ambiguous', function () {});`,
+    `Given(/^the tooling test step is (ambiguous)$/, function () {});`,
     '',
   ].join('\n'),
 });
@@ -155,6 +159,13 @@ describe('Allure results of a run', () => {
     assert.equal(r.statusDetails?.message, 'undefined step: no step definition matches "nothing defines this step"');
     assert.deepEqual(categoryOf(r), ['Test defect: undefined or ambiguous step']);
     assert.match(output, /Undefined step: a step of a feature matches no step definition .* docs\/STEPS\.md/);
+  });
+
+  it('an ambiguous step makes the scenario broken, not passed, and names the step', () => {
+    const r = result('a step two definitions match');
+    assert.equal(r.status, 'broken');
+    assert.match(r.statusDetails?.message ?? '', /^ambiguous step: several step definitions match "the tooling test step is ambiguous"\n/);
+    assert.deepEqual(categoryOf(r), ['Test defect: undefined or ambiguous step']);
   });
 
   it('a failed Before hook makes the scenario broken, not skipped, with the hook\'s message', () => {

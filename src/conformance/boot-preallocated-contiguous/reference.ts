@@ -127,17 +127,15 @@ export class RingDevice extends ReferenceDevice {
     const options = view.getUint32(8, true) | DMA_OPTION.KERNEL_BUFFER_ALLOC;
     const fromDevice = (options & DMA_OPTION.FROM_DEVICE) !== 0;
     const toDevice = (options & DMA_OPTION.TO_DEVICE) !== 0;
-    // Every buffer must fit the descriptor ring; exactly one direction per ring.
-    if (bytes === 0 || count === 0 || count > RING_MAXIMUM_BUFFERS || fromDevice === toDevice || Math.ceil(bytes / this.maxTransfer) > this.ring!.capacity) {
-      return this.completeNow(irp, STATUS.INVALID_PARAMETER, 0);
-    }
+    // Exactly one direction per ring.
+    if (!this.ringShapeAllowed(bytes, count) || fromDevice === toDevice) return this.completeNow(irp, STATUS.INVALID_PARAMETER, 0);
     const rings = location.FileObject!.FsContext as OpenRings;
     if ((fromDevice ? rings.fromDevice : rings.toDevice) !== null) return this.completeNow(irp, STATUS.INVALID_DEVICE_REQUEST, 0);
     const ring: RingBuffer[] = [];
     for (let i = 0; i < count; i++) {
       const buffer = this.takeRingBuffer(bytes, options);
       if (!buffer) {
-        for (const b of ring) this.releaseRingBuffer(b);
+        this.giveBackUnfinishedRing(ring);
         return this.completeNow(irp, STATUS.INSUFFICIENT_RESOURCES, 0);
       }
       ring.push(buffer);
@@ -172,6 +170,21 @@ export class RingDevice extends ReferenceDevice {
   }
 
   // --- the named steps -----------------------------------------------------------
+
+  /**
+   * The ring a set-up may ask for: 1 to RING_MAXIMUM_BUFFERS buffers (both
+   * ends included) of at least a byte each, every buffer fitting the
+   * descriptor ring. The count and the size are checked apart, so their
+   * product, which may pass 4 GiB, is never computed.
+   */
+  protected ringShapeAllowed(bytes: number, count: number): boolean {
+    return bytes !== 0 && count !== 0 && count <= RING_MAXIMUM_BUFFERS && Math.ceil(bytes / this.maxTransfer) <= this.ring!.capacity;
+  }
+
+  /** A set-up that failed part-way gives back every buffer it took, boot-preallocated ones included (CONT-3). */
+  protected giveBackUnfinishedRing(ring: readonly RingBuffer[]): void {
+    for (const b of ring) this.releaseRingBuffer(b);
+  }
 
   /**
    * One contiguous ring buffer (CONT-3): a boot-preallocated one whose size

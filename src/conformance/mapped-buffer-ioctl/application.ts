@@ -13,11 +13,12 @@ import type { UserBuffer } from '../../kernel/io/application';
 import { RaisedStatus, STATUS } from '../../machine/ntstatus';
 import { KiB, MiB, formatAddress, formatBytes } from '../../contracts/units';
 import { ALL_FAILURES, ClassProtocol } from '../class-protocol';
-import { IOCTL_MAPPED_MAP, IOCTL_MAPPED_TRANSFER, MAP_OUTPUT_BYTES, TRANSFER_INPUT_BYTES, decodeMapOutput, encodeTransferOrder } from './interface';
+import { IOCTL_MAPPED_MAP, IOCTL_MAPPED_TRANSFER, MAPPED_BUFFER_MAXIMUM, MAP_OUTPUT_BYTES, TRANSFER_INPUT_BYTES, decodeMapOutput, encodeTransferOrder } from './interface';
 import type { Expectation, TrackedRequest } from '../../workload/request-ledger';
 import { encodeU32 } from '../../contracts/little-endian';
 import type { WorkloadApplication } from '../../workload/workload-application';
 import type { RuleRef } from '../../rules/rule-ref';
+import { failCallNumber, restoreCalls } from '../../workload/machine-events';
 
 /** The rules the class's requests and data guard. */
 export const MAPPED_BUFFER_RULES = { map: 'CONT-6', transfer: 'DEV-2', data: 'CONT-6' } as const satisfies Record<string, RuleRef>;
@@ -111,6 +112,17 @@ export class MappedBufferClient {
   transferOutside(offset: number, bytes: number): TrackedRequest {
     return this.order(offset, bytes, 0, false, { kind: 'error', why: 'a range outside the mapped buffer' }, false);
   }
+
+  /**
+   * A transfer of `bytes` (2 or more) whose offset is so near 4 GiB that
+   * offset + bytes, summed in a ULONG, wraps to half of `bytes`: a range
+   * that ends inside the buffer only for a driver that computes its end in
+   * 32 bits (hostile input): it must fail.
+   */
+  transferWrapping(bytes: number): TrackedRequest {
+    if (bytes < 2) throw new Error(`a range whose end wraps past 4 GiB needs at least 2 bytes, not ${bytes}`);
+    return this.order(2 ** 32 - Math.floor(bytes / 2), bytes, 0, false, { kind: 'error', why: 'a range whose end wraps past 4 GiB' }, false);
+  }
 }
 
 const clients = new WeakMap<WorkloadApplication, MappedBufferClient>();
@@ -122,8 +134,17 @@ export function mappedBufferClientOf(app: WorkloadApplication): MappedBufferClie
   return client;
 }
 
-/** The size of the buffer each application asks the driver to map into it. */
-const MAPPED_BUFFER_BYTES = 1 * MiB + 3 * KiB;
+/**
+ * The size of the buffer each application asks the driver to map into it:
+ * an uneven size, and for the second application of a workload the largest
+ * the class allows, so the fuzzer and the sweep reach the class's maximum.
+ */
+const MAPPED_BUFFER_BYTES = [1 * MiB + 3 * KiB, MAPPED_BUFFER_MAXIMUM] as const;
+
+function mappedBufferBytesFor(app: WorkloadApplication): number {
+  const started = [...app.workload.applications.values()].indexOf(app);
+  return MAPPED_BUFFER_BYTES[started % MAPPED_BUFFER_BYTES.length]!;
+}
 
 export const mappedBufferIoctlProtocol: ClassProtocol = {
   conformanceClass: 'mapped-buffer-ioctl',
@@ -134,11 +155,21 @@ export const mappedBufferIoctlProtocol: ClassProtocol = {
   ...ALL_FAILURES,
   endOracles: [],
   afterOpen(app) {
-    mappedBufferClientOf(app).map(MAPPED_BUFFER_BYTES);
-    return mappedBufferClientOf(app).view !== null;
+    const client = mappedBufferClientOf(app);
+    const bytes = mappedBufferBytesFor(app);
+    // The third application's first map request fails part-way, its buffer and first MDL had and its second MDL not:
+    // the driver must give back what it took. Skipped while other failures are armed.
+    if ([...app.workload.applications.values()].indexOf(app) === 2 && !app.workload.conditions.has('resources-failing')) {
+      failCallNumber(app.workload, 'IoAllocateMdl', 'driver', 2);
+      const partWay = client.map(bytes);
+      restoreCalls(app.workload);
+      if (partWay.request.status === STATUS.SUCCESS) return client.view !== null; // the driver retried and got its MDL
+    }
+    client.map(bytes);
+    return client.view !== null;
   },
   setUpAgain(app) {
-    mappedBufferClientOf(app).map(MAPPED_BUFFER_BYTES, undefined, { kind: 'error', why: 'a second map request on one handle' });
+    mappedBufferClientOf(app).map(mappedBufferBytesFor(app), undefined, { kind: 'error', why: 'a second map request on one handle' });
   },
   transfer(app, direction, size, offsetIntoPage, overlapped) {
     const client = mappedBufferClientOf(app);
@@ -159,10 +190,11 @@ export const mappedBufferIoctlProtocol: ClassProtocol = {
   hostile(app, kind, size) {
     const client = mappedBufferClientOf(app);
     const length = client.view!.length;
-    // The class's hostile input is a range outside the driver's buffer: past its end, straddling it, or far beyond.
+    // The class's hostile input is a range outside the driver's buffer: past its end, straddling it, or far beyond,
+    // at an offset whose sum with the length wraps a ULONG.
     switch (kind) {
       case 'kernel address':
-        return client.transferOutside(2 ** 31, size);
+        return client.transferWrapping(Math.max(2, size));
       case 'freed buffer':
         return client.transferOutside(length, size);
       case 'too short buffer':

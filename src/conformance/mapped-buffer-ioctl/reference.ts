@@ -116,13 +116,23 @@ export class MappedBufferDevice extends ReferenceDevice {
     const k = this.k;
     const input = bufferedInput(k, irp, 4);
     const bytes = input?.getUint32(0, true) ?? 0;
-    if (!input || open.buffer || bytes === 0 || bytes > MAPPED_BUFFER_MAXIMUM) return completeRequest(k, irp, STATUS.INVALID_PARAMETER);
+    if (!input || open.buffer || !this.sizeAllowed(bytes)) return completeRequest(k, irp, STATUS.INVALID_PARAMETER);
     if (k.IoGetCurrentIrpStackLocation(irp).Parameters.DeviceIoControl.OutputBufferLength < MAP_OUTPUT_BYTES) return completeRequest(k, irp, STATUS.BUFFER_TOO_SMALL);
     const made = this.mappedBufferFor(bytes);
     if (typeof made === 'number') return completeRequest(k, irp, made);
     open.buffer = made;
     bufferedOutput(k, irp, encodeMapOutput(made.userVa, made.bytes));
     return completeRequest(k, irp, STATUS.SUCCESS, MAP_OUTPUT_BYTES);
+  }
+
+  /** The interface's sizes: 1 byte up to MAPPED_BUFFER_MAXIMUM, both ends included. */
+  protected sizeAllowed(bytes: number): boolean {
+    return bytes >= 1 && bytes <= MAPPED_BUFFER_MAXIMUM;
+  }
+
+  /** The transfer's range lies inside the buffer; the order's u32 fields are summed as numbers, so a hostile offset cannot wrap. */
+  protected rangeInsideBuffer(order: TransferOrder, buffer: MappedBuffer): boolean {
+    return order.bytes !== 0 && order.offset + order.bytes <= buffer.bytes;
   }
 
   /** A new buffer: allocated, described, and mapped into the current (requesting) process; or the failure status. */
@@ -133,8 +143,7 @@ export class MappedBufferDevice extends ReferenceDevice {
     const mdl = k.IoAllocateMdl(systemVa, bytes, false, false, null);
     const partial = mdl ? k.IoAllocateMdl(systemVa, bytes, false, false, null) : null;
     if (!mdl || !partial) {
-      if (mdl) k.IoFreeMdl(mdl);
-      k.ExFreePoolWithTag(systemVa, POOL_TAG);
+      this.freeUnfinishedBuffer(systemVa, mdl);
       return STATUS.INSUFFICIENT_RESOURCES;
     }
     k.MmBuildMdlForNonPagedPool(mdl);
@@ -147,6 +156,12 @@ export class MappedBufferDevice extends ReferenceDevice {
       return status;
     }
     return buffer;
+  }
+
+  /** A buffer whose second MDL (or first) could not be had: the MDL it has, then the memory. */
+  protected freeUnfinishedBuffer(systemVa: number, mdl: MDL | null): void {
+    if (mdl) this.k.IoFreeMdl(mdl);
+    this.k.ExFreePoolWithTag(systemVa, POOL_TAG);
   }
 
   /** Memory that cannot be paged: non-paged pool (PAGE-1, PAGE-7). */
@@ -239,7 +254,7 @@ export class MappedBufferDevice extends ReferenceDevice {
     const input = bufferedInput(this.k, irp, TRANSFER_INPUT_BYTES);
     const order = input ? decodeTransferOrder(input) : null;
     const buffer = open.buffer;
-    if (!order || !buffer || order.bytes === 0 || order.offset + order.bytes > buffer.bytes) return completeRequest(this.k, irp, STATUS.INVALID_PARAMETER);
+    if (!order || !buffer || !this.rangeInsideBuffer(order, buffer)) return completeRequest(this.k, irp, STATUS.INVALID_PARAMETER);
     irp.Tail.Overlay.DriverContext[0] = order;
     this.k.IoCsqInsertIrp(this.queue, irp, null);
     this.startNext();

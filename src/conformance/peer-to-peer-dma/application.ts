@@ -17,7 +17,7 @@ import type { Expectation, TrackedRequest } from '../../workload/request-ledger'
 import type { Workload } from '../../workload/workload';
 import type { WorkloadApplication } from '../../workload/workload-application';
 import { ALL_FAILURES, ClassProtocol } from '../class-protocol';
-import { IOCTL_P2P_TRANSFER, P2P_ORDER_BYTES, encodePeerOrder } from './interface';
+import { IOCTL_P2P_TRANSFER, P2P_ORDER_BYTES, P2P_TRANSFER_MAXIMUM, encodePeerOrder } from './interface';
 
 /** The rule every request and data check of the class guards: device to device, through the peer's memory range only. */
 export const PEER_TO_PEER_RULE = 'DEV-6';
@@ -130,6 +130,17 @@ export class PeerToPeerClient {
     return this.outside(2 ** 64 - PAGE_SIZE, Math.max(bytes, PAGE_SIZE + 1), 'whose end wraps past the top of the address space');
   }
 
+  /**
+   * A range that starts a page into the application's window and is 4 GiB
+   * less a page long: summed in 32 bits, its end wraps to the window's own
+   * start, inside the BAR; summed as the bus does, it runs far past the
+   * BAR's end, and it is longer than the class's longest transfer.
+   */
+  wrappingPast4GiB(): TrackedRequest {
+    const window = this.requireWindow();
+    return this.outside(window.busAddress + PAGE_SIZE, 2 ** 32 - PAGE_SIZE, 'whose end wraps past 4 GiB when summed in 32 bits');
+  }
+
   /** Host RAM passed as if it were a BAR: the physical address of kernel memory that must come out unchanged. */
   ramAsBar(bytes: number): TrackedRequest | null {
     const guard = guardedKernelBuffer(this.app.workload, bytes);
@@ -190,7 +201,13 @@ export const peerToPeerDmaProtocol: ClassProtocol = {
   ...ALL_FAILURES,
   endOracles: [deviceToDeviceOracle],
   afterOpen(app) {
-    return peerToPeerClientOf(app).acquireWindow();
+    // The third application started gets a window of the class's longest transfer and has the device write all of it
+    // (not an earlier one: the sweep's standard workload, which fails each of its calls in turn, stays short).
+    const client = peerToPeerClientOf(app);
+    if ([...app.workload.applications.values()].indexOf(app) !== 2) return client.acquireWindow();
+    if (!client.acquireWindow(P2P_TRANSFER_MAXIMUM)) return false;
+    client.toPeer(0, P2P_TRANSFER_MAXIMUM);
+    return true;
   },
   transfer(app, direction, size, offsetIntoPage, overlapped) {
     const client = peerToPeerClientOf(app);

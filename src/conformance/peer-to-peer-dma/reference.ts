@@ -157,6 +157,11 @@ export class PeerToPeerDevice extends ReferenceDevice {
   }
 
   /** The request's range lies wholly inside one peer BAR (DEV-6). */
+  /** The interface's lengths: 1 byte up to P2P_TRANSFER_MAXIMUM, both ends included. */
+  protected transferLengthAllowed(bytes: number): boolean {
+    return bytes >= 1 && bytes <= P2P_TRANSFER_MAXIMUM;
+  }
+
   protected insidePeerWindow(order: PeerTransferOrder): boolean {
     return this.peerWindows.some((w) => order.peerAddress >= w.base && order.peerAddress + order.bytes <= w.base + w.size);
   }
@@ -231,7 +236,7 @@ export class PeerToPeerDevice extends ReferenceDevice {
     const k = this.k;
     const input = bufferedInput(k, irp, P2P_ORDER_BYTES);
     const order = input ? decodePeerOrder(input) : null;
-    if (!order || order.bytes === 0 || order.bytes > P2P_TRANSFER_MAXIMUM || !this.insidePeerWindow(order)) return completeRequest(k, irp, STATUS.INVALID_PARAMETER);
+    if (!order || !this.transferLengthAllowed(order.bytes) || !this.insidePeerWindow(order)) return completeRequest(k, irp, STATUS.INVALID_PARAMETER);
     const mapping = this.mapPeer(order);
     if (typeof mapping === 'number') return completeRequest(k, irp, mapping);
     irp.Tail.Overlay.DriverContext[0] = order;

@@ -56,12 +56,12 @@ export class SharedBufferClient {
     return this.app.handle;
   }
 
-  /** Register a queue with room for `entries` entries; it must succeed. */
-  registerQueue(entries: number): TrackedRequest {
-    const queue = this.app.allocate(queueBytes(entries));
+  /** Register a queue with room for `entries` entries, and `slack` bytes more, too few for another entry; it must succeed. */
+  registerQueue(entries: number, slack = 0): TrackedRequest {
+    const queue = this.app.allocate(queueBytes(entries) + slack);
     this.queue = queue;
     this.seen = 0; // a new queue (a reopened handle's) starts empty
-    return this.register(queue.address, queue.length, { kind: 'success', length: 0 }, `registration of ${this.app.name}'s queue of ${entries} entries`);
+    return this.register(queue.address, queue.length, { kind: 'success', length: 0 }, `registration of ${this.app.name}'s queue of ${entries} entries${slack ? ` and ${formatBytes(slack)} more` : ''}`);
   }
 
   /** Register a queue region the application does not own (hostile input); it must fail. */
@@ -276,8 +276,10 @@ export const sharedBufferIoctlProtocol: ClassProtocol = {
         break;
       }
       case 'too short buffer': {
-        const region = hostile.allocate(QUEUE_HEADER_BYTES);
-        tracked = client.registerQueueAt(region.address, QUEUE_HEADER_BYTES, 'a region too short for one entry');
+        // Only the header, or the header and part of an entry (a byte short of one at most).
+        const bytes = QUEUE_HEADER_BYTES + (size % 2 === 0 ? 0 : 1 + (size % (QUEUE_ENTRY_BYTES - 1)));
+        const region = hostile.allocate(bytes);
+        tracked = client.registerQueueAt(region.address, bytes, 'a region too short for one entry');
         break;
       }
     }

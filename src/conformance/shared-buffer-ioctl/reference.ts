@@ -168,7 +168,7 @@ export class SharedBufferDevice extends ReferenceDevice {
     if (!input) return completeRequest(k, irp, STATUS.INVALID_PARAMETER);
     if (open.queue) return completeRequest(k, irp, STATUS.INVALID_PARAMETER);
     const { address, bytes } = decodeQueueRegistration(input);
-    const capacity = queueCapacity(bytes);
+    const capacity = this.queueCapacityOf(bytes);
     if (capacity < 1) return completeRequest(k, irp, STATUS.INVALID_PARAMETER);
     const mdl = k.IoAllocateMdl(address, bytes, false, false, null);
     if (!mdl) return completeRequest(k, irp, STATUS.INSUFFICIENT_RESOURCES);
@@ -185,6 +185,11 @@ export class SharedBufferDevice extends ReferenceDevice {
     k.RtlZeroMemory(systemVa, QUEUE_HEADER_BYTES);
     open.queue = { mdl, systemVa, capacity };
     return completeRequest(k, irp, STATUS.SUCCESS);
+  }
+
+  /** Whole entries the region holds after its header: a partial entry at the end is no room (the interface's queueCapacity). */
+  protected queueCapacityOf(bytes: number): number {
+    return queueCapacity(bytes);
   }
 
   /** Probe and lock the queue region for the caller; a bad address raises, which is caught and becomes the request's status (PAGE-3). */

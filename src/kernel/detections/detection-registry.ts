@@ -127,6 +127,12 @@ const detections = [
     proofs: [{ driverClass: 'shared-buffer-ioctl', faultyDriver: 'adapter-sized-by-descriptor', scenario: 'With the verifier only recording, a buffer longer than the adapter\'s map registers fails its request under SG-1' }],
   },
   {
+    id: 'QUEUED-LIST-IN-BUFFER-DIAGNOSIS',
+    detects: 'a build over a list the device has moved nothing through, whose request is still outstanding (queued in the driver), is diagnosed SG-5, not a list never put back',
+    site: 'diagnoseListBufferInUse (src/diagnosis/list-rules.ts)',
+    proofs: [{ driverClass: 'storage-forward-progress', faultyDriver: 'reserve-reused-while-held', scenario: 'Requests already issued complete after non-paged pool runs out' }],
+  },
+  {
     id: 'SIMULATOR-DEFECT-CLASSIFICATION',
     detects: 'an error thrown by the simulator\'s own code is a defect of the simulator, not a verdict on the driver',
     site: 'isSimulatorError (src/diagnosis/simulator-defect.ts)',

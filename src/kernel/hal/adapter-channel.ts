@@ -21,7 +21,7 @@ import type { DmaAdapter, Out, PHYSICAL_ADDRESS } from './dma-adapter';
 import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
 import { PagePiece } from './device-address-space';
 import { MapRegisterBase } from './map-registers';
-import { mdlPagesAreLocked, pageChunks } from './mdl-pages';
+import { mdlPagesAreLocked, forEachPageChunk } from './mdl-pages';
 import { detectionEnabled } from '../detections/detection-switch';
 
 export type IO_ALLOCATION_ACTION = 'KeepObject' | 'DeallocateObject' | 'DeallocateObjectKeepRegisters';
@@ -193,22 +193,23 @@ export class AdapterChannel {
     let previousPfn = -1;
     const bounced: BouncedPage[] = [];
     let register = firstRegister;
-    for (const chunk of pageChunks([{ mdl, va: currentVa, length: wanted }])) {
-      if (register >= base.count || chunk.pfn < 0) break;
+    forEachPageChunk([{ mdl, va: currentVa, length: wanted }], (chunk) => {
+      if (register >= base.count || chunk.pfn < 0) return false;
       const pa = chunk.pfn * PAGE_SIZE + chunk.offset;
       const bounce = regs.needsBounce(pa, chunk.length);
-      if (pieces.length > 0 && (bounce || chunk.pfn !== previousPfn + 1)) break; // one element: stop at a break in contiguity
+      if (pieces.length > 0 && (bounce || chunk.pfn !== previousPfn + 1)) return false; // one element: stop at a break in contiguity
       if (bounce) {
         const bouncePa = regs.bouncePage(base, register).pa + chunk.offset;
         if (writeToDevice) regs.copy(pa, bouncePa, chunk.length, true);
         bounced.push({ originalPa: pa, bouncePa, length: chunk.length });
         pieces.push({ physicalAddress: bouncePa, length: chunk.length });
-        break; // a bounce page stands alone
+        return false; // a bounce page stands alone
       }
       pieces.push({ physicalAddress: pa, length: chunk.length });
       previousPfn = chunk.pfn;
       register++;
-    }
+      return true;
+    });
     if (pieces.length === 0) return none(); // the MDL describes no frames (never locked)
     const device = a.addressing.map(pieces, !writeToDevice);
     if (!device) return none(); // the device's IOVA space is exhausted

@@ -72,8 +72,12 @@ export function transferPosition(mdl: MDL, currentVa: number, pieces: readonly M
   return { later: currentVa !== MmGetMdlVirtualAddress(buffer), last };
 }
 
-/** The pages of the pieces, in transfer order. */
-export function* pageChunks(pieces: readonly MdlPiece[]): Generator<PageChunk> {
+/**
+ * Visit the pages of the pieces, in transfer order, until `visit` returns
+ * false. A callback rather than a generator: the HAL walks every page of
+ * every transfer this way, and a generator's step costs several times more.
+ */
+export function forEachPageChunk(pieces: readonly MdlPiece[], visit: (chunk: PageChunk) => boolean | void): void {
   for (const p of pieces) {
     let va = p.va;
     const end = p.va + p.length;
@@ -81,7 +85,7 @@ export function* pageChunks(pieces: readonly MdlPiece[]): Generator<PageChunk> {
       const offset = va % PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - offset, end - va);
       const index = pageOf(va) - pageOf(p.mdl.StartVa);
-      yield { mdl: p.mdl, va, offset, length: n, pfn: p.mdl.PfnArray[index] ?? -1 };
+      if (visit({ mdl: p.mdl, va, offset, length: n, pfn: p.mdl.PfnArray[index] ?? -1 }) === false) return;
       va += n;
     }
   }

@@ -19,11 +19,12 @@ import { NtStatus, STATUS } from '../../machine/ntstatus';
 import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE, formatAddress, pageOf } from '../../contracts/units';
 import { MDL } from '../mm/mdl';
 import type { DeviceMapping } from '../verifier/dma-verifier';
+import { LIST_IN_BUFFER } from '../verifier/violation-catalog';
 import type { DmaAdapter } from './dma-adapter';
 import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
 import { PagePiece } from './device-address-space';
 import { MapRegisterBase } from './map-registers';
-import { MdlPiece, firstUnlockedMdl, pageChunks, transferPosition, walkMdlChain } from './mdl-pages';
+import { MdlPiece, firstUnlockedMdl, forEachPageChunk, transferPosition, walkMdlChain } from './mdl-pages';
 import { detectionEnabled } from '../detections/detection-switch';
 
 export interface SCATTER_GATHER_ELEMENT {
@@ -312,7 +313,9 @@ export class ScatterGatherLists {
     if (unlocked) {
       a.verifier.report('VER-UNLOCKED-DMA', unlocked.id, 0, writeToDevice ? 0 : 1, `${routine} of MDL #${unlocked.id}, whose pages are not locked (PAGE-1)`);
       // Recording only: go on with whatever frames the MDL still names, as the real HAL would.
-      for (const c of pageChunks(walk.pieces)) if (c.pfn < 0) return STATUS.INVALID_PARAMETER;
+      let unmapped = false;
+      forEachPageChunk(walk.pieces, (c) => !(unmapped = c.pfn < 0));
+      if (unmapped) return STATUS.INVALID_PARAMETER;
     }
     return walk;
   }
@@ -332,8 +335,10 @@ export class ScatterGatherLists {
     for (const r of this.live) {
       const b = r.callerBuffer;
       if (b && b.va < va + bytes && va < b.va + b.length) {
-        // P4 says whether the list there still waits for its deferred execution routine: its transfer has not started (SG-5, not a list never put back).
-        a.verifier.report('VER-SG-BUFFER-IN-USE', va, a.id, r.routinePending ? 1 : 0, `BuildScatterGatherList into ${formatAddress(va)}, which still holds a list not put back${r.routinePending ? ', whose execution routine the HAL deferred and has not run yet' : ''} (its private data is overwritten)`);
+        // P3 and P4 say whose list is there and whether its transfer has started: one not started is still in use (SG-5), not a list never put back.
+        const state = r.routinePending ? LIST_IN_BUFFER.routineDeferred : a.verifier.deviceReached(r.mapping) ? LIST_IN_BUFFER.moved : LIST_IN_BUFFER.notStarted;
+        const how = state === LIST_IN_BUFFER.routineDeferred ? ', whose execution routine the HAL deferred and has not run yet' : state === LIST_IN_BUFFER.notStarted ? ', through which the device has moved nothing yet' : '';
+        a.verifier.report('VER-SG-BUFFER-IN-USE', va, r.mdlId, state, `BuildScatterGatherList into ${formatAddress(va)}, which still holds a list of MDL #${r.mdlId} not put back${how} (its private data is overwritten)`);
         return;
       }
     }
@@ -346,7 +351,7 @@ export class ScatterGatherLists {
     const physical: PagePiece[] = [];
     const bounced: { originalPa: number; bouncePa: number; length: number; mdl: MDL }[] = [];
     let register = 0;
-    for (const c of pageChunks(pieces)) {
+    forEachPageChunk(pieces, (c) => {
       const pa = c.pfn * PAGE_SIZE + c.offset;
       if (regs.needsBounce(pa, c.length)) {
         const bouncePa = regs.bouncePage(base, register).pa + c.offset;
@@ -356,20 +361,22 @@ export class ScatterGatherLists {
         physical.push({ physicalAddress: pa, length: c.length });
       }
       register++;
-    }
+    });
     const device = a.addressing.map(physical, !writeToDevice);
     if (!device) return null;
     if (writeToDevice) for (const b of bounced) regs.copy(b.originalPa, b.bouncePa, b.length, true);
     const elements: { Address: number; Length: number }[] = [];
-    physical.forEach((p, i) => {
+    for (let i = 0; i < physical.length; i++) {
       const address = device.addresses[i]!;
       const last = elements[elements.length - 1];
-      if (last && last.Address + last.Length === address) last.Length += p.length;
-      else elements.push({ Address: address, Length: p.length });
-    });
+      if (last && last.Address + last.Length === address) last.Length += physical[i]!.length;
+      else elements.push({ Address: address, Length: physical[i]!.length });
+    }
     a.kernel.clock.charge(COST.sgElementBuild.ns * elements.length, 'hal:sg-element');
     const list: SCATTER_GATHER_LIST = { NumberOfElements: elements.length, Elements: elements };
-    const mapping = a.map('scatter-gather-list', elements.map((e) => ({ address: e.Address, length: e.Length })), mdlId, writeToDevice, `scatter/gather list of MDL #${mdlId}`);
+    const ranges = new Array<{ address: number; length: number }>(elements.length);
+    for (let i = 0; i < elements.length; i++) ranges[i] = { address: elements[i]!.Address, length: elements[i]!.Length };
+    const mapping = a.map('scatter-gather-list', ranges, mdlId, writeToDevice, `scatter/gather list of MDL #${mdlId}`);
     const r: ListRecord = { adapter: a, list, writeToDevice, base, bounced, mapping, release: device.release, poolVa, callerBuffer, mdlId, acquired, put: false, routinePending: false };
     records.set(list, r);
     this.live.add(r);

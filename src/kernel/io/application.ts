@@ -143,7 +143,8 @@ export class Application {
 
   /** Fill the buffer with the pattern's bytes for stream offsets [streamOffset, streamOffset + length). */
   writePattern(buffer: UserBuffer, pattern: DataPattern, streamOffset = 0): void {
-    this.writeBytes(buffer, pattern.expected(streamOffset, buffer.length));
+    this.checkRange(buffer, 0, buffer.length);
+    this.asApplication(() => this.mm.writeVirtualPattern(buffer.address, buffer.length, pattern, streamOffset, this.process.addressSpace));
   }
 
   /** Compare the buffer with the pattern; the first differing offset, or null when all bytes match. */

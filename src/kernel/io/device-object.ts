@@ -9,6 +9,7 @@ import type { KDPC } from './dpc';
 import type { DeviceResources } from './device-resources';
 import type { DRIVER_OBJECT } from './driver-object';
 import type { IRP } from './irp';
+import type { Acquisition } from '../../machine/driver-place';
 
 export const DO_VERIFY_VOLUME = 0x0002;
 export const DO_BUFFERED_IO = 0x0004;
@@ -40,6 +41,8 @@ export class DEVICE_OBJECT {
   resources: DeviceResources | null = null;
   started = false;
   deleted = false;
+  /** Where the driver created it (IoCreateDevice), for a device object left after RemoveDevice. */
+  createdAt: Acquisition | null = null;
 
   constructor(
     /** A number that identifies the device object in reports (its "address"). */

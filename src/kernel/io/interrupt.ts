@@ -11,6 +11,7 @@ import { NtStatus, STATUS } from '../../machine/ntstatus';
 import type { InterruptLine } from '../../pci/interrupt-line';
 import { DriverExecution } from './driver-execution';
 import type { KSPIN_LOCK } from './spin-lock';
+import type { Acquisition } from '../../machine/driver-place';
 
 export type KSERVICE_ROUTINE = (Interrupt: KINTERRUPT, ServiceContext: unknown) => boolean;
 export type KSYNCHRONIZE_ROUTINE = (SynchronizeContext: unknown) => boolean;
@@ -22,6 +23,8 @@ export class KINTERRUPT {
   calls = 0;
   claimed = 0;
   disconnectFromLine: (() => void) | null = null;
+  /** Where the driver connected it (IoConnectInterrupt), for an interrupt left connected. */
+  connectedAt: Acquisition | null = null;
 
   constructor(
     readonly Vector: number,
@@ -61,6 +64,7 @@ export class InterruptConnections {
     if (!line || typeof ServiceRoutine !== 'function' || SynchronizeIrql < Irql) return { status: STATUS.INVALID_PARAMETER, InterruptObject: null };
     const driver = this.cpu.currentDriver ?? 'kernel';
     const interrupt = new KINTERRUPT(Vector, Irql, SynchronizeIrql, ServiceRoutine, ServiceContext, driver);
+    interrupt.connectedAt = this.cpu.acquisition('IoConnectInterrupt');
     interrupt.disconnectFromLine = line.connect(() => {
       interrupt.calls++;
       const claimed = this.execution.run(driver, 'ISR', { process: null }, () => Boolean(ServiceRoutine(interrupt, ServiceContext)));

@@ -273,7 +273,7 @@ export class IoManager {
     if (declared?.connected) this.interrupts.IoDisconnectInterrupt(declared);
     loaded.declaredInterrupts.delete(fdo);
     if (!fdo.deleted) {
-      this.record('device-not-deleted', name, `${fdo.displayName} still exists after RemoveDevice (IoDeleteDevice was not called)`, []);
+      this.record('device-not-deleted', name, `${fdo.displayName} still exists after RemoveDevice (IoDeleteDevice was not called)`, [], acquiredPlace(fdo.createdAt).place);
       this.IoDeleteDevice(fdo);
     }
     for (const [n, d] of this.interfaceNames) if (d === fdo) this.interfaceNames.delete(n);
@@ -288,7 +288,7 @@ export class IoManager {
     const name = driverObject.DriverName;
     for (const fdo of [...loaded.started]) this.removeDevice(fdo);
     for (const left of this.interrupts.connected(name)) {
-      this.record('interrupt-still-connected', name, `interrupt vector ${left.Vector} is still connected after the driver removed its devices`, []);
+      this.record('interrupt-still-connected', name, `interrupt vector ${left.Vector} is still connected after the driver removed its devices`, [], acquiredPlace(left.connectedAt).place);
       this.interrupts.IoDisconnectInterrupt(left);
     }
     const unload = driverObject.DriverUnload;
@@ -311,6 +311,7 @@ export class IoManager {
       return { status: STATUS.OBJECT_NAME_COLLISION, DeviceObject: null };
     }
     const device = new DEVICE_OBJECT(this.nextId('device'), DriverObject, DeviceName, DeviceType, DeviceCharacteristics, Exclusive);
+    device.createdAt = this.cpu.acquisition('IoCreateDevice');
     device.NextDevice = DriverObject.DeviceObject;
     DriverObject.DeviceObject = device;
     if (DeviceName !== null) this.deviceNames.set(DeviceName, device);
@@ -556,7 +557,8 @@ export class IoManager {
   /**
    * KeWaitForSingleObject on an event or timer: runs the simulated clock until
    * the object is signalled, or until the timeout (100-ns units, negative =
-   * relative; 0 = just test; null = forever). Waiting with a non-zero timeout
+   * relative to now, positive = absolute time since boot, as timers' due
+   * times; 0 = just test; null = forever). Waiting with a non-zero timeout
    * at DISPATCH_LEVEL or above stops the machine. Waiting forever for
    * something that never happens is a DriverHang.
    */
@@ -570,7 +572,8 @@ export class IoManager {
       this.kernel.crash(new BugCheck(0x0a, 0, this.cpu.irql, 0, 0, `KeWaitForSingleObject with a non-zero timeout at IRQL ${this.cpu.irql} by ${this.cpu.currentDriver ?? 'kernel code'}`));
     }
     let timedOut = false;
-    const timer = Timeout === null ? null : this.clock.schedule(Math.abs(Timeout) * 100, 'wait timeout', () => (timedOut = true));
+    const waitNs = Timeout === null ? null : Timeout < 0 ? -Timeout * 100 : Math.max(0, Timeout * 100 - this.clock.now);
+    const timer = waitNs === null ? null : this.clock.schedule(waitNs, 'wait timeout', () => (timedOut = true));
     const who = this.execution.current?.driver ?? this.cpu.currentDriver ?? 'kernel';
     this.runGuarded(() => Object.signaled || timedOut, who, `waiting in KeWaitForSingleObject for ${Object instanceof KEVENT ? Object.name : 'a timer'} that is never signalled`);
     if (timer !== null) this.clock.cancel(timer);

@@ -34,7 +34,8 @@ import {
   isSystemAddress,
 } from './layout';
 import { PagingFile } from './paging-file';
-import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PhysicalMemory } from './physical-memory';
+import type { PagePattern } from './pattern-pages';
+import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PHYSICAL_ADDRESS_LIMIT, PhysicalMemory } from './physical-memory';
 import { Pool, PoolAllocation, PoolType, tagText } from './pool';
 import { Section, SimulatedFile } from './section';
 import { SystemPtes } from './system-ptes';
@@ -369,12 +370,34 @@ export class MemoryManager {
   }
 
   writeVirtual(va: number, data: Uint8Array, as: AddressSpace | null = this.spaceFor(va)): void {
-    checkAccess('write', va, data.length);
-    this.eachPage(va, data.length, (pageVa, off, n, done) => {
+    this.writeVirtualPages(va, data.length, as,
+      (pa, n, done) => this.physical.write(pa, data, done, n),
+      (n, done) => data.subarray(done, done + n));
+  }
+
+  /**
+   * The CPU writes `length` bytes of a pattern's stream from `streamOffset`
+   * at `va`: writeVirtual of those bytes (the same faults, costs and dirty
+   * bits), with the frames holding the pattern instead of the bytes.
+   */
+  writeVirtualPattern(va: number, length: number, pattern: PagePattern, streamOffset: number, as: AddressSpace | null = this.spaceFor(va)): void {
+    this.writeVirtualPages(va, length, as,
+      (pa, n, done) => this.physical.writePattern(pa, n, pattern, streamOffset + done),
+      (n, done) => {
+        const bytes = new Uint8Array(n);
+        pattern.fill(streamOffset + done, bytes);
+        return bytes;
+      });
+  }
+
+  /** A CPU write page by page: faults, costs, then RAM written by `toRam` or device memory given `bytesFor`'s bytes. */
+  private writeVirtualPages(va: number, length: number, as: AddressSpace | null, toRam: (pa: number, n: number, done: number) => void, bytesFor: (n: number, done: number) => Uint8Array): void {
+    checkAccess('write', va, length);
+    this.eachPage(va, length, (pageVa, off, n, done) => {
       const pa = this.cpuPhysical(pageVa, true, as);
       this.chargeCpuAccess(pa, n);
-      if (this.physical.isRam(Math.floor(pa / PAGE_SIZE))) this.physical.write(pa + off, data, done, n);
-      else this.ioSpaceFor(pa).write(pa + off, data.subarray(done, done + n));
+      if (this.physical.isRam(Math.floor(pa / PAGE_SIZE))) toRam(pa + off, n, done);
+      else this.ioSpaceFor(pa).write(pa + off, bytesFor(n, done));
     });
   }
 
@@ -673,10 +696,18 @@ export class MemoryManager {
     return [...this.contiguous].map(([va, c]) => ({ va, ...c }));
   }
 
-  /** MmMapIoSpace: a device's registers in system space, through system PTEs. */
+  /**
+   * MmMapIoSpace: a device's registers in system space, through system PTEs.
+   * NULL when the range cannot be mapped, as Windows returns it: no system
+   * PTEs left, or a range that is no physical range at all (a start a signed
+   * PHYSICAL_ADDRESS makes negative, an end at or past the top of the
+   * physical address space, one that wraps past 2^64 included). What the
+   * driver does with the NULL is its own affair.
+   */
   MmMapIoSpace(physicalAddress: number, numberOfBytes: number, _cacheType: MEMORY_CACHING_TYPE = 'MmNonCached'): number | null {
-    if (!Number.isSafeInteger(physicalAddress) || physicalAddress < 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmMapIoSpace: physical address must be a whole non-negative number, got ${physicalAddress}`);
+    if (!Number.isInteger(physicalAddress)) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmMapIoSpace: physical address must be a whole number, got ${physicalAddress}`);
     if (!Number.isSafeInteger(numberOfBytes) || numberOfBytes <= 0) throw new RaisedStatus(STATUS.INVALID_PARAMETER, `MmMapIoSpace: size must be a positive whole number of bytes, got ${numberOfBytes}`);
+    if (physicalAddress < 0 || physicalAddress + numberOfBytes > PHYSICAL_ADDRESS_LIMIT) return null;
     const offset = physicalAddress % PAGE_SIZE;
     const pages = Math.ceil((offset + numberOfBytes) / PAGE_SIZE);
     if (this.faults.shouldFail('MmMapIoSpace')) return null;

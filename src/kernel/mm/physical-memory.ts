@@ -3,7 +3,9 @@
  *
  * The database is a set of typed arrays, 14 bytes per frame, so a 64 GiB
  * machine boots without an object per page. Page contents are sparse: a frame
- * that was never written has no buffer and reads as zeros.
+ * that was never written has no buffer and reads as zeros, and a frame filled
+ * from a seeded pattern (a device's stream) holds the pattern, not its bytes
+ * (pattern-pages.ts), until something writes other bytes into it.
  *
  * Frames are handed out in a seeded scattered order (a bijection over the
  * frame indices), as on a machine that has run for a while: user buffers come
@@ -15,6 +17,10 @@
 import { BootConfig, FOUR_GIB } from '../../machine/boot-config';
 import { forEachChunk } from '../../machine/chunked-range';
 import { PAGE_SIZE } from '../../contracts/units';
+import { PagePattern, PatternPages } from './pattern-pages';
+
+/** The top of the physical address space: x64 defines at most 52 physical address bits (MAXPHYADDR), so no RAM or BAR reaches past 2^52. */
+export const PHYSICAL_ADDRESS_LIMIT = 2 ** 52;
 
 export const FrameState = {
   /** Not RAM: the device hole below 4 GiB or the first megabyte kept by firmware. */
@@ -119,6 +125,8 @@ export class PhysicalMemory {
   readonly ownerPage: Uint32Array;
 
   private readonly contents = new Map<number, Uint8Array>();
+  /** Frames whose contents are a pattern; a frame is never in both this and `contents`. */
+  private readonly patterned: PatternPages;
   private readonly owners = new Map<number, FrameOwner>();
   private nextOwnerId = 1;
 
@@ -144,6 +152,7 @@ export class PhysicalMemory {
     const storage = restoreFrom?.storage ?? allocatePfnStorage(this.frameLimit);
     if (storage.state.length !== this.frameLimit) throw new RangeError(`PFN storage for ${storage.state.length} frames given to a machine of ${this.frameLimit}`);
     ({ state: this.state, flags: this.flags, lockCount: this.lockCount, shareCount: this.shareCount, owner: this.owner, ownerPage: this.ownerPage } = storage);
+    this.patterned = new PatternPages(this.frameLimit);
     if (!restoreFrom) {
       this.state.fill(FrameState.Free, FIRMWARE_FRAMES, pages(this.lowRamTop));
       if (highBytes > 0) this.state.fill(FrameState.Free, pages(FOUR_GIB), pages(this.highRamTop));
@@ -169,9 +178,19 @@ export class PhysicalMemory {
     return this.freeCount;
   }
 
-  /** Bytes held by page contents (frames ever written and still allocated). */
+  /** Bytes held by stored page contents (frames written with bytes and still allocated); pattern frames hold none. */
   get contentBytes(): number {
     return this.contents.size * PAGE_SIZE;
+  }
+
+  /** Frames whose contents are held as a pattern. */
+  get patternFrames(): number {
+    return this.patterned.count;
+  }
+
+  /** Bytes of simulator memory that describe the pattern frames. */
+  get patternBytes(): number {
+    return this.patterned.bytes;
   }
 
   registerOwner(make: (ownerId: number) => FrameOwner): FrameOwner {
@@ -257,19 +276,33 @@ export class PhysicalMemory {
     this.owner[pfn] = NO_OWNER;
     this.ownerPage[pfn] = 0;
     this.contents.delete(pfn);
+    this.patterned.clear(pfn);
     this.freeStack.push(pfn);
     this.freeCount++;
   }
 
   // --- contents -------------------------------------------------------------
 
-  /** The page's bytes for reading; a shared zero page when never written. */
+  /**
+   * The page's bytes for reading, undefined when it reads as zeros. A pattern
+   * frame's bytes come as a fresh copy: changing it does not change the frame.
+   */
   peekPage(pfn: number): Uint8Array | undefined {
-    return this.contents.get(pfn);
+    const stored = this.contents.get(pfn);
+    if (stored || !this.patterned.has(pfn)) return stored;
+    const bytes = new Uint8Array(PAGE_SIZE);
+    this.patterned.read(pfn, 0, bytes);
+    return bytes;
+  }
+
+  /** Whether the frame's contents are held as a pattern (not stored bytes). */
+  isPatternPage(pfn: number): boolean {
+    return this.patterned.has(pfn);
   }
 
   /**
-   * The page's bytes for writing, created on first write. A CPU write marks
+   * The page's bytes for writing, created on first write (a pattern frame's
+   * bytes are generated into them: it is materialised). A CPU write marks
    * the frame modified, as the processor sets the PTE's dirty bit; a device's
    * write does not (`markDirty` false): no PTE sees DMA, and the memory
    * manager marks such pages modified only when an MDL locked for write
@@ -279,6 +312,10 @@ export class PhysicalMemory {
     let p = this.contents.get(pfn);
     if (!p) {
       p = new Uint8Array(PAGE_SIZE);
+      if (this.patterned.has(pfn)) {
+        this.patterned.read(pfn, 0, p);
+        this.patterned.clear(pfn);
+      }
       this.contents.set(pfn, p);
     }
     if (markDirty) this.flags[pfn]! |= FrameFlag.Dirty;
@@ -288,9 +325,11 @@ export class PhysicalMemory {
   /** Drop the page's contents: it reads as zeros again. */
   zeroPage(pfn: number): void {
     this.contents.delete(pfn);
+    this.patterned.clear(pfn);
   }
 
   setPage(pfn: number, bytes: Uint8Array | undefined): void {
+    this.patterned.clear(pfn);
     if (bytes) this.contents.set(pfn, bytes);
     else this.contents.delete(pfn);
   }
@@ -301,6 +340,7 @@ export class PhysicalMemory {
     forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
       const page = this.contents.get(pfn);
       if (page) out.set(page.subarray(off, off + n), intoOffset + done);
+      else if (this.patterned.has(pfn)) this.patterned.read(pfn, off, out.subarray(intoOffset + done, intoOffset + done + n));
       else out.fill(0, intoOffset + done, intoOffset + done + n);
     });
     return out;
@@ -315,6 +355,53 @@ export class PhysicalMemory {
     forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
       this.pageForWrite(pfn, by === 'cpu').set(data.subarray(from + done, from + done + n), off);
     });
+  }
+
+  /**
+   * Write the pattern's stream from `streamOffset` over `length` bytes at a
+   * physical address: what `write` of `pattern.fill`'s bytes would leave,
+   * held as the pattern wherever the frame can say so (the whole page is
+   * written, or the rest of it is zeros or the adjoining stretch of the same
+   * stream); elsewhere the bytes are stored. A frame shared byte for byte
+   * with a C driver's memory always gets the bytes: the driver reads them
+   * there.
+   */
+  writePattern(physicalAddress: number, length: number, pattern: PagePattern, streamOffset: number, by: 'cpu' | 'device' = 'cpu'): void {
+    this.checkRange('write', physicalAddress, length);
+    if (!Number.isSafeInteger(streamOffset) || streamOffset < 0) throw new RangeError(`physical pattern write: stream offset must be a whole non-negative number, got ${streamOffset}`);
+    // A device burst never crosses a page: that case goes straight to the page, without a callback per call.
+    const first = Math.floor(physicalAddress / PAGE_SIZE);
+    const offset = physicalAddress - first * PAGE_SIZE;
+    if (offset + length <= PAGE_SIZE) {
+      if (length > 0) this.writePatternInPage(first, offset, length, pattern, streamOffset, by);
+      return;
+    }
+    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.writePatternInPage(pfn, off, n, pattern, streamOffset + done, by));
+  }
+
+  /** Bytes [off, off + n) of one frame get the stream from `at`: as the pattern when the frame can say so, else as bytes. */
+  private writePatternInPage(pfn: number, off: number, n: number, pattern: PagePattern, at: number, by: 'cpu' | 'device'): void {
+    const shared = (this.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0;
+    if (!shared && this.patterned.record(pfn, pattern, at - off, off, off + n, !this.contents.has(pfn))) {
+      this.contents.delete(pfn);
+      if (by === 'cpu') this.flags[pfn]! |= FrameFlag.Dirty;
+    } else {
+      pattern.fill(at, this.pageForWrite(pfn, by === 'cpu').subarray(off, off + n));
+    }
+  }
+
+  /**
+   * Whether the `length` bytes at a physical address are known to be the
+   * pattern's stream from `streamOffset` without generating them (every
+   * frame holds that stretch as a pattern). False means "not known": read
+   * the bytes and compare.
+   */
+  holdsPattern(physicalAddress: number, length: number, pattern: PagePattern, streamOffset: number): boolean {
+    let holds = length > 0;
+    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
+      holds &&= this.isRam(pfn) && this.patterned.holds(pfn, off, n, pattern, streamOffset + done);
+    });
+    return holds;
   }
 
   /**
@@ -335,6 +422,8 @@ export class PhysicalMemory {
    * are not part of it: they come from the seed of the machine restored.
    */
   snapshot(): PhysicalMemorySnapshot {
+    // Pattern frames are not kept: snapshots are taken of memory nothing has written yet (src/machine/machine-snapshot.ts).
+    if (this.patterned.count > 0) throw new Error(`a snapshot of physical memory that holds ${this.patterned.count} pattern frame(s) is not supported`);
     const zero = new Set(PFN_ARRAYS.filter((name) => isAllZero(this[name])));
     // An array of zeros is not kept: restore clears its array instead.
     const copy = <T extends PfnStorage[keyof PfnStorage]>(name: keyof PfnStorage, a: T): T => (zero.has(name) ? (a.subarray(0, 0) as T) : (a.slice() as T));

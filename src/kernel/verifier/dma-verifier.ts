@@ -13,7 +13,7 @@
  */
 import { BugCheck, hex } from '../../machine/bug-check';
 import { PASSIVE_LEVEL } from '../../machine/irql';
-import { PAGE_SIZE, formatAddress } from '../../contracts/units';
+import { formatAddress } from '../../contracts/units';
 import type { DeviceRamAccess, DevicePeerAccess, DmaFault, DmaObserver } from '../../pci/dma-observer';
 import type { Kernel } from '../kernel';
 import { DRIVER_VERIFIER_DMA_VIOLATION, ViolationId, violationEntry } from './violation-catalog';
@@ -65,8 +65,14 @@ export class DmaVerifier implements DmaObserver {
   /** Device accesses to RAM checked so far. */
   checkedAccesses = 0;
   peerAccesses = 0;
-  /** Per device: its mappings, and each mapped range indexed by every bus page it touches (a device access looks at one page). */
-  private readonly byDevice = new Map<number, { all: Set<DeviceMapping>; byPage: Map<number, IndexedRange[]> }>();
+  /**
+   * Per device: its mappings, and each mapped range indexed by every 64 KiB
+   * stretch of bus addresses it touches (a device access looks at one or
+   * two), so a range of many pages costs one entry per stretch, not per page.
+   */
+  private readonly byDevice = new Map<number, { all: Set<DeviceMapping>; byStretch: Map<number, IndexedRange[]> }>();
+  /** Mappings the device has moved data through: a list whose transfer has not started has none of its bytes moved. */
+  private readonly reached = new WeakSet<DeviceMapping>();
 
   constructor(private readonly kernel: Kernel) {}
 
@@ -113,16 +119,16 @@ export class DmaVerifier implements DmaObserver {
   registerMapping(m: DeviceMapping): void {
     if (m.requesterId === null) return; // a device off the bus never reaches the observer
     let d = this.byDevice.get(m.requesterId);
-    if (!d) this.byDevice.set(m.requesterId, (d = { all: new Set(), byPage: new Map() }));
+    if (!d) this.byDevice.set(m.requesterId, (d = { all: new Set(), byStretch: new Map() }));
     if (d.all.has(m)) throw new Error(`internal: mapping "${m.label}" registered twice`);
     d.all.add(m);
     for (const r of m.ranges) {
       if (r.length <= 0) continue;
       const piece: IndexedRange = { start: r.address, end: r.address + r.length, m };
-      for (const page of pagesOfRange(r)) {
-        const list = d.byPage.get(page);
+      for (let k = stretchOf(piece.start); k <= stretchOf(piece.end - 1); k++) {
+        const list = d.byStretch.get(k);
         if (list) list.push(piece);
-        else d.byPage.set(page, [piece]);
+        else d.byStretch.set(k, [piece]);
       }
     }
   }
@@ -132,12 +138,14 @@ export class DmaVerifier implements DmaObserver {
     const d = this.byDevice.get(m.requesterId);
     if (!d || !d.all.delete(m)) throw new Error(`internal: mapping "${m.label}" unregistered but not registered`);
     for (const r of m.ranges) {
-      for (const page of pagesOfRange(r)) {
-        const list = d.byPage.get(page);
+      if (r.length <= 0) continue;
+      for (let k = stretchOf(r.address); k <= stretchOf(r.address + r.length - 1); k++) {
+        const list = d.byStretch.get(k);
         if (!list) continue;
-        const left = list.filter((p) => p.m !== m);
-        if (left.length === 0) d.byPage.delete(page);
-        else d.byPage.set(page, left);
+        let kept = 0;
+        for (const p of list) if (p.m !== m) list[kept++] = p;
+        if (kept === 0) d.byStretch.delete(k);
+        else list.length = kept;
       }
     }
   }
@@ -147,11 +155,17 @@ export class DmaVerifier implements DmaObserver {
     return [...(this.byDevice.get(requesterId)?.all ?? [])];
   }
 
+  /** Whether the device has moved any byte through the mapping since it was registered. */
+  deviceReached(m: DeviceMapping): boolean {
+    return this.reached.has(m);
+  }
+
   // --- DmaObserver ------------------------------------------------------------
 
   onDeviceAccess(a: DeviceRamAccess): void {
     this.checkedAccesses++;
     const covering = this.coveringMapping(a.device, a.busAddress, a.length);
+    if (covering) this.reached.add(covering);
     if (!this.kernel.mm.isLockedOrNonPaged(a.pfn)) {
       const owner = this.kernel.physical.ownerOf(a.pfn)?.ownerName ?? 'nobody (free)';
       this.report('VER-UNLOCKED-DMA', covering?.mdlId ?? 0, a.pfn, a.write ? 1 : 0,
@@ -166,7 +180,8 @@ export class DmaVerifier implements DmaObserver {
         `${a.deviceName} ${a.write ? 'wrote' : 'read'} ${a.length} byte(s) at bus address ${formatAddress(a.busAddress)}, outside every buffer mapped for it (${words})`);
       return;
     }
-    if (!this.directionAllowed(a.device, a.busAddress, a.length, a.write)) this.reportDirection(a.device, a.deviceName, a.busAddress, a.length, a.write, covering);
+    // The covering mapping usually allows the direction itself; only when it does not are the others looked at.
+    if (!allowsDirection(covering, a.write) && !this.directionAllowed(a.device, a.busAddress, a.length, a.write)) this.reportDirection(a.device, a.deviceName, a.busAddress, a.length, a.write, covering);
   }
 
   /**
@@ -237,8 +252,10 @@ export class DmaVerifier implements DmaObserver {
       `with WriteToDevice=${covering.writeToDevice ? 'TRUE' : 'FALSE'}: the device may only ${covering.writeToDevice ? 'read' : 'write'} it`);
   }
 
-  onPeerAccess(_a: DevicePeerAccess): void {
+  onPeerAccess(a: DevicePeerAccess): void {
     this.peerAccesses++; // peer-to-peer: nothing crosses RAM, nothing to check here
+    const covering = this.coveringMapping(a.device, a.busAddress, a.length);
+    if (covering) this.reached.add(covering);
   }
 
   // --- internals --------------------------------------------------------------
@@ -247,11 +264,18 @@ export class DmaVerifier implements DmaObserver {
     const d = this.byDevice.get(device);
     if (!d) return null;
     const end = address + length;
-    const pieces: IndexedRange[] = [];
-    for (let page = Math.floor(address / PAGE_SIZE); page <= Math.floor((end - 1) / PAGE_SIZE); page++) {
-      for (const p of d.byPage.get(page) ?? []) if (p.start < end && p.end > address) pieces.push(p);
+    // Usually one range holds the whole access: the overlapping range that starts first (the earliest registered
+    // of those that start there), when it covers the access, is the answer the sweep below would give.
+    let firstPiece: IndexedRange | null = null;
+    for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
+      for (const p of d.byStretch.get(k) ?? []) if (p.start < end && p.end > address && (firstPiece === null || p.start < firstPiece.start)) firstPiece = p;
     }
-    if (pieces.length === 0) return null;
+    if (firstPiece === null || firstPiece.start > address) return null;
+    if (firstPiece.end >= end) return firstPiece.m;
+    const pieces: IndexedRange[] = [];
+    for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
+      for (const p of d.byStretch.get(k) ?? []) if (p.start < end && p.end > address) pieces.push(p);
+    }
     // The access may straddle adjacent ranges (of one or several mappings): sweep their union.
     pieces.sort((x, y) => x.start - y.start);
     let reached = address;
@@ -276,9 +300,9 @@ export class DmaVerifier implements DmaObserver {
   private directionAllowed(device: number, address: number, length: number, write: boolean): boolean {
     const d = this.byDevice.get(device)!;
     const end = address + length;
-    for (let page = Math.floor(address / PAGE_SIZE); page <= Math.floor((end - 1) / PAGE_SIZE); page++) {
-      for (const p of d.byPage.get(page) ?? []) {
-        if (p.start < end && p.end > address && (p.m.writeToDevice === null || p.m.writeToDevice !== write)) return true;
+    for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
+      for (const p of d.byStretch.get(k) ?? []) {
+        if (p.start < end && p.end > address && allowsDirection(p.m, write)) return true;
       }
     }
     return false;
@@ -320,11 +344,16 @@ interface IndexedRange {
   readonly m: DeviceMapping;
 }
 
-function pagesOfRange(r: DeviceRange): number[] {
-  const pages: number[] = [];
-  if (r.length <= 0) return pages;
-  for (let p = Math.floor(r.address / PAGE_SIZE); p <= Math.floor((r.address + r.length - 1) / PAGE_SIZE); p++) pages.push(p);
-  return pages;
+/** A common buffer goes both ways; a streaming mapping lets the device only read (WriteToDevice) or only write. */
+function allowsDirection(m: DeviceMapping, write: boolean): boolean {
+  return m.writeToDevice === null || m.writeToDevice !== write;
+}
+
+/** Bytes of bus address space per index entry of the mapped ranges. */
+const STRETCH_BYTES = 64 * 1024;
+
+function stretchOf(address: number): number {
+  return Math.floor(address / STRETCH_BYTES);
 }
 
 /** A finding as one line, for logs and reports. */

@@ -241,7 +241,7 @@ const entries = [
     parameter1: PROJECT_PARAMETER_BASE + 0x03,
     windows: 'none (the live list\'s private data is overwritten and the HAL corrupts later)',
     linux: 'none',
-    parameters: 'P2 buffer address, P3 adapter, P4 1 when the list the buffer holds still waits for the execution routine the HAL deferred (its transfer has not started), else 0',
+    parameters: 'P2 buffer address, P3 the MDL of the list the buffer holds, P4 how far that list\'s transfer got: 1 its execution routine, deferred by the HAL, has not run; 2 the routine ran but the device has moved no byte through the list; 0 the device has moved bytes through it',
     detector: 'HAL BuildScatterGatherList: the caller\'s buffer overlaps one holding a list not yet put back.',
   },
   {
@@ -287,6 +287,13 @@ const entries = [
 ] as const satisfies readonly ViolationEntry[];
 
 export type ViolationId = (typeof entries)[number]['id'];
+
+/**
+ * P4 of VER-SG-BUFFER-IN-USE: how far the transfer of the list the buffer
+ * holds got. Only a list the device has moved bytes through may have outlived
+ * its transfer; the others are still waiting for theirs.
+ */
+export const LIST_IN_BUFFER = { moved: 0, routineDeferred: 1, notStarted: 2 } as const;
 
 export const VIOLATION_CATALOG: readonly ViolationEntry[] = entries;
 

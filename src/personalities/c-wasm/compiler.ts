@@ -23,6 +23,8 @@ export const C_DRIVER_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'c-drivers')
 export const C_DRIVER_FLAGS: readonly string[] = [
   '--target=wasm32-unknown-unknown', '-O2', '-g', '-ffreestanding', '-nostdlib', '-fno-builtin',
   '-Wall', '-Wextra', '-Werror', '-Wno-unused-parameter',
+  // wchar_t is 16-bit on Windows, so L"..." fits a PWSTR as it does with the WDK.
+  '-fshort-wchar',
   '-Wl,--no-entry', '-Wl,--export-table', '-Wl,--export=__stack_pointer', '-Wl,--export=__heap_base',
   '-Wl,--stack-first', '-Wl,-z,stack-size=65536',
   // Every edge of the driver's control flow counts towards the wall-clock watchdog's check (include/wdm.h).

@@ -10,7 +10,9 @@
  * come from the arrays the booted machine actually holds.
  */
 import { Machine } from '../src/machine/machine';
+import { MachineStore } from '../src/machine/machine-snapshot';
 import { GiB, MiB, PAGE_SIZE } from '../src/contracts/units';
+import type { BootConfig } from '../src/machine/boot-config';
 import { FrameState } from '../src/kernel/mm/physical-memory';
 import { BenchResult } from './bench-result';
 import { collectGarbage, nowNs } from './support/timing';
@@ -61,6 +63,24 @@ export async function run(): Promise<BenchResult[]> {
   const smallPfnBytes = pfnDatabaseBytes(small);
   const smallRamFrames = SMALL_MACHINE.ramBytes / PAGE_SIZE;
 
+  // Restoring instead (src/machine/machine-snapshot.ts), each machine released before the next, as the fuzzer,
+  // the sweep and the scenarios do: the small machine, and the default 8 GiB one every scenario boots.
+  const restoreNs = (overrides: Partial<BootConfig>, booted: number): { restoreNs: number; bootNs: number } => {
+    const store = new MachineStore();
+    store.release(store.boot(overrides));
+    collectGarbage();
+    let at = nowNs();
+    for (let i = 0; i < SMALL_BOOTS; i++) store.release(store.boot({ ...overrides, seed: i + 1 }));
+    const restored = (nowNs() - at) / SMALL_BOOTS;
+    if (booted > 0) return { restoreNs: restored, bootNs: booted };
+    collectGarbage();
+    at = nowNs();
+    for (let i = 0; i < SMALL_BOOTS; i++) Machine.boot({ ...overrides, seed: i + 1 });
+    return { restoreNs: restored, bootNs: (nowNs() - at) / SMALL_BOOTS };
+  };
+  const smallRestore = restoreNs(SMALL_MACHINE, smallBootNs);
+  const defaultRestore = restoreNs({}, 0);
+
   return [
     { name: 'boot 64 GiB machine', value: bootNs / 1e6, unit: 'ms wall clock', targets: [{ comparison: 'at most', value: 1000, source: 'issue 2: well under a second' }], note: 'Machine.boot({ ramBytes: 64 GiB }): PFN database, memory manager, PCI bus with DMA and GPU devices, HAL, I/O manager' },
     { name: 'boot 64 GiB vs typed-array floor (time ratio)', value: bootNs / floorNs, unit: 'x the floor', ratio: true, note: 'boot time divided by writing one byte per RAM frame into memory already mapped; the rest is the OS mapping the fresh pages the boot writes, allocation, and the devices' },
@@ -72,6 +92,11 @@ export async function run(): Promise<BenchResult[]> {
       targets: [{ comparison: 'at most', value: 1, source: 'issue 18: PFN metadata sized to the installed RAM' }],
       note: `${formatFrames(small.physical.state.length)} entries, ${(smallPfnBytes / MiB).toFixed(2)} MiB of PFN arrays, for ${formatFrames(smallRamFrames)} frames of RAM`,
     },
+    { name: 'restore 256 MiB machine', value: smallRestore.restoreNs / 1e6, unit: 'ms wall clock', note: `mean of ${SMALL_BOOTS} restores from its snapshot, each into the memory of the machine released before it` },
+    { name: 'restore vs boot, 256 MiB machine (time ratio)', value: smallRestore.restoreNs / smallRestore.bootNs, unit: 'ratio', ratio: true },
+    { name: 'boot 8 GiB machine (the scenarios\' default)', value: defaultRestore.bootNs / 1e6, unit: 'ms wall clock', note: `mean of ${SMALL_BOOTS} boots` },
+    { name: 'restore 8 GiB machine (the scenarios\' default)', value: defaultRestore.restoreNs / 1e6, unit: 'ms wall clock', note: `mean of ${SMALL_BOOTS} restores from its snapshot, each into the memory of the machine released before it` },
+    { name: 'restore vs boot, 8 GiB machine (time ratio)', value: defaultRestore.restoreNs / defaultRestore.bootNs, unit: 'ratio', ratio: true },
     {
       name: 'first 65,536 frames (256 MiB) handed out after boot', value: firstUseNs / 1e6, unit: 'ms wall clock',
       note: 'physical.allocateFrame in the seeded scattered order right after the boot: the scattered frames touch pages of the PFN arrays the OS has not mapped yet, a cost the boot time does not show',

@@ -30,9 +30,10 @@ export class Machine {
   readonly hal: Hal;
   readonly io: IoManager;
 
-  private constructor(readonly config: BootConfig) {
+  /** `physical`: the machine's memory when it was made before the rest of the boot (src/machine/machine-snapshot.ts). */
+  private constructor(readonly config: BootConfig, physical?: PhysicalMemory) {
     this.rng = new Rng(config.seed);
-    this.physical = new PhysicalMemory(config);
+    this.physical = physical ?? new PhysicalMemory(config);
     this.kernel = new Kernel(config, this.physical, this.clock, this.cpu, this.rng);
     this.iommu = config.iommu ? new Iommu(this.clock) : null;
     this.bus = new PciBus({ config, clock: this.clock, cpu: this.cpu, physical: this.physical, iommu: this.iommu });
@@ -56,6 +57,15 @@ export class Machine {
 
   static boot(overrides: Partial<BootConfig> = {}): Machine {
     return new Machine(defaultBootConfig(overrides));
+  }
+
+  /**
+   * The rest of the boot on physical memory made for `config` and not used
+   * yet (fresh, or restored from a snapshot of fresh memory): what
+   * src/machine/machine-snapshot.ts builds a restored machine with.
+   */
+  static bootOnMemory(config: BootConfig, physical: PhysicalMemory): Machine {
+    return new Machine(config, physical);
   }
 
   get mm() {

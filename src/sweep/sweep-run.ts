@@ -1,7 +1,8 @@
 /**
- * One run of the sweep: a fresh machine, the driver started on it, the
- * class's standard workload, the workload's end, and every oracle's verdict,
- * with the plan's failures injected into the driver's calls on the way.
+ * One run of the sweep: a fresh machine (restored from the snapshot of the
+ * first one booted, src/machine/machine-snapshot.ts), the driver started on
+ * it, the class's standard workload, the workload's end, and every oracle's
+ * verdict, with the plan's failures injected into the driver's calls on the way.
  *
  * An injected failure is a condition of the operation it happens in: the
  * requests outstanding then, and the one being issued, may end in
@@ -13,7 +14,7 @@
 import type { DriverModule } from '../personalities/wdm/contract';
 import type { ClassProtocol } from '../conformance/class-protocol';
 import { BootVariant, bootConfigFor } from '../workload/boot-variants';
-import { Machine } from '../machine/machine';
+import { machines } from '../machine/machine-snapshot';
 import { NT_SUCCESS } from '../machine/ntstatus';
 import { MiB, KiB } from '../contracts/units';
 import { checkWorkload } from '../oracles/conformance-oracles';
@@ -49,7 +50,7 @@ export interface SweepRun {
 }
 
 export function runSweepPlan(driver: DriverModule, protocol: ClassProtocol, plan: FailurePlan, variant: BootVariant = SWEEP_MACHINE): SweepRun {
-  const machine = Machine.boot(bootConfigFor(variant, protocol.bootOptions));
+  const machine = machines.boot(bootConfigFor(variant, protocol.bootOptions));
   let workload: Workload | null = null;
   const counter = DriverCallCounter.install(machine, driver.name, plan, failablePointsOf(protocol), () => {
     if (!workload) return;
@@ -75,9 +76,13 @@ export function runSweepPlan(driver: DriverModule, protocol: ClassProtocol, plan
   } catch (e) {
     const crash = crashOf(e);
     if (!crash) throw e;
+    machines.release(machine);
     return { ...base, findings: [], crash };
   }
-  return { ...base, findings: findings.filter((f) => !excusedBy(w, counter.injected, f)), crash: null };
+  const run = { ...base, findings: findings.filter((f) => !excusedBy(w, counter.injected, f)), crash: null };
+  // The run is judged: what it found is data, and the machine's memory backs the next run's.
+  machines.release(machine);
+  return run;
 }
 
 /** A start refused with a failure status after a failure injected while starting: the driver answered as it must. */

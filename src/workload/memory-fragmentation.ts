@@ -26,8 +26,6 @@ export function fragmentPhysicalMemory(machine: Machine, share = 0.5, processNam
   const pages = Math.floor(machine.physical.freeFrames * share);
   const va = machine.mm.allocateVirtual(process.addressSpace, pages * PAGE_SIZE, { label: 'long-running work' });
   // A page is resident once touched; the working-set limits are hints, nothing trims it here.
-  machine.cpu.inProcess(process, () => {
-    for (let i = 0; i < pages; i++) machine.mm.readVirtual(va + i * PAGE_SIZE, 1);
-  });
+  machine.cpu.inProcess(process, () => machine.mm.touchPages(va, pages));
   return { process, pagesHeld: pages };
 }

@@ -12,7 +12,8 @@
  */
 import { IWorldOptions, World } from '@cucumber/cucumber';
 import { BootConfig } from '../../src/machine/boot-config';
-import { Machine } from '../../src/machine/machine';
+import type { Machine } from '../../src/machine/machine';
+import { machines } from '../../src/machine/machine-snapshot';
 import { WorldParameters, readWorldParameters } from './world-parameters';
 
 export class BootOptionsAfterBoot extends Error {
@@ -21,6 +22,9 @@ export class BootOptionsAfterBoot extends Error {
     this.name = 'BootOptionsAfterBoot';
   }
 }
+
+/** The machine the scenario before this one booted, if any. */
+let lastScenarioMachine: Machine | undefined;
 
 export class ConformanceWorld extends World<WorldParameters> {
   /** Boot options chosen by this scenario; read when the machine boots. */
@@ -43,9 +47,13 @@ export class ConformanceWorld extends World<WorldParameters> {
     });
   }
 
-  /** The scenario's machine, booted on first use. */
+  /** The scenario's machine, booted (or restored from the snapshot of its memory layout) on first use. */
   get machine(): Machine {
-    if (!this.booted) this.booted = Machine.boot(this.bootConfigOverrides());
+    if (!this.booted) {
+      // Scenarios run one after another: the last one's hooks are done with its machine, whose memory the new one reuses.
+      if (lastScenarioMachine) machines.release(lastScenarioMachine);
+      this.booted = lastScenarioMachine = machines.boot(this.bootConfigOverrides());
+    }
     return this.booted;
   }
 

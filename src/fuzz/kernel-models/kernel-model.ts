@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { FuzzTarget } from '../campaign';
 import type { RuleRef } from '../../rules/rule-ref';
+import { releaseModelMachine } from './model-machine';
 
 export interface KernelModel<Model extends object, Real> {
   /** Short name used on the command line: `npm run fuzz -- --model <name>`. */
@@ -28,6 +29,8 @@ export function kernelModelTarget<Model extends object, Real>(kernelModel: Kerne
     property: (replayPath) =>
       fc.property(fc.commands([kernelModel.commands], { maxCommands, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) }), (commands) => {
         fc.modelRun(() => kernelModel.setup(), commands);
+        // Only a run that passed: a failing one's error is still being reported.
+        releaseModelMachine();
       }),
   };
 }

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import type { ConformanceClass, DriverModule } from '../../personalities/wdm/contract';
-import { Machine } from '../../machine/machine';
+import { MachineStore, machines } from '../../machine/machine-snapshot';
 import { driverPathForReplay } from '../../personalities/driver-path-for-replay';
 import { fragmentPhysicalMemory } from '../../workload/memory-fragmentation';
 import { Workload } from '../../workload/workload';
@@ -29,6 +29,8 @@ export interface WorkloadFuzzOptions {
   readonly conformanceClass?: ConformanceClass;
   /** Operations per workload, at most. */
   readonly operations?: number;
+  /** Where each run's machine comes from: the process's store (restored machines) when omitted. */
+  readonly machines?: MachineStore;
 }
 
 export class ClassNotFuzzable extends Error {
@@ -50,9 +52,9 @@ export function fuzzableClassOf(driver: DriverModule, conformanceClass?: Conform
   throw new ClassNotFuzzable(driver, conformanceClass);
 }
 
-/** A machine of the variant with the driver started on it (fragmented then, if the variant says so) and one application that has opened the device. */
-export function startWorkload(driver: DriverModule, protocol: ClassProtocol, variant: BootVariant): { model: WorkloadModel; real: WorkloadReal } {
-  const machine = Machine.boot(bootConfigFor(variant, protocol.bootOptions));
+/** A machine of the variant (restored from its layout's snapshot when one was taken) with the driver started on it (fragmented then, if the variant says so) and one application that has opened the device. */
+export function startWorkload(driver: DriverModule, protocol: ClassProtocol, variant: BootVariant, store: MachineStore = machines): { model: WorkloadModel; real: WorkloadReal } {
+  const machine = store.boot(bootConfigFor(variant, protocol.bootOptions));
   const workload = Workload.start(machine, driver);
   // Drivers start at boot; the machine then runs for a while before the first application comes.
   if (variant.fragmented && !workload.stop) fragmentPhysicalMemory(machine, 0.5);
@@ -72,6 +74,7 @@ export function finishWorkload(real: WorkloadReal): void {
 
 export function workloadFuzzTarget(options: WorkloadFuzzOptions): FuzzTarget {
   const { driver } = options;
+  const store = options.machines ?? machines;
   const protocol = fuzzableClassOf(driver, options.conformanceClass);
   const operations = options.operations ?? DEFAULT_OPERATIONS;
   if (!(Number.isSafeInteger(operations) && operations >= 1)) throw new RangeError(`the workload fuzzer needs at least one operation per workload, got ${operations}`);
@@ -86,11 +89,13 @@ export function workloadFuzzTarget(options: WorkloadFuzzOptions): FuzzTarget {
         (variant, commands) => {
           let real: WorkloadReal | undefined;
           fc.modelRun(() => {
-            const started = startWorkload(driver, protocol, variant);
+            const started = startWorkload(driver, protocol, variant, store);
             real = started.real;
             return started;
           }, commands);
           finishWorkload(real!);
+          // Only a run that passed: a failing one's error is still being reported.
+          store.release(real!.workload.machine);
         },
       ),
   };

@@ -353,6 +353,22 @@ export class MemoryManager {
     return out;
   }
 
+  /**
+   * The CPU reads the first byte of each of `pages` pages from page-aligned `va`, faulting them in:
+   * what `readVirtual(va + i * PAGE_SIZE, 1)` does for each, in the same order and at the same
+   * simulated cost, without handing the bytes back (touching memory that a process holds).
+   */
+  touchPages(va: number, pages: number, as: AddressSpace | null = this.spaceFor(va)): void {
+    if (va % PAGE_SIZE !== 0) throw new RangeError(`touchPages: ${formatAddress(va)} is not page-aligned`);
+    checkAccess('read', va, pages * PAGE_SIZE);
+    for (let i = 0; i < pages; i++) {
+      const pa = this.cpuPhysical(va + i * PAGE_SIZE, false, as);
+      this.chargeCpuAccess(pa, 1);
+      // Reading RAM changes nothing; reading a device register may.
+      if (!this.physical.isRam(Math.floor(pa / PAGE_SIZE))) this.ioSpaceFor(pa).read(pa, 1);
+    }
+  }
+
   writeVirtual(va: number, data: Uint8Array, as: AddressSpace | null = this.spaceFor(va)): void {
     this.writeVirtualPages(va, data.length, as,
       (pa, n, done) => this.physical.write(pa, data, done, n),

@@ -64,6 +64,47 @@ export class OutOfPhysicalMemory extends Error {
   }
 }
 
+/** The PFN database's arrays, one entry per frame. */
+export interface PfnStorage {
+  readonly state: Uint8Array;
+  readonly flags: Uint8Array;
+  readonly lockCount: Uint16Array;
+  readonly shareCount: Uint16Array;
+  readonly owner: Uint32Array;
+  readonly ownerPage: Uint32Array;
+}
+
+const PFN_ARRAYS: readonly (keyof PfnStorage)[] = ['state', 'flags', 'lockCount', 'shareCount', 'owner', 'ownerPage'];
+
+/** Whether every byte of `a` is zero, read four at a time where the alignment allows. */
+function isAllZero(a: PfnStorage[keyof PfnStorage]): boolean {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const words = bytes.byteOffset % 4 === 0 ? Math.floor(bytes.byteLength / 4) : 0;
+  const wide = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+  for (let i = 0; i < words; i++) if (wide[i] !== 0) return false;
+  for (let i = words * 4; i < bytes.byteLength; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+function allocatePfnStorage(frames: number): PfnStorage {
+  return { state: new Uint8Array(frames), flags: new Uint8Array(frames), lockCount: new Uint16Array(frames), shareCount: new Uint16Array(frames), owner: new Uint32Array(frames), ownerPage: new Uint32Array(frames) };
+}
+
+/** Physical memory at one moment (PhysicalMemory.snapshot), for src/machine/machine-snapshot.ts. */
+export interface PhysicalMemorySnapshot {
+  readonly frameLimit: number;
+  readonly lowRamTop: number;
+  readonly storage: PfnStorage;
+  /** The arrays holding nothing but zeros (after boot, all but `state`): cleared, not copied, on restore. */
+  readonly zero: ReadonlySet<keyof PfnStorage>;
+  readonly contents: readonly (readonly [number, Uint8Array])[];
+  readonly owners: readonly FrameOwner[];
+  readonly nextOwnerId: number;
+  readonly freeStack: readonly number[];
+  readonly virginCursor: number;
+  readonly freeCount: number;
+}
+
 /** First frames below 1 MiB are kept by firmware, as on a PC. */
 const FIRMWARE_FRAMES = 256;
 
@@ -98,7 +139,8 @@ export class PhysicalMemory {
   private readonly keys: Uint32Array;
   private freeCount: number;
 
-  constructor(private readonly config: BootConfig) {
+  /** `restoreFrom`: start as `snapshot` instead of as booted, in `storage` (a released instance's arrays) when given; see restoreState. */
+  constructor(private readonly config: BootConfig, restoreFrom?: { readonly snapshot: PhysicalMemorySnapshot; readonly storage: PfnStorage | null }) {
     const pages = (n: number) => Math.floor(n / PAGE_SIZE);
     this.lowRamTop = Math.min(config.ramBytes, FOUR_GIB - config.deviceHoleBytes);
     const highBytes = config.ramBytes - this.lowRamTop;
@@ -107,15 +149,14 @@ export class PhysicalMemory {
     // the 4 GiB address space: a 256 MiB machine needs 0.9 MiB of metadata, not 14. Frames above the top of RAM
     // are not RAM (isRam), as before; only RAM frames are ever given PFN entries to read or change.
     this.frameLimit = pages(this.highRamTop);
-    this.state = new Uint8Array(this.frameLimit);
-    this.flags = new Uint8Array(this.frameLimit);
-    this.lockCount = new Uint16Array(this.frameLimit);
-    this.shareCount = new Uint16Array(this.frameLimit);
-    this.owner = new Uint32Array(this.frameLimit);
-    this.ownerPage = new Uint32Array(this.frameLimit);
+    const storage = restoreFrom?.storage ?? allocatePfnStorage(this.frameLimit);
+    if (storage.state.length !== this.frameLimit) throw new RangeError(`PFN storage for ${storage.state.length} frames given to a machine of ${this.frameLimit}`);
+    ({ state: this.state, flags: this.flags, lockCount: this.lockCount, shareCount: this.shareCount, owner: this.owner, ownerPage: this.ownerPage } = storage);
     this.patterned = new PatternPages(this.frameLimit);
-    this.state.fill(FrameState.Free, FIRMWARE_FRAMES, pages(this.lowRamTop));
-    if (highBytes > 0) this.state.fill(FrameState.Free, pages(FOUR_GIB), pages(this.highRamTop));
+    if (!restoreFrom) {
+      this.state.fill(FrameState.Free, FIRMWARE_FRAMES, pages(this.lowRamTop));
+      if (highBytes > 0) this.state.fill(FrameState.Free, pages(FOUR_GIB), pages(this.highRamTop));
+    }
     this.ramFrames = pages(this.lowRamTop) - FIRMWARE_FRAMES + pages(highBytes);
     this.freeCount = this.ramFrames;
     this.virginCount = this.ramFrames;
@@ -127,6 +168,7 @@ export class PhysicalMemory {
       keys[i] = s;
     }
     this.keys = keys;
+    if (restoreFrom) this.restoreState(restoreFrom.snapshot, restoreFrom.storage === null);
   }
 
   /** Bytes of simulator memory the PFN database takes per frame. */
@@ -371,6 +413,64 @@ export class PhysicalMemory {
       throw new RangeError(`scatter index must lie in [0, ${this.virginCount}), got ${index}`);
     }
     return this.indexToPfn(this.permute(index));
+  }
+
+  // --- snapshot and restore (src/machine/machine-snapshot.ts) ---------------
+
+  /**
+   * The PFN database and page contents as they are now. The permutation keys
+   * are not part of it: they come from the seed of the machine restored.
+   */
+  snapshot(): PhysicalMemorySnapshot {
+    // Pattern frames are not kept: snapshots are taken of memory nothing has written yet (src/machine/machine-snapshot.ts).
+    if (this.patterned.count > 0) throw new Error(`a snapshot of physical memory that holds ${this.patterned.count} pattern frame(s) is not supported`);
+    const zero = new Set(PFN_ARRAYS.filter((name) => isAllZero(this[name])));
+    // An array of zeros is not kept: restore clears its array instead.
+    const copy = <T extends PfnStorage[keyof PfnStorage]>(name: keyof PfnStorage, a: T): T => (zero.has(name) ? (a.subarray(0, 0) as T) : (a.slice() as T));
+    return {
+      frameLimit: this.frameLimit,
+      lowRamTop: this.lowRamTop,
+      storage: { state: copy('state', this.state), flags: copy('flags', this.flags), lockCount: copy('lockCount', this.lockCount), shareCount: copy('shareCount', this.shareCount), owner: copy('owner', this.owner), ownerPage: copy('ownerPage', this.ownerPage) },
+      zero,
+      contents: [...this.contents].map(([pfn, bytes]) => [pfn, bytes.slice()] as const),
+      owners: [...this.owners.values()],
+      nextOwnerId: this.nextOwnerId,
+      freeStack: [...this.freeStack],
+      virginCursor: this.virginCursor,
+      freeCount: this.freeCount,
+    };
+  }
+
+  /**
+   * Give this instance's arrays to a new one (restore into them instead of
+   * allocating tens of MiB). This instance's arrays are empty afterwards, so a
+   * late use of a released machine reads nothing of the machine that uses
+   * them now. Null when already given away.
+   */
+  surrenderStorage(): PfnStorage | null {
+    if (this.state.length === 0) return null;
+    const storage: PfnStorage = { state: this.state, flags: this.flags, lockCount: this.lockCount, shareCount: this.shareCount, owner: this.owner, ownerPage: this.ownerPage };
+    Object.assign(this, allocatePfnStorage(0));
+    this.contents.clear();
+    this.freeCount = 0;
+    return storage;
+  }
+
+  private restoreState(snapshot: PhysicalMemorySnapshot, fresh: boolean): void {
+    if (snapshot.frameLimit !== this.frameLimit || snapshot.lowRamTop !== this.lowRamTop) {
+      throw new RangeError(`a snapshot of ${snapshot.frameLimit} frames (RAM below 4 GiB up to 0x${snapshot.lowRamTop.toString(16)}) restored into a machine of ${this.frameLimit} (up to 0x${this.lowRamTop.toString(16)})`);
+    }
+    for (const name of PFN_ARRAYS) {
+      // Fresh arrays are zero already; leaving them untouched leaves their pages unmapped until used, as at boot.
+      if (!snapshot.zero.has(name)) this[name].set(snapshot.storage[name]);
+      else if (!fresh) this[name].fill(0);
+    }
+    for (const [pfn, bytes] of snapshot.contents) this.contents.set(pfn, bytes.slice());
+    for (const o of snapshot.owners) this.owners.set(o.ownerId, o);
+    this.nextOwnerId = snapshot.nextOwnerId;
+    this.freeStack = [...snapshot.freeStack];
+    this.virginCursor = snapshot.virginCursor;
+    this.freeCount = snapshot.freeCount;
   }
 
   // --- internals ------------------------------------------------------------

@@ -154,6 +154,38 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     Then nothing of the driver is left behind
     And the workload passes every check
 
+  # BuildScatterGatherList allocates nothing: it fails only while map
+  # registers are busy, and may fail again on every retry while they stay
+  # busy. With nothing of the driver's in flight, no list comes back to
+  # restart the request, so the driver must retry by itself each time a
+  # build fails (a timer, a work item, ...), never only the first time.
+  @rule:SG-5 @seed:001
+  Scenario Outline: Building the list fails <times> times in a row with nothing else in flight: the request is retried each time and completes
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next <times> calls to GetScatterGatherList by the driver under test fail
+    And the next <times> calls to BuildScatterGatherList by the driver under test fail
+    And "app.exe" reads into buffers of these sizes:
+      | size              | offset into its page |
+      | 1 MiB             | 4095                 |
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    When the next <times> calls to GetScatterGatherList by the driver under test fail
+    And the next <times> calls to BuildScatterGatherList by the driver under test fail
+    And "app.exe" writes buffers of these sizes:
+      | size    |
+      | 1 byte  |
+    Then no request failed for lack of resources
+    When allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | times |
+      | 2     |
+      | 3     |
+
   @rule:PAGE-5 @rule:SG-3 @seed:001
   Scenario: Closing the handle while the device moves a request ends every request and puts every list back
     Given the driver under test is started on the DMA test device

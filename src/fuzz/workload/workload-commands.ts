@@ -18,7 +18,7 @@ import type { MemoryPressure } from '../../kernel/mm/memory-manager';
 import { KiB, MiB, PAGE_SIZE, formatBytes } from '../../contracts/units';
 import { describeFaultPoint } from '../../pci/dma-device';
 import type { DmaFaultInjection, DmaFaultPoint } from '../../pci/dma-device';
-import { FAILURE_POINTS, LaterPiece, PIECE_MAPPING_POINTS, applyMemoryPressure, failCalls, failPieceCall, injectDeviceFault, restoreCalls } from '../../workload/machine-events';
+import { FAILURE_POINTS, LaterPiece, PIECE_MAPPING_POINTS, applyMemoryPressure, failCalls, failListBuilds, failPieceCall, injectDeviceFault, restoreCalls } from '../../workload/machine-events';
 import { fragmentPhysicalMemory } from '../../workload/memory-fragmentation';
 import { exhaustNonPagedPool, releaseNonPagedPool } from '../../workload/pool-exhaustion';
 import type { Workload } from '../../workload/workload';
@@ -354,6 +354,21 @@ class FailPieceCall implements WorkloadCommand {
   toString = () => `FailPieceCall(point ${this.point}, ${this.piece})`;
 }
 
+/**
+ * Every way the driver gets a scatter/gather list fails for its next few
+ * tries, so a driver that retries must retry more than once (a retry timer
+ * armed only for the first failed build waits for ever).
+ */
+class FailListBuilds implements WorkloadCommand {
+  constructor(readonly times: number) {}
+  check = (m: Readonly<WorkloadModel>) => m.protocol.failureSites.includes('driver') && m.protocol.failurePoints.includes('GetScatterGatherList');
+  run(m: WorkloadModel, r: WorkloadReal): void {
+    m.failuresArmed = true;
+    operate(r, `the driver under test's next ${this.times} calls to GetScatterGatherList and to BuildScatterGatherList fail`, (w) => failListBuilds(w, this.times));
+  }
+  toString = () => `FailListBuilds(${this.times})`;
+}
+
 /*
  * Injected failures and an exhausted pool share the workload's "allocations
  * are failing" condition: ending one while the other lasts would make the
@@ -549,4 +564,5 @@ export const workloadCommands: fc.Arbitrary<WorkloadCommand> = fc.oneof(
     arbitrary: fc.tuple(app, app, fc.constantFrom<ShareEnd>('copy-closed', 'owner-closes-then-copy-closed', 'owner-closes-then-holder-exits')).map(([i, j, e]) => new ShareHandle(i, j, e)),
   },
   { weight: 2, arbitrary: fc.tuple(fc.nat(PIECE_MAPPING_POINTS.length - 1), fc.constantFrom<LaterPiece>('second', 'last')).map(([p, piece]) => new FailPieceCall(p, piece)) },
+  { weight: 2, arbitrary: fc.integer({ min: 2, max: 4 }).map((n) => new FailListBuilds(n)) },
 );

@@ -45,6 +45,39 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     When every application exits and the driver under test is unloaded
     Then the workload passes every check
 
+  # The class's interface allows a view of one byte up to
+  # MAPPED_FILE_MAXIMUM_REQUEST (64 MiB) per request; a driver must take the
+  # whole range, the largest view included, in as many pieces as its
+  # adapter and ring need. The largest views are resident when handed over
+  # (the application has read them): the machine reads a view's pages from
+  # the file one at a time, 5 ms each, and 64 MiB of them would take longer
+  # than any one call into a driver may.
+  @rule:PAGE-4 @seed:000 @severity:critical
+  Scenario: Views from one byte to the class's largest request, 64 MiB, each reach their file
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "one-byte.dat" of 1 byte
+    And "app.exe" maps an empty file "one-page.dat" of 4 KiB
+    And "app.exe" maps an empty file "page-and-a-byte.dat" of 4 KiB + 1 byte
+    And "app.exe" maps an empty file "largest.dat" of 64 MiB
+    And "app.exe" maps a file "source.dat" of 4 KiB + 1 byte holding data for the device
+    And "app.exe" has read every page of its view of "largest.dat"
+    When "app.exe" has the device fill its view of "one-byte.dat"
+    And "app.exe" has the device fill its view of "one-page.dat"
+    And "app.exe" has the device fill its view of "page-and-a-byte.dat"
+    And "app.exe" has the device fill its view of "largest.dat"
+    And "app.exe" has the device read its view of "source.dat"
+    Then every request completed with the status and length the rules require
+    And every byte matches the device's stream
+    When "app.exe" flushes its view of "one-byte.dat"
+    And "app.exe" flushes its view of "page-and-a-byte.dat"
+    And "app.exe" flushes its view of "largest.dat"
+    Then the file "one-byte.dat" holds the device's data
+    And the file "page-and-a-byte.dat" holds the device's data
+    And the file "largest.dat" holds the device's data
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
   @rule:PAGE-4 @seed:000
   Scenario: Locking a view that is not resident reads it from the file, and the device reads the file's data
     Given the driver under test is started on the DMA test device

@@ -107,6 +107,11 @@ export function passUnmappedView(view: FileView): TrackedRequest {
   return app.track(request, `${app.name} passes its view of "${view.fileName}" after unmapping it`, { kind: 'error', why: 'a view the application already unmapped' }, 'PAGE-3');
 }
 
+/** The application reads every byte of its view, so each page is read in from the file now, not when a driver locks it. */
+export function readWholeView(view: FileView): void {
+  view.app.app.readBytes(view.buffer);
+}
+
 /** FlushViewOfFile over the whole view; returns the pages written. */
 export function flushView(view: FileView): number {
   return view.app.app.flush(view.buffer);

@@ -16,6 +16,10 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
   once the applications have exited and the driver is unloaded nothing of it
   is left behind.
 
+  Every read and write of 1 byte to 8 MiB
+  (READ_WRITE_DIRECT_LARGEST_REQUEST), starting anywhere in a page, must
+  succeed in full; a driver may refuse a longer one.
+
   Where the contract allows several ways, each is conforming: a request
   overtaken by a failed allocation, a device error or a removal may end in
   any status docs/driver-contract.md ("How a request must end") lists for
@@ -49,8 +53,10 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | 1 MiB + 7 bytes  | 333                  |
       | 8 MiB            | 0                    |
       | 8 MiB - 5 bytes  | 5                    |
+      | 8 MiB            | 4095                 |
     And "app.exe" writes buffers of these sizes:
       | size               | offset into its page |
+      | 1 byte             | 4095                 |
       | 2 bytes            | 4095                 |
       | 4 KiB - 1 byte     | 1                    |
       | 300 KiB + 11 bytes | 2048                 |

@@ -89,6 +89,33 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     When every application exits and the driver under test is unloaded
     Then the workload passes every check
 
+  # STORAGE_MAXIMUM_TRANSFER (1 MiB, src/conformance/storage-forward-progress/interface.ts)
+  # is the longest transfer one list maps: a transfer of exactly that length
+  # starting on the last byte of a page spans the most pages a list can, and
+  # one byte more makes a second transfer of one byte. A driver may cut
+  # requests shorter than that; each transfer must fit its reserve.
+  @rule:SG-4 @rule:SG-5 @seed:001
+  Scenario: Transfers at the class's edges go through the reserve: one byte, the longest transfer at the worst start, and one byte past it
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When every call to ExAllocatePoolWithTag:NonPagedPool by the driver under test fails
+    And "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 1 byte          | 4095                 |
+      | 1 MiB           | 4095                 |
+      | 1 MiB - 1 byte  | 4095                 |
+      | 1 MiB + 1 byte  | 4095                 |
+      | 4 KiB           | 0                    |
+    And "app.exe" writes buffers of these sizes:
+      | size            | offset into its page |
+      | 1 byte          | 0                    |
+      | 1 MiB           | 1                    |
+      | 2 MiB + 1 byte  | 4095                 |
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
   @rule:SG-3 @rule:SG-5 @seed:001
   Scenario: Lists built into the reserve are put back exactly once, like lists from pool
     Given the driver under test is started on the DMA test device

@@ -469,6 +469,33 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     Then every byte matches the device's stream
     And the workload passes every check
 
+  # On a machine that runs DMA execution routines later, a request whose
+  # list the HAL has not delivered yet is still the driver's: a close, a
+  # cancel or a removal that comes meanwhile must not complete it (its pages
+  # would be unlocked while the HAL maps them) nor free what the list is
+  # built over. A driver may end it once the routine has delivered the list
+  # (putting that list straight back) or run it to the end.
+  @rule:PAGE-1 @rule:PAGE-5 @seed:001
+  Scenario Outline: <release> while the execution routines of the requests' lists are still to come
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 3 reads of 1 MiB in flight
+    And "app.exe" keeps 2 writes of 1 byte in flight
+    And <release>
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | release                                  |
+      | "app.exe" closes its handle              |
+      | "app.exe" cancels its requests           |
+      | the application "app.exe" exits          |
+      | the DMA test device is surprise-removed  |
+
   @rule:PAGE-5 @rule:PAGE-1 @seed:000
   Scenario: The driver's close comes only after the requests of the handle have finished, cleanup having cancelled or finished them
     Given the driver under test is started on the DMA test device

@@ -277,6 +277,36 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     Then nothing of the driver is left behind
     And the workload passes every check
 
+  # On a machine that runs DMA execution routines later, a request whose
+  # list the HAL has not delivered yet is still the driver's: a close, a
+  # cancel or a removal that comes meanwhile must not unlock its view or
+  # complete it (the HAL maps those pages) nor free the MDL the list is
+  # built over. A driver may end it once the routine has delivered the list
+  # (putting that list straight back) or run it to the end; either way the
+  # view is unlocked once.
+  @rule:PAGE-1 @rule:PAGE-5 @seed:000
+  Scenario Outline: <release> while the execution routine of the view's list is still to come
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 1 MiB
+    And "app.exe" maps an empty file "b.dat" of 1 byte
+    When "app.exe" has the device fill its view of "a.dat" without waiting
+    And "app.exe" has the device fill its view of "b.dat" without waiting
+    And <release>
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | release                                  |
+      | "app.exe" closes its handle              |
+      | "app.exe" cancels its requests           |
+      | the application "app.exe" exits          |
+      | the DMA test device is surprise-removed  |
+
   # A view longer than the adapter's map registers is mapped and moved in
   # pieces; the failed call is the one that maps the request's second piece,
   # or its last, whatever piece length the driver chose. A driver may retry

@@ -114,7 +114,7 @@ export class MappedFileDevice extends ReferenceDevice {
   }
 
   /** Cleanup: the handle's queued requests are cancelled (their views unlocked); the one on the device finishes by itself. */
-  private cleanup(irp: IRP): NtStatus {
+  protected cleanup(irp: IRP): NtStatus {
     const k = this.k;
     const fileObject = k.IoGetCurrentIrpStackLocation(irp).FileObject;
     for (let queued = k.IoCsqRemoveNextIrp(this.queue, fileObject); queued; queued = k.IoCsqRemoveNextIrp(this.queue, fileObject)) {

@@ -304,6 +304,35 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     And every application exits and the driver under test is unloaded
     Then the workload passes every check
 
+  # On a machine that runs DMA execution routines later, a request whose
+  # list the HAL has not delivered yet (from pool or built into the reserve)
+  # is still the driver's: a close, a cancel or a removal that comes
+  # meanwhile must not complete it nor free or reuse the reserve the list is
+  # built in. A driver may end it once the routine has delivered the list
+  # (putting that list straight back) or run it to the end.
+  @rule:SG-5 @rule:PAGE-1 @rule:PAGE-5 @seed:001
+  Scenario Outline: <release> while the execution routines of the requests' lists, some in the reserve, are still to come
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 2 calls to GetScatterGatherList by the driver under test fail
+    And "app.exe" keeps 3 reads of 1 MiB in flight
+    And "app.exe" keeps 2 writes of 1 byte in flight
+    And <release>
+    And allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | release                                  |
+      | "app.exe" closes its handle              |
+      | "app.exe" cancels its requests           |
+      | the application "app.exe" exits          |
+      | the DMA test device is surprise-removed  |
+
   # A request longer than the adapter's map registers is mapped and run in
   # pieces; the failed call is the one that maps the request's second piece,
   # or its last, whatever piece length the driver chose. The piece must still

@@ -150,7 +150,7 @@ export class StorageDevice extends ReferenceDevice {
   }
 
   /** IRP_MJ_CLEANUP: requests of the handle still waiting for a list are cancelled; transfers on or queued for the device finish by themselves. */
-  private cleanup(irp: IRP): NtStatus {
+  protected cleanup(irp: IRP): NtStatus {
     const k = this.k;
     const fileObject = k.IoGetCurrentIrpStackLocation(irp).FileObject;
     const cancelled: IRP[] = [];

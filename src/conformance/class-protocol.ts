@@ -65,7 +65,8 @@ export interface ClassProtocol {
   /**
    * The longest request the class's interface allows, when it is longer than
    * the transfers the workload fuzzer draws for every class (8 MiB): the
-   * fuzzer then also makes, rarely, one request of exactly this length.
+   * fuzzer's draws of its largest transfer are then requests of exactly this
+   * length, each waited for.
    */
   readonly largestRequest?: number;
   /** Move data; null when the class's transfer finished within the call and left nothing to wait for or free. */

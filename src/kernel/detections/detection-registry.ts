@@ -138,7 +138,7 @@ const detections = [
     site: 'AdapterChannels.allocate and ScatterGatherLists (src/kernel/hal/adapter-channel.ts, scatter-gather-list.ts)',
     proofs: [
       { feature: 'features/machine/what-drivers-must-expect.feature', scenario: 'On a machine that defers DMA callbacks, the execution routine runs after AllocateAdapterChannel returns' },
-      { driverClass: 'read-write-direct', faultyDriver: 'cleanup-ends-request-awaiting-list', scenario: '"app.exe" closes its handle while the execution routines of the requests\' lists are still to come' },
+      { driverClass: 'read-write-direct', faultyDriver: 'cleanup-ends-request-awaiting-list' },
     ],
   },
   {

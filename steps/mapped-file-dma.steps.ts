@@ -10,7 +10,7 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import { requireMachine } from '../src/diagnosis/machine-precondition';
 import { formatBytes } from '../src/contracts/units';
-import { FileContents, FileView, deviceFillsView, deviceReadsView, fileDataFindings, fileStreamMismatch, flushView, mapFileView, passUnmappedView } from '../src/conformance/mapped-file-dma/application';
+import { FileContents, FileView, deviceFillsView, deviceReadsView, fileDataFindings, fileStreamMismatch, flushView, mapFileView, passUnmappedView, readWholeView } from '../src/conformance/mapped-file-dma/application';
 import { failOnFindings } from '../src/oracles/rule-findings-error';
 import { objects } from './support/scenario-objects';
 import { ConformanceWorld } from './support/world';
@@ -48,6 +48,11 @@ Given('{string} maps a file {string} of {size} holding data for the device', fun
 Given('no page of the view of {string} is resident', function (this: ConformanceWorld, fileName: string) {
   const view = viewOf(this, fileName);
   perform(this, `the view of "${fileName}" is trimmed`, (w) => w.machine.mm.applyMemoryPressure('severe', view.app.process.addressSpace));
+});
+
+Given('{string} has read every page of its view of {string}', function (this: ConformanceWorld, _name: string, fileName: string) {
+  const view = viewOf(this, fileName);
+  perform(this, `the view of "${fileName}" is read through`, () => readWholeView(view));
 });
 
 When('{string} has the device fill its view of {string}', function (this: ConformanceWorld, _name: string, fileName: string) {

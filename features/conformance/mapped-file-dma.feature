@@ -45,6 +45,39 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     When every application exits and the driver under test is unloaded
     Then the workload passes every check
 
+  # The class's interface allows a view of one byte up to
+  # MAPPED_FILE_MAXIMUM_REQUEST (64 MiB) per request; a driver must take the
+  # whole range, the largest view included, in as many pieces as its
+  # adapter and ring need. The largest views are resident when handed over
+  # (the application has read them): the machine reads a view's pages from
+  # the file one at a time, 5 ms each, and 64 MiB of them would take longer
+  # than any one call into a driver may.
+  @rule:PAGE-4 @seed:000 @severity:critical
+  Scenario: Views from one byte to the class's largest request, 64 MiB, each reach their file
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "one-byte.dat" of 1 byte
+    And "app.exe" maps an empty file "one-page.dat" of 4 KiB
+    And "app.exe" maps an empty file "page-and-a-byte.dat" of 4 KiB + 1 byte
+    And "app.exe" maps an empty file "largest.dat" of 64 MiB
+    And "app.exe" maps a file "source.dat" of 4 KiB + 1 byte holding data for the device
+    And "app.exe" has read every page of its view of "largest.dat"
+    When "app.exe" has the device fill its view of "one-byte.dat"
+    And "app.exe" has the device fill its view of "one-page.dat"
+    And "app.exe" has the device fill its view of "page-and-a-byte.dat"
+    And "app.exe" has the device fill its view of "largest.dat"
+    And "app.exe" has the device read its view of "source.dat"
+    Then every request completed with the status and length the rules require
+    And every byte matches the device's stream
+    When "app.exe" flushes its view of "one-byte.dat"
+    And "app.exe" flushes its view of "page-and-a-byte.dat"
+    And "app.exe" flushes its view of "largest.dat"
+    Then the file "one-byte.dat" holds the device's data
+    And the file "page-and-a-byte.dat" holds the device's data
+    And the file "largest.dat" holds the device's data
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
   @rule:PAGE-4 @seed:000
   Scenario: Locking a view that is not resident reads it from the file, and the device reads the file's data
     Given the driver under test is started on the DMA test device
@@ -243,6 +276,36 @@ Feature: mapped-file-dma - DMA straight into a mapped file, which the applicatio
     And every application exits and the driver under test is unloaded
     Then nothing of the driver is left behind
     And the workload passes every check
+
+  # On a machine that runs DMA execution routines later, a request whose
+  # list the HAL has not delivered yet is still the driver's: a close, a
+  # cancel or a removal that comes meanwhile must not unlock its view or
+  # complete it (the HAL maps those pages) nor free the MDL the list is
+  # built over. A driver may end it once the routine has delivered the list
+  # (putting that list straight back) or run it to the end; either way the
+  # view is unlocked once.
+  @rule:PAGE-1 @rule:PAGE-5 @seed:000
+  Scenario Outline: <release> while the execution routine of the view's list is still to come
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    And "app.exe" maps an empty file "a.dat" of 1 MiB
+    And "app.exe" maps an empty file "b.dat" of 1 byte
+    When "app.exe" has the device fill its view of "a.dat" without waiting
+    And "app.exe" has the device fill its view of "b.dat" without waiting
+    And <release>
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | release                                  |
+      | "app.exe" closes its handle              |
+      | "app.exe" cancels its requests           |
+      | the application "app.exe" exits          |
+      | the DMA test device is surprise-removed  |
 
   # A view longer than the adapter's map registers is mapped and moved in
   # pieces; the failed call is the one that maps the request's second piece,

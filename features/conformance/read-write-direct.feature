@@ -16,6 +16,10 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
   once the applications have exited and the driver is unloaded nothing of it
   is left behind.
 
+  Every read and write of 1 byte to 8 MiB
+  (READ_WRITE_DIRECT_LARGEST_REQUEST), starting anywhere in a page, must
+  succeed in full; a driver may refuse a longer one.
+
   Where the contract allows several ways, each is conforming: a request
   overtaken by a failed allocation, a device error or a removal may end in
   any status docs/driver-contract.md ("How a request must end") lists for
@@ -49,8 +53,10 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
       | 1 MiB + 7 bytes  | 333                  |
       | 8 MiB            | 0                    |
       | 8 MiB - 5 bytes  | 5                    |
+      | 8 MiB            | 4095                 |
     And "app.exe" writes buffers of these sizes:
       | size               | offset into its page |
+      | 1 byte             | 4095                 |
       | 2 bytes            | 4095                 |
       | 4 KiB - 1 byte     | 1                    |
       | 300 KiB + 11 bytes | 2048                 |
@@ -462,6 +468,33 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     When every application exits and the driver under test is unloaded
     Then every byte matches the device's stream
     And the workload passes every check
+
+  # On a machine that runs DMA execution routines later, a request whose
+  # list the HAL has not delivered yet is still the driver's: a close, a
+  # cancel or a removal that comes meanwhile must not complete it (its pages
+  # would be unlocked while the HAL maps them) nor free what the list is
+  # built over. A driver may end it once the routine has delivered the list
+  # (putting that list straight back) or run it to the end.
+  @rule:PAGE-1 @rule:PAGE-5 @seed:001
+  Scenario Outline: <release> while the execution routines of the requests' lists are still to come
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 3 reads of 1 MiB in flight
+    And "app.exe" keeps 2 writes of 1 byte in flight
+    And <release>
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | release                                  |
+      | "app.exe" closes its handle              |
+      | "app.exe" cancels its requests           |
+      | the application "app.exe" exits          |
+      | the DMA test device is surprise-removed  |
 
   @rule:PAGE-5 @rule:PAGE-1 @seed:000
   Scenario: The driver's close comes only after the requests of the handle have finished, cleanup having cancelled or finished them

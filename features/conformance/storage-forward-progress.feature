@@ -89,6 +89,33 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     When every application exits and the driver under test is unloaded
     Then the workload passes every check
 
+  # STORAGE_MAXIMUM_TRANSFER (1 MiB, src/conformance/storage-forward-progress/interface.ts)
+  # is the longest transfer one list maps: a transfer of exactly that length
+  # starting on the last byte of a page spans the most pages a list can, and
+  # one byte more makes a second transfer of one byte. A driver may cut
+  # requests shorter than that; each transfer must fit its reserve.
+  @rule:SG-4 @rule:SG-5 @seed:001
+  Scenario: Transfers at the class's edges go through the reserve: one byte, the longest transfer at the worst start, and one byte past it
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When every call to ExAllocatePoolWithTag:NonPagedPool by the driver under test fails
+    And "app.exe" reads into buffers of these sizes:
+      | size            | offset into its page |
+      | 1 byte          | 4095                 |
+      | 1 MiB           | 4095                 |
+      | 1 MiB - 1 byte  | 4095                 |
+      | 1 MiB + 1 byte  | 4095                 |
+      | 4 KiB           | 0                    |
+    And "app.exe" writes buffers of these sizes:
+      | size            | offset into its page |
+      | 1 byte          | 0                    |
+      | 1 MiB           | 1                    |
+      | 2 MiB + 1 byte  | 4095                 |
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    When every application exits and the driver under test is unloaded
+    Then the workload passes every check
+
   @rule:SG-3 @rule:SG-5 @seed:001
   Scenario: Lists built into the reserve are put back exactly once, like lists from pool
     Given the driver under test is started on the DMA test device
@@ -153,6 +180,38 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     And every application exits and the driver under test is unloaded
     Then nothing of the driver is left behind
     And the workload passes every check
+
+  # BuildScatterGatherList allocates nothing: it fails only while map
+  # registers are busy, and may fail again on every retry while they stay
+  # busy. With nothing of the driver's in flight, no list comes back to
+  # restart the request, so the driver must retry by itself each time a
+  # build fails (a timer, a work item, ...), never only the first time.
+  @rule:SG-5 @seed:001
+  Scenario Outline: Building the list fails <times> times in a row with nothing else in flight: the request is retried each time and completes
+    Given the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next <times> calls to GetScatterGatherList by the driver under test fail
+    And the next <times> calls to BuildScatterGatherList by the driver under test fail
+    And "app.exe" reads into buffers of these sizes:
+      | size              | offset into its page |
+      | 1 MiB             | 4095                 |
+    Then no request failed for lack of resources
+    And every byte matches the device's stream
+    When the next <times> calls to GetScatterGatherList by the driver under test fail
+    And the next <times> calls to BuildScatterGatherList by the driver under test fail
+    And "app.exe" writes buffers of these sizes:
+      | size    |
+      | 1 byte  |
+    Then no request failed for lack of resources
+    When allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | times |
+      | 2     |
+      | 3     |
 
   @rule:PAGE-5 @rule:SG-3 @seed:001
   Scenario: Closing the handle while the device moves a request ends every request and puts every list back
@@ -244,6 +303,35 @@ Feature: storage-forward-progress - A storage driver finishes every request, eve
     When allocations stop failing
     And every application exits and the driver under test is unloaded
     Then the workload passes every check
+
+  # On a machine that runs DMA execution routines later, a request whose
+  # list the HAL has not delivered yet (from pool or built into the reserve)
+  # is still the driver's: a close, a cancel or a removal that comes
+  # meanwhile must not complete it nor free or reuse the reserve the list is
+  # built in. A driver may end it once the routine has delivered the list
+  # (putting that list straight back) or run it to the end.
+  @rule:SG-5 @rule:PAGE-1 @rule:PAGE-5 @seed:001
+  Scenario Outline: <release> while the execution routines of the requests' lists, some in the reserve, are still to come
+    Given a machine that runs DMA execution routines later, from a DPC
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When the next 2 calls to GetScatterGatherList by the driver under test fail
+    And "app.exe" keeps 3 reads of 1 MiB in flight
+    And "app.exe" keeps 2 writes of 1 byte in flight
+    And <release>
+    And allocations stop failing
+    And every application exits and the driver under test is unloaded
+    Then no DMA touched memory the applications do not own
+    And every request completed with the status and length the rules require
+    And nothing of the driver is left behind
+    And the workload passes every check
+
+    Examples:
+      | release                                  |
+      | "app.exe" closes its handle              |
+      | "app.exe" cancels its requests           |
+      | the application "app.exe" exits          |
+      | the DMA test device is surprise-removed  |
 
   # A request longer than the adapter's map registers is mapped and run in
   # pieces; the failed call is the one that maps the request's second piece,

@@ -62,6 +62,13 @@ export interface ClassProtocol {
    * refuse it and keep the first. Absent when the class has no set-up request.
    */
   setUpAgain?(app: WorkloadApplication): void;
+  /**
+   * The longest request the class's interface allows, when it is longer than
+   * the transfers the workload fuzzer draws for every class (8 MiB): the
+   * fuzzer's draws of its largest transfer are then requests of exactly this
+   * length, each waited for.
+   */
+  readonly largestRequest?: number;
   /** Move data; null when the class's transfer finished within the call and left nothing to wait for or free. */
   transfer(app: WorkloadApplication, direction: Direction, size: number, offsetIntoPage: number, overlapped: boolean): StartedTransfer | null;
   hostile(app: WorkloadApplication, kind: HostileKind, size: number): TrackedRequest | null;

@@ -14,7 +14,7 @@
  * part instead of the run.
  */
 import type { UserBuffer } from '../kernel/io/application';
-import { KiB } from '../contracts/units';
+import { KiB, PAGE_SIZE } from '../contracts/units';
 import type { ClassProtocol, Direction, StartedTransfer } from '../conformance/class-protocol';
 import type { Workload } from '../workload/workload';
 import type { WorkloadApplication } from '../workload/workload-application';
@@ -28,10 +28,14 @@ interface Transfer {
   readonly offsetIntoPage: number;
 }
 
-/** Sizes a little off page multiples, starts a little into a page, so partial pages are on every path. */
+/**
+ * Sizes a little off page multiples, starts a little into a page, so partial pages are on every path;
+ * and the smallest request there is, one byte on the last byte of a page.
+ */
 const SYNCHRONOUS: readonly Transfer[] = [
   { direction: 'read', size: 20 * KiB + 5, offsetIntoPage: 100 },
   { direction: 'write', size: 12 * KiB - 3, offsetIntoPage: 0 },
+  { direction: 'read', size: 1, offsetIntoPage: PAGE_SIZE - 1 },
 ];
 const OVERLAPPED: readonly Transfer[] = [
   { direction: 'read', size: 72 * KiB, offsetIntoPage: 0 },

@@ -70,6 +70,19 @@ function armFaults(workload: Workload, point: FailurePoint, callSite: CallSite, 
   workload.disturb('resources-failing');
 }
 
+/**
+ * The driver's next `times` calls to each routine that gets a scatter/gather
+ * list (GetScatterGatherList, and BuildScatterGatherList into a buffer of its
+ * own) fail: a list the driver cannot get either way, again on each of its
+ * retries, until it has tried `times` times. BuildScatterGatherList allocates
+ * nothing; it fails while map registers are busy, for as long as they stay so.
+ */
+export function failListBuilds(workload: Workload, times: number): void {
+  if (!(Number.isSafeInteger(times) && times >= 1)) throw new RangeError(`list builds fail a whole number of times, at least once, not ${times}`);
+  failCalls(workload, 'GetScatterGatherList', 'driver', times);
+  failCalls(workload, 'BuildScatterGatherList', 'driver', times);
+}
+
 /** Routines that map part of a buffer, so that a request longer than the adapter's map registers calls them once per piece. */
 export const PIECE_MAPPING_POINTS = ['GetScatterGatherList', 'BuildScatterGatherList'] as const;
 export type PieceMappingPoint = (typeof PIECE_MAPPING_POINTS)[number];

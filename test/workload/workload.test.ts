@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { BugCheck } from '../../src/machine/bug-check';
 import { STATUS, statusName } from '../../src/machine/ntstatus';
 import { MiB } from '../../src/contracts/units';
-import { failCalls, injectDeviceFault, restoreCalls } from '../../src/workload/machine-events';
+import { failCalls, failListBuilds, injectDeviceFault, restoreCalls } from '../../src/workload/machine-events';
 import { guardedKernelBuffer } from '../../src/workload/hostile-input';
 import { startWorkload, workloadWithApplication } from './workload-fixture';
 
@@ -72,6 +72,17 @@ describe('running a workload', () => {
     const fed = app.read(app.allocate(4096));
     assert.equal(fed.request.status, STATUS.SUCCESS);
     assert.equal(fed.disturbances.size, 0);
+  });
+
+  it('failed list builds fail the driver\'s next tries of each way to get a list, then lists come again', () => {
+    const { workload, app } = workloadWithApplication();
+    failListBuilds(workload, 2);
+    const first = app.read(app.allocate(4096));
+    const second = app.read(app.allocate(4096));
+    const third = app.read(app.allocate(4096));
+    assert.deepEqual([first, second].map((t) => statusName(t.request.status)), ['STATUS_INSUFFICIENT_RESOURCES', 'STATUS_INSUFFICIENT_RESOURCES']);
+    assert.equal(third.request.status, STATUS.SUCCESS);
+    assert.throws(() => failListBuilds(workload, 0), /at least once/);
   });
 
   it('a device fault disturbs the requests in flight, and the reference driver still completes them', () => {

@@ -9,11 +9,11 @@
  * fills must then hold that stretch, and a file the device reads holds it
  * from the start.
  */
-import { IOCTL_MAPPED_FILE_FROM_DEVICE, IOCTL_MAPPED_FILE_TO_DEVICE, MAPPED_FILE_STREAM_OFFSET_BYTES, mappedFileInput } from './interface';
+import { IOCTL_MAPPED_FILE_FROM_DEVICE, IOCTL_MAPPED_FILE_TO_DEVICE, MAPPED_FILE_MAXIMUM_REQUEST, MAPPED_FILE_STREAM_OFFSET_BYTES, mappedFileInput } from './interface';
 import type { UserBuffer } from '../../kernel/io/application';
 import type { SimulatedFile } from '../../kernel/mm/section';
 import { formatBytes } from '../../contracts/units';
-import { KiB, PAGE_SIZE, roundUpToPage } from '../../contracts/units';
+import { KiB, MiB, PAGE_SIZE, roundUpToPage } from '../../contracts/units';
 import { ALL_FAILURES, ClassProtocol } from '../class-protocol';
 import { guardedKernelBuffer } from '../../workload/hostile-input';
 import type { TrackedRequest } from '../../workload/request-ledger';
@@ -107,6 +107,11 @@ export function passUnmappedView(view: FileView): TrackedRequest {
   return app.track(request, `${app.name} passes its view of "${view.fileName}" after unmapping it`, { kind: 'error', why: 'a view the application already unmapped' }, 'PAGE-3');
 }
 
+/** The application reads every byte of its view, so each page is read in from the file now, not when a driver locks it. */
+export function readWholeView(view: FileView): void {
+  view.app.app.readBytes(view.buffer);
+}
+
 /** FlushViewOfFile over the whole view; returns the pages written. */
 export function flushView(view: FileView): number {
   return view.app.app.flush(view.buffer);
@@ -145,6 +150,15 @@ function badViewRequest(app: WorkloadApplication, address: number, length: numbe
   return app.track(request, `the device fills ${formatBytes(length)} at ${why} of ${app.name}`, { kind: 'error', why }, 'PAGE-3');
 }
 
+/**
+ * The longest view an application hands over without having read it first.
+ * The machine reads a view's pages from the file one at a time, 5 ms each;
+ * a longer view (up to the class's 64 MiB) is one the application has just
+ * prepared, resident, since locking 64 MiB from disk would take longer than
+ * one call into a driver may.
+ */
+const LONGEST_VIEW_NOT_READ_FIRST = 8 * MiB;
+
 export const mappedFileDmaProtocol: ClassProtocol = {
   conformanceClass: 'mapped-file-dma',
   bootOptions: {},
@@ -153,9 +167,11 @@ export const mappedFileDmaProtocol: ClassProtocol = {
   overlappingReads: false,
   ...ALL_FAILURES,
   endOracles: [filledViewsReachTheirFiles],
+  largestRequest: MAPPED_FILE_MAXIMUM_REQUEST,
   afterOpen: () => true,
   transfer(app, direction, size, _offsetIntoPage, overlapped) {
     const view = mapFileView(app, nextFileName(app, 'view'), size, direction === 'read' ? 'empty' : 'device stream');
+    if (size > LONGEST_VIEW_NOT_READ_FIRST) readWholeView(view);
     const tracked = direction === 'read' ? deviceFillsView(view, overlapped) : deviceReadsView(view, overlapped);
     return { tracked, buffer: view.buffer };
   },

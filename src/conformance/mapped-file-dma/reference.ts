@@ -88,7 +88,7 @@ export class MappedFileDevice extends ReferenceDevice {
     const view = irp.UserBuffer;
     const length = p.OutputBufferLength;
     if (view === null || length === 0) return completeRequest(k, irp, STATUS.SUCCESS, 0);
-    if (length > MAPPED_FILE_MAXIMUM_REQUEST) return completeRequest(k, irp, STATUS.INVALID_PARAMETER);
+    if (!this.takesLength(length)) return completeRequest(k, irp, STATUS.INVALID_PARAMETER);
     let streamOffset = 0;
     if (p.InputBufferLength > 0) {
       if (p.InputBufferLength < MAPPED_FILE_STREAM_OFFSET_BYTES || p.Type3InputBuffer === null) return completeRequest(k, irp, STATUS.BUFFER_TOO_SMALL);
@@ -114,7 +114,7 @@ export class MappedFileDevice extends ReferenceDevice {
   }
 
   /** Cleanup: the handle's queued requests are cancelled (their views unlocked); the one on the device finishes by itself. */
-  private cleanup(irp: IRP): NtStatus {
+  protected cleanup(irp: IRP): NtStatus {
     const k = this.k;
     const fileObject = k.IoGetCurrentIrpStackLocation(irp).FileObject;
     for (let queued = k.IoCsqRemoveNextIrp(this.queue, fileObject); queued; queued = k.IoCsqRemoveNextIrp(this.queue, fileObject)) {
@@ -124,6 +124,11 @@ export class MappedFileDevice extends ReferenceDevice {
   }
 
   // --- the named steps -----------------------------------------------------------
+
+  /** A view of 1 byte up to the class's largest request, that included, is served; a longer one is refused. */
+  protected takesLength(length: number): boolean {
+    return length <= MAPPED_FILE_MAXIMUM_REQUEST;
+  }
 
   /**
    * Lock the view for the device (PAGE-1, PAGE-4), in the caller's context:

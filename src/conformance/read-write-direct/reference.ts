@@ -146,10 +146,15 @@ export class DirectIoDevice extends ReferenceDevice {
   protected readWrite(irp: IRP): NtStatus {
     const length = this.k.IoGetCurrentIrpStackLocation(irp).Parameters.Read.Length;
     if (length === 0) return completeRequest(this.k, irp, STATUS.SUCCESS, 0);
-    if (length > DIRECT_IO_MAXIMUM_REQUEST) return completeRequest(this.k, irp, STATUS.INVALID_PARAMETER);
+    if (!this.takesLength(length)) return completeRequest(this.k, irp, STATUS.INVALID_PARAMETER);
     this.k.IoCsqInsertIrp(this.queue, irp, null); // marks it pending; cancelable while queued
     this.startTransfers();
     return STATUS.PENDING;
+  }
+
+  /** A request of up to the class's largest, that included, is served; a longer one is refused. */
+  protected takesLength(length: number): boolean {
+    return length <= DIRECT_IO_MAXIMUM_REQUEST;
   }
 
   /** The request an IRP asks for: the caller's buffer is the MDL the I/O manager locked (MDL-4). */

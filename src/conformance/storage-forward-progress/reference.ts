@@ -150,7 +150,7 @@ export class StorageDevice extends ReferenceDevice {
   }
 
   /** IRP_MJ_CLEANUP: requests of the handle still waiting for a list are cancelled; transfers on or queued for the device finish by themselves. */
-  private cleanup(irp: IRP): NtStatus {
+  protected cleanup(irp: IRP): NtStatus {
     const k = this.k;
     const fileObject = k.IoGetCurrentIrpStackLocation(irp).FileObject;
     const cancelled: IRP[] = [];
@@ -220,7 +220,12 @@ export class StorageDevice extends ReferenceDevice {
     // Map registers in use by other lists: wait for one of them to come back. With none in flight, nothing
     // would restart the request, so a timer does (SG-5: it must not fail for lack of resources).
     this.waitForResources(transfer.request);
-    if (!this.active && this.mapped.length === 0) this.retry.arm(STORAGE_RETRY_MS);
+    if (!this.active && this.mapped.length === 0) this.armRetry();
+  }
+
+  /** Nothing of the driver's is in flight to restart the waiting requests: a timer does, each time a build fails (SG-5). */
+  protected armRetry(): void {
+    this.retry.arm(STORAGE_RETRY_MS);
   }
 
   /** The request's next transfer waits for a list (lock held). */

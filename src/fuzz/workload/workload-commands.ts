@@ -18,7 +18,7 @@ import type { MemoryPressure } from '../../kernel/mm/memory-manager';
 import { KiB, MiB, PAGE_SIZE, formatBytes } from '../../contracts/units';
 import { describeFaultPoint } from '../../pci/dma-device';
 import type { DmaFaultInjection, DmaFaultPoint } from '../../pci/dma-device';
-import { FAILURE_POINTS, LaterPiece, PIECE_MAPPING_POINTS, applyMemoryPressure, failCalls, failPieceCall, injectDeviceFault, restoreCalls } from '../../workload/machine-events';
+import { FAILURE_POINTS, LaterPiece, PIECE_MAPPING_POINTS, applyMemoryPressure, failCalls, failListBuilds, failPieceCall, injectDeviceFault, restoreCalls } from '../../workload/machine-events';
 import { fragmentPhysicalMemory } from '../../workload/memory-fragmentation';
 import { exhaustNonPagedPool, releaseNonPagedPool } from '../../workload/pool-exhaustion';
 import type { Workload } from '../../workload/workload';
@@ -123,10 +123,13 @@ class Transfer implements WorkloadCommand {
     const i = pickLive(openApps(m), this.i);
     const a = r.apps[i]!;
     const offset = r.protocol.unalignedStarts ? this.offset : 0;
-    const overlapped = this.overlapped && m.apps[i]!.pending < MAX_PENDING;
+    // The largest transfer drawn stands for the class's largest request where that is longer; it is long to move, so it is waited for.
+    const classLargest = this.size === LARGEST_TRANSFER && m.protocol.largestRequest !== undefined;
+    const size = classLargest ? m.protocol.largestRequest! : this.size;
+    const overlapped = this.overlapped && !classLargest && m.apps[i]!.pending < MAX_PENDING;
     let started: StartedTransfer | undefined;
-    operate(r, `${a.app.name} ${this.direction === 'read' ? 'reads' : 'writes'} ${formatBytes(this.size)} at ${offset} byte(s) into a page${overlapped ? ', overlapped' : ''}`, () => {
-      started = r.protocol.transfer(a.app, this.direction, this.size, offset, overlapped) ?? undefined;
+    operate(r, `${a.app.name} ${this.direction === 'read' ? 'reads' : 'writes'} ${formatBytes(size)} at ${offset} byte(s) into a page${overlapped ? ', overlapped' : ''}`, () => {
+      started = r.protocol.transfer(a.app, this.direction, size, offset, overlapped) ?? undefined;
     });
     if (!started) return;
     if (overlapped) {
@@ -354,6 +357,21 @@ class FailPieceCall implements WorkloadCommand {
   toString = () => `FailPieceCall(point ${this.point}, ${this.piece})`;
 }
 
+/**
+ * Every way the driver gets a scatter/gather list fails for its next few
+ * tries, so a driver that retries must retry more than once (a retry timer
+ * armed only for the first failed build waits for ever).
+ */
+class FailListBuilds implements WorkloadCommand {
+  constructor(readonly times: number) {}
+  check = (m: Readonly<WorkloadModel>) => m.protocol.failureSites.includes('driver') && m.protocol.failurePoints.includes('GetScatterGatherList');
+  run(m: WorkloadModel, r: WorkloadReal): void {
+    m.failuresArmed = true;
+    operate(r, `the driver under test's next ${this.times} calls to GetScatterGatherList and to BuildScatterGatherList fail`, (w) => failListBuilds(w, this.times));
+  }
+  toString = () => `FailListBuilds(${this.times})`;
+}
+
 /*
  * Injected failures and an exhausted pool share the workload's "allocations
  * are failing" condition: ending one while the other lasts would make the
@@ -549,4 +567,5 @@ export const workloadCommands: fc.Arbitrary<WorkloadCommand> = fc.oneof(
     arbitrary: fc.tuple(app, app, fc.constantFrom<ShareEnd>('copy-closed', 'owner-closes-then-copy-closed', 'owner-closes-then-holder-exits')).map(([i, j, e]) => new ShareHandle(i, j, e)),
   },
   { weight: 2, arbitrary: fc.tuple(fc.nat(PIECE_MAPPING_POINTS.length - 1), fc.constantFrom<LaterPiece>('second', 'last')).map(([p, piece]) => new FailPieceCall(p, piece)) },
+  { weight: 2, arbitrary: fc.integer({ min: 2, max: 4 }).map((n) => new FailListBuilds(n)) },
 );

@@ -142,7 +142,10 @@ const detections = [
     id: 'DEFERRED-DMA-CALLBACKS',
     detects: 'a machine booted with deferDmaCallbacks runs DMA execution routines later, from a DPC, never inside the call',
     site: 'AdapterChannels.allocate and ScatterGatherLists (src/kernel/hal/adapter-channel.ts, scatter-gather-list.ts)',
-    proofs: [{ feature: 'features/machine/what-drivers-must-expect.feature', scenario: 'On a machine that defers DMA callbacks, the execution routine runs after AllocateAdapterChannel returns' }],
+    proofs: [
+      { feature: 'features/machine/what-drivers-must-expect.feature', scenario: 'On a machine that defers DMA callbacks, the execution routine runs after AllocateAdapterChannel returns' },
+      { driverClass: 'read-write-direct', faultyDriver: 'cleanup-ends-request-awaiting-list' },
+    ],
   },
   {
     id: 'SWEEP-ERROR-PATH-SITES',

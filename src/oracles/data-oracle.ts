@@ -6,7 +6,7 @@
  * The diagnosis names the rule (on a 32-bit device, data above 4 GiB goes
  * through bounce buffers, SG-6).
  */
-import { describeDiagnosis } from '../diagnosis/diagnosis';
+import { certain, describeDiagnosis } from '../diagnosis/diagnosis';
 import { evidenceOf } from '../diagnosis/evidence';
 import { diagnoseDataMismatch } from '../diagnosis/device-access-rules';
 import type { Workload } from '../workload/workload';
@@ -21,7 +21,7 @@ export function dataOracle(workload: Workload): OracleFinding[] {
   const evidence = evidenceOf(workload);
   const findings: OracleFinding[] = [];
   for (const c of mismatched) {
-    const d = diagnoseDataMismatch(c.rule, evidence);
+    const d = c.of === 'driver-answer' ? certain(c.rule) : diagnoseDataMismatch(c.rule, evidence);
     findings.push(diagnosedFinding('data', d, `${c.label}: ${c.mismatch}${describeDiagnosis(d)}`));
   }
   if (checker.mismatchCount > 0) {

@@ -28,6 +28,13 @@ export interface DataCheck {
   readonly rule: RuleRef;
   /** Null when every byte matched; otherwise where and how they differ. */
   readonly mismatch: string | null;
+  /**
+   * What was checked: bytes the device moved (the default), whose mismatch the diagnosis weighs against
+   * the machine (bounce buffers, truncated addresses, an early completion), or the driver's own answer or
+   * holdings (a length it reported, an address it returned, buffers it kept), which break the check's rule
+   * whatever the machine.
+   */
+  readonly of?: 'device-data' | 'driver-answer';
 }
 
 /** Stream offsets of consecutive requests are this far apart at least, so a transfer that lands on its neighbour's data shows. */

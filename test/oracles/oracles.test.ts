@@ -82,6 +82,14 @@ describe('the data oracle', () => {
     low.recordDataCheck({ label: 'read', rule: 'PAGE-1', mismatch: 'stale' });
     assert.deepEqual(rulesOf(dataOracle(low)), ['PAGE-1']);
   });
+
+  it('names the check\'s own rule for the driver\'s answer or holdings, even where the adapter bounces', () => {
+    const bouncing = startWorkload({ ramBytes: 6 * GiB, dmaDevice: { addressBits: 32, maxTransferLength: 65536, patternSeed: 1 } });
+    bouncing.recordDataCheck({ label: 'set-up', rule: 'CONT-3', of: 'driver-answer', mismatch: 'kept 4 preallocated buffers' });
+    const findings = dataOracle(bouncing);
+    assert.deepEqual(rulesOf(findings), ['CONT-3']);
+    assert.equal(findings[0]!.candidates, undefined, 'no other rule is offered');
+  });
 });
 
 describe('the completion oracle', () => {

@@ -114,7 +114,7 @@ function setUpFailingPartWay(app: WorkloadApplication, count: number, bytes: num
   restoreCalls(app.workload);
   if (tracked.request.done && tracked.request.status === STATUS.SUCCESS) return tracked;
   const kept = preallocatedBuffersInUse(machine) - before;
-  if (kept > 0) app.workload.recordDataCheck({ label: tracked.label, rule: 'CONT-3', mismatch: `the set-up failed part-way, and the driver still holds ${kept} buffer(s) preallocated at boot that it took for it` });
+  if (kept > 0) app.workload.recordDataCheck({ label: tracked.label, rule: 'CONT-3', of: 'driver-answer', mismatch: `the set-up failed part-way, and the driver still holds ${kept} buffer(s) preallocated at boot that it took for it` });
   return null;
 }
 

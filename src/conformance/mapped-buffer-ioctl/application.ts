@@ -49,7 +49,7 @@ export class MappedBufferClient {
       const out = decodeMapOutput(this.app.app.readBytes(output, MAP_OUTPUT_BYTES));
       this.view = { address: out.address, length: out.bytes, base: out.address, allocatedLength: out.bytes, kind: 'view', freed: false };
       this.viewHandle = this.handle;
-      if (out.bytes !== bytes) this.app.workload.recordDataCheck({ label: tracked.label, rule: MAPPED_BUFFER_RULES.map, mismatch: `the driver mapped ${out.bytes} bytes for a request of ${bytes}` });
+      if (out.bytes !== bytes) this.app.workload.recordDataCheck({ label: tracked.label, rule: MAPPED_BUFFER_RULES.map, of: 'driver-answer', mismatch: `the driver mapped ${out.bytes} bytes for a request of ${bytes}` });
       this.touch(tracked.label);
     }
     this.app.free(input);
@@ -65,7 +65,7 @@ export class MappedBufferClient {
       this.app.app.readBytes(view, 1, view.length - 1);
     } catch (e) {
       if (!(e instanceof RaisedStatus)) throw e;
-      this.app.workload.recordDataCheck({ label, rule: MAPPED_BUFFER_RULES.map, mismatch: `the address the driver returned (${formatAddress(view.address)}) is not usable in ${this.app.name}: ${e.message}` });
+      this.app.workload.recordDataCheck({ label, rule: MAPPED_BUFFER_RULES.map, of: 'driver-answer', mismatch: `the address the driver returned (${formatAddress(view.address)}) is not usable in ${this.app.name}: ${e.message}` });
     }
   }
 
@@ -102,7 +102,7 @@ export class MappedBufferClient {
       this.app.app.writeBytes(view, this.app.workload.machine.dmaDevice.pattern.expected(streamOffset, bytes), offset);
     } catch (e) {
       if (!(e instanceof RaisedStatus)) throw e;
-      this.app.workload.recordDataCheck({ label: `${this.app.name} writing its mapped buffer`, rule: MAPPED_BUFFER_RULES.data, mismatch: `the address the driver returned (${formatAddress(view.address)}) is not usable in ${this.app.name}: ${e.message}` });
+      this.app.workload.recordDataCheck({ label: `${this.app.name} writing its mapped buffer`, rule: MAPPED_BUFFER_RULES.data, of: 'driver-answer', mismatch: `the address the driver returned (${formatAddress(view.address)}) is not usable in ${this.app.name}: ${e.message}` });
       return null;
     }
     return this.order(offset, bytes, streamOffset, true, undefined, false);

@@ -135,7 +135,7 @@ export class SharedBufferClient {
     this.app.free(input);
     this.app.free(output);
     if (produced !== null && produced <= this.seen) {
-      this.app.workload.recordDataCheck({ label: tracked.label, rule: SHARED_BUFFER_RULES.signal, mismatch: `the wait completed reporting ${produced} entries, no more than the ${this.seen} already seen` });
+      this.app.workload.recordDataCheck({ label: tracked.label, rule: SHARED_BUFFER_RULES.signal, of: 'driver-answer', mismatch: `the wait completed reporting ${produced} entries, no more than the ${this.seen} already seen` });
       return null;
     }
     return produced;
@@ -152,7 +152,7 @@ export class SharedBufferClient {
     const handed = this.buffers.get(entry.bufferId);
     const label = `fill #${this.seen} of ${this.app.name}'s buffer ${entry.bufferId}`;
     if (!handed) {
-      this.app.workload.recordDataCheck({ label, rule: SHARED_BUFFER_RULES.data, mismatch: `the queue names buffer ${entry.bufferId}, which ${this.app.name} never handed down` });
+      this.app.workload.recordDataCheck({ label, rule: SHARED_BUFFER_RULES.data, of: 'driver-answer', mismatch: `the queue names buffer ${entry.bufferId}, which ${this.app.name} never handed down` });
       return;
     }
     if (entry.bytes === 0) {
@@ -160,7 +160,7 @@ export class SharedBufferClient {
       return;
     }
     if (entry.bytes > handed.buffer.length) {
-      this.app.workload.recordDataCheck({ label, rule: SHARED_BUFFER_RULES.data, mismatch: `the entry reports ${entry.bytes} bytes for a ${handed.buffer.length}-byte buffer` });
+      this.app.workload.recordDataCheck({ label, rule: SHARED_BUFFER_RULES.data, of: 'driver-answer', mismatch: `the entry reports ${entry.bytes} bytes for a ${handed.buffer.length}-byte buffer` });
       return;
     }
     const actual = this.app.app.readBytes(handed.buffer, entry.bytes);

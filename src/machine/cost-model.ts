@@ -17,6 +17,7 @@ export const COST = {
   mdlAllocate: { ns: 200, source: 'assumption: one pool allocation' },
   pageFault: { ns: 1_500, source: 'assumption: soft fault, zero page' },
   pageInFromDisk: { ns: 5_000_000, source: 'assumption: one random disk read of 5 ms' },
+  pageInSequential: { ns: 20_000, source: 'assumption: a page read right after its neighbour on disk streams at about 200 MB/s (no seek)' },
   pageOutToDisk: { ns: 5_000_000, source: 'assumption: one disk write of 5 ms' },
   poolAllocate: { ns: 150, source: 'assumption' },
   mapSystemPtesPerPage: { ns: 40, source: 'assumption: one PTE write per page' },

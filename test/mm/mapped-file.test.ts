@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { Machine } from '../../src/machine/machine';
 import { STATUS } from '../../src/machine/ntstatus';
 import { PAGE_SIZE } from '../../src/contracts/units';
+import { COST } from '../../src/machine/cost-model';
 import { Process } from '../../src/kernel/io/process';
 import { SimulatedFile } from '../../src/kernel/mm/section';
 import { bootSmallMachine, expectRaised, pattern } from './machine-fixture';
@@ -47,6 +48,19 @@ describe('locking a view', () => {
     const pfn = mdl.PfnArray[0]!;
     assert.equal(machine.physical.lockCount[pfn], 1);
     assert.deepEqual(machine.physical.read(pfn * PAGE_SIZE, PAGE_SIZE), pattern(4 * PAGE_SIZE, 9).subarray(2 * PAGE_SIZE, 3 * PAGE_SIZE));
+  });
+
+  it('pages read one after another along the file stream; a read elsewhere in it seeks again', () => {
+    const view = mapFile(64);
+    const { machine } = view;
+    const pageIns = () => machine.clock.cpuTime('mm:page-in');
+    lockForDeviceWrite(view, 0, 64 * PAGE_SIZE);
+    const streamed = pageIns();
+    assert.equal(streamed, COST.pageInFromDisk.ns + 63 * COST.pageInSequential.ns, 'one seek, then 63 pages streamed');
+    const other = mapFile(64, 'other.bin');
+    lockForDeviceWrite(other, 40 * PAGE_SIZE, PAGE_SIZE);
+    lockForDeviceWrite(other, 10 * PAGE_SIZE, PAGE_SIZE);
+    assert.equal(other.machine.clock.cpuTime('mm:page-in'), 2 * COST.pageInFromDisk.ns, 'two pages apart in the file: two seeks');
   });
 
   it('a page-in error while locking raises STATUS_IN_PAGE_ERROR and leaves nothing locked', () => {

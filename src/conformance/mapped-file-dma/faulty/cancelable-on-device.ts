@@ -11,15 +11,20 @@ import type { NtStatus } from '../../../personalities/wdm/contract';
 import { MappedFileDevice, MappedFileRequest, mappedFileDriver } from '../reference';
 
 class CancelableOnDevice extends MappedFileDevice {
+  /** Requests the cancel routine ended: the device's end of their transfer completes nothing again (one bug only). */
+  private readonly endedByCancel = new WeakSet<MappedFileRequest>();
+
   protected override transferStarted(request: MappedFileRequest): void {
     super.transferStarted(request);
     this.k.IoSetCancelRoutine(request.irp, (_device, irp) => {
       this.k.IoReleaseCancelSpinLock(irp.CancelIrql);
+      this.endedByCancel.add(request);
       super.finish(request, STATUS.CANCELLED); // the device still runs into the view
     });
   }
 
   protected override finish(request: MappedFileRequest, status: NtStatus): void {
+    if (this.endedByCancel.has(request)) return;
     this.k.IoSetCancelRoutine(request.irp, null);
     super.finish(request, status);
   }

@@ -27,15 +27,12 @@
  *   npm run conformance -- --driver ./src/conformance/read-write-direct/conforming/packet-dma.c
  */
 #include <wdm.h>
-#include <dma-conformance/dma-test-device.h>
+#include <dma-conformance/dma-test-device-kit.h>
 #include <dma-conformance/read-write-direct.h>
 
 DMA_CONFORMANCE_DRIVER("read-write-direct-packet-dma-c", "read-write-direct",
                        "Direct-I/O reads and writes in C with packet-based DMA: AllocateAdapterChannel keeping the map registers, MapTransfer per run, a request longer than its map registers moved in pieces, each flushed.");
 
-#define ALL_ONES 0xffffffffu        /* what every register of a surprise-removed device reads */
-#define PCI_COMMAND_OFFSET 0x04
-#define PCI_ENABLE_BUS_MASTER 0x0004
 /* Assumption: a piece of at most 8 MiB takes a few ms on the link; a whole period without progress means the device is stuck. */
 #define PIECE_TIMEOUT_MS 100
 /* Pages a piece may span for its descriptors to fit the ring: one per run (at most one per page) and one per MaxTransfer. */
@@ -60,15 +57,8 @@ typedef struct _PACKET_REQUEST {
 
 typedef struct _DEVICE_EXTENSION {
   PDEVICE_OBJECT Self;
-  PDEVICE_OBJECT Pdo;
-  PUCHAR Registers;
-  SIZE_T RegistersLength;
-  ULONG MaxTransfer;          /* the most one descriptor may move */
-  ULONG MapRegistersGranted;  /* by IoGetDmaAdapter */
+  DMA_TEST_DEVICE Device;     /* registers, adapter (its map registers granted), ring and watchdog */
   ULONG LongestPiece;         /* the most one piece moves, for its descriptors to fit the ring */
-  PDMA_ADAPTER Adapter;
-  PDMA_DESCRIPTOR Ring;
-  PHYSICAL_ADDRESS RingLogical;
 
   IO_CSQ Queue;               /* requests not started yet: cancelable */
   KSPIN_LOCK Lock;            /* guards Busy and PieceActive */
@@ -76,23 +66,9 @@ typedef struct _DEVICE_EXTENSION {
   BOOLEAN PieceActive;        /* the device moves Current's piece */
   PACKET_REQUEST Current;
   KDPC FinishDpc;             /* ends a request whose first piece failed in the execution routine */
-
-  KTIMER Watchdog;
-  KDPC WatchdogDpc;
-  ULONGLONG WatchdogDue;
-  ULONGLONG LastProgress;
-  BOOLEAN ProgressSeen;
 } DEVICE_EXTENSION, *PDEVICE_EXTENSION;
 
 static VOID StartNextRequest(PDEVICE_EXTENSION Ext);
-
-static ULONG ReadRegister(PDEVICE_EXTENSION Ext, ULONG Offset) {
-  return READ_REGISTER_ULONG((volatile ULONG *)(Ext->Registers + Offset));
-}
-
-static VOID WriteRegister(PDEVICE_EXTENSION Ext, ULONG Offset, ULONG Value) {
-  WRITE_REGISTER_ULONG((volatile ULONG *)(Ext->Registers + Offset), Value);
-}
 
 static ULONG Smaller(ULONG A, ULONG B) { return A < B ? A : B; }
 
@@ -103,53 +79,13 @@ static ULONG SpanPages(PVOID Va, ULONG Length) {
   return (ULONG)(((ULONGLONG)ByteOffset(Va) + Length + PAGE_SIZE - 1) / PAGE_SIZE);
 }
 
-static NTSTATUS CompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information) {
-  Irp->IoStatus.Status = Status;
-  Irp->IoStatus.Information = Information;
-  IoCompleteRequest(Irp, IO_NO_INCREMENT);
-  return Status;
-}
-
-/* --- PCI configuration --------------------------------------------------------------- */
-
-static ULONG SlotOf(PDEVICE_OBJECT Pdo) {
-  ULONG address = 0, returned = 0;
-  if (!NT_SUCCESS(IoGetDeviceProperty(Pdo, DevicePropertyAddress, sizeof address, &address, &returned))) return 0;
-  ULONG device = (address >> 16) & 0x1f, function = address & 0x7;
-  return device | (function << 5);
-}
-
-/* Bus mastering on or off (DEV-1). */
-static VOID EnableBusMastering(PDEVICE_EXTENSION Ext, BOOLEAN Enable) {
-  ULONG slot = SlotOf(Ext->Pdo);
-  USHORT command = 0;
-  HalGetBusDataByOffset(PCIConfiguration, 0, slot, &command, PCI_COMMAND_OFFSET, sizeof command);
-  if (Enable) command |= PCI_ENABLE_BUS_MASTER;
-  else command &= (USHORT)~PCI_ENABLE_BUS_MASTER;
-  HalSetBusDataByOffset(PCIConfiguration, 0, slot, &command, PCI_COMMAND_OFFSET, sizeof command);
-}
-
-/* --- the watchdog ------------------------------------------------------------------------- */
-
-static VOID SetWatchdog(PDEVICE_EXTENSION Ext) {
-  LARGE_INTEGER due;
-  due.QuadPart = -(LONGLONG)PIECE_TIMEOUT_MS * 10000;
-  Ext->WatchdogDue = KeQueryInterruptTime() + (ULONGLONG)PIECE_TIMEOUT_MS * 10000;
-  KeSetTimer(&Ext->Watchdog, due, &Ext->WatchdogDpc);
-}
-
-static VOID CancelWatchdog(PDEVICE_EXTENSION Ext) {
-  KeCancelTimer(&Ext->Watchdog);
-  KeRemoveQueueDpc(&Ext->WatchdogDpc);
-}
-
 /* --- pieces --------------------------------------------------------------------------------- */
 
 /* End the piece's mapping: flush what MapTransfer mapped (bounced data comes back now), free the partial MDL. */
 static VOID EndPiece(PDEVICE_EXTENSION Ext) {
   PPACKET_REQUEST r = &Ext->Current;
   if (r->PieceMapped > 0) {
-    Ext->Adapter->DmaOperations->FlushAdapterBuffers(Ext->Adapter, r->PieceMdl, r->MapRegisterBase, r->Va + r->Done, r->PieceMapped, r->Write);
+    Ext->Device.Adapter->DmaOperations->FlushAdapterBuffers(Ext->Device.Adapter, r->PieceMdl, r->MapRegisterBase, r->Va + r->Done, r->PieceMapped, r->Write);
     r->PieceMapped = 0;
   }
   if (r->PieceMdl) {
@@ -177,33 +113,19 @@ static NTSTATUS StartPiece(PDEVICE_EXTENSION Ext) {
   ULONG count = 0;
   while (r->PieceMapped < length) {
     ULONG run = length - r->PieceMapped;
-    PHYSICAL_ADDRESS address = Ext->Adapter->DmaOperations->MapTransfer(Ext->Adapter, r->PieceMdl, r->MapRegisterBase, pieceVa + r->PieceMapped, &run, r->Write);
+    PHYSICAL_ADDRESS address = Ext->Device.Adapter->DmaOperations->MapTransfer(Ext->Device.Adapter, r->PieceMdl, r->MapRegisterBase, pieceVa + r->PieceMapped, &run, r->Write);
     if (run == 0) return STATUS_INSUFFICIENT_RESOURCES;  /* nothing mapped: the device's address space is exhausted */
     r->PieceMapped += run;
-    if (count + run / Ext->MaxTransfer + 1 > DMA_MAX_RING_DESCRIPTORS) return STATUS_INSUFFICIENT_RESOURCES;
-    for (ULONG offset = 0; offset < run; offset += Ext->MaxTransfer) {
-      Ext->Ring[count].Address = (ULONGLONG)address.QuadPart + offset;
-      Ext->Ring[count].Length = Smaller(Ext->MaxTransfer, run - offset);
-      Ext->Ring[count].Flags = 0;
-      count++;
-    }
+    if (count + run / Ext->Device.MaxTransfer + 1 > DMA_MAX_RING_DESCRIPTORS) return STATUS_INSUFFICIENT_RESOURCES;
+    count = DmaTestDeviceDescribe(&Ext->Device, count, (ULONGLONG)address.QuadPart, run);
   }
-  Ext->Ring[count - 1].Flags |= DMA_DESCRIPTOR_LAST;
 
   KIRQL irql;
   KeAcquireSpinLock(&Ext->Lock, &irql);
   Ext->PieceActive = TRUE;
   KeReleaseSpinLock(&Ext->Lock, irql);
-  ULONGLONG stream = (ULONGLONG)r->StreamOffset + r->Done;
-  WriteRegister(Ext, DMA_REG_RING_BASE_LOW, Ext->RingLogical.LowPart);
-  WriteRegister(Ext, DMA_REG_RING_BASE_HIGH, (ULONG)Ext->RingLogical.HighPart);
-  WriteRegister(Ext, DMA_REG_RING_COUNT, count);
-  WriteRegister(Ext, DMA_REG_STREAM_OFFSET_LOW, (ULONG)stream);
-  WriteRegister(Ext, DMA_REG_STREAM_OFFSET_HIGH, (ULONG)(stream >> 32));
-  ULONG direction = r->Write ? DMA_CONTROL_DIRECTION_HOST_TO_DEVICE : 0;
-  Ext->ProgressSeen = FALSE;
-  SetWatchdog(Ext);
-  WriteRegister(Ext, DMA_REG_CONTROL, DMA_CONTROL_START | DMA_CONTROL_MODE_DESCRIPTOR_RING | DMA_CONTROL_INTERRUPT_ENABLE | direction);
+  DmaTestDeviceArmWatchdog(&Ext->Device);
+  DmaTestDeviceStartRing(&Ext->Device, count, (ULONGLONG)r->StreamOffset + r->Done, r->Write);
   return STATUS_SUCCESS;
 }
 
@@ -213,7 +135,7 @@ static VOID FinishRequest(PDEVICE_EXTENSION Ext, NTSTATUS Status) {
   if (r->MapRegisterBase) {
     KIRQL old;
     KeRaiseIrql(DISPATCH_LEVEL, &old);
-    Ext->Adapter->DmaOperations->FreeMapRegisters(Ext->Adapter, r->MapRegisterBase, r->MapRegisters);
+    Ext->Device.Adapter->DmaOperations->FreeMapRegisters(Ext->Device.Adapter, r->MapRegisterBase, r->MapRegisters);
     KeLowerIrql(old);
     r->MapRegisterBase = NULL;
   }
@@ -224,31 +146,21 @@ static VOID FinishRequest(PDEVICE_EXTENSION Ext, NTSTATUS Status) {
   KeAcquireSpinLock(&Ext->Lock, &irql);
   Ext->Busy = FALSE;
   KeReleaseSpinLock(&Ext->Lock, irql);
-  CompleteIrp(irp, Status, NT_SUCCESS(Status) ? length : 0);
+  CompleteRequest(irp, Status, NT_SUCCESS(Status) ? length : 0);
   StartNextRequest(Ext);
 }
 
-/* How a piece ended, from the STATUS register: only Done is success (DEV-3); a device that reads all ones is gone. */
-static NTSTATUS StatusFromDevice(ULONG DeviceStatus) {
-  if (DeviceStatus == ALL_ONES) return STATUS_DEVICE_NOT_CONNECTED;
-  return (DeviceStatus & DMA_STATUS_STATE_MASK) == DMA_STATE_DONE ? STATUS_SUCCESS : STATUS_IO_DEVICE_ERROR;
-}
-
-static BOOLEAN DeviceBusy(ULONG DeviceStatus) {
-  return DeviceStatus != ALL_ONES && (DeviceStatus & DMA_STATUS_STATE_MASK) == DMA_STATE_BUSY;
-}
-
 /* The device is done with the piece (DISPATCH_LEVEL): end it, then move the next piece or finish the request. */
-static VOID PieceEnded(PDEVICE_EXTENSION Ext, ULONG DeviceStatus) {
+static VOID PieceEnded(PDEVICE_EXTENSION Ext, DMA_TRANSFER_RESULT Result) {
   KIRQL irql;
   KeAcquireSpinLock(&Ext->Lock, &irql);
   BOOLEAN active = Ext->PieceActive;
   Ext->PieceActive = FALSE;
   KeReleaseSpinLock(&Ext->Lock, irql);
   if (!active) return;
-  CancelWatchdog(Ext);
+  DmaTestDeviceCancelWatchdog(&Ext->Device);
   PPACKET_REQUEST r = &Ext->Current;
-  NTSTATUS status = StatusFromDevice(DeviceStatus);
+  NTSTATUS status = Result.Status;  /* only Done is success (DEV-3); a device that reads all ones is gone */
   ULONG moved = r->PieceLength;
   EndPiece(Ext);
   if (NT_SUCCESS(status)) {
@@ -309,11 +221,11 @@ static VOID StartNextRequest(PDEVICE_EXTENSION Ext) {
     r->Length = location->Parameters.Read.Length;
     r->Write = location->MajorFunction == IRP_MJ_WRITE;
     r->StreamOffset = location->Parameters.Read.ByteOffset.QuadPart;
-    r->MapRegisters = Smaller(Ext->MapRegistersGranted, SpanPages(r->Va, r->Length));
+    r->MapRegisters = Smaller(Ext->Device.MapRegisters, SpanPages(r->Va, r->Length));
 
     KIRQL old;
     KeRaiseIrql(DISPATCH_LEVEL, &old);
-    NTSTATUS status = Ext->Adapter->DmaOperations->AllocateAdapterChannel(Ext->Adapter, Ext->Self, r->MapRegisters, AdapterControl, Ext);
+    NTSTATUS status = Ext->Device.Adapter->DmaOperations->AllocateAdapterChannel(Ext->Device.Adapter, Ext->Self, r->MapRegisters, AdapterControl, Ext);
     KeLowerIrql(old);
     if (NT_SUCCESS(status)) return;
 
@@ -321,7 +233,7 @@ static VOID StartNextRequest(PDEVICE_EXTENSION Ext) {
     KeAcquireSpinLock(&Ext->Lock, &irql);
     Ext->Busy = FALSE;
     KeReleaseSpinLock(&Ext->Lock, irql);
-    CompleteIrp(irp, status, 0);
+    CompleteRequest(irp, status, 0);
   }
 }
 
@@ -330,8 +242,8 @@ static VOID StartNextRequest(PDEVICE_EXTENSION Ext) {
 static NTSTATUS ReadWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   ULONG length = IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length;
-  if (length == 0) return CompleteIrp(Irp, STATUS_SUCCESS, 0);
-  if (length > READ_WRITE_DIRECT_LARGEST_REQUEST) return CompleteIrp(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (length == 0) return CompleteRequest(Irp, STATUS_SUCCESS, 0);
+  if (length > READ_WRITE_DIRECT_LARGEST_REQUEST) return CompleteRequest(Irp, STATUS_INVALID_PARAMETER, 0);
   IoCsqInsertIrp(&ext->Queue, Irp, NULL);  /* marks it pending; cancelable while it waits */
   StartNextRequest(ext);
   return STATUS_PENDING;
@@ -342,54 +254,32 @@ static NTSTATUS Cleanup(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   PFILE_OBJECT handle = IoGetCurrentIrpStackLocation(Irp)->FileObject;
   PIRP queued;
-  while ((queued = IoCsqRemoveNextIrp(&ext->Queue, handle)) != NULL) CompleteIrp(queued, STATUS_CANCELLED, 0);
-  return CompleteIrp(Irp, STATUS_SUCCESS, 0);
+  while ((queued = IoCsqRemoveNextIrp(&ext->Queue, handle)) != NULL) CompleteRequest(queued, STATUS_CANCELLED, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 static NTSTATUS OpenClose(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   UNREFERENCED_PARAMETER(DeviceObject);
-  return CompleteIrp(Irp, STATUS_SUCCESS, 0);
+  return CompleteRequest(Irp, STATUS_SUCCESS, 0);
 }
 
 /* --- interrupts and the watchdog ------------------------------------------------------------ */
 
-/*
- * The watchdog's DPC: only a whole period without progress, with the timer on
- * time, means the device is stuck. A busy device is aborted (it reports an
- * error and interrupts); one gone or idle ends the piece here.
- */
+/* The watchdog's DPC: the kit aborts a device that moved nothing for a whole period; one gone or idle ends the piece here. */
 static VOID WatchdogExpired(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2) {
   PDEVICE_EXTENSION ext = DeferredContext;
   UNREFERENCED_PARAMETER(Dpc);
   UNREFERENCED_PARAMETER(SystemArgument1);
   UNREFERENCED_PARAMETER(SystemArgument2);
-  if (!ext->PieceActive) return;
-  ULONGLONG progress = ReadRegister(ext, DMA_REG_BYTES_TRANSFERRED) | ((ULONGLONG)ReadRegister(ext, DMA_REG_RING_PROGRESS) << 32);
-  BOOLEAN late = KeQueryInterruptTime() > ext->WatchdogDue + (ULONGLONG)PIECE_TIMEOUT_MS * 10000;
-  if (!ext->ProgressSeen || progress != ext->LastProgress || late) {
-    ext->ProgressSeen = TRUE;
-    ext->LastProgress = progress;
-    SetWatchdog(ext);
-    return;
-  }
-  ULONG deviceStatus = ReadRegister(ext, DMA_REG_STATUS);
-  if (DeviceBusy(deviceStatus)) {
-    WriteRegister(ext, DMA_REG_CONTROL, DMA_CONTROL_INTERRUPT_ENABLE | DMA_CONTROL_ABORT);
-    SetWatchdog(ext);
-    return;
-  }
-  PieceEnded(ext, deviceStatus);
+  DMA_TRANSFER_RESULT result;
+  if (ext->PieceActive && DmaTestDeviceWatch(&ext->Device, &result)) PieceEnded(ext, result);
 }
 
 DRIVER_EXPORT(InterruptService) BOOLEAN InterruptService(PKINTERRUPT Interrupt, PVOID ServiceContext) {
   PDEVICE_OBJECT fdo = ServiceContext;
   PDEVICE_EXTENSION ext = fdo->DeviceExtension;
   UNREFERENCED_PARAMETER(Interrupt);
-  ULONG raised = ReadRegister(ext, DMA_REG_INTERRUPT_STATUS);
-  if (raised == 0 || raised == ALL_ONES) return FALSE;
-  WriteRegister(ext, DMA_REG_INTERRUPT_ACK, raised);
-  IoRequestDpc(fdo, NULL, (PVOID)(ULONG_PTR)raised);
-  return TRUE;
+  return DmaTestDeviceInterrupt(&ext->Device, fdo);
 }
 
 DRIVER_EXPORT(DpcForIsr) VOID DpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context) {
@@ -397,9 +287,8 @@ DRIVER_EXPORT(DpcForIsr) VOID DpcForIsr(PKDPC Dpc, PDEVICE_OBJECT DeviceObject, 
   UNREFERENCED_PARAMETER(Dpc);
   UNREFERENCED_PARAMETER(Irp);
   UNREFERENCED_PARAMETER(Context);
-  ULONG deviceStatus = ReadRegister(ext, DMA_REG_STATUS);
-  if (DeviceBusy(deviceStatus)) return;  /* the interrupt of an aborted piece, seen after the next one started */
-  PieceEnded(ext, deviceStatus);
+  DMA_TRANSFER_RESULT result;
+  if (DmaTestDeviceTransferEnded(&ext->Device, &result)) PieceEnded(ext, result);  /* not the interrupt of an aborted piece, seen after the next one started */
 }
 
 /* --- PnP ------------------------------------------------------------------------------------ */
@@ -415,89 +304,34 @@ DRIVER_EXPORT(DriverEntry) NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUN
 
 DRIVER_EXPORT(AddDevice) NTSTATUS AddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo) {
   PDEVICE_OBJECT fdo = NULL;
-  NTSTATUS status = IoCreateDevice(DriverObject, sizeof(DEVICE_EXTENSION), NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &fdo);
+  NTSTATUS status = DmaTestDeviceCreate(DriverObject, Pdo, sizeof(DEVICE_EXTENSION), DO_DIRECT_IO, &fdo);
   if (!NT_SUCCESS(status)) return status;
   PDEVICE_EXTENSION ext = fdo->DeviceExtension;  /* zeroed */
   ext->Self = fdo;
-  ext->Pdo = Pdo;
+  DmaTestDeviceInitialize(&ext->Device, Pdo, WatchdogExpired, ext, PIECE_TIMEOUT_MS);
   IoCsqInitialize(&ext->Queue, NULL);
   KeInitializeSpinLock(&ext->Lock);
   KeInitializeDpc(&ext->FinishDpc, FinishAfterFailedStart, ext);
-  KeInitializeTimer(&ext->Watchdog);
-  KeInitializeDpc(&ext->WatchdogDpc, WatchdogExpired, ext);
-  fdo->Flags |= DO_DIRECT_IO;
-  IoAttachDeviceToDeviceStack(fdo, Pdo);
   fdo->Flags &= ~DO_DEVICE_INITIALIZING;
   return STATUS_SUCCESS;
 }
 
-/* A bus-master adapter, 64-bit only when the device addresses 64 bits (SG-1, SG-6); a piece sized for the ring. */
-static NTSTATUS GetAdapter(PDEVICE_EXTENSION Ext) {
-  DEVICE_DESCRIPTION description = {
-    .Version = DEVICE_DESCRIPTION_VERSION3,
-    .InterfaceType = PCIBus,
-    .Master = TRUE,
-    .ScatterGather = TRUE,
-    .Dma32BitAddresses = TRUE,
-    .Dma64BitAddresses = (ReadRegister(Ext, DMA_REG_CAPABILITIES) & DMA_CAPABILITY_ADDRESSING_64BIT) != 0,
-    .MaximumLength = READ_WRITE_DIRECT_LARGEST_REQUEST,
-  };
-  ULONG mapRegisters = 0;
-  Ext->Adapter = IoGetDmaAdapter(Ext->Pdo, &description, &mapRegisters);
-  if (!Ext->Adapter) return STATUS_INSUFFICIENT_RESOURCES;
-  if (mapRegisters == 0) {
-    Ext->Adapter->DmaOperations->PutDmaAdapter(Ext->Adapter);
-    Ext->Adapter = NULL;
-    return STATUS_INSUFFICIENT_RESOURCES;
-  }
-  Ext->MapRegistersGranted = mapRegisters;
-  Ext->LongestPiece = RING_HALF * Smaller(Ext->MaxTransfer, PAGE_SIZE);
-  return STATUS_SUCCESS;
-}
-
+/* The kit's start (registers, a bus-master adapter 64-bit only when the device is: SG-1, SG-6, the ring); a piece sized for the ring. */
 DRIVER_EXPORT(StartDevice) NTSTATUS StartDevice(PDEVICE_OBJECT DeviceObject, PCM_RESOURCE_LIST Resources) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  PCM_PARTIAL_RESOURCE_LIST partial = &Resources->List[0].PartialResourceList;
-  ULONG memory = 0;  /* BAR0, the registers, is the first memory BAR */
-  while (memory < partial->Count && partial->PartialDescriptors[memory].Type != CmResourceTypeMemory) memory++;
-  if (memory == partial->Count) return STATUS_DEVICE_NOT_CONNECTED;
-  PCM_PARTIAL_RESOURCE_DESCRIPTOR registers = &partial->PartialDescriptors[memory];
-  ext->RegistersLength = registers->u.Memory.Length;
-  ext->Registers = MmMapIoSpace(registers->u.Memory.Start, ext->RegistersLength, MmNonCached);
-  if (!ext->Registers) return STATUS_INSUFFICIENT_RESOURCES;
-  ext->MaxTransfer = ReadRegister(ext, DMA_REG_MAX_TRANSFER_LENGTH);
-  if (ext->MaxTransfer == 0 || ext->MaxTransfer == ALL_ONES) {
-    MmUnmapIoSpace(ext->Registers, ext->RegistersLength);
-    ext->Registers = NULL;
-    return STATUS_DEVICE_NOT_CONNECTED;
-  }
-  NTSTATUS status = GetAdapter(ext);
-  if (!NT_SUCCESS(status)) {
-    MmUnmapIoSpace(ext->Registers, ext->RegistersLength);
-    ext->Registers = NULL;
-    return status;
-  }
-  ext->Ring = ext->Adapter->DmaOperations->AllocateCommonBuffer(ext->Adapter, DMA_MAX_RING_DESCRIPTORS * sizeof(DMA_DESCRIPTOR), &ext->RingLogical, FALSE);
-  if (!ext->Ring) {
-    ext->Adapter->DmaOperations->PutDmaAdapter(ext->Adapter);
-    ext->Adapter = NULL;
-    MmUnmapIoSpace(ext->Registers, ext->RegistersLength);
-    ext->Registers = NULL;
+  NTSTATUS status = DmaTestDeviceStart(&ext->Device, Resources, READ_WRITE_DIRECT_LARGEST_REQUEST);
+  if (!NT_SUCCESS(status)) return status;
+  if (ext->Device.MapRegisters == 0) {
+    DmaTestDeviceStop(&ext->Device);
     return STATUS_INSUFFICIENT_RESOURCES;
   }
-  EnableBusMastering(ext, TRUE);
+  ext->LongestPiece = RING_HALF * Smaller(ext->Device.MaxTransfer, PAGE_SIZE);
   return STATUS_SUCCESS;
 }
 
 /* RemoveDevice: undo StartDevice and AddDevice, in reverse order. */
 DRIVER_EXPORT(RemoveDevice) VOID RemoveDevice(PDEVICE_OBJECT DeviceObject) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
-  CancelWatchdog(ext);
   KeRemoveQueueDpc(&ext->FinishDpc);
-  if (ext->Registers) EnableBusMastering(ext, FALSE);
-  if (ext->Ring) ext->Adapter->DmaOperations->FreeCommonBuffer(ext->Adapter, DMA_MAX_RING_DESCRIPTORS * sizeof(DMA_DESCRIPTOR), ext->RingLogical, ext->Ring, FALSE);
-  if (ext->Adapter) ext->Adapter->DmaOperations->PutDmaAdapter(ext->Adapter);
-  if (ext->Registers) MmUnmapIoSpace(ext->Registers, ext->RegistersLength);
-  IoDetachDevice(ext->Pdo);
-  IoDeleteDevice(DeviceObject);
+  DmaTestDeviceRemove(&ext->Device, DeviceObject);
 }

@@ -199,34 +199,31 @@ static NTSTATUS Read(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   return Complete(Irp, STATUS_SUCCESS, 2 * stack->Parameters.Read.Length);
 }
 
+/* Send the driver's own IRP down to this driver as a read of Length bytes, with the completion routine. */
+static NTSTATUS SendOwnRead(PDEVICE_EXTENSION ext, PIRP Own, ULONG Length) {
+  PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(Own);
+  next->MajorFunction = IRP_MJ_READ;
+  next->Parameters.Read.Length = Length;
+  IoSetCompletionRoutine(Own, InternalReadDone, ext, TRUE, TRUE, TRUE);
+  return IoCallDriver(ext->Self, Own);
+}
+
 static NTSTATUS SendIrp(PDEVICE_EXTENSION ext, PIRP Irp) {
   PULONG out = Irp->AssociatedIrp.SystemBuffer;
   PIRP own = IoAllocateIrp(2, FALSE);  /* one location per pass through this driver */
   if (!own) return Complete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
-  PIO_STACK_LOCATION next = IoGetNextIrpStackLocation(own);
-  next->MajorFunction = IRP_MJ_READ;
-  next->Parameters.Read.Length = INTERNAL_READ_LENGTH;
-  IoSetCompletionRoutine(own, InternalReadDone, ext, TRUE, TRUE, TRUE);
-  out[0] = IoCallDriver(ext->Self, own);
+  out[0] = SendOwnRead(ext, own, INTERNAL_READ_LENGTH);
   out[1] = ext->CompletionCalls;
   out[2] = ext->CompletedInformation;
   out[3] = ext->CompletionContextRight;
   /* Again, after IoReuseIrp, with the current location copied down from a location the driver fills. */
   IoReuseIrp(own, STATUS_SUCCESS);
-  next = IoGetNextIrpStackLocation(own);
-  next->MajorFunction = IRP_MJ_READ;
-  next->Parameters.Read.Length = 7;
-  IoSetCompletionRoutine(own, InternalReadDone, ext, TRUE, TRUE, TRUE);
-  out[4] = IoCallDriver(ext->Self, own);
+  out[4] = SendOwnRead(ext, own, 7);
   out[5] = ext->CompletionCalls;
   out[6] = ext->CompletedInformation;
   /* Once more, passed down by the read dispatch with IoCopyCurrentIrpStackLocationToNext. */
   IoReuseIrp(own, STATUS_SUCCESS);
-  next = IoGetNextIrpStackLocation(own);
-  next->MajorFunction = IRP_MJ_READ;
-  next->Parameters.Read.Length = FORWARDED_READ_LENGTH;
-  IoSetCompletionRoutine(own, InternalReadDone, ext, TRUE, TRUE, TRUE);
-  out[7] = IoCallDriver(ext->Self, own);
+  out[7] = SendOwnRead(ext, own, FORWARDED_READ_LENGTH);
   out[8] = ext->CompletionCalls;
   out[9] = ext->CompletedInformation;
   IoFreeIrp(own);

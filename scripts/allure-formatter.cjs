@@ -29,6 +29,10 @@ const { Formatter } = require('@cucumber/cucumber');
 const { getWorstTestStepResult } = require('allure-js-commons/sdk/reporter');
 // The package's CommonJS build exports the formatter class itself.
 const AllureCucumberReporter = require('allure-cucumberjs/reporter');
+const { AllureResultsWriter } = require('./allure-results-writer.cjs');
+
+/** allure-js-commons' own default, for a configuration that names no resultsDir. */
+const DEFAULT_RESULTS_DIR = './allure-results';
 
 /** Kept equal to REPORT_HOOK in steps/support/hooks.ts. */
 const REPORT_HOOK = 'report pictures and parameters';
@@ -58,7 +62,11 @@ class ConformanceAllureFormatter extends Formatter {
       eventBroadcaster: toAllure,
       // The stream is this formatter's to close (see finished()).
       cleanup: async () => {},
-      parsedArgvOptions: { ...options.parsedArgvOptions, listeners: [...(options.parsedArgvOptions.listeners ?? []), listener] },
+      parsedArgvOptions: {
+        ...options.parsedArgvOptions,
+        listeners: [...(options.parsedArgvOptions.listeners ?? []), listener],
+        writer: new AllureResultsWriter(options.parsedArgvOptions.resultsDir ?? DEFAULT_RESULTS_DIR),
+      },
     });
     options.eventBroadcaster.on('envelope', (envelope) => {
       const forwarded = this.read(envelope);

@@ -18,10 +18,13 @@ import type { PagePattern } from '../kernel/mm/pattern-pages';
  * 0..255, so filling a block is one copy instead of a loop over its bytes.
  */
 let blockTable: Uint8Array | null = null;
+/** Each block of the table as its own view, so filling whole blocks makes no views. */
+let blockViews: Uint8Array[] = [];
 function blocks(): Uint8Array {
   if (blockTable) return blockTable;
   blockTable = new Uint8Array(256 * 256);
   for (let key = 0; key < 256; key++) for (let j = 0; j < 256; j++) blockTable[key * 256 + j] = (~j & 0xff) ^ key;
+  blockViews = Array.from({ length: 256 }, (_, key) => blockTable!.subarray(key * 256, key * 256 + 256));
   return blockTable;
 }
 
@@ -52,7 +55,8 @@ export class DataPattern implements PagePattern {
       const key = mixBlock(this.seed, block) & 0xff;
       const inBlock = at - block * 256;
       const n = Math.min(into.length - i, 256 - inBlock);
-      into.set(table.subarray(key * 256 + inBlock, key * 256 + inBlock + n), i);
+      if (n === 256) into.set(blockViews[key]!, i);
+      else into.set(table.subarray(key * 256 + inBlock, key * 256 + inBlock + n), i);
       i += n;
     }
   }

@@ -18,6 +18,7 @@ import { PAGE_SIZE, formatBytes } from '../contracts/units';
 import type { FILE_OBJECT } from '../kernel/io/file-object';
 import type { Process } from '../kernel/io/process';
 import type { StreamRange } from '../pci/dma-transfer-log';
+import type { StreamComparison } from '../kernel/mm/stream-comparison';
 import { Expectation, TrackedRequest } from './request-ledger';
 import type { Workload } from './workload';
 import type { RuleRef } from '../rules/rule-ref';
@@ -316,25 +317,16 @@ export class WorkloadApplication {
       // Success claimed for bytes the device failed to move: the completion oracle reports it with the device's error, the cause.
       if (r.tracked.stream && this.workload.session?.trace.deviceLog.shortfallAfterError(r.tracked.stream, request.information)) continue;
       const length = Math.min(request.information, r.buffer.length - r.at);
-      let actual: Uint8Array;
+      let c: StreamComparison;
       try {
-        actual = this.app.readBytes(r.buffer, length, r.at);
+        c = this.app.comparePattern(r.buffer, this.pattern, r.streamOffset, length, r.at);
       } catch (e) {
         if (!(e instanceof RaisedStatus)) throw e;
         this.workload.recordDataCheck({ label: r.tracked.label, rule: r.rule, mismatch: `${this.name} cannot read the buffer at 0x${r.buffer.address.toString(16)}: ${e.message}` });
         continue;
       }
-      const expected = this.pattern.expected(r.streamOffset, length);
-      let first = -1;
-      let differing = 0;
-      for (let i = 0; i < length; i++) {
-        if (actual[i] !== expected[i]) {
-          if (first < 0) first = i;
-          differing++;
-        }
-      }
-      const mismatch = first < 0 ? null
-        : `byte ${first} of ${length} is 0x${actual[first]!.toString(16).padStart(2, '0')}, the stream has 0x${expected[first]!.toString(16).padStart(2, '0')} at offset ${r.streamOffset + first}; ${differing} byte(s) differ`;
+      const mismatch = c.matches ? null
+        : `byte ${c.first} of ${length} is 0x${c.got.toString(16).padStart(2, '0')}, the stream has 0x${c.expected.toString(16).padStart(2, '0')} at offset ${r.streamOffset + c.first}; ${c.differing} byte(s) differ`;
       this.workload.recordDataCheck({ label: r.tracked.label, rule: r.rule, mismatch });
     }
   }

@@ -195,21 +195,20 @@ function nameHash(name: string): number {
  */
 export function patternBytes(name: string, offset: number, length: number): Uint8Array {
   const seed = nameHash(name);
-  const out = new Uint8Array(length);
-  let word = -1;
-  let h = 0;
-  for (let i = 0; i < length; i++) {
-    const at = offset + i;
-    if (Math.floor(at / 4) !== word) {
-      word = Math.floor(at / 4);
-      h = Math.imul(word ^ seed, 0x9e3779b1);
-      h ^= h >>> 15;
-      h = Math.imul(h, 0x85ebca6b);
-      h ^= h >>> 13;
-    }
-    out[i] = (h >>> ((at % 4) * 8)) & 0xff;
+  // Whole words, little-endian (byte k of a word is bits 8k..8k+7), then the asked stretch of them.
+  const firstWord = Math.floor(offset / 4);
+  const words = Math.ceil((offset + length) / 4) - firstWord;
+  const out = new Uint8Array(words * 4);
+  const view = new DataView(out.buffer);
+  for (let k = 0; k < words; k++) {
+    let h = Math.imul((firstWord + k) ^ seed, 0x9e3779b1);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    view.setUint32(k * 4, h >>> 0, true);
   }
-  return out;
+  const skip = offset - firstWord * 4;
+  return skip === 0 && out.length === length ? out : out.slice(skip, skip + length);
 }
 
 /** Null when `actual` carries the pattern from `offset` on; otherwise where and how it differs. */

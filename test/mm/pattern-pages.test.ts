@@ -11,6 +11,8 @@ import { describe, it } from 'node:test';
 import { PAGE_SIZE } from '../../src/contracts/units';
 import { FrameFlag, FrameState, PhysicalMemory } from '../../src/kernel/mm/physical-memory';
 import { DataPattern } from '../../src/pci/data-pattern';
+import { StreamComparison } from '../../src/kernel/mm/stream-comparison';
+import { PTE_VALID, pteKind } from '../../src/kernel/mm/address-space';
 import { Machine } from '../../src/machine/machine';
 import { bootSmallMachine } from './machine-fixture';
 
@@ -150,6 +152,49 @@ describe('pattern-backed pages', () => {
     assert.equal(results[0]!.spent, results[1]!.spent, 'the same simulated time as writing the bytes');
     assert.deepEqual(results[0]!.read, results[1]!.read, 'the same bytes, zeros around the stretch included');
     assert.ok(results[0]!.stored < results[1]!.stored, `fewer stored bytes (${results[0]!.stored} vs ${results[1]!.stored})`);
+  });
+
+  it('comparing memory with the stream takes the faults and simulated time of reading it, and finds what a byte comparison finds', () => {
+    const length = 5 * PAGE_SIZE + 300;
+    // Machine 0 compares, machine 1 reads the bytes; both hold the stream as a pattern with one byte changed on page 3 and a page paged out.
+    const results = [bootSmallMachine({ seed: 5 }), bootSmallMachine({ seed: 5 })].map((m, i) => {
+      const p = m.kernel.createProcess('app');
+      const va = m.mm.allocateVirtual(p.addressSpace, 6 * PAGE_SIZE) + 200;
+      m.cpu.inProcess(p, () => {
+        m.mm.writeVirtualPattern(va, length, pattern, 9000);
+        m.mm.writeVirtual(va + 3 * PAGE_SIZE + 17, Uint8Array.of(pattern.byteAt(9000 + 3 * PAGE_SIZE + 17) ^ 0xff));
+      });
+      m.mm.applyMemoryPressure('severe', p.addressSpace);
+      const start = m.clock.now;
+      const resident = () => [...p.addressSpace.ptes.values()].filter((pte) => pteKind(pte) === PTE_VALID).length;
+      const residentBefore = resident();
+      const found = m.cpu.inProcess(p, () => {
+        if (i === 0) return m.mm.compareVirtualWithPattern(va, length, pattern, 9000);
+        const c = new StreamComparison();
+        c.add(m.mm.readVirtual(va, length), pattern.expected(9000, length), 0);
+        return c;
+      });
+      return { spent: m.clock.now - start, pageIns: resident() - residentBefore, found: { ...found } };
+    });
+    assert.ok(results[1]!.pageIns > 0, 'the pages were read back in');
+    assert.equal(results[0]!.pageIns, results[1]!.pageIns, 'the same page-ins');
+    assert.equal(results[0]!.spent, results[1]!.spent, 'the same simulated time');
+    assert.deepEqual(results[0]!.found, results[1]!.found);
+    assert.equal(results[0]!.found.first, 3 * PAGE_SIZE + 17);
+    assert.equal(results[0]!.found.differing, 1);
+  });
+
+  it('a comparison skips no frame that holds another stretch of the stream or another seed', () => {
+    const m = bootSmallMachine({ seed: 6 });
+    const p = m.kernel.createProcess('app');
+    const va = m.mm.allocateVirtual(p.addressSpace, 2 * PAGE_SIZE);
+    m.cpu.inProcess(p, () => m.mm.writeVirtualPattern(va, 2 * PAGE_SIZE, pattern, 0));
+    const shifted = m.cpu.inProcess(p, () => m.mm.compareVirtualWithPattern(va, 2 * PAGE_SIZE, pattern, 256));
+    assert.equal(shifted.first, 0);
+    assert.ok(shifted.differing > PAGE_SIZE, `a shift by one block differs almost everywhere (${shifted.differing})`);
+    const other = m.cpu.inProcess(p, () => m.mm.compareVirtualWithPattern(va, 2 * PAGE_SIZE, new DataPattern(0x2f2), 0));
+    assert.equal(other.matches, false);
+    assert.equal(m.cpu.inProcess(p, () => m.mm.compareVirtualWithPattern(va + 10, 2 * PAGE_SIZE - 10, pattern, 10)).matches, true);
   });
 
   it('bad arguments are refused naming the problem', () => {

@@ -21,6 +21,7 @@ import type { Workload } from '../../workload/workload';
 import { STATUS } from '../../machine/ntstatus';
 import type { OracleFinding } from '../../oracles/oracle-finding';
 import type { WorkloadApplication } from '../../workload/workload-application';
+import { StreamComparison } from '../../kernel/mm/stream-comparison';
 
 /** A file an application has mapped, and the stretch of the stream it is meant to hold. */
 export interface FileView {
@@ -120,17 +121,9 @@ export function flushView(view: FileView): number {
 /** Where the file on disk differs from the view's stretch of the stream, or null when it holds all of it. */
 export function fileStreamMismatch(view: FileView): string | null {
   const size = view.buffer.length;
-  const actual = view.file.read(0, size);
-  const expected = view.app.workload.machine.dmaDevice.pattern.expected(view.streamOffset, size);
-  let first = -1;
-  let differing = 0;
-  for (let i = 0; i < size; i++) {
-    if (actual[i] !== expected[i]) {
-      if (first < 0) first = i;
-      differing++;
-    }
-  }
-  return first < 0 ? null : `byte ${first} of "${view.fileName}" is 0x${actual[first]!.toString(16).padStart(2, '0')}, the stream has 0x${expected[first]!.toString(16).padStart(2, '0')}; ${differing} of ${size} byte(s) differ`;
+  const c = new StreamComparison();
+  c.add(view.file.read(0, size), view.app.workload.machine.dmaDevice.pattern.expected(view.streamOffset, size), 0);
+  return c.matches ? null : `byte ${c.first} of "${view.fileName}" is 0x${c.got.toString(16).padStart(2, '0')}, the stream has 0x${c.expected.toString(16).padStart(2, '0')}; ${c.differing} of ${size} byte(s) differ`;
 }
 
 /** File names are numbered per workload, so a replay names them as the run it replays did. */

@@ -163,12 +163,11 @@ export class SharedBufferClient {
       this.app.workload.recordDataCheck({ label, rule: SHARED_BUFFER_RULES.data, of: 'driver-answer', mismatch: `the entry reports ${entry.bytes} bytes for a ${handed.buffer.length}-byte buffer` });
       return;
     }
-    const actual = this.app.app.readBytes(handed.buffer, entry.bytes);
-    const first = this.app.workload.machine.dmaDevice.pattern.firstMismatch(entry.streamOffset, actual);
+    const c = this.app.app.comparePattern(handed.buffer, this.app.workload.machine.dmaDevice.pattern, entry.streamOffset, entry.bytes);
     this.fillsChecked++;
     this.app.workload.recordDataCheck({
       label, rule: SHARED_BUFFER_RULES.data,
-      mismatch: first < 0 ? null : `byte ${first} of ${entry.bytes} differs from the stream at offset ${entry.streamOffset + first}`,
+      mismatch: c.matches ? null : `byte ${c.first} of ${entry.bytes} differs from the stream at offset ${entry.streamOffset + c.first}`,
     });
   }
 

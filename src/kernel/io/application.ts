@@ -16,6 +16,7 @@ import { statusName } from '../../machine/ntstatus';
 import { IoManager, ReadWriteOptions } from './io-manager';
 import { IoRequest } from './io-request';
 import { Process } from './process';
+import type { StreamComparison } from '../mm/stream-comparison';
 
 /** A buffer in the application's address space. */
 export interface UserBuffer {
@@ -147,12 +148,16 @@ export class Application {
     this.asApplication(() => this.mm.writeVirtualPattern(buffer.address, buffer.length, pattern, streamOffset, this.process.addressSpace));
   }
 
+  /** Compare the buffer (from `at`) with the pattern's stream from `streamOffset`, reading it as readBytes does. */
+  comparePattern(buffer: UserBuffer, pattern: DataPattern, streamOffset = 0, length = buffer.length, at = 0): StreamComparison {
+    this.checkRange(buffer, at, length);
+    return this.asApplication(() => this.mm.compareVirtualWithPattern(buffer.address + at, length, pattern, streamOffset, this.process.addressSpace));
+  }
+
   /** Compare the buffer with the pattern; the first differing offset, or null when all bytes match. */
   firstPatternMismatch(buffer: UserBuffer, pattern: DataPattern, streamOffset = 0, length = buffer.length): number | null {
-    const actual = this.readBytes(buffer, length);
-    const expected = pattern.expected(streamOffset, length);
-    for (let i = 0; i < length; i++) if (actual[i] !== expected[i]) return i;
-    return null;
+    const comparison = this.comparePattern(buffer, pattern, streamOffset, length);
+    return comparison.matches ? null : comparison.first;
   }
 
   private checkRange(buffer: UserBuffer, at: number, length: number): void {

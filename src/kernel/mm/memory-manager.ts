@@ -39,6 +39,7 @@ import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PHYSICAL_ADDRESS_LI
 import { Pool, PoolAllocation, PoolType, tagText } from './pool';
 import { Section, SimulatedFile } from './section';
 import { SystemPtes } from './system-ptes';
+import { StreamComparison } from './stream-comparison';
 import { PROJECT_C4_CODES } from '../verifier/project-codes';
 
 /** A process as the memory manager sees it: something with an address space. */
@@ -364,6 +365,31 @@ export class MemoryManager {
       this.readPhysicalOrIo(pa + off, n, out, done);
     });
     return out;
+  }
+
+  /**
+   * The CPU reads `length` bytes at `va` and compares them with a pattern's
+   * stream from `streamOffset`: readVirtual's faults, costs and order,
+   * without making the bytes of RAM that holds that very stretch as a
+   * pattern (reading RAM changes nothing, so skipping the copy changes
+   * nothing either).
+   */
+  compareVirtualWithPattern(va: number, length: number, pattern: PagePattern, streamOffset: number, as: AddressSpace | null = this.spaceFor(va)): StreamComparison {
+    checkAccess('read', va, length);
+    const comparison = new StreamComparison();
+    const actual = new Uint8Array(Math.min(length, PAGE_SIZE));
+    const expected = new Uint8Array(actual.length);
+    this.eachPage(va, length, (pageVa, off, n, done) => {
+      const pa = this.cpuPhysical(pageVa, false, as);
+      this.chargeCpuAccess(pa, n);
+      if (this.physical.isRam(Math.floor(pa / PAGE_SIZE)) && this.physical.holdsPattern(pa + off, n, pattern, streamOffset + done)) return;
+      const got = actual.subarray(0, n);
+      this.readPhysicalOrIo(pa + off, n, got, 0);
+      const want = expected.subarray(0, n);
+      pattern.fill(streamOffset + done, want);
+      comparison.add(got, want, done);
+    });
+    return comparison;
   }
 
   /**

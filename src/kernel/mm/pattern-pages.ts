@@ -12,7 +12,7 @@
  * Per frame: the stream offset of its byte 0 (a double) and a 32-bit span
  * word: the pattern's id (1..255, 0 for "not a pattern frame"), the first
  * patterned byte and the last one; bytes of the page outside that span are
- * zeros. The arrays come in chunks of 4,096 frames (16 MiB of RAM), made on
+ * zeros. The arrays come in chunks of 256 frames (1 MiB of RAM), made on
  * the first pattern write into the chunk, so a machine that never sees one
  * pays nothing and a small one pays a few chunks.
  */
@@ -25,7 +25,8 @@ export interface PagePattern {
   fill(streamOffset: number, into: Uint8Array): void;
 }
 
-const CHUNK_BITS = 12;
+/** Small chunks: frames handed out scattered land in many chunks, each made whole (and zeroed) on its first use. */
+const CHUNK_BITS = 8;
 const CHUNK_FRAMES = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_FRAMES - 1;
 /** Pattern ids fit in the span word's top byte; id 0 marks a frame with no pattern. */

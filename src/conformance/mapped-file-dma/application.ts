@@ -21,7 +21,6 @@ import type { Workload } from '../../workload/workload';
 import { STATUS } from '../../machine/ntstatus';
 import type { OracleFinding } from '../../oracles/oracle-finding';
 import type { WorkloadApplication } from '../../workload/workload-application';
-import { StreamComparison } from '../../kernel/mm/stream-comparison';
 
 /** A file an application has mapped, and the stretch of the stream it is meant to hold. */
 export interface FileView {
@@ -40,9 +39,10 @@ export function mapFileView(app: WorkloadApplication, fileName: string, size: nu
   const mm = workload.machine.mm;
   if (mm.files.has(fileName)) throw new Error(`a file "${fileName}" exists already: give the new one another name`);
   const streamOffset = workload.nextStreamOffset(size);
-  const data = contents === 'device stream' ? workload.machine.dmaDevice.pattern.expected(streamOffset, size) : undefined;
-  const buffer = app.app.mapFile(fileName, size, data);
-  return { app, fileName, file: mm.files.get(fileName)!, buffer, streamOffset };
+  const file = mm.createFile(fileName, size);
+  if (contents === 'device stream') file.writePattern(0, size, workload.machine.dmaDevice.pattern, streamOffset);
+  const buffer = app.app.mapFile(fileName, size);
+  return { app, fileName, file, buffer, streamOffset };
 }
 
 function issue(view: FileView, code: number, address: number, length: number, overlapped: boolean) {
@@ -121,8 +121,7 @@ export function flushView(view: FileView): number {
 /** Where the file on disk differs from the view's stretch of the stream, or null when it holds all of it. */
 export function fileStreamMismatch(view: FileView): string | null {
   const size = view.buffer.length;
-  const c = new StreamComparison();
-  c.add(view.file.read(0, size), view.app.workload.machine.dmaDevice.pattern.expected(view.streamOffset, size), 0);
+  const c = view.file.compareWithPattern(0, size, view.app.workload.machine.dmaDevice.pattern, view.streamOffset);
   return c.matches ? null : `byte ${c.first} of "${view.fileName}" is 0x${c.got.toString(16).padStart(2, '0')}, the stream has 0x${c.expected.toString(16).padStart(2, '0')}; ${c.differing} of ${size} byte(s) differ`;
 }
 

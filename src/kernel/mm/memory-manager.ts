@@ -35,6 +35,7 @@ import {
 } from './layout';
 import { PagingFile } from './paging-file';
 import type { PagePattern } from './pattern-pages';
+import { PageImage, copyImage } from './page-image';
 import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PHYSICAL_ADDRESS_LIMIT, PhysicalMemory } from './physical-memory';
 import { Pool, PoolAllocation, PoolType, tagText } from './pool';
 import { Section, SimulatedFile } from './section';
@@ -268,7 +269,7 @@ export class MemoryManager {
   private pageIn(as: AddressSpace, region: Region, vpn: number, pte: number | undefined): number {
     const va = vpn * PAGE_SIZE;
     if (region.kind === 'view') return this.pageInView(as, region, vpn);
-    let contents: Uint8Array | undefined;
+    let contents: PageImage;
     if (pte !== undefined && pteKind(pte) === PTE_PAGEFILE) {
       if (this.takePageInError(as, va)) this.pageInFailed(as, va, 'paging file');
       contents = this.pagingFile.read(ptePayload(pte));
@@ -277,7 +278,8 @@ export class MemoryManager {
       this.clock.charge(COST.pageFault.ns, 'mm:demand-zero');
     }
     const pfn = this.frameFor(as, vpn, FrameState.Pageable);
-    if (contents) this.physical.setPage(pfn, contents.slice());
+    // The paging file's copy is its own and its slot is released below: the frame takes it over.
+    if (contents) this.physical.setPageImage(pfn, contents);
     if (pte !== undefined && pteKind(pte) === PTE_PAGEFILE) this.pagingFile.release(ptePayload(pte));
     as.ptes.set(vpn, validPte(pfn));
     as.workingSet.add(vpn);
@@ -294,7 +296,7 @@ export class MemoryManager {
       const contents = section.file.readPage(filePage);
       this.chargeDiskRead(section.file, filePage);
       pfn = this.frameFor(section, filePage, FrameState.Pageable);
-      if (contents) this.physical.setPage(pfn, contents.slice());
+      if (contents) this.physical.setPageImage(pfn, copyImage(contents));
       this.physical.flags[pfn]! &= ~FrameFlag.Dirty;
       section.prototypes.set(filePage, pfn);
     } else {
@@ -577,7 +579,7 @@ export class MemoryManager {
       if (this.physical.shareCount[pfn] === 0) this.releaseSectionFrame(region.view!.section, pfn, report);
       return true;
     }
-    const slot = this.pagingFile.write(this.physical.peekPage(pfn));
+    const slot = this.pagingFile.write(this.physical.pageImage(pfn));
     if (slot < 0) return false; // paging file full: the page stays
     this.clock.charge(COST.pageOutToDisk.ns, 'mm:page-out');
     report.writtenToPagingFile++;
@@ -596,7 +598,7 @@ export class MemoryManager {
     if (this.physical.lockCount[pfn]! > 0) return;
     const filePage = this.physical.ownerPage[pfn]!;
     if (this.physical.flags[pfn]! & FrameFlag.Dirty) {
-      section.file.writePage(filePage, this.physical.peekPage(pfn));
+      section.file.writePage(filePage, this.physical.pageImage(pfn));
       this.clock.charge(COST.pageOutToDisk.ns, 'mm:page-out');
       if (report) report.writtenToFiles++;
     }
@@ -840,7 +842,7 @@ export class MemoryManager {
       const filePage = (fileOffset + vpn * PAGE_SIZE - region.start) / PAGE_SIZE;
       const pfn = section.prototypes.get(filePage);
       if (pfn === undefined || !(this.physical.flags[pfn]! & FrameFlag.Dirty)) continue;
-      section.file.writePage(filePage, this.physical.peekPage(pfn));
+      section.file.writePage(filePage, this.physical.pageImage(pfn));
       this.physical.flags[pfn]! &= ~FrameFlag.Dirty;
       this.clock.charge(COST.pageOutToDisk.ns, 'mm:flush');
       written++;

@@ -4,10 +4,11 @@
  * resident instead, as on a machine whose paging file cannot grow.
  */
 import { PAGE_SIZE } from '../../contracts/units';
+import type { PageImage } from './page-image';
 
 export class PagingFile {
   readonly slotCount: number;
-  private readonly slots = new Map<number, Uint8Array | null>();
+  private readonly slots = new Map<number, PageImage>();
   private freeSlots: number[] = [];
   private nextSlot = 0;
   writes = 0;
@@ -21,22 +22,22 @@ export class PagingFile {
     return this.slots.size;
   }
 
-  /** Store a page; null contents mean a zero page. Returns the slot, or -1 when full. */
-  write(contents: Uint8Array | undefined): number {
+  /** Store a page, which the paging file takes over (undefined: a zero page). Returns the slot, or -1 when full. */
+  write(contents: PageImage): number {
     let slot: number;
     if (this.freeSlots.length > 0) slot = this.freeSlots.pop()!;
     else if (this.nextSlot < this.slotCount) slot = this.nextSlot++;
     else return -1;
-    this.slots.set(slot, contents ? contents.slice() : null);
+    this.slots.set(slot, contents);
     this.writes++;
     return slot;
   }
 
-  read(slot: number): Uint8Array | undefined {
-    const c = this.slots.get(slot);
-    if (c === undefined) throw new Error(`internal: paging-file slot ${slot} is not in use`);
+  /** The slot's page as stored: a caller that keeps it after the slot is released takes it over. */
+  read(slot: number): PageImage {
+    if (!this.slots.has(slot)) throw new Error(`internal: paging-file slot ${slot} is not in use`);
     this.reads++;
-    return c ?? undefined;
+    return this.slots.get(slot);
   }
 
   release(slot: number): void {

@@ -17,6 +17,7 @@
  * pays nothing and a small one pays a few chunks.
  */
 import { PAGE_SIZE } from '../../contracts/units';
+import type { PatternImage } from './page-image';
 
 /** A generator of bytes by stream offset, the same bytes for the same seed and offset. */
 export interface PagePattern {
@@ -134,6 +135,20 @@ export class PatternPages {
     const word = this.span[c]?.[pfn & CHUNK_MASK] ?? 0;
     if (word === 0 || this.idBySeed.get(pattern.seed) !== word >>> 24) return false;
     return this.base[c]![pfn & CHUNK_MASK] === streamOffset - offset && ((word >>> 12) & 0xfff) <= offset && (word & 0xfff) + 1 >= offset + length;
+  }
+
+  /** The frame's stretch, to keep away from the frame (a file's page, a paging-file slot); null when it holds none. */
+  imageOf(pfn: number): PatternImage | null {
+    const c = pfn >>> CHUNK_BITS;
+    const word = this.span[c]?.[pfn & CHUNK_MASK] ?? 0;
+    if (word === 0) return null;
+    return { pattern: this.patterns[word >>> 24]!, base: this.base[c]![pfn & CHUNK_MASK]!, from: (word >>> 12) & 0xfff, to: (word & 0xfff) + 1 };
+  }
+
+  /** The frame, holding nothing, now holds the stretch; false when it cannot say so (too many patterns): the caller stores bytes. */
+  put(pfn: number, image: PatternImage): boolean {
+    if (image.to <= image.from) return false;
+    return this.record(pfn, image.pattern, image.base, image.from, image.to, true);
   }
 
   private idOf(pattern: PagePattern): number {

@@ -18,6 +18,7 @@ import { BootConfig, FOUR_GIB } from '../../machine/boot-config';
 import { forEachChunk } from '../../machine/chunked-range';
 import { PAGE_SIZE } from '../../contracts/units';
 import { PagePattern, PatternPages } from './pattern-pages';
+import { PageImage, imageBytes, isPatternImage, readImage } from './page-image';
 
 /** The top of the physical address space: x64 defines at most 52 physical address bits (MAXPHYADDR), so no RAM or BAR reaches past 2^52. */
 export const PHYSICAL_ADDRESS_LIMIT = 2 ** 52;
@@ -326,6 +327,32 @@ export class PhysicalMemory {
   zeroPage(pfn: number): void {
     this.contents.delete(pfn);
     this.patterned.clear(pfn);
+  }
+
+  /** The page's contents to keep away from the frame, the caller's own: a copy of its bytes, its pattern stretch, or undefined for zeros. */
+  pageImage(pfn: number): PageImage {
+    const stored = this.contents.get(pfn);
+    if (stored) return stored.slice();
+    return this.patterned.imageOf(pfn) ?? undefined;
+  }
+
+  /**
+   * The frame's contents become `image`, which the frame takes over (bytes
+   * are not copied). A stretch stays a stretch, except on a frame shared
+   * byte for byte with a C driver's memory, whose bytes get it.
+   */
+  setPageImage(pfn: number, image: PageImage): void {
+    if (!isPatternImage(image)) {
+      this.setPage(pfn, image);
+      return;
+    }
+    if ((this.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0) {
+      readImage(image, 0, this.pageForWrite(pfn, false)); // into the bytes the driver sees
+      return;
+    }
+    this.contents.delete(pfn);
+    this.patterned.clear(pfn);
+    if (!this.patterned.put(pfn, image)) this.setPage(pfn, imageBytes(image));
   }
 
   setPage(pfn: number, bytes: Uint8Array | undefined): void {

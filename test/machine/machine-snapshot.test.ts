@@ -15,7 +15,7 @@ import { BootConfig, defaultBootConfig } from '../../src/machine/boot-config';
 import { Machine } from '../../src/machine/machine';
 import { MachineSnapshot, MachineStore } from '../../src/machine/machine-snapshot';
 import { GiB, KiB, MiB } from '../../src/contracts/units';
-import { FrameState } from '../../src/kernel/mm/physical-memory';
+import { FrameFlag, FrameState } from '../../src/kernel/mm/physical-memory';
 import { Workload } from '../../src/workload/workload';
 import { runStandardWorkload } from '../../src/sweep/standard-workload';
 import { checkWorkload } from '../../src/oracles/conformance-oracles';
@@ -107,6 +107,22 @@ describe('snapshot and restore of a booted machine', () => {
       assert.deepEqual(physicalState(restored), physicalState(booted));
     });
   }
+
+  it('restores again and again into memory it restored before (only what changed is rewritten), each time the booted machine', () => {
+    const store = new MachineStore();
+    const booted = physicalState(Machine.boot(CONFIGS[0]));
+    let machine = store.boot({ ...CONFIGS[0], seed: 40 });
+    for (let round = 0; round < 3; round++) {
+      runWorkload(machine, round % 2 === 0);
+      // A device's access marks a frame that nobody holds (DMA to a stray address): the flags are restored too.
+      const stray = machine.physical.frameAtScatterIndex(machine.physical.ramFrames - 1 - round);
+      assert.equal(machine.physical.state[stray], FrameState.Free);
+      machine.physical.flags[stray]! |= FrameFlag.DmaTouched;
+      store.release(machine);
+      machine = store.boot(CONFIGS[0]);
+      assert.deepEqual(physicalState(machine), booted, `restore ${round + 1}`);
+    }
+  });
 
   it('leaves a released machine holding no RAM, so a late use finds nothing of the next machine', () => {
     const store = new MachineStore();

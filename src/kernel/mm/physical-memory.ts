@@ -73,12 +73,25 @@ export interface PfnStorage {
   readonly shareCount: Uint16Array;
   readonly owner: Uint32Array;
   readonly ownerPage: Uint32Array;
+  /**
+   * Per run of 2^CLAIM_RUN_BITS frames: 1 when a frame in it was claimed since the arrays last matched
+   * `baseline`. Outside the flags, only claimed frames and frames in use in the snapshot change (a free
+   * frame's entry is zeros but for its state), so a restore from the same snapshot rewrites only those runs.
+   */
+  readonly claimed: Uint8Array;
+  /** The snapshot the arrays match outside the claimed runs, or null when not known. */
+  baseline: PhysicalMemorySnapshot | null;
 }
 
-const PFN_ARRAYS: readonly (keyof PfnStorage)[] = ['state', 'flags', 'lockCount', 'shareCount', 'owner', 'ownerPage'];
+/** 64 frames per run of the claimed map: scattered frames spread claims over many runs, so runs are short. */
+const CLAIM_RUN_BITS = 6;
+
+type PfnArrayName = 'state' | 'flags' | 'lockCount' | 'shareCount' | 'owner' | 'ownerPage';
+type PfnArray = PfnStorage[PfnArrayName];
+const PFN_ARRAYS: readonly PfnArrayName[] = ['state', 'flags', 'lockCount', 'shareCount', 'owner', 'ownerPage'];
 
 /** Whether every byte of `a` is zero, read four at a time where the alignment allows. */
-function isAllZero(a: PfnStorage[keyof PfnStorage]): boolean {
+function isAllZero(a: PfnArray): boolean {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const words = bytes.byteOffset % 4 === 0 ? Math.floor(bytes.byteLength / 4) : 0;
   const wide = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
@@ -88,7 +101,26 @@ function isAllZero(a: PfnStorage[keyof PfnStorage]): boolean {
 }
 
 function allocatePfnStorage(frames: number): PfnStorage {
-  return { state: new Uint8Array(frames), flags: new Uint8Array(frames), lockCount: new Uint16Array(frames), shareCount: new Uint16Array(frames), owner: new Uint32Array(frames), ownerPage: new Uint32Array(frames) };
+  return {
+    state: new Uint8Array(frames), flags: new Uint8Array(frames), lockCount: new Uint16Array(frames), shareCount: new Uint16Array(frames), owner: new Uint32Array(frames), ownerPage: new Uint32Array(frames),
+    claimed: new Uint8Array(Math.ceil(frames / 2 ** CLAIM_RUN_BITS)), baseline: null,
+  };
+}
+
+/** The arrays a free frame never has other than zero, but for its state: only claims change them. */
+const RUN_RESTORED_ARRAYS: readonly PfnArrayName[] = ['state', 'lockCount', 'shareCount', 'owner', 'ownerPage'];
+
+/** Frames [from, to) of one array as the snapshot has them. */
+function restoreArray(a: PfnArray, snapshot: PhysicalMemorySnapshot, name: PfnArrayName, from: number, to: number): void {
+  if (snapshot.zero.has(name)) a.fill(0, from, to);
+  else a.set(snapshot.storage[name].subarray(from, to), from);
+}
+
+/** The runs of the claimed map holding a frame that is not free: a restore rewrites them whatever was claimed since. */
+function runsInUse(state: Uint8Array): Uint8Array {
+  const runs = new Uint8Array(Math.ceil(state.length / 2 ** CLAIM_RUN_BITS));
+  for (let pfn = 0; pfn < state.length; pfn++) if (state[pfn] !== FrameState.Free) runs[pfn >>> CLAIM_RUN_BITS] = 1;
+  return runs;
 }
 
 /** Physical memory at one moment (PhysicalMemory.snapshot), for src/machine/machine-snapshot.ts. */
@@ -97,7 +129,9 @@ export interface PhysicalMemorySnapshot {
   readonly lowRamTop: number;
   readonly storage: PfnStorage;
   /** The arrays holding nothing but zeros (after boot, all but `state`): cleared, not copied, on restore. */
-  readonly zero: ReadonlySet<keyof PfnStorage>;
+  readonly zero: ReadonlySet<PfnArrayName>;
+  /** The runs of frames (see PfnStorage.claimed) with a frame in use. */
+  readonly inUse: Uint8Array;
   readonly contents: readonly (readonly [number, Uint8Array])[];
   readonly owners: readonly FrameOwner[];
   readonly nextOwnerId: number;
@@ -124,6 +158,8 @@ export class PhysicalMemory {
   readonly owner: Uint32Array;
   /** The owner's page number for this frame (virtual page, file page or pool page). */
   readonly ownerPage: Uint32Array;
+  private readonly claimed: Uint8Array;
+  private baseline: PhysicalMemorySnapshot | null;
 
   private readonly contents = new Map<number, Uint8Array>();
   /** Frames whose contents are a pattern; a frame is never in both this and `contents`. */
@@ -152,7 +188,7 @@ export class PhysicalMemory {
     this.frameLimit = pages(this.highRamTop);
     const storage = restoreFrom?.storage ?? allocatePfnStorage(this.frameLimit);
     if (storage.state.length !== this.frameLimit) throw new RangeError(`PFN storage for ${storage.state.length} frames given to a machine of ${this.frameLimit}`);
-    ({ state: this.state, flags: this.flags, lockCount: this.lockCount, shareCount: this.shareCount, owner: this.owner, ownerPage: this.ownerPage } = storage);
+    ({ state: this.state, flags: this.flags, lockCount: this.lockCount, shareCount: this.shareCount, owner: this.owner, ownerPage: this.ownerPage, claimed: this.claimed, baseline: this.baseline } = storage);
     this.patterned = new PatternPages(this.frameLimit);
     if (!restoreFrom) {
       this.state.fill(FrameState.Free, FIRMWARE_FRAMES, pages(this.lowRamTop));
@@ -453,12 +489,16 @@ export class PhysicalMemory {
     if (this.patterned.count > 0) throw new Error(`a snapshot of physical memory that holds ${this.patterned.count} pattern frame(s) is not supported`);
     const zero = new Set(PFN_ARRAYS.filter((name) => isAllZero(this[name])));
     // An array of zeros is not kept: restore clears its array instead.
-    const copy = <T extends PfnStorage[keyof PfnStorage]>(name: keyof PfnStorage, a: T): T => (zero.has(name) ? (a.subarray(0, 0) as T) : (a.slice() as T));
-    return {
+    const copy = <T extends PfnArray>(name: PfnArrayName, a: T): T => (zero.has(name) ? (a.subarray(0, 0) as T) : (a.slice() as T));
+    const snapshot: PhysicalMemorySnapshot = {
       frameLimit: this.frameLimit,
       lowRamTop: this.lowRamTop,
-      storage: { state: copy('state', this.state), flags: copy('flags', this.flags), lockCount: copy('lockCount', this.lockCount), shareCount: copy('shareCount', this.shareCount), owner: copy('owner', this.owner), ownerPage: copy('ownerPage', this.ownerPage) },
+      storage: {
+        state: copy('state', this.state), flags: copy('flags', this.flags), lockCount: copy('lockCount', this.lockCount), shareCount: copy('shareCount', this.shareCount), owner: copy('owner', this.owner), ownerPage: copy('ownerPage', this.ownerPage),
+        claimed: new Uint8Array(0), baseline: null,
+      },
       zero,
+      inUse: runsInUse(this.state),
       contents: [...this.contents].map(([pfn, bytes]) => [pfn, bytes.slice()] as const),
       owners: [...this.owners.values()],
       nextOwnerId: this.nextOwnerId,
@@ -466,6 +506,10 @@ export class PhysicalMemory {
       virginCursor: this.virginCursor,
       freeCount: this.freeCount,
     };
+    // From here on the arrays match the snapshot but for the runs claimed.
+    this.claimed.fill(0);
+    this.baseline = snapshot;
+    return snapshot;
   }
 
   /**
@@ -476,7 +520,10 @@ export class PhysicalMemory {
    */
   surrenderStorage(): PfnStorage | null {
     if (this.state.length === 0) return null;
-    const storage: PfnStorage = { state: this.state, flags: this.flags, lockCount: this.lockCount, shareCount: this.shareCount, owner: this.owner, ownerPage: this.ownerPage };
+    const storage: PfnStorage = {
+      state: this.state, flags: this.flags, lockCount: this.lockCount, shareCount: this.shareCount, owner: this.owner, ownerPage: this.ownerPage,
+      claimed: this.claimed, baseline: this.baseline,
+    };
     Object.assign(this, allocatePfnStorage(0));
     this.contents.clear();
     this.freeCount = 0;
@@ -487,11 +534,25 @@ export class PhysicalMemory {
     if (snapshot.frameLimit !== this.frameLimit || snapshot.lowRamTop !== this.lowRamTop) {
       throw new RangeError(`a snapshot of ${snapshot.frameLimit} frames (RAM below 4 GiB up to 0x${snapshot.lowRamTop.toString(16)}) restored into a machine of ${this.frameLimit} (up to 0x${this.lowRamTop.toString(16)})`);
     }
-    for (const name of PFN_ARRAYS) {
-      // Fresh arrays are zero already; leaving them untouched leaves their pages unmapped until used, as at boot.
-      if (!snapshot.zero.has(name)) this[name].set(snapshot.storage[name]);
-      else if (!fresh) this[name].fill(0);
+    if (!fresh && this.baseline === snapshot) {
+      // Arrays that matched this snapshot: only the runs claimed since, and those in use in it, differ. Flags are
+      // the exception: a device's access marks any frame it reaches, free or not, so they are rewritten whole.
+      restoreArray(this.flags, snapshot, 'flags', 0, this.frameLimit);
+      for (let run = 0; run < this.claimed.length; run++) {
+        if (this.claimed[run] === 0 && snapshot.inUse[run] === 0) continue;
+        const from = run << CLAIM_RUN_BITS;
+        const to = Math.min(from + 2 ** CLAIM_RUN_BITS, this.frameLimit);
+        for (const name of RUN_RESTORED_ARRAYS) restoreArray(this[name], snapshot, name, from, to);
+      }
+    } else {
+      for (const name of PFN_ARRAYS) {
+        // Fresh arrays are zero already; leaving them untouched leaves their pages unmapped until used, as at boot.
+        if (!snapshot.zero.has(name)) this[name].set(snapshot.storage[name]);
+        else if (!fresh) this[name].fill(0);
+      }
     }
+    this.claimed.fill(0);
+    this.baseline = snapshot;
     for (const [pfn, bytes] of snapshot.contents) this.contents.set(pfn, bytes.slice());
     for (const o of snapshot.owners) this.owners.set(o.ownerId, o);
     this.nextOwnerId = snapshot.nextOwnerId;
@@ -514,6 +575,7 @@ export class PhysicalMemory {
   }
 
   private claim(pfn: number, owner: FrameOwner, ownerPage: number, state: FrameStateValue): void {
+    this.claimed[pfn >>> CLAIM_RUN_BITS] = 1;
     this.state[pfn] = state;
     this.flags[pfn] = 0;
     this.lockCount[pfn] = 0;

@@ -63,6 +63,14 @@ typedef struct _UNICODE_STRING { USHORT Length; USHORT MaximumLength; PWSTR Buff
 #define STATUS_CANCELLED               ((NTSTATUS)0xC0000120L)
 
 #define PAGE_SIZE 4096
+#define PAGE_SHIFT 12
+/* The page arithmetic of wdm.h. Pointers and SIZE_T are 32 bits here and 64 on x64: sums are taken in 64 bits,
+   so a driver gets the x64 answer (a span near 4 GiB does not wrap). */
+#define BYTE_OFFSET(Va) ((ULONG)((ULONG_PTR)(Va) & (PAGE_SIZE - 1)))
+#define PAGE_ALIGN(Va) ((PVOID)((ULONG_PTR)(Va) & ~(ULONG_PTR)(PAGE_SIZE - 1)))
+#define ROUND_TO_PAGES(Size) ((SIZE_T)(((ULONGLONG)(Size) + PAGE_SIZE - 1) & ~(ULONGLONG)(PAGE_SIZE - 1)))
+#define BYTES_TO_PAGES(Size) ((ULONG)(((ULONGLONG)(Size) + PAGE_SIZE - 1) >> PAGE_SHIFT))
+#define ADDRESS_AND_SIZE_TO_SPAN_PAGES(Va, Size) ((ULONG)(((ULONGLONG)BYTE_OFFSET(Va) + (ULONGLONG)(Size) + PAGE_SIZE - 1) >> PAGE_SHIFT))
 #define PASSIVE_LEVEL 0
 #define APC_LEVEL 1
 #define DISPATCH_LEVEL 2

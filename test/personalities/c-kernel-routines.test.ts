@@ -158,6 +158,25 @@ describe('kernel routines from C', () => {
     assert.equal(machine.kernel.stopped, null);
   });
 
+  it('wdm.h\'s page arithmetic gives the x64 answers: offsets, alignment, spans (a span near 4 GiB does not wrap), pages and rounding', () => {
+    const { send } = startRoutinesDriver();
+    const cases: [number, number, number[]][] = [
+      // va, size: BYTE_OFFSET, PAGE_ALIGN, ADDRESS_AND_SIZE_TO_SPAN_PAGES, BYTES_TO_PAGES, ROUND_TO_PAGES
+      [0x10000, 0, [0, 0x10000, 0, 0, 0]],
+      [0x10fff, 1, [0xfff, 0x10000, 1, 1, PAGE_SIZE]],
+      [0x10fff, 2, [0xfff, 0x10000, 2, 1, PAGE_SIZE]],
+      [0x12345, 8 * 1024 * 1024, [0x345, 0x12000, 2049, 2048, 8 * 1024 * 1024]],
+      [0x10800, 0xfffff000, [0x800, 0x10000, 0x100000, 0xfffff, 0xfffff000]],
+      // ROUND_TO_PAGES gives a SIZE_T, 32 bits here: 4 GiB is 0.
+      [0x10800, 0xffffffff, [0x800, 0x10000, 0x100001, 0x100000, 0]],
+    ];
+    for (const [va, size, expected] of cases) {
+      const { request, words } = send(IOCTL.PAGE_ARITHMETIC, [va, size], 5);
+      assert.equal(request.status, STATUS.SUCCESS, request.describe());
+      assert.deepEqual(words(), expected, `va 0x${va.toString(16)}, size 0x${size.toString(16)}`);
+    }
+  });
+
   it('IoCsqInsertIrpEx queues an IRP under a context and IoCsqRemoveIrp takes that IRP back, once', () => {
     const { machine, send } = startRoutinesDriver();
     const queued = send(IOCTL.CSQ_QUEUE, [], 32, true);

@@ -29,6 +29,7 @@ DMA_CONFORMANCE_DRIVER("kernel-routines-c", "read-write-direct", "Exercises work
 #define IOCTL_PROGRAMMED_IO ROUTINES_IOCTL(13)
 #define IOCTL_LINK ROUTINES_IOCTL(14)
 #define IOCTL_MAP_IO_SPACE ROUTINES_IOCTL(15)
+#define IOCTL_PAGE_ARITHMETIC ROUTINES_IOCTL(16)
 
 /* The DMA test device: its FIFO data register in BAR0 and its I/O ports (dma-test-device-registers.ts). */
 #define REG_STATUS 0x0c
@@ -417,6 +418,19 @@ static NTSTATUS MapIoSpace(PIRP Irp) {
   return Complete(Irp, STATUS_SUCCESS, sizeof(ULONG));
 }
 
+/* Input: an address and a size; output wdm.h's page arithmetic on them. */
+static NTSTATUS PageArithmetic(PIRP Irp) {
+  PULONG io = Irp->AssociatedIrp.SystemBuffer;
+  PVOID va = (PVOID)(ULONG_PTR)io[0];
+  SIZE_T size = io[1];
+  io[0] = BYTE_OFFSET(va);
+  io[1] = (ULONG)(ULONG_PTR)PAGE_ALIGN(va);
+  io[2] = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, size);
+  io[3] = BYTES_TO_PAGES(size);
+  io[4] = (ULONG)ROUND_TO_PAGES(size);
+  return Complete(Irp, STATUS_SUCCESS, 5 * sizeof(ULONG));
+}
+
 static NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
   PDEVICE_EXTENSION ext = DeviceObject->DeviceExtension;
   switch (IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.IoControlCode) {
@@ -436,6 +450,7 @@ static NTSTATUS DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
     case IOCTL_PROGRAMMED_IO: return ProgrammedIo(ext, Irp);
     case IOCTL_LINK: return Link(Irp);
     case IOCTL_MAP_IO_SPACE: return MapIoSpace(Irp);
+    case IOCTL_PAGE_ARITHMETIC: return PageArithmetic(Irp);
     default: return Complete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
   }
 }

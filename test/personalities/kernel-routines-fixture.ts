@@ -13,7 +13,7 @@ const ioctl = (n: number): number => (0x22 << 16) | ((0x900 + n) << 2);
 export const IOCTL = {
   WORK_ITEM: ioctl(0), WAIT: ioctl(1), PERIODIC: ioctl(2), SEND_IRP: ioctl(3), CONTIGUOUS_ALLOCATE: ioctl(4), CONTIGUOUS_READ: ioctl(5),
   SYNCHRONIZE: ioctl(6), CSQ_QUEUE: ioctl(7), CSQ_TAKE: ioctl(8), HOLD: ioctl(9), POLL_CANCEL: ioctl(10), BAD_POINTER: ioctl(11),
-  DPC_REQUEST: ioctl(12), PROGRAMMED_IO: ioctl(13), LINK: ioctl(14), MAP_IO_SPACE: ioctl(15),
+  DPC_REQUEST: ioctl(12), PROGRAMMED_IO: ioctl(13), LINK: ioctl(14), MAP_IO_SPACE: ioctl(15), PAGE_ARITHMETIC: ioctl(16),
 } as const;
 
 /** A machine with the driver started on the DMA test device, and an application with its device open. */

@@ -335,7 +335,7 @@ static NTSTATUS HandDown(PDEVICE_EXTENSION Ext, PIRP Irp, PSHARED_OPEN Open) {
   NTSTATUS status = STATUS_SUCCESS;
   if (buffer->Bounces) {
     /* It holds no list between fills, but each fill's list must still fit the adapter's map registers. */
-    ULONG pages = (MmGetMdlByteOffset(buffer->Mdl) + length + PAGE_SIZE - 1) / PAGE_SIZE;
+    ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(buffer->Va, length);
     if (pages > Ext->Device.MapRegisters) status = STATUS_INSUFFICIENT_RESOURCES;
   } else {
     KIRQL oldIrql;

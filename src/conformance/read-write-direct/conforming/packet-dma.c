@@ -72,13 +72,6 @@ static VOID StartNextRequest(PDEVICE_EXTENSION Ext);
 
 static ULONG Smaller(ULONG A, ULONG B) { return A < B ? A : B; }
 
-static ULONG ByteOffset(PVOID Va) { return (ULONG)((ULONG_PTR)Va & (PAGE_SIZE - 1)); }
-
-/* The pages Length bytes from Va touch (ADDRESS_AND_SIZE_TO_SPAN_PAGES). */
-static ULONG SpanPages(PVOID Va, ULONG Length) {
-  return (ULONG)(((ULONGLONG)ByteOffset(Va) + Length + PAGE_SIZE - 1) / PAGE_SIZE);
-}
-
 /* --- pieces --------------------------------------------------------------------------------- */
 
 /* End the piece's mapping: flush what MapTransfer mapped (bounced data comes back now), free the partial MDL. */
@@ -102,7 +95,7 @@ static NTSTATUS StartPiece(PDEVICE_EXTENSION Ext) {
   PPACKET_REQUEST r = &Ext->Current;
   PCHAR pieceVa = r->Va + r->Done;
   /* The piece's pages fit the map registers (its first page takes the first register) and its descriptors the ring. */
-  ULONG length = Smaller(r->Length - r->Done, r->MapRegisters * PAGE_SIZE - ByteOffset(pieceVa));
+  ULONG length = Smaller(r->Length - r->Done, r->MapRegisters * PAGE_SIZE - BYTE_OFFSET(pieceVa));
   length = Smaller(length, Ext->LongestPiece);
   r->PieceLength = length;
   r->PieceMapped = 0;
@@ -221,7 +214,7 @@ static VOID StartNextRequest(PDEVICE_EXTENSION Ext) {
     r->Length = location->Parameters.Read.Length;
     r->Write = location->MajorFunction == IRP_MJ_WRITE;
     r->StreamOffset = location->Parameters.Read.ByteOffset.QuadPart;
-    r->MapRegisters = Smaller(Ext->Device.MapRegisters, SpanPages(r->Va, r->Length));
+    r->MapRegisters = Smaller(Ext->Device.MapRegisters, ADDRESS_AND_SIZE_TO_SPAN_PAGES(r->Va, r->Length));
 
     KIRQL old;
     KeRaiseIrql(DISPATCH_LEVEL, &old);

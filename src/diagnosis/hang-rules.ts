@@ -11,7 +11,7 @@
  *   allocations failed: nothing is in flight, so requests in a cancelable
  *   queue sit there because nobody restarted them when the reserve or the
  *   adapter came back (SG-5), and requests in no queue were dropped (PAGE-5
- *   first); with
+ *   first, also when others wait in a queue behind them); with
  *   lists still out besides, a reserve never handed back (SG-5, or a list
  *   never put back, SG-3); with no allocation failed, nothing was awaited: a
  *   request left pending (PAGE-5, or SG-5).
@@ -37,8 +37,13 @@ export function diagnoseHang(hang: HangObservation, evidence: Evidence): Diagnos
   if (evidence.requestsOutstanding > 0) {
     if (held === 0) {
       const failed = evidence.allocationFailuresInjected + evidence.adapters.reduce((n, a) => n + a.failedCalls.length, 0);
-      if (failed > 0 && evidence.requestsQueued > 0) {
+      if (failed > 0 && evidence.requestsQueued === evidence.requestsOutstanding) {
         return certain('SG-5', `the device is idle and the driver holds no list or channel, yet ${evidence.requestsOutstanding} request(s) are outstanding after ${failed} allocation(s) failed: requests queued for resources were never restarted when the resources came back`);
+      }
+      if (failed > 0 && evidence.requestsQueued > 0) {
+        // The requests in a queue wait behind the one in none, which nothing will ever end: that one was dropped.
+        const dropped = evidence.requestsOutstanding - evidence.requestsQueued;
+        return ambiguous(['PAGE-5', 'SG-5'], `the device is idle and the driver holds no list or channel; after ${failed} allocation(s) failed, ${dropped} outstanding request(s) sit in no cancelable queue while ${evidence.requestsQueued} wait in one: the driver dropped a request when an allocation failed (the others wait behind it), or never restarted those it queued`);
       }
       if (failed > 0) {
         return ambiguous(['PAGE-5', 'SG-5'], `the device is idle and the driver holds no list or channel; ${evidence.requestsOutstanding} request(s) are outstanding after ${failed} allocation(s) failed, but none sits in a cancelable queue: the driver dropped them when the allocation failed instead of completing them or queuing them for later`);

@@ -54,6 +54,7 @@ describe('diagnosis of a hang', () => {
 
   it('the same with the requests in no cancelable queue: dropped when the allocation failed (PAGE-5 before SG-5)', () => {
     assert.deepEqual(diagnoseHang(hang, evidence({ requestsOutstanding: 1, requestsQueued: 0, allocationFailuresInjected: 2 })).candidates, ['PAGE-5', 'SG-5']);
+    assert.deepEqual(diagnoseHang(hang, evidence({ requestsOutstanding: 2, requestsQueued: 1, allocationFailuresInjected: 2 })).candidates, ['PAGE-5', 'SG-5'], 'one in no queue, one waiting behind it');
   });
 
   it('the same with no allocation ever failed: nothing was awaited, a request left pending (PAGE-5 before SG-5)', () => {

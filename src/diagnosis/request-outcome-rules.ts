@@ -36,6 +36,8 @@ export interface RequestObservation {
   readonly deviceFaultInjected: boolean;
   /** The bytes the application asked to move, when known. */
   readonly length?: number;
+  /** The pages its buffer spans, when known (the request's MDL); at least length / PAGE_SIZE. */
+  readonly pages?: number;
 }
 
 /**
@@ -46,10 +48,10 @@ export interface RequestObservation {
 function refusedBeyondGrant(request: RequestObservation, evidence: Evidence): Diagnosis | null {
   // Reached only for a request nothing excused: allocations failing while it was outstanding would have allowed the status.
   if (request.status !== STATUS.INSUFFICIENT_RESOURCES || request.length === undefined) return null;
-  const pages = Math.ceil(request.length / PAGE_SIZE);
+  const pages = request.pages ?? Math.ceil(request.length / PAGE_SIZE);
   const short = evidence.adapters.find((a) => a.mapRegistersGranted < pages);
   if (!short || !detectionEnabled('BEYOND-GRANT-DIAGNOSIS')) return null;
-  return certain('SG-1', `the request of ${formatBytes(request.length)} spans at least ${pages} page(s), ${short.label} was granted ${short.mapRegistersGranted} map register(s), and nothing failed: the driver refused what its adapter was not sized to map; size the adapter for the longest transfer (DEVICE_DESCRIPTION.MaximumLength) or map in pieces`);
+  return certain('SG-1', `the request of ${formatBytes(request.length)} spans ${request.pages === undefined ? 'at least ' : ''}${pages} page(s), ${short.label} was granted ${short.mapRegistersGranted} map register(s), and nothing failed: the driver refused what its adapter was not sized to map; size the adapter for the longest transfer (DEVICE_DESCRIPTION.MaximumLength) or map in pieces`);
 }
 
 function cause(call: FailedDmaCall, evidence: Evidence): Diagnosis | null {

@@ -51,11 +51,16 @@ export function completionFinding(t: TrackedRequest, evidence: () => Evidence, l
     return overclaimed ? { oracle: 'completion', rule: CLAIM_AFTER_DEVICE_ERROR_RULE, message: overclaimed } : null;
   }
   const d = diagnoseRequestOutcome(
-    { done: t.request.done, status: t.request.status, issuedAtNs: t.request.issuedAtNs, completedAtNs: t.request.completedAtNs, rule: t.rule, deviceFaultInjected: t.disturbances.has('device-fault'), length: t.request.requestedLength },
+    { done: t.request.done, status: t.request.status, issuedAtNs: t.request.issuedAtNs, completedAtNs: t.request.completedAtNs, rule: t.rule, deviceFaultInjected: t.disturbances.has('device-fault'), length: t.request.requestedLength, ...spannedPages(t) },
     evidence(),
   );
   const error = log && t.stream ? log.errorsWithin(t.stream)[0] : undefined;
   return diagnosedFinding('completion', d, `${unmet}${error ? `; the device stopped with ${describeDeviceError(error)}` : ''}${describeDiagnosis(d)}`, takenOnAt(t));
+}
+
+/** The pages a direct-I/O request's buffer spans, from the MDL the I/O manager described it with. */
+function spannedPages(t: TrackedRequest): { pages?: number } {
+  return t.request.directPages === null ? {} : { pages: t.request.directPages };
 }
 
 /** For a request that never finished: where the driver took it on (IoMarkIrpPending, a queue insertion), as a finding's place. */

@@ -95,6 +95,10 @@ describe('diagnosis of a failed request', () => {
     assert.equal(diagnoseRequestOutcome(refused, evidence({ adapters: [adapter({ mapRegistersGranted: 17 })] })).rule, 'SG-1');
     // An adapter that could map it leaves the request's own rule.
     assert.equal(diagnoseRequestOutcome(refused, evidence({ adapters: [adapter({ mapRegistersGranted: 256 })] })).rule, 'PAGE-5');
+    // Two pages' worth of bytes across three pages: the buffer's span counts, when its MDL tells it.
+    const straddling = request({ status: STATUS.INSUFFICIENT_RESOURCES, rule: 'PAGE-5', length: 8189 });
+    assert.equal(diagnoseRequestOutcome(straddling, evidence({ adapters: [adapter({ mapRegistersGranted: 2 })] })).rule, 'PAGE-5');
+    assert.equal(diagnoseRequestOutcome({ ...straddling, pages: 3 }, evidence({ adapters: [adapter({ mapRegistersGranted: 2 })] })).rule, 'SG-1');
   });
 
   it('a common buffer that failed after start while enough memory was free: fragmentation (CONT-2)', () => {

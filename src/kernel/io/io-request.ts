@@ -19,6 +19,8 @@ export class IoRequest {
   readonly event: KEVENT;
   irp: IRP | null = null;
   completedAtNs: number | null = null;
+  /** The pages of the caller's buffer the I/O manager locked for direct I/O (the request's first MDL), null without one. */
+  directPages: number | null = null;
 
   constructor(
     /** A number that identifies the request in reports. */

@@ -74,6 +74,7 @@ export class RequestBufferManager {
       throw e;
     }
     buffers.lockedMdls.push(mdl);
+    if (irp.request && irp.request.directPages === null) irp.request.directPages = mdl.pageCount;
     return STATUS.SUCCESS;
   }
 

@@ -28,6 +28,11 @@ export class MappedBufferClient {
   view: UserBuffer | null = null;
   /** The handle the view was mapped through: closing it unmaps the view, so a reopened handle has none yet. */
   private viewHandle: number | null = null;
+  /**
+   * A second map request on the view's handle failed: the driver must still serve the first mapping. A
+   * transfer it refuses from then on shows that mapping lost (CONT-6), not a transfer refused (DEV-2).
+   */
+  private repeatRefused = false;
 
   constructor(readonly app: WorkloadApplication) {}
 
@@ -38,7 +43,10 @@ export class MappedBufferClient {
 
   /** IOCTL_MAPPED_MAP for `bytes`; the mapping it returns becomes the view. */
   map(bytes: number, outputBytes = MAP_OUTPUT_BYTES, expectation?: Expectation): TrackedRequest {
-    if (this.viewHandle !== this.handle) this.view = null;
+    if (this.viewHandle !== this.handle) {
+      this.view = null;
+      this.repeatRefused = false;
+    }
     const input = this.app.allocate(4);
     const output = this.app.allocate(Math.max(outputBytes, 1));
     this.app.app.writeBytes(input, encodeU32(bytes));
@@ -51,6 +59,8 @@ export class MappedBufferClient {
       this.viewHandle = this.handle;
       if (out.bytes !== bytes) this.app.workload.recordDataCheck({ label: tracked.label, rule: MAPPED_BUFFER_RULES.map, of: 'driver-answer', mismatch: `the driver mapped ${out.bytes} bytes for a request of ${bytes}` });
       this.touch(tracked.label);
+    } else if (this.view && request.done && request.status !== STATUS.SUCCESS) {
+      this.repeatRefused = true;
     }
     this.app.free(input);
     this.app.free(output);
@@ -78,8 +88,8 @@ export class MappedBufferClient {
     const input = this.app.allocate(TRANSFER_INPUT_BYTES);
     this.app.app.writeBytes(input, encodeTransferOrder({ offset, bytes, streamOffset, toDevice }));
     const request = this.app.app.DeviceIoControl(this.handle, IOCTL_MAPPED_TRANSFER, input, TRANSFER_INPUT_BYTES, null, 0, { overlapped });
-    const tracked = this.app.track(request, `${toDevice ? 'send' : 'fill'} of ${formatBytes(bytes)} at offset ${offset} of ${this.app.name}'s mapped buffer (stream offset ${streamOffset})`,
-      expectation ?? { kind: 'success', length: bytes }, MAPPED_BUFFER_RULES.transfer, undefined, { offset: streamOffset, length: bytes });
+    const tracked = this.app.track(request, `${toDevice ? 'send' : 'fill'} of ${formatBytes(bytes)} at offset ${offset} of ${this.app.name}'s mapped buffer (stream offset ${streamOffset})${this.repeatRefused ? ', after a second map request on the handle failed' : ''}`,
+      expectation ?? { kind: 'success', length: bytes }, this.repeatRefused ? MAPPED_BUFFER_RULES.map : MAPPED_BUFFER_RULES.transfer, undefined, { offset: streamOffset, length: bytes });
     if (request.done) this.app.free(input);
     else this.app.afterRequest(tracked, () => this.app.free(input));
     return tracked;

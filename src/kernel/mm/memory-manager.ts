@@ -556,7 +556,7 @@ export class MemoryManager {
     const spaces = only ? [only] : [...this.addressSpaces, this.systemSpace];
     for (const as of spaces) {
       const keep = level === 'moderate' && !as.isSystem ? as.workingSetMinimumPages : 0;
-      for (const vpn of [...as.workingSet]) {
+      for (const vpn of as.workingSet.members()) {
         if (as.workingSet.size <= keep) break;
         const pte = as.ptes.get(vpn)!;
         const pfn = ptePayload(pte);

@@ -6,8 +6,10 @@
  *
  * Not a Set for the same reason the page table is not a Map (page-table.ts):
  * tens of thousands of insertions grew and rehashed it at great cost. Pages
- * sit in an array in the order they came; a removed page leaves a hole there,
- * and the holes are squeezed out once they outnumber the pages.
+ * sit in a typed array in the order they came (a plain array of that many
+ * numbers is reallocated in the large-object space as it grows, which costs
+ * as much as the Set); a removed page leaves a hole there, and the holes are
+ * squeezed out once they outnumber the pages.
  */
 import { PageTable } from './page-table';
 
@@ -15,7 +17,9 @@ import { PageTable } from './page-table';
 const HOLE = -1;
 
 export class WorkingSet {
-  private order: number[] = [];
+  private order = new Float64Array(64);
+  /** Entries of `order` in use, holes included. */
+  private length = 0;
   /** Each member's index in `order`, plus one. */
   private readonly position = new PageTable();
   private holes = 0;
@@ -30,8 +34,13 @@ export class WorkingSet {
 
   add(vpn: number): this {
     if (this.position.has(vpn)) return this;
-    this.order.push(vpn);
-    this.position.set(vpn, this.order.length);
+    if (this.length === this.order.length) {
+      const grown = new Float64Array(this.order.length * 2);
+      grown.set(this.order);
+      this.order = grown;
+    }
+    this.order[this.length++] = vpn;
+    this.position.set(vpn, this.length);
     return this;
   }
 
@@ -47,12 +56,26 @@ export class WorkingSet {
 
   /** The members, oldest first: a copy, so the set may change while it is walked. */
   [Symbol.iterator](): IterableIterator<number> {
-    return this.order.filter((vpn) => vpn !== HOLE)[Symbol.iterator]();
+    return this.members()[Symbol.iterator]();
+  }
+
+  /** The members, oldest first, as an array of their own. */
+  members(): Float64Array {
+    const out = new Float64Array(this.size);
+    let n = 0;
+    for (let i = 0; i < this.length; i++) if (this.order[i] !== HOLE) out[n++] = this.order[i]!;
+    return out;
   }
 
   private squeeze(): void {
-    this.order = this.order.filter((vpn) => vpn !== HOLE);
-    this.order.forEach((vpn, i) => this.position.set(vpn, i + 1));
+    let kept = 0;
+    for (let i = 0; i < this.length; i++) {
+      const vpn = this.order[i]!;
+      if (vpn === HOLE) continue;
+      this.order[kept++] = vpn;
+      this.position.set(vpn, kept);
+    }
+    this.length = kept;
     this.holes = 0;
   }
 }

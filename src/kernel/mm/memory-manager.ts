@@ -402,12 +402,38 @@ export class MemoryManager {
   touchPages(va: number, pages: number, as: AddressSpace | null = this.spaceFor(va)): void {
     if (va % PAGE_SIZE !== 0) throw new RangeError(`touchPages: ${formatAddress(va)} is not page-aligned`);
     checkAccess('read', va, pages * PAGE_SIZE);
+    if (as && this.faultInFreshPages(as, va, pages)) return;
     for (let i = 0; i < pages; i++) {
       const pa = this.cpuPhysical(va + i * PAGE_SIZE, false, as);
       this.chargeCpuAccess(pa, 1);
       // Reading RAM changes nothing; reading a device register may.
       if (!this.physical.isRam(Math.floor(pa / PAGE_SIZE))) this.ioSpaceFor(pa).read(pa, 1);
     }
+  }
+
+  /**
+   * touchPages of pages of one private region none of which has a PTE yet (a process touching memory it
+   * has just allocated, as the background process that fragments memory does with tens of thousands of
+   * pages), as one batch: the same frames in the same order, page table, working set and charges as page
+   * by page, without looking up the region and the page's state once per page. False, having done
+   * nothing, when the range is not such a batch or a fault could end otherwise (at DISPATCH_LEVEL, or
+   * short of frames, when the trimmer would run first).
+   */
+  private faultInFreshPages(as: AddressSpace, va: number, pages: number): boolean {
+    const region = as.regionAt(va);
+    const first = pageOf(va);
+    if (!region || region.kind !== 'private' || !region.committed || region.protection === 'noaccess' || va + pages * PAGE_SIZE > region.end) return false;
+    if (this.cpu.irql >= DISPATCH_LEVEL || pages > this.physical.freeFrames) return false;
+    for (let vpn = first; vpn < first + pages; vpn++) if (as.ptes.has(vpn)) return false;
+    for (let vpn = first; vpn < first + pages; vpn++) {
+      const pfn = this.physical.allocateFrame(as, vpn, FrameState.Pageable);
+      as.ptes.set(vpn, validPte(pfn));
+      as.workingSet.add(vpn);
+      this.physical.shareCount[pfn] = 1;
+    }
+    // Each page: its demand-zero fault, then the CPU's read of one byte of a new frame (cached: a new frame has no flags).
+    this.clock.chargeRepeated([[COST.pageFault.ns, 'mm:demand-zero'], [COST.cpuCopyPerByte.ns, 'cpu:cached']], pages);
+    return true;
   }
 
   writeVirtual(va: number, data: Uint8Array, as: AddressSpace | null = this.spaceFor(va)): void {

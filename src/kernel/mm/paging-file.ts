@@ -4,6 +4,7 @@
  * resident instead, as on a machine whose paging file cannot grow.
  */
 import { PAGE_SIZE } from '../../contracts/units';
+import { NumberStack } from './number-stack';
 import type { PageImage } from './page-image';
 
 const SlotState = { Free: 0, Zero: 1, Stored: 2 } as const;
@@ -17,7 +18,7 @@ export class PagingFile {
   private state = new Uint8Array(64);
   private readonly stored = new Map<number, Exclude<PageImage, undefined>>();
   private used = 0;
-  private freeSlots: number[] = [];
+  private readonly freeSlots = new NumberStack();
   private nextSlot = 0;
   writes = 0;
   reads = 0;

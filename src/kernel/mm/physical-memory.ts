@@ -17,6 +17,7 @@
 import { BootConfig, FOUR_GIB } from '../../machine/boot-config';
 import { forEachChunk } from '../../machine/chunked-range';
 import { PAGE_SIZE } from '../../contracts/units';
+import { NumberStack } from './number-stack';
 import { PagePattern, PatternPages } from './pattern-pages';
 import { PageImage, imageBytes, isPatternImage, readImage } from './page-image';
 
@@ -135,7 +136,7 @@ export interface PhysicalMemorySnapshot {
   readonly contents: readonly (readonly [number, Uint8Array])[];
   readonly owners: readonly FrameOwner[];
   readonly nextOwnerId: number;
-  readonly freeStack: readonly number[];
+  readonly freeStack: Uint32Array;
   readonly virginCursor: number;
   readonly freeCount: number;
 }
@@ -168,7 +169,7 @@ export class PhysicalMemory {
   private nextOwnerId = 1;
 
   /** Frames freed after use, reused first (LIFO); entries may be stale and are checked when popped. */
-  private freeStack: number[] = [];
+  private freeStack = new NumberStack();
   /** Never-used frames are visited in a seeded permuted order. */
   private virginCursor = 0;
   private readonly virginCount: number;
@@ -502,7 +503,7 @@ export class PhysicalMemory {
       contents: [...this.contents].map(([pfn, bytes]) => [pfn, bytes.slice()] as const),
       owners: [...this.owners.values()],
       nextOwnerId: this.nextOwnerId,
-      freeStack: [...this.freeStack],
+      freeStack: this.freeStack.toArray(),
       virginCursor: this.virginCursor,
       freeCount: this.freeCount,
     };
@@ -556,7 +557,7 @@ export class PhysicalMemory {
     for (const [pfn, bytes] of snapshot.contents) this.contents.set(pfn, bytes.slice());
     for (const o of snapshot.owners) this.owners.set(o.ownerId, o);
     this.nextOwnerId = snapshot.nextOwnerId;
-    this.freeStack = [...snapshot.freeStack];
+    this.freeStack = new NumberStack(snapshot.freeStack);
     this.virginCursor = snapshot.virginCursor;
     this.freeCount = snapshot.freeCount;
   }

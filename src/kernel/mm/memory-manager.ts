@@ -425,8 +425,10 @@ export class MemoryManager {
     if (!region || region.kind !== 'private' || !region.committed || region.protection === 'noaccess' || va + pages * PAGE_SIZE > region.end) return false;
     if (this.cpu.irql >= DISPATCH_LEVEL || pages > this.physical.freeFrames) return false;
     for (let vpn = first; vpn < first + pages; vpn++) if (as.ptes.has(vpn)) return false;
-    for (let vpn = first; vpn < first + pages; vpn++) {
-      const pfn = this.physical.allocateFrame(as, vpn, FrameState.Pageable);
+    const frames = this.physical.allocateFrames(as, first, pages, FrameState.Pageable);
+    for (let i = 0; i < pages; i++) {
+      const vpn = first + i;
+      const pfn = frames[i]!;
       as.ptes.set(vpn, validPte(pfn));
       as.workingSet.add(vpn);
       this.physical.shareCount[pfn] = 1;

@@ -58,4 +58,21 @@ describe('working set', () => {
     assert.deepEqual([...ws], [...set]);
     assert.deepEqual([...ws.members()], [...set]);
   });
+
+  it('removes many pages at once as one at a time does', () => {
+    const ws = new WorkingSet();
+    const set = new Set<number>();
+    for (let vpn = 0; vpn < 5000; vpn++) {
+      ws.add(vpn * 7 % 5003);
+      set.add(vpn * 7 % 5003);
+    }
+    const gone = [...set].filter((vpn) => vpn % 3 !== 0);
+    ws.deleteAll([...gone, 999_999]);
+    for (const vpn of gone) set.delete(vpn);
+    assert.equal(ws.size, set.size);
+    assert.deepEqual([...ws], [...set]);
+    ws.add(gone[0]!);
+    set.add(gone[0]!);
+    assert.deepEqual([...ws], [...set], 'a page added again after the removal is the newest');
+  });
 });

@@ -584,25 +584,37 @@ export class MemoryManager {
     const spaces = only ? [only] : [...this.addressSpaces, this.systemSpace];
     for (const as of spaces) {
       const keep = level === 'moderate' && !as.isSystem ? as.workingSetMinimumPages : 0;
-      for (const vpn of as.workingSet.members()) {
-        if (as.workingSet.size <= keep) break;
+      const members = as.workingSet.members();
+      // The pages trimmed leave the working set together at the end (nothing reads it meanwhile), and
+      // consecutive pages mostly share a region (trimming adds or removes none): a trim of tens of
+      // thousands of pages does not look either up again for each.
+      const trimmed = new Float64Array(members.length);
+      let count = 0;
+      let region: Region | undefined;
+      for (const vpn of members) {
+        if (members.length - count <= keep) break;
         const pte = as.ptes.get(vpn)!;
         const pfn = ptePayload(pte);
         if (this.physical.lockCount[pfn]! > 0 || this.physical.state[pfn] === FrameState.NonPaged || (this.physical.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0) {
           report.keptLocked++;
           continue;
         }
-        if (this.trimPage(as, vpn, pfn, report)) report.trimmedPages++;
+        const va = vpn * PAGE_SIZE;
+        if (region === undefined || va < region.start || va >= region.end) region = as.regionAt(va)!;
+        if (this.trimPage(as, region, vpn, pfn, report)) {
+          report.trimmedPages++;
+          trimmed[count++] = vpn;
+        }
       }
+      as.workingSet.deleteAll(trimmed.subarray(0, count));
     }
     return report;
   }
 
-  private trimPage(as: AddressSpace, vpn: number, pfn: number, report: TrimReport): boolean {
-    const region = as.regionAt(vpn * PAGE_SIZE)!;
+  /** Trim one page of the working set (its caller takes it out of the working set); false when it has to stay. */
+  private trimPage(as: AddressSpace, region: Region, vpn: number, pfn: number, report: TrimReport): boolean {
     if (region.kind === 'view') {
       as.ptes.delete(vpn);
-      as.workingSet.delete(vpn);
       this.physical.shareCount[pfn]!--;
       if (this.physical.shareCount[pfn] === 0) this.releaseSectionFrame(region.view!.section, pfn, report);
       return true;
@@ -612,7 +624,6 @@ export class MemoryManager {
     this.clock.charge(COST.pageOutToDisk.ns, 'mm:page-out');
     report.writtenToPagingFile++;
     as.ptes.set(vpn, pagefilePte(slot));
-    as.workingSet.delete(vpn);
     this.physical.freeFrame(pfn);
     return true;
   }

@@ -45,13 +45,28 @@ export class WorkingSet {
   }
 
   delete(vpn: number): boolean {
+    const removed = this.remove(vpn);
+    this.squeezeIfHoley();
+    return removed;
+  }
+
+  /** delete of each of `vpns`, with the holes squeezed out (if at all) once at the end. */
+  deleteAll(vpns: ArrayLike<number>): void {
+    for (let i = 0; i < vpns.length; i++) this.remove(vpns[i]!);
+    this.squeezeIfHoley();
+  }
+
+  private remove(vpn: number): boolean {
     const at = this.position.get(vpn);
     if (at === undefined) return false;
     this.order[at - 1] = HOLE;
     this.position.delete(vpn);
     this.holes++;
-    if (this.holes > 64 && this.holes > this.position.size) this.squeeze();
     return true;
+  }
+
+  private squeezeIfHoley(): void {
+    if (this.holes > 64 && this.holes > this.position.size) this.squeeze();
   }
 
   /** The members, oldest first: a copy, so the set may change while it is walked. */

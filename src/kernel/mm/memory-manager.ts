@@ -691,7 +691,14 @@ export class MemoryManager {
     const va = this.nextPoolVa[poolType];
     this.nextPoolVa[poolType] += (pages + 1) * PAGE_SIZE; // an unmapped guard page after each allocation
     this.systemSpace.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: poolType === 'NonPagedPool' ? 'nonpaged-pool' : 'paged-pool', protection: 'readwrite', committed: true, label: `${poolType} '${tagText(tag)}'` });
-    if (poolType === 'NonPagedPool') {
+    if (poolType === 'NonPagedPool' && pages <= this.physical.freeFrames) {
+      // Frames enough for the whole block (the case but under shortage): taken in one pass, as one by one.
+      const frames = this.physical.allocateFrames(this.systemSpace, pageOf(va), pages, FrameState.NonPaged);
+      for (let i = 0; i < pages; i++) {
+        this.systemSpace.ptes.set(pageOf(va) + i, validPte(frames[i]!));
+        this.physical.shareCount[frames[i]!] = 1;
+      }
+    } else if (poolType === 'NonPagedPool') {
       for (let i = 0; i < pages; i++) {
         const vpn = pageOf(va) + i;
         let pfn = this.physical.tryAllocateFrame(this.systemSpace, vpn, FrameState.NonPaged);

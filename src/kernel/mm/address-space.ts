@@ -7,8 +7,10 @@
  * or "read from the file" for a mapped view.
  */
 import { PAGE_SIZE } from '../../contracts/units';
+import { PageTable } from './page-table';
 import { FrameOwner } from './physical-memory';
 import type { Section } from './section';
+import { WorkingSet } from './working-set';
 
 export type Protection = 'readwrite' | 'readonly' | 'noaccess';
 
@@ -55,9 +57,9 @@ export function ptePayload(pte: number): number {
 
 export class AddressSpace implements FrameOwner {
   readonly regions: Region[] = [];
-  readonly ptes = new Map<number, number>();
+  readonly ptes = new PageTable();
   /** Resident pageable pages, oldest first: the trimmer takes from the front. */
-  readonly workingSet = new Set<number>();
+  readonly workingSet = new WorkingSet();
   workingSetMinimumPages: number;
   workingSetMaximumPages: number;
   /** Pages of this address space locked for I/O by MDLs, for the exit check (0x76 / 0xCB). */

@@ -402,12 +402,40 @@ export class MemoryManager {
   touchPages(va: number, pages: number, as: AddressSpace | null = this.spaceFor(va)): void {
     if (va % PAGE_SIZE !== 0) throw new RangeError(`touchPages: ${formatAddress(va)} is not page-aligned`);
     checkAccess('read', va, pages * PAGE_SIZE);
+    if (as && this.faultInFreshPages(as, va, pages)) return;
     for (let i = 0; i < pages; i++) {
       const pa = this.cpuPhysical(va + i * PAGE_SIZE, false, as);
       this.chargeCpuAccess(pa, 1);
       // Reading RAM changes nothing; reading a device register may.
       if (!this.physical.isRam(Math.floor(pa / PAGE_SIZE))) this.ioSpaceFor(pa).read(pa, 1);
     }
+  }
+
+  /**
+   * touchPages of pages of one private region none of which has a PTE yet (a process touching memory it
+   * has just allocated, as the background process that fragments memory does with tens of thousands of
+   * pages), as one batch: the same frames in the same order, page table, working set and charges as page
+   * by page, without looking up the region and the page's state once per page. False, having done
+   * nothing, when the range is not such a batch or a fault could end otherwise (at DISPATCH_LEVEL, or
+   * short of frames, when the trimmer would run first).
+   */
+  private faultInFreshPages(as: AddressSpace, va: number, pages: number): boolean {
+    const region = as.regionAt(va);
+    const first = pageOf(va);
+    if (!region || region.kind !== 'private' || !region.committed || region.protection === 'noaccess' || va + pages * PAGE_SIZE > region.end) return false;
+    if (this.cpu.irql >= DISPATCH_LEVEL || pages > this.physical.freeFrames) return false;
+    for (let vpn = first; vpn < first + pages; vpn++) if (as.ptes.has(vpn)) return false;
+    const frames = this.physical.allocateFrames(as, first, pages, FrameState.Pageable);
+    for (let i = 0; i < pages; i++) {
+      const vpn = first + i;
+      const pfn = frames[i]!;
+      as.ptes.set(vpn, validPte(pfn));
+      as.workingSet.add(vpn);
+      this.physical.shareCount[pfn] = 1;
+    }
+    // Each page: its demand-zero fault, then the CPU's read of one byte of a new frame (cached: a new frame has no flags).
+    this.clock.chargeRepeated([[COST.pageFault.ns, 'mm:demand-zero'], [COST.cpuCopyPerByte.ns, 'cpu:cached']], pages);
+    return true;
   }
 
   writeVirtual(va: number, data: Uint8Array, as: AddressSpace | null = this.spaceFor(va)): void {
@@ -556,25 +584,37 @@ export class MemoryManager {
     const spaces = only ? [only] : [...this.addressSpaces, this.systemSpace];
     for (const as of spaces) {
       const keep = level === 'moderate' && !as.isSystem ? as.workingSetMinimumPages : 0;
-      for (const vpn of [...as.workingSet]) {
-        if (as.workingSet.size <= keep) break;
+      const members = as.workingSet.members();
+      // The pages trimmed leave the working set together at the end (nothing reads it meanwhile), and
+      // consecutive pages mostly share a region (trimming adds or removes none): a trim of tens of
+      // thousands of pages does not look either up again for each.
+      const trimmed = new Float64Array(members.length);
+      let count = 0;
+      let region: Region | undefined;
+      for (const vpn of members) {
+        if (members.length - count <= keep) break;
         const pte = as.ptes.get(vpn)!;
         const pfn = ptePayload(pte);
         if (this.physical.lockCount[pfn]! > 0 || this.physical.state[pfn] === FrameState.NonPaged || (this.physical.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0) {
           report.keptLocked++;
           continue;
         }
-        if (this.trimPage(as, vpn, pfn, report)) report.trimmedPages++;
+        const va = vpn * PAGE_SIZE;
+        if (region === undefined || va < region.start || va >= region.end) region = as.regionAt(va)!;
+        if (this.trimPage(as, region, vpn, pfn, report)) {
+          report.trimmedPages++;
+          trimmed[count++] = vpn;
+        }
       }
+      as.workingSet.deleteAll(trimmed.subarray(0, count));
     }
     return report;
   }
 
-  private trimPage(as: AddressSpace, vpn: number, pfn: number, report: TrimReport): boolean {
-    const region = as.regionAt(vpn * PAGE_SIZE)!;
+  /** Trim one page of the working set (its caller takes it out of the working set); false when it has to stay. */
+  private trimPage(as: AddressSpace, region: Region, vpn: number, pfn: number, report: TrimReport): boolean {
     if (region.kind === 'view') {
       as.ptes.delete(vpn);
-      as.workingSet.delete(vpn);
       this.physical.shareCount[pfn]!--;
       if (this.physical.shareCount[pfn] === 0) this.releaseSectionFrame(region.view!.section, pfn, report);
       return true;
@@ -584,7 +624,6 @@ export class MemoryManager {
     this.clock.charge(COST.pageOutToDisk.ns, 'mm:page-out');
     report.writtenToPagingFile++;
     as.ptes.set(vpn, pagefilePte(slot));
-    as.workingSet.delete(vpn);
     this.physical.freeFrame(pfn);
     return true;
   }
@@ -652,7 +691,14 @@ export class MemoryManager {
     const va = this.nextPoolVa[poolType];
     this.nextPoolVa[poolType] += (pages + 1) * PAGE_SIZE; // an unmapped guard page after each allocation
     this.systemSpace.insertRegion({ start: va, end: va + pages * PAGE_SIZE, kind: poolType === 'NonPagedPool' ? 'nonpaged-pool' : 'paged-pool', protection: 'readwrite', committed: true, label: `${poolType} '${tagText(tag)}'` });
-    if (poolType === 'NonPagedPool') {
+    if (poolType === 'NonPagedPool' && pages <= this.physical.freeFrames) {
+      // Frames enough for the whole block (the case but under shortage): taken in one pass, as one by one.
+      const frames = this.physical.allocateFrames(this.systemSpace, pageOf(va), pages, FrameState.NonPaged);
+      for (let i = 0; i < pages; i++) {
+        this.systemSpace.ptes.set(pageOf(va) + i, validPte(frames[i]!));
+        this.physical.shareCount[frames[i]!] = 1;
+      }
+    } else if (poolType === 'NonPagedPool') {
       for (let i = 0; i < pages; i++) {
         const vpn = pageOf(va) + i;
         let pfn = this.physical.tryAllocateFrame(this.systemSpace, vpn, FrameState.NonPaged);

@@ -75,6 +75,9 @@ interface Segment {
   readonly descriptorAddress: number | null;
   readonly dataStartNs: number;
   done: number;
+  /** The burst scheduled next: its bus address and length. */
+  burstAt: number;
+  burstBytes: number;
 }
 
 interface Run {
@@ -137,6 +140,11 @@ export class DmaTestDevice implements PciFunction {
   /** The descriptor being fetched or written back, reused: the device holds one at a time. */
   private readonly descriptorBytes = new Uint8Array(DESCRIPTOR_SIZE);
   private readonly descriptorView = new DataView(this.descriptorBytes.buffer);
+  /** The descriptor's flags word, as written back. */
+  private readonly descriptorFlagBytes = this.descriptorBytes.subarray(12, 16);
+  /** The engine's steps, made once rather than a closure per page. */
+  private readonly fetchStep = () => this.fetchDescriptor();
+  private readonly burstStep = () => this.burst();
   /** The clock labels of the engine's steps, made once rather than per page. */
   private readonly labels: { readonly fetch: string; readonly burst: string };
   private hung = false;
@@ -484,7 +492,7 @@ export class DmaTestDevice implements PciFunction {
   }
 
   private scheduleFetch(): void {
-    this.after(COST.descriptorFetch.ns, this.labels.fetch, () => this.fetchDescriptor());
+    this.after(COST.descriptorFetch.ns, this.labels.fetch, this.fetchStep);
   }
 
   private fetchDescriptor(): void {
@@ -502,7 +510,7 @@ export class DmaTestDevice implements PciFunction {
   }
 
   private beginSegment(address: number, length: number, flags: number, descriptorAddress: number | null): void {
-    this.run!.segment = { address, length, flags, descriptorAddress, dataStartNs: this.clock.now, done: 0 };
+    this.run!.segment = { address, length, flags, descriptorAddress, dataStartNs: this.clock.now, done: 0, burstAt: 0, burstBytes: 0 };
     this.scheduleBurst();
   }
 
@@ -512,12 +520,17 @@ export class DmaTestDevice implements PciFunction {
     const at = this.deviceAddress(seg.address + seg.done);
     const n = Math.min(seg.length - seg.done, BURST_BOUNDARY - (at % BURST_BOUNDARY));
     const landsAt = seg.dataStartNs + this.bus().linkTransferNs(seg.done + n);
-    this.after(Math.max(0, landsAt - this.clock.now), this.labels.burst, () => this.burst(at, n));
+    seg.burstAt = at;
+    seg.burstBytes = n;
+    this.after(Math.max(0, landsAt - this.clock.now), this.labels.burst, this.burstStep);
   }
 
-  private burst(at: number, n: number): void {
+  /** The burst scheduleBurst set up lands. */
+  private burst(): void {
     const run = this.run!;
     const seg = run.segment!;
+    const at = seg.burstAt;
+    const n = seg.burstBytes;
     const allowed = this.bytesBeforeArmedFault(n);
     if (allowed < n) {
       // The fault strikes inside this burst: what comes before it still moves.
@@ -578,7 +591,7 @@ export class DmaTestDevice implements PciFunction {
     if (!run.ring) return this.complete();
     const flagsAt = seg.descriptorAddress! + 12;
     this.descriptorView.setUint32(12, (seg.flags | DescriptorFlag.Completed) >>> 0, true);
-    const r = this.bus().dmaWrite(this.deviceAddress(flagsAt), this.descriptorBytes.subarray(12, 16));
+    const r = this.bus().dmaWrite(this.deviceAddress(flagsAt), this.descriptorFlagBytes);
     if (r.status !== 'ok') return this.fail(DmaError.DescriptorFault, r.faultAddress ?? flagsAt);
     this.ringProgress++;
     if (seg.flags & DescriptorFlag.InterruptOnCompletion) this.raise(DmaInterrupt.DescriptorComplete);

@@ -400,13 +400,19 @@ export class PhysicalMemory {
   read(physicalAddress: number, length: number, into?: Uint8Array, intoOffset = 0): Uint8Array {
     this.checkRange('read', physicalAddress, length);
     const out = into ?? new Uint8Array(length);
-    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
-      const page = this.contents.get(pfn);
-      if (page) out.set(page.subarray(off, off + n), intoOffset + done);
-      else if (this.patterned.has(pfn)) this.patterned.read(pfn, off, out.subarray(intoOffset + done, intoOffset + done + n));
-      else out.fill(0, intoOffset + done, intoOffset + done + n);
-    });
+    // A device request never crosses a page: that case goes straight to the page, without a callback per call.
+    const first = Math.floor(physicalAddress / PAGE_SIZE);
+    const offset = physicalAddress - first * PAGE_SIZE;
+    if (offset + length > PAGE_SIZE) forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.readInPage(pfn, off, n, out, intoOffset + done));
+    else if (length > 0) this.readInPage(first, offset, length, out, intoOffset);
     return out;
+  }
+
+  private readInPage(pfn: number, off: number, n: number, out: Uint8Array, at: number): void {
+    const page = this.contents.get(pfn);
+    if (page) out.set(n === PAGE_SIZE ? page : page.subarray(off, off + n), at);
+    else if (this.patterned.has(pfn)) this.patterned.read(pfn, off, out.subarray(at, at + n));
+    else out.fill(0, at, at + n);
   }
 
   /** Write bytes at a physical address; `by` 'device' leaves the frames' modified state alone (see pageForWrite). */
@@ -415,9 +421,17 @@ export class PhysicalMemory {
     if (!Number.isSafeInteger(from) || from < 0 || from + length > data.length) {
       throw new RangeError(`physical write: bytes ${from}..${from + length} lie outside the ${data.length}-byte source`);
     }
-    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
-      this.pageForWrite(pfn, by === 'cpu').set(data.subarray(from + done, from + done + n), off);
-    });
+    const first = Math.floor(physicalAddress / PAGE_SIZE);
+    const offset = physicalAddress - first * PAGE_SIZE;
+    if (offset + length <= PAGE_SIZE) {
+      if (length > 0) this.writeInPage(first, offset, length, data, from, by);
+      return;
+    }
+    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.writeInPage(pfn, off, n, data, from + done, by));
+  }
+
+  private writeInPage(pfn: number, off: number, n: number, data: Uint8Array, from: number, by: 'cpu' | 'device'): void {
+    this.pageForWrite(pfn, by === 'cpu').set(from === 0 && n === data.length ? data : data.subarray(from, from + n), off);
   }
 
   /**
@@ -445,8 +459,9 @@ export class PhysicalMemory {
   /** Bytes [off, off + n) of one frame get the stream from `at`: as the pattern when the frame can say so, else as bytes. */
   private writePatternInPage(pfn: number, off: number, n: number, pattern: PagePattern, at: number, by: 'cpu' | 'device'): void {
     const shared = (this.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0;
-    if (!shared && this.patterned.record(pfn, pattern, at - off, off, off + n, !this.contents.has(pfn))) {
-      this.contents.delete(pfn);
+    const blank = !this.contents.has(pfn);
+    if (!shared && this.patterned.record(pfn, pattern, at - off, off, off + n, blank)) {
+      if (!blank) this.contents.delete(pfn);
       if (by === 'cpu') this.flags[pfn]! |= FrameFlag.Dirty;
     } else {
       pattern.fill(at, this.pageForWrite(pfn, by === 'cpu').subarray(off, off + n));

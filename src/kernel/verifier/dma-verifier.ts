@@ -70,7 +70,7 @@ export class DmaVerifier implements DmaObserver {
    * stretch of bus addresses it touches (a device access looks at one or
    * two), so a range of many pages costs one entry per stretch, not per page.
    */
-  private readonly byDevice = new Map<number, { all: Set<DeviceMapping>; byStretch: Map<number, IndexedRange[]> }>();
+  private readonly byDevice = new Map<number, DeviceIndex>();
   /** Mappings the device has moved data through: a list whose transfer has not started has none of its bytes moved. */
   private readonly reached = new WeakSet<DeviceMapping>();
 
@@ -119,7 +119,7 @@ export class DmaVerifier implements DmaObserver {
   registerMapping(m: DeviceMapping): void {
     if (m.requesterId === null) return; // a device off the bus never reaches the observer
     let d = this.byDevice.get(m.requesterId);
-    if (!d) this.byDevice.set(m.requesterId, (d = { all: new Set(), byStretch: new Map() }));
+    if (!d) this.byDevice.set(m.requesterId, (d = { all: new Set(), byStretch: new Map(), emptyStretches: 0 }));
     if (d.all.has(m)) throw new Error(`internal: mapping "${m.label}" registered twice`);
     d.all.add(m);
     for (const r of m.ranges) {
@@ -127,8 +127,8 @@ export class DmaVerifier implements DmaObserver {
       const piece: IndexedRange = { start: r.address, end: r.address + r.length, m };
       for (let k = stretchOf(piece.start); k <= stretchOf(piece.end - 1); k++) {
         const list = d.byStretch.get(k);
-        if (list) list.push(piece);
-        else d.byStretch.set(k, [piece]);
+        if (!list) d.byStretch.set(k, [piece]);
+        else if (list.push(piece) === 1) d.emptyStretches--;
       }
     }
   }
@@ -141,13 +141,14 @@ export class DmaVerifier implements DmaObserver {
       if (r.length <= 0) continue;
       for (let k = stretchOf(r.address); k <= stretchOf(r.address + r.length - 1); k++) {
         const list = d.byStretch.get(k);
-        if (!list) continue;
+        if (!list || list.length === 0) continue;
         let kept = 0;
         for (const p of list) if (p.m !== m) list[kept++] = p;
-        if (kept === 0) d.byStretch.delete(k);
-        else list.length = kept;
+        list.length = kept;
+        if (kept === 0) d.emptyStretches++;
       }
     }
+    if (d.emptyStretches > MAX_EMPTY_STRETCHES + d.byStretch.size / 2) dropEmptyStretches(d);
   }
 
   /** Mappings currently registered for a device. */
@@ -268,13 +269,13 @@ export class DmaVerifier implements DmaObserver {
     // of those that start there), when it covers the access, is the answer the sweep below would give.
     let firstPiece: IndexedRange | null = null;
     for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of d.byStretch.get(k) ?? []) if (p.start < end && p.end > address && (firstPiece === null || p.start < firstPiece.start)) firstPiece = p;
+      for (const p of d.byStretch.get(k) ?? NO_RANGES) if (p.start < end && p.end > address && (firstPiece === null || p.start < firstPiece.start)) firstPiece = p;
     }
     if (firstPiece === null || firstPiece.start > address) return null;
     if (firstPiece.end >= end) return firstPiece.m;
     const pieces: IndexedRange[] = [];
     for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of d.byStretch.get(k) ?? []) if (p.start < end && p.end > address) pieces.push(p);
+      for (const p of d.byStretch.get(k) ?? NO_RANGES) if (p.start < end && p.end > address) pieces.push(p);
     }
     // The access may straddle adjacent ranges (of one or several mappings): sweep their union.
     pieces.sort((x, y) => x.start - y.start);
@@ -301,7 +302,7 @@ export class DmaVerifier implements DmaObserver {
     const d = this.byDevice.get(device)!;
     const end = address + length;
     for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of d.byStretch.get(k) ?? []) {
+      for (const p of d.byStretch.get(k) ?? NO_RANGES) {
         if (p.start < end && p.end > address && allowsDirection(p.m, write)) return true;
       }
     }
@@ -342,6 +343,29 @@ interface IndexedRange {
   readonly start: number;
   readonly end: number;
   readonly m: DeviceMapping;
+}
+
+/**
+ * One device's mappings and their index. A stretch's list stays in the index
+ * when its last range goes: the next transfer into the same pages (a driver
+ * reusing its buffers) fills it again without growing and shrinking the map
+ * page by page. `emptyStretches` counts such lists, so they can be dropped
+ * when they come to outnumber the ones in use.
+ */
+interface DeviceIndex {
+  readonly all: Set<DeviceMapping>;
+  readonly byStretch: Map<number, IndexedRange[]>;
+  emptyStretches: number;
+}
+
+const NO_RANGES: readonly IndexedRange[] = [];
+
+/** Empty stretch lists a device's index keeps before it drops them (and more while at least as many are in use). */
+const MAX_EMPTY_STRETCHES = 4096;
+
+function dropEmptyStretches(d: DeviceIndex): void {
+  for (const [k, list] of d.byStretch) if (list.length === 0) d.byStretch.delete(k);
+  d.emptyStretches = 0;
 }
 
 /** A common buffer goes both ways; a streaming mapping lets the device only read (WriteToDevice) or only write. */

@@ -80,6 +80,13 @@ interface Segment {
   burstBytes: number;
 }
 
+/** A step of the engine asked for by the step running now (DmaTestDevice.after). */
+interface FollowUp {
+  reserved: ReservedEvent;
+  label: string;
+  step: () => void;
+}
+
 interface Run {
   readonly ring: boolean;
   readonly toDevice: boolean;
@@ -135,7 +142,8 @@ export class DmaTestDevice implements PciFunction {
   private run: Run | null = null;
   private pendingEvent: number | null = null;
   /** The follow-up step a running step asked for, not queued yet: it may run in place of its clock event (runSteps). */
-  private followUp: { readonly reserved: ReservedEvent; readonly label: string; readonly step: () => void } | null = null;
+  private followUp: FollowUp | null = null;
+  private readonly followUpSlot: FollowUp = { reserved: { id: 0, at: 0 }, label: '', step: () => {} };
   private inStep = false;
   /** The descriptor being fetched or written back, reused: the device holds one at a time. */
   private readonly descriptorBytes = new Uint8Array(DESCRIPTOR_SIZE);
@@ -657,7 +665,12 @@ export class DmaTestDevice implements PciFunction {
   private after(delayNs: number, label: string, step: () => void): void {
     const reserved = this.clock.reserve(delayNs, label);
     if (this.followUp) this.queueFollowUp(); // a second follow-up: the first becomes the event it would have been
-    this.followUp = { reserved, label, step };
+    // One follow-up object, refilled: a transfer asks for three steps per page.
+    const f = this.followUpSlot;
+    f.reserved = reserved;
+    f.label = label;
+    f.step = step;
+    this.followUp = f;
     if (!this.inStep) this.queueFollowUp();
   }
 

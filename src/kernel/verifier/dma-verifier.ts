@@ -122,9 +122,10 @@ export class DmaVerifier implements DmaObserver {
     if (!d) this.byDevice.set(m.requesterId, (d = { all: new Set(), byStretch: new Map(), emptyStretches: 0 }));
     if (d.all.has(m)) throw new Error(`internal: mapping "${m.label}" registered twice`);
     d.all.add(m);
+    const registration: Registration = { reached: false };
     for (const r of m.ranges) {
       if (r.length <= 0) continue;
-      const piece: IndexedRange = { start: r.address, end: r.address + r.length, m };
+      const piece: IndexedRange = { start: r.address, end: r.address + r.length, m, registration };
       for (let k = stretchOf(piece.start); k <= stretchOf(piece.end - 1); k++) {
         const list = d.byStretch.get(k);
         if (!list) d.byStretch.set(k, [piece]);
@@ -165,8 +166,7 @@ export class DmaVerifier implements DmaObserver {
 
   onDeviceAccess(a: DeviceRamAccess): void {
     this.checkedAccesses++;
-    const covering = this.coveringMapping(a.device, a.busAddress, a.length);
-    if (covering) this.reached.add(covering);
+    const covering = this.reach(this.coveringPiece(a.device, a.busAddress, a.length));
     if (!this.kernel.mm.isLockedOrNonPaged(a.pfn)) {
       const owner = this.kernel.physical.ownerOf(a.pfn)?.ownerName ?? 'nobody (free)';
       this.report('VER-UNLOCKED-DMA', covering?.mdlId ?? 0, a.pfn, a.write ? 1 : 0,
@@ -255,13 +255,27 @@ export class DmaVerifier implements DmaObserver {
 
   onPeerAccess(a: DevicePeerAccess): void {
     this.peerAccesses++; // peer-to-peer: nothing crosses RAM, nothing to check here
-    const covering = this.coveringMapping(a.device, a.busAddress, a.length);
-    if (covering) this.reached.add(covering);
+    this.reach(this.coveringPiece(a.device, a.busAddress, a.length));
   }
 
   // --- internals --------------------------------------------------------------
 
+  /** The device moved data through the piece's mapping: remembered once per registration, not once per access. */
+  private reach(piece: IndexedRange | null): DeviceMapping | null {
+    if (piece === null) return null;
+    if (!piece.registration.reached) {
+      piece.registration.reached = true;
+      this.reached.add(piece.m);
+    }
+    return piece.m;
+  }
+
   private coveringMapping(device: number, address: number, length: number): DeviceMapping | null {
+    return this.coveringPiece(device, address, length)?.m ?? null;
+  }
+
+  /** A piece of the mapping that covers the access (with adjacent ranges, the one holding its first byte). */
+  private coveringPiece(device: number, address: number, length: number): IndexedRange | null {
     const d = this.byDevice.get(device);
     if (!d) return null;
     const end = address + length;
@@ -272,7 +286,7 @@ export class DmaVerifier implements DmaObserver {
       for (const p of d.byStretch.get(k) ?? NO_RANGES) if (p.start < end && p.end > address && (firstPiece === null || p.start < firstPiece.start)) firstPiece = p;
     }
     if (firstPiece === null || firstPiece.start > address) return null;
-    if (firstPiece.end >= end) return firstPiece.m;
+    if (firstPiece.end >= end) return firstPiece;
     const pieces: IndexedRange[] = [];
     for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
       for (const p of d.byStretch.get(k) ?? NO_RANGES) if (p.start < end && p.end > address) pieces.push(p);
@@ -280,11 +294,11 @@ export class DmaVerifier implements DmaObserver {
     // The access may straddle adjacent ranges (of one or several mappings): sweep their union.
     pieces.sort((x, y) => x.start - y.start);
     let reached = address;
-    let first: DeviceMapping | null = null;
+    let first: IndexedRange | null = null;
     for (const p of pieces) {
       if (p.start > reached) break;
       if (p.end > reached) {
-        if (first === null) first = p.m;
+        if (first === null) first = p;
         reached = p.end;
       }
       if (reached >= end) return first;
@@ -343,6 +357,13 @@ interface IndexedRange {
   readonly start: number;
   readonly end: number;
   readonly m: DeviceMapping;
+  readonly registration: Registration;
+}
+
+/** A mapping while it is registered, shared by its pieces in the index. */
+interface Registration {
+  /** The device has moved data through it (`reached` holds it). */
+  reached: boolean;
 }
 
 /**

@@ -20,7 +20,7 @@ const INTERRUPT_SOURCES = 0x7;
 import { DeviceTransferLog } from './dma-transfer-log';
 import { Clock, ReservedEvent } from '../machine/clock';
 import { COST } from '../machine/cost-model';
-import { KiB } from '../contracts/units';
+import { KiB, offsetWithin } from '../contracts/units';
 import { PciConfigSpace, allOnes } from './config-space';
 import { DataPattern, PatternChecker } from './data-pattern';
 import { InterruptLine } from './interrupt-line';
@@ -526,7 +526,7 @@ export class DmaTestDevice implements PciFunction {
   private scheduleBurst(): void {
     const seg = this.run!.segment!;
     const at = this.deviceAddress(seg.address + seg.done);
-    const n = Math.min(seg.length - seg.done, BURST_BOUNDARY - (at % BURST_BOUNDARY));
+    const n = Math.min(seg.length - seg.done, BURST_BOUNDARY - offsetWithin(at, BURST_BOUNDARY));
     const landsAt = seg.dataStartNs + this.bus().linkTransferNs(seg.done + n);
     seg.burstAt = at;
     seg.burstBytes = n;

@@ -24,7 +24,7 @@ import { FrameFlag, PhysicalMemory } from '../kernel/mm/physical-memory';
 import type { PagePattern } from '../kernel/mm/pattern-pages';
 import { Iommu, formatRequesterId } from '../kernel/hal/iommu';
 import { BarDescription, PciCommand, allOnes } from './config-space';
-import { DmaFaultKind, DmaObserver, noDmaObserver } from './dma-observer';
+import { DeviceRamAccess, DmaFaultKind, DmaObserver, noDmaObserver } from './dma-observer';
 import { InterruptLine } from './interrupt-line';
 import { AccessWidth, BusConnection, DmaReadResult, DmaResult, PciFunction } from './pci-function';
 
@@ -92,6 +92,8 @@ export class PciBus {
   private readonly physical: PhysicalMemory;
   private readonly iommu: Iommu | null;
   private observer: DmaObserver;
+  /** The access the observer is told of, refilled for each one (DeviceRamAccess says so). */
+  private readonly ramAccess: { -readonly [K in keyof DeviceRamAccess]: DeviceRamAccess[K] } = { device: 0, deviceName: '', busAddress: 0, physicalAddress: 0, pfn: 0, length: 0, write: false, atNs: 0 };
   private readonly attached: AttachedFunction[] = [];
   private readonly byFunction = new Map<PciFunction, AttachedFunction>();
   private readonly holeBase: number;
@@ -276,7 +278,16 @@ export class PciBus {
       }
       const pfn = Math.floor(pa / PAGE_SIZE);
       if (this.physical.isRam(pfn)) {
-        this.observer.onDeviceAccess({ device: entry.requesterId, deviceName: fn.name, busAddress: bus, physicalAddress: pa, pfn, length: n, write, atNs: this.clock.now });
+        const access = this.ramAccess;
+        access.device = entry.requesterId;
+        access.deviceName = fn.name;
+        access.busAddress = bus;
+        access.physicalAddress = pa;
+        access.pfn = pfn;
+        access.length = n;
+        access.write = write;
+        access.atNs = this.clock.now;
+        this.observer.onDeviceAccess(access);
         this.physical.flags[pfn]! |= FrameFlag.DmaTouched;
         if (!write) {
           this.physical.read(pa, n, buffer as Uint8Array, done);

@@ -20,6 +20,7 @@ import { DRIVER_VERIFIER_DMA_VIOLATION, ViolationId, violationEntry } from './vi
 import type { RuleId } from '../../rules/rule-catalog';
 import type { DriverPlace } from '../../machine/driver-place';
 import { detectionEnabled } from '../detections/detection-switch';
+import { IndexedRange, MappedRangeIndex, allowsDirection } from './mapped-range-index';
 
 /** A range of device-visible (bus) addresses. */
 export interface DeviceRange {
@@ -65,12 +66,8 @@ export class DmaVerifier implements DmaObserver {
   /** Device accesses to RAM checked so far. */
   checkedAccesses = 0;
   peerAccesses = 0;
-  /**
-   * Per device: its mappings, and each mapped range indexed by every 64 KiB
-   * stretch of bus addresses it touches (a device access looks at one or
-   * two), so a range of many pages costs one entry per stretch, not per page.
-   */
-  private readonly byDevice = new Map<number, DeviceIndex>();
+  /** Per device: its mappings and the index of their ranges. */
+  private readonly byDevice = new Map<number, MappedRangeIndex>();
   /** Mappings the device has moved data through: a list whose transfer has not started has none of its bytes moved. */
   private readonly reached = new WeakSet<DeviceMapping>();
 
@@ -118,43 +115,19 @@ export class DmaVerifier implements DmaObserver {
 
   registerMapping(m: DeviceMapping): void {
     if (m.requesterId === null) return; // a device off the bus never reaches the observer
-    let d = this.byDevice.get(m.requesterId);
-    if (!d) this.byDevice.set(m.requesterId, (d = { all: new Set(), byStretch: new Map(), emptyStretches: 0 }));
-    if (d.all.has(m)) throw new Error(`internal: mapping "${m.label}" registered twice`);
-    d.all.add(m);
-    const registration: Registration = { reached: false };
-    for (const r of m.ranges) {
-      if (r.length <= 0) continue;
-      const piece: IndexedRange = { start: r.address, end: r.address + r.length, m, registration };
-      for (let k = stretchOf(piece.start); k <= stretchOf(piece.end - 1); k++) {
-        const list = d.byStretch.get(k);
-        if (!list) d.byStretch.set(k, [piece]);
-        else if (list.push(piece) === 1) d.emptyStretches--;
-      }
-    }
+    let index = this.byDevice.get(m.requesterId);
+    if (!index) this.byDevice.set(m.requesterId, (index = new MappedRangeIndex()));
+    index.add(m);
   }
 
   unregisterMapping(m: DeviceMapping): void {
     if (m.requesterId === null) return;
-    const d = this.byDevice.get(m.requesterId);
-    if (!d || !d.all.delete(m)) throw new Error(`internal: mapping "${m.label}" unregistered but not registered`);
-    for (const r of m.ranges) {
-      if (r.length <= 0) continue;
-      for (let k = stretchOf(r.address); k <= stretchOf(r.address + r.length - 1); k++) {
-        const list = d.byStretch.get(k);
-        if (!list || list.length === 0) continue;
-        let kept = 0;
-        for (const p of list) if (p.m !== m) list[kept++] = p;
-        list.length = kept;
-        if (kept === 0) d.emptyStretches++;
-      }
-    }
-    if (d.emptyStretches > MAX_EMPTY_STRETCHES + d.byStretch.size / 2) dropEmptyStretches(d);
+    if (!this.byDevice.get(m.requesterId)?.remove(m)) throw new Error(`internal: mapping "${m.label}" unregistered but not registered`);
   }
 
   /** Mappings currently registered for a device. */
   mappingsOf(requesterId: number): DeviceMapping[] {
-    return [...(this.byDevice.get(requesterId)?.all ?? [])];
+    return this.byDevice.get(requesterId)?.mappings() ?? [];
   }
 
   /** Whether the device has moved any byte through the mapping since it was registered. */
@@ -274,73 +247,17 @@ export class DmaVerifier implements DmaObserver {
     return this.coveringPiece(device, address, length)?.m ?? null;
   }
 
-  /** A piece of the mapping that covers the access (with adjacent ranges, the one holding its first byte). */
+  /** The range whose mapping covers the access (MappedRangeIndex.covering). */
   private coveringPiece(device: number, address: number, length: number): IndexedRange | null {
-    const d = this.byDevice.get(device);
-    if (!d) return null;
-    const end = address + length;
-    // Usually one range holds the whole access: the overlapping range that starts first (the earliest registered
-    // of those that start there), when it covers the access, is the answer the sweep below would give.
-    let firstPiece: IndexedRange | null = null;
-    for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of d.byStretch.get(k) ?? NO_RANGES) if (p.start < end && p.end > address && (firstPiece === null || p.start < firstPiece.start)) firstPiece = p;
-    }
-    if (firstPiece === null || firstPiece.start > address) return null;
-    if (firstPiece.end >= end) return firstPiece;
-    const pieces: IndexedRange[] = [];
-    for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of d.byStretch.get(k) ?? NO_RANGES) if (p.start < end && p.end > address) pieces.push(p);
-    }
-    // The access may straddle adjacent ranges (of one or several mappings): sweep their union.
-    pieces.sort((x, y) => x.start - y.start);
-    let reached = address;
-    let first: IndexedRange | null = null;
-    for (const p of pieces) {
-      if (p.start > reached) break;
-      if (p.end > reached) {
-        if (first === null) first = p;
-        reached = p.end;
-      }
-      if (reached >= end) return first;
-    }
-    return null;
+    return this.byDevice.get(device)?.covering(address, length) ?? null;
   }
 
-  /**
-   * Some mapping overlapping the access lets the device move data that way:
-   * a common buffer goes both ways, a streaming mapping only in the direction
-   * the driver gave the HAL. Overlapping mappings of one buffer in both
-   * directions (a buffer mapped for a read and a write at once) allow both.
-   */
   private directionAllowed(device: number, address: number, length: number, write: boolean): boolean {
-    const d = this.byDevice.get(device)!;
-    const end = address + length;
-    for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of d.byStretch.get(k) ?? NO_RANGES) {
-        if (p.start < end && p.end > address && allowsDirection(p.m, write)) return true;
-      }
-    }
-    return false;
+    return this.byDevice.get(device)!.allows(address, length, write);
   }
 
-  /** The mapped range nearest to an address outside all of them: whether the address lies below it, and where it starts. */
   private nearestRange(device: number, address: number): { below: boolean; start: number } | null {
-    const d = this.byDevice.get(device);
-    let nearest = Infinity;
-    let found: { below: boolean; start: number } | null = null;
-    // An access that starts inside a range and was not covered ran past its end.
-    let startedInside: number | null = null;
-    for (const m of d?.all ?? []) {
-      for (const r of m.ranges) {
-        const distBelow = r.address - address; // positive: access is below this range
-        const distAbove = address - (r.address + r.length - 1);
-        if (distBelow > 0 && distBelow < nearest) { nearest = distBelow; found = { below: true, start: r.address }; }
-        if (distAbove > 0 && distAbove < nearest) { nearest = distAbove; found = { below: false, start: r.address }; }
-        if (distBelow <= 0 && distAbove <= 0) startedInside = r.address;
-      }
-    }
-    if (startedInside !== null) return { below: false, start: startedInside };
-    return found;
+    return this.byDevice.get(device)?.nearest(address) ?? null;
   }
 }
 
@@ -352,54 +269,6 @@ export const OUTSIDE_PADDING_AFTER = 0x05;
 /** Sub-codes (parameter 2) of 0xE6/0x13, as Microsoft documents them. */
 export const WRONG_IRQL_NOT_EXPECTED = 0x01;
 export const WRONG_IRQL_TOO_HIGH = 0x02;
-
-interface IndexedRange {
-  readonly start: number;
-  readonly end: number;
-  readonly m: DeviceMapping;
-  readonly registration: Registration;
-}
-
-/** A mapping while it is registered, shared by its pieces in the index. */
-interface Registration {
-  /** The device has moved data through it (`reached` holds it). */
-  reached: boolean;
-}
-
-/**
- * One device's mappings and their index. A stretch's list stays in the index
- * when its last range goes: the next transfer into the same pages (a driver
- * reusing its buffers) fills it again without growing and shrinking the map
- * page by page. `emptyStretches` counts such lists, so they can be dropped
- * when they come to outnumber the ones in use.
- */
-interface DeviceIndex {
-  readonly all: Set<DeviceMapping>;
-  readonly byStretch: Map<number, IndexedRange[]>;
-  emptyStretches: number;
-}
-
-const NO_RANGES: readonly IndexedRange[] = [];
-
-/** Empty stretch lists a device's index keeps before it drops them (and more while at least as many are in use). */
-const MAX_EMPTY_STRETCHES = 4096;
-
-function dropEmptyStretches(d: DeviceIndex): void {
-  for (const [k, list] of d.byStretch) if (list.length === 0) d.byStretch.delete(k);
-  d.emptyStretches = 0;
-}
-
-/** A common buffer goes both ways; a streaming mapping lets the device only read (WriteToDevice) or only write. */
-function allowsDirection(m: DeviceMapping, write: boolean): boolean {
-  return m.writeToDevice === null || m.writeToDevice !== write;
-}
-
-/** Bytes of bus address space per index entry of the mapped ranges. */
-const STRETCH_BYTES = 64 * 1024;
-
-function stretchOf(address: number): number {
-  return Math.floor(address / STRETCH_BYTES);
-}
 
 /** A finding as one line, for logs and reports. */
 export function describeFinding(f: VerifierFinding): string {

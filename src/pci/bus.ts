@@ -96,6 +96,7 @@ export class PciBus {
   private readonly ramAccess: { -readonly [K in keyof DeviceRamAccess]: DeviceRamAccess[K] } = { device: 0, deviceName: '', busAddress: 0, physicalAddress: 0, pfn: 0, length: 0, write: false, atNs: 0 };
   private readonly attached: AttachedFunction[] = [];
   private readonly byFunction = new Map<PciFunction, AttachedFunction>();
+  private lastFunction: AttachedFunction | null = null;
   private readonly holeBase: number;
   private memoryRanges: Array<{ base: number; end: number }> = [];
   private portRanges: Array<{ base: number; end: number }> = [];
@@ -158,8 +159,11 @@ export class PciBus {
 
   /** The attachment record of a function (its BARs and interrupt line). */
   functionOf(fn: PciFunction): AttachedFunction {
+    // Every device request asks, mostly for the function that asked last; functions are never detached.
+    if (this.lastFunction?.function === fn) return this.lastFunction;
     const entry = this.byFunction.get(fn);
     if (!entry) throw new Error(`PCI function ${fn.name} is not attached to this bus`);
+    this.lastFunction = entry;
     return entry;
   }
 

@@ -459,7 +459,8 @@ export class PhysicalMemory {
   /** Bytes [off, off + n) of one frame get the stream from `at`: as the pattern when the frame can say so, else as bytes. */
   private writePatternInPage(pfn: number, off: number, n: number, pattern: PagePattern, at: number, by: 'cpu' | 'device'): void {
     const shared = (this.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0;
-    const blank = !this.contents.has(pfn);
+    // A pattern frame has no stored bytes: the map of stored pages is asked only about other frames.
+    const blank = this.patterned.has(pfn) || !this.contents.has(pfn);
     if (!shared && this.patterned.record(pfn, pattern, at - off, off, off + n, blank)) {
       if (!blank) this.contents.delete(pfn);
       if (by === 'cpu') this.flags[pfn]! |= FrameFlag.Dirty;

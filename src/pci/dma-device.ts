@@ -67,13 +67,14 @@ export interface DmaTestDeviceOptions {
 type State = 'idle' | 'busy' | 'done' | 'error';
 const STATE_CODE: Record<State, number> = { idle: DmaState.Idle, busy: DmaState.Busy, done: DmaState.Done, error: DmaState.Error };
 
+/** The stretch of memory the engine moves now: one descriptor's, or the single buffer's. */
 interface Segment {
-  readonly address: number;
-  readonly length: number;
-  readonly flags: number;
+  address: number;
+  length: number;
+  flags: number;
   /** Where the descriptor lives, for the write-back; null in single-buffer mode. */
-  readonly descriptorAddress: number | null;
-  readonly dataStartNs: number;
+  descriptorAddress: number | null;
+  dataStartNs: number;
   done: number;
   /** The burst scheduled next: its bus address and length. */
   burstAt: number;
@@ -143,6 +144,7 @@ export class DmaTestDevice implements PciFunction {
   private pendingEvent: number | null = null;
   /** The follow-up step a running step asked for, not queued yet: it may run in place of its clock event (runSteps). */
   private followUp: FollowUp | null = null;
+  private readonly segmentSlot: Segment = { address: 0, length: 0, flags: 0, descriptorAddress: null, dataStartNs: 0, done: 0, burstAt: 0, burstBytes: 0 };
   private readonly followUpSlot: FollowUp = { reserved: { id: 0, at: 0 }, label: '', step: () => {} };
   private inStep = false;
   /** The descriptor being fetched or written back, reused: the device holds one at a time. */
@@ -518,7 +520,15 @@ export class DmaTestDevice implements PciFunction {
   }
 
   private beginSegment(address: number, length: number, flags: number, descriptorAddress: number | null): void {
-    this.run!.segment = { address, length, flags, descriptorAddress, dataStartNs: this.clock.now, done: 0, burstAt: 0, burstBytes: 0 };
+    // The engine moves one segment at a time: one object, refilled for each descriptor.
+    const seg = this.segmentSlot;
+    seg.address = address;
+    seg.length = length;
+    seg.flags = flags;
+    seg.descriptorAddress = descriptorAddress;
+    seg.dataStartNs = this.clock.now;
+    seg.done = 0;
+    this.run!.segment = seg;
     this.scheduleBurst();
   }
 

@@ -140,6 +140,9 @@ export interface PhysicalMemorySnapshot {
   readonly freeCount: number;
 }
 
+/** Reads of at most this many bytes from stored contents are copied byte by byte. */
+const SMALL_READ = 64;
+
 /** First frames below 1 MiB are kept by firmware, as on a PC. */
 const FIRMWARE_FRAMES = 256;
 
@@ -410,7 +413,10 @@ export class PhysicalMemory {
 
   private readInPage(pfn: number, off: number, n: number, out: Uint8Array, at: number): void {
     const page = this.contents.get(pfn);
-    if (page) out.set(n === PAGE_SIZE ? page : page.subarray(off, off + n), at);
+    if (page && n <= SMALL_READ) {
+      // A device's descriptor fetch: a few bytes, copied without making a view of the page for them.
+      for (let i = 0; i < n; i++) out[at + i] = page[off + i]!;
+    } else if (page) out.set(n === PAGE_SIZE ? page : page.subarray(off, off + n), at);
     else if (this.patterned.has(pfn)) this.patterned.read(pfn, off, out.subarray(at, at + n));
     else out.fill(0, at, at + n);
   }

@@ -42,7 +42,18 @@ const STRETCH_BYTES = 64 * 1024;
 /** Empty stretch lists the index keeps before it drops them (and more while at least as many are in use). */
 const MAX_EMPTY_STRETCHES = 4096;
 
-const NO_RANGES: readonly IndexedRange[] = [];
+/**
+ * The ranges indexed under one stretch: the first `count` of `pieces`. The
+ * array keeps its length when ranges go (the slots past `count` are cleared,
+ * so they keep no mapping alive): a list emptied and filled again, transfer
+ * after transfer, is not reallocated each time.
+ */
+interface StretchList {
+  readonly pieces: (IndexedRange | undefined)[];
+  count: number;
+}
+
+const NO_RANGES: StretchList = { pieces: [], count: 0 };
 
 function stretchOf(address: number): number {
   return Math.floor(address / STRETCH_BYTES);
@@ -62,7 +73,7 @@ export class MappedRangeIndex {
    * map growing and shrinking page by page. `emptyStretches` counts such
    * lists, so they are dropped once they outnumber the ones in use.
    */
-  private readonly byStretch = new Map<number, IndexedRange[]>();
+  private readonly byStretch = new Map<number, StretchList>();
   private emptyStretches = 0;
   /** The two mappings accessed last, most recent first. */
   private recent: Registration | null = null;
@@ -84,13 +95,15 @@ export class MappedRangeIndex {
       for (let k = stretchOf(piece.start); k <= stretchOf(piece.end - 1); k++) {
         const list = this.byStretch.get(k);
         if (!list) {
-          this.byStretch.set(k, [piece]);
+          this.byStretch.set(k, { pieces: [piece], count: 1 });
           continue;
         }
-        for (const other of list) {
+        for (let j = 0; j < list.count; j++) {
+          const other = list.pieces[j]!;
           if (other.start < piece.end && other.end > piece.start) other.registration.overlapped = registration.overlapped = true;
         }
-        if (list.push(piece) === 1) this.emptyStretches--;
+        if (list.count === 0) this.emptyStretches--;
+        list.pieces[list.count++] = piece;
       }
     }
   }
@@ -110,10 +123,12 @@ export class MappedRangeIndex {
       if (r.length <= 0) continue;
       for (let k = stretchOf(r.address); k <= stretchOf(r.address + r.length - 1); k++) {
         const list = this.byStretch.get(k);
-        if (!list || list.length === 0) continue;
+        if (!list || list.count === 0) continue;
+        const { pieces } = list;
         let kept = 0;
-        for (const p of list) if (p.m !== m) list[kept++] = p;
-        list.length = kept;
+        for (let j = 0; j < list.count; j++) if (pieces[j]!.m !== m) pieces[kept++] = pieces[j]!;
+        pieces.fill(undefined, kept, list.count);
+        list.count = kept;
         if (kept === 0) this.emptyStretches++;
       }
     }
@@ -145,7 +160,9 @@ export class MappedRangeIndex {
   allows(address: number, length: number, write: boolean): boolean {
     const end = address + length;
     for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of this.byStretch.get(k) ?? NO_RANGES) {
+      const list = this.byStretch.get(k) ?? NO_RANGES;
+      for (let j = 0; j < list.count; j++) {
+        const p = list.pieces[j]!;
         if (p.start < end && p.end > address && allowsDirection(p.m, write)) return true;
       }
     }
@@ -201,13 +218,21 @@ export class MappedRangeIndex {
     // of those that start there), when it covers the access, is the answer the sweep below would give.
     let firstPiece: IndexedRange | null = null;
     for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of this.byStretch.get(k) ?? NO_RANGES) if (p.start < end && p.end > address && (firstPiece === null || p.start < firstPiece.start)) firstPiece = p;
+      const list = this.byStretch.get(k) ?? NO_RANGES;
+      for (let j = 0; j < list.count; j++) {
+        const p = list.pieces[j]!;
+        if (p.start < end && p.end > address && (firstPiece === null || p.start < firstPiece.start)) firstPiece = p;
+      }
     }
     if (firstPiece === null || firstPiece.start > address) return null;
     if (firstPiece.end >= end) return firstPiece;
     const pieces: IndexedRange[] = [];
     for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of this.byStretch.get(k) ?? NO_RANGES) if (p.start < end && p.end > address) pieces.push(p);
+      const list = this.byStretch.get(k) ?? NO_RANGES;
+      for (let j = 0; j < list.count; j++) {
+        const p = list.pieces[j]!;
+        if (p.start < end && p.end > address) pieces.push(p);
+      }
     }
     // The access may straddle adjacent ranges (of one or several mappings): sweep their union.
     pieces.sort((x, y) => x.start - y.start);
@@ -225,7 +250,7 @@ export class MappedRangeIndex {
   }
 
   private dropEmptyStretches(): void {
-    for (const [k, list] of this.byStretch) if (list.length === 0) this.byStretch.delete(k);
+    for (const [k, list] of this.byStretch) if (list.count === 0) this.byStretch.delete(k);
     this.emptyStretches = 0;
   }
 }

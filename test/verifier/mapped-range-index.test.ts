@@ -87,6 +87,25 @@ describe('mapped range index', () => {
     );
   });
 
+  it('lists of stretches emptied by many mappings going are dropped, and the index answers as before', () => {
+    const index = new MappedRangeIndex();
+    const stretch = 64 * 1024;
+    const many = Array.from({ length: 12_000 }, (_, i) => mapping(`m${i}`, [{ address: i * stretch, length: PAGE }]));
+    for (const m of many) index.add(m);
+    const kept = mapping('kept', [{ address: 5 * stretch, length: 2 * stretch }]);
+    index.add(kept);
+    for (const m of many) assert.equal(index.remove(m), true);
+    assert.equal(index.covering(5 * stretch + 10, 100)?.m, kept);
+    assert.equal(index.covering(7 * stretch, 100), null);
+    const again = mapping('again', [{ address: 9000 * stretch, length: PAGE }]);
+    index.add(again);
+    assert.equal(index.covering(9000 * stretch, PAGE)?.m, again);
+    assert.equal(index.remove(kept), true);
+    assert.equal(index.covering(5 * stretch + 10, 100), null);
+    assert.equal(index.remove(again), true);
+    assert.equal(index.covering(9000 * stretch, PAGE), null);
+  });
+
   it('a mapping that comes to overlap one the device is running through takes over where its range starts first', () => {
     const index = new MappedRangeIndex();
     const list = mapping('list', [{ address: 10 * PAGE, length: PAGE }, { address: 20 * PAGE, length: PAGE }]);

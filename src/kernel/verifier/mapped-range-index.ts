@@ -34,6 +34,8 @@ export interface Registration {
   overlapped: boolean;
   /** Where its last access fell: the first of its ranges to try next time. */
   cursor: number;
+  /** The stretch lists its ranges went into (a list once per range in it), so removing it looks none of them up. */
+  readonly lists: StretchList[];
 }
 
 /** Bytes of bus address space per index entry of the mapped ranges. */
@@ -86,7 +88,7 @@ export class MappedRangeIndex {
 
   add(m: DeviceMapping): void {
     if (this.all.has(m)) throw new Error(`internal: mapping "${m.label}" registered twice`);
-    const registration: Registration = { reached: false, pieces: [], overlapped: false, cursor: 0 };
+    const registration: Registration = { reached: false, pieces: [], overlapped: false, cursor: 0, lists: [] };
     this.all.set(m, registration);
     for (const r of m.ranges) {
       if (r.length <= 0) continue;
@@ -95,9 +97,12 @@ export class MappedRangeIndex {
       for (let k = stretchOf(piece.start); k <= stretchOf(piece.end - 1); k++) {
         const list = this.byStretch.get(k);
         if (!list) {
-          this.byStretch.set(k, { pieces: [piece], count: 1 });
+          const created: StretchList = { pieces: [piece], count: 1 };
+          this.byStretch.set(k, created);
+          registration.lists.push(created);
           continue;
         }
+        registration.lists.push(list);
         for (let j = 0; j < list.count; j++) {
           const other = list.pieces[j]!;
           if (other.start < piece.end && other.end > piece.start) other.registration.overlapped = registration.overlapped = true;
@@ -119,18 +124,15 @@ export class MappedRangeIndex {
     } else if (this.previous === registration) {
       this.previous = null;
     }
-    for (const r of m.ranges) {
-      if (r.length <= 0) continue;
-      for (let k = stretchOf(r.address); k <= stretchOf(r.address + r.length - 1); k++) {
-        const list = this.byStretch.get(k);
-        if (!list || list.count === 0) continue;
-        const { pieces } = list;
-        let kept = 0;
-        for (let j = 0; j < list.count; j++) if (pieces[j]!.m !== m) pieces[kept++] = pieces[j]!;
-        pieces.fill(undefined, kept, list.count);
-        list.count = kept;
-        if (kept === 0) this.emptyStretches++;
-      }
+    // A list holding a range of a registered mapping is never dropped: these are all in the index.
+    for (const list of registration.lists) {
+      if (list.count === 0) continue;
+      const { pieces } = list;
+      let kept = 0;
+      for (let j = 0; j < list.count; j++) if (pieces[j]!.m !== m) pieces[kept++] = pieces[j]!;
+      pieces.fill(undefined, kept, list.count);
+      list.count = kept;
+      if (kept === 0) this.emptyStretches++;
     }
     if (this.emptyStretches > MAX_EMPTY_STRETCHES + this.byStretch.size / 2) this.dropEmptyStretches();
     return true;

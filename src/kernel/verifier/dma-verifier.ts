@@ -68,6 +68,8 @@ export class DmaVerifier implements DmaObserver {
   peerAccesses = 0;
   /** Per device: its mappings and the index of their ranges. */
   private readonly byDevice = new Map<number, MappedRangeIndex>();
+  private lastDevice = -1;
+  private lastIndex: MappedRangeIndex | undefined;
   /** Mappings the device has moved data through: a list whose transfer has not started has none of its bytes moved. */
   private readonly reached = new WeakSet<DeviceMapping>();
 
@@ -249,15 +251,26 @@ export class DmaVerifier implements DmaObserver {
 
   /** The range whose mapping covers the access (MappedRangeIndex.covering). */
   private coveringPiece(device: number, address: number, length: number): IndexedRange | null {
-    return this.byDevice.get(device)?.covering(address, length) ?? null;
+    return this.indexOf(device)?.covering(address, length) ?? null;
   }
 
   private directionAllowed(device: number, address: number, length: number, write: boolean): boolean {
-    return this.byDevice.get(device)!.allows(address, length, write);
+    return this.indexOf(device)!.allows(address, length, write);
   }
 
   private nearestRange(device: number, address: number): { below: boolean; start: number } | null {
-    return this.byDevice.get(device)?.nearest(address) ?? null;
+    return this.indexOf(device)?.nearest(address) ?? null;
+  }
+
+  /** The device's index; the one asked for last is kept at hand (every access asks, and indexes are never dropped). */
+  private indexOf(device: number): MappedRangeIndex | undefined {
+    if (device === this.lastDevice) return this.lastIndex;
+    const index = this.byDevice.get(device);
+    if (index) {
+      this.lastDevice = device;
+      this.lastIndex = index;
+    }
+    return index;
   }
 }
 

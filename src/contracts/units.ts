@@ -9,6 +9,15 @@ export function pageOf(address: number): number {
   return Math.floor(address / PAGE_SIZE);
 }
 
+/**
+ * `address % size` for a whole non-negative address and a power-of-two size,
+ * exactly, without the floating-point remainder that an address above 2^31
+ * costs: the per-request paths of the bus and the devices use it.
+ */
+export function offsetWithin(address: number, size: number): number {
+  return address - Math.floor(address / size) * size;
+}
+
 export function byteOffset(address: number): number {
   return address % PAGE_SIZE;
 }

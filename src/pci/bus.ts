@@ -19,12 +19,12 @@ import { BootConfig, FOUR_GIB } from '../machine/boot-config';
 import { Clock } from '../machine/clock';
 import { COST } from '../machine/cost-model';
 import { Cpu } from '../machine/cpu';
-import { PAGE_SIZE } from '../contracts/units';
+import { PAGE_SIZE, offsetWithin } from '../contracts/units';
 import { FrameFlag, PhysicalMemory } from '../kernel/mm/physical-memory';
 import type { PagePattern } from '../kernel/mm/pattern-pages';
 import { Iommu, formatRequesterId } from '../kernel/hal/iommu';
 import { BarDescription, PciCommand, allOnes } from './config-space';
-import { DmaFaultKind, DmaObserver, noDmaObserver } from './dma-observer';
+import { DeviceRamAccess, DmaFaultKind, DmaObserver, noDmaObserver } from './dma-observer';
 import { InterruptLine } from './interrupt-line';
 import { AccessWidth, BusConnection, DmaReadResult, DmaResult, PciFunction } from './pci-function';
 
@@ -92,8 +92,11 @@ export class PciBus {
   private readonly physical: PhysicalMemory;
   private readonly iommu: Iommu | null;
   private observer: DmaObserver;
+  /** The access the observer is told of, refilled for each one (DeviceRamAccess says so). */
+  private readonly ramAccess: { -readonly [K in keyof DeviceRamAccess]: DeviceRamAccess[K] } = { device: 0, deviceName: '', busAddress: 0, physicalAddress: 0, pfn: 0, length: 0, write: false, atNs: 0 };
   private readonly attached: AttachedFunction[] = [];
   private readonly byFunction = new Map<PciFunction, AttachedFunction>();
+  private lastFunction: AttachedFunction | null = null;
   private readonly holeBase: number;
   private memoryRanges: Array<{ base: number; end: number }> = [];
   private portRanges: Array<{ base: number; end: number }> = [];
@@ -156,8 +159,11 @@ export class PciBus {
 
   /** The attachment record of a function (its BARs and interrupt line). */
   functionOf(fn: PciFunction): AttachedFunction {
+    // Every device request asks, mostly for the function that asked last; functions are never detached.
+    if (this.lastFunction?.function === fn) return this.lastFunction;
     const entry = this.byFunction.get(fn);
     if (!entry) throw new Error(`PCI function ${fn.name} is not attached to this bus`);
+    this.lastFunction = entry;
     return entry;
   }
 
@@ -247,15 +253,15 @@ export class PciBus {
 
   /** The device writes `length` bytes of a pattern's stream into host memory, without the bytes being made for RAM. */
   dmaWritePattern(fn: PciFunction, busAddress: number, length: number, pattern: PagePattern, streamOffset: number): DmaResult {
-    return this.dma(fn, busAddress, length, true, { pattern, streamOffset });
+    return this.dma(fn, busAddress, length, true, pattern, streamOffset);
   }
 
   /**
    * One device request. `buffer` is where a read lands or what a write
-   * carries: bytes, or a stretch of a pattern's stream (written to RAM as
-   * the pattern, to a peer's BAR as bytes).
+   * carries: bytes, or a pattern whose stream from `streamOffset` the
+   * device writes (to RAM as the pattern, to a peer's BAR as bytes).
    */
-  private dma(fn: PciFunction, busAddress: number, length: number, write: boolean, buffer: Uint8Array | PatternStretch): DmaResult {
+  private dma(fn: PciFunction, busAddress: number, length: number, write: boolean, buffer: Uint8Array | PagePattern, streamOffset = 0): DmaResult {
     const entry = this.functionOf(fn);
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`${fn.name}: DMA length must be a whole number of bytes, got ${length}`);
     if (!Number.isInteger(busAddress) || busAddress < 0) throw new RangeError(`${fn.name}: DMA bus address must be a non-negative integer, got ${busAddress}`);
@@ -267,7 +273,7 @@ export class PciBus {
     let done = 0;
     while (done < length) {
       const bus = busAddress + done;
-      let n = Math.min(length - done, REQUEST_BOUNDARY - (bus % REQUEST_BOUNDARY));
+      let n = Math.min(length - done, REQUEST_BOUNDARY - offsetWithin(bus, REQUEST_BOUNDARY));
       let pa = bus;
       if (this.iommu) {
         const translated = this.iommu.translate(entry.requesterId, bus, write);
@@ -276,7 +282,16 @@ export class PciBus {
       }
       const pfn = Math.floor(pa / PAGE_SIZE);
       if (this.physical.isRam(pfn)) {
-        this.observer.onDeviceAccess({ device: entry.requesterId, deviceName: fn.name, busAddress: bus, physicalAddress: pa, pfn, length: n, write, atNs: this.clock.now });
+        const access = this.ramAccess;
+        access.device = entry.requesterId;
+        access.deviceName = fn.name;
+        access.busAddress = bus;
+        access.physicalAddress = pa;
+        access.pfn = pfn;
+        access.length = n;
+        access.write = write;
+        access.atNs = this.clock.now;
+        this.observer.onDeviceAccess(access);
         this.physical.flags[pfn]! |= FrameFlag.DmaTouched;
         if (!write) {
           this.physical.read(pa, n, buffer as Uint8Array, done);
@@ -284,7 +299,7 @@ export class PciBus {
         } else {
           // Modified only through the MDL that locked it, at unlock: a device write sets no dirty bit.
           if (buffer instanceof Uint8Array) this.physical.write(pa, buffer, done, n, 'device');
-          else this.physical.writePattern(pa, n, buffer.pattern, buffer.streamOffset + done, 'device');
+          else this.physical.writePattern(pa, n, buffer, streamOffset + done, 'device');
           this.stats.dmaBytesToRam += n;
         }
       } else {
@@ -299,7 +314,7 @@ export class PciBus {
         });
         if (!write) (buffer as Uint8Array).set(readPeer(peer.fn, peer.bar, peer.offset, n), done);
         else if (buffer instanceof Uint8Array) writePeer(peer.fn, peer.bar, peer.offset, buffer.subarray(done, done + n));
-        else writePeer(peer.fn, peer.bar, peer.offset, patternBytes(buffer, done, n));
+        else writePeer(peer.fn, peer.bar, peer.offset, patternBytes(buffer, streamOffset + done, n));
         this.stats.dmaBytesPeerToPeer += n;
       }
       done += n;
@@ -382,15 +397,10 @@ export class PciBus {
   }
 }
 
-/** Bytes of a pattern's stream a device writes, from `streamOffset` on. */
-interface PatternStretch {
-  readonly pattern: PagePattern;
-  readonly streamOffset: number;
-}
-
-function patternBytes(stretch: PatternStretch, from: number, length: number): Uint8Array {
+/** `length` bytes of a pattern's stream from `streamOffset`. */
+function patternBytes(pattern: PagePattern, streamOffset: number, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
-  stretch.pattern.fill(stretch.streamOffset + from, bytes);
+  pattern.fill(streamOffset, bytes);
   return bytes;
 }
 

@@ -20,7 +20,7 @@ const INTERRUPT_SOURCES = 0x7;
 import { DeviceTransferLog } from './dma-transfer-log';
 import { Clock, ReservedEvent } from '../machine/clock';
 import { COST } from '../machine/cost-model';
-import { KiB } from '../contracts/units';
+import { KiB, offsetWithin } from '../contracts/units';
 import { PciConfigSpace, allOnes } from './config-space';
 import { DataPattern, PatternChecker } from './data-pattern';
 import { InterruptLine } from './interrupt-line';
@@ -67,14 +67,25 @@ export interface DmaTestDeviceOptions {
 type State = 'idle' | 'busy' | 'done' | 'error';
 const STATE_CODE: Record<State, number> = { idle: DmaState.Idle, busy: DmaState.Busy, done: DmaState.Done, error: DmaState.Error };
 
+/** The stretch of memory the engine moves now: one descriptor's, or the single buffer's. */
 interface Segment {
-  readonly address: number;
-  readonly length: number;
-  readonly flags: number;
+  address: number;
+  length: number;
+  flags: number;
   /** Where the descriptor lives, for the write-back; null in single-buffer mode. */
-  readonly descriptorAddress: number | null;
-  readonly dataStartNs: number;
+  descriptorAddress: number | null;
+  dataStartNs: number;
   done: number;
+  /** The burst scheduled next: its bus address and length. */
+  burstAt: number;
+  burstBytes: number;
+}
+
+/** A step of the engine asked for by the step running now (DmaTestDevice.after). */
+interface FollowUp {
+  reserved: ReservedEvent;
+  label: string;
+  step: () => void;
 }
 
 interface Run {
@@ -132,11 +143,18 @@ export class DmaTestDevice implements PciFunction {
   private run: Run | null = null;
   private pendingEvent: number | null = null;
   /** The follow-up step a running step asked for, not queued yet: it may run in place of its clock event (runSteps). */
-  private followUp: { readonly reserved: ReservedEvent; readonly label: string; readonly step: () => void } | null = null;
+  private followUp: FollowUp | null = null;
+  private readonly segmentSlot: Segment = { address: 0, length: 0, flags: 0, descriptorAddress: null, dataStartNs: 0, done: 0, burstAt: 0, burstBytes: 0 };
+  private readonly followUpSlot: FollowUp = { reserved: { id: 0, at: 0 }, label: '', step: () => {} };
   private inStep = false;
   /** The descriptor being fetched or written back, reused: the device holds one at a time. */
   private readonly descriptorBytes = new Uint8Array(DESCRIPTOR_SIZE);
   private readonly descriptorView = new DataView(this.descriptorBytes.buffer);
+  /** The descriptor's flags word, as written back. */
+  private readonly descriptorFlagBytes = this.descriptorBytes.subarray(12, 16);
+  /** The engine's steps, made once rather than a closure per page. */
+  private readonly fetchStep = () => this.fetchDescriptor();
+  private readonly burstStep = () => this.burst();
   /** The clock labels of the engine's steps, made once rather than per page. */
   private readonly labels: { readonly fetch: string; readonly burst: string };
   private hung = false;
@@ -484,7 +502,7 @@ export class DmaTestDevice implements PciFunction {
   }
 
   private scheduleFetch(): void {
-    this.after(COST.descriptorFetch.ns, this.labels.fetch, () => this.fetchDescriptor());
+    this.after(COST.descriptorFetch.ns, this.labels.fetch, this.fetchStep);
   }
 
   private fetchDescriptor(): void {
@@ -502,7 +520,15 @@ export class DmaTestDevice implements PciFunction {
   }
 
   private beginSegment(address: number, length: number, flags: number, descriptorAddress: number | null): void {
-    this.run!.segment = { address, length, flags, descriptorAddress, dataStartNs: this.clock.now, done: 0 };
+    // The engine moves one segment at a time: one object, refilled for each descriptor.
+    const seg = this.segmentSlot;
+    seg.address = address;
+    seg.length = length;
+    seg.flags = flags;
+    seg.descriptorAddress = descriptorAddress;
+    seg.dataStartNs = this.clock.now;
+    seg.done = 0;
+    this.run!.segment = seg;
     this.scheduleBurst();
   }
 
@@ -510,14 +536,19 @@ export class DmaTestDevice implements PciFunction {
   private scheduleBurst(): void {
     const seg = this.run!.segment!;
     const at = this.deviceAddress(seg.address + seg.done);
-    const n = Math.min(seg.length - seg.done, BURST_BOUNDARY - (at % BURST_BOUNDARY));
+    const n = Math.min(seg.length - seg.done, BURST_BOUNDARY - offsetWithin(at, BURST_BOUNDARY));
     const landsAt = seg.dataStartNs + this.bus().linkTransferNs(seg.done + n);
-    this.after(Math.max(0, landsAt - this.clock.now), this.labels.burst, () => this.burst(at, n));
+    seg.burstAt = at;
+    seg.burstBytes = n;
+    this.after(Math.max(0, landsAt - this.clock.now), this.labels.burst, this.burstStep);
   }
 
-  private burst(at: number, n: number): void {
+  /** The burst scheduleBurst set up lands. */
+  private burst(): void {
     const run = this.run!;
     const seg = run.segment!;
+    const at = seg.burstAt;
+    const n = seg.burstBytes;
     const allowed = this.bytesBeforeArmedFault(n);
     if (allowed < n) {
       // The fault strikes inside this burst: what comes before it still moves.
@@ -578,7 +609,7 @@ export class DmaTestDevice implements PciFunction {
     if (!run.ring) return this.complete();
     const flagsAt = seg.descriptorAddress! + 12;
     this.descriptorView.setUint32(12, (seg.flags | DescriptorFlag.Completed) >>> 0, true);
-    const r = this.bus().dmaWrite(this.deviceAddress(flagsAt), this.descriptorBytes.subarray(12, 16));
+    const r = this.bus().dmaWrite(this.deviceAddress(flagsAt), this.descriptorFlagBytes);
     if (r.status !== 'ok') return this.fail(DmaError.DescriptorFault, r.faultAddress ?? flagsAt);
     this.ringProgress++;
     if (seg.flags & DescriptorFlag.InterruptOnCompletion) this.raise(DmaInterrupt.DescriptorComplete);
@@ -644,7 +675,12 @@ export class DmaTestDevice implements PciFunction {
   private after(delayNs: number, label: string, step: () => void): void {
     const reserved = this.clock.reserve(delayNs, label);
     if (this.followUp) this.queueFollowUp(); // a second follow-up: the first becomes the event it would have been
-    this.followUp = { reserved, label, step };
+    // One follow-up object, refilled: a transfer asks for three steps per page.
+    const f = this.followUpSlot;
+    f.reserved = reserved;
+    f.label = label;
+    f.step = step;
+    this.followUp = f;
     if (!this.inStep) this.queueFollowUp();
   }
 

@@ -5,7 +5,12 @@
  * machine with a BugCheck (the bus lets it propagate) or record a finding.
  */
 
-/** A device reading or writing one RAM frame (never more than one frame per call). */
+/**
+ * A device reading or writing one RAM frame (never more than one frame per
+ * call). The bus fills one such object for every access, thousands per
+ * transfer: it is valid during the observer's call, and an observer that
+ * keeps an access keeps a copy.
+ */
 export interface DeviceRamAccess {
   /** The requester ID (bus/device/function) of the device; the IOMMU's device key. */
   readonly device: number;
@@ -81,7 +86,7 @@ export class RecordingDmaObserver implements DmaObserver {
   readonly peerAccesses: DevicePeerAccess[] = [];
 
   onDeviceAccess(access: DeviceRamAccess): void {
-    this.ramAccesses.push(access);
+    this.ramAccesses.push({ ...access });
   }
 
   onDmaFault(fault: DmaFault): void {

@@ -81,15 +81,26 @@ export class DeviceAddressSpace {
    * `deviceWrites` grants the device write permission.
    */
   map(pieces: readonly PagePiece[], deviceWrites: boolean): DeviceAddressMapping | null {
-    if (!this.remapped) return { addresses: pieces.map((p) => p.physicalAddress), release: () => {} };
+    return this.mapAddresses(pieces.map((p) => p.physicalAddress), deviceWrites);
+  }
+
+  /**
+   * `map` for pieces given by their physical addresses alone (one per page,
+   * as the HAL maps): a scatter/gather list of thousands of pages need not
+   * make an object per page. Without an IOMMU the addresses come back as
+   * they are, in the same array.
+   */
+  mapAddresses(physicalAddresses: readonly number[], deviceWrites: boolean): DeviceAddressMapping | null {
+    if (!this.remapped) return { addresses: physicalAddresses, release: nothingToRelease };
     const iommu = this.iommu!;
     const device = this.requesterId!;
     const allocator = this.allocator!;
-    const base = allocator.allocate(pieces.length, this.highest);
+    const pages = physicalAddresses.length;
+    const base = allocator.allocate(pages, this.highest);
     if (base < 0) return null;
-    const addresses = pieces.map((p, i) => {
-      const iova = (base + i) * PAGE_SIZE + (p.physicalAddress % PAGE_SIZE);
-      iommu.map(device, (base + i) * PAGE_SIZE, p.physicalAddress - (p.physicalAddress % PAGE_SIZE), PAGE_SIZE, deviceWrites);
+    const addresses = physicalAddresses.map((pa, i) => {
+      const iova = (base + i) * PAGE_SIZE + (pa % PAGE_SIZE);
+      iommu.map(device, (base + i) * PAGE_SIZE, pa - (pa % PAGE_SIZE), PAGE_SIZE, deviceWrites);
       return iova;
     });
     let released = false;
@@ -98,12 +109,15 @@ export class DeviceAddressSpace {
       release: () => {
         if (released) throw new Error('internal: IOVA mapping released twice');
         released = true;
-        iommu.unmap(device, base * PAGE_SIZE, pieces.length * PAGE_SIZE);
-        allocator.release(base, pieces.length);
+        iommu.unmap(device, base * PAGE_SIZE, pages * PAGE_SIZE);
+        allocator.release(base, pages);
       },
     };
   }
 }
+
+/** Physical addresses need no unmapping. */
+function nothingToRelease(): void {}
 
 /** Split a physical range into page pieces. */
 export function pagePieces(physicalAddress: number, length: number): PagePiece[] {

@@ -76,16 +76,24 @@ export function transferPosition(mdl: MDL, currentVa: number, pieces: readonly M
  * Visit the pages of the pieces, in transfer order, until `visit` returns
  * false. A callback rather than a generator: the HAL walks every page of
  * every transfer this way, and a generator's step costs several times more.
+ * For the same reason the chunk is one object, refilled for each page: a
+ * visitor copies what it keeps.
  */
 export function forEachPageChunk(pieces: readonly MdlPiece[], visit: (chunk: PageChunk) => boolean | void): void {
+  const chunk: { -readonly [K in keyof PageChunk]: PageChunk[K] } = { mdl: pieces[0]?.mdl as MDL, va: 0, offset: 0, length: 0, pfn: -1 };
   for (const p of pieces) {
     let va = p.va;
     const end = p.va + p.length;
+    const firstPage = pageOf(p.mdl.StartVa);
+    chunk.mdl = p.mdl;
     while (va < end) {
       const offset = va % PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - offset, end - va);
-      const index = pageOf(va) - pageOf(p.mdl.StartVa);
-      if (visit({ mdl: p.mdl, va, offset, length: n, pfn: p.mdl.PfnArray[index] ?? -1 }) === false) return;
+      chunk.va = va;
+      chunk.offset = offset;
+      chunk.length = n;
+      chunk.pfn = p.mdl.PfnArray[pageOf(va) - firstPage] ?? -1;
+      if (visit(chunk) === false) return;
       va += n;
     }
   }

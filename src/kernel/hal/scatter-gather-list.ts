@@ -22,7 +22,6 @@ import type { DeviceMapping } from '../verifier/dma-verifier';
 import { LIST_IN_BUFFER } from '../verifier/violation-catalog';
 import type { DmaAdapter } from './dma-adapter';
 import { DmaDeviceObject, currentIrpOf } from './dma-device-object';
-import { PagePiece } from './device-address-space';
 import { MapRegisterBase } from './map-registers';
 import { MdlPiece, firstUnlockedMdl, forEachPageChunk, transferPosition, walkMdlChain } from './mdl-pages';
 import { detectionEnabled } from '../detections/detection-switch';
@@ -348,7 +347,9 @@ export class ScatterGatherLists {
   private build(pieces: readonly MdlPiece[], base: MapRegisterBase, writeToDevice: boolean, poolVa: number, callerBuffer: ListRecord['callerBuffer'], mdlId: number, acquired: Acquisition | null): SCATTER_GATHER_LIST | null {
     const a = this.adapter;
     const regs = a.mapRegisters;
-    const physical: PagePiece[] = [];
+    // Page by page, the physical address and length: two arrays of numbers rather than an object per page.
+    const physical: number[] = [];
+    const lengths: number[] = [];
     const bounced: { originalPa: number; bouncePa: number; length: number; mdl: MDL }[] = [];
     let register = 0;
     forEachPageChunk(pieces, (c) => {
@@ -356,21 +357,22 @@ export class ScatterGatherLists {
       if (regs.needsBounce(pa, c.length)) {
         const bouncePa = regs.bouncePage(base, register).pa + c.offset;
         bounced.push({ originalPa: pa, bouncePa, length: c.length, mdl: c.mdl });
-        physical.push({ physicalAddress: bouncePa, length: c.length });
+        physical.push(bouncePa);
       } else {
-        physical.push({ physicalAddress: pa, length: c.length });
+        physical.push(pa);
       }
+      lengths.push(c.length);
       register++;
     });
-    const device = a.addressing.map(physical, !writeToDevice);
+    const device = a.addressing.mapAddresses(physical, !writeToDevice);
     if (!device) return null;
     if (writeToDevice) for (const b of bounced) regs.copy(b.originalPa, b.bouncePa, b.length, true);
     const elements: { Address: number; Length: number }[] = [];
-    for (let i = 0; i < physical.length; i++) {
+    let last: { Address: number; Length: number } | undefined;
+    for (let i = 0; i < lengths.length; i++) {
       const address = device.addresses[i]!;
-      const last = elements[elements.length - 1];
-      if (last && last.Address + last.Length === address) last.Length += physical[i]!.length;
-      else elements.push({ Address: address, Length: physical[i]!.length });
+      if (last && last.Address + last.Length === address) last.Length += lengths[i]!;
+      else elements.push((last = { Address: address, Length: lengths[i]! }));
     }
     a.kernel.clock.charge(COST.sgElementBuild.ns * elements.length, 'hal:sg-element');
     const list: SCATTER_GATHER_LIST = { NumberOfElements: elements.length, Elements: elements };

@@ -39,6 +39,9 @@ export class PatternPages {
   /** Index = pattern id; slot 0 is unused. */
   private readonly patterns: (PagePattern | undefined)[] = [undefined];
   private readonly idBySeed = new Map<number, number>();
+  /** The pattern idOf was last asked about, and its id. */
+  private lastPattern: PagePattern | null = null;
+  private lastId = 0;
   private frames = 0;
 
   constructor(frameLimit: number) {
@@ -152,12 +155,20 @@ export class PatternPages {
   }
 
   private idOf(pattern: PagePattern): number {
+    // A device writes page after page from one pattern: its id is looked up once, not per page.
+    if (pattern === this.lastPattern) return this.lastId;
     const known = this.idBySeed.get(pattern.seed);
-    if (known !== undefined) return known;
+    if (known !== undefined) return this.remember(pattern, known);
     if (this.patterns.length > MAX_PATTERNS) return 0; // so many seeds on one machine: their pages are stored as bytes
     const id = this.patterns.length;
     this.patterns.push(pattern);
     this.idBySeed.set(pattern.seed, id);
+    return this.remember(pattern, id);
+  }
+
+  private remember(pattern: PagePattern, id: number): number {
+    this.lastPattern = pattern;
+    this.lastId = id;
     return id;
   }
 }

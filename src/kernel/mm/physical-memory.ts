@@ -144,6 +144,9 @@ export interface PhysicalMemorySnapshot {
   readonly freeCount: number;
 }
 
+/** Reads of at most this many bytes from stored contents are copied byte by byte. */
+const SMALL_READ = 64;
+
 /** First frames below 1 MiB are kept by firmware, as on a PC. */
 const FIRMWARE_FRAMES = 256;
 
@@ -435,13 +438,22 @@ export class PhysicalMemory {
   read(physicalAddress: number, length: number, into?: Uint8Array, intoOffset = 0): Uint8Array {
     this.checkRange('read', physicalAddress, length);
     const out = into ?? new Uint8Array(length);
-    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
-      const page = this.contents.get(pfn);
-      if (page) out.set(page.subarray(off, off + n), intoOffset + done);
-      else if (this.patterned.has(pfn)) this.patterned.read(pfn, off, out.subarray(intoOffset + done, intoOffset + done + n));
-      else out.fill(0, intoOffset + done, intoOffset + done + n);
-    });
+    // A device request never crosses a page: that case goes straight to the page, without a callback per call.
+    const first = Math.floor(physicalAddress / PAGE_SIZE);
+    const offset = physicalAddress - first * PAGE_SIZE;
+    if (offset + length > PAGE_SIZE) forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.readInPage(pfn, off, n, out, intoOffset + done));
+    else if (length > 0) this.readInPage(first, offset, length, out, intoOffset);
     return out;
+  }
+
+  private readInPage(pfn: number, off: number, n: number, out: Uint8Array, at: number): void {
+    const page = this.contents.get(pfn);
+    if (page && n <= SMALL_READ) {
+      // A device's descriptor fetch: a few bytes, copied without making a view of the page for them.
+      for (let i = 0; i < n; i++) out[at + i] = page[off + i]!;
+    } else if (page) out.set(n === PAGE_SIZE ? page : page.subarray(off, off + n), at);
+    else if (this.patterned.has(pfn)) this.patterned.read(pfn, off, out.subarray(at, at + n));
+    else out.fill(0, at, at + n);
   }
 
   /** Write bytes at a physical address; `by` 'device' leaves the frames' modified state alone (see pageForWrite). */
@@ -450,9 +462,17 @@ export class PhysicalMemory {
     if (!Number.isSafeInteger(from) || from < 0 || from + length > data.length) {
       throw new RangeError(`physical write: bytes ${from}..${from + length} lie outside the ${data.length}-byte source`);
     }
-    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => {
-      this.pageForWrite(pfn, by === 'cpu').set(data.subarray(from + done, from + done + n), off);
-    });
+    const first = Math.floor(physicalAddress / PAGE_SIZE);
+    const offset = physicalAddress - first * PAGE_SIZE;
+    if (offset + length <= PAGE_SIZE) {
+      if (length > 0) this.writeInPage(first, offset, length, data, from, by);
+      return;
+    }
+    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.writeInPage(pfn, off, n, data, from + done, by));
+  }
+
+  private writeInPage(pfn: number, off: number, n: number, data: Uint8Array, from: number, by: 'cpu' | 'device'): void {
+    this.pageForWrite(pfn, by === 'cpu').set(from === 0 && n === data.length ? data : data.subarray(from, from + n), off);
   }
 
   /**
@@ -480,8 +500,10 @@ export class PhysicalMemory {
   /** Bytes [off, off + n) of one frame get the stream from `at`: as the pattern when the frame can say so, else as bytes. */
   private writePatternInPage(pfn: number, off: number, n: number, pattern: PagePattern, at: number, by: 'cpu' | 'device'): void {
     const shared = (this.flags[pfn]! & FrameFlag.SharedWithDriverCode) !== 0;
-    if (!shared && this.patterned.record(pfn, pattern, at - off, off, off + n, !this.contents.has(pfn))) {
-      this.contents.delete(pfn);
+    // A pattern frame has no stored bytes: the map of stored pages is asked only about other frames.
+    const blank = this.patterned.has(pfn) || !this.contents.has(pfn);
+    if (!shared && this.patterned.record(pfn, pattern, at - off, off, off + n, blank)) {
+      if (!blank) this.contents.delete(pfn);
       if (by === 'cpu') this.flags[pfn]! |= FrameFlag.Dirty;
     } else {
       pattern.fill(at, this.pageForWrite(pfn, by === 'cpu').subarray(off, off + n));

@@ -20,6 +20,7 @@ import { DRIVER_VERIFIER_DMA_VIOLATION, ViolationId, violationEntry } from './vi
 import type { RuleId } from '../../rules/rule-catalog';
 import type { DriverPlace } from '../../machine/driver-place';
 import { detectionEnabled } from '../detections/detection-switch';
+import { IndexedRange, MappedRangeIndex, allowsDirection } from './mapped-range-index';
 
 /** A range of device-visible (bus) addresses. */
 export interface DeviceRange {
@@ -65,12 +66,10 @@ export class DmaVerifier implements DmaObserver {
   /** Device accesses to RAM checked so far. */
   checkedAccesses = 0;
   peerAccesses = 0;
-  /**
-   * Per device: its mappings, and each mapped range indexed by every 64 KiB
-   * stretch of bus addresses it touches (a device access looks at one or
-   * two), so a range of many pages costs one entry per stretch, not per page.
-   */
-  private readonly byDevice = new Map<number, { all: Set<DeviceMapping>; byStretch: Map<number, IndexedRange[]> }>();
+  /** Per device: its mappings and the index of their ranges. */
+  private readonly byDevice = new Map<number, MappedRangeIndex>();
+  private lastDevice = -1;
+  private lastIndex: MappedRangeIndex | undefined;
   /** Mappings the device has moved data through: a list whose transfer has not started has none of its bytes moved. */
   private readonly reached = new WeakSet<DeviceMapping>();
 
@@ -118,41 +117,19 @@ export class DmaVerifier implements DmaObserver {
 
   registerMapping(m: DeviceMapping): void {
     if (m.requesterId === null) return; // a device off the bus never reaches the observer
-    let d = this.byDevice.get(m.requesterId);
-    if (!d) this.byDevice.set(m.requesterId, (d = { all: new Set(), byStretch: new Map() }));
-    if (d.all.has(m)) throw new Error(`internal: mapping "${m.label}" registered twice`);
-    d.all.add(m);
-    for (const r of m.ranges) {
-      if (r.length <= 0) continue;
-      const piece: IndexedRange = { start: r.address, end: r.address + r.length, m };
-      for (let k = stretchOf(piece.start); k <= stretchOf(piece.end - 1); k++) {
-        const list = d.byStretch.get(k);
-        if (list) list.push(piece);
-        else d.byStretch.set(k, [piece]);
-      }
-    }
+    let index = this.byDevice.get(m.requesterId);
+    if (!index) this.byDevice.set(m.requesterId, (index = new MappedRangeIndex()));
+    index.add(m);
   }
 
   unregisterMapping(m: DeviceMapping): void {
     if (m.requesterId === null) return;
-    const d = this.byDevice.get(m.requesterId);
-    if (!d || !d.all.delete(m)) throw new Error(`internal: mapping "${m.label}" unregistered but not registered`);
-    for (const r of m.ranges) {
-      if (r.length <= 0) continue;
-      for (let k = stretchOf(r.address); k <= stretchOf(r.address + r.length - 1); k++) {
-        const list = d.byStretch.get(k);
-        if (!list) continue;
-        let kept = 0;
-        for (const p of list) if (p.m !== m) list[kept++] = p;
-        if (kept === 0) d.byStretch.delete(k);
-        else list.length = kept;
-      }
-    }
+    if (!this.byDevice.get(m.requesterId)?.remove(m)) throw new Error(`internal: mapping "${m.label}" unregistered but not registered`);
   }
 
   /** Mappings currently registered for a device. */
   mappingsOf(requesterId: number): DeviceMapping[] {
-    return [...(this.byDevice.get(requesterId)?.all ?? [])];
+    return this.byDevice.get(requesterId)?.mappings() ?? [];
   }
 
   /** Whether the device has moved any byte through the mapping since it was registered. */
@@ -164,8 +141,7 @@ export class DmaVerifier implements DmaObserver {
 
   onDeviceAccess(a: DeviceRamAccess): void {
     this.checkedAccesses++;
-    const covering = this.coveringMapping(a.device, a.busAddress, a.length);
-    if (covering) this.reached.add(covering);
+    const covering = this.reach(this.coveringPiece(a.device, a.busAddress, a.length));
     if (!this.kernel.mm.isLockedOrNonPaged(a.pfn)) {
       const owner = this.kernel.physical.ownerOf(a.pfn)?.ownerName ?? 'nobody (free)';
       this.report('VER-UNLOCKED-DMA', covering?.mdlId ?? 0, a.pfn, a.write ? 1 : 0,
@@ -254,78 +230,47 @@ export class DmaVerifier implements DmaObserver {
 
   onPeerAccess(a: DevicePeerAccess): void {
     this.peerAccesses++; // peer-to-peer: nothing crosses RAM, nothing to check here
-    const covering = this.coveringMapping(a.device, a.busAddress, a.length);
-    if (covering) this.reached.add(covering);
+    this.reach(this.coveringPiece(a.device, a.busAddress, a.length));
   }
 
   // --- internals --------------------------------------------------------------
 
+  /** The device moved data through the piece's mapping: remembered once per registration, not once per access. */
+  private reach(piece: IndexedRange | null): DeviceMapping | null {
+    if (piece === null) return null;
+    if (!piece.registration.reached) {
+      piece.registration.reached = true;
+      this.reached.add(piece.m);
+    }
+    return piece.m;
+  }
+
   private coveringMapping(device: number, address: number, length: number): DeviceMapping | null {
-    const d = this.byDevice.get(device);
-    if (!d) return null;
-    const end = address + length;
-    // Usually one range holds the whole access: the overlapping range that starts first (the earliest registered
-    // of those that start there), when it covers the access, is the answer the sweep below would give.
-    let firstPiece: IndexedRange | null = null;
-    for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of d.byStretch.get(k) ?? []) if (p.start < end && p.end > address && (firstPiece === null || p.start < firstPiece.start)) firstPiece = p;
-    }
-    if (firstPiece === null || firstPiece.start > address) return null;
-    if (firstPiece.end >= end) return firstPiece.m;
-    const pieces: IndexedRange[] = [];
-    for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of d.byStretch.get(k) ?? []) if (p.start < end && p.end > address) pieces.push(p);
-    }
-    // The access may straddle adjacent ranges (of one or several mappings): sweep their union.
-    pieces.sort((x, y) => x.start - y.start);
-    let reached = address;
-    let first: DeviceMapping | null = null;
-    for (const p of pieces) {
-      if (p.start > reached) break;
-      if (p.end > reached) {
-        if (first === null) first = p.m;
-        reached = p.end;
-      }
-      if (reached >= end) return first;
-    }
-    return null;
+    return this.coveringPiece(device, address, length)?.m ?? null;
   }
 
-  /**
-   * Some mapping overlapping the access lets the device move data that way:
-   * a common buffer goes both ways, a streaming mapping only in the direction
-   * the driver gave the HAL. Overlapping mappings of one buffer in both
-   * directions (a buffer mapped for a read and a write at once) allow both.
-   */
+  /** The range whose mapping covers the access (MappedRangeIndex.covering). */
+  private coveringPiece(device: number, address: number, length: number): IndexedRange | null {
+    return this.indexOf(device)?.covering(address, length) ?? null;
+  }
+
   private directionAllowed(device: number, address: number, length: number, write: boolean): boolean {
-    const d = this.byDevice.get(device)!;
-    const end = address + length;
-    for (let k = stretchOf(address); k <= stretchOf(end - 1); k++) {
-      for (const p of d.byStretch.get(k) ?? []) {
-        if (p.start < end && p.end > address && allowsDirection(p.m, write)) return true;
-      }
-    }
-    return false;
+    return this.indexOf(device)!.allows(address, length, write);
   }
 
-  /** The mapped range nearest to an address outside all of them: whether the address lies below it, and where it starts. */
   private nearestRange(device: number, address: number): { below: boolean; start: number } | null {
-    const d = this.byDevice.get(device);
-    let nearest = Infinity;
-    let found: { below: boolean; start: number } | null = null;
-    // An access that starts inside a range and was not covered ran past its end.
-    let startedInside: number | null = null;
-    for (const m of d?.all ?? []) {
-      for (const r of m.ranges) {
-        const distBelow = r.address - address; // positive: access is below this range
-        const distAbove = address - (r.address + r.length - 1);
-        if (distBelow > 0 && distBelow < nearest) { nearest = distBelow; found = { below: true, start: r.address }; }
-        if (distAbove > 0 && distAbove < nearest) { nearest = distAbove; found = { below: false, start: r.address }; }
-        if (distBelow <= 0 && distAbove <= 0) startedInside = r.address;
-      }
+    return this.indexOf(device)?.nearest(address) ?? null;
+  }
+
+  /** The device's index; the one asked for last is kept at hand (every access asks, and indexes are never dropped). */
+  private indexOf(device: number): MappedRangeIndex | undefined {
+    if (device === this.lastDevice) return this.lastIndex;
+    const index = this.byDevice.get(device);
+    if (index) {
+      this.lastDevice = device;
+      this.lastIndex = index;
     }
-    if (startedInside !== null) return { below: false, start: startedInside };
-    return found;
+    return index;
   }
 }
 
@@ -337,24 +282,6 @@ export const OUTSIDE_PADDING_AFTER = 0x05;
 /** Sub-codes (parameter 2) of 0xE6/0x13, as Microsoft documents them. */
 export const WRONG_IRQL_NOT_EXPECTED = 0x01;
 export const WRONG_IRQL_TOO_HIGH = 0x02;
-
-interface IndexedRange {
-  readonly start: number;
-  readonly end: number;
-  readonly m: DeviceMapping;
-}
-
-/** A common buffer goes both ways; a streaming mapping lets the device only read (WriteToDevice) or only write. */
-function allowsDirection(m: DeviceMapping, write: boolean): boolean {
-  return m.writeToDevice === null || m.writeToDevice !== write;
-}
-
-/** Bytes of bus address space per index entry of the mapped ranges. */
-const STRETCH_BYTES = 64 * 1024;
-
-function stretchOf(address: number): number {
-  return Math.floor(address / STRETCH_BYTES);
-}
 
 /** A finding as one line, for logs and reports. */
 export function describeFinding(f: VerifierFinding): string {

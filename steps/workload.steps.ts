@@ -62,14 +62,14 @@ When('{string} writes buffers of these sizes:', function (this: ConformanceWorld
   }
 });
 
-When('{string} keeps {count} reads of {size} in flight', function (this: ConformanceWorld, name: string, count: number, size: number) {
+When('{string} keeps {count} read(s) of {size} in flight', function (this: ConformanceWorld, name: string, count: number, size: number) {
   const a = app(this, name);
   perform(this, `${name} issues ${count} overlapped reads of ${formatBytes(size)}`, () => {
     for (let i = 0; i < count; i++) remember(a, a.read(a.allocate(size, (i * 1237) % 4096), { overlapped: true }));
   });
 });
 
-When('{string} keeps {count} writes of {size} in flight', function (this: ConformanceWorld, name: string, count: number, size: number) {
+When('{string} keeps {count} write(s) of {size} in flight', function (this: ConformanceWorld, name: string, count: number, size: number) {
   const a = app(this, name);
   perform(this, `${name} issues ${count} overlapped writes of ${formatBytes(size)}`, () => {
     for (let i = 0; i < count; i++) remember(a, a.write(a.allocate(size, (i * 911) % 4096), { overlapped: true }));

@@ -317,6 +317,23 @@ Feature: read-write-direct - Direct-I/O reads and writes reach the application's
     Then every request completed with the status and length the rules require
     And the workload passes every check
 
+  @rule:DEV-3 @rule:SG-1 @seed:002
+  Scenario: A device error gives back a request's mapped pieces unstarted, and the request waiting for their map registers is then mapped
+    # With 16 map registers a 64 KiB read goes in two pieces, both mapped ahead. The device fails the first; the
+    # second goes back unstarted. The 1-byte read behind it could not get its list while both were out: it must be
+    # mapped once they are back, though no transfer in flight is left to end.
+    Given the HAL grants the DMA test device's adapter at most 16 map registers
+    And the driver under test is started on the DMA test device
+    And the application "app.exe" has opened the device
+    When "app.exe" keeps 1 read of 64 KiB in flight
+    And the DMA test device refuses its next data burst
+    And "app.exe" keeps 1 read of 1 byte in flight
+    And the next 2 calls to GetScatterGatherList by the driver under test fail
+    And "app.exe" waits for its requests
+    And every application exits and the driver under test is unloaded
+    Then every request completed with the status and length the rules require
+    And the workload passes every check
+
   @rule:DEV-3 @seed:002
   Scenario: A transfer the device fails part-way never ends its request in success
     Given the driver under test is started on the DMA test device

@@ -221,6 +221,14 @@ static VOID StartDeviceIfIdle(PDEVICE_EXTENSION Ext) {
     KeReleaseSpinLock(&Ext->Lock, irql);
     ReleaseTransfer(Ext, next, STATUS_SUCCESS);
     TransferEnded(Ext, next, failed);
+    /* Its list's map registers are back: a transfer waiting for a transfer in flight to end may be the one that waited for them. */
+    KeAcquireSpinLock(&Ext->Lock, &irql);
+    BOOLEAN retry = Ext->Retry != NULL;
+    KeReleaseSpinLock(&Ext->Lock, irql);
+    if (retry) {
+      StartTransfers(Ext);
+      return;
+    }
   }
 }
 

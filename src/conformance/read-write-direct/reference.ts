@@ -267,6 +267,11 @@ export class DirectIoDevice extends ReferenceDevice {
         this.active = null;
         this.releaseTransfer(next);
         this.transferEnded(next, next.request.status);
+        // Its list's map registers are back: a transfer waiting for a transfer in flight to end may be the one that waited for them.
+        if (this.retry) {
+          this.startTransfers();
+          return;
+        }
         continue;
       }
       const count = this.ring!.write(this.descriptorsFor(next.elements!));

@@ -30,6 +30,12 @@ export interface PagePattern {
 const CHUNK_BITS = 8;
 const CHUNK_FRAMES = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_FRAMES - 1;
+/**
+ * Chunks are views into slabs of this many: a typed array of this size has its own backing store outside
+ * the JavaScript heap, whose allocation and release cost far more than a view (tens of thousands of chunks
+ * a minute in the acceptance suite, where scattered frames reach a new chunk almost every time).
+ */
+const CHUNKS_PER_SLAB = 64;
 /** Pattern ids fit in the span word's top byte; id 0 marks a frame with no pattern. */
 const MAX_PATTERNS = 255;
 
@@ -43,6 +49,11 @@ export class PatternPages {
   private lastPattern: PagePattern | null = null;
   private lastId = 0;
   private frames = 0;
+  /** The slab chunks are cut from, and how many of its chunks are handed out. */
+  private slabSpan: Uint32Array | null = null;
+  private slabBase: Float64Array | null = null;
+  private slabUsed = CHUNKS_PER_SLAB;
+  private slabs = 0;
 
   constructor(frameLimit: number) {
     const chunks = Math.ceil(frameLimit / CHUNK_FRAMES);
@@ -55,11 +66,9 @@ export class PatternPages {
     return this.frames;
   }
 
-  /** Bytes of simulator memory the chunks take. */
+  /** Bytes of simulator memory the chunks take (whole slabs). */
   get bytes(): number {
-    let n = 0;
-    for (const s of this.span) if (s) n += s.byteLength * 3;
-    return n;
+    return this.slabs * CHUNKS_PER_SLAB * CHUNK_FRAMES * (Uint32Array.BYTES_PER_ELEMENT + Float64Array.BYTES_PER_ELEMENT);
   }
 
   has(pfn: number): boolean {
@@ -94,10 +103,7 @@ export class PatternPages {
         return false;
       }
     }
-    if (!this.span[c]) {
-      this.span[c] = new Uint32Array(CHUNK_FRAMES);
-      this.base[c] = new Float64Array(CHUNK_FRAMES);
-    }
+    if (!this.span[c]) this.makeChunk(c);
     if (old === 0) this.frames++;
     this.span[c]![i] = ((id << 24) | (lo << 12) | (hi - 1)) >>> 0;
     this.base[c]![i] = base;
@@ -152,6 +158,18 @@ export class PatternPages {
   put(pfn: number, image: PatternImage): boolean {
     if (image.to <= image.from) return false;
     return this.record(pfn, image.pattern, image.base, image.from, image.to, true);
+  }
+
+  private makeChunk(c: number): void {
+    if (this.slabUsed === CHUNKS_PER_SLAB) {
+      this.slabSpan = new Uint32Array(CHUNKS_PER_SLAB * CHUNK_FRAMES);
+      this.slabBase = new Float64Array(CHUNKS_PER_SLAB * CHUNK_FRAMES);
+      this.slabUsed = 0;
+      this.slabs++;
+    }
+    const from = this.slabUsed++ * CHUNK_FRAMES;
+    this.span[c] = this.slabSpan!.subarray(from, from + CHUNK_FRAMES);
+    this.base[c] = this.slabBase!.subarray(from, from + CHUNK_FRAMES);
   }
 
   private idOf(pattern: PagePattern): number {

@@ -10,8 +10,12 @@ import { PAGE_SIZE } from '../../contracts/units';
 /** Linear addresses stay below this; addresses from here up are tokens whose dereference traps. */
 export const LINEAR_MEMORY_LIMIT = 0x8000_0000;
 const WASM_PAGE = 65536;
-/** Grow in steps of this much: each growth re-binds every aliased frame. */
-const GROWTH_STEP = 16 * 1024 * 1024;
+/**
+ * Grow in steps of this much: each growth re-binds every aliased frame, so not page by page; but each
+ * scenario and fuzz run has a memory of its own, held outside the JavaScript heap, and steps of 16 MiB
+ * made the garbage collector run a full collection for every few of them.
+ */
+const GROWTH_STEP = 1024 * 1024;
 
 /** What the host knows of an 8-byte granule of its heap, for a checked build's access checks. */
 export const Granule = { NeverAllocated: 0, Live: 1, Freed: 2 } as const;

@@ -7,7 +7,9 @@
  * tens of milliseconds, most of it the garbage collection that so much fresh
  * memory sets off. A restore instead copies the snapshot's PFN database into
  * the arrays of a machine its user has released (`release`), which is a
- * plain memory copy; with none released it allocates them as a boot does.
+ * plain memory copy, and only of the runs of frames claimed since those
+ * arrays last matched the same snapshot (PhysicalMemory's restore); with
+ * none released it allocates them as a boot does.
  *
  * What is captured, and why that is the whole machine: physical memory as
  * the boot found it, before the kernel, the PCI bus, the devices, the HAL

@@ -21,7 +21,7 @@ import { COST } from '../machine/cost-model';
 import { Cpu } from '../machine/cpu';
 import { PAGE_SIZE, offsetWithin } from '../contracts/units';
 import { FrameFlag, PhysicalMemory } from '../kernel/mm/physical-memory';
-import type { PagePattern } from '../kernel/mm/pattern-pages';
+import { PagePattern, streamBytes } from '../kernel/mm/pattern-pages';
 import { Iommu, formatRequesterId } from '../kernel/hal/iommu';
 import { BarDescription, PciCommand, allOnes } from './config-space';
 import { DeviceRamAccess, DmaFaultKind, DmaObserver, noDmaObserver } from './dma-observer';
@@ -314,7 +314,7 @@ export class PciBus {
         });
         if (!write) (buffer as Uint8Array).set(readPeer(peer.fn, peer.bar, peer.offset, n), done);
         else if (buffer instanceof Uint8Array) writePeer(peer.fn, peer.bar, peer.offset, buffer.subarray(done, done + n));
-        else writePeer(peer.fn, peer.bar, peer.offset, patternBytes(buffer, streamOffset + done, n));
+        else writePeer(peer.fn, peer.bar, peer.offset, streamBytes(buffer, streamOffset + done, n));
         this.stats.dmaBytesPeerToPeer += n;
       }
       done += n;
@@ -398,11 +398,6 @@ export class PciBus {
 }
 
 /** `length` bytes of a pattern's stream from `streamOffset`. */
-function patternBytes(pattern: PagePattern, streamOffset: number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  pattern.fill(streamOffset, bytes);
-  return bytes;
-}
 
 interface BarHit {
   readonly fn: PciFunction;

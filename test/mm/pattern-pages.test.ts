@@ -174,7 +174,7 @@ describe('pattern-backed pages', () => {
         c.add(m.mm.readVirtual(va, length), pattern.expected(9000, length), 0);
         return c;
       });
-      return { spent: m.clock.now - start, pageIns: resident() - residentBefore, found: { ...found } };
+      return { spent: m.clock.now - start, pageIns: resident() - residentBefore, found: { first: found.first, got: found.got, expected: found.expected, differing: found.differing } };
     });
     assert.ok(results[1]!.pageIns > 0, 'the pages were read back in');
     assert.equal(results[0]!.pageIns, results[1]!.pageIns, 'the same page-ins');

@@ -34,7 +34,7 @@ import {
   isSystemAddress,
 } from './layout';
 import { PagingFile } from './paging-file';
-import type { PagePattern } from './pattern-pages';
+import { PagePattern, streamBytes } from './pattern-pages';
 import { PageImage, copyImage } from './page-image';
 import { FrameFlag, FrameOwner, FrameState, FrameStateValue, PHYSICAL_ADDRESS_LIMIT, PhysicalMemory } from './physical-memory';
 import { Pool, PoolAllocation, PoolType, tagText } from './pool';
@@ -379,17 +379,14 @@ export class MemoryManager {
   compareVirtualWithPattern(va: number, length: number, pattern: PagePattern, streamOffset: number, as: AddressSpace | null = this.spaceFor(va)): StreamComparison {
     checkAccess('read', va, length);
     const comparison = new StreamComparison();
-    const actual = new Uint8Array(Math.min(length, PAGE_SIZE));
-    const expected = new Uint8Array(actual.length);
+    let actual: Uint8Array | null = null;
     this.eachPage(va, length, (pageVa, off, n, done) => {
       const pa = this.cpuPhysical(pageVa, false, as);
       this.chargeCpuAccess(pa, n);
       if (this.physical.isRam(Math.floor(pa / PAGE_SIZE)) && this.physical.holdsPattern(pa + off, n, pattern, streamOffset + done)) return;
-      const got = actual.subarray(0, n);
+      const got = (actual ??= new Uint8Array(PAGE_SIZE)).subarray(0, n);
       this.readPhysicalOrIo(pa + off, n, got, 0);
-      const want = expected.subarray(0, n);
-      pattern.fill(streamOffset + done, want);
-      comparison.add(got, want, done);
+      comparison.addStream(got, pattern, streamOffset + done, done);
     });
     return comparison;
   }
@@ -452,11 +449,7 @@ export class MemoryManager {
   writeVirtualPattern(va: number, length: number, pattern: PagePattern, streamOffset: number, as: AddressSpace | null = this.spaceFor(va)): void {
     this.writeVirtualPages(va, length, as,
       (pa, n, done) => this.physical.writePattern(pa, n, pattern, streamOffset + done),
-      (n, done) => {
-        const bytes = new Uint8Array(n);
-        pattern.fill(streamOffset + done, bytes);
-        return bytes;
-      });
+      (n, done) => streamBytes(pattern, streamOffset + done, n));
   }
 
   /** A CPU write page by page: faults, costs, then RAM written by `toRam` or device memory given `bytesFor`'s bytes. */

@@ -26,6 +26,13 @@ export interface PagePattern {
   fill(streamOffset: number, into: Uint8Array): void;
 }
 
+/** `length` bytes of the pattern's stream from `streamOffset`, made (for memory that holds bytes, not a pattern). */
+export function streamBytes(pattern: PagePattern, streamOffset: number, length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  pattern.fill(streamOffset, bytes);
+  return bytes;
+}
+
 /** Small chunks: frames handed out scattered land in many chunks, each made whole (and zeroed) on its first use. */
 const CHUNK_BITS = 8;
 const CHUNK_FRAMES = 1 << CHUNK_BITS;

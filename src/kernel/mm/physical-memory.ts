@@ -16,7 +16,7 @@
  */
 import { BootConfig, FOUR_GIB } from '../../machine/boot-config';
 import { forEachChunk } from '../../machine/chunked-range';
-import { PAGE_SIZE } from '../../contracts/units';
+import { PAGE_SIZE, offsetWithin, pageOf } from '../../contracts/units';
 import { NumberStack } from './number-stack';
 import { PagePattern, PatternPages } from './pattern-pages';
 import { PageImage, imageBytes, isPatternImage, readImage } from './page-image';
@@ -142,6 +142,16 @@ export interface PhysicalMemorySnapshot {
   readonly freeStack: Uint32Array;
   readonly virginCursor: number;
   readonly freeCount: number;
+}
+
+/**
+ * Where [physicalAddress, physicalAddress + length) starts in its page when it lies within that one page,
+ * else -1. A device request never crosses a page: reads and writes take that case straight to the page,
+ * without making a callback for forEachChunk.
+ */
+function offsetInOnePage(physicalAddress: number, length: number): number {
+  const offset = offsetWithin(physicalAddress, PAGE_SIZE);
+  return offset + length <= PAGE_SIZE ? offset : -1;
 }
 
 /** Reads of at most this many bytes from stored contents are copied byte by byte. */
@@ -438,11 +448,9 @@ export class PhysicalMemory {
   read(physicalAddress: number, length: number, into?: Uint8Array, intoOffset = 0): Uint8Array {
     this.checkRange('read', physicalAddress, length);
     const out = into ?? new Uint8Array(length);
-    // A device request never crosses a page: that case goes straight to the page, without a callback per call.
-    const first = Math.floor(physicalAddress / PAGE_SIZE);
-    const offset = physicalAddress - first * PAGE_SIZE;
-    if (offset + length > PAGE_SIZE) forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.readInPage(pfn, off, n, out, intoOffset + done));
-    else if (length > 0) this.readInPage(first, offset, length, out, intoOffset);
+    const offset = offsetInOnePage(physicalAddress, length);
+    if (offset < 0) forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.readInPage(pfn, off, n, out, intoOffset + done));
+    else if (length > 0) this.readInPage(pageOf(physicalAddress), offset, length, out, intoOffset);
     return out;
   }
 
@@ -462,13 +470,9 @@ export class PhysicalMemory {
     if (!Number.isSafeInteger(from) || from < 0 || from + length > data.length) {
       throw new RangeError(`physical write: bytes ${from}..${from + length} lie outside the ${data.length}-byte source`);
     }
-    const first = Math.floor(physicalAddress / PAGE_SIZE);
-    const offset = physicalAddress - first * PAGE_SIZE;
-    if (offset + length <= PAGE_SIZE) {
-      if (length > 0) this.writeInPage(first, offset, length, data, from, by);
-      return;
-    }
-    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.writeInPage(pfn, off, n, data, from + done, by));
+    const offset = offsetInOnePage(physicalAddress, length);
+    if (offset < 0) forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.writeInPage(pfn, off, n, data, from + done, by));
+    else if (length > 0) this.writeInPage(pageOf(physicalAddress), offset, length, data, from, by);
   }
 
   private writeInPage(pfn: number, off: number, n: number, data: Uint8Array, from: number, by: 'cpu' | 'device'): void {
@@ -487,14 +491,9 @@ export class PhysicalMemory {
   writePattern(physicalAddress: number, length: number, pattern: PagePattern, streamOffset: number, by: 'cpu' | 'device' = 'cpu'): void {
     this.checkRange('write', physicalAddress, length);
     if (!Number.isSafeInteger(streamOffset) || streamOffset < 0) throw new RangeError(`physical pattern write: stream offset must be a whole non-negative number, got ${streamOffset}`);
-    // A device burst never crosses a page: that case goes straight to the page, without a callback per call.
-    const first = Math.floor(physicalAddress / PAGE_SIZE);
-    const offset = physicalAddress - first * PAGE_SIZE;
-    if (offset + length <= PAGE_SIZE) {
-      if (length > 0) this.writePatternInPage(first, offset, length, pattern, streamOffset, by);
-      return;
-    }
-    forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.writePatternInPage(pfn, off, n, pattern, streamOffset + done, by));
+    const offset = offsetInOnePage(physicalAddress, length);
+    if (offset < 0) forEachChunk(physicalAddress, length, PAGE_SIZE, (pfn, off, n, done) => this.writePatternInPage(pfn, off, n, pattern, streamOffset + done, by));
+    else if (length > 0) this.writePatternInPage(pageOf(physicalAddress), offset, length, pattern, streamOffset, by);
   }
 
   /** Bytes [off, off + n) of one frame get the stream from `at`: as the pattern when the frame can say so, else as bytes. */

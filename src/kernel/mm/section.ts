@@ -7,8 +7,8 @@
  */
 import { forEachChunk } from '../../machine/chunked-range';
 import { PAGE_SIZE } from '../../contracts/units';
-import { PageImage, PatternImage, imageHolds, readImage } from './page-image';
-import type { PagePattern } from './pattern-pages';
+import { PageImage, PatternImage, imageBytes, imageHolds, readImage } from './page-image';
+import { PagePattern, streamBytes } from './pattern-pages';
 import { FrameOwner } from './physical-memory';
 import { StreamComparison } from './stream-comparison';
 
@@ -48,9 +48,7 @@ export class SimulatedFile {
       if (imageHolds(image, off, n, pattern, streamOffset + done)) return;
       const actual = new Uint8Array(n);
       readImage(image, off, actual);
-      const expected = new Uint8Array(n);
-      pattern.fill(streamOffset + done, expected);
-      comparison.add(actual, expected, done);
+      comparison.addStream(actual, pattern, streamOffset + done, done);
     });
     return comparison;
   }
@@ -59,9 +57,7 @@ export class SimulatedFile {
     forEachChunk(offset, data.length, PAGE_SIZE, (page, off, n, done) => {
       let bytes = this.pages.get(page);
       if (!(bytes instanceof Uint8Array)) {
-        const image = bytes;
-        bytes = new Uint8Array(PAGE_SIZE);
-        readImage(image, 0, bytes);
+        bytes = imageBytes(bytes) ?? new Uint8Array(PAGE_SIZE);
         this.pages.set(page, bytes);
       }
       bytes.set(data.subarray(done, done + n), off);
@@ -74,16 +70,10 @@ export class SimulatedFile {
     if (offset % PAGE_SIZE !== 0) throw new RangeError(`a file's pattern write starts on a page, not at ${offset}`);
     forEachChunk(offset, length, PAGE_SIZE, (page, _off, n, done) => {
       if (n === PAGE_SIZE || !this.pages.has(page)) this.pages.set(page, { pattern, base: streamOffset + done, from: 0, to: n });
-      else this.write(offset + done, patternStretch(pattern, streamOffset + done, n));
+      else this.write(offset + done, streamBytes(pattern, streamOffset + done, n));
     });
     this.size = Math.max(this.size, offset + length);
   }
-}
-
-function patternStretch(pattern: PagePattern, streamOffset: number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  pattern.fill(streamOffset, bytes);
-  return bytes;
 }
 
 export class Section implements FrameOwner {

@@ -5,6 +5,9 @@
  * knows match (pattern frames holding that very stretch) without making
  * their bytes.
  */
+import { PAGE_SIZE } from '../../contracts/units';
+import type { PagePattern } from './pattern-pages';
+
 export class StreamComparison {
   /** Index of the first differing byte, -1 when none differs. */
   first = -1;
@@ -15,6 +18,17 @@ export class StreamComparison {
 
   get matches(): boolean {
     return this.first < 0;
+  }
+
+  /** The stream's bytes for the piece being compared, made once for the comparison (pieces are at most a page). */
+  private expectedPiece: Uint8Array | null = null;
+
+  /** Compare `actual` with the pattern's stream from `streamOffset`, the piece starting at byte `at` of the whole. */
+  addStream(actual: Uint8Array, pattern: PagePattern, streamOffset: number, at: number): void {
+    if (!this.expectedPiece || this.expectedPiece.length < actual.length) this.expectedPiece = new Uint8Array(Math.max(actual.length, PAGE_SIZE));
+    const expected = this.expectedPiece.subarray(0, actual.length);
+    pattern.fill(streamOffset, expected);
+    this.add(actual, expected, at);
   }
 
   /** Compare `actual` with `expected` (the same length), the piece starting at byte `at` of the whole. */

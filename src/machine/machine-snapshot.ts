@@ -35,7 +35,7 @@ import { Machine } from './machine';
 import { PfnStorage, PhysicalMemory, PhysicalMemorySnapshot } from '../kernel/mm/physical-memory';
 
 /** What a snapshot depends on: the configuration's memory layout. Machines that share it share the snapshot. */
-export function memoryLayoutKey(config: BootConfig): string {
+function memoryLayoutKey(config: BootConfig): string {
   return `${config.ramBytes}/${config.deviceHoleBytes}`;
 }
 

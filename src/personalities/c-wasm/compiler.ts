@@ -19,7 +19,7 @@ export const PROJECT_ROOT = path.resolve(__dirname, '../../..');
 export const C_INCLUDE_DIR = path.join(PROJECT_ROOT, 'include');
 // DMA_CONFORMANCE_C_DRIVER_CACHE gives a run a cache of its own, so it compiles every driver it
 // loads (scripts/node-lines.cjs: each Node.js line runs Clang itself).
-export const C_DRIVER_CACHE_DIR = process.env.DMA_CONFORMANCE_C_DRIVER_CACHE
+const C_DRIVER_CACHE_DIR = process.env.DMA_CONFORMANCE_C_DRIVER_CACHE
   ? path.resolve(process.env.DMA_CONFORMANCE_C_DRIVER_CACHE)
   : path.join(PROJECT_ROOT, '.cache', 'c-drivers');
 
